@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { runPipeline, UsageError, type StageEvent } from '@transfusion/pipeline';
+import { defaultStore, parseFlags, positiveInt, REGISTRY_DEFAULT } from '../args.js';
+import { progressDisplay } from '../progress.js';
+
+export const summary = 'run a pipeline; only stages whose inputs, params or code changed rerun';
+
+export const help = `Usage: transfusion run <pipeline.yaml> [options]
+
+Runs every stage of the pipeline that is not already in the store under its cache key
+(stage code + params + input contents + package versions + declared env), in dependency order,
+independent stages in parallel child processes. Outputs are linked under <out>/<pipeline>/<stage>/.
+
+Options:
+  --set PATH=VALUE     override a value of the file before validation (repeatable), e.g.
+                       --set vars.epochs=3  --set stages.train.with.lr=0.01
+  --only STAGE         run only this stage (instance id, stage name or * pattern) and what it needs (repeatable)
+  --jobs N             stages running at once (default: number of cores)
+  --executor local     where stages run (default: local)
+  --store PATH         artifact store (default: $TRANSFUSION_STORE or .transfusion)
+  --out DIR            folder for human-facing output links (default: out; --no-out for none)
+  --no-out             do not write output links
+  --pin NAME           keep this run's results under NAME; gc never removes them
+  --fail-fast          start nothing new after the first failure
+  --registry MODULE    JS module exporting \`stages\` to use instead of the built-in ones
+  --json               one JSON object per stage event on stdout, then {"summary": ...}
+  -h, --help           this help
+
+Exit codes: 0 success, 1 a stage failed, 2 bad input (nothing was run or written), 130 interrupted.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('run', () =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+      help: { type: 'boolean', short: 'h' },
+    set: { type: 'string', multiple: true },
+    only: { type: 'string', multiple: true },
+    jobs: { type: 'string' },
+    executor: { type: 'string' },
+    store: { type: 'string' },
+    out: { type: 'string' },
+    'no-out': { type: 'boolean' },
+    pin: { type: 'string' },
+    'fail-fast': { type: 'boolean' },
+    registry: { type: 'string' },
+    json: { type: 'boolean' },
+      },
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`transfusion run: expected one pipeline file, got ${positionals.length} (see transfusion run --help)`);
+  if (values.executor !== undefined && values.executor !== 'local') {
+    throw new UsageError(`--executor ${values.executor}: expected local`);
+  }
+  if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin)) throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
+
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
+    process.stderr.write(`\n${sig}: stopping running stages (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const display = progressDisplay();
+  const json = Boolean(values.json);
+  const summary = await runPipeline({
+    pipelineFile: positionals[0]!,
+    registry: values.registry ?? REGISTRY_DEFAULT,
+    sets: values.set ?? [],
+    only: values.only ?? [],
+    store: defaultStore(values.store),
+    jobs: positiveInt('--jobs', values.jobs),
+    outRoot: values['no-out'] ? null : (values.out ?? 'out'),
+    pin: values.pin,
+    failFast: Boolean(values['fail-fast']),
+    signal: controller.signal,
+    observer: {
+      ...display,
+      finished(event: StageEvent) {
+        display.finished?.(event);
+        if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
+      },
+    },
+  }).finally(() => display.close());
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  if (json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
+  else {
+    const parts = [`${summary.cached} cached`, `${summary.ran} ran`, `${summary.failed} failed`];
+    if (summary.skipped.length) parts.push(`${summary.skipped.length} skipped`);
+    process.stdout.write(`${summary.pipeline}: ${summary.stages} stages — ${parts.join(', ')} (${summary.seconds} s)\n`);
+    if (summary.skipped.length) process.stderr.write(`skipped (an upstream failed or the run stopped): ${summary.skipped.join(', ')}\n`);
+  }
+  if (summary.interrupted) return 130;
+  return summary.failed > 0 || summary.skipped.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readTable, readTensor, readTensors, writeTable, writeTensor, writeTensors, type Tensor } from '@transfusion/arrow-io';
+import { Table } from 'apache-arrow';
+import { StageError } from './errors.js';
+import type { ArtifactKind, FilesValue, PathValue } from './stage.js';
+
+/** Where output NAME of a given kind lives inside an attempt's output folder. */
+export function outputPath(outDir: string, name: string): { file: string; dir: string } {
+  return { file: join(outDir, `${name}.arrow`), dir: join(outDir, name) };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) await walk(full);
+      else out.push(relative(dir, full).split(sep).join('/'));
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** Loads an input for a stage's `run`, by the kind the stage declared. */
+export async function loadArtifact(kind: ArtifactKind, path: string): Promise<unknown> {
+  switch (kind) {
+    case 'table':
+      return readTable(path);
+    case 'tensor':
+      return readTensor(path);
+    case 'tensors':
+      return readTensors(path);
+    case 'files':
+      return { dir: path, files: await listFiles(path) } satisfies FilesValue;
+    case 'any':
+      return { path, isDirectory: (await stat(path)).isDirectory() } satisfies PathValue;
+  }
+}
+
+function isTensor(v: unknown): v is Tensor {
+  return typeof v === 'object' && v !== null && 'dtype' in v && 'shape' in v && 'data' in v;
+}
+
+/** Writes what `run` returned for output NAME into the attempt's output folder. */
+export async function saveArtifact(outDir: string, name: string, kind: ArtifactKind, value: unknown): Promise<void> {
+  const { file, dir } = outputPath(outDir, name);
+  switch (kind) {
+    case 'table':
+      if (!(value instanceof Table)) throw new StageError(`output ${name}: expected an Arrow table`);
+      return writeTable(file, value);
+    case 'tensor':
+      if (!isTensor(value)) throw new StageError(`output ${name}: expected a tensor {dtype, shape, data}`);
+      return writeTensor(file, value);
+    case 'tensors':
+      if (typeof value !== 'object' || value === null || !Object.values(value).every(isTensor)) {
+        throw new StageError(`output ${name}: expected a record of named tensors`);
+      }
+      return writeTensors(file, value as Record<string, Tensor>);
+    case 'files': {
+      if (typeof value !== 'object' || value === null) throw new StageError(`output ${name}: expected a record of relative path → content`);
+      await mkdir(dir, { recursive: true });
+      for (const [rel, content] of Object.entries(value as Record<string, unknown>)) {
+        const target = resolve(dir, rel);
+        if (!target.startsWith(dir + sep)) throw new StageError(`output ${name}: file path ${rel} leaves the output folder`);
+        if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new StageError(`output ${name}/${rel}: expected a string or bytes`);
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, content);
+      }
+      return;
+    }
+    case 'any':
+      return; // written by the stage itself into outDir
+  }
+}

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { canonicalJson } from './canonical-json.js';
+import { codeClosure, type CodeClosure } from './code-hash.js';
+import { PipelineFileError } from './errors.js';
+import { sha256 } from './hash.js';
+import type { PlannedStage } from './plan.js';
+import type { AnyStage } from './stage.js';
+
+export const KEY_FORMAT = 'transfusion-stage-key/1';
+
+/**
+ * Everything a stage's result depends on, as canonical JSON; the cache key is its sha256. Stored in the run
+ * record so that `explain` can say which field changed. No absolute paths, host names or clocks.
+ */
+export interface KeyPreimage {
+  format: typeof KEY_FORMAT;
+  stage: string;
+  code: { hash: string; files: Record<string, string>; deps: Record<string, string> };
+  packages: Record<string, string>;
+  params: unknown;
+  /** Content hash of each input artifact (a list for inputs that take many). */
+  inputs: Record<string, string | string[]>;
+  outputs: string[];
+  env: Record<string, string | null>;
+  runtime: Record<string, string>;
+}
+
+/** Per-process memo of the work that does not change during a run: code closures and runtime facts per stage id. */
+export class KeyContext {
+  private closures = new Map<string, CodeClosure>();
+  private facts = new Map<string, Promise<Record<string, string>>>();
+
+  closure(stage: AnyStage): CodeClosure {
+    let c = this.closures.get(stage.id);
+    if (!c) {
+      c = codeClosure(stage.source);
+      this.closures.set(stage.id, c);
+    }
+    return c;
+  }
+
+  runtime(stage: AnyStage): Promise<Record<string, string>> {
+    let f = this.facts.get(stage.id);
+    if (!f) {
+      f = (async () => ({ node: process.versions.node.split('.')[0]!, ...(stage.runtimeFacts ? await stage.runtimeFacts() : {}) }))();
+      this.facts.set(stage.id, f);
+    }
+    return f;
+  }
+}
+
+async function hashCodeFiles(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, string>> {
+  const files = s.stage.codeFiles ? s.stage.codeFiles(s.params) : [];
+  const out: Record<string, string> = {};
+  for (const f of files) {
+    const abs = resolve(pipelineDir, f);
+    const rel = relative(pipelineDir, abs).split('\\').join('/');
+    if (isAbsolute(f) || rel.startsWith('..')) {
+      throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with.deps`, message: `${f}: code files must be inside the pipeline's folder (relative, no ..)` }]);
+    }
+    try {
+      out[rel] = sha256(await readFile(abs));
+    } catch {
+      throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with.deps`, message: `${f}: no such file (relative to ${pipelineDir})` }]);
+    }
+  }
+  return out;
+}
+
+export async function keyPreimage(
+  ctx: KeyContext,
+  s: PlannedStage,
+  inputs: Record<string, string | string[]>,
+  pipelineDir: string,
+  pipelineFile: string,
+): Promise<KeyPreimage> {
+  const closure = ctx.closure(s.stage);
+  const env: Record<string, string | null> = {};
+  for (const name of [...(s.stage.env ?? [])].sort()) env[name] = process.env[name] ?? null;
+  return {
+    format: KEY_FORMAT,
+    stage: s.uses,
+    code: { hash: closure.hash, files: closure.files, deps: await hashCodeFiles(s, pipelineDir, pipelineFile) },
+    packages: closure.packages,
+    params: s.params,
+    inputs,
+    outputs: Object.keys(s.outputs).sort(),
+    env,
+    runtime: await ctx.runtime(s.stage),
+  };
+}
+
+export function cacheKey(preimage: KeyPreimage): string {
+  return sha256(canonicalJson(preimage));
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { ARTIFACT_KINDS } from './stage.js';
+
+/** What the engine hands a stage-runner process (as a JSON file in the attempt folder). */
+export const jobSchema = z.object({
+  registry: z.string(),
+  stage: z.string(),
+  instance: z.string(),
+  params: z.unknown(),
+  inputs: z.record(z.string(), z.object({ kind: z.enum(ARTIFACT_KINDS), many: z.boolean(), paths: z.array(z.string()) })),
+  outputs: z.record(z.string(), z.enum(ARTIFACT_KINDS)),
+  outDir: z.string(),
+  pipelineDir: z.string(),
+});
+export type Job = z.infer<typeof jobSchema>;

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { PipelineFileError, UsageError, type FileIssue } from './errors.js';
+import { deepMerge, interpolate, InterpolationError } from './interpolate.js';
+import type { LoadedPipelineFile, StageEntry } from './pipeline-file.js';
+import type { AnyStage, ArtifactKind, StageRegistry } from './stage.js';
+
+type Scalar = string | number | boolean;
+
+export interface InputRef {
+  instance: string;
+  output: string;
+}
+
+export interface PlannedInput {
+  name: string;
+  kind: ArtifactKind;
+  many: boolean;
+  refs: InputRef[];
+}
+
+/** One runnable stage instance: a stage of the file, or one combination of its matrix. */
+export interface PlannedStage {
+  /** Readable id: the stage name, then the matrix values in key order (`train.cbr-small.random.0`). */
+  id: string;
+  /** The stage's name in the file (the matrix group). */
+  group: string;
+  uses: string;
+  stage: AnyStage;
+  /** Validated params, defaults filled in. */
+  params: unknown;
+  matrix: Record<string, Scalar>;
+  inputs: PlannedInput[];
+  outputs: Record<string, ArtifactKind>;
+}
+
+export interface Plan {
+  file: LoadedPipelineFile;
+  /** In dependency order: every stage comes after all stages it needs. */
+  stages: PlannedStage[];
+  byId: ReadonlyMap<string, PlannedStage>;
+}
+
+function expandMatrix(entry: StageEntry): Record<string, Scalar>[] {
+  if (!entry.matrix) return [{}];
+  const { include = [], exclude = [], ...axes } = entry.matrix;
+  let combos: Record<string, Scalar>[] = [{}];
+  for (const [key, values] of Object.entries(axes) as [string, Scalar[]][]) {
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+  }
+  combos = combos.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => c[k] === v)));
+  return [...combos, ...include];
+}
+
+function idSegment(v: Scalar): string {
+  return String(v).replace(/[^A-Za-z0-9_.+-]/g, '_');
+}
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+}
+
+/** Expands, interpolates and validates a loaded pipeline file against the registry. Throws every problem at once. */
+export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry): Plan {
+  const issues: FileIssue[] = [];
+  const { content } = file;
+  const stages: PlannedStage[] = [];
+  const groups = new Map<string, PlannedStage[]>();
+  const needsByInstance = new Map<PlannedStage, Record<string, string>>();
+
+  for (const uses of Object.keys(content.defaults)) {
+    if (!registry.has(uses)) issues.push(file.issue(['defaults', uses], `defaults for unknown stage '${uses}'; registered: ${[...registry.keys()].join(', ')}`));
+  }
+
+  for (const [group, entry] of Object.entries(content.stages)) {
+    const stage = registry.get(entry.uses);
+    if (!stage) {
+      issues.push(file.issue(['stages', group, 'uses'], `unknown stage '${entry.uses}'; registered: ${[...registry.keys()].join(', ')}`));
+      continue;
+    }
+    let outputs: Record<string, ArtifactKind>;
+    if (stage.outputs === 'declared') {
+      if (!entry.outputs || entry.outputs.length === 0) {
+        issues.push(file.issue(['stages', group], `stage '${entry.uses}' needs \`outputs: [NAME, ...]\`: the names of what the command writes`));
+        continue;
+      }
+      outputs = Object.fromEntries(entry.outputs.map((o) => [o, 'any' as const]));
+    } else {
+      if (entry.outputs) issues.push(file.issue(['stages', group, 'outputs'], `stage '${entry.uses}' has fixed outputs (${Object.keys(stage.outputs).join(', ')}); remove \`outputs\``));
+      outputs = stage.outputs as Record<string, ArtifactKind>;
+    }
+    const instances: PlannedStage[] = [];
+    for (const combo of expandMatrix(entry)) {
+      const id = [group, ...Object.values(combo).map(idSegment)].join('.');
+      const scope = { matrix: combo, vars: content.vars };
+      let withValue: unknown;
+      let needs: Record<string, string>;
+      try {
+        withValue = interpolate(deepMerge(content.defaults[entry.uses] ?? {}, entry.with), scope, ['stages', group, 'with']);
+        needs = interpolate(entry.needs, scope, ['stages', group, 'needs']) as Record<string, string>;
+      } catch (e) {
+        if (!(e instanceof InterpolationError)) throw e;
+        issues.push(file.issue(e.path, e.message));
+        continue;
+      }
+      const params = stage.params.safeParse(withValue);
+      if (!params.success) {
+        const where = Object.keys(combo).length ? ` (instance ${id})` : '';
+        for (const i of (params.error as z.ZodError).issues) {
+          const path = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
+          const msg = i.code === 'unrecognized_keys' ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')} for stage '${entry.uses}'` : i.message;
+          issues.push(file.issue(['stages', group, 'with', ...(path as (string | number)[])], msg + where));
+        }
+        continue;
+      }
+      const planned: PlannedStage = { id, group, uses: entry.uses, stage, params: params.data, matrix: combo, inputs: [], outputs };
+      if (stages.some((s) => s.id === id) || instances.some((s) => s.id === id)) {
+        issues.push(file.issue(['stages', group, 'matrix'], `two instances get the id ${id}; make the matrix values distinct`));
+        continue;
+      }
+      instances.push(planned);
+      needsByInstance.set(planned, needs);
+    }
+    if (entry.matrix) groups.set(group, instances);
+    stages.push(...instances);
+  }
+  const byId = new Map(stages.map((s) => [s.id, s]));
+
+  // Resolve `needs` now that every instance exists.
+  for (const s of stages) {
+    const needs = needsByInstance.get(s)!;
+    const declared = s.stage.inputs as Record<string, { kind: ArtifactKind; many?: boolean; optional?: boolean }>;
+    for (const [name, spec] of Object.entries(declared)) {
+      if (!spec.optional && !(name in needs)) issues.push(file.issue(['stages', s.group, 'needs'], `missing input '${name}' (${spec.kind}) of stage '${s.uses}'`));
+    }
+    for (const [name, ref] of Object.entries(needs)) {
+      const path = ['stages', s.group, 'needs', name];
+      const spec = declared[name] ?? (s.stage.openInputs ? { kind: 'any' as const } : undefined);
+      if (!spec) {
+        issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
+        continue;
+      }
+      const dot = ref.lastIndexOf('.');
+      if (dot <= 0) {
+        issues.push(file.issue(path, `expected STAGE.OUTPUT (e.g. make.table), got '${ref}'`));
+        continue;
+      }
+      const target = ref.slice(0, dot);
+      const output = ref.slice(dot + 1);
+      const many = target.includes('*') || groups.has(target);
+      const producers = target.includes('*')
+        ? stages.filter((p) => globToRegExp(target).test(p.id))
+        : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
+      if (producers.length === 0) {
+        issues.push(file.issue(path, `'${ref}' names no stage of this pipeline (missing upstream '${target}')`));
+        continue;
+      }
+      if (many && !spec.many && !s.stage.openInputs) {
+        issues.push(file.issue(path, `'${ref}' names ${producers.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${producers[0]!.id}.${output}`));
+        continue;
+      }
+      let ok = true;
+      for (const p of producers) {
+        const kind = p.outputs[output];
+        if (kind === undefined) {
+          issues.push(file.issue(path, `stage ${p.id} has no output '${output}'; its outputs: ${Object.keys(p.outputs).join(', ')}`));
+          ok = false;
+          break;
+        }
+        if (kind !== spec.kind && kind !== 'any' && spec.kind !== 'any') {
+          issues.push(file.issue(path, `input '${name}' expects a ${spec.kind}, but ${p.id}.${output} is a ${kind}`));
+          ok = false;
+          break;
+        }
+      }
+      if (ok) s.inputs.push({ name, kind: spec.kind, many: many || Boolean(spec.many), refs: producers.map((p) => ({ instance: p.id, output })) });
+    }
+  }
+  if (issues.length) throw new PipelineFileError(issues);
+
+  return { file, stages: topoSort(file, stages, byId), byId };
+}
+
+function topoSort(file: LoadedPipelineFile, stages: PlannedStage[], byId: Map<string, PlannedStage>): PlannedStage[] {
+  const order: PlannedStage[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (s: PlannedStage, trail: string[]): void => {
+    const st = state.get(s.id);
+    if (st === 'done') return;
+    if (st === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(s.id)), s.id];
+      throw new PipelineFileError([file.issue(['stages', s.group, 'needs'], `cycle: ${cycle.join(' → ')}`)]);
+    }
+    state.set(s.id, 'visiting');
+    for (const input of s.inputs) for (const ref of input.refs) visit(byId.get(ref.instance)!, [...trail, s.id]);
+    state.set(s.id, 'done');
+    order.push(s);
+  };
+  for (const s of stages) visit(s, []);
+  return order;
+}
+
+/** The stages `only` names (instance ids, group names or `*` patterns) and everything they need, in plan order. */
+export function selectStages(plan: Plan, only: readonly string[]): PlannedStage[] {
+  if (only.length === 0) return plan.stages;
+  const wanted = new Set<string>();
+  const add = (id: string): void => {
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    for (const input of plan.byId.get(id)!.inputs) for (const ref of input.refs) add(ref.instance);
+  };
+  for (const name of only) {
+    const matches = plan.stages.filter((s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)));
+    if (matches.length === 0) {
+      throw new UsageError(`--only ${name}: no such stage in ${plan.file.file}; stages: ${[...new Set(plan.stages.map((s) => s.group))].join(', ')}`);
+    }
+    for (const m of matches) add(m.id);
+  }
+  return plan.stages.filter((s) => wanted.has(s.id));
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { Table } from 'apache-arrow';
+import type { Tensor } from '@transfusion/arrow-io';
+
+/**
+ * What a stage output holds. Every output is stored as one Arrow IPC file (`table`, `tensor`, `tensors`),
+ * except `files` (a folder of arbitrary files, for reports) and `any` (whatever an `exec` command wrote:
+ * `NAME.arrow` or a folder `NAME/`).
+ */
+export type ArtifactKind = 'table' | 'tensor' | 'tensors' | 'files' | 'any';
+export const ARTIFACT_KINDS: readonly ArtifactKind[] = ['table', 'tensor', 'tensors', 'files', 'any'];
+
+export interface InputSpec {
+  kind: ArtifactKind;
+  /** The input takes every instance a reference names (a matrix group or a `*` pattern), in plan order. */
+  many?: boolean;
+  optional?: boolean;
+}
+
+/** A folder of files as a stage sees it: an absolute folder path and its files, relative, sorted. */
+export interface FilesValue {
+  dir: string;
+  files: string[];
+}
+
+/** An `any` artifact as a stage sees it: the path of `NAME.arrow` or of the folder `NAME/`. */
+export interface PathValue {
+  path: string;
+  isDirectory: boolean;
+}
+
+export type ValueOf<K extends ArtifactKind> = K extends 'table'
+  ? Table
+  : K extends 'tensor'
+    ? Tensor
+    : K extends 'tensors'
+      ? Record<string, Tensor>
+      : K extends 'files'
+        ? FilesValue
+        : PathValue;
+
+/** What `run` returns for an output of each kind. `files`: relative path → content. `any`: written by the stage into `ctx.outDir`. */
+export type OutputValueOf<K extends ArtifactKind> = K extends 'table'
+  ? Table
+  : K extends 'tensor'
+    ? Tensor
+    : K extends 'tensors'
+      ? Record<string, Tensor>
+      : K extends 'files'
+        ? Record<string, Uint8Array | string>
+        : undefined;
+
+type InputValue<S extends InputSpec> = S['many'] extends true ? ValueOf<S['kind']>[] : ValueOf<S['kind']>;
+export type InputValues<I extends Record<string, InputSpec>> = { [K in keyof I]: InputValue<I[K]> };
+export type OutputValues<O extends Record<string, ArtifactKind>> = { [K in keyof O]: OutputValueOf<O[K]> };
+
+export interface StageContext<P, I extends Record<string, InputSpec>> {
+  params: P;
+  inputs: InputValues<I>;
+  /** File or folder path of each input (a list for `many` inputs), for stages that stream from disk. */
+  inputPaths: Record<string, string | string[]>;
+  /** Names of the outputs this instance must produce (for stages whose outputs the pipeline file declares). */
+  outputNames: string[];
+  /** An empty private folder; `any` outputs are written here as `NAME.arrow` or `NAME/`. */
+  outDir: string;
+  /** The pipeline file's folder: relative paths in params are relative to it. */
+  pipelineDir: string;
+  /** A line of progress or log on stderr; the engine shows the latest one next to the stage. */
+  log(message: string): void;
+  /** Aborted when the run is interrupted; long loops should check it. */
+  signal: AbortSignal;
+}
+
+export interface StageDefinition<
+  P extends z.ZodType = z.ZodType,
+  I extends Record<string, InputSpec> = Record<string, InputSpec>,
+  O extends Record<string, ArtifactKind> = Record<string, ArtifactKind>,
+> {
+  /** The name pipeline files use in `uses:`. */
+  id: string;
+  /** `import.meta.url` of the module that defines the stage: its code closure is part of the cache key. */
+  source: string;
+  description: string;
+  params: P;
+  inputs: I;
+  /** Fixed outputs, or `declared`: the pipeline file lists them (`outputs: [a, b]`), each of kind `any`. */
+  outputs: O | 'declared';
+  /** Inputs are named by the pipeline file (`needs`), each of kind `any` (paths only). */
+  openInputs?: boolean;
+  /** Environment variables whose values change the result: their values go into the cache key. */
+  env?: string[];
+  /** Facts about the runtime that change the result (e.g. the compute backend): part of the cache key. */
+  runtimeFacts?: () => Promise<Record<string, string>>;
+  /** Files (relative to the pipeline file) whose content is part of the stage's code, from its params. */
+  codeFiles?: (params: z.output<P>) => string[];
+  /** Resource class, for executors that route stages (`cpu` or `gpu`). */
+  resources?: 'cpu' | 'gpu';
+  run(ctx: StageContext<z.output<P>, I>): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> : void>;
+}
+
+// Any stage definition, whatever its params/inputs/outputs. `any` because the definition is contravariant in
+// its `run` context; registries hold heterogeneous stages and validate params with the stage's own schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStage = StageDefinition<any, any, any>;
+
+const definitionShape = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case id: letters, digits and dashes'),
+  source: z.string().startsWith('file:', 'import.meta.url of the defining module'),
+  description: z.string().min(1),
+  inputs: z.record(z.string(), z.object({ kind: z.enum(ARTIFACT_KINDS), many: z.boolean().optional(), optional: z.boolean().optional() })),
+  outputs: z.union([z.literal('declared'), z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.enum(ARTIFACT_KINDS))]),
+});
+
+/** Defines a stage once; checked here so a malformed definition fails at import, not mid-run. */
+export function defineStage<
+  P extends z.ZodType,
+  const I extends Record<string, InputSpec>,
+  const O extends Record<string, ArtifactKind> | 'declared',
+>(def: {
+  id: string;
+  source: string;
+  description: string;
+  params: P;
+  inputs: I;
+  outputs: O;
+  openInputs?: boolean;
+  env?: string[];
+  runtimeFacts?: () => Promise<Record<string, string>>;
+  codeFiles?: (params: z.output<P>) => string[];
+  resources?: 'cpu' | 'gpu';
+  run(
+    ctx: StageContext<z.output<P>, I>,
+  ): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> : void>;
+}): StageDefinition<P, I, O extends Record<string, ArtifactKind> ? O : Record<string, ArtifactKind>> {
+  const checked = definitionShape.safeParse(def);
+  if (!checked.success) {
+    throw new TypeError(`stage definition ${def.id ?? '(no id)'}: ${z.prettifyError(checked.error)}`);
+  }
+  if (!(def.params instanceof z.ZodType)) throw new TypeError(`stage definition ${def.id}: params must be a zod schema`);
+  return def as unknown as StageDefinition<P, I, O extends Record<string, ArtifactKind> ? O : Record<string, ArtifactKind>>;
+}
+
+/** The stages a pipeline may use, by id. A registry module exports it as `stages`. */
+export type StageRegistry = ReadonlyMap<string, AnyStage>;
+
+export function makeRegistry(stages: readonly AnyStage[]): StageRegistry {
+  const map = new Map<string, AnyStage>();
+  for (const s of stages) {
+    if (map.has(s.id)) throw new TypeError(`two stages are registered as ${s.id}`);
+    map.set(s.id, s);
+  }
+  return map;
+}

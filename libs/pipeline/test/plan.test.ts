@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'vitest';
+import { loadPipelineFile, loadRegistry, planPipeline, selectStages } from '@transfusion/pipeline';
+import { REGISTRY, workspace } from './helpers.js';
+
+async function plan(yaml: string, sets: string[] = []) {
+  const ws = workspace(yaml);
+  return planPipeline(await loadPipelineFile(ws.file, sets), await loadRegistry(REGISTRY));
+}
+
+describe('matrix expansion', () => {
+  const yaml = `
+vars:
+  base: 10
+defaults:
+  exec:
+    params: { lr: 0.001 }
+stages:
+  train:
+    uses: exec
+    matrix:
+      model: [cbr-small, resnet50]
+      init: [random, transfer]
+      seed: [0, 1]
+      exclude:
+        - { model: resnet50, seed: 1 }
+      include:
+        - { model: cbr-tiny, init: gabor, seed: 7 }
+    with:
+      command: [node, emit.mjs]
+      params: { model: "\${matrix.model}", seed: "\${matrix.seed}", tag: "\${matrix.model}-s\${matrix.seed}", base: "\${vars.base}" }
+    outputs: [metrics]
+  table:
+    uses: exec
+    with: { command: [node, emit.mjs] }
+    needs: { runs: train.metrics, random: "train.*.random.*.metrics" }
+    outputs: [out]
+`;
+
+  test('one instance per combination, with readable ids in key order, exclude and include applied', async () => {
+    const p = await plan(yaml);
+    const ids = p.stages.filter((s) => s.group === 'train').map((s) => s.id);
+    expect(ids).toEqual([
+      'train.cbr-small.random.0',
+      'train.cbr-small.random.1',
+      'train.cbr-small.transfer.0',
+      'train.cbr-small.transfer.1',
+      'train.resnet50.random.0',
+      'train.resnet50.transfer.0',
+      'train.cbr-tiny.gabor.7',
+    ]);
+  });
+
+  test('matrix and vars references keep their types; defaults merge under with', async () => {
+    const p = await plan(yaml);
+    const params = p.byId.get('train.resnet50.transfer.0')!.params as { params: Record<string, unknown> };
+    expect(params.params).toEqual({ lr: 0.001, model: 'resnet50', seed: 0, tag: 'resnet50-s0', base: 10 });
+  });
+
+  test('a group name or a * pattern in needs fans in every matching instance, in plan order', async () => {
+    const p = await plan(yaml);
+    const table = p.byId.get('table')!;
+    expect(table.inputs.find((i) => i.name === 'runs')!.refs.map((r) => r.instance)).toHaveLength(7);
+    expect(table.inputs.find((i) => i.name === 'random')!.refs.map((r) => r.instance)).toEqual([
+      'train.cbr-small.random.0',
+      'train.cbr-small.random.1',
+      'train.resnet50.random.0',
+    ]);
+    expect(p.stages.at(-1)!.id).toBe('table'); // after everything it needs
+  });
+
+  test('--set overrides vars and params before validation', async () => {
+    const p = await plan(yaml, ['vars.base=99', 'defaults.exec.params.lr=0.1']);
+    expect((p.byId.get('train.cbr-tiny.gabor.7')!.params as { params: Record<string, unknown> }).params).toMatchObject({ base: 99, lr: 0.1 });
+  });
+
+  test('--only selects a stage and everything upstream of it', async () => {
+    const p = await plan(`stages:
+  a: { uses: source, with: { n: 1 } }
+  b: { uses: scale, with: { factor: 2 }, needs: { values: a.values } }
+  c: { uses: source, with: { n: 2 } }
+`);
+    expect(selectStages(p, ['b']).map((s) => s.id)).toEqual(['a', 'b']);
+    expect(selectStages(p, []).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('colliding instance ids are an error', async () => {
+    await expect(plan(`stages:\n  a:\n    uses: source\n    matrix: { n: [1] }\n    with: { n: 1 }\n    matrix: { n: [1, 1] }\n`)).rejects.toThrow();
+    await expect(plan(`stages:\n  a:\n    uses: source\n    matrix: { v: ["x y", "x_y"] }\n    with: { n: 1 }\n`)).rejects.toThrow(/two instances get the id a.x_y/);
+  });
+});
