@@ -217,7 +217,7 @@ async function attempt(
       pipelineDir: session.plan.file.dir,
     };
     const proc = await spawnStage(job, dir, signal, onLine);
-    if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : `${lastLine(proc.tail) ?? 'exited with an error'}\n${indent(proc.tail)}` };
+    if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : failureMessage(proc.tail) };
 
     const outputs: Record<string, OutputRecord> = {};
     for (const [name, kind] of Object.entries(s.outputs)) {
@@ -245,15 +245,12 @@ async function attempt(
   }
 }
 
-function lastLine(text: string): string | undefined {
-  return text.split('\n').filter((l) => l.trim()).pop();
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `    | ${l}`)
-    .join('\n');
+/** The runner's last line says why (`stage failed: ...`); the lines before it are the stage's own output. */
+function failureMessage(tail: string): string {
+  const lines = tail.split('\n').filter((l) => l.trim());
+  const last = lines.pop() ?? 'the stage process exited with an error';
+  const reason = last.replace(/^stage failed: /, '');
+  return lines.length ? `${reason}\n${lines.map((l) => `  | ${l}`).join('\n')}` : reason;
 }
 
 /** Finds output NAME in the attempt's output folder and checks it is what the stage declared. */

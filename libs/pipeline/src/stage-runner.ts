@@ -63,8 +63,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    const message = e instanceof StageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`\n${message}\nstage failed: ${(e as Error)?.message ?? String(e)}\n`);
+    // A StageError is a clean, expected failure: its message says it all. Anything else gets its stack first.
+    if (!(e instanceof StageError) && e instanceof Error && e.stack) process.stderr.write(`\n${e.stack}\n`);
+    process.stderr.write(`stage failed: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   },
 );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import type { KeyPreimage } from './cache-key.js';
 import { StoreError } from './errors.js';
@@ -81,6 +81,7 @@ export class Store {
   private constructor(readonly root: string) {}
 
   static async open(root: string): Promise<Store> {
+    root = resolve(root); // stage processes run in other folders
     try {
       for (const d of ['objects', 'runs', 'verified', 'tmp', 'locks', 'pipelines', 'pins', 'active']) await mkdir(join(root, d), { recursive: true });
     } catch (e) {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -208,14 +208,13 @@ ${emit('a', { value: 1 })}
 ${emit('b', { value: 2, waitFor: 'never-created', startedFile: 'b.started' }, { x: 'a.out' })}
 `);
     const child = execa('node', [join(FIXTURES, 'run.mjs'), ws.file, ws.store], { reject: false });
-    for (let i = 0; i < 300 && !ws.calls().includes('b'); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => ws.calls().includes('b') && existsSync(join(ws.dir, 'b.started')));
     expect(ws.calls()).toEqual(['a', 'b']);
     child.kill('SIGKILL');
     await child;
     // The orphaned stage process notices its engine is gone and stops.
     const stagePid = Number(readFileSync(join(ws.dir, 'b.started'), 'utf8'));
-    for (let i = 0; i < 100 && alive(stagePid); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(stagePid)).toBe(false);
+    await waitUntil(() => !alive(stagePid));
     expect(readdirSync(join(ws.store, 'locks'))).toHaveLength(1); // b's lock, left by the dead run
     // Now let b finish, and run again: a is cached, b runs (its stale lock is broken), nothing is lost.
     writeFileSync(join(ws.dir, 'never-created'), '');
@@ -227,16 +226,25 @@ ${emit('b', { value: 2, waitFor: 'never-created', startedFile: 'b.started' }, { 
   test('SIGTERM stops running stages cleanly: no record, and the next run redoes them', async () => {
     const ws = workspace(`stages:\n${emit('a', { value: 1, waitFor: 'never-created', startedFile: 'a.started' })}\n`);
     const child = execa('node', [join(FIXTURES, 'run.mjs'), ws.file, ws.store], { reject: false });
-    for (let i = 0; i < 300 && !ws.calls().includes('a'); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => existsSync(join(ws.dir, 'a.started')));
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(130);
     const stagePid = Number(readFileSync(join(ws.dir, 'a.started'), 'utf8'));
-    expect(alive(stagePid)).toBe(false);
+    await waitUntil(() => !alive(stagePid), 10_000);
     expect(readdirSync(join(ws.store, 'runs'))).toEqual([]);
     expect(readdirSync(join(ws.store, 'tmp'))).toEqual([]);
   });
 });
+
+/** Polls until `cond` holds; generous, because CI machines can be loaded. */
+async function waitUntil(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 function alive(pid: number): boolean {
   try {

@@ -1,1 +1,2 @@
-export const name = 'bench';
+export { main, summary } from './cli.js';
+export { benchPipelineYaml } from './pipeline.js';

@@ -1,0 +1,101 @@
+import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, test } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = resolve(here, '../dist/main.js');
+const EMIT = resolve(here, '../../../libs/pipeline/test/fixtures/emit.mjs');
+
+function workspace(yaml: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
+  cpSync(EMIT, join(dir, 'emit.mjs'));
+  symlinkSync(resolve(here, '../../../node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'p.yaml'), yaml);
+  return { dir, file: join(dir, 'p.yaml') };
+}
+
+const cli = (args: string[], cwd: string) => execa('node', [CLI, ...args], { cwd, reject: false, env: { TRANSFUSION_STORE: join(cwd, '.store') } });
+
+const twoStages = (value = 1) => `stages:
+  make:
+    uses: exec
+    with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: make, value: ${value} } }
+    outputs: [out]
+  use:
+    uses: exec
+    needs: { table: make.out }
+    with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: use } }
+    outputs: [out]
+`;
+
+describe('transfusion CLI', () => {
+  test('every command has --help; unknown commands and flags exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
+    const top = await cli(['--help'], dir);
+    expect(top.exitCode).toBe(0);
+    for (const c of ['run', 'explain', 'status', 'gc', 'cca', 'data', 'models', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'gc']) {
+      const r = await cli([c, '--help'], dir);
+      expect(r.exitCode, c).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: transfusion ${c}`));
+    }
+    expect((await cli(['frobnicate'], dir)).exitCode).toBe(2);
+    const bad = await cli(['run', 'x.yaml', '--bogus'], dir);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/Unknown option '--bogus'/);
+    expect((await cli(['run', 'x.yaml', '--jobs', '0'], dir)).stderr).toMatch(/--jobs 0: expected a whole number ≥ 1/);
+  });
+
+  test('run --json: one event per stage, then a summary; a rerun is all cached', async () => {
+    const ws = workspace(twoStages());
+    const first = await cli(['run', ws.file, '--json'], ws.dir);
+    expect(first.exitCode).toBe(0);
+    const lines = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.slice(0, 2).map((l) => [l['stage'], l['status']])).toEqual([
+      ['make', 'ran'],
+      ['use', 'ran'],
+    ]);
+    for (const e of lines.slice(0, 2)) {
+      expect(e['key']).toMatch(/^[0-9a-f]{64}$/);
+      expect(typeof e['seconds']).toBe('number');
+    }
+    expect(lines[2]).toMatchObject({ summary: { pipeline: 'p', stages: 2, ran: 2, cached: 0, failed: 0 } });
+    expect(first.stderr).toMatch(/ran\s+make/); // progress lines on stderr without a TTY
+    const again = await cli(['run', ws.file, '--json'], ws.dir);
+    expect(again.stdout.trim().split('\n').slice(0, 2).map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['cached', 'cached']);
+  });
+
+  test('a bad pipeline exits 2 naming file, line and path; a failing stage exits 1', async () => {
+    const ws = workspace(twoStages().replace('needs: { table: make.out }', 'needs: { table: mkae.out }'));
+    const bad = await cli(['run', ws.file], ws.dir);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/p\.yaml:\d+:\d+: stages\.use\.needs\.table: 'mkae\.out' names no stage/);
+    const failing = workspace(twoStages().replace('name: make,', 'name: make, fail: true,'));
+    const r = await cli(['run', failing.file], failing.dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/failed make/);
+    expect(r.stderr).toMatch(/boom: make was asked to fail/);
+    expect(r.stdout).toMatch(/p: 2 stages — 0 cached, 0 ran, 1 failed, 1 skipped/);
+  });
+
+  test('explain and status say what changed and what is cached; gc keeps the latest run', async () => {
+    const ws = workspace(twoStages());
+    expect((await cli(['status', ws.file], ws.dir)).stdout).toMatch(/make\s+missing\nuse\s+missing/);
+    await cli(['run', ws.file], ws.dir);
+    expect((await cli(['status', ws.file], ws.dir)).stdout).toMatch(/p: 2 cached, 0 stale, 0 missing/);
+    writeFileSync(ws.file, twoStages(2));
+    const explain = await cli(['explain', ws.file], ws.dir);
+    expect(explain.stdout).toMatch(/make  rerun\s+[0-9a-f]{12}\n    params\.params\.value: 1 → 2\nuse  rerun\n    inputs: upstream make will rerun first/);
+    const status = await cli(['status', ws.file, '--json'], ws.dir);
+    expect(JSON.parse(status.stdout)).toMatchObject({ counts: { cached: 0, stale: 2, missing: 0 } });
+    await cli(['run', ws.file], ws.dir);
+    const dry = await cli(['gc', '--dry-run'], ws.dir);
+    expect(dry.stdout).toMatch(/would remove 2 runs/);
+    const gc = await cli(['gc', '--json'], ws.dir);
+    expect(JSON.parse(gc.stdout)).toMatchObject({ keptRecords: 2, removed: { records: expect.any(Array) } });
+    expect((await cli(['status', ws.file], ws.dir)).stdout).toMatch(/2 cached/);
+  });
+});
