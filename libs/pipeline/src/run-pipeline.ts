@@ -1,16 +1,10 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { cpus, hostname } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { inspectArrowFile } from '@transfusion/arrow-io';
-import { outputPath } from './artifacts.js';
-import type { KeyPreimage } from './cache-key.js';
 import { UsageError } from './errors.js';
-import type { Job } from './job.js';
 import type { PlannedStage } from './plan.js';
 import { Session, type SessionOptions } from './session.js';
-import { spawnStage } from './spawn-stage.js';
-import type { ArtifactKind } from './stage.js';
-import { Store, type OutputRecord, type RunRecord } from './store.js';
+import { runOrReuse, taskFor } from './stage-task.js';
+import { Store, type RunRecord } from './store.js';
 
 export type StageStatus = 'cached' | 'ran' | 'failed';
 
@@ -59,12 +53,6 @@ export interface RunOptions extends SessionOptions {
   observer?: RunObserver;
 }
 
-const POLL_MS = 200;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Runs a pipeline with the local executor: ready stages in parallel child processes, each cached by its key. */
 export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const jobs = opts.jobs ?? cpus().length;
@@ -107,32 +95,16 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
 
   const process1 = async (s: PlannedStage): Promise<void> => {
     const started = performance.now();
-    const inputs = session.inputHashes(s, records)!;
-    const { key, preimage } = await session.key(s, inputs);
-    const seconds = (): number => Math.round((performance.now() - started) / 10) / 100;
-    let record = await store.readRecord(key);
-    if (record) return finish(s, { stage: s.id, key, status: 'cached', seconds: seconds() }, record);
-    let lock = await store.tryLock(key);
-    if (!lock) {
-      observer.waiting?.(s.id, key);
-      while (!lock && !signal.aborted) {
-        await sleep(POLL_MS);
-        record = await store.readRecord(key);
-        if (record) return finish(s, { stage: s.id, key, status: 'cached', seconds: seconds() }, record);
-        lock = await store.tryLock(key);
-      }
-      if (!lock) return finish(s, { stage: s.id, key, status: 'failed', seconds: seconds(), error: 'interrupted' });
-    }
-    try {
-      record = await store.readRecord(key); // committed by another run between our miss and our lock
-      if (record) return finish(s, { stage: s.id, key, status: 'cached', seconds: seconds() }, record);
-      observer.started?.(s.id, key);
-      const result = await attempt(store, session, s, key, preimage, records, signal, (line) => observer.line?.(s.id, line));
-      if ('error' in result) return finish(s, { stage: s.id, key, status: 'failed', seconds: seconds(), error: result.error });
-      return finish(s, { stage: s.id, key, status: 'ran', seconds: seconds() }, result.record);
-    } finally {
-      await lock.release();
-    }
+    const { key, preimage } = await session.key(s, session.inputHashes(s, records)!);
+    const outcome = await runOrReuse(store, taskFor(session, s, key, preimage, records), {
+      signal,
+      onWaiting: () => observer.waiting?.(s.id, key),
+      onStarted: () => observer.started?.(s.id, key),
+      onLine: (line) => observer.line?.(s.id, line),
+    });
+    const seconds = Math.round((performance.now() - started) / 10) / 100;
+    if (outcome.status === 'failed') return finish(s, { stage: s.id, key, status: 'failed', seconds, error: outcome.error });
+    return finish(s, { stage: s.id, key, status: outcome.status, seconds }, outcome.record);
   };
 
   try {
@@ -175,103 +147,6 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     seconds: Math.round((performance.now() - t0) / 10) / 100,
     store: opts.store,
   };
-}
-
-async function attempt(
-  store: Store,
-  session: Session,
-  s: PlannedStage,
-  key: string,
-  preimage: KeyPreimage,
-  records: ReadonlyMap<string, RunRecord>,
-  signal: AbortSignal,
-  onLine: (line: string) => void,
-): Promise<{ record: RunRecord } | { error: string }> {
-  const dir = await store.makeTmpDir();
-  const startedAt = new Date().toISOString();
-  const t0 = performance.now();
-  try {
-    const outDir = join(dir, 'out');
-    await mkdir(outDir);
-    const jobInputs: Job['inputs'] = {};
-    for (const input of s.inputs) {
-      const paths: string[] = [];
-      for (const [i, ref] of input.refs.entries()) {
-        const out = records.get(ref.instance)?.outputs[ref.output];
-        if (!out) return { error: `input ${input.name}: no record of ${ref.instance}.${ref.output}` };
-        const name = input.many ? join(input.name, `${i}-${ref.instance}`) : input.name;
-        const dest = join(dir, 'in', out.kind === 'file' ? `${name}.arrow` : name);
-        await store.materialize(out, dest);
-        paths.push(dest);
-      }
-      jobInputs[input.name] = { kind: input.kind, many: input.many, paths };
-    }
-    const job: Job = {
-      registry: session.registryUrl,
-      stage: s.uses,
-      instance: s.id,
-      params: s.params,
-      inputs: jobInputs,
-      outputs: s.outputs,
-      outDir,
-      pipelineDir: session.plan.file.dir,
-    };
-    const proc = await spawnStage(job, dir, signal, onLine);
-    if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : failureMessage(proc.tail) };
-
-    const outputs: Record<string, OutputRecord> = {};
-    for (const [name, kind] of Object.entries(s.outputs)) {
-      const found = await collectOutput(outDir, name, kind);
-      if ('error' in found) return { error: found.error };
-      outputs[name] = found.kind === 'file' ? { kind: 'file', ...(await store.putFile(found.path)) } : { kind: 'dir', ...(await store.putDir(found.path)) };
-    }
-    const log = await store.putFile(proc.logFile);
-    const record: RunRecord = {
-      format: 'transfusion-run/1',
-      key,
-      preimage,
-      instance: s.id,
-      pipeline: session.name,
-      outputs,
-      log: log.hash,
-      startedAt,
-      seconds: Math.round((performance.now() - t0) / 10) / 100,
-      host: hostname(),
-    };
-    await store.writeRecord(record);
-    return { record };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** The runner's last line says why (`stage failed: ...`); the lines before it are the stage's own output. */
-function failureMessage(tail: string): string {
-  const lines = tail.split('\n').filter((l) => l.trim());
-  const last = lines.pop() ?? 'the stage process exited with an error';
-  const reason = last.replace(/^stage failed: /, '');
-  return lines.length ? `${reason}\n${lines.map((l) => `  | ${l}`).join('\n')}` : reason;
-}
-
-/** Finds output NAME in the attempt's output folder and checks it is what the stage declared. */
-async function collectOutput(outDir: string, name: string, kind: ArtifactKind): Promise<{ kind: 'file' | 'dir'; path: string } | { error: string }> {
-  const { file, dir } = outputPath(outDir, name);
-  const isFile = await stat(file).then((st) => st.isFile(), () => false);
-  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
-  if (kind === 'files' || (kind === 'any' && isDir && !isFile)) {
-    if (!isDir) return { error: `declared output '${name}' was not written (expected the folder ${name}/ in TRANSFUSION_OUT)` };
-    return { kind: 'dir', path: dir };
-  }
-  if (!isFile) {
-    return { error: `declared output '${name}' was not written (expected ${name}.arrow${kind === 'any' ? ` or the folder ${name}/` : ''} in TRANSFUSION_OUT)` };
-  }
-  try {
-    const info = await inspectArrowFile(file);
-    if (kind !== 'any' && info.kind !== kind) return { error: `output '${name}' holds a ${info.kind}, but the stage declares a ${kind}` };
-  } catch (e) {
-    return { error: `output '${name}': ${name}.arrow is not a valid Arrow IPC file (${(e as Error).message})` };
-  }
-  return { kind: 'file', path: file };
 }
 
 /** Points `<dest>/<name>[.arrow]` at each output's object (skipped when it already does). */

@@ -1,0 +1,199 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { inspectArrowFile } from '@transfusion/arrow-io';
+import { outputPath } from './artifacts.js';
+import type { KeyPreimage } from './cache-key.js';
+import type { Job } from './job.js';
+import type { PlannedStage } from './plan.js';
+import type { Session } from './session.js';
+import { spawnStage } from './spawn-stage.js';
+import { ARTIFACT_KINDS, type ArtifactKind } from './stage.js';
+import { outputRecordSchema, type OutputRecord, type RunRecord, type Store } from './store.js';
+
+/**
+ * Everything needed to run one stage instance and commit its result, with no reference to the pipeline file:
+ * what a local executor slot or a queue worker on another machine receives. Inputs are named by the content
+ * hashes of the upstream outputs, which any process with the store can materialise.
+ */
+export const stageTaskSchema = z.object({
+  key: z.string().regex(/^[0-9a-f]{64}$/),
+  preimage: z.custom<KeyPreimage>((v) => typeof v === 'object' && v !== null && 'format' in v),
+  pipeline: z.string(),
+  instance: z.string(),
+  stage: z.string(),
+  params: z.unknown(),
+  inputs: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(ARTIFACT_KINDS),
+      many: z.boolean(),
+      from: z.array(z.object({ instance: z.string(), output: outputRecordSchema })),
+    }),
+  ),
+  outputs: z.record(z.string(), z.enum(ARTIFACT_KINDS)),
+  pipelineDir: z.string(),
+  registry: z.string(),
+  resources: z.enum(['cpu', 'gpu']).default('cpu'),
+});
+export type StageTask = z.infer<typeof stageTaskSchema>;
+
+export function taskFor(session: Session, s: PlannedStage, key: string, preimage: KeyPreimage, records: ReadonlyMap<string, RunRecord>): StageTask {
+  return {
+    key,
+    preimage,
+    pipeline: session.name,
+    instance: s.id,
+    stage: s.uses,
+    params: s.params,
+    inputs: s.inputs.map((input) => ({
+      name: input.name,
+      kind: input.kind,
+      many: input.many,
+      from: input.refs.map((ref) => {
+        const output = records.get(ref.instance)?.outputs[ref.output];
+        if (!output) throw new Error(`internal: ${s.id} is ready but ${ref.instance} has no record`);
+        return { instance: ref.instance, output };
+      }),
+    })),
+    outputs: s.outputs,
+    pipelineDir: session.plan.file.dir,
+    registry: session.registryUrl,
+    resources: s.stage.resources ?? 'cpu',
+  };
+}
+
+export interface TaskHooks {
+  signal: AbortSignal;
+  /** Another process holds the key's lock; we wait for it. */
+  onWaiting?(): void;
+  onStarted?(): void;
+  onLine?(line: string): void;
+}
+
+export type TaskOutcome = { status: 'cached' | 'ran'; record: RunRecord } | { status: 'failed'; error: string };
+
+const POLL_MS = 200;
+
+/**
+ * The commit protocol for one key: a committed record is a hit; otherwise take the key's lock (waiting while a live
+ * process holds it, then re-checking: it may have committed), run the stage, commit, release.
+ */
+export async function runOrReuse(store: Store, task: StageTask, hooks: TaskHooks): Promise<TaskOutcome> {
+  let record = await store.readRecord(task.key);
+  if (record) return { status: 'cached', record };
+  let lock = await store.tryLock(task.key);
+  if (!lock) {
+    hooks.onWaiting?.();
+    while (!lock && !hooks.signal.aborted) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      record = await store.readRecord(task.key);
+      if (record) return { status: 'cached', record };
+      lock = await store.tryLock(task.key);
+    }
+    if (!lock) return { status: 'failed', error: 'interrupted' };
+  }
+  try {
+    record = await store.readRecord(task.key);
+    if (record) return { status: 'cached', record };
+    hooks.onStarted?.();
+    const result = await executeTask(store, task, hooks.signal, hooks.onLine ?? (() => undefined));
+    return 'error' in result ? { status: 'failed', error: result.error } : { status: 'ran', record: result.record };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** One attempt in a private folder of the store: link inputs, run the stage process, validate, commit. */
+export async function executeTask(
+  store: Store,
+  task: StageTask,
+  signal: AbortSignal,
+  onLine: (line: string) => void,
+): Promise<{ record: RunRecord } | { error: string }> {
+  const dir = await store.makeTmpDir();
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  try {
+    const outDir = join(dir, 'out');
+    await mkdir(outDir);
+    const jobInputs: Job['inputs'] = {};
+    for (const input of task.inputs) {
+      const paths: string[] = [];
+      for (const [i, { instance, output }] of input.from.entries()) {
+        const name = input.many ? join(input.name, `${i}-${instance}`) : input.name;
+        const dest = join(dir, 'in', output.kind === 'file' ? `${name}.arrow` : name);
+        await store.materialize(output, dest);
+        paths.push(dest);
+      }
+      jobInputs[input.name] = { kind: input.kind, many: input.many, paths };
+    }
+    const job: Job = {
+      registry: task.registry,
+      stage: task.stage,
+      instance: task.instance,
+      params: task.params,
+      inputs: jobInputs,
+      outputs: task.outputs,
+      outDir,
+      pipelineDir: task.pipelineDir,
+    };
+    const proc = await spawnStage(job, dir, signal, onLine);
+    if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : failureMessage(proc.tail) };
+
+    const outputs: Record<string, OutputRecord> = {};
+    for (const [name, kind] of Object.entries(task.outputs)) {
+      const found = await collectOutput(outDir, name, kind);
+      if ('error' in found) return { error: found.error };
+      outputs[name] = found.kind === 'file' ? { kind: 'file', ...(await store.putFile(found.path)) } : { kind: 'dir', ...(await store.putDir(found.path)) };
+    }
+    const log = await store.putFile(proc.logFile);
+    const record: RunRecord = {
+      format: 'transfusion-run/1',
+      key: task.key,
+      preimage: task.preimage,
+      instance: task.instance,
+      pipeline: task.pipeline,
+      outputs,
+      log: log.hash,
+      startedAt,
+      seconds: Math.round((performance.now() - t0) / 10) / 100,
+      host: hostname(),
+    };
+    await store.writeRecord(record);
+    return { record };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The runner's last line says why (`stage failed: ...`); the lines before it are the stage's own output. */
+function failureMessage(tail: string): string {
+  const lines = tail.split('\n').filter((l) => l.trim());
+  const last = lines.pop() ?? 'the stage process exited with an error';
+  const reason = last.replace(/^stage failed: /, '');
+  return lines.length ? `${reason}\n${lines.map((l) => `  | ${l}`).join('\n')}` : reason;
+}
+
+/** Finds output NAME in the attempt's output folder and checks it is what the stage declared. */
+async function collectOutput(outDir: string, name: string, kind: ArtifactKind): Promise<{ kind: 'file' | 'dir'; path: string } | { error: string }> {
+  const { file, dir } = outputPath(outDir, name);
+  const isFile = await stat(file).then((st) => st.isFile(), () => false);
+  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
+  if (kind === 'files' || (kind === 'any' && isDir && !isFile)) {
+    if (!isDir) return { error: `declared output '${name}' was not written (expected the folder ${name}/ in TRANSFUSION_OUT)` };
+    return { kind: 'dir', path: dir };
+  }
+  if (!isFile) {
+    return { error: `declared output '${name}' was not written (expected ${name}.arrow${kind === 'any' ? ` or the folder ${name}/` : ''} in TRANSFUSION_OUT)` };
+  }
+  try {
+    const info = await inspectArrowFile(file);
+    if (kind !== 'any' && info.kind !== kind) return { error: `output '${name}' holds a ${info.kind}, but the stage declares a ${kind}` };
+  } catch (e) {
+    return { error: `output '${name}': ${name}.arrow is not a valid Arrow IPC file (${(e as Error).message})` };
+  }
+  return { kind: 'file', path: file };
+}
+
