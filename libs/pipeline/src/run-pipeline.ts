@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import type { PlannedStage } from './plan.js';
 import { Session, type SessionOptions } from './session.js';
-import { runOrReuse, taskFor } from './stage-task.js';
+import { runOrReuse, taskFor, type StageTask, type TaskHooks, type TaskOutcome } from './stage-task.js';
 import { Store, type RunRecord } from './store.js';
 
 export type StageStatus = 'cached' | 'ran' | 'failed';
@@ -39,9 +39,27 @@ export interface RunObserver {
   finished?(event: StageEvent): void;
 }
 
+/**
+ * Where a stage task runs. The planner stays the scheduler: it hands each ready task to the executor and waits
+ * for its outcome. `concurrency` caps how many tasks are handed out at once (the local executor's `jobs`).
+ */
+export interface StageExecutor {
+  readonly concurrency: number;
+  execute(store: Store, task: StageTask, hooks: TaskHooks): Promise<TaskOutcome>;
+  close?(): Promise<void>;
+}
+
+/** Runs tasks as child processes of this process. */
+export function localExecutor(jobs = cpus().length): StageExecutor {
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${jobs}: expected a whole number ≥ 1`);
+  return { concurrency: jobs, execute: runOrReuse };
+}
+
 export interface RunOptions extends SessionOptions {
   store: string;
-  /** Stages running at once; default: the number of cores. */
+  /** Where stages run (default: local child processes, `jobs` at once). */
+  executor?: StageExecutor;
+  /** Stages running at once with the default local executor; default: the number of cores. */
   jobs?: number;
   /** Root of the human-facing `<out>/<pipeline>/<stage>/` links; null for none. */
   outRoot?: string | null;
@@ -55,8 +73,8 @@ export interface RunOptions extends SessionOptions {
 
 /** Runs a pipeline with the local executor: ready stages in parallel child processes, each cached by its key. */
 export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
-  const jobs = opts.jobs ?? cpus().length;
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${jobs}: expected a whole number ≥ 1`);
+  const executor = opts.executor ?? localExecutor(opts.jobs);
+  const jobs = executor.concurrency;
   const session = await Session.open(opts);
   const store = await Store.open(opts.store);
   const t0 = performance.now();
@@ -96,7 +114,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const process1 = async (s: PlannedStage): Promise<void> => {
     const started = performance.now();
     const { key, preimage } = await session.key(s, session.inputHashes(s, records)!);
-    const outcome = await runOrReuse(store, taskFor(session, s, key, preimage, records), {
+    const outcome = await executor.execute(store, taskFor(session, s, key, preimage, records), {
       signal,
       onWaiting: () => observer.waiting?.(s.id, key),
       onStarted: () => observer.started?.(s.id, key),
@@ -135,6 +153,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   } finally {
     await writeLatest().catch(() => undefined);
     await unmark();
+    await executor.close?.();
   }
   if (opts.pin) await store.writePin(opts.pin, { pipeline: session.name, file: session.plan.file.file, updatedAt: new Date().toISOString(), stages: latest });
   const skipped = stages.filter((s) => state.get(s.id) === 'pending' || state.get(s.id) === 'skipped').map((s) => s.id);
