@@ -2,7 +2,6 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { inspectArrowFile } from '@transfusion/arrow-io';
 import { outputPath } from './artifacts.js';
 import type { KeyPreimage } from './cache-key.js';
 import type { Job } from './job.js';
@@ -189,6 +188,7 @@ async function collectOutput(outDir: string, name: string, kind: ArtifactKind): 
     return { error: `declared output '${name}' was not written (expected ${name}.arrow${kind === 'any' ? ` or the folder ${name}/` : ''} in TRANSFUSION_OUT)` };
   }
   try {
+    const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const info = await inspectArrowFile(file);
     if (kind !== 'any' && info.kind !== kind) return { error: `output '${name}' holds a ${info.kind}, but the stage declares a ${kind}` };
   } catch (e) {
