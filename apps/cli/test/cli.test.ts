@@ -36,7 +36,7 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'gc', 'cca', 'data', 'models', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'gc', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
     for (const c of ['run', 'explain', 'status', 'gc']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);

@@ -1,0 +1,32 @@
+export { buildReportFiles, renderReport, type ReportFile } from './build.js';
+export { ReportError } from './errors.js';
+export { evaluateFindings, statements, type Finding, type Verdict } from './findings.js';
+export { groupRuns, type RunGroup, type AucSummary } from './aggregate.js';
+export { parseReportOptions, reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './options.js';
+export { parseStudyResults } from './validate.js';
+export {
+  studyResultsSchema,
+  runSchema,
+  initSchema,
+  ccaResultSchema,
+  ccaVariantSchema,
+  filterSnapshotSchema,
+  provenanceSchema,
+  modelInfoSchema,
+  taskSchema,
+  stageNames,
+  paperModels,
+  type StudyResults,
+  type StudyResultsInput,
+  type Run,
+  type Init,
+  type CcaResult,
+  type CcaVariant,
+  type FilterSnapshot,
+  type Provenance,
+  type ModelInfo,
+  type Task,
+  type Tensor,
+  type StageName,
+  type PaperModel,
+} from './schema.js';

@@ -1,0 +1,53 @@
+import { stageNames, type Init } from './schema.js';
+
+/** Stable key for grouping runs by initialisation, e.g. `transfusion:block1`. */
+export function initKey(init: Init): string {
+  return init.kind === 'transfusion' ? `transfusion:${init.upTo}` : init.kind;
+}
+
+export function initLabel(init: Init): string {
+  switch (init.kind) {
+    case 'random':
+      return 'Random init';
+    case 'pretrained':
+      return 'Transfer (ImageNet)';
+    case 'meanvar':
+      return 'Mean Var init';
+    case 'transfusion':
+      return `Transfusion ≤ ${init.upTo}`;
+    case 'gabor':
+      return 'Synthetic Gabor conv1';
+  }
+}
+
+/** Display order: random, transfusion prefixes from shallow to deep, Mean Var, Gabor, full transfer. */
+export function initOrder(init: Init): number {
+  switch (init.kind) {
+    case 'random':
+      return 0;
+    case 'transfusion':
+      return 1 + stageNames.indexOf(init.upTo);
+    case 'meanvar':
+      return 10;
+    case 'gabor':
+      return 11;
+    case 'pretrained':
+      return 20;
+  }
+}
+
+/** Short form for crowded axes (Fig 7 bars), as in the paper: Random, conv1, block1, …, Transfer. */
+export function initShortLabel(init: Init): string {
+  switch (init.kind) {
+    case 'random':
+      return 'Random';
+    case 'pretrained':
+      return 'Transfer';
+    case 'meanvar':
+      return 'Mean Var';
+    case 'transfusion':
+      return `≤ ${init.upTo}`;
+    case 'gabor':
+      return 'Gabor conv1';
+  }
+}

@@ -1,0 +1,38 @@
+import type { ReportContent } from './content.js';
+import { provenanceTables } from './provenance-view.js';
+import type { ReportTable } from './tables.js';
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function tableMarkdown(t: ReportTable): string {
+  const head = `| ${t.columns.map((c) => cell(c.label)).join(' | ')} |`;
+  const rule = `|${t.columns.map((c) => (c.numeric ? '---:' : ':---')).join('|')}|`;
+  return [head, rule, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+/** report.md: the same tables and findings as the page, figures linked from figures/. */
+export function renderMarkdown(c: ReportContent): string {
+  const r = c.results;
+  const out: string[] = [`# ${r.title}`, '', `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`, ''];
+  out.push("## Findings: the paper's testable statements on this run", '');
+  for (const f of c.findings) {
+    out.push(`${f.id}. **${f.statement}** — *${f.verdict}*`, `   - Criterion: ${f.criterion}`, ...f.evidence.map((e) => `   - ${e}`), '');
+  }
+  out.push('## Performance (Tables 1–3)', '');
+  for (const t of c.tables) out.push(`**${t.title}**`, '', tableMarkdown(t), '', t.caption, '');
+  let n = 0;
+  for (const [section, title] of [
+    ['convergence', 'Convergence (Figs 6–8)'],
+    ['similarity', 'Representational similarity (Figs 2–4)'],
+    ['filters', 'First-layer filters (Fig 5)'],
+  ] as const) {
+    const figs = c.figures.filter((f) => f.section === section);
+    if (figs.length === 0) continue;
+    out.push(`## ${title}`, '');
+    for (const f of figs) out.push(`![${f.title}](figures/${f.id}.png)`, '', `**Figure ${++n}.** ${f.title}. ${f.caption}`, '');
+  }
+  out.push('## Provenance', '');
+  for (const t of provenanceTables(r.provenance)) out.push(`### ${t.title}`, '', tableMarkdown(t), '');
+  out.push('### Resolved parameters', '', '```json', JSON.stringify(r.provenance.params, null, 2), '```', '');
+  return out.join('\n');
+}

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+
+/**
+ * The input of the report: everything the study stages measured. Designed so that each stage can fill its
+ * part directly (train runs → `runs`, the CCA stage → `cca`, weight capture → `filters`, the engine →
+ * `provenance`). All AUCs are fractions in [0, 1]; the report prints them as percentages like the paper.
+ */
+
+const finite = z.number().finite();
+const unit = finite.min(0).max(1);
+
+/** The paper's stage names, used by weight transfusion prefixes and in the figures. */
+export const stageNames = ['conv1', 'block1', 'block2', 'block3', 'block4'] as const;
+export type StageName = (typeof stageNames)[number];
+
+/** How the weights were initialised. `transfusion` reuses pretrained weights up to and including `upTo`. */
+export const initSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('random') }).strict(),
+  z.object({ kind: z.literal('pretrained') }).strict(),
+  z.object({ kind: z.literal('meanvar') }).strict(),
+  z.object({ kind: z.literal('transfusion'), upTo: z.enum(stageNames) }).strict(),
+  /** Synthetic Gabor filters in conv1, everything else random (Fig 8). */
+  z.object({ kind: z.literal('gabor') }).strict(),
+]);
+export type Init = z.infer<typeof initSchema>;
+
+/** Models of the paper, so the report can show the published value where the setting corresponds. */
+export const paperModels = ['ResNet-50', 'Inception-v3', 'CBR-LargeT', 'CBR-LargeW', 'CBR-Small', 'CBR-Tiny'] as const;
+export type PaperModel = (typeof paperModels)[number];
+
+export const modelInfoSchema = z
+  .object({
+    id: z.string().min(1),
+    label: z.string().min(1),
+    /** `imagenet`: the large ImageNet architectures; `cbr`: the small conv nets. Drives statements 2–5. */
+    family: z.enum(['imagenet', 'cbr', 'other']),
+    paperModel: z.enum(paperModels).optional(),
+    /** For hybrids (e.g. ResNet50 Slim): the model whose curves they are compared with (Fig 8). */
+    hybridOf: z.string().min(1).optional(),
+  })
+  .strict();
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+
+export const taskSchema = z
+  .object({
+    id: z.string().min(1),
+    kind: z.enum(['binary', 'multilabel', 'multiclass']),
+    labels: z.array(z.string().min(1)).min(1),
+    /** Which of the paper's settings this task mirrors: RETINA referable DR (Tables 1, 3) or CheXpert (Table 2). */
+    paperSetting: z.enum(['retina', 'chexpert']).optional(),
+  })
+  .strict();
+export type Task = z.infer<typeof taskSchema>;
+
+export const aucWithCiSchema = z
+  .object({ value: unit, ciLow: unit, ciHigh: unit })
+  .strict()
+  .refine((a) => a.ciLow <= a.value + 1e-12 && a.value <= a.ciHigh + 1e-12, {
+    message: 'expected ciLow <= value <= ciHigh',
+  });
+export type AucWithCi = z.infer<typeof aucWithCiSchema>;
+
+export const historyPointSchema = z
+  .object({
+    step: z.number().int().nonnegative(),
+    loss: finite,
+    /** Validation metrics at this step, e.g. `{ val_auc_macro: 0.91 }`; the key named by `evaluation.convergenceMetric` drives Figs 6–8. */
+    metrics: z.record(z.string(), finite),
+  })
+  .strict();
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
+
+export const runSchema = z
+  .object({
+    /** Unique per run, e.g. the training stage's instance name. */
+    id: z.string().min(1),
+    model: z.string().min(1),
+    init: initSchema,
+    seed: z.number().int(),
+    task: z.string().min(1),
+    data: z
+      .object({
+        dataset: z.string().min(1),
+        trainImages: z.number().int().positive(),
+        /** `limited`: the small-data setting (Table 3, 5,000 images in the paper). */
+        regime: z.enum(['full', 'limited']),
+      })
+      .strict(),
+    /** Test-set AUC with bootstrap CIs. `perLabel` lists every label of the task. */
+    auc: z.object({ macro: aucWithCiSchema, perLabel: z.record(z.string(), aucWithCiSchema) }).strict(),
+    history: z.array(historyPointSchema),
+    cost: z
+      .object({
+        params: z.number().int().positive(),
+        /** Forward-pass FLOPs for one image (multiply and add counted separately). */
+        flopsPerImage: z.number().positive(),
+        trainSeconds: z.number().nonnegative(),
+        imagesPerSecond: z.number().positive(),
+      })
+      .strict(),
+  })
+  .strict();
+export type Run = z.infer<typeof runSchema>;
+
+/** Names the similarity measure; printed on every representational-similarity plot. */
+export const ccaVariantSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase id usable in file names'),
+    /** Same names as @transfusion/cca's methods. */
+    method: z.enum(['mean', 'svcca', 'pwcca', 'pwcca-google', 'cka', 'cka-debiased']),
+    /** Full description, e.g. "SVCCA (99% variance kept), spatial positions as datapoints, 4,000 samples". */
+    description: z.string().min(1),
+  })
+  .strict();
+export type CcaVariant = z.infer<typeof ccaVariantSchema>;
+
+const layerRef = { model: z.string().min(1), layer: z.string().min(1), layerIndex: z.number().int().nonnegative() };
+
+export const ccaResultSchema = z
+  .object({
+    variant: ccaVariantSchema,
+    /** Fig 2: two trained models of the same architecture compared layer by layer. */
+    betweenModels: z.array(
+      z
+        .object({
+          ...layerRef,
+          comparison: z.enum(['rand-rand', 'rand-pretrained']),
+          seedA: z.number().int(),
+          seedB: z.number().int(),
+          value: unit,
+        })
+        .strict(),
+    ),
+    /** Fig 3: the same model's representation at initialisation vs after training. */
+    initFinal: z.array(
+      z.object({ ...layerRef, init: z.enum(['random', 'pretrained']), seed: z.number().int(), value: unit }).strict(),
+    ),
+    /** Fig 4: similarity of a pair of models at initialisation (x) and after training (y). */
+    initVsFinal: z.array(
+      z
+        .object({
+          ...layerRef,
+          pair: z.string().min(1),
+          atInit: unit,
+          afterTraining: unit,
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type CcaResult = z.infer<typeof ccaResultSchema>;
+
+/** A float tensor; conv kernels use the TensorFlow layout [kh, kw, inChannels, outChannels]. */
+export const tensorSchema = z
+  .object({
+    shape: z.array(z.number().int().positive()).min(1),
+    // Typed arrays over any buffer (Arrow columns are views into a Node Buffer), or plain numbers from JSON.
+    data: z.union([
+      z.custom<Float32Array<ArrayBufferLike>>((v) => v instanceof Float32Array, 'expected a Float32Array'),
+      z.custom<Float64Array<ArrayBufferLike>>((v) => v instanceof Float64Array, 'expected a Float64Array'),
+      z.array(finite),
+    ]),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== n) {
+      ctx.addIssue({ code: 'custom', path: ['data'], message: `expected ${n} values for shape [${t.shape.join(', ')}], got ${t.data.length}` });
+    }
+    if (!Array.isArray(t.data)) {
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['data', bad], message: `expected a finite number, got ${t.data[bad]}` });
+    }
+  });
+export type Tensor = z.infer<typeof tensorSchema>;
+
+export const filterSnapshotSchema = z
+  .object({
+    model: z.string().min(1),
+    init: z.enum(['random', 'pretrained']),
+    seed: z.number().int(),
+    layer: z.string().min(1),
+    before: tensorSchema,
+    after: tensorSchema,
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.before.shape.length !== 4) ctx.addIssue({ code: 'custom', path: ['before', 'shape'], message: 'expected a conv kernel [kh, kw, in, out]' });
+    if (f.before.shape.join('x') !== f.after.shape.join('x')) {
+      ctx.addIssue({ code: 'custom', path: ['after', 'shape'], message: `expected the same shape as before ([${f.before.shape.join(', ')}])` });
+    }
+  });
+export type FilterSnapshot = z.infer<typeof filterSnapshotSchema>;
+
+export const provenanceSchema = z
+  .object({
+    pipeline: z.object({ name: z.string().min(1), file: z.string().min(1), sha256: z.string().optional() }).strict(),
+    /** The pipeline's resolved parameters (defaults filled, `--set` applied). */
+    params: z.record(z.string(), z.unknown()),
+    cacheKeys: z.array(z.object({ stage: z.string().min(1), key: z.string().min(1), status: z.enum(['ran', 'cached']).optional() }).strict()),
+    backend: z.string().min(1),
+    versions: z.record(z.string(), z.string()),
+    datasets: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          source: z.string().min(1),
+          splits: z.array(z.object({ split: z.string().min(1), images: z.number().int().nonnegative(), positives: z.record(z.string(), z.number().int().nonnegative()).optional() }).strict()),
+        })
+        .strict(),
+    ),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime(),
+    wallSeconds: z.number().nonnegative(),
+  })
+  .strict();
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+export const studyResultsSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    title: z.string().min(1),
+    models: z.array(modelInfoSchema).min(1),
+    tasks: z.array(taskSchema).min(1),
+    evaluation: z
+      .object({
+        /** History metric used for convergence curves (validation AUC). */
+        convergenceMetric: z.string().min(1),
+        bootstrap: z.object({ resamples: z.number().int().positive(), level: z.number().gt(0).lt(1) }).strict(),
+      })
+      .strict(),
+    runs: z.array(runSchema),
+    cca: z.array(ccaResultSchema).default([]),
+    filters: z.array(filterSnapshotSchema).default([]),
+    provenance: provenanceSchema,
+  })
+  .strict();
+export type StudyResults = z.infer<typeof studyResultsSchema>;
+/** What producers write: defaults (empty `cca`, `filters`) may be left out. */
+export type StudyResultsInput = z.input<typeof studyResultsSchema>;

@@ -1,0 +1,61 @@
+import type { RunGroup } from './aggregate.js';
+import { convergenceThreshold, summarizeSteps, type StepsSummary } from './convergence.js';
+import { initOrder } from './init.js';
+import type { ReportOptions } from './options.js';
+import { stageNames } from './schema.js';
+
+/** Steps-to-threshold of every init of one model on one task (full data), against a shared threshold. */
+export interface SpeedComparison {
+  task: string;
+  model: string;
+  threshold: number;
+  steps: StepsSummary[];
+}
+
+const hasCurves = (g: RunGroup, metric: string): boolean => g.runs.every((r) => r.history.some((h) => metric in h.metrics));
+
+/**
+ * Compares the inits `keys` of each model: Fig 6 uses random / meanvar / pretrained, Fig 7 random /
+ * transfusion prefixes / pretrained. Models with fewer than two of the inits (with curves) are left out.
+ */
+export function compareSpeed(groups: readonly RunGroup[], metric: string, options: ReportOptions, keys: (k: string) => boolean): SpeedComparison[] {
+  const out: SpeedComparison[] = [];
+  const settings = new Map<string, RunGroup[]>();
+  for (const g of groups) {
+    if (g.regime !== 'full' || !keys(g.initKey) || !hasCurves(g, metric)) continue;
+    const k = `${g.task.id}|${g.model.id}`;
+    settings.set(k, [...(settings.get(k) ?? []), g]);
+  }
+  for (const gs of settings.values()) {
+    if (gs.length < 2 || !gs.some((g) => g.initKey === 'random')) continue;
+    gs.sort((a, b) => initOrder(a.init) - initOrder(b.init));
+    const threshold = convergenceThreshold(gs, metric, options);
+    out.push({ task: gs[0]!.task.id, model: gs[0]!.model.id, threshold, steps: gs.map((g) => summarizeSteps(g, metric, threshold)) });
+  }
+  return out;
+}
+
+export const isFig6Init = (k: string): boolean => k === 'random' || k === 'meanvar' || k === 'pretrained';
+export const isFig7Init = (k: string): boolean => k === 'random' || k === 'pretrained' || k.startsWith('transfusion:');
+
+/** Steps with "not reached" as +∞, so a run that never gets there is slower than any that does. */
+export const stepsOrInf = (s: StepsSummary | undefined): number => (s?.mean ?? Number.POSITIVE_INFINITY);
+
+export interface Recovery {
+  initKey: string;
+  steps: number | null;
+  /** (steps_random − steps_prefix) / (steps_random − steps_full_transfer). */
+  fraction: number | null;
+}
+
+/** Fig 7 / statement 7: the share of full transfer's speed-up each transfusion prefix recovers. */
+export function recoveredSpeedup(c: SpeedComparison): Recovery[] | null {
+  const by = new Map(c.steps.map((s) => [s.initKey, s]));
+  const random = by.get('random')?.mean ?? null;
+  const full = by.get('pretrained')?.mean ?? null;
+  if (random === null || full === null || random <= full) return null;
+  return stageNames
+    .map((st) => by.get(`transfusion:${st}`))
+    .filter((s): s is StepsSummary => s !== undefined)
+    .map((s) => ({ initKey: s.initKey, steps: s.mean, fraction: s.mean === null ? null : (random - s.mean) / (random - full) }));
+}

@@ -1,0 +1,137 @@
+import { groupRuns, type RunGroup } from './aggregate.js';
+import { ciPct, count, duration, meanStdPct } from './format.js';
+import { initLabel } from './init.js';
+import { paperValue, type PaperValue } from './paper-values.js';
+import type { StudyResults, Task } from './schema.js';
+
+export interface ReportTable {
+  id: string;
+  title: string;
+  caption: string;
+  columns: { label: string; numeric: boolean }[];
+  rows: string[][];
+  /** The numbers behind the rows (fractions, not percent), for results.json. */
+  data: Record<string, unknown>[];
+}
+
+function paperCell(v: PaperValue | undefined): string {
+  if (!v) return '–';
+  const s = v.std !== undefined ? `${v.mean.toFixed(2)} ± ${v.std.toFixed(2)}` : v.mean.toFixed(2);
+  return v.secondary ? `${s} †` : s;
+}
+
+const paperNote =
+  'The "Paper" column is the published value of Raghu et al. 2019 for the corresponding setting (not ours); † marks values quoted from secondary sources.';
+
+function overviewTable(id: string, title: string, task: Task, groups: RunGroup[], level: number): ReportTable {
+  const regime = groups[0]!.regime;
+  const hasPaper = groups.some((g) => paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }));
+  const macroName = task.labels.length > 1 ? 'macro AUC' : 'AUC';
+  const columns = [
+    { label: 'Model', numeric: false },
+    { label: 'Initialisation', numeric: false },
+    { label: 'Seeds', numeric: true },
+    { label: `Test ${macroName} (%)`, numeric: true },
+    { label: `${Math.round(level * 100)}% CI`, numeric: true },
+    ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
+    { label: 'Params', numeric: true },
+    { label: 'GFLOPs/img', numeric: true },
+    { label: 'Train time', numeric: true },
+    { label: 'Img/s', numeric: true },
+  ];
+  const rows = groups.map((g) => {
+    const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey });
+    return [
+      g.model.label,
+      initLabel(g.init),
+      String(g.runs.length),
+      meanStdPct(g.macro.mean, g.macro.std),
+      ciPct(g.macro.ciLow, g.macro.ciHigh),
+      ...(hasPaper ? [paperCell(paper)] : []),
+      count(g.params),
+      (g.flopsPerImage / 1e9).toFixed(2),
+      duration(g.trainSeconds.mean),
+      g.imagesPerSecond.mean.toFixed(1),
+    ];
+  });
+  const data = groups.map((g) => ({
+    model: g.model.id,
+    init: g.initKey,
+    seeds: g.seeds,
+    aucMean: g.macro.mean,
+    aucStd: g.macro.std,
+    ciLow: g.macro.ciLow,
+    ciHigh: g.macro.ciHigh,
+    paper: paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }) ?? null,
+    params: g.params,
+    flopsPerImage: g.flopsPerImage,
+    trainSecondsMean: g.trainSeconds.mean,
+    imagesPerSecondMean: g.imagesPerSecond.mean,
+  }));
+  const trainImages = groups[0]!.trainImages.toLocaleString('en-US');
+  return {
+    id,
+    title,
+    caption:
+      `Task ${task.id} (${task.kind}${task.labels.length > 1 ? `, ${task.labels.length} labels` : `: ${task.labels[0]}`}), ` +
+      `${trainImages} training images. Mean ± sample std over seeds; the CI column averages each run's ` +
+      `${Math.round(level * 100)}% bootstrap interval. GFLOPs/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
+    columns,
+    rows,
+    data,
+  };
+}
+
+function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[], level: number): ReportTable {
+  const regime = groups[0]!.regime;
+  const hasPaper = groups.some((g) =>
+    task.labels.some((label) => paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label })),
+  );
+  const columns = [
+    { label: 'Model', numeric: false },
+    { label: 'Initialisation', numeric: false },
+    { label: 'Label', numeric: false },
+    { label: 'Test AUC (%)', numeric: true },
+    { label: `${Math.round(level * 100)}% CI`, numeric: true },
+    ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
+  ];
+  const rows: string[][] = [];
+  const data: Record<string, unknown>[] = [];
+  for (const g of groups) {
+    for (const label of task.labels) {
+      const s = g.perLabel[label]!;
+      const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label });
+      rows.push([g.model.label, initLabel(g.init), label, meanStdPct(s.mean, s.std), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
+      data.push({ model: g.model.id, init: g.initKey, label, aucMean: s.mean, aucStd: s.std, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.n, paper: paper ?? null });
+    }
+  }
+  return {
+    id,
+    title,
+    caption: `Task ${task.id}: test AUC per label, mean ± sample std over seeds; the CI column averages each run's ${Math.round(level * 100)}% bootstrap interval. ${hasPaper ? paperNote : ''}`.trim(),
+    columns,
+    rows,
+    data,
+  };
+}
+
+/** Table 1/2/3 analogues: per task, the full-data overview, per-label AUCs for multi-label tasks, the small-data table. */
+export function buildTables(results: StudyResults, groups: RunGroup[] = groupRuns(results)): ReportTable[] {
+  const level = results.evaluation.bootstrap.level;
+  const tables: ReportTable[] = [];
+  for (const task of results.tasks) {
+    const full = groups.filter((g) => g.task.id === task.id && g.regime === 'full');
+    const limited = groups.filter((g) => g.task.id === task.id && g.regime === 'limited');
+    if (full.length > 0) {
+      tables.push(overviewTable(`table1-${task.id}`, `Table 1 analogue — ${task.id}: test AUC, random init vs transfer`, task, full, level));
+      if (task.labels.length > 1) {
+        tables.push(perLabelTable(`table2-${task.id}`, `Table 2 analogue — ${task.id}: AUC per label`, task, full, level));
+      }
+    }
+    if (limited.length > 0) {
+      const n = limited[0]!.trainImages.toLocaleString('en-US');
+      tables.push(overviewTable(`table3-${task.id}`, `Table 3 analogue — ${task.id}: small data (${n} training images)`, task, limited, level));
+    }
+  }
+  return tables;
+}
