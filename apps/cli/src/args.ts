@@ -21,3 +21,12 @@ export function defaultStore(flag: string | undefined): string {
 }
 
 export const REGISTRY_DEFAULT = new URL('./registry.js', import.meta.url).href;
+
+/** Flags every pipeline command shares (run, explain, status). */
+export const PIPELINE_FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  set: { type: 'string', multiple: true },
+  store: { type: 'string' },
+  registry: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;

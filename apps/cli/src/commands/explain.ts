@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { explainPipeline, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags, REGISTRY_DEFAULT } from '../args.js';
+import { defaultStore, parseFlags, PIPELINE_FLAGS, REGISTRY_DEFAULT } from '../args.js';
 
 export const summary = 'say, per stage, whether it is cached and exactly what changed if not';
 
@@ -24,11 +24,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-      help: { type: 'boolean', short: 'h' },
-    set: { type: 'string', multiple: true },
-    store: { type: 'string' },
-    registry: { type: 'string' },
-    json: { type: 'boolean' },
+        ...PIPELINE_FLAGS,
       },
     }),
   );

@@ -34,11 +34,11 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-      help: { type: 'boolean', short: 'h' },
-    'dry-run': { type: 'boolean' },
-    unpin: { type: 'string', multiple: true },
-    store: { type: 'string' },
-    json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'dry-run': { type: 'boolean' },
+        unpin: { type: 'string', multiple: true },
+        store: { type: 'string' },
+        json: { type: 'boolean' },
       },
     }),
   );

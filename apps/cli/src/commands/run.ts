@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runPipeline, UsageError, type StageEvent } from '@transfusion/pipeline';
-import { defaultStore, parseFlags, positiveInt, REGISTRY_DEFAULT } from '../args.js';
+import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 import { progressDisplay } from '../progress.js';
 
 export const summary = 'run a pipeline; only stages whose inputs, params or code changed rerun';
@@ -35,18 +35,14 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-      help: { type: 'boolean', short: 'h' },
-    set: { type: 'string', multiple: true },
-    only: { type: 'string', multiple: true },
-    jobs: { type: 'string' },
-    executor: { type: 'string' },
-    store: { type: 'string' },
-    out: { type: 'string' },
-    'no-out': { type: 'boolean' },
-    pin: { type: 'string' },
-    'fail-fast': { type: 'boolean' },
-    registry: { type: 'string' },
-    json: { type: 'boolean' },
+        ...PIPELINE_FLAGS,
+        only: { type: 'string', multiple: true },
+        jobs: { type: 'string' },
+        executor: { type: 'string' },
+        out: { type: 'string' },
+        'no-out': { type: 'boolean' },
+        pin: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
       },
     }),
   );
