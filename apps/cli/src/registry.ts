@@ -1,5 +1,2 @@
-import { execStage } from '@transfusion/pipeline';
-import type { AnyStage } from '@transfusion/pipeline';
-
-/** The stages `transfusion run` knows by default. `--registry MODULE` replaces this list with a user's own. */
-export const stages: AnyStage[] = [execStage];
+/** The stages `transfusion run` knows by default: the study's (libs/study). `--registry MODULE` replaces them. */
+export { stages } from '@transfusion/study/registry';

@@ -21,7 +21,8 @@ const stageEntrySchema = z.strictObject({
   uses: z.string().min(1, 'the id of a registered stage'),
   description: z.string().optional(),
   with: z.record(z.string(), z.unknown()).default({}),
-  needs: z.record(z.string().regex(IDENT, 'an input name: letters, digits and _'), z.string().min(1)).default({}),
+  /** `INPUT: STAGE.OUTPUT`, or a list of such references (the input then takes all of them, in order). */
+  needs: z.record(z.string().regex(IDENT, 'an input name: letters, digits and _'), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).default({}),
   matrix: matrixSchema.optional(),
   outputs: z.array(z.string().regex(IDENT, 'an output name: letters, digits and _')).optional(),
 });

@@ -65,7 +65,7 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
   const { content } = file;
   const stages: PlannedStage[] = [];
   const groups = new Map<string, PlannedStage[]>();
-  const needsByInstance = new Map<PlannedStage, Record<string, string>>();
+  const needsByInstance = new Map<PlannedStage, Record<string, string | string[]>>();
 
   for (const uses of Object.keys(content.defaults)) {
     if (!registry.has(uses)) issues.push(file.issue(['defaults', uses], `defaults for unknown stage '${uses}'; registered: ${[...registry.keys()].join(', ')}`));
@@ -93,10 +93,10 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
       const id = [group, ...Object.values(combo).map(idSegment)].join('.');
       const scope = { matrix: combo, vars: content.vars };
       let withValue: unknown;
-      let needs: Record<string, string>;
+      let needs: Record<string, string | string[]>;
       try {
         withValue = interpolate(deepMerge(content.defaults[entry.uses] ?? {}, entry.with), scope, ['stages', group, 'with']);
-        needs = interpolate(entry.needs, scope, ['stages', group, 'needs']) as Record<string, string>;
+        needs = interpolate(entry.needs, scope, ['stages', group, 'needs']) as Record<string, string | string[]>;
       } catch (e) {
         if (!(e instanceof InterpolationError)) throw e;
         issues.push(file.issue(e.path, e.message));
@@ -125,6 +125,20 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
   }
   const byId = new Map(stages.map((s) => [s.id, s]));
 
+  /** `STAGE.OUTPUT` → the instances it names: one instance, every instance of a matrix stage, or a `*` pattern. */
+  const resolveRef = (ref: string): { producers: PlannedStage[]; output: string; many: boolean } | { error: string } => {
+    const dot = ref.lastIndexOf('.');
+    if (dot <= 0) return { error: `expected STAGE.OUTPUT (e.g. make.table), got '${ref}'` };
+    const target = ref.slice(0, dot);
+    const output = ref.slice(dot + 1);
+    const many = target.includes('*') || groups.has(target);
+    const producers = target.includes('*')
+      ? stages.filter((p) => globToRegExp(target).test(p.id))
+      : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
+    if (producers.length === 0) return { error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')` };
+    return { producers, output, many };
+  };
+
   // Resolve `needs` now that every instance exists.
   for (const s of stages) {
     const needs = needsByInstance.get(s)!;
@@ -132,47 +146,46 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
     for (const [name, spec] of Object.entries(declared)) {
       if (!spec.optional && !(name in needs)) issues.push(file.issue(['stages', s.group, 'needs'], `missing input '${name}' (${spec.kind}) of stage '${s.uses}'`));
     }
-    for (const [name, ref] of Object.entries(needs)) {
+    for (const [name, value] of Object.entries(needs)) {
       const path = ['stages', s.group, 'needs', name];
       const spec = declared[name] ?? (s.stage.openInputs ? { kind: 'any' as const } : undefined);
       if (!spec) {
         issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
         continue;
       }
-      const dot = ref.lastIndexOf('.');
-      if (dot <= 0) {
-        issues.push(file.issue(path, `expected STAGE.OUTPUT (e.g. make.table), got '${ref}'`));
-        continue;
-      }
-      const target = ref.slice(0, dot);
-      const output = ref.slice(dot + 1);
-      const many = target.includes('*') || groups.has(target);
-      const producers = target.includes('*')
-        ? stages.filter((p) => globToRegExp(target).test(p.id))
-        : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
-      if (producers.length === 0) {
-        issues.push(file.issue(path, `'${ref}' names no stage of this pipeline (missing upstream '${target}')`));
-        continue;
-      }
-      if (many && !spec.many && !s.stage.openInputs) {
-        issues.push(file.issue(path, `'${ref}' names ${producers.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${producers[0]!.id}.${output}`));
-        continue;
-      }
+      const refs: InputRef[] = [];
+      let many = Array.isArray(value);
       let ok = true;
-      for (const p of producers) {
-        const kind = p.outputs[output];
-        if (kind === undefined) {
-          issues.push(file.issue(path, `stage ${p.id} has no output '${output}'; its outputs: ${Object.keys(p.outputs).join(', ')}`));
+      for (const [i, ref] of (Array.isArray(value) ? value : [value]).entries()) {
+        const at = Array.isArray(value) ? [...path, i] : path;
+        const resolved = resolveRef(ref);
+        if ('error' in resolved) {
+          issues.push(file.issue(at, resolved.error));
           ok = false;
-          break;
+          continue;
         }
-        if (kind !== spec.kind && kind !== 'any' && spec.kind !== 'any') {
-          issues.push(file.issue(path, `input '${name}' expects a ${spec.kind}, but ${p.id}.${output} is a ${kind}`));
-          ok = false;
-          break;
+        many ||= resolved.many;
+        for (const p of resolved.producers) {
+          const kind = p.outputs[resolved.output];
+          if (kind === undefined) {
+            issues.push(file.issue(at, `stage ${p.id} has no output '${resolved.output}'; its outputs: ${Object.keys(p.outputs).join(', ')}`));
+            ok = false;
+            break;
+          }
+          if (kind !== spec.kind && kind !== 'any' && spec.kind !== 'any') {
+            issues.push(file.issue(at, `input '${name}' expects a ${spec.kind}, but ${p.id}.${resolved.output} is a ${kind}`));
+            ok = false;
+            break;
+          }
+          refs.push({ instance: p.id, output: resolved.output });
         }
       }
-      if (ok) s.inputs.push({ name, kind: spec.kind, many: many || Boolean(spec.many), refs: producers.map((p) => ({ instance: p.id, output })) });
+      if (!ok) continue;
+      if (many && !spec.many && !s.stage.openInputs) {
+        issues.push(file.issue(path, `${JSON.stringify(value)} names ${refs.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${refs[0]!.instance}.${refs[0]!.output}`));
+        continue;
+      }
+      s.inputs.push({ name, kind: spec.kind, many: many || Boolean(spec.many), refs });
     }
   }
   if (issues.length) throw new PipelineFileError(issues);

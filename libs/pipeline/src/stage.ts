@@ -95,7 +95,7 @@ export interface StageDefinition<
   codeFiles?: (params: z.output<P>) => string[];
   /** Resource class, for executors that route stages (`cpu` or `gpu`). */
   resources?: 'cpu' | 'gpu';
-  run(ctx: StageContext<z.output<P>, I>): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> : void>;
+  run(ctx: StageContext<z.output<P>, I>): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> | void : void>;
 }
 
 // Any stage definition, whatever its params/inputs/outputs. `any` because the definition is contravariant in
@@ -130,7 +130,7 @@ export function defineStage<
   resources?: 'cpu' | 'gpu';
   run(
     ctx: StageContext<z.output<P>, I>,
-  ): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> : void>;
+  ): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> | void : void>;
 }): StageDefinition<P, I, O extends Record<string, ArtifactKind> ? O : Record<string, ArtifactKind>> {
   const checked = definitionShape.safeParse(def);
   if (!checked.success) {

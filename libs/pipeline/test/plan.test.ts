@@ -68,6 +68,18 @@ stages:
     expect(p.stages.at(-1)!.id).toBe('table'); // after everything it needs
   });
 
+  test('a list of references in needs takes them all, in order', async () => {
+    const p = await plan(`stages:
+  a: { uses: source, with: { n: 1 } }
+  b: { uses: source, with: { n: 2 } }
+  t: { uses: total, needs: { parts: [b.values, a.values] } }
+`);
+    expect(p.byId.get('t')!.inputs[0]!.refs.map((r) => r.instance)).toEqual(['b', 'a']);
+    await expect(plan(`stages:\n  a: { uses: source, with: { n: 1 } }\n  t: { uses: total, needs: { parts: [a.values, nope.values] } }\n`)).rejects.toThrow(
+      /stages.t.needs.parts.1: 'nope.values' names no stage/,
+    );
+  });
+
   test('--set overrides vars and params before validation', async () => {
     const p = await plan(yaml, ['vars.base=99', 'defaults.exec.params.lr=0.1']);
     expect((p.byId.get('train.cbr-tiny.gabor.7')!.params as { params: Record<string, unknown> }).params).toMatchObject({ base: 99, lr: 0.1 });

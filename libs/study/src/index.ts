@@ -1,0 +1,3 @@
+export { stages } from './registry.js';
+export { syntheticDatasetStage } from './stages/synthetic-dataset.js';
+export { datasetSummaryStage } from './stages/dataset-summary.js';
