@@ -1,0 +1,164 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { readCsv, requireColumns } from '../csv.js';
+import { DataError } from '../errors.js';
+import { SPLITS, type LabelSpec, type Split } from '../image-set.js';
+import { blankPolicySchema, uncertaintyPolicySchema } from '../labels.js';
+import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
+import { DatasetRoot } from '../safe-path.js';
+import { DEFAULT_SPLIT, splitForPatient, splitFractionsSchema } from '../split.js';
+import { parseChexpertCell } from './chexpert.js';
+import { loaderBaseSchema } from './options.js';
+import { parseLoaderOptions, resolveRowPath } from './shared.js';
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.bmp', '.dcm'];
+
+/**
+ * Generic CSV index: one row per image with a path column (relative to `root`) and label column(s).
+ * - kind 'multiclass': one label column whose values are class names (or indices); `classes` fixes the order,
+ *   otherwise the sorted distinct values are used.
+ * - kind 'binary': one label column with 0/1.
+ * - kind 'multilabel': several columns with 1/0/-1/blank, mapped by the uncertainty policy.
+ * Optional patient and split columns; without a split column the split is by patient (or by image).
+ */
+export const csvOptionsSchema = loaderBaseSchema
+  .extend({
+    /** Index file, relative to root. */
+    csv: z.string().min(1).default('index.csv'),
+    pathColumn: z.string().default('path'),
+    labelColumns: z.array(z.string()).min(1).default(['label']),
+    kind: z.enum(['multiclass', 'binary', 'multilabel']).default('multiclass'),
+    classes: z.array(z.string()).min(2).optional(),
+    patientColumn: z.string().optional(),
+    splitColumn: z.string().optional(),
+    split: splitFractionsSchema.default(DEFAULT_SPLIT),
+    policy: uncertaintyPolicySchema.default('ignore'),
+    blank: blankPolicySchema.default('zero'),
+  })
+  .strict();
+export type CsvOptions = z.input<typeof csvOptionsSchema>;
+
+export async function loadCsvDataset(options: CsvOptions): Promise<Manifest> {
+  const o = parseLoaderOptions(csvOptionsSchema, options, 'csv');
+  if (o.kind !== 'multilabel' && o.labelColumns.length !== 1) {
+    throw new DataError('DATA_BAD_OPTIONS', `csv options: labelColumns: a ${o.kind} task takes exactly one label column, got ${o.labelColumns.length}`, { field: 'labelColumns' });
+  }
+  const csvPath = path.resolve(o.root, o.csv);
+  const table = await readCsv(csvPath);
+  requireColumns(table, [o.pathColumn, ...o.labelColumns, ...(o.patientColumn ? [o.patientColumn] : []), ...(o.splitColumn ? [o.splitColumn] : [])]);
+  const classes = o.kind === 'multiclass' ? (o.classes ?? [...new Set(table.rows.map((r) => r.cells[o.labelColumns[0]!]!.trim()).filter((v) => v !== ''))].sort(naturalCompare)) : undefined;
+  const task: LabelSpec =
+    o.kind === 'multilabel' ? { kind: 'multilabel', names: o.labelColumns } : o.kind === 'binary' ? { kind: 'binary', names: [o.labelColumns[0]!] } : { kind: 'multiclass', names: classes! };
+  if (task.kind === 'multiclass' && task.names.length < 2) {
+    throw new DataError('DATA_BAD_SET', `${csvPath}: column "${o.labelColumns[0]}" has fewer than 2 distinct classes`, { file: csvPath, field: o.labelColumns[0] });
+  }
+  const files = new DatasetRoot(o.root);
+  const log = new RejectLog(o.onBadRow);
+  const rows: ManifestRow[] = [];
+  const seen = new Set<string>();
+  for (const { line, cells } of table.rows) {
+    const rel = cells[o.pathColumn]!.trim();
+    const where = { file: csvPath, line, id: rel };
+    const raw: number[] = [];
+    let bad: string | undefined;
+    for (const col of o.labelColumns) {
+      const cell = cells[col]!.trim();
+      let v: number | undefined;
+      if (o.kind === 'multilabel') v = parseChexpertCell(cell);
+      else if (o.kind === 'binary') v = cell === '1' || cell === '1.0' ? 1 : cell === '0' || cell === '0.0' ? 0 : undefined;
+      else {
+        const idx = classes!.indexOf(cell);
+        v = idx >= 0 ? idx : undefined;
+      }
+      if (v === undefined) {
+        const expected = o.kind === 'multilabel' ? '1, 0, -1 or blank' : o.kind === 'binary' ? '0 or 1' : `one of ${classes!.join(', ')}`;
+        bad = `${col}: expected ${expected}, got "${cell}"`;
+        break;
+      }
+      raw.push(v);
+    }
+    if (bad) {
+      log.reject({ ...where, reason: 'unknown-label', message: bad });
+      continue;
+    }
+    if (seen.has(rel)) {
+      log.reject({ ...where, reason: 'duplicate-id', message: `path "${rel}" appears more than once` });
+      continue;
+    }
+    const patient = o.patientColumn ? cells[o.patientColumn]!.trim() || rel : rel;
+    let split: Split;
+    if (o.splitColumn) {
+      const s = cells[o.splitColumn]!.trim().toLowerCase();
+      const mapped = s === 'valid' || s === 'validation' ? 'val' : s;
+      if (!SPLITS.includes(mapped as Split)) {
+        log.reject({ ...where, reason: 'bad-field', message: `${o.splitColumn}: expected train, val or test, got "${s}"` });
+        continue;
+      }
+      split = mapped as Split;
+    } else split = splitForPatient(patient, o.seed, o.split);
+    const full = await resolveRowPath(files, rel, o.checkFiles, log, where);
+    if (!full) continue;
+    seen.add(rel);
+    rows.push({ id: rel, patient, split, path: full, raw, source: { file: csvPath, line }, attrs: {} });
+  }
+  return assertNonEmpty({ format: 'csv', root: path.resolve(o.root), task, rows, rejected: log.rows, policy: { uncertainty: o.policy, blank: o.blank } });
+}
+
+/**
+ * Folder-per-class tree: `root/<class>/<image>`, or `root/<split>/<class>/<image>` when the root holds
+ * train/val/test folders. Classes are the sorted folder names. Files with other extensions are ignored;
+ * symlinks pointing outside the root are rejected.
+ */
+export const folderOptionsSchema = loaderBaseSchema
+  .extend({
+    split: splitFractionsSchema.default(DEFAULT_SPLIT),
+    extensions: z.array(z.string()).default(IMAGE_EXTENSIONS),
+  })
+  .strict();
+export type FolderOptions = z.input<typeof folderOptionsSchema>;
+
+export async function loadFolderDataset(options: FolderOptions): Promise<Manifest> {
+  const o = parseLoaderOptions(folderOptionsSchema, options, 'folder');
+  const root = path.resolve(o.root);
+  const top = await listDirs(root);
+  const splitDirs = top.filter((d) => ['train', 'val', 'valid', 'test'].includes(d));
+  const layouts: { dir: string; split?: Split }[] = splitDirs.length
+    ? splitDirs.map((d) => ({ dir: d, split: (d === 'valid' ? 'val' : d) as Split }))
+    : [{ dir: '' }];
+  const classSet = new Set<string>();
+  for (const l of layouts) for (const c of await listDirs(path.join(root, l.dir))) classSet.add(c);
+  const classes = [...classSet].sort(naturalCompare);
+  if (classes.length < 2) throw new DataError('DATA_BAD_SET', `${root}: expected at least 2 class folders, found ${classes.length}`, { file: root });
+  const files = new DatasetRoot(root);
+  const log = new RejectLog(o.onBadRow);
+  const rows: ManifestRow[] = [];
+  const exts = o.extensions.map((e) => e.toLowerCase());
+  for (const l of layouts) {
+    for (const cls of await listDirs(path.join(root, l.dir))) {
+      const entries = await readdir(path.join(root, l.dir, cls), { withFileTypes: true });
+      for (const e of entries.sort((a, b) => naturalCompare(a.name, b.name))) {
+        if (!exts.includes(path.extname(e.name).toLowerCase())) continue;
+        const rel = path.join(l.dir, cls, e.name);
+        const full = await resolveRowPath(files, rel, true, log, { file: path.join(root, l.dir, cls), line: 0, id: rel });
+        if (!full) continue;
+        const id = rel.split(path.sep).join('/');
+        rows.push({ id, patient: id, split: l.split ?? splitForPatient(id, o.seed, o.split), path: full, raw: [classes.indexOf(cls)], source: { file: path.join(root, l.dir, cls), line: 0 }, attrs: {} });
+      }
+    }
+  }
+  return assertNonEmpty({ format: 'folder', root, task: { kind: 'multiclass', names: classes }, rows, rejected: log.rows });
+}
+
+async function listDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(naturalCompare);
+  } catch (e) {
+    throw new DataError('DATA_NOT_FOUND', `${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: dir, cause: e });
+  }
+}
+
+function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { inspectArrowFile } from '@transfusion/arrow-io';
+import { z } from 'zod';
+import { createImageSetWriter } from './artifact.js';
+import { DataError, formatZodIssues, rejectedToError, type RejectedRow } from './errors.js';
+import { concatImageSets, packSamples, type ImageSet } from './image-set.js';
+import { applyUncertaintyPolicy } from './labels.js';
+import type { Manifest, ManifestRow } from './manifest.js';
+import { convertChannels, preprocessFile, preprocessOptionsSchema, type ResolvedPreprocess } from './preprocess.js';
+
+export const importOptionsSchema = z
+  .object({
+    preprocess: preprocessOptionsSchema,
+    /** Images decoded at once (sharp also uses its own threads). */
+    concurrency: z.number().int().min(1).max(64).default(2),
+    onBadRow: z.enum(['skip', 'fail']).default('skip'),
+    splits: z.array(z.enum(['train', 'val', 'test'])).min(1).optional(),
+    /** Keep at most this many rows (after the split filter), in index order. */
+    limit: z.number().int().min(1).optional(),
+    /** Rows per chunk handed to the writer. */
+    chunkSize: z.number().int().min(1).default(64),
+  })
+  .strict();
+export type ImportOptions = z.input<typeof importOptionsSchema>;
+
+export interface ImportProgress {
+  done: number;
+  total: number;
+  rejected: number;
+}
+
+export interface ImportResult {
+  set: ImageSet;
+  /** Rows rejected by the index loader and while decoding, in that order. */
+  rejected: RejectedRow[];
+}
+
+function parse(o: ImportOptions): z.infer<typeof importOptionsSchema> {
+  const r = importOptionsSchema.safeParse(o);
+  if (!r.success) throw new DataError('DATA_BAD_OPTIONS', `import options: ${formatZodIssues(r.error.issues)}`);
+  return r.data;
+}
+
+/** Training targets of one row from its raw labels and the manifest's policy. */
+export function rowTargets(m: Manifest, row: ManifestRow): { labels: number[]; mask: number[] } {
+  if (m.task.kind === 'multilabel') {
+    return applyUncertaintyPolicy(row.raw, m.policy?.uncertainty ?? 'ignore', m.policy?.blank ?? 'zero');
+  }
+  return { labels: row.raw.slice(), mask: row.raw.map(() => 1) };
+}
+
+function selectRows(m: Manifest, o: z.infer<typeof importOptionsSchema>): ManifestRow[] {
+  let rows = o.splits ? m.rows.filter((r) => o.splits!.includes(r.split)) : m.rows;
+  if (o.limit !== undefined) rows = rows.slice(0, o.limit);
+  return rows;
+}
+
+/**
+ * Decodes and preprocesses the rows of an index in order, in chunks. Unreadable or truncated images become
+ * rejected rows ('unreadable-image') or stop the import when onBadRow is 'fail'.
+ */
+export async function* importChunks(
+  m: Manifest,
+  options: ImportOptions,
+  onProgress?: (p: ImportProgress) => void,
+): AsyncGenerator<{ chunk: ImageSet; rejected: RejectedRow[] }> {
+  const o = parse(options);
+  const rows = selectRows(m, o);
+  const pre: ResolvedPreprocess = o.preprocess;
+  let done = 0;
+  let rejectedCount = 0;
+  let channels: number | undefined = pre.channels === 'auto' ? undefined : pre.channels;
+  for (let start = 0; start < rows.length; start += o.chunkSize) {
+    const part = rows.slice(start, start + o.chunkSize);
+    const results: ({ ok: true; data: Uint8Array; channels: number } | { ok: false; error: Error })[] = new Array(part.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < part.length) {
+        const i = next++;
+        try {
+          const img = await preprocessFile(part[i]!.path, channels === undefined ? pre : { ...pre, channels: channels as 1 | 3 });
+          results[i] = { ok: true, data: img.data, channels: img.channels };
+        } catch (e) {
+          results[i] = { ok: false, error: e as Error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, part.length) }, worker));
+    const rejected: RejectedRow[] = [];
+    const kept: { row: ManifestRow; data: Uint8Array }[] = [];
+    results.forEach((r, i) => {
+      const row = part[i]!;
+      if (r.ok) {
+        // 'auto' channels: the first decodable image fixes the set's channel count; later ones are converted
+        if (channels === undefined) channels = r.channels;
+        kept.push({ row, data: r.channels === channels ? r.data : convertChannels(r.data, r.channels, channels) });
+      } else {
+        const rej: RejectedRow = { file: row.source.file, line: row.source.line, id: row.id, reason: 'unreadable-image', message: r.error.message };
+        if (o.onBadRow === 'fail') throw rejectedToError(rej);
+        rejected.push(rej);
+      }
+    });
+    done += part.length;
+    rejectedCount += rejected.length;
+    onProgress?.({ done, total: rows.length, rejected: rejectedCount });
+    const chunk = packSamples(
+      kept.map(({ row, data }) => ({ image: data, ...rowTargets(m, row), id: row.id, patient: row.patient, split: row.split })),
+      { name: m.format, height: pre.size, width: pre.size, channels: channels ?? 1, task: m.task, meta: {} },
+    );
+    yield {
+      chunk,
+      rejected,
+    };
+  }
+}
+
+function setMeta(m: Manifest, pre: ResolvedPreprocess): Record<string, string> {
+  return {
+    format: m.format,
+    root: m.root,
+    preprocess: JSON.stringify(pre),
+    ...(m.policy ? { policy: JSON.stringify(m.policy) } : {}),
+  };
+}
+
+/** Imports a whole index into memory. */
+export async function importManifest(m: Manifest, options: ImportOptions, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+  const o = parse(options);
+  const chunks: ImageSet[] = [];
+  const rejected: RejectedRow[] = [...m.rejected];
+  for await (const { chunk, rejected: r } of importChunks(m, o, onProgress)) {
+    chunks.push(chunk);
+    rejected.push(...r);
+  }
+  const n = chunks.reduce((a, c) => a + c.ids.length, 0);
+  if (n === 0) throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`, { file: m.root });
+  const first = chunks.find((c) => c.ids.length > 0)!;
+  const set = concatImageSets(chunks.filter((c) => c.ids.length > 0), first);
+  return {
+    set: { ...set, meta: setMeta(m, o.preprocess) },
+    rejected,
+  };
+}
+
+/** Imports an index straight into a sharded Arrow dataset artifact (memory stays at one chunk). */
+export async function importManifestToArrow(
+  m: Manifest,
+  file: string,
+  options: ImportOptions & { shardSize?: number },
+  onProgress?: (p: ImportProgress) => void,
+): Promise<{ rows: number; shards: number; rejected: RejectedRow[] }> {
+  const { shardSize, ...rest } = options;
+  const o = parse(rest);
+  const rejected: RejectedRow[] = [...m.rejected];
+  let writer: Awaited<ReturnType<typeof createImageSetWriter>> | undefined;
+  try {
+    for await (const { chunk, rejected: r } of importChunks(m, o, onProgress)) {
+      rejected.push(...r);
+      if (chunk.ids.length === 0) continue;
+      writer ??= await createImageSetWriter(
+        file,
+        { name: m.format, height: chunk.height, width: chunk.width, channels: chunk.channels, dtype: 'uint8', task: m.task, meta: setMeta(m, o.preprocess) },
+        shardSize ?? 512,
+      );
+      await writer.write(chunk);
+    }
+  } catch (e) {
+    await writer?.abort();
+    throw e;
+  }
+  if (!writer) throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`, { file: m.root });
+  const r = await writer.close();
+  return { ...r, rejected };
+}
+
+/**
+ * Cache key of a preprocessed set: the index (ids, paths, labels, splits), the file sizes and mtimes are
+ * not included — pass `contentHash` of the sources if you need it — plus the preprocessing options. A changed
+ * resize size changes this key but not the index, so only preprocessing reruns.
+ */
+export function preprocessKey(m: Manifest, options: ImportOptions, contentHash = ''): string {
+  const o = parse(options);
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ v: 1, format: m.format, task: m.task, policy: m.policy ?? null, pre: o.preprocess, splits: o.splits ?? null, limit: o.limit ?? null, contentHash }));
+  for (const r of m.rows) h.update(`${r.id}\0${r.split}\0${r.raw.join(',')}\n`);
+  return h.digest('hex');
+}
+
+/**
+ * Imports through a cache folder: the artifact is stored as `<cacheDir>/<preprocessKey>.arrow` and reused
+ * when the index and preprocessing are unchanged (a changed resize size gives a new key, so only
+ * preprocessing re-runs). Returns the artifact path and whether it came from the cache.
+ */
+export async function importCached(
+  m: Manifest,
+  cacheDir: string,
+  options: ImportOptions & { shardSize?: number },
+  onProgress?: (p: ImportProgress) => void,
+): Promise<{ path: string; cached: boolean; rejected: RejectedRow[] }> {
+  const { shardSize, ...rest } = options;
+  const key = preprocessKey(m, rest);
+  const file = path.join(cacheDir, `${key}.arrow`);
+  await mkdir(cacheDir, { recursive: true });
+  if (existsSync(file)) {
+    try {
+      await inspectArrowFile(file);
+      return { path: file, cached: true, rejected: [...m.rejected] };
+    } catch {
+      // a damaged cache entry is a miss; it is rewritten below
+    }
+  }
+  const r = await importManifestToArrow(m, file, { ...rest, ...(shardSize ? { shardSize } : {}) }, onProgress);
+  return { path: file, cached: false, rejected: r.rejected };
+}
