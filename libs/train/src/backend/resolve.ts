@@ -1,0 +1,152 @@
+// Picks the compute backend: the fastest one that works here, unless the caller or TRANSFUSION_BACKEND says otherwise.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { describeZodIssues, TrainError } from '../errors.js';
+import { type Attempt, tryTfjsNode, tryWebGpu } from './optional.js';
+import * as tf from '@tensorflow/tfjs';
+import { loadWasmPackage } from './tf.js';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { MAX_WASM_THREADS, registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+/** Resolution order for 'auto'. */
+export const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export const backendOptionsSchema = z
+  .object({
+    /** 'auto' tries AUTO_ORDER; a name forces that backend (an error if it cannot start). */
+    backend: z.enum(BACKEND_NAMES).optional(),
+    /** Threads for the wasm backend (1..8). Default: all logical cores, at most 8. */
+    threads: z.number().int().min(1).max(MAX_WASM_THREADS).optional(),
+  })
+  .strict();
+export type BackendOptions = z.input<typeof backendOptionsSchema>;
+
+export interface BackendInfo {
+  /** Our name for it: one of AUTO_ORDER. */
+  name: Exclude<BackendName, 'auto'>;
+  /** The tfjs backend name (`tf.getBackend()`). */
+  tfBackend: string;
+  /** Compute threads (wasm: XNNPACK pool size; cpu: 1; native/GPU: as the runtime decides, reported 0). */
+  threads: number;
+  /** Version of the package providing the backend. */
+  version: string;
+  /** For wasm: whether the threaded-SIMD build is in use. */
+  simd?: boolean;
+  /** Every candidate tried, in order, with the reason it was skipped. */
+  attempts: Attempt[];
+}
+
+let current: BackendInfo | undefined;
+
+function fromEnv(env: NodeJS.ProcessEnv): BackendOptions {
+  const out: { backend?: BackendName; threads?: number } = {};
+  const b = env['TRANSFUSION_BACKEND'];
+  if (b !== undefined && b !== '') {
+    if (!(BACKEND_NAMES as readonly string[]).includes(b)) {
+      throw new TrainError('TRAIN_BAD_OPTIONS', `TRANSFUSION_BACKEND=${b}: expected one of ${BACKEND_NAMES.join(', ')}`);
+    }
+    out.backend = b as BackendName;
+  }
+  const t = env['TRANSFUSION_THREADS'];
+  if (t !== undefined && t !== '') {
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+      throw new TrainError('TRAIN_BAD_OPTIONS', `TRANSFUSION_THREADS=${t}: expected an integer from 1 to ${MAX_WASM_THREADS}`);
+    }
+    out.threads = n;
+  }
+  return out;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(MAX_WASM_THREADS, availableParallelism()));
+}
+
+async function startWasm(threads: number): Promise<BackendInfo> {
+  const wasm = loadWasmPackage();
+  registerWasmTrainingKernels();
+  registerWasmBackend(threads);
+  if (!(await tf.setBackend('wasm'))) throw new Error("setBackend('wasm') returned false");
+  const actual = wasm.getThreadsCount();
+  return { name: 'wasm', tfBackend: 'wasm', threads: actual, version: wasm.version_wasm, simd: true, attempts: [] };
+}
+
+async function attempt(name: Exclude<BackendName, 'auto'>, threads: number): Promise<BackendInfo | Attempt> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const r = await tryTfjsNode(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      if (!r.attempt.ok) return r.attempt;
+      return { name, tfBackend: tf.getBackend(), threads: 0, version: r.version ?? 'unknown', attempts: [] };
+    }
+    case 'webgpu': {
+      const r = await tryWebGpu();
+      if (!r.attempt.ok) return r.attempt;
+      return { name, tfBackend: 'webgpu', threads: 0, version: r.version ?? 'unknown', attempts: [] };
+    }
+    case 'wasm':
+      try {
+        return await startWasm(threads);
+      } catch (err) {
+        return { backend: 'wasm', ok: false, reason: (err as Error).message };
+      }
+    case 'cpu':
+      await tf.setBackend('cpu');
+      return { name, tfBackend: 'cpu', threads: 1, version: tf.version_core, attempts: [] };
+  }
+}
+
+/**
+ * Chooses and initialises the backend. Options win over TRANSFUSION_BACKEND / TRANSFUSION_THREADS, which win
+ * over the defaults ('auto', all cores). Calling again with the same request returns the active backend.
+ */
+export async function resolveBackend(options: BackendOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<BackendInfo> {
+  const parsed = backendOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new TrainError('TRAIN_BAD_OPTIONS', `backend options: ${describeZodIssues(parsed.error.issues)}`);
+  }
+  const envOpts = fromEnv(env);
+  const wanted = parsed.data.backend ?? envOpts.backend ?? 'auto';
+  const threads = parsed.data.threads ?? envOpts.threads ?? defaultThreads();
+  if (current && (wanted === 'auto' || wanted === current.name) && (current.name !== 'wasm' || current.threads === threads)) {
+    if (tf.getBackend() === current.tfBackend) return current;
+  }
+  if (current?.name === 'wasm') shutdownWasmBackend();
+  const candidates = wanted === 'auto' ? AUTO_ORDER : [wanted];
+  const attempts: Attempt[] = [];
+  for (const name of candidates) {
+    const r = await attempt(name, threads);
+    if ('ok' in r) {
+      attempts.push(r);
+      continue;
+    }
+    attempts.push({ backend: name, ok: true });
+    current = { ...r, attempts };
+    return current;
+  }
+  throw new TrainError(
+    'TRAIN_BACKEND_UNAVAILABLE',
+    `backend '${wanted}' could not start: ${attempts.map((a) => `${a.backend}: ${a.reason ?? 'failed'}`).join('; ')}`,
+    { attempts },
+  );
+}
+
+/** The backend chosen by the last `resolveBackend`, if any. */
+export function activeBackend(): BackendInfo | undefined {
+  return current;
+}
+
+/** One line for logs and run records, e.g. "wasm 4.22.0 (threaded SIMD, 2 threads)". */
+export function describeBackend(info: BackendInfo): string {
+  if (info.name === 'wasm') return `wasm ${info.version} (${info.threads > 1 ? 'threaded ' : ''}SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  if (info.name === 'cpu') return `cpu ${info.version} (pure JS, 1 thread)`;
+  return `${info.name} ${info.version}`;
+}
+
+/** Releases worker threads (wasm) so the process can exit promptly. Safe to call more than once. */
+export function releaseBackend(): void {
+  if (current?.name === 'wasm') shutdownWasmBackend();
+  current = undefined;
+}

@@ -1,0 +1,37 @@
+// The training loop's view of data: fixed image shape, float labels with an optional "counts" mask,
+// and batches produced in a seeded order. Sources: in-memory arrays or Arrow files (streamed).
+
+/** One batch, row-major NHWC images and N x L labels. */
+export interface Batch {
+  /** N*H*W*C values (uint8 0..255 are scaled by the loop's `inputScale`; float32 are used as is). */
+  x: Float32Array | Uint8Array;
+  /** N*L labels: 0/1 per label (multi-label/binary) or the class index in column 0 (multi-class, L = 1). */
+  y: Float32Array;
+  /** N*L; 1 = the label counts in the loss and metrics, 0 = ignore (e.g. CheXpert U-Ignore). */
+  mask?: Uint8Array | Float32Array;
+  /** Patient ids, for patient-level bootstrap of the metrics. */
+  patients?: string[];
+  /** Row indices in the dataset (for reporting which samples a batch held). */
+  rows?: Uint32Array;
+  n: number;
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Shuffle rows (seeded by `seed` and `epoch`); off for evaluation. */
+  shuffle: boolean;
+  seed: number;
+  epoch: number;
+  /** Drop a last, smaller batch (keeps batch-norm statistics well defined). */
+  dropRemainder: boolean;
+}
+
+export interface Dataset {
+  /** Number of samples (rows). */
+  readonly size: number;
+  /** [H, W, C]. */
+  readonly imageShape: readonly [number, number, number];
+  /** L: label columns per sample. */
+  readonly labelWidth: number;
+  batches(options: BatchOptions): AsyncIterable<Batch>;
+}

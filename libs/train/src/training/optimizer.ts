@@ -1,0 +1,82 @@
+// Adam and SGD with momentum, written out so the learning rate can change every step and weight decay is
+// decoupled (AdamW-style: w -= lr * wd * w, applied to conv/dense kernels only, not to biases or BN).
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+
+export const optimizerSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('adam'),
+    lr: z.number().positive().default(1e-3),
+    beta1: z.number().min(0).max(1).default(0.9),
+    beta2: z.number().min(0).max(1).default(0.999),
+    epsilon: z.number().positive().default(1e-7),
+    weightDecay: z.number().min(0).default(0),
+  }).strict(),
+  z.object({
+    type: z.literal('sgd'),
+    lr: z.number().positive().default(0.01),
+    momentum: z.number().min(0).max(1).default(0.9),
+    nesterov: z.boolean().default(false),
+    weightDecay: z.number().min(0).default(0),
+  }).strict(),
+]);
+export type OptimizerConfig = z.input<typeof optimizerSchema>;
+type Parsed = z.output<typeof optimizerSchema>;
+
+export interface Param {
+  name: string;
+  variable: tf.Variable;
+  /** Decay applies to kernels (rank >= 2), not to biases, BN scale/offset. */
+  decay: boolean;
+}
+
+export class Optimizer {
+  private readonly slots = new Map<string, tf.Variable[]>();
+  private t = 0;
+
+  constructor(private readonly config: Parsed) {}
+
+  get baseLr(): number {
+    return this.config.lr;
+  }
+
+  /** Applies one update with learning rate `lr` to every param that has a gradient. */
+  apply(params: readonly Param[], grads: Record<string, tf.Tensor>, lr: number): void {
+    this.t++;
+    const c = this.config;
+    tf.tidy(() => {
+      for (const p of params) {
+        const g = grads[p.variable.name];
+        if (!g) continue;
+        const w = p.variable;
+        let slots = this.slots.get(p.name);
+        if (!slots) {
+          const n = c.type === 'adam' ? 2 : 1;
+          slots = Array.from({ length: n }, () => tf.variable(tf.zerosLike(w), false));
+          this.slots.set(p.name, slots);
+        }
+        let step: tf.Tensor;
+        if (c.type === 'adam') {
+          const [m, v] = slots as [tf.Variable, tf.Variable];
+          m.assign(tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1)));
+          v.assign(tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), 1 - c.beta2)));
+          const mHat = tf.div(m, 1 - c.beta1 ** this.t);
+          const vHat = tf.div(v, 1 - c.beta2 ** this.t);
+          step = tf.div(mHat, tf.add(tf.sqrt(vHat), c.epsilon));
+        } else {
+          const [buf] = slots as [tf.Variable];
+          buf.assign(tf.add(tf.mul(buf, c.momentum), g));
+          step = c.nesterov ? tf.add(g, tf.mul(buf, c.momentum)) : buf;
+        }
+        let next = tf.sub(w, tf.mul(step, lr));
+        if (p.decay && c.weightDecay > 0) next = tf.sub(next, tf.mul(w, lr * c.weightDecay));
+        w.assign(next);
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const s of this.slots.values()) s.forEach((v) => v.dispose());
+    this.slots.clear();
+  }
+}

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ArrayDatasetInput } from '../src/data/array-dataset.js';
+import { mulberry32 } from '../src/random.js';
+
+/** A tiny CBR net (conv -> BN -> ReLU -> pool -> GAP -> dense logits) with seeded initialisers. */
+export function tinyCbr(outputs: number, channels = 1, size = 8, seed = 1): tf.LayersModel {
+  const input = tf.input({ shape: [size, size, channels] });
+  let h = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false, name: 'conv1', kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(input) as tf.SymbolicTensor;
+  h = tf.layers.batchNormalization({ name: 'bn1' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.reLU({ name: 'relu1' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: outputs, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'tiny-cbr' });
+}
+
+/**
+ * 8x8x1 images; label 0 = the top half holds a bright blob, label 1 = the bottom half does.
+ * Learnable in a few dozen steps by a tiny conv net.
+ */
+export interface Blobs extends ArrayDatasetInput {
+  images: Float32Array;
+  labels: Float32Array;
+}
+
+export function blobs(n: number, seed: number): Blobs {
+  const rnd = mulberry32(seed);
+  const images = new Float32Array(n * 64);
+  const labels = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = rnd() * 0.3;
+    for (let half = 0; half < 2; half++) {
+      if (rnd() < 0.5) continue;
+      labels[i * 2 + half] = 1;
+      const r = half * 4 + Math.floor(rnd() * 3);
+      const c = Math.floor(rnd() * 7);
+      for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) images[i * 64 + (r + dr) * 8 + c + dc] = 1;
+    }
+  }
+  return { height: 8, width: 8, channels: 1, images, labels };
+}
+
+/** Same images; class = number of halves with a blob (0, 1 or 2). */
+export function blobCounts(n: number, seed: number): ArrayDatasetInput {
+  const b = blobs(n, seed);
+  const classes = new Float32Array(n);
+  for (let i = 0; i < n; i++) classes[i] = b.labels[i * 2]! + b.labels[i * 2 + 1]!;
+  return { ...b, labels: classes };
+}
