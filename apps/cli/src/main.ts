@@ -4,13 +4,14 @@ import * as run from './commands/run.js';
 import * as explain from './commands/explain.js';
 import * as status from './commands/status.js';
 import * as gc from './commands/gc.js';
+import * as worker from './commands/worker.js';
 
 interface Command {
   summary: string;
   main(argv: string[]): Promise<number>;
 }
 
-const local: Record<string, Command> = { run, explain, status, gc };
+const local: Record<string, Command> = { run, explain, status, gc, worker };
 
 /** Commands that live in their own lib, loaded only when used (some pull in tfjs). */
 const fromLibs: Record<string, { module: string; summary: string }> = {

@@ -17,26 +17,26 @@ Options:
   --json               one JSON object per stage
   -h, --help           this help`;
 
-export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('explain', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...PIPELINE_FLAGS,
-      },
-    }),
-  );
+/** Parses the flags explain and status share and computes the explanation; null when --help was printed. */
+export async function explainFromArgs(command: 'explain' | 'status', argv: string[], helpText: string): Promise<{ json: boolean; result: Awaited<ReturnType<typeof explainPipeline>> } | null> {
+  const { values, positionals } = parseFlags(command, () => parseArgs({ args: argv, allowPositionals: true, strict: true, options: PIPELINE_FLAGS }));
   if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
+    process.stdout.write(`${helpText}\n`);
+    return null;
   }
-  if (positionals.length < 1) throw new UsageError('transfusion explain: expected a pipeline file (see transfusion explain --help)');
+  if (positionals.length < 1 || (command === 'status' && positionals.length > 1)) {
+    throw new UsageError(`transfusion ${command}: expected ${command === 'status' ? 'one pipeline file' : 'a pipeline file and optional stage names'} (see transfusion ${command} --help)`);
+  }
   const [file, ...only] = positionals as [string, ...string[]];
   const result = await explainPipeline({ pipelineFile: file, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [], only, store: defaultStore(values.store) });
-  for (const s of result.stages) {
-    if (values.json) {
+  return { json: Boolean(values.json), result };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const explained = await explainFromArgs('explain', argv, help);
+  if (!explained) return 0;
+  for (const s of explained.result.stages) {
+    if (explained.json) {
       process.stdout.write(`${JSON.stringify(s)}\n`);
       continue;
     }

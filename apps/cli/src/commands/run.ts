@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { runPipeline, UsageError, type StageEvent } from '@transfusion/pipeline';
+import { queueExecutor, runPipeline, UsageError, type QueueStageEvent, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
 import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 import { progressDisplay } from '../progress.js';
+import { isResourceClass } from './worker.js';
 
 export const summary = 'run a pipeline; only stages whose inputs, params or code changed rerun';
 
@@ -15,8 +16,14 @@ Options:
   --set PATH=VALUE     override a value of the file before validation (repeatable), e.g.
                        --set vars.epochs=3  --set stages.train.with.lr=0.01
   --only STAGE         run only this stage (instance id, stage name or * pattern) and what it needs (repeatable)
-  --jobs N             stages running at once (default: number of cores)
-  --executor local     where stages run (default: local)
+  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000)
+  --executor local|queue  where stages run (default: local). queue: each stage that misses the cache becomes
+                       a job on Redis, run by \`transfusion worker\`s on any machines sharing the store
+  --redis URL          queue executor: redis://[user:password@]host[:port][/db] or rediss:// (default:
+                       $TRANSFUSION_REDIS_URL; prefer it for passwords)
+  --queue cpu|gpu      queue executor: send every stage to this queue (default: the class each stage declares)
+  --prefix NAME        queue executor: Redis key prefix shared with the workers (default: transfusion)
+  --attempts N         queue executor: attempts per stage, retried with exponential backoff (default: 3)
   --store PATH         artifact store (default: $TRANSFUSION_STORE or .transfusion)
   --out DIR            folder for human-facing output links (default: out; --no-out for none)
   --no-out             do not write output links
@@ -39,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
         only: { type: 'string', multiple: true },
         jobs: { type: 'string' },
         executor: { type: 'string' },
+        redis: { type: 'string' },
+        queue: { type: 'string' },
+        prefix: { type: 'string' },
+        attempts: { type: 'string' },
         out: { type: 'string' },
         'no-out': { type: 'boolean' },
         pin: { type: 'string' },
@@ -51,9 +62,19 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`transfusion run: expected one pipeline file, got ${positionals.length} (see transfusion run --help)`);
-  if (values.executor !== undefined && values.executor !== 'local') {
-    throw new UsageError(`--executor ${values.executor}: expected local`);
+  const executorName = values.executor ?? 'local';
+  if (executorName !== 'local' && executorName !== 'queue') throw new UsageError(`--executor ${values.executor}: expected local or queue`);
+  if (executorName === 'local') {
+    for (const flag of ['redis', 'queue', 'prefix', 'attempts'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --executor queue`);
+    }
   }
+  if (values.queue !== undefined && !isResourceClass(values.queue)) throw new UsageError(`--queue ${values.queue}: expected cpu or gpu`);
+  if (values.prefix !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.prefix)) throw new UsageError(`--prefix ${values.prefix}: expected letters, digits, ., _ or -`);
+  const attempts = positiveInt('--attempts', values.attempts);
+  const jobs = positiveInt('--jobs', values.jobs);
+  const redis = values.redis ?? process.env['TRANSFUSION_REDIS_URL'];
+  if (executorName === 'queue' && !redis) throw new UsageError('--executor queue needs --redis URL (or $TRANSFUSION_REDIS_URL)');
   if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin)) throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
 
   const controller = new AbortController();
@@ -61,7 +82,8 @@ export async function main(argv: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    process.stderr.write(`\n${sig}: stopping running stages (again to quit at once)\n`);
+    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
+    process.stderr.write(`\n${sig}: ${what} (again to quit at once)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -69,13 +91,29 @@ export async function main(argv: string[]): Promise<number> {
 
   const display = progressDisplay();
   const json = Boolean(values.json);
+  let executor: StageExecutor | undefined;
+  if (executorName === 'queue') {
+    // On a terminal the live block shows "running on WORKER"; elsewhere one plain line per queue state change.
+    const plain = !process.stderr.isTTY;
+    executor = await queueExecutor({
+      redis: redis!,
+      ...(values.prefix ? { prefix: values.prefix } : {}),
+      ...(values.queue && isResourceClass(values.queue) ? { queue: values.queue } : {}),
+      ...(attempts ? { attempts } : {}),
+      ...(jobs ? { inFlight: jobs } : {}),
+      onEvent: (e: QueueStageEvent) => {
+        if (e.note) process.stderr.write(`note: ${e.note}\n`);
+        if (plain && e.state !== 'done' && e.state !== 'failed') process.stderr.write(`${queueLine(e)}\n`);
+      },
+    });
+  }
   const summary = await runPipeline({
     pipelineFile: positionals[0]!,
     registry: values.registry ?? REGISTRY_DEFAULT,
     sets: values.set ?? [],
     only: values.only ?? [],
     store: defaultStore(values.store),
-    jobs: positiveInt('--jobs', values.jobs),
+    ...(executor ? { executor } : { jobs }),
     outRoot: values['no-out'] ? null : (values.out ?? 'out'),
     pin: values.pin,
     failFast: Boolean(values['fail-fast']),
@@ -87,7 +125,10 @@ export async function main(argv: string[]): Promise<number> {
         if (json) process.stdout.write(`${JSON.stringify(event)}\n`);
       },
     },
-  }).finally(() => display.close());
+  }).finally(async () => {
+    display.close();
+    await executor?.close?.(); // runPipeline closes it too, except when the pipeline is rejected before running
+  });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
@@ -100,4 +141,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (summary.interrupted) return 130;
   return summary.failed > 0 || summary.skipped.length > 0 ? 1 : 0;
+}
+
+/** One stderr line per queue state change of a stage: queued, running on WORKER, retrying, stalled. */
+function queueLine(e: QueueStageEvent): string {
+  const where = e.worker ? ` on ${e.worker}` : '';
+  const attempt = e.attempt && (e.attempt > 1 || e.state === 'retrying') ? ` (attempt ${e.attempt}${e.state === 'retrying' ? ' failed' : ''})` : '';
+  const why = e.error ? `: ${e.error.split('\n')[0]}` : '';
+  return `queue   ${e.state.padEnd(8)} ${e.stage}${where} [${e.queue}]${attempt}${why}`;
 }

@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
-import { explainPipeline, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags, PIPELINE_FLAGS, REGISTRY_DEFAULT } from '../args.js';
+import { explainFromArgs } from './explain.js';
 
 export const summary = 'list each stage as cached, stale or missing';
 
@@ -17,25 +15,12 @@ Options:
   -h, --help           this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('status', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...PIPELINE_FLAGS,
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError('transfusion status: expected one pipeline file (see transfusion status --help)');
-  const result = await explainPipeline({ pipelineFile: positionals[0]!, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [], store: defaultStore(values.store) });
+  const explained = await explainFromArgs('status', argv, help);
+  if (!explained) return 0;
+  const { result } = explained;
   const counts = { cached: 0, stale: 0, missing: 0 };
   for (const s of result.stages) counts[s.status]++;
-  if (values.json) {
+  if (explained.json) {
     process.stdout.write(`${JSON.stringify({ pipeline: result.pipeline, stages: result.stages.map(({ stage, status, key }) => ({ stage, status, key })), counts })}\n`);
     return 0;
   }
