@@ -11,8 +11,8 @@ test('the README example runs: first run runs every stage, the second is fully c
   writeFileSync(join(ws.dir, 'my-stages.mjs'), blocks[0]!);
   writeFileSync(join(ws.dir, 'squares.yaml'), blocks[1]!);
   writeFileSync(join(ws.dir, 'run.mjs'), blocks[2]!);
-  const first = await execa('node', ['run.mjs'], { cwd: ws.dir });
+  const first = await execa('node', ['run.mjs'], { cwd: ws.dir, env: { FORCE_COLOR: '0' } });
   expect(first.stdout).toMatch(/cached: 0,\s+ran: 3,\s+failed: 0/);
-  const second = await execa('node', ['run.mjs'], { cwd: ws.dir });
+  const second = await execa('node', ['run.mjs'], { cwd: ws.dir, env: { FORCE_COLOR: '0' } });
   expect(second.stdout).toMatch(/cached: 3,\s+ran: 0,\s+failed: 0/);
 });

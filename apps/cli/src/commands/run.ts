@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { queueExecutor, runPipeline, UsageError, type QueueStageEvent, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
+import { runPipeline, UsageError, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
+import type { QueueStageEvent } from '@transfusion/pipeline/queue';
 import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 import { progressDisplay } from '../progress.js';
 import { isResourceClass } from './worker.js';
@@ -95,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   if (executorName === 'queue') {
     // On a terminal the live block shows "running on WORKER"; elsewhere one plain line per queue state change.
     const plain = !process.stderr.isTTY;
+    const { queueExecutor } = await import('@transfusion/pipeline/queue'); // BullMQ only when used
     executor = await queueExecutor({
       redis: redis!,
       ...(values.prefix ? { prefix: values.prefix } : {}),

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { redactUrl, RESOURCE_CLASSES, startWorker, UsageError, type ResourceClass, type WorkerEvent } from '@transfusion/pipeline';
+import { UsageError } from '@transfusion/pipeline';
+import type { ResourceClass, WorkerEvent } from '@transfusion/pipeline/queue';
 import { defaultStore, parseFlags, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 
 export const summary = 'take stage jobs from Redis and run them (queue executor; run it on every machine)';
@@ -73,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     const detail = e.error ? `\n      ${e.error.split('\n').join('\n      ')}` : '';
     process.stderr.write(`${when} ${e.state.padEnd(8)} ${e.stage}  (job ${e.job.slice(0, 12)}, attempt ${e.attempt})${detail}\n`);
   };
+  const { redactUrl, startWorker } = await import('@transfusion/pipeline/queue'); // BullMQ only when used
   const worker = await startWorker({
     redis,
     store,
@@ -104,5 +106,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function isResourceClass(v: string): v is ResourceClass {
-  return (RESOURCE_CLASSES as readonly string[]).includes(v);
+  return v === 'cpu' || v === 'gpu';
 }
