@@ -1,0 +1,47 @@
+/** Error codes raised by @transfusion/cca; every error names the input (file, matrix or option) at fault. */
+export type CcaErrorCode =
+  | 'CCA_EMPTY'
+  | 'CCA_SHAPE'
+  | 'CCA_MISMATCHED_N'
+  | 'CCA_NONFINITE'
+  | 'CCA_UNDERDETERMINED'
+  | 'CCA_TOO_FEW_POINTS'
+  | 'CCA_BAD_OPTIONS'
+  | 'CCA_NO_LIVE_NEURONS'
+  | 'CCA_WORKER';
+
+export class CcaError extends Error {
+  override readonly name = 'CcaError';
+  constructor(
+    readonly code: CcaErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type NpyErrorCode = 'NPY_BAD_MAGIC' | 'NPY_BAD_HEADER' | 'NPY_UNSUPPORTED' | 'NPY_TRUNCATED' | 'NPY_IO';
+
+/** A .npy file that cannot be read as a 2-D float32/float64 matrix. */
+export class NpyError extends Error {
+  override readonly name = 'NpyError';
+  constructor(
+    readonly code: NpyErrorCode,
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** An Arrow tensor file that cannot be used as activations (damaged, wrong kind, not 2-D). */
+export class ActivationFileError extends Error {
+  override readonly name = 'ActivationFileError';
+  readonly code = 'ACTIVATION_FILE';
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}

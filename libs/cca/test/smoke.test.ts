@@ -1,3 +1,0 @@
-import { expect, test } from 'vitest';
-import { name } from '../src/index.js';
-test('x', () => expect(name).toBeTruthy());
