@@ -8,7 +8,7 @@ afterAll(() => releaseBackend());
 
 describe('resolveBackend', () => {
   it("'auto' skips the absent optional backends with reasons and lands on wasm", async () => {
-    const info = await resolveBackend({ backend: 'auto', threads: 2 }, {});
+    const info = await resolveBackend({ backend: 'auto', threads: 2 }, { TRANSFUSION_NATIVE: '0' });
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.threads).toBe(2);
@@ -24,7 +24,7 @@ describe('resolveBackend', () => {
   });
 
   it('threads change re-initialises the wasm backend; one thread uses the single-threaded SIMD build', async () => {
-    const one = await resolveBackend({ backend: 'wasm', threads: 1 }, {});
+    const one = await resolveBackend({ backend: 'wasm', threads: 1 }, { TRANSFUSION_NATIVE: '0' });
     expect(one.threads).toBe(1);
     expect(describeBackend(one)).toBe('wasm 4.22.0 (SIMD, 1 thread)');
     const y = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync());

@@ -2,28 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { wasmKernelFallbacks } from '../src/backend/wasm-kernels.js';
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../src/random.js';
+import { MAX_POOL_CASES, randomArray, relError } from './compare-backends.js';
 
 // Every kernel we register for wasm is compared with the cpu backend on random inputs.
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-function randomArray(n: number, seed: number): Float32Array {
-  const rnd = mulberry32(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rnd() * 2 - 1;
-  return a;
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
 
 async function onBackend(name: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Float32Array> {
   await tf.setBackend(name);
@@ -59,8 +41,10 @@ function label(c: Case): string {
 }
 
 beforeAll(async () => {
-  const info = await resolveBackend({ backend: 'wasm', threads: 2 });
+  // The wasm-only path: the optional oneDNN kernels are forced off (test/native-kernels.test.ts covers them).
+  const info = await resolveBackend({ backend: 'wasm', threads: 2 }, { TRANSFUSION_NATIVE: '0' });
   expect(info.name).toBe('wasm');
+  expect(info.native).toEqual({ active: false, reason: 'disabled by TRANSFUSION_NATIVE=0' });
   expect(info.threads).toBe(2);
 });
 afterAll(() => releaseBackend());
@@ -124,13 +108,7 @@ describe('wasm Tile vs cpu', () => {
 });
 
 describe('wasm MaxPoolGrad vs cpu', () => {
-  const pools: { x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
-    { x: [2, 9, 7, 3], size: 3, stride: 2, pad: 'same' },
-    { x: [2, 9, 7, 3], size: 3, stride: 2, pad: 'valid' },
-    { x: [1, 8, 8, 5], size: 2, stride: 2, pad: 'valid' },
-    { x: [3, 10, 6, 4], size: 3, stride: 1, pad: 'same' },
-  ];
-  for (const [i, p] of pools.entries()) {
+  for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
       const xv = randomArray(p.x.reduce((a, b) => a * b), 50 + i);
       // Quantised values create ties inside windows: the first maximum must receive the gradient.

@@ -135,7 +135,9 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Stag
       let settled = false;
       let started = false;
       let worker = '';
-      let runningAs = '';
+      // Every (worker, attempt) announced once: queue events and the poll can report the same progress, and a
+      // poll may still see a requeued job's earlier progress after another worker took it.
+      const announced = new Set<string>();
       let attemptsSeen = 0;
       let checking: Promise<void> | null = null;
       let again = false;
@@ -159,8 +161,8 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Stag
           hooks.onStarted?.();
         }
         if (!p.success) return;
-        if (`${p.data.worker}#${p.data.attempt}` !== runningAs) {
-          runningAs = `${p.data.worker}#${p.data.attempt}`;
+        if (!announced.has(`${p.data.worker}#${p.data.attempt}`)) {
+          announced.add(`${p.data.worker}#${p.data.attempt}`);
           worker = p.data.worker;
           emit({ state: 'running', worker, attempt: p.data.attempt });
           hooks.onLine?.(`running on ${worker}${p.data.attempt > 1 ? ` (attempt ${p.data.attempt})` : ''}`);

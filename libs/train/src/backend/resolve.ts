@@ -6,6 +6,7 @@ import { type Attempt, tryTfjsNode, tryWebGpu } from './optional.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmPackage } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { enableNativeKernels, type NativeKernelsInfo } from './native-kernels.js';
 import { MAX_WASM_THREADS, registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -36,9 +37,13 @@ export interface BackendInfo {
   simd?: boolean;
   /** Every candidate tried, in order, with the reason it was skipped. */
   attempts: Attempt[];
+  /** For wasm: whether the optional oneDNN kernels (@transfusion/native, TRANSFUSION_NATIVE) serve it, or why not. */
+  native?: NativeKernelsInfo;
 }
 
 let current: BackendInfo | undefined;
+/** TRANSFUSION_NATIVE as seen when `current` was set up (a change re-initialises). */
+let currentNative = '';
 
 function fromEnv(env: NodeJS.ProcessEnv): BackendOptions {
   const out: { backend?: BackendName; threads?: number } = {};
@@ -64,16 +69,17 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(MAX_WASM_THREADS, availableParallelism()));
 }
 
-async function startWasm(threads: number): Promise<BackendInfo> {
+async function startWasm(threads: number, env: NodeJS.ProcessEnv): Promise<BackendInfo> {
   const wasm = loadWasmPackage();
   registerWasmTrainingKernels();
+  const native = await enableNativeKernels(threads, env); // after ours: the native kernels wrap them
   registerWasmBackend(threads);
   if (!(await tf.setBackend('wasm'))) throw new Error("setBackend('wasm') returned false");
   const actual = wasm.getThreadsCount();
-  return { name: 'wasm', tfBackend: 'wasm', threads: actual, version: wasm.version_wasm, simd: true, attempts: [] };
+  return { name: 'wasm', tfBackend: 'wasm', threads: actual, version: wasm.version_wasm, simd: true, attempts: [], native };
 }
 
-async function attempt(name: Exclude<BackendName, 'auto'>, threads: number): Promise<BackendInfo | Attempt> {
+async function attempt(name: Exclude<BackendName, 'auto'>, threads: number, env: NodeJS.ProcessEnv): Promise<BackendInfo | Attempt> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -88,8 +94,9 @@ async function attempt(name: Exclude<BackendName, 'auto'>, threads: number): Pro
     }
     case 'wasm':
       try {
-        return await startWasm(threads);
+        return await startWasm(threads, env);
       } catch (err) {
+        if (err instanceof TrainError) throw err; // TRANSFUSION_NATIVE invalid, or =1 without the addon
         return { backend: 'wasm', ok: false, reason: (err as Error).message };
       }
     case 'cpu':
@@ -110,20 +117,22 @@ export async function resolveBackend(options: BackendOptions = {}, env: NodeJS.P
   const envOpts = fromEnv(env);
   const wanted = parsed.data.backend ?? envOpts.backend ?? 'auto';
   const threads = parsed.data.threads ?? envOpts.threads ?? defaultThreads();
-  if (current && (wanted === 'auto' || wanted === current.name) && (current.name !== 'wasm' || current.threads === threads)) {
+  const nativeSetting = env['TRANSFUSION_NATIVE'] ?? '';
+  if (current && (wanted === 'auto' || wanted === current.name) && (current.name !== 'wasm' || (current.threads === threads && currentNative === nativeSetting))) {
     if (tf.getBackend() === current.tfBackend) return current;
   }
   if (current?.name === 'wasm') shutdownWasmBackend();
   const candidates = wanted === 'auto' ? AUTO_ORDER : [wanted];
   const attempts: Attempt[] = [];
   for (const name of candidates) {
-    const r = await attempt(name, threads);
+    const r = await attempt(name, threads, env);
     if ('ok' in r) {
       attempts.push(r);
       continue;
     }
     attempts.push({ backend: name, ok: true });
     current = { ...r, attempts };
+    currentNative = nativeSetting;
     return current;
   }
   throw new TrainError(
@@ -140,7 +149,10 @@ export function activeBackend(): BackendInfo | undefined {
 
 /** One line for logs and run records, e.g. "wasm 4.22.0 (threaded SIMD, 2 threads)". */
 export function describeBackend(info: BackendInfo): string {
-  if (info.name === 'wasm') return `wasm ${info.version} (${info.threads > 1 ? 'threaded ' : ''}SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  if (info.name === 'wasm') {
+    const native = info.native?.active ? ` + oneDNN ${info.native.version} kernels` : '';
+    return `wasm ${info.version} (${info.threads > 1 ? 'threaded ' : ''}SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'})${native}`;
+  }
   if (info.name === 'cpu') return `cpu ${info.version} (pure JS, 1 thread)`;
   return `${info.name} ${info.version}`;
 }

@@ -1,0 +1,220 @@
+// N-API surface: validates every argument (lengths must match the shapes, or we would read/write out of
+// bounds) and forwards to the kernels. Float32Arrays may be views of the wasm heap (a SharedArrayBuffer).
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+
+namespace {
+
+using transfusion::ConvGeometry;
+
+std::vector<int64_t> ints(const Napi::Env& env, const Napi::Value& v, size_t count, const char* what) {
+  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected an array of " + std::to_string(count) + " integers");
+  Napi::Array a = v.As<Napi::Array>();
+  if (a.Length() != count) {
+    throw Napi::TypeError::New(env, std::string(what) + ": expected " + std::to_string(count) + " integers, got " + std::to_string(a.Length()));
+  }
+  std::vector<int64_t> out(count);
+  for (uint32_t i = 0; i < count; i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + "[" + std::to_string(i) + "]: expected an integer");
+    double d = e.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int64_t>(d))) {
+      throw Napi::TypeError::New(env, std::string(what) + "[" + std::to_string(i) + "]: expected an integer, got " + std::to_string(d));
+    }
+    out[i] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+float* floats(const Napi::Env& env, const Napi::Value& v, int64_t length, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, std::string(what) + ": expected a Float32Array");
+  }
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  if (static_cast<int64_t>(a.ElementLength()) != length) {
+    throw Napi::RangeError::New(env, std::string(what) + ": expected " + std::to_string(length) + " elements, got " + std::to_string(a.ElementLength()));
+  }
+  return a.Data();
+}
+
+// geometry: [n,h,w,ci, kh,kw,co, oh,ow, sh,sw, dh,dw, pt,pl,pb,pr]
+ConvGeometry convGeometry(const Napi::Env& env, const Napi::Value& v) {
+  auto g = ints(env, v, 17, "geometry");
+  for (size_t i = 0; i < 13; i++) {
+    if (g[i] < 1) throw Napi::RangeError::New(env, "geometry[" + std::to_string(i) + "]: expected a positive size, got " + std::to_string(g[i]));
+  }
+  for (size_t i = 13; i < 17; i++) {
+    if (g[i] < 0) throw Napi::RangeError::New(env, "geometry[" + std::to_string(i) + "]: expected a non-negative padding, got " + std::to_string(g[i]));
+  }
+  ConvGeometry c{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15], g[16]};
+  const int64_t effH = (c.kh - 1) * c.dh + 1, effW = (c.kw - 1) * c.dw + 1;
+  if ((c.h + c.pt + c.pb - effH) / c.sh + 1 != c.oh || (c.w + c.pl + c.pr - effW) / c.sw + 1 != c.ow ||
+      c.h + c.pt + c.pb < effH || c.w + c.pl + c.pr < effW) {
+    throw Napi::RangeError::New(env, "geometry: output " + std::to_string(c.oh) + "x" + std::to_string(c.ow) +
+                                         " does not follow from input, kernel, strides, dilations and padding");
+  }
+  return c;
+}
+
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F f) {
+  try {
+    f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("native kernel failed: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+// conv2dForward(geometry, x, filter, bias|null, activation(0 none, 1 relu), y)
+Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ConvGeometry g = convGeometry(env, info[0]);
+  float* x = floats(env, info[1], g.n * g.h * g.w * g.ci, "x");
+  float* f = floats(env, info[2], g.kh * g.kw * g.ci * g.co, "filter");
+  float* bias = info[3].IsNull() || info[3].IsUndefined() ? nullptr : floats(env, info[3], g.co, "bias");
+  int act = info[4].As<Napi::Number>().Int32Value();
+  if (act != 0 && act != 1) throw Napi::RangeError::New(env, "activation: expected 0 (none) or 1 (relu)");
+  float* y = floats(env, info[5], g.n * g.oh * g.ow * g.co, "y");
+  return guarded(info, [&] { transfusion::conv2dForward(g, x, f, bias, static_cast<transfusion::Activation>(act), y); });
+}
+
+// conv2dBackwardData(geometry, dy, filter, dx)
+Napi::Value Conv2dBackwardData(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ConvGeometry g = convGeometry(env, info[0]);
+  float* dy = floats(env, info[1], g.n * g.oh * g.ow * g.co, "dy");
+  float* f = floats(env, info[2], g.kh * g.kw * g.ci * g.co, "filter");
+  float* dx = floats(env, info[3], g.n * g.h * g.w * g.ci, "dx");
+  return guarded(info, [&] { transfusion::conv2dBackwardData(g, dy, f, dx); });
+}
+
+// conv2dBackwardWeights(geometry, x, dy, dfilter)
+Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ConvGeometry g = convGeometry(env, info[0]);
+  float* x = floats(env, info[1], g.n * g.h * g.w * g.ci, "x");
+  float* dy = floats(env, info[2], g.n * g.oh * g.ow * g.co, "dy");
+  float* df = floats(env, info[3], g.kh * g.kw * g.ci * g.co, "dfilter");
+  return guarded(info, [&] { transfusion::conv2dBackwardWeights(g, x, dy, df); });
+}
+
+// maxPoolGrad([n,h,w,c, oh,ow, fh,fw, sh,sw, pt,pl], x, dy, dx)
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto p = ints(env, info[0], 12, "geometry");
+  for (size_t i = 0; i < 10; i++) {
+    if (p[i] < 1) throw Napi::RangeError::New(env, "geometry[" + std::to_string(i) + "]: expected a positive size");
+  }
+  if (p[10] < 0 || p[11] < 0) throw Napi::RangeError::New(env, "geometry: expected non-negative padding");
+  transfusion::PoolGeometry g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
+  float* x = floats(env, info[1], g.n * g.h * g.w * g.c, "x");
+  float* dy = floats(env, info[2], g.n * g.oh * g.ow * g.c, "dy");
+  float* dx = floats(env, info[3], g.n * g.h * g.w * g.c, "dx");
+  return guarded(info, [&] { transfusion::maxPoolGrad(g, x, dy, dx); });
+}
+
+// leadingSum(x, rows, width, scale, out)
+Napi::Value LeadingSum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array dims = Napi::Array::New(env, 2);
+  dims.Set(0u, info[1]);
+  dims.Set(1u, info[2]);
+  auto rw = ints(env, dims, 2, "rows/width");
+  if (rw[0] < 1 || rw[1] < 1) throw Napi::RangeError::New(env, "rows/width: expected positive integers");
+  if (!info[3].IsNumber()) throw Napi::TypeError::New(env, "scale: expected a number");
+  float* x = floats(env, info[0], rw[0] * rw[1], "x");
+  float* out = floats(env, info[4], rw[1], "out");
+  double scale = info[3].As<Napi::Number>().DoubleValue();
+  return guarded(info, [&] { transfusion::leadingSum(x, rw[0], rw[1], scale, out); });
+}
+
+float* optionalFloats(const Napi::Env& env, const Napi::Value& v, int64_t length, const char* what) {
+  return v.IsNull() || v.IsUndefined() ? nullptr : floats(env, v, length, what);
+}
+
+int64_t floatLength(const Napi::Env& env, const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, std::string(what) + ": expected a Float32Array");
+  }
+  return static_cast<int64_t>(v.As<Napi::Float32Array>().ElementLength());
+}
+
+// binary(op, a, b, out): out.length = n; a.length and b.length are n or periods dividing n.
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "op: expected 0..4 (add, sub, mul, div, squaredDifference)");
+  const int op = info[0].As<Napi::Number>().Int32Value();
+  if (op < 0 || op > 4) throw Napi::RangeError::New(env, "op: expected 0..4 (add, sub, mul, div, squaredDifference)");
+  const int64_t n = floatLength(env, info[3], "out");
+  const int64_t aLen = floatLength(env, info[1], "a"), bLen = floatLength(env, info[2], "b");
+  for (int64_t len : {aLen, bLen}) {
+    if (len < 1 || len > n || n % len != 0) {
+      throw Napi::RangeError::New(env, "a/b: lengths " + std::to_string(aLen) + " and " + std::to_string(bLen) +
+                                           " must each equal or divide the output length " + std::to_string(n));
+    }
+  }
+  if (aLen != n && bLen != n) throw Napi::RangeError::New(env, "a/b: one side must have the output length");
+  float* a = floats(env, info[1], aLen, "a");
+  float* b = floats(env, info[2], bLen, "b");
+  float* out = floats(env, info[3], n, "out");
+  return guarded(info, [&] { transfusion::binary(static_cast<transfusion::BinaryOp>(op), a, aLen, b, bLen, out, n); });
+}
+
+// batchNorm(x, channels, mean, variance, offset|null, scale|null, epsilon, out)
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsNumber() || !info[6].IsNumber()) throw Napi::TypeError::New(env, "channels and epsilon: expected numbers");
+  const int64_t c = info[1].As<Napi::Number>().Int64Value();
+  const int64_t n = floatLength(env, info[0], "x");
+  if (c < 1 || n % c != 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  float* x = floats(env, info[0], n, "x");
+  float* mean = floats(env, info[2], c, "mean");
+  float* variance = floats(env, info[3], c, "variance");
+  float* offset = optionalFloats(env, info[4], c, "offset");
+  float* scale = optionalFloats(env, info[5], c, "scale");
+  const float eps = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
+  float* out = floats(env, info[7], n, "out");
+  return guarded(info, [&] { transfusion::batchNorm(x, n / c, c, mean, variance, offset, scale, eps, out); });
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "threads: expected an integer from 1 to 256");
+  int t = info[0].As<Napi::Number>().Int32Value();
+  if (t < 1 || t > 256) throw Napi::RangeError::New(env, "threads: expected an integer from 1 to 256, got " + std::to_string(t));
+  transfusion::setThreads(t);
+  return env.Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("dnnlVersion", transfusion::dnnlVersion());
+  o.Set("threads", transfusion::threads());
+  o.Set("cachedPrimitives", static_cast<double>(transfusion::cachedPrimitives()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
+  exports.Set("conv2dBackwardData", Napi::Function::New(env, Conv2dBackwardData));
+  exports.Set("conv2dBackwardWeights", Napi::Function::New(env, Conv2dBackwardWeights));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("leadingSum", Napi::Function::New(env, LeadingSum));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(transfusion_native, Init)

@@ -1,0 +1,54 @@
+/**
+ * The compiled addon's functions (csrc/addon.cc). All tensors are float32, NHWC (filters HWIO), used in place:
+ * outputs are written into the arrays passed in. Lengths are checked against the geometry (RangeError).
+ */
+export interface NativeAddon {
+  /** geometry: see `convGeometryArray`; activation 0 = none, 1 = relu. */
+  conv2dForward(geometry: number[], x: Float32Array, filter: Float32Array, bias: Float32Array | null, activation: 0 | 1, y: Float32Array): void;
+  conv2dBackwardData(geometry: number[], dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
+  conv2dBackwardWeights(geometry: number[], x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
+  /** geometry: [n,h,w,c, oh,ow, fh,fw, sh,sw, padTop,padLeft]; dx is overwritten. */
+  maxPoolGrad(geometry: number[], x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** out[k] = scale * sum over rows of x[r * width + k] (float64 accumulation). */
+  leadingSum(x: Float32Array, rows: number, width: number, scale: number, out: Float32Array): void;
+  /**
+   * out[i] = a[i mod a.length] op b[i mod b.length]; op 0 add, 1 sub, 2 mul, 3 div, 4 squared difference.
+   * One of a, b has out's length, the other equal length or a period dividing it (a broadcast trailing block).
+   */
+  binary(op: BinaryOpCode, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out = (x - mean) / sqrt(variance + epsilon) * scale + offset, per channel (x's innermost axis). */
+  batchNorm(x: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
+    scale: Float32Array | null, epsilon: number, out: Float32Array): void;
+  /** OpenMP threads for every kernel (1..256). */
+  setThreads(threads: number): void;
+  info(): { dnnlVersion: string; threads: number; cachedPrimitives: number };
+}
+
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4 } as const;
+export type BinaryOpCode = (typeof BINARY_OPS)[keyof typeof BINARY_OPS];
+
+/** A convolution's geometry; dilations count like tfjs (1 = none), pads are explicit amounts. */
+export interface ConvGeometry {
+  batch: number; inHeight: number; inWidth: number; inChannels: number;
+  filterHeight: number; filterWidth: number; outChannels: number;
+  outHeight: number; outWidth: number;
+  strideHeight: number; strideWidth: number;
+  dilationHeight: number; dilationWidth: number;
+  padTop: number; padLeft: number; padBottom: number; padRight: number;
+}
+
+export function convGeometryArray(g: ConvGeometry): number[] {
+  return [g.batch, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.outChannels, g.outHeight, g.outWidth,
+    g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft, g.padBottom, g.padRight];
+}
+
+export interface PoolGeometry {
+  batch: number; inHeight: number; inWidth: number; channels: number;
+  outHeight: number; outWidth: number; filterHeight: number; filterWidth: number;
+  strideHeight: number; strideWidth: number; padTop: number; padLeft: number;
+}
+
+export function poolGeometryArray(g: PoolGeometry): number[] {
+  return [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth,
+    g.strideHeight, g.strideWidth, g.padTop, g.padLeft];
+}

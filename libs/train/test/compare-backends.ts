@@ -1,0 +1,31 @@
+import { expect } from 'vitest';
+import { mulberry32 } from '../src/random.js';
+
+// Shared by the kernel tests that compare a backend's kernels with the cpu backend.
+
+export function randomArray(n: number, seed: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rnd() * 2 - 1;
+  return a;
+}
+
+/** Max-norm relative error: max |a - b| / max |b|. */
+export function relError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return den === 0 ? num : num / den;
+}
+
+/** Max-pool cases for the MaxPoolGrad kernels: strides below, equal to and above half the window, both paddings. */
+export const MAX_POOL_CASES: { x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+  { x: [2, 9, 7, 3], size: 3, stride: 2, pad: 'same' },
+  { x: [2, 9, 7, 3], size: 3, stride: 2, pad: 'valid' },
+  { x: [1, 8, 8, 5], size: 2, stride: 2, pad: 'valid' },
+  { x: [3, 10, 6, 4], size: 3, stride: 1, pad: 'same' },
+];

@@ -1,0 +1,221 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/resolve.js';
+import { nativeKernelCounts } from '../src/backend/native-kernels.js';
+import { TrainError } from '../src/errors.js';
+import { MAX_POOL_CASES, randomArray, relError } from './compare-backends.js';
+
+// The optional oneDNN kernels (@transfusion/native) on the wasm backend, each compared with the cpu backend.
+// Where a compiler and oneDNN are installed (CI installs libdnnl-dev) the addon must be active, so this
+// suite cannot silently skip; elsewhere the comparisons are skipped and the wasm path is checked instead.
+const toolchain = existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p));
+let active = false;
+
+beforeAll(async () => {
+  const info = await resolveBackend({ backend: 'wasm', threads: 2 }, { TRANSFUSION_NATIVE: 'auto' });
+  active = info.native?.active === true;
+  if (toolchain) expect(info.native).toMatchObject({ active: true, threads: 2 });
+  if (active) expect(describeBackend(info)).toMatch(/^wasm 4\.22\.0 \(threaded SIMD, 2 threads\) \+ oneDNN \d+\.\d+\.\d+ kernels$/);
+  else expect(info.native?.reason).toBeTruthy();
+});
+afterAll(() => releaseBackend());
+
+async function onBackend(name: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(name);
+  const t = tf.tidy(f);
+  const v = (await t.data()) as Float32Array;
+  t.dispose();
+  await tf.setBackend('wasm');
+  return v;
+}
+
+/** Runs f on wasm and cpu; asserts agreement and that each listed native kernel ran n times without falling back. */
+async function compare(f: () => tf.Tensor, kernels: Record<string, number>, tolerance = 1e-4): Promise<void> {
+  const before = nativeKernelCounts();
+  const native = await onBackend('wasm', f);
+  const after = nativeKernelCounts();
+  expect(relError(native, await onBackend('cpu', f))).toBeLessThan(tolerance);
+  for (const [k, n] of Object.entries(kernels)) {
+    expect((after.calls[k] ?? 0) - (before.calls[k] ?? 0), k).toBe(n);
+    expect(after.fallbacks[k], k).toBe(before.fallbacks[k]);
+  }
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case { x: [number, number, number, number]; f: [number, number, number, number]; strides: [number, number]; pad: Pad; dilations?: [number, number] }
+const cases: Case[] = [];
+for (const strides of [[1, 1], [2, 2], [2, 1]] as [number, number][]) {
+  for (const pad of ['same', 'valid', [[0, 0], [1, 2], [2, 0], [0, 0]]] as Pad[]) {
+    cases.push({ x: [2, 9, 7, 3], f: [3, 2, 3, 4], strides, pad });
+    cases.push({ x: [3, 12, 10, 2], f: [5, 5, 2, 5], strides, pad });
+  }
+}
+cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [2, 2], pad: [[0, 0], [3, 1], [0, 2], [0, 0]] }); // padding wider than the kernel
+cases.push({ x: [2, 8, 11, 6], f: [1, 1, 6, 3], strides: [2, 2], pad: 'valid' });
+cases.push({ x: [2, 11, 9, 3], f: [3, 3, 3, 2], strides: [1, 1], pad: 'same', dilations: [2, 2] });
+
+describe.skipIf(!toolchain)('native convolutions vs cpu', () => {
+  for (const [i, c] of cases.entries()) {
+    const label = `x=${c.x.join('x')} f=${c.f.join('x')} s=${c.strides.join(',')} pad=${JSON.stringify(c.pad)}${c.dilations ? ` d=${c.dilations}` : ''}`;
+    it(label, async () => {
+      const xv = randomArray(c.x.reduce((a, b) => a * b), 10 + i);
+      const fv = randomArray(c.f.reduce((a, b) => a * b), 100 + i);
+      const bv = randomArray(c.f[3], 500 + i);
+      const dil = c.dilations ?? [1, 1];
+      const outShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.strides, c.pad, 'NHWC', dil).shape);
+      const dyv = randomArray(outShape.reduce((a, b) => a * b), 1000 + i);
+      const x = () => tf.tensor4d(xv, c.x);
+      const w = () => tf.tensor4d(fv, c.f);
+      await compare(() => tf.conv2d(x(), w(), c.strides, c.pad, 'NHWC', dil), { Conv2D: 1 });
+      await compare(() => tf.fused.conv2d({ x: x(), filter: w(), strides: c.strides, pad: c.pad, dilations: dil, bias: tf.tensor1d(bv), activation: 'relu' }), { FusedConv2D: 1 });
+      if (c.dilations) return; // tfjs has no dilated Conv2DBackprop* kernels
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+      await compare(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: x(), dy: tf.tensor(dyv, outShape) },
+        { ...attrs, filterShape: c.f } as unknown as tf.NamedAttrMap) as tf.Tensor, { Conv2DBackpropFilter: 1 });
+      await compare(() => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dyv, outShape), filter: w() },
+        { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor, { Conv2DBackpropInput: 1 });
+    });
+  }
+
+  it('hands uncovered cases to the wasm kernel (a fused elu activation)', async () => {
+    const before = nativeKernelCounts().fallbacks['FusedConv2D'] ?? 0;
+    const f = () => tf.fused.conv2d({ x: tf.tensor4d(randomArray(2 * 5 * 5 * 2, 1), [2, 5, 5, 2]), filter: tf.tensor4d(randomArray(18 * 3, 2), [3, 3, 2, 3]),
+      strides: 1, pad: 'same', activation: 'elu' });
+    expect(relError(await onBackend('wasm', f), await onBackend('cpu', f))).toBeLessThan(1e-4);
+    expect(nativeKernelCounts().fallbacks['FusedConv2D']).toBe(before + 1);
+  });
+
+  it('gives the same gradients as cpu through tf.grads of conv -> batch-norm statistics -> relu -> max pool', async () => {
+    const xv = randomArray(4 * 10 * 8 * 3, 7);
+    const wv = randomArray(3 * 3 * 3 * 6, 8);
+    const grads = () => {
+      const [gx, gw] = tf.grads((x: tf.Tensor, w: tf.Tensor) => {
+        const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same');
+        const { mean, variance } = tf.moments(y, [0, 1, 2]);
+        const z = tf.relu(y.sub(mean).div(variance.add(1e-3).sqrt()));
+        return tf.maxPool(z as tf.Tensor4D, 3, 2, 'same').square().sum();
+      })([tf.tensor4d(xv, [4, 10, 8, 3]), tf.tensor4d(wv, [3, 3, 3, 6])]);
+      return tf.concat([gx!.flatten(), gw!.flatten()]);
+    };
+    await compare(grads, { Conv2DBackpropFilter: 1, Conv2DBackpropInput: 1, MaxPoolGrad: 1 });
+  });
+});
+
+describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
+  for (const [i, p] of MAX_POOL_CASES.entries()) {
+    it(`MaxPoolGrad x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad} (tied values)`, async () => {
+      const xv = randomArray(p.x.reduce((a, b) => a * b), 50 + i);
+      for (let k = 0; k < xv.length; k += 3) xv[k] = Math.round(xv[k]! * 2) / 2;
+      const grad = () => {
+        const x = tf.tensor4d(xv, p.x);
+        const y = tf.maxPool(x, p.size, p.stride, p.pad);
+        const dy = tf.tensor(randomArray(y.shape.reduce((a, b) => a * b), 70 + i), y.shape);
+        return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: p.size, strides: p.stride, pad: p.pad } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      };
+      await compare(grad, { MaxPoolGrad: 1 }, 1e-6);
+    });
+  }
+
+  const reductions: { shape: number[]; axis: number | number[]; keepDims: boolean; native: boolean }[] = [
+    { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: false, native: true },
+    { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: true, native: true },
+    { shape: [4, 6, 5, 7], axis: [1, 0], keepDims: false, native: true },
+    { shape: [300, 3], axis: 0, keepDims: false, native: true },
+    { shape: [4, 6, 5, 7], axis: [1, 2], keepDims: false, native: false }, // not leading: the wasm kernel
+  ];
+  for (const [i, r] of reductions.entries()) {
+    it(`Sum/Mean shape ${r.shape.join('x')} axis ${JSON.stringify(r.axis)} keepDims ${r.keepDims}`, async () => {
+      const v = randomArray(r.shape.reduce((a, b) => a * b), 90 + i);
+      const f = () => {
+        const x = tf.tensor(v, r.shape);
+        const s = tf.sum(x, r.axis, r.keepDims);
+        const m = tf.mean(x, r.axis, r.keepDims);
+        return tf.concat([s.flatten(), m.flatten(), tf.tensor1d(s.shape.concat(m.shape))]);
+      };
+      const before = nativeKernelCounts();
+      expect(relError(await onBackend('wasm', f), await onBackend('cpu', f))).toBeLessThan(1e-5);
+      const after = nativeKernelCounts();
+      expect((after.calls['Sum'] ?? 0) - (before.calls['Sum'] ?? 0)).toBe(r.native ? 1 : 0);
+      expect((after.fallbacks['Mean'] ?? 0) - (before.fallbacks['Mean'] ?? 0)).toBe(r.native ? 0 : 1);
+    });
+  }
+});
+
+describe.skipIf(!toolchain)('native elementwise ops and FusedBatchNorm vs cpu', () => {
+  const pairs: { a: number[]; b: number[]; native: boolean }[] = [
+    { a: [4, 6, 5, 7], b: [4, 6, 5, 7], native: true },
+    { a: [4, 6, 5, 7], b: [7], native: true }, // per-channel vector (batch norm)
+    { a: [1, 1, 1, 7], b: [4, 6, 5, 7], native: true },
+    { a: [4, 6, 5, 7], b: [], native: true }, // scalar (Adam, loss scaling)
+    { a: [], b: [3, 5], native: true },
+    { a: [4, 6, 5, 7], b: [5, 7], native: true },
+    { a: [4, 1, 5, 7], b: [4, 6, 5, 7], native: false }, // broadcast in the middle: the wasm kernel
+    { a: [4, 1], b: [1, 7], native: false }, // both sides broadcast
+  ];
+  const ops = ['add', 'sub', 'mul', 'div', 'squaredDifference'] as const;
+  const kernel = { add: 'Add', sub: 'Sub', mul: 'Multiply', div: 'RealDiv', squaredDifference: 'SquaredDifference' } as const;
+  for (const [i, p] of pairs.entries()) {
+    it(`a=[${p.a}] b=[${p.b}]`, async () => {
+      const av = randomArray(p.a.reduce((x, y) => x * y, 1), 300 + i);
+      const bv = randomArray(p.b.reduce((x, y) => x * y, 1), 400 + i).map((v) => v + Math.sign(v) * 0.5);
+      for (const op of ops) {
+        const before = nativeKernelCounts();
+        const f = () => tf[op](tf.tensor(av, p.a), tf.tensor(bv, p.b));
+        expect(relError(await onBackend('wasm', f), await onBackend('cpu', f)), op).toBeLessThan(1e-6);
+        const after = nativeKernelCounts();
+        expect((after.calls[kernel[op]] ?? 0) - (before.calls[kernel[op]] ?? 0), op).toBe(p.native ? 1 : 0);
+      }
+    });
+  }
+
+  it('leaves int32 arithmetic to the wasm kernels', async () => {
+    const f = () => tf.mul(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4, 5, 6], [3], 'int32')).cast('float32');
+    expect(Array.from(await onBackend('wasm', f))).toEqual([4, 10, 18]);
+  });
+
+  it.each([['with offset and scale', true, [7]], ['without', false, [7]], ['keepDims statistics', true, [1, 1, 1, 7]]] as const)(
+    'FusedBatchNorm %s', async (_label, affine, statShape) => {
+      const xv = randomArray(4 * 6 * 5 * 7, 11);
+      const stat = (seed: number) => tf.tensor(randomArray(7, seed), [...statShape]);
+      const f = () => tf.batchNorm(tf.tensor4d(xv, [4, 6, 5, 7]), stat(12), stat(13).abs(), affine ? stat(14) : undefined, affine ? stat(15) : undefined, 1e-3);
+      await compare(f, { FusedBatchNorm: 1 }, 1e-5);
+    });
+
+  it('trains a batch-norm layer to the same gradients as cpu', async () => {
+    const xv = randomArray(8 * 6 * 6 * 4, 21);
+    const layer = tf.layers.batchNormalization({ axis: -1 });
+    layer.build([null, 6, 6, 4]);
+    const grads = () => {
+      const { grads: g, value } = tf.variableGrads(() => (layer.apply(tf.tensor4d(xv, [8, 6, 6, 4]), { training: true }) as tf.Tensor).square().mean() as tf.Scalar);
+      return tf.concat([value.reshape([1]), ...Object.values(g).map((t) => t.flatten())]);
+    };
+    await compare(grads, { FusedBatchNorm: 1 }, 1e-4);
+  });
+});
+
+describe('TRANSFUSION_NATIVE', () => {
+  it('=0 forces the wasm kernels: no native call while training-shaped work runs', async () => {
+    const info = await resolveBackend({ backend: 'wasm', threads: 2 }, { TRANSFUSION_NATIVE: '0' });
+    expect(info.native).toEqual({ active: false, reason: 'disabled by TRANSFUSION_NATIVE=0' });
+    expect(describeBackend(info)).toBe('wasm 4.22.0 (threaded SIMD, 2 threads)');
+    const before = nativeKernelCounts();
+    const y = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, tf.ones([3, 3, 1, 2]), 1, 'same').sum())(tf.ones([1, 4, 4, 1])).dataSync());
+    expect(Array.from(y).slice(0, 4)).toEqual([8, 12, 12, 8]);
+    expect(nativeKernelCounts()).toEqual(before);
+    // Switching back re-initialises with the native kernels where they exist.
+    const again = await resolveBackend({ backend: 'wasm', threads: 2 }, {});
+    expect(again.native?.active).toBe(active);
+  });
+
+  it('rejects a bad value, and =1 is an error when the addon is missing', async () => {
+    await expect(resolveBackend({ backend: 'wasm', threads: 1 }, { TRANSFUSION_NATIVE: 'fast' })).rejects.toThrow(/TRANSFUSION_NATIVE=fast: expected 0, 1 or auto/);
+    const required = resolveBackend({ backend: 'wasm', threads: 1 }, { TRANSFUSION_NATIVE: '1' });
+    if (active) {
+      // Single-threaded wasm build: its heap is a plain (non-shared) ArrayBuffer; the kernels work in place there too.
+      expect((await required).native).toMatchObject({ active: true, threads: 1 });
+      await compare(() => tf.conv2d(tf.tensor4d(randomArray(2 * 7 * 7 * 3, 1), [2, 7, 7, 3]), tf.tensor4d(randomArray(27 * 4, 2), [3, 3, 3, 4]), 2, 'same'), { Conv2D: 1 });
+    }
+    else await expect(required).rejects.toBeInstanceOf(TrainError);
+  });
+});
