@@ -18,6 +18,7 @@ const fromLibs: Record<string, { module: string; summary: string }> = {
   cca: { module: '@transfusion/cca/cli', summary: 'representational similarity of two activation matrices (mean CCA, SVCCA, PWCCA, CKA)' },
   data: { module: '@transfusion/data/cli', summary: 'summarise or preview a dataset (CheXpert, EyePACS, APTOS, MedMNIST, CSV, folders)' },
   models: { module: '@transfusion/models/cli', summary: 'list the model zoo with stages, parameter counts and FLOPs' },
+  study: { module: '@transfusion/study/cli', summary: "publish a pipeline's report from the store into reports/<pipeline>/" },
   report: { module: '@transfusion/report/cli', summary: "build the study's report (HTML, Markdown, figures) from results.json, or evaluate its findings" },
   bench: { module: '@transfusion/bench/cli', summary: 'benchmarks: training throughput, CCA speed, pipeline engine overhead' },
 };

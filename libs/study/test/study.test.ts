@@ -56,8 +56,52 @@ describe('study stages', () => {
 });
 
 describe('pipelines/', () => {
-  test.each(['fullstudy.yaml'])('%s validates and plans against the study registry', async (name) => {
-    const plan = planPipeline(await loadPipelineFile(join(PIPELINES, name)), await loadRegistry(REGISTRY));
-    expect(plan.stages.length).toBeGreaterThan(0);
+  const plan = async (name: string, sets: string[] = []) => planPipeline(await loadPipelineFile(join(PIPELINES, name), sets), await loadRegistry(REGISTRY));
+  const uses = (p: Awaited<ReturnType<typeof plan>>) => new Set(p.stages.map((s) => s.uses));
+  const STUDY_STAGES = ['prepare-dataset', 'dataset-summary', 'train', 'evaluate', 'capture-activations', 'cca-analysis', 'filter-snapshot', 'convergence', 'report'];
+
+  test.each(['fullstudy.yaml', 'quick.yaml'])('%s plans every stage of the study on the synthetic sets', async (name) => {
+    const p = await plan(name);
+    for (const id of [...STUDY_STAGES, 'synthetic-dataset', 'pretrain']) expect(uses(p), id).toContain(id);
+    const train = p.stages.filter((s) => s.uses === 'train');
+    const inits = new Set(train.map((s) => String((s.params as { init: string }).init)));
+    for (const init of ['random', 'pretrained', 'meanvar', 'gabor', 'slim-block2', 'transfusion-conv1']) expect(inits, init).toContain(init);
+    expect(train.some((s) => String((s.params as { data: string }).data).startsWith('limited-'))).toBe(true);
+    expect(new Set(train.map((s) => (s.params as { task: string }).task))).toEqual(new Set(['retina', 'chexpert']));
+    expect(new Set(train.map((s) => (s.params as { seed: number }).seed)).size).toBeGreaterThanOrEqual(2);
+    // every evaluation names exactly the training run of the same matrix combination
+    for (const e of p.stages.filter((s) => s.uses === 'evaluate')) {
+      const ref = e.inputs.find((i) => i.name === 'weights')!.refs[0]!.instance;
+      expect(ref.replace(/^train-/, 'evaluate-')).toBe(e.id);
+    }
+  });
+
+  test('fullstudy.yaml trains five of the six paper models, random vs transfer, on both tasks', async () => {
+    const p = await plan('fullstudy.yaml');
+    const models = new Set(p.stages.filter((s) => s.uses === 'train').map((s) => (s.params as { architecture: { name: string } }).architecture.name));
+    expect(models).toEqual(new Set(['resnet50', 'cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny']));
+  });
+
+  test.each([
+    ['eyepacs.yaml', 'stages.eyepacs.with.options.root=/mnt/eyepacs', 'retina'],
+    ['chexpert.yaml', 'stages.chexpert-import.with.options.root=/mnt/chexpert', 'chexpert'],
+    ['medmnist.yaml', 'stages.medmnist.with.options.file=/mnt/retinamnist_128.npz', 'retina'],
+  ])('%s (real data, paper scale) validates and plans with the root set from the command line', async (name, set, task) => {
+    const p = await plan(name, [set]);
+    expect(uses(p)).toContain('import-dataset');
+    for (const id of STUDY_STAGES) expect(uses(p), id).toContain(id);
+    const imported = p.stages.find((s) => s.uses === 'import-dataset')!;
+    expect(JSON.stringify(imported.params)).toContain('/mnt/');
+    expect(p.stages.filter((s) => s.uses === 'train').every((s) => (s.params as { task: string }).task === task)).toBe(true);
+    expect(p.stages.filter((s) => s.uses === 'train').length).toBeGreaterThanOrEqual(30);
+  });
+
+  test('a bad value in a pipeline is reported with its path before anything runs', async () => {
+    const err = await plan('quick.yaml', ['stages.train-resnet50.with.init=bogus']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipelineFileError);
+    const issue = (err as PipelineFileError).issues.find((i) => i.path.startsWith('stages.train-resnet50.with.init'));
+    expect(issue?.message).toMatch(/random, pretrained, meanvar, gabor, transfusion-<stage> or slim-<stage>/);
+    const err2 = await plan('quick.yaml', ['stages.train-cbr-small.with.data=limited-0']).catch((e: unknown) => e);
+    expect((err2 as PipelineFileError).issues.some((i) => i.path === 'stages.train-cbr-small.with.data')).toBe(true);
   });
 });

@@ -1,7 +1,6 @@
 import { basename, dirname } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
 import { z } from 'zod';
-import { readImageSet, summarizeImageSet } from '@transfusion/data';
 import { defineStage } from '@transfusion/pipeline';
 
 /**
@@ -16,6 +15,7 @@ export const datasetSummaryStage = defineStage({
   inputs: { datasets: { kind: 'any', many: true } },
   outputs: { summary: 'table' },
   async run(ctx) {
+    const { readImageSet, summarizeImageSet } = await import('@transfusion/data');
     const cols = { dataset: [] as string[], split: [] as string[], label: [] as string[], images: [] as number[], patients: [] as number[], positive: [] as number[], negative: [] as number[], ignored: [] as number[] };
     for (const input of ctx.inputs.datasets) {
       const set = await readImageSet(input.path);

@@ -1,0 +1,54 @@
+import { tableFromArrays } from 'apache-arrow';
+import { z } from 'zod';
+import { defineStage } from '@transfusion/pipeline';
+import { runOfFile, withRun } from '../lib/run-info.js';
+import { computeFacts } from '../lib/compute-facts.js';
+
+/**
+ * Test-set evaluation of a trained run: AUC (macro and per label) with percentile bootstrap intervals that
+ * resample whole patients (both eyes of a fundus patient move together). One row per metric:
+ * `auc` (macro) and `auc/<label>`; a label with one class in the test set has no AUC and is left out.
+ */
+export const evaluateStage = defineStage({
+  id: 'evaluate',
+  source: import.meta.url,
+  description: 'test AUC (macro and per label) of a trained run with patient-level bootstrap intervals',
+  params: z.strictObject({
+    bootstrap: z.strictObject({
+      resamples: z.number().int().min(50).default(1000),
+      level: z.number().gt(0).lt(1).default(0.95),
+      seed: z.number().int().default(0),
+    }).default({ resamples: 1000, level: 0.95, seed: 0 }),
+  }),
+  inputs: { dataset: { kind: 'any' }, weights: { kind: 'any' } },
+  outputs: { metrics: 'table' },
+  env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
+  runtimeFacts: computeFacts,
+  async run(ctx) {
+    const { bootstrap } = ctx.params;
+    const { bootstrapEvaluation, evaluateModel } = await import('@transfusion/train');
+    const { loadTaskData } = await import('../lib/task-data.js');
+    const { loadTrainedModel } = await import('../lib/trained-model.js');
+    const run = await runOfFile(ctx.inputs.weights.path);
+    const data = await loadTaskData(ctx.inputs.dataset.path);
+    const zm = await loadTrainedModel(ctx.inputs.weights.path);
+    const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test' });
+    const ci = bootstrapEvaluation(evaluation, data.task, { replicates: bootstrap.resamples, level: bootstrap.level, seed: bootstrap.seed });
+    const names = Object.keys(ci).filter((k) => k === 'auc' || k.startsWith('auc/') || k === 'acc').sort();
+    ctx.log(`${run.id}: test auc ${evaluation.metrics['auc']?.toFixed(4)} on ${evaluation.n} images`);
+    return {
+      metrics: withRun(
+        tableFromArrays({
+          metric: names,
+          value: Float64Array.from(names, (n) => ci[n]!.estimate),
+          ciLow: Float64Array.from(names, (n) => ci[n]!.lower),
+          ciHigh: Float64Array.from(names, (n) => ci[n]!.upper),
+          images: Int32Array.from(names, () => evaluation.n),
+          resamples: Int32Array.from(names, () => bootstrap.resamples),
+          level: Float64Array.from(names, () => bootstrap.level),
+        }),
+        run,
+      ),
+    };
+  },
+});

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { InitStrategy } from '@transfusion/models';
+import { defineStage } from '@transfusion/pipeline';
+import { reportInitSchema, StudyError, withRun, type ReportInit, type RunInfo } from '../lib/run-info.js';
+import { taskIdSchema } from '../lib/task-data-schema.js';
+import { architectureSchema, trainingSchema } from '../lib/schemas.js';
+import { computeFacts } from '../lib/compute-facts.js';
+
+const PAPER_STAGES = reportInitSchema.options[3].shape.upTo.options;
+
+const params = z.strictObject({
+  /** The model's id in the study (e.g. `resnet50`); Slim runs get `<model>-slim`. The report groups runs by it. */
+  model: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase id'),
+  architecture: architectureSchema,
+  /**
+   * A @transfusion/models init strategy (its seed defaults to the run's seed), or its short name as a matrix
+   * value: `random`, `pretrained`, `meanvar`, `gabor`, `transfusion-<stage>` or `slim-<stage>`.
+   */
+  init: z.union([z.string().regex(/^(random|pretrained|meanvar|gabor|(transfusion|slim)-[a-z0-9_]+)$/, 'random, pretrained, meanvar, gabor, transfusion-<stage> or slim-<stage>'), z.record(z.string(), z.unknown())]),
+  seed: z.number().int().nonnegative(),
+  /** Task id for the report (the dataset artifact decides the labels). */
+  task: taskIdSchema,
+  /** `full`, or `limited-N`: only the first N training images (the small-data regime, Table 3). */
+  data: z.string().regex(/^(full|limited-[1-9][0-9]*)$/, "'full' or 'limited-N'").default('full'),
+  training: trainingSchema,
+});
+
+function initOf(init: string | Record<string, unknown>, seed: number): Record<string, unknown> {
+  if (typeof init !== 'string') return { seed, ...init };
+  const dash = init.indexOf('-');
+  return dash < 0 ? { strategy: init, seed } : { strategy: init.slice(0, dash), upTo: init.slice(dash + 1), seed };
+}
+
+/** The report's name for an init strategy; Slim counts as transfusion up to its last pretrained stage. */
+function reportInit(init: InitStrategy & { upTo?: string }): ReportInit {
+  switch (init.strategy) {
+    case 'random':
+    case 'pretrained':
+    case 'meanvar':
+    case 'gabor':
+      return { kind: init.strategy };
+    case 'transfusion':
+    case 'slim': {
+      const upTo = init.upTo as (typeof PAPER_STAGES)[number];
+      if (!PAPER_STAGES.includes(upTo)) {
+        throw new StudyError('STUDY_BAD_INPUT', `init.upTo: '${init.upTo}' is not one of the paper's stages (${PAPER_STAGES.join(', ')}), which the report plots`);
+      }
+      return { kind: 'transfusion', upTo };
+    }
+  }
+}
+
+/**
+ * One training run of the study: a model × init × seed (× data size) on a medical task. Builds the model for
+ * the dataset, initialises it (from the pretrained `source` when the init needs one), trains it with validation
+ * every `evalEvery` steps, and writes the weights at init and after training plus the history, each tagged
+ * with the run (model, init, seed, task, regime, cost) for the stages downstream.
+ */
+export const trainStage = defineStage({
+  id: 'train',
+  source: import.meta.url,
+  description: 'train one (model, init, seed, data size) run; weights at init and after training, and the history',
+  params,
+  inputs: { dataset: { kind: 'any' }, source: { kind: 'any', optional: true } },
+  outputs: { initial: 'any', weights: 'any', history: 'table' },
+  env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
+  runtimeFacts: computeFacts,
+  async run(ctx) {
+    const p = ctx.params;
+    // heavy libs (tfjs) load only in the process that runs this stage, not with the registry
+    const { getWeights, initStrategySchema, loadWeights } = await import('@transfusion/models');
+    const { loadTaskData } = await import('../lib/task-data.js');
+    const { historyTable, trainRun, writeWeights } = await import('../lib/training.js');
+    const parsedInit = initStrategySchema.safeParse(initOf(p.init, p.seed));
+    if (!parsedInit.success) throw new StudyError('STUDY_BAD_INPUT', `init: ${z.prettifyError(parsedInit.error)}`);
+    const init = parsedInit.data as InitStrategy & { upTo?: string };
+    const kind = reportInit(init);
+    const sourcePath = (ctx.inputs as { source?: { path: string } }).source?.path;
+    const needs = init.strategy !== 'random' && init.strategy !== 'gabor';
+    if (needs && !sourcePath) throw new StudyError('STUDY_BAD_INPUT', `init '${init.strategy}' needs pretrained weights: add needs.source`);
+    const source = sourcePath ? await loadWeights(sourcePath) : undefined;
+    const regime = p.data === 'full' ? 'full' : 'limited';
+    const limit = regime === 'limited' ? Number(p.data.slice('limited-'.length)) : undefined;
+    const model = init.strategy === 'slim' ? `${p.model}-slim` : p.model;
+    const data = await loadTaskData(ctx.inputs.dataset.path, limit);
+    ctx.log(`${model} ${init.strategy} seed ${p.seed}: ${data.train.ids.length} train / ${data.val.ids.length} val images`);
+    const startedAt = new Date().toISOString();
+    const trained = await trainRun({
+      architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes, init, source,
+      train: data.train, validation: data.val, task: data.task, training: p.training, seed: p.seed, log: ctx.log,
+    });
+    const run: RunInfo = {
+      id: `${p.task}/${model}/${kind.kind}${kind.kind === 'transfusion' ? `-${kind.upTo}` : ''}/${p.data}/seed${p.seed}`,
+      model, init: kind, seed: p.seed, task: p.task, dataset: data.dataset || p.task, regime,
+      trainImages: data.train.ids.length, labels: data.labels, taskKind: data.kind,
+      cost: { params: trained.params, flopsPerImage: trained.flopsPerImage, trainSeconds: trained.seconds, imagesPerSecond: Math.max(trained.imagesPerSecond, 1e-9) },
+      backend: trained.backend, startedAt, finishedAt: new Date().toISOString(),
+    };
+    await writeWeights(join(ctx.outDir, 'initial.arrow'), trained.initial, trained.zm, run);
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, run);
+    const last = trained.history.at(-1)?.metrics ?? {};
+    ctx.log(`done in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}`);
+    return { history: withRun(historyTable(trained.history), run) };
+  },
+});
