@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalizationNoScale } from './batch-norm-no-scale.js';
 import type { GraphBuilder, StagePlan } from './graph.js';
 
 /**
@@ -13,7 +14,7 @@ function convBn(g: GraphBuilder, x: tf.SymbolicTensor, filters: number, rows: nu
     tf.layers.conv2d({ filters: g.channels(filters), kernelSize: [rows, cols], strides, padding, useBias: false, kernelInitializer: g.kernelInitializer, name: g.autoName('conv2d') }),
     x,
   );
-  x = g.apply(tf.layers.batchNormalization({ axis: 3, scale: false, name: g.autoName('batch_normalization') }), x);
+  x = g.apply(batchNormalizationNoScale({ axis: 3, name: g.autoName('batch_normalization') }), x);
   return g.apply(tf.layers.activation({ activation: 'relu', name: g.autoName('activation') }), x);
 }
 
