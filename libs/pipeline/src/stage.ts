@@ -100,7 +100,6 @@ export interface StageDefinition<
 
 // Any stage definition, whatever its params/inputs/outputs. `any` because the definition is contravariant in
 // its `run` context; registries hold heterogeneous stages and validate params with the stage's own schema.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStage = StageDefinition<any, any, any>;
 
 const definitionShape = z.object({
