@@ -10,7 +10,8 @@ export function initLabel(init: Init): string {
     case 'random':
       return 'Random init';
     case 'pretrained':
-      return 'Transfer (ImageNet)';
+      // pretrained weights: ImageNet in the paper, the synthetic natural set or the user's weights here
+      return 'Transfer (pretrained)';
     case 'meanvar':
       return 'Mean Var init';
     case 'transfusion':

@@ -45,7 +45,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
       g.model.label,
       initLabel(g.init),
       String(g.runs.length),
-      meanStdPct(g.macro.mean, g.macro.std),
+      meanStdPct(g.macro.mean, g.runs.length > 1 ? g.macro.std : Number.NaN), // no spread from one seed
       ciPct(g.macro.ciLow, g.macro.ciHigh),
       ...(hasPaper ? [paperCell(paper)] : []),
       count(g.params),
@@ -101,7 +101,7 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
     for (const label of task.labels) {
       const s = g.perLabel[label]!;
       const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label });
-      rows.push([g.model.label, initLabel(g.init), label, meanStdPct(s.mean, s.std), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
+      rows.push([g.model.label, initLabel(g.init), label, meanStdPct(s.mean, s.n > 1 ? s.std : Number.NaN), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
       data.push({ model: g.model.id, init: g.initKey, label, aucMean: s.mean, aucStd: s.std, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.n, paper: paper ?? null });
     }
   }
