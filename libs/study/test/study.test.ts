@@ -76,10 +76,18 @@ describe('pipelines/', () => {
     }
   });
 
-  test('fullstudy.yaml trains five of the six paper models, random vs transfer, on both tasks', async () => {
+  test('fullstudy.yaml trains the six paper models with random, transfer and Mean Var init, at least two seeds each', async () => {
     const p = await plan('fullstudy.yaml');
-    const models = new Set(p.stages.filter((s) => s.uses === 'train').map((s) => (s.params as { architecture: { name: string } }).architecture.name));
-    expect(models).toEqual(new Set(['resnet50', 'cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny']));
+    type TrainParams = { architecture: { name: string }; init: string; seed: number; task: string; data: string };
+    const runs = p.stages.filter((s) => s.uses === 'train').map((s) => s.params as TrainParams);
+    const models = new Set(runs.map((r) => r.architecture.name));
+    expect(models).toEqual(new Set(['resnet50', 'inception-v3', 'cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny']));
+    for (const model of models) {
+      for (const init of ['random', 'pretrained', 'meanvar']) {
+        const seeds = runs.filter((r) => r.architecture.name === model && r.init === init && r.task === 'retina' && r.data === 'full').map((r) => r.seed);
+        expect(new Set(seeds).size, `${model} ${init}`).toBeGreaterThanOrEqual(2);
+      }
+    }
   });
 
   test.each([
