@@ -30,6 +30,7 @@ export interface KeyPreimage {
 export class KeyContext {
   private closures = new Map<string, CodeClosure>();
   private facts = new Map<string, Promise<Record<string, string>>>();
+  private deps = new WeakMap<PlannedStage, Promise<Record<string, string>>>();
 
   closure(stage: AnyStage): CodeClosure {
     let c = this.closures.get(stage.id);
@@ -38,6 +39,16 @@ export class KeyContext {
       this.closures.set(stage.id, c);
     }
     return c;
+  }
+
+  /** Content hashes of a stage instance's declared code files (exec `deps`), read once per run. */
+  codeDeps(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, string>> {
+    let d = this.deps.get(s);
+    if (!d) {
+      d = hashCodeFiles(s, pipelineDir, pipelineFile);
+      this.deps.set(s, d);
+    }
+    return d;
   }
 
   runtime(stage: AnyStage): Promise<Record<string, string>> {
@@ -81,7 +92,7 @@ export async function keyPreimage(
   return {
     format: KEY_FORMAT,
     stage: s.uses,
-    code: { hash: closure.hash, files: closure.files, deps: await hashCodeFiles(s, pipelineDir, pipelineFile) },
+    code: { hash: closure.hash, files: closure.files, deps: await ctx.codeDeps(s, pipelineDir, pipelineFile) },
     packages: closure.packages,
     params: s.params,
     inputs,

@@ -30,7 +30,10 @@ export class Session {
     const plan = planPipeline(file, registry);
     const session = new Session(plan, selectStages(plan, opts.only ?? []), registryUrl(opts.registry));
     // Hash code closures and declared code files now: a missing `deps` file is bad input, found before any run.
-    for (const s of session.selected) await session.preimage(s, {});
+    for (const s of session.selected) {
+      session.keys.closure(s.stage);
+      await session.keys.codeDeps(s, plan.file.dir, plan.file.file);
+    }
     return session;
   }
 
