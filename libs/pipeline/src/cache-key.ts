@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { canonicalJson } from './canonical-json.js';
 import { codeClosure, type CodeClosure } from './code-hash.js';
+import { DataPathError, fingerprintDataPath, type DataFingerprint } from './data-fingerprint.js';
 import { PipelineFileError } from './errors.js';
 import { sha256 } from './hash.js';
 import type { PlannedStage } from './plan.js';
@@ -24,6 +25,8 @@ export interface KeyPreimage {
   outputs: string[];
   env: Record<string, string | null>;
   runtime: Record<string, string>;
+  /** Fingerprints of the external data the stage reads (only for stages that declare `dataPaths`). */
+  data?: Record<string, DataFingerprint>;
 }
 
 /** Per-process memo of the work that does not change during a run: code closures and runtime facts per stage id. */
@@ -31,6 +34,7 @@ export class KeyContext {
   private closures = new Map<string, CodeClosure>();
   private facts = new Map<string, Promise<Record<string, string>>>();
   private deps = new WeakMap<PlannedStage, Promise<Record<string, string>>>();
+  private data = new WeakMap<PlannedStage, Promise<Record<string, DataFingerprint> | undefined>>();
 
   closure(stage: AnyStage): CodeClosure {
     let c = this.closures.get(stage.id);
@@ -47,6 +51,16 @@ export class KeyContext {
     if (!d) {
       d = hashCodeFiles(s, pipelineDir, pipelineFile);
       this.deps.set(s, d);
+    }
+    return d;
+  }
+
+  /** Fingerprints of a stage instance's declared data paths, taken once per run (before anything runs). */
+  dataPaths(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, DataFingerprint> | undefined> {
+    let d = this.data.get(s);
+    if (!d) {
+      d = fingerprintData(s, pipelineDir, pipelineFile);
+      this.data.set(s, d);
     }
     return d;
   }
@@ -79,6 +93,21 @@ async function hashCodeFiles(s: PlannedStage, pipelineDir: string, pipelineFile:
   return out;
 }
 
+async function fingerprintData(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, DataFingerprint> | undefined> {
+  const paths = s.stage.dataPaths ? s.stage.dataPaths(s.params) : [];
+  if (paths.length === 0) return undefined;
+  const out: Record<string, DataFingerprint> = {};
+  for (const path of paths) {
+    try {
+      out[path] = await fingerprintDataPath(path, pipelineDir);
+    } catch (err) {
+      if (!(err instanceof DataPathError)) throw err;
+      throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with`, message: `${err.message}: the stage reads its data from there` }]);
+    }
+  }
+  return out;
+}
+
 export async function keyPreimage(
   ctx: KeyContext,
   s: PlannedStage,
@@ -89,6 +118,7 @@ export async function keyPreimage(
   const closure = ctx.closure(s.stage);
   const env: Record<string, string | null> = {};
   for (const name of [...(s.stage.env ?? [])].sort()) env[name] = process.env[name] ?? null;
+  const data = await ctx.dataPaths(s, pipelineDir, pipelineFile);
   return {
     format: KEY_FORMAT,
     stage: s.uses,
@@ -99,6 +129,7 @@ export async function keyPreimage(
     outputs: Object.keys(s.outputs).sort(),
     env,
     runtime: await ctx.runtime(s.stage),
+    ...(data ? { data } : {}),
   };
 }
 

@@ -56,6 +56,15 @@ export function explainChange(before: KeyPreimage, now: KeyPreimage, upstreamOf:
   for (const pkg of [...new Set([...Object.keys(before.packages), ...Object.keys(now.packages)])].sort()) {
     if (before.packages[pkg] !== now.packages[pkg]) out.push(`package ${pkg}: ${before.packages[pkg] ?? '(not used)'} → ${now.packages[pkg] ?? '(not used)'}`);
   }
+  const beforeData = before.data ?? {};
+  const nowData = now.data ?? {};
+  for (const path of [...new Set([...Object.keys(beforeData), ...Object.keys(nowData)])].sort()) {
+    const a = beforeData[path];
+    const b = nowData[path];
+    if (!a) out.push(`data ${path}: added`);
+    else if (!b) out.push(`data ${path}: removed`);
+    else if (a.hash !== b.hash) out.push(`data ${path}: changed (${a.files} → ${b.files} files, ${a.bytes} → ${b.bytes} bytes)`);
+  }
   diffValues('outputs', before.outputs, now.outputs, out);
   diffValues('env', before.env, now.env, out);
   diffValues('runtime', before.runtime, now.runtime, out);

@@ -9,6 +9,8 @@ export { loadRegistry } from './registry.js';
 export { Session } from './session.js';
 export { cacheKey, KEY_FORMAT } from './cache-key.js';
 export type { KeyPreimage } from './cache-key.js';
+export { fingerprintDataPath, CONTENT_HASH_LIMIT } from './data-fingerprint.js';
+export type { DataFingerprint } from './data-fingerprint.js';
 export { canonicalJson } from './canonical-json.js';
 export { codeClosure } from './code-hash.js';
 export { Store } from './store.js';

@@ -29,10 +29,12 @@ export class Session {
     const registry = await loadRegistry(opts.registry);
     const plan = planPipeline(file, registry);
     const session = new Session(plan, selectStages(plan, opts.only ?? []), registryUrl(opts.registry));
-    // Hash code closures and declared code files now: a missing `deps` file is bad input, found before any run.
+    // Hash code closures, declared code files and external data now: a missing `deps` file or dataset root is
+    // bad input, found before any run.
     for (const s of session.selected) {
       session.keys.closure(s.stage);
       await session.keys.codeDeps(s, plan.file.dir, plan.file.file);
+      await session.keys.dataPaths(s, plan.file.dir, plan.file.file);
     }
     return session;
   }

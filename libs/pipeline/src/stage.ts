@@ -93,6 +93,12 @@ export interface StageDefinition<
   runtimeFacts?: () => Promise<Record<string, string>>;
   /** Files (relative to the pipeline file) whose content is part of the stage's code, from its params. */
   codeFiles?: (params: z.output<P>) => string[];
+  /**
+   * Files or folders outside the store that the stage reads (a user's dataset), from its params; relative to the
+   * pipeline file unless absolute. The engine fingerprints them into the key (data-fingerprint.ts), so editing a
+   * label file or adding images reruns the stage.
+   */
+  dataPaths?: (params: z.output<P>) => string[];
   /** Resource class, for executors that route stages (`cpu` or `gpu`). */
   resources?: 'cpu' | 'gpu';
   run(ctx: StageContext<z.output<P>, I>): Promise<O extends Record<string, ArtifactKind> ? Partial<OutputValues<O>> | void : void>;
@@ -126,6 +132,7 @@ export function defineStage<
   env?: string[];
   runtimeFacts?: () => Promise<Record<string, string>>;
   codeFiles?: (params: z.output<P>) => string[];
+  dataPaths?: (params: z.output<P>) => string[];
   resources?: 'cpu' | 'gpu';
   run(
     ctx: StageContext<z.output<P>, I>,

@@ -1,11 +1,11 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { Store, type StageEvent } from '@transfusion/pipeline';
-import { emit, FIXTURES, run, statusOf, workspace } from './helpers.js';
+import { CONTENT_HASH_LIMIT, explainPipeline, fingerprintDataPath, PipelineFileError, Store, type StageEvent } from '@transfusion/pipeline';
+import { emit, FIXTURES, REGISTRY, run, statusOf, workspace } from './helpers.js';
 
 const chain = (aValue = 1, bExtra: Record<string, unknown> = {}) => `stages:
 ${emit('a', { value: aValue })}
@@ -114,6 +114,66 @@ describe('cache hits and misses', () => {
     expect((await run(ws, { outRoot: out })).ran).toBe(1);
     expect(readFileSync(join(out, 'pipeline', 'f', 'report', 'sub', 'a.txt'), 'utf8')).toBe('value 3\n');
     expect((await run(ws, { outRoot: out })).cached).toBe(1);
+  });
+});
+
+describe('external data (with.data): fingerprinted into the key', () => {
+  const withData = (data: string[]) => `stages:
+  imp:
+    uses: exec
+    with: { command: [node, emit.mjs], deps: [emit.mjs], data: ${JSON.stringify(data)}, params: { name: imp, outputs: [out], value: 1 } }
+    outputs: [out]
+${emit('use', { value: 0 }, { x: 'imp.out' })}
+`;
+
+  test('editing a small file, adding a file or touching a large one reruns the stage; nothing else does', async () => {
+    const ws = workspace(withData(['dataset']));
+    mkdirSync(join(ws.dir, 'dataset', 'images'), { recursive: true });
+    writeFileSync(join(ws.dir, 'dataset', 'labels.csv'), 'id,label\n1,0\n');
+    const big = join(ws.dir, 'dataset', 'images', 'big.bin');
+    writeFileSync(big, Buffer.alloc(CONTENT_HASH_LIMIT + 1));
+    expect((await run(ws)).ran).toBe(2);
+    expect((await run(ws)).cached).toBe(2);
+
+    // the same label content rewritten (new mtime) is not a change: small files are keyed by content
+    writeFileSync(join(ws.dir, 'dataset', 'labels.csv'), 'id,label\n1,0\n');
+    expect((await run(ws)).cached).toBe(2);
+    // a label edited: the import reruns; its output is the same bytes, so its dependent stays cached (early cut-off)
+    writeFileSync(join(ws.dir, 'dataset', 'labels.csv'), 'id,label\n1,1\n');
+    expect(statusOf((await run(ws)).events)).toEqual({ imp: 'ran', use: 'cached' });
+    // a large file is keyed by size and mtime
+    utimesSync(big, new Date(), new Date(Date.now() + 5000));
+    expect(statusOf((await run(ws)).events)).toEqual({ imp: 'ran', use: 'cached' });
+    writeFileSync(join(ws.dir, 'dataset', 'images', 'new.png'), 'x');
+    expect(statusOf((await run(ws)).events)).toEqual({ imp: 'ran', use: 'cached' });
+
+    const explained = await explainPipeline({ pipelineFile: ws.file, registry: REGISTRY, store: ws.store });
+    expect(explained.stages.find((s) => s.stage === 'imp')!.status).toBe('cached');
+    rmSync(join(ws.dir, 'dataset', 'images', 'new.png'));
+    writeFileSync(join(ws.dir, 'dataset', 'labels.csv'), 'id,label\n1,2\n'); // a state never run before
+    const after = await explainPipeline({ pipelineFile: ws.file, registry: REGISTRY, store: ws.store });
+    expect(after.stages.find((s) => s.stage === 'imp')!.changes).toEqual([`data dataset: changed (3 → 2 files, ${CONTENT_HASH_LIMIT + 1 + 13 + 1} → ${CONTENT_HASH_LIMIT + 1 + 13} bytes)`]);
+  });
+
+  test('a missing data path is bad input: named, found before anything runs', async () => {
+    const ws = workspace(withData(['nowhere/data.csv']));
+    const err = await run(ws).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipelineFileError);
+    expect(String((err as Error).message)).toMatch(/stages\.imp\.with.*nowhere\/data\.csv: no such file or directory/s);
+    expect(ws.calls()).toEqual([]);
+  });
+
+  test('fingerprints: a single file by content; a folder by its listing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-fp-'));
+    writeFileSync(join(dir, 'a.txt'), 'hello');
+    const one = await fingerprintDataPath('a.txt', dir);
+    expect(one).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), files: 1, bytes: 5 });
+    expect(await fingerprintDataPath(join(dir, 'a.txt'), '/')).toEqual(one);
+    mkdirSync(join(dir, 'f', 'g'), { recursive: true });
+    writeFileSync(join(dir, 'f', 'g', 'b.txt'), 'b');
+    const folder = await fingerprintDataPath('f', dir);
+    renameSync(join(dir, 'f', 'g', 'b.txt'), join(dir, 'f', 'g', 'c.txt'));
+    expect((await fingerprintDataPath('f', dir)).hash).not.toBe(folder.hash); // a rename is a change
   });
 });
 

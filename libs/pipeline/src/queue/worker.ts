@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { cacheKey, KeyContext } from '../cache-key.js';
 import { canonicalJson } from '../canonical-json.js';
+import { fingerprintDataPath, type DataFingerprint } from '../data-fingerprint.js';
 import { UsageError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { loadRegistry, registryUrl } from '../registry.js';
@@ -186,6 +187,12 @@ async function differences(task: StageTask, stage: AnyStage, keys: KeyContext): 
     deps[rel] = await readFile(abs).then(sha256, () => 'missing');
   }
   if (canonicalJson(deps) !== canonicalJson(pre.code.deps)) out.push(`code files in ${task.pipelineDir}`);
+  const dataPaths = stage.dataPaths ? stage.dataPaths(stage.params.parse(task.params)) : [];
+  if (dataPaths.length > 0 || pre.data) {
+    const data: Record<string, DataFingerprint | 'missing'> = {};
+    for (const p of dataPaths) data[p] = await fingerprintDataPath(p, task.pipelineDir).catch(() => 'missing' as const);
+    if (canonicalJson(data) !== canonicalJson(pre.data ?? {})) out.push(`data (${dataPaths.join(', ')}: mount it at the same path with the same files)`);
+  }
   const env: Record<string, string | null> = {};
   for (const n of [...(stage.env ?? [])].sort()) env[n] = process.env[n] ?? null;
   if (canonicalJson(env) !== canonicalJson(pre.env)) out.push(`environment (${Object.keys(env).join(', ')})`);

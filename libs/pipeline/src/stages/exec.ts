@@ -10,6 +10,11 @@ const execParams = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   /** Files (relative to the pipeline file) hashed into the key, e.g. the script itself. */
   deps: z.array(z.string().min(1)).default([]),
+  /**
+   * Data the command reads from outside the store (files or folders, relative to the pipeline file unless
+   * absolute): fingerprinted into the key — small files by content, large ones by size and mtime.
+   */
+  data: z.array(z.string().min(1)).default([]),
   /** Extra environment variables for the command; their values are part of the key. */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
 });
@@ -29,6 +34,7 @@ export const execStage = defineStage({
   openInputs: true,
   outputs: 'declared',
   codeFiles: (params) => params.deps,
+  dataPaths: (params) => params.data,
   async run(ctx) {
     const env: Record<string, string> = {
       ...ctx.params.env,
