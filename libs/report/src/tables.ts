@@ -23,10 +23,16 @@ function paperCell(v: PaperValue | undefined): string {
 const paperNote =
   'The "Paper" column is the published value of Raghu et al. 2019 for the corresponding setting (not ours); † marks values quoted from secondary sources.';
 
+/** GFLOPs for paper-scale models, MFLOPs when the largest model of the table is below one GFLOP (CPU demo sizes). */
+function flopsUnit(largest: number): { name: string; scale: number } {
+  return largest >= 1e9 ? { name: 'GFLOPs', scale: 1e9 } : { name: 'MFLOPs', scale: 1e6 };
+}
+
 function overviewTable(id: string, title: string, task: Task, groups: RunGroup[], level: number): ReportTable {
   const regime = groups[0]!.regime;
   const hasPaper = groups.some((g) => paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }));
   const macroName = task.labels.length > 1 ? 'macro AUC' : 'AUC';
+  const flops = flopsUnit(Math.max(...groups.map((g) => g.flopsPerImage)));
   const columns = [
     { label: 'Model', numeric: false },
     { label: 'Initialisation', numeric: false },
@@ -35,7 +41,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     { label: `${Math.round(level * 100)}% CI`, numeric: true },
     ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
     { label: 'Params', numeric: true },
-    { label: 'GFLOPs/img', numeric: true },
+    { label: `${flops.name}/img`, numeric: true },
     { label: 'Train time', numeric: true },
     { label: 'Img/s', numeric: true },
   ];
@@ -49,7 +55,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
       ciPct(g.macro.ciLow, g.macro.ciHigh),
       ...(hasPaper ? [paperCell(paper)] : []),
       count(g.params),
-      (g.flopsPerImage / 1e9).toFixed(2),
+      (g.flopsPerImage / flops.scale).toFixed(2),
       duration(g.trainSeconds.mean),
       g.imagesPerSecond.mean.toFixed(1),
     ];
@@ -75,7 +81,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     caption:
       `Task ${task.id} (${task.kind}${task.labels.length > 1 ? `, ${task.labels.length} labels` : `: ${task.labels[0]}`}), ` +
       `${trainImages} training images. Mean ± sample std over seeds; the CI column averages each run's ` +
-      `${Math.round(level * 100)}% bootstrap interval. GFLOPs/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
+      `${Math.round(level * 100)}% bootstrap interval. ${flops.name}/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
     columns,
     rows,
     data,

@@ -53,6 +53,17 @@ describe('Table 1/2/3 analogues', () => {
     expect(t3.rows.map((r) => r[p3])).toEqual(['92.20', '94.60']);
   });
 
+  test('CPU-sized models (largest below one GFLOP) get an MFLOPs column instead of a column of 0.00', () => {
+    const input = tinyStudy([{ model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.9 }]);
+    input.runs[0]!.cost.flopsPerImage = 3.456e6;
+    const [t] = buildTables(parseStudyResults(input));
+    const col = t!.columns.findIndex((c) => c.label === 'MFLOPs/img');
+    expect(col).toBeGreaterThan(0);
+    expect(t!.rows[0]![col]).toBe('3.46');
+    expect(t!.caption).toMatch(/MFLOPs\/img: forward pass/);
+    expect(t!.columns.some((c) => c.label === 'GFLOPs/img')).toBe(false);
+  });
+
   test('no paper column for a task that mirrors no paper setting', () => {
     const input = tinyStudy([{ model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.9 }]);
     delete input.tasks[0]!.paperSetting;
