@@ -53,13 +53,14 @@ describe('pipelines/quick.yaml end to end', () => {
     expect(r.findings.filter((f) => f.verdict !== 'not measured').length).toBeGreaterThanOrEqual(5);
 
     // every run of both train groups is in the report, with the AUC the evaluate stage measured
-    expect(r.input.runs).toHaveLength(17);
+    expect(r.input.runs).toHaveLength(30);
+    expect(new Set(r.input.runs.map((x) => x.model))).toEqual(new Set(['resnet50', 'resnet50-slim', 'inception-v3', 'cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny']));
     const latest = await (await Store.open(store)).readLatest('quick');
     expect(Object.keys(latest!.stages)).toHaveLength(summary.stages);
     for (const k of r.input.provenance.cacheKeys) expect(latest!.stages[k.stage]).toBe(k.key);
     for (const run of r.input.runs) {
       const [task, model, init, data, seed] = run.id.split('/');
-      const group = model!.startsWith('resnet50') ? 'resnet50' : 'cbr-small';
+      const group = model!.startsWith('resnet50') ? 'resnet50' : model!; // the Slim hybrid is a resnet50 run
       const initName = init === 'transfusion-block2' && model!.endsWith('-slim') ? 'slim-block2' : init;
       const metrics = await readTable(join(out, 'quick', `evaluate-${group}.${task}.${initName}.${data}.${seed!.replace('seed', '')}`, 'metrics.arrow'));
       const rows = metrics.toArray().map((x) => x.toJSON() as { metric: string; value: number; ciLow: number; ciHigh: number });
@@ -73,11 +74,12 @@ describe('pipelines/quick.yaml end to end', () => {
     expect(r.input.runs.filter((x) => x.data.regime === 'limited').every((x) => x.data.trainImages === 96)).toBe(true);
     expect(new Set(r.input.runs.map((x) => x.init.kind))).toEqual(new Set(['random', 'pretrained', 'meanvar', 'transfusion', 'gabor']));
 
-    // CCA: three named variants, Rand–Rand and Rand–Pretrained pairs for both models, values from the CCA table
+    // CCA: three named variants, Rand–Rand and Rand–Pretrained pairs for the three captured models (Inception-v3
+    // on its 75-px copy of the test images), values from the CCA table
     expect(r.input.cca.map((c) => c.variant.method)).toEqual(['pwcca', 'svcca', 'cka']);
     const sim = (await readTable(join(out, 'quick', 'similarity', 'similarity.arrow'))).toArray().map((x) => x.toJSON() as Record<string, unknown>);
     for (const c of r.input.cca) {
-      for (const model of ['resnet50', 'cbr-small']) {
+      for (const model of ['resnet50', 'inception-v3', 'cbr-small']) {
         for (const comparison of ['rand-rand', 'rand-pretrained']) expect(c.betweenModels.some((b) => b.model === model && b.comparison === comparison), `${c.variant.method} ${model} ${comparison}`).toBe(true);
       }
       expect(c.initFinal.length).toBeGreaterThan(0);
