@@ -13,7 +13,7 @@ export const chartConfig = {
   padding: 8,
   view: { stroke: '#bbbbbb' },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#e6e6e6', tickColor: '#888888', domainColor: '#888888' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'right', labelLimit: 280, symbolStrokeWidth: 3, symbolType: 'stroke' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'right', labelLimit: 480, symbolStrokeWidth: 3, symbolType: 'stroke' },
   header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
   title: { fontSize: 14, subtitleFontSize: 11, subtitleColor: '#444444', anchor: 'start', offset: 10 },
   line: { strokeWidth: 2 },
