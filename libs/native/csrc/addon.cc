@@ -7,6 +7,13 @@
 
 #include "kernels.h"
 
+#ifdef TRANSFUSION_WITH_BLAS
+namespace transfusion {
+// csrc/linalg.cc: float64 BLAS/LAPACK for @transfusion/cca, compiled in when build-native finds OpenBLAS.
+void registerLinalg(Napi::Env env, Napi::Object exports);
+}  // namespace transfusion
+#endif
+
 namespace {
 
 using transfusion::ConvGeometry;
@@ -105,15 +112,20 @@ Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::conv2dBackwardWeights(g, x, dy, df); });
 }
 
+// Pool geometry: [n,h,w,c, oh,ow, fh,fw, sh,sw, pt,pl]. Windows are clipped to the input, so any values are safe.
+transfusion::PoolGeometry poolGeometry(const Napi::Env& env, const Napi::Value& v) {
+  auto p = ints(env, v, 12, "geometry");
+  for (size_t i = 0; i < 10; i++) {
+    if (p[i] < 1) throw Napi::RangeError::New(env, "geometry[" + std::to_string(i) + "]: expected a positive size, got " + std::to_string(p[i]));
+  }
+  if (p[10] < 0 || p[11] < 0) throw Napi::RangeError::New(env, "geometry: expected non-negative padding");
+  return transfusion::PoolGeometry{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
+}
+
 // maxPoolGrad([n,h,w,c, oh,ow, fh,fw, sh,sw, pt,pl], x, dy, dx)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto p = ints(env, info[0], 12, "geometry");
-  for (size_t i = 0; i < 10; i++) {
-    if (p[i] < 1) throw Napi::RangeError::New(env, "geometry[" + std::to_string(i) + "]: expected a positive size");
-  }
-  if (p[10] < 0 || p[11] < 0) throw Napi::RangeError::New(env, "geometry: expected non-negative padding");
-  transfusion::PoolGeometry g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
+  transfusion::PoolGeometry g = poolGeometry(env, info[0]);
   float* x = floats(env, info[1], g.n * g.h * g.w * g.c, "x");
   float* dy = floats(env, info[2], g.n * g.oh * g.ow * g.c, "dy");
   float* dx = floats(env, info[3], g.n * g.h * g.w * g.c, "dx");
@@ -167,21 +179,120 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::binary(static_cast<transfusion::BinaryOp>(op), a, aLen, b, bLen, out, n); });
 }
 
+// Batch norm's per-channel arguments: x (info[0]) of n elements, a channel count (info[channels]) dividing n,
+// statistics info[channels+1..] of that many elements, the scale possibly null, epsilon at info[epsilon].
+struct PerChannel {
+  int64_t n, c;
+  float *mean, *variance, *scale;
+  float epsilon;
+};
+PerChannel perChannel(const Napi::CallbackInfo& info, size_t channels, size_t scale, size_t epsilon) {
+  Napi::Env env = info.Env();
+  if (!info[channels].IsNumber() || !info[epsilon].IsNumber()) throw Napi::TypeError::New(env, "channels and epsilon: expected numbers");
+  const int64_t c = info[channels].As<Napi::Number>().Int64Value();
+  const int64_t n = floatLength(env, info[0], "x");
+  if (c < 1 || n % c != 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  return {n, c, floats(env, info[channels + 1], c, "mean"), floats(env, info[channels + 2], c, "variance"),
+          optionalFloats(env, info[scale], c, "scale"), static_cast<float>(info[epsilon].As<Napi::Number>().DoubleValue())};
+}
+
 // batchNorm(x, channels, mean, variance, offset|null, scale|null, epsilon, out)
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[1].IsNumber() || !info[6].IsNumber()) throw Napi::TypeError::New(env, "channels and epsilon: expected numbers");
-  const int64_t c = info[1].As<Napi::Number>().Int64Value();
-  const int64_t n = floatLength(env, info[0], "x");
-  if (c < 1 || n % c != 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  const PerChannel p = perChannel(info, 1, 5, 6);
+  const int64_t n = p.n, c = p.c;
   float* x = floats(env, info[0], n, "x");
-  float* mean = floats(env, info[2], c, "mean");
-  float* variance = floats(env, info[3], c, "variance");
   float* offset = optionalFloats(env, info[4], c, "offset");
-  float* scale = optionalFloats(env, info[5], c, "scale");
-  const float eps = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
   float* out = floats(env, info[7], n, "out");
-  return guarded(info, [&] { transfusion::batchNorm(x, n / c, c, mean, variance, offset, scale, eps, out); });
+  return guarded(info, [&] { transfusion::batchNorm(x, n / c, c, p.mean, p.variance, offset, p.scale, p.epsilon, out); });
+}
+
+// avgPool([n,h,w,c, oh,ow, fh,fw, sh,sw, pt,pl], x, y)
+Napi::Value AvgPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  transfusion::PoolGeometry g = poolGeometry(env, info[0]);
+  float* x = floats(env, info[1], g.n * g.h * g.w * g.c, "x");
+  float* y = floats(env, info[2], g.n * g.oh * g.ow * g.c, "y");
+  return guarded(info, [&] { transfusion::avgPool(g, x, y); });
+}
+
+// avgPoolGrad(geometry, dy, dx)
+Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  transfusion::PoolGeometry g = poolGeometry(env, info[0]);
+  float* dy = floats(env, info[1], g.n * g.oh * g.ow * g.c, "dy");
+  float* dx = floats(env, info[2], g.n * g.h * g.w * g.c, "dx");
+  return guarded(info, [&] { transfusion::avgPoolGrad(g, dy, dx); });
+}
+
+// middleSum(x, outer, rows, width, scale, out)
+Napi::Value MiddleSum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array dims = Napi::Array::New(env, 3);
+  for (uint32_t i = 0; i < 3; i++) dims.Set(i, info[i + 1]);
+  auto d = ints(env, dims, 3, "outer/rows/width");
+  if (d[0] < 1 || d[1] < 1 || d[2] < 1) throw Napi::RangeError::New(env, "outer/rows/width: expected positive integers");
+  if (!info[4].IsNumber()) throw Napi::TypeError::New(env, "scale: expected a number");
+  float* x = floats(env, info[0], d[0] * d[1] * d[2], "x");
+  float* out = floats(env, info[5], d[0] * d[2], "out");
+  const double scale = info[4].As<Napi::Number>().DoubleValue();
+  return guarded(info, [&] { transfusion::middleSum(x, d[0], d[1], d[2], scale, out); });
+}
+
+// batchNormGrad(x, dy, channels, mean, variance, scale|null, epsilon, dx, sums)
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const PerChannel p = perChannel(info, 2, 5, 6);
+  float* x = floats(env, info[0], p.n, "x");
+  float* dy = floats(env, info[1], p.n, "dy");
+  float* dx = floats(env, info[7], p.n, "dx");
+  float* sums = floats(env, info[8], 2 * p.c, "sums");
+  return guarded(info, [&] { transfusion::batchNormGrad(x, dy, p.n / p.c, p.c, p.mean, p.variance, p.scale, p.epsilon, dx, sums); });
+}
+
+// reluGrad(dy, x, out): equal lengths.
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = floatLength(env, info[2], "out");
+  float* dy = floats(env, info[0], n, "dy");
+  float* x = floats(env, info[1], n, "x");
+  float* out = floats(env, info[2], n, "out");
+  return guarded(info, [&] { transfusion::reluGrad(dy, x, out, n); });
+}
+
+// relu(x, out): equal lengths.
+Napi::Value Relu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = floatLength(env, info[1], "out");
+  float* x = floats(env, info[0], n, "x");
+  float* out = floats(env, info[1], n, "out");
+  return guarded(info, [&] { transfusion::relu(x, out, n); });
+}
+
+// adam(constants[9], w, g, m, v, wOut, mOut, vOut): all arrays of w's length; see AdamConstants for the order.
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != 9) {
+    throw Napi::TypeError::New(env, "constants: expected [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, lr, lr*weightDecay]");
+  }
+  Napi::Array a = info[0].As<Napi::Array>();
+  float k[9];
+  for (uint32_t i = 0; i < 9; i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, "constants[" + std::to_string(i) + "]: expected a number");
+    k[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+  }
+  if (!(k[4] > 0.0f) || !(k[5] > 0.0f)) throw Napi::RangeError::New(env, "constants: bias corrections 1-beta^t must be positive");
+  const int64_t n = floatLength(env, info[1], "w");
+  float* w = floats(env, info[1], n, "w");
+  float* g = floats(env, info[2], n, "g");
+  float* m = floats(env, info[3], n, "m");
+  float* v = floats(env, info[4], n, "v");
+  float* wOut = floats(env, info[5], n, "wOut");
+  float* mOut = floats(env, info[6], n, "mOut");
+  float* vOut = floats(env, info[7], n, "vOut");
+  const transfusion::AdamConstants c{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]};
+  return guarded(info, [&] { transfusion::adam(c, w, g, m, v, n, wOut, mOut, vOut); });
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
@@ -210,8 +321,18 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("leadingSum", Napi::Function::New(env, LeadingSum));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("avgPool", Napi::Function::New(env, AvgPool));
+  exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
+  exports.Set("middleSum", Napi::Function::New(env, MiddleSum));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+  exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
+  exports.Set("relu", Napi::Function::New(env, Relu));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
+#ifdef TRANSFUSION_WITH_BLAS
+  transfusion::registerLinalg(env, exports);
+#endif
   return exports;
 }
 

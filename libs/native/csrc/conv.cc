@@ -129,6 +129,7 @@ void conv2dForward(const ConvGeometry& g, const float* x, const float* filter, c
 }
 
 void conv2dBackwardData(const ConvGeometry& g, const float* dy, const float* filter, float* dx) {
+  if (conv2dBackwardDataNarrowFits(g)) return conv2dBackwardDataNarrow(g, dy, filter, dx);
   Descs d = descs(g);
   Conv& c = cached(key('d', g, 0), [&] {
     dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, anyWeights(g), d.dst, d.strides, d.dilates, d.padL, d.padR);

@@ -31,6 +31,39 @@ void maxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* 
 // out[k] = scale * sum_r x[r * width + k], accumulated in double, deterministic for a given thread count.
 void leadingSum(const float* x, int64_t rows, int64_t width, double scale, float* out);
 
+// out[o * width + k] = scale * sum_r x[(o * rows + r) * width + k] (axes in the middle, e.g. H and W of NHWC
+// for global average pooling), float64 accumulation in row order.
+void middleSum(const float* x, int64_t outer, int64_t rows, int64_t width, double scale, float* out);
+
+// Average pooling with tfjs's definitions: the forward average counts only in-bounds pixels; the gradient
+// (dx overwritten) gives every window pixel dy / (fh*fw), padding included, like tfjs's cpu backend.
+void avgPool(const PoolGeometry& g, const float* x, float* y);
+void avgPoolGrad(const PoolGeometry& g, const float* dy, float* dx);
+
+// Backward-data by a direct loop, used by conv2dBackwardData when the input has few channels.
+constexpr int64_t kNarrowInputChannels = 4;
+bool conv2dBackwardDataNarrowFits(const ConvGeometry& g);
+void conv2dBackwardDataNarrow(const ConvGeometry& g, const float* dy, const float* filter, float* dx);
+
+// Batch-norm gradient with per-channel statistics over x [rows, channels]: dx = dy * rsqrt(var + eps) * scale
+// and sums [2 * channels] = per-channel sum(dy), then sum((x - mean) * dy) (float64 accumulation).
+void batchNormGrad(const float* x, const float* dy, int64_t rows, int64_t channels, const float* mean, const float* variance,
+                   const float* scale, float epsilon, float* dx, float* sums);
+// ReLU (max(0, x), NaN kept) and its gradient dy * step(x), as the tfjs cpu backend computes them.
+void relu(const float* x, float* out, int64_t n);
+void reluGrad(const float* dy, const float* x, float* out, int64_t n);
+
+// Adam's float32 constants, each rounded from the JavaScript value as tfjs rounds a scalar operand.
+struct AdamConstants {
+  float beta1, oneMinusBeta1, beta2, oneMinusBeta2;
+  float correction1, correction2;  // 1 - beta^t
+  float epsilon, lr;
+  float decay;  // lr * weightDecay (decoupled), 0 for none
+};
+// m' = m*b1 + g*(1-b1); v' = v*b2 + g^2*(1-b2); w' = w - (m'/c1) / (sqrt(v'/c2) + eps) * lr [- w*decay].
+void adam(const AdamConstants& k, const float* w, const float* g, const float* m, const float* v, int64_t n, float* wOut, float* mOut,
+          float* vOut);
+
 enum class BinaryOp { add = 0, sub = 1, mul = 2, div = 3, squaredDifference = 4 };
 // out[i] = a[i mod aLen] op b[i mod bLen] for i < n; each of aLen, bLen is n or a period dividing n.
 void binary(BinaryOp op, const float* a, int64_t aLen, const float* b, int64_t bLen, float* out, int64_t n);

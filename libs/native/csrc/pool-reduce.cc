@@ -1,4 +1,4 @@
-// MaxPoolGrad and leading-axis sums: simple loops, parallel with OpenMP.
+// MaxPoolGrad and sums over leading (or a middle block of) axes: simple loops, parallel with OpenMP.
 #include <omp.h>
 
 #include <algorithm>
@@ -71,6 +71,23 @@ void leadingSum(const float* x, int64_t rows, int64_t width, double scale, float
     double s = 0;
     for (int t = 0; t < nt; t++) s += partial[static_cast<size_t>(t) * width + k];
     out[k] = static_cast<float>(s * scale);
+  }
+}
+
+void middleSum(const float* x, int64_t outer, int64_t rows, int64_t width, double scale, float* out) {
+  // One output block per outer index, summed in row order: the result does not depend on the thread count.
+#pragma omp parallel
+  {
+    std::vector<double> acc(width);
+#pragma omp for schedule(static)
+    for (int64_t o = 0; o < outer; o++) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t r = 0; r < rows; r++) {
+        const float* row = x + (o * rows + r) * width;
+        for (int64_t k = 0; k < width; k++) acc[k] += row[k];
+      }
+      for (int64_t k = 0; k < width; k++) out[o * width + k] = static_cast<float>(acc[k] * scale);
+    }
   }
 }
 

@@ -1,11 +1,14 @@
 // Per-kernel CPU profile of bench-cbr training steps on the wasm backend (+ native kernels unless
-// TRANSFUSION_NATIVE=0). Usage: node libs/native/scripts/profile-train.mjs [size] [channels] [batch] [steps]
-// (after `npx nx run @transfusion/train:build`). CPU time per kernel via process.cpuUsage (all threads).
+// TRANSFUSION_NATIVE=0). Usage: node libs/native/scripts/profile-train.mjs [size] [channels] [batch] [steps] [--by-shape]
+// (after `npx nx run @transfusion/train:build`). CPU time per kernel via process.cpuUsage (all threads);
+// --by-shape lists kernel + input shapes separately (which layer's convolution, which batch-norm op).
 // Computed specifier: @transfusion/train depends on this package, so a static import would make Nx see a cycle.
 const trainPackage = ['@transfusion', 'train'].join('/');
 const { buildBenchCbr, resolveBackend, tf, trainModel } = await import(trainPackage);
 
-const [size = 64, channels = 1, batch = 32, steps = 4] = process.argv.slice(2).map(Number);
+const argv = process.argv.slice(2);
+const byShape = argv.includes('--by-shape');
+const [size = 64, channels = 1, batch = 32, steps = 4] = argv.filter((a) => a !== '--by-shape').map(Number);
 const info = await resolveBackend({ backend: 'wasm', threads: Number(process.env.TRANSFUSION_THREADS ?? 2) });
 const cpu = {};
 const count = {};
@@ -16,8 +19,9 @@ for (const k of tf.getKernelsForBackend('wasm')) {
     const t0 = process.cpuUsage();
     const out = inner(args);
     const d = process.cpuUsage(t0);
-    cpu[k.kernelName] = (cpu[k.kernelName] ?? 0) + (d.user + d.system) / 1e6;
-    count[k.kernelName] = (count[k.kernelName] ?? 0) + 1;
+    const key = byShape ? `${k.kernelName} ${Object.values(args.inputs).filter(Boolean).map((t) => `[${t.shape}]`).join(' ')}` : k.kernelName;
+    cpu[key] = (cpu[key] ?? 0) + (d.user + d.system) / 1e6;
+    count[key] = (count[key] ?? 0) + 1;
     return out;
   } });
 }
@@ -37,4 +41,4 @@ const stepsRun = steps + 1;
 const totalCpu = (total.user + total.system) / 1e6 / stepsRun;
 console.log(`backend ${info.native?.active ? 'wasm + oneDNN' : 'wasm'}; ${size}x${size}x${channels} batch ${batch}; per step: ${totalCpu.toFixed(3)} CPU-s, ${((performance.now() - w0) / 1000 / stepsRun).toFixed(3)} s wall`);
 const rows = Object.entries(cpu).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-for (const [k, v] of rows.slice(0, 18)) console.log(`${k.padEnd(24)} ${(v / stepsRun).toFixed(3)} CPU-s/step  ${(100 * v / stepsRun / totalCpu).toFixed(1)}%  (${(count[k] / stepsRun).toFixed(0)} calls)`);
+for (const [k, v] of rows.slice(0, byShape ? 40 : 18)) console.log(`${k.padEnd(byShape ? 60 : 24)} ${(v / stepsRun).toFixed(3)} CPU-s/step  ${(100 * v / stepsRun / totalCpu).toFixed(1)}%  (${(count[k] / stepsRun).toFixed(0)} calls)`);

@@ -5,12 +5,36 @@
 export interface NativeAddon {
   /** geometry: see `convGeometryArray`; activation 0 = none, 1 = relu. */
   conv2dForward(geometry: number[], x: Float32Array, filter: Float32Array, bias: Float32Array | null, activation: 0 | 1, y: Float32Array): void;
+  /** With at most 4 input channels (a first layer) a direct loop, elsewhere oneDNN backward-data. */
   conv2dBackwardData(geometry: number[], dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
   conv2dBackwardWeights(geometry: number[], x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
-  /** geometry: [n,h,w,c, oh,ow, fh,fw, sh,sw, padTop,padLeft]; dx is overwritten. */
+  /** geometry: [n,h,w,c, oh,ow, fh,fw, sh,sw, padTop,padLeft] (`poolGeometryArray`); dx is overwritten. */
   maxPoolGrad(geometry: number[], x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** out[k] = scale * sum over rows of x[r * width + k] (float64 accumulation). */
   leadingSum(x: Float32Array, rows: number, width: number, scale: number, out: Float32Array): void;
+  /** out[o * width + k] = scale * sum over rows of x[(o * rows + r) * width + k] (axes in the middle, e.g. H, W of NHWC). */
+  middleSum(x: Float32Array, outer: number, rows: number, width: number, scale: number, out: Float32Array): void;
+  /** Average pooling (geometry as maxPoolGrad); the average counts in-bounds pixels only, like tfjs. */
+  avgPool(geometry: number[], x: Float32Array, y: Float32Array): void;
+  /** Its gradient as tfjs defines it: each window pixel gets dy / (filterHeight * filterWidth); dx is overwritten. */
+  avgPoolGrad(geometry: number[], dy: Float32Array, dx: Float32Array): void;
+  /**
+   * Batch-norm gradient, per-channel statistics (x's innermost axis): dx = dy * rsqrt(variance + epsilon) * scale,
+   * sums = [sum(dy) per channel..., sum((x - mean) * dy) per channel...] (float64 accumulation, 2 * channels values).
+   */
+  batchNormGrad(x: Float32Array, dy: Float32Array, channels: number, mean: Float32Array, variance: Float32Array,
+    scale: Float32Array | null, epsilon: number, dx: Float32Array, sums: Float32Array): void;
+  /** out = max(0, x), NaN kept (tfjs's relu). */
+  relu(x: Float32Array, out: Float32Array): void;
+  /** out = dy * step(x) (ReLU's gradient; NaN in x gives NaN). */
+  reluGrad(dy: Float32Array, x: Float32Array, out: Float32Array): void;
+  /**
+   * One Adam step, element by element in float32 without fused multiply-adds:
+   * m' = m*b1 + g*(1-b1); v' = v*b2 + g*g*(1-b2); w' = w - (m'/c1) / (sqrt(v'/c2) + epsilon) * lr - w * decay.
+   * constants = [b1, 1-b1, b2, 1-b2, c1 = 1-b1^t, c2 = 1-b2^t, epsilon, lr, decay = lr*weightDecay or 0].
+   */
+  adam(constants: number[], w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    wOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
   /**
    * out[i] = a[i mod a.length] op b[i mod b.length]; op 0 add, 1 sub, 2 mul, 3 div, 4 squared difference.
    * One of a, b has out's length, the other equal length or a period dividing it (a broadcast trailing block).

@@ -15,7 +15,14 @@ export const nativeModeSchema = z.enum(['0', '1', 'auto']);
 export type NativeMode = z.infer<typeof nativeModeSchema>;
 
 export type NativeLoad =
-  | { available: true; addon: NativeAddon; dnnlVersion: string; path: string }
+  | {
+      available: true;
+      addon: NativeAddon;
+      dnnlVersion: string;
+      path: string;
+      /** sha256 of the sources the addon was built from (build-native records it), or 'unknown'. */
+      sources: string;
+    }
   | { available: false; reason: string };
 
 export function nativeMode(env: NodeJS.ProcessEnv = process.env): NativeMode {
@@ -26,7 +33,16 @@ export function nativeMode(env: NodeJS.ProcessEnv = process.env): NativeMode {
   return parsed.data;
 }
 
-const statusSchema = z.object({ ok: z.boolean(), reason: z.string().optional() });
+const statusSchema = z.object({ ok: z.boolean(), reason: z.string().optional(), sources: z.string().optional() });
+
+/** The sources hash build-native recorded next to the addon. */
+function builtFrom(): string {
+  try {
+    return statusSchema.parse(JSON.parse(readFileSync(STATUS_PATH, 'utf8'))).sources ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** Why build-native produced no addon, from its status file. */
 function buildReason(): string {
@@ -46,9 +62,13 @@ function loadAddon(): NativeLoad {
   // OpenMP threads that spin while idle steal the CPU from the wasm workers and other jobs (20-30% measured):
   // libgomp reads this once, when it is loaded with the addon.
   process.env['OMP_WAIT_POLICY'] ??= 'passive';
+  // Likewise OpenBLAS's idle threads (the CCA's linear algebra, same addon), which spin for 2^28 cycles (~0.1 s)
+  // after every call (measured: scripts/linalg-threads.mjs); 2^4 makes them sleep at once, at no measurable cost
+  // for CCA's few large calls. libopenblas reads it once, when the addon is loaded.
+  process.env['OPENBLAS_THREAD_TIMEOUT'] ??= '4';
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-    return { available: true, addon, dnnlVersion: addon.info().dnnlVersion, path: ADDON_PATH };
+    return { available: true, addon, dnnlVersion: addon.info().dnnlVersion, path: ADDON_PATH, sources: builtFrom() };
   } catch (err) {
     return { available: false, reason: `cannot load ${ADDON_PATH}: ${(err as Error).message.split('\n')[0]}` };
   }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BINARY_OPS, convGeometryArray, poolGeometryArray, type NativeAddon, type PoolGeometry } from '../src/addon.js';
 import { loadNative } from '../src/load.js';
-import { convBackwardData, convBackwardWeights, convForward, convGeometry, maxPoolGrad, randomArray, relError } from './reference.js';
+import { avgPool, avgPoolGrad, convBackwardData, convBackwardWeights, convForward, convGeometry, maxPoolGrad, randomArray, relError } from './reference.js';
 import { nativeExpected } from './expected.js';
 
 // Every kernel of the addon against its loop definition (float64), across strides, dilations, paddings and odd shapes.
@@ -32,6 +32,11 @@ cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [1, 1], dilations: [1, 1
 cases.push({ x: [2, 8, 11, 6], f: [1, 1, 6, 3], strides: [2, 2], dilations: [1, 1], pad: 'valid' });
 cases.push({ x: [4, 16, 16, 1], f: [5, 5, 1, 8], strides: [1, 1], dilations: [1, 1], pad: 'same' });
 cases.push({ x: [1, 1, 1, 5], f: [1, 1, 5, 7], strides: [1, 1], dilations: [1, 1], pad: 'valid' });
+// Few input channels: backward-data takes the direct loop (up to 160 taps), beyond it oneDNN.
+cases.push({ x: [2, 15, 13, 3], f: [7, 7, 3, 6], strides: [2, 2], dilations: [1, 1], pad: 'same' }); // ResNet stem, 147 taps
+cases.push({ x: [2, 9, 8, 4], f: [7, 7, 4, 5], strides: [1, 2], dilations: [1, 1], pad: [3, 1, 2, 4] }); // 196 taps: oneDNN
+cases.push({ x: [3, 10, 9, 4], f: [3, 3, 4, 17], strides: [3, 2], dilations: [2, 1], pad: 'same' });
+cases.push({ x: [2, 6, 5, 1], f: [4, 3, 1, 33], strides: [1, 1], dilations: [1, 1], pad: [5, 3, 0, 4] }); // padding wider than the kernel
 
 describe.skipIf(!expected.built)('oneDNN convolutions vs loop definitions', () => {
   for (const [i, c] of cases.entries()) {
@@ -101,6 +106,28 @@ describe.skipIf(!expected.built)('MaxPoolGrad and leading sums vs loop definitio
     });
   }
 
+  for (const [i, p] of pools.entries()) {
+    it(`average pool ${p.filterHeight}/${p.strideHeight} pad ${p.padTop},${p.padLeft} on ${p.batch}x${p.inHeight}x${p.inWidth}x${p.channels} and its gradient`, () => {
+      const x = randomArray(p.batch * p.inHeight * p.inWidth * p.channels, 80 + i);
+      const dy = randomArray(p.batch * p.outHeight * p.outWidth * p.channels, 90 + i);
+      const y = new Float32Array(dy.length).fill(Number.NaN);
+      addon.avgPool(poolGeometryArray(p), x, y);
+      expect(relError(y, avgPool(p, x))).toBeLessThan(1e-6);
+      const dx = new Float32Array(x.length).fill(Number.NaN);
+      addon.avgPoolGrad(poolGeometryArray(p), dy, dx);
+      expect(relError(dx, avgPoolGrad(p, dy))).toBeLessThan(1e-6);
+    });
+  }
+
+  it.each([[1, 1, 1], [3, 7, 5], [32, 16, 256], [5, 1000, 3]])('middle sums: %i blocks of %i rows of width %i', (outer, rows, width) => {
+    const x = randomArray(outer * rows * width, rows + width);
+    const want = new Float64Array(outer * width);
+    for (let o = 0; o < outer; o++) for (let r = 0; r < rows; r++) for (let k = 0; k < width; k++) want[o * width + k]! += x[(o * rows + r) * width + k]!;
+    const out = new Float32Array(outer * width);
+    addon.middleSum(x, outer, rows, width, 1 / rows, out);
+    expect(relError(out, want.map((v) => v / rows))).toBeLessThan(1e-6);
+  });
+
   it.each([[1, 1], [7, 3], [1000, 17], [64 * 32, 32]])('sums and means %i rows of width %i', (rows, width) => {
     const x = randomArray(rows * width, rows);
     const want = new Float64Array(width);
@@ -121,6 +148,15 @@ describe.skipIf(!expected.built)('argument checks (no out-of-bounds access)', ()
     expect(() => addon.conv2dBackwardData(g, y, w, new Float32Array(49))).toThrow(/dx: expected 50 elements, got 49/);
     expect(() => addon.maxPoolGrad([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(3), new Float32Array(16))).toThrow(/dy: expected 4 elements/);
     expect(() => addon.leadingSum(new Float32Array(10), 3, 4, 1, new Float32Array(4))).toThrow(/x: expected 12 elements/);
+    expect(() => addon.middleSum(new Float32Array(24), 2, 3, 4, 1, new Float32Array(4))).toThrow(/out: expected 8 elements/);
+    expect(() => addon.avgPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(5))).toThrow(/y: expected 4 elements/);
+    expect(() => addon.avgPoolGrad([1, 4, 4, 1, 2, 2, 2, 2, 0, 2, 0, 0], new Float32Array(4), new Float32Array(16))).toThrow(/geometry\[8\]: expected a positive size, got 0/);
+    const v = new Float32Array(6);
+    expect(() => addon.batchNormGrad(new Float32Array(12), new Float32Array(12), 3, v.subarray(0, 3), v.subarray(0, 2), null, 1e-3, new Float32Array(12), v))
+      .toThrow(/variance: expected 3 elements, got 2/);
+    expect(() => addon.batchNormGrad(new Float32Array(12), new Float32Array(12), 3, v.subarray(0, 3), v.subarray(0, 3), null, 1e-3, new Float32Array(12), new Float32Array(3)))
+      .toThrow(/sums: expected 6 elements, got 3/);
+    expect(() => addon.reluGrad(new Float32Array(5), new Float32Array(4), new Float32Array(4))).toThrow(/dy: expected 4 elements, got 5/);
   });
   it('rejects wrong types and inconsistent geometry', () => {
     expect(() => addon.conv2dForward(g, new Float64Array(50) as unknown as Float32Array, w, null, 0, y)).toThrow(/x: expected a Float32Array/);
@@ -166,5 +202,58 @@ describe.skipIf(!expected.built)('elementwise kernels vs loop definitions', () =
     });
     expect(relError(out, want)).toBeLessThan(1e-5);
     expect(() => addon.batchNorm(x, 7, mean, variance, null, null, 1e-3, out)).toThrow(/channels: expected a positive divisor/);
+  });
+
+  it.each([[true, 3000, 5], [false, 7, 3], [true, 64 * 64 * 2, 32]])('batchNormGrad with scale %s: %i rows of %i channels', (scaled, rows, c) => {
+    const x = randomArray(rows * c, 13), dy = randomArray(rows * c, 14), mean = randomArray(c, 15), scale = randomArray(c, 17);
+    const variance = randomArray(c, 16).map((v) => Math.abs(v) + 0.1);
+    const dx = new Float32Array(x.length).fill(Number.NaN), sums = new Float32Array(2 * c).fill(Number.NaN);
+    addon.batchNormGrad(x, dy, c, mean, variance, scaled ? scale : null, 1e-3, dx, sums);
+    const want = Float64Array.from(dy, (d, i) => d / Math.sqrt(variance[i % c]! + 1e-3) * (scaled ? scale[i % c]! : 1));
+    expect(relError(dx, want)).toBeLessThan(1e-6);
+    const wantSums = new Float64Array(2 * c);
+    for (let i = 0; i < x.length; i++) {
+      wantSums[i % c]! += dy[i]!;
+      wantSums[c + (i % c)]! += (x[i]! - mean[i % c]!) * dy[i]!;
+    }
+    expect(relError(sums, wantSums)).toBeLessThan(1e-5);
+  });
+
+  it('reluGrad passes dy where x > 0, zero elsewhere, NaN for NaN', () => {
+    const x = Float32Array.from([1, -1, 0, Number.NaN, 2, -0, ...randomArray(40000, 21)]);
+    const dy = Float32Array.from([3, 3, 3, 3, -4, 5, ...randomArray(40000, 22)]);
+    const out = new Float32Array(x.length);
+    addon.reluGrad(dy, x, out);
+    expect(Array.from(out.subarray(0, 6))).toEqual([3, 0, 0, Number.NaN, -4, 0]);
+    expect(out.every((v, i) => Object.is(v, x[i]! > 0 ? dy[i]! : Number.isNaN(x[i]!) ? Number.NaN : dy[i]! * 0))).toBe(true);
+  });
+});
+
+describe.skipIf(!expected.built)('ReLU and Adam vs loop definitions', () => {
+  it('relu keeps NaN and maps -0 to 0', () => {
+    const x = Float32Array.from([1, -1, 0, Number.NaN, -0, ...randomArray(40000, 23)]);
+    const out = new Float32Array(x.length);
+    addon.relu(x, out);
+    expect(Array.from(out.subarray(0, 5))).toEqual([1, 0, 0, Number.NaN, 0]);
+    expect(out.every((v, i) => Object.is(v, Number.isNaN(x[i]!) ? Number.NaN : Math.max(0, x[i]!)))).toBe(true);
+  });
+
+  it.each([[0], [0.01]])('adam (weight decay %s) equals the float32 op-by-op update bit for bit', (weightDecay) => {
+    const n = 50003, t = 3, lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-7;
+    const w = randomArray(n, 31), g = randomArray(n, 32), m = randomArray(n, 33).map((v) => v * 0.1), v = randomArray(n, 34).map((x) => x * x);
+    const f = Math.fround;
+    const k = [b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, eps, lr, lr * weightDecay].map(f);
+    const wOut = new Float32Array(n), mOut = new Float32Array(n), vOut = new Float32Array(n);
+    addon.adam(k, w, g, m, v, wOut, mOut, vOut);
+    for (let i = 0; i < n; i++) {
+      const m1 = f(f(m[i]! * k[0]!) + f(g[i]! * k[1]!));
+      const v1 = f(f(v[i]! * k[2]!) + f(f(g[i]! * g[i]!) * k[3]!));
+      const step = f(f(m1 / k[4]!) / f(f(Math.sqrt(f(v1 / k[5]!))) + k[6]!));
+      let next = f(w[i]! - f(step * k[7]!));
+      if (weightDecay > 0) next = f(next - f(w[i]! * k[8]!));
+      if (mOut[i] !== m1 || vOut[i] !== v1 || wOut[i] !== next) throw new Error(`element ${i}: ${wOut[i]} vs ${next}`);
+    }
+    expect(() => addon.adam(k.slice(0, 8), w, g, m, v, wOut, mOut, vOut)).toThrow(/constants: expected \[beta1/);
+    expect(() => addon.adam(k, w, g.subarray(1), m, v, wOut, mOut, vOut)).toThrow(/g: expected 50003 elements, got 50002/);
   });
 });

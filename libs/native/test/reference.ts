@@ -81,32 +81,20 @@ export function convBackwardWeights(g: ConvGeometry, x: Float32Array, dy: Float3
   return dw;
 }
 
+/** dy to each window's first maximum (strict >, windows scanned row by row: the cpu backend's tie rule). */
 export function maxPoolGrad(g: PoolGeometry, x: Float32Array, dy: Float32Array): Float64Array {
-  const dx = new Float64Array(x.length);
-  for (let b = 0; b < g.batch; b++) {
-    for (let i = 0; i < g.outHeight; i++) {
-      for (let j = 0; j < g.outWidth; j++) {
-        for (let c = 0; c < g.channels; c++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let p = 0; p < g.filterHeight; p++) {
-            const r = i * g.strideHeight + p - g.padTop;
-            if (r < 0 || r >= g.inHeight) continue;
-            for (let q = 0; q < g.filterWidth; q++) {
-              const s = j * g.strideWidth + q - g.padLeft;
-              if (s < 0 || s >= g.inWidth) continue;
-              const k = ((b * g.inHeight + r) * g.inWidth + s) * g.channels + c;
-              if (x[k]! > best) {
-                best = x[k]!;
-                at = k;
-              }
-            }
-          }
-          if (at >= 0) dx[at]! += dy[((b * g.outHeight + i) * g.outWidth + j) * g.channels + c]!;
-        }
-      }
+  const best = new Float64Array(dy.length).fill(-Infinity);
+  const at = new Int32Array(dy.length).fill(-1);
+  eachWindowPixel(g, (xi, yi) => {
+    if (x[xi]! > best[yi]!) {
+      best[yi] = x[xi]!;
+      at[yi] = xi;
     }
-  }
+  });
+  const dx = new Float64Array(x.length);
+  at.forEach((xi, yi) => {
+    if (xi >= 0) dx[xi]! += dy[yi]!;
+  });
   return dx;
 }
 
@@ -136,4 +124,45 @@ export function convGeometry(
     strideHeight: strides[0], strideWidth: strides[1], dilationHeight: dilations[0], dilationWidth: dilations[1],
     padTop, padLeft, padBottom, padRight,
   };
+}
+
+/** Calls f(inputIndex, outputIndex) for every in-bounds pixel of every pooling window, per channel. */
+function eachWindowPixel(g: PoolGeometry, f: (xi: number, yi: number) => void): void {
+  for (let b = 0; b < g.batch; b++) {
+    for (let i = 0; i < g.outHeight; i++) {
+      for (let j = 0; j < g.outWidth; j++) {
+        for (let p = 0; p < g.filterHeight; p++) {
+          const r = i * g.strideHeight + p - g.padTop;
+          if (r < 0 || r >= g.inHeight) continue;
+          for (let q = 0; q < g.filterWidth; q++) {
+            const s = j * g.strideWidth + q - g.padLeft;
+            if (s < 0 || s >= g.inWidth) continue;
+            for (let c = 0; c < g.channels; c++) {
+              f(((b * g.inHeight + r) * g.inWidth + s) * g.channels + c, ((b * g.outHeight + i) * g.outWidth + j) * g.channels + c);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Average over the window's in-bounds pixels (tfjs's forward definition). */
+export function avgPool(g: PoolGeometry, x: Float32Array): Float64Array {
+  const sum = new Float64Array(g.batch * g.outHeight * g.outWidth * g.channels);
+  const count = new Float64Array(sum.length);
+  eachWindowPixel(g, (xi, yi) => {
+    sum[yi]! += x[xi]!;
+    count[yi]!++;
+  });
+  return sum.map((v, k) => v / count[k]!);
+}
+
+/** tfjs's AvgPoolGrad: dy / (filterHeight * filterWidth) to every in-bounds window pixel. */
+export function avgPoolGrad(g: PoolGeometry, dy: Float32Array): Float64Array {
+  const dx = new Float64Array(g.batch * g.inHeight * g.inWidth * g.channels);
+  eachWindowPixel(g, (xi, yi) => {
+    dx[xi]! += dy[yi]! / (g.filterHeight * g.filterWidth);
+  });
+  return dx;
 }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
 import { TrainError } from '../src/errors.js';
+import { Optimizer, optimizerSchema } from '../src/training/optimizer.js';
 import { MAX_POOL_CASES, randomArray, relError } from './compare-backends.js';
 
 // The optional oneDNN kernels (@transfusion/native) on the wasm backend, each compared with the cpu backend.
@@ -122,7 +123,10 @@ describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
     { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: true, native: true },
     { shape: [4, 6, 5, 7], axis: [1, 0], keepDims: false, native: true },
     { shape: [300, 3], axis: 0, keepDims: false, native: true },
-    { shape: [4, 6, 5, 7], axis: [1, 2], keepDims: false, native: false }, // not leading: the wasm kernel
+    { shape: [4, 6, 5, 7], axis: [1, 2], keepDims: false, native: true }, // global average pooling
+    { shape: [4, 6, 5, 7], axis: [1, 2], keepDims: true, native: true },
+    { shape: [4, 6, 5, 7], axis: [2, 3], keepDims: false, native: true }, // trailing block
+    { shape: [4, 6, 5, 7], axis: [0, 2], keepDims: false, native: false }, // not contiguous: the wasm kernel
   ];
   for (const [i, r] of reductions.entries()) {
     it(`Sum/Mean shape ${r.shape.join('x')} axis ${JSON.stringify(r.axis)} keepDims ${r.keepDims}`, async () => {
@@ -138,6 +142,22 @@ describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
       const after = nativeKernelCounts();
       expect((after.calls['Sum'] ?? 0) - (before.calls['Sum'] ?? 0)).toBe(r.native ? 1 : 0);
       expect((after.fallbacks['Mean'] ?? 0) - (before.fallbacks['Mean'] ?? 0)).toBe(r.native ? 0 : 1);
+    });
+  }
+});
+
+describe.skipIf(!toolchain)('native AvgPool and AvgPoolGrad vs cpu', () => {
+  for (const [i, p] of MAX_POOL_CASES.entries()) {
+    it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
+      const xv = randomArray(p.x.reduce((a, b) => a * b), 150 + i);
+      await compare(() => tf.avgPool(tf.tensor4d(xv, p.x), p.size, p.stride, p.pad), { AvgPool: 1 }, 1e-6);
+      const grad = () => {
+        const x = tf.tensor4d(xv, p.x);
+        const y = tf.avgPool(x, p.size, p.stride, p.pad);
+        const dy = tf.tensor(randomArray(y.shape.reduce((a, b) => a * b), 170 + i), y.shape);
+        return tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, { filterSize: p.size, strides: p.stride, pad: p.pad } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      };
+      await compare(grad, { AvgPoolGrad: 1 }, 1e-6);
     });
   }
 });
@@ -169,6 +189,15 @@ describe.skipIf(!toolchain)('native elementwise ops and FusedBatchNorm vs cpu', 
     });
   }
 
+  it('Square, and Cast to the same dtype without a copy', async () => {
+    const v = randomArray(4 * 6 * 5 * 7, 31);
+    await compare(() => tf.square(tf.tensor(v, [4, 6, 5, 7])), { Square: 1 }, 1e-7);
+    await compare(() => tf.cast(tf.tensor(v, [4, 6, 5, 7]), 'float32').add(1), { Cast: 1, Add: 1 }, 1e-7);
+    const before = nativeKernelCounts();
+    expect(Array.from(await onBackend('wasm', () => tf.cast(tf.tensor([1.5, -2.5, 0]), 'int32').cast('float32')))).toEqual([1, -2, 0]);
+    expect(nativeKernelCounts().fallbacks['Cast']).toBe((before.fallbacks['Cast'] ?? 0) + 2); // dtype changes: the wasm kernel
+  });
+
   it('leaves int32 arithmetic to the wasm kernels', async () => {
     const f = () => tf.mul(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4, 5, 6], [3], 'int32')).cast('float32');
     expect(Array.from(await onBackend('wasm', f))).toEqual([4, 10, 18]);
@@ -187,10 +216,65 @@ describe.skipIf(!toolchain)('native elementwise ops and FusedBatchNorm vs cpu', 
     const layer = tf.layers.batchNormalization({ axis: -1 });
     layer.build([null, 6, 6, 4]);
     const grads = () => {
-      const { grads: g, value } = tf.variableGrads(() => (layer.apply(tf.tensor4d(xv, [8, 6, 6, 4]), { training: true }) as tf.Tensor).square().mean() as tf.Scalar);
-      return tf.concat([value.reshape([1]), ...Object.values(g).map((t) => t.flatten())]);
+      const x = tf.tensor4d(xv, [8, 6, 6, 4]);
+      const { grads: g, value } = tf.variableGrads(() => {
+        const y = layer.apply(x.mul(tf.scalar(3)).add(tf.scalar(1)), { training: true }) as tf.Tensor;
+        return y.relu().mul(tf.linspace(-1, 1, 4)).square().mean() as tf.Scalar;
+      });
+      const gx = tf.grad((t: tf.Tensor) => (layer.apply(t, { training: true }) as tf.Tensor).relu().square().sum())(x);
+      return tf.concat([value.reshape([1]), gx.flatten(), ...Object.values(g).map((t) => t.flatten())]);
     };
-    await compare(grads, { FusedBatchNorm: 1 }, 1e-4);
+    await compare(grads, { FusedBatchNorm: 2, TransfusionBatchNormGrad: 2, TransfusionReluGrad: 2 }, 1e-4);
+  });
+
+  // Inception's scale-free layers (libs/models) pass a constant scale of ones: tfjs cannot differentiate batchNorm without one.
+  it('differentiates batch norm with a constant scale with respect to x, the statistics and the offset like cpu', async () => {
+    const xv = randomArray(5 * 7 * 3 * 6, 23);
+    const ov = randomArray(6, 24);
+    const grads = () => {
+      const [gx, goff] = tf.grads((x: tf.Tensor, offset: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.batchNorm(x, mean, variance, offset, tf.onesLike(mean), 1e-3).mul(tf.linspace(-2, 1, 6)).square().sum();
+      })([tf.tensor4d(xv, [5, 7, 3, 6]), tf.tensor1d(ov)]);
+      return tf.concat([gx!.flatten(), goff!]);
+    };
+    await compare(grads, { FusedBatchNorm: 1, TransfusionBatchNormGrad: 1 }, 1e-4);
+  });
+
+  it('gives the same gradients as cpu through average pooling and global average pooling', async () => {
+    const xv = randomArray(3 * 9 * 7 * 5, 41);
+    const f = () => tf.grad((x: tf.Tensor) => {
+      const y = tf.avgPool(x as tf.Tensor4D, 3, 1, 'same');
+      return tf.mean(y, [1, 2]).mul(tf.linspace(1, 2, 5)).square().sum();
+    })(tf.tensor4d(xv, [3, 9, 7, 5]));
+    await compare(f, { AvgPool: 1, AvgPoolGrad: 1, Mean: 1 }, 1e-5);
+  });
+});
+
+describe.skipIf(!toolchain)('native ReLU and fused Adam vs cpu', () => {
+  it('Relu', async () => {
+    const v = randomArray(4 * 6 * 5 * 7, 51);
+    await compare(() => tf.relu(tf.tensor(v, [4, 6, 5, 7])), { Relu: 1 }, 1e-7);
+  });
+
+  // Three Adam steps of the training loop's Optimizer (decoupled weight decay on one variable) on wasm + native
+  // (one fused kernel per variable) and on cpu (the op-by-op update): the same float32 values.
+  it.each([[0], [0.05]])('Optimizer Adam (weight decay %s) gives the same weights and moments as op by op on cpu', async (weightDecay) => {
+    const shapes = [[5, 5, 3, 8], [8], [17, 5]];
+    const run = () => {
+      const opt = new Optimizer(optimizerSchema.parse({ type: 'adam', lr: 0.01, weightDecay }));
+      const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomArray(s.reduce((a, b) => a * b), 60 + i), s), true));
+      for (let t = 0; t < 3; t++) {
+        const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(randomArray(v.size, 70 + 10 * t + i), v.shape)]));
+        opt.apply(vars.map((v, i) => ({ name: `p${i}`, variable: v, decay: i !== 1 })), grads, 0.01 * (t + 1));
+        Object.values(grads).forEach((g) => g.dispose());
+      }
+      const out = tf.concat(vars.map((v) => v.flatten()));
+      opt.dispose();
+      vars.forEach((v) => v.dispose());
+      return out;
+    };
+    await compare(run, { TransfusionAdam: 9 }, Number.MIN_VALUE); // i.e. equal
   });
 });
 
@@ -202,6 +286,11 @@ describe('TRANSFUSION_NATIVE', () => {
     const before = nativeKernelCounts();
     const y = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, tf.ones([3, 3, 1, 2]), 1, 'same').sum())(tf.ones([1, 4, 4, 1])).dataSync());
     expect(Array.from(y).slice(0, 4)).toEqual([8, 12, 12, 8]);
+    // The gradient overrides hand back to tfjs's own gradients: no native kernel of ours runs either.
+    const layer = tf.layers.batchNormalization({ axis: -1 });
+    const g = tf.tidy(() => tf.grad((x: tf.Tensor) => (layer.apply(x, { training: true }) as tf.Tensor).relu().square().mean([1, 2]).sum())(
+      tf.tensor4d(randomArray(2 * 3 * 3 * 2, 5), [2, 3, 3, 2])).dataSync());
+    expect(g.every(Number.isFinite)).toBe(true);
     expect(nativeKernelCounts()).toEqual(before);
     // Switching back re-initialises with the native kernels where they exist.
     const again = await resolveBackend({ backend: 'wasm', threads: 2 }, {});

@@ -1,14 +1,18 @@
 // Optional oneDNN kernels from @transfusion/native, registered over the wasm backend's kernels (ours and
 // upstream) when the addon loads. They work in place on the wasm heap. Anything they do not cover (NCHW,
-// other dtypes, other activations, non-leading reductions, empty tensors) or an addon error goes to the
+// other dtypes, other activations, reductions over scattered axes, empty tensors) or an addon error goes to the
 // kernel they replaced, so the wasm path stays complete. TRANSFUSION_NATIVE=0 switches them off at the next
 // resolveBackend; they are checked against the cpu backend in test/native-kernels.test.ts.
+// Gradients that use them (batch norm, ReLU, Mean/Sum broadcasts) are in native-gradients.ts.
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 // Type-only: erased at run time, so a missing package never breaks loading this module.
 import type * as NativeModule from '@transfusion/native';
 import { TrainError } from '../errors.js';
 import type { WasmBackendLike } from './kernels/wasm-heap.js';
+import { BATCH_NORM_GRAD_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL } from './native-gradients.js';
+
+const ADAM_KERNEL = 'TransfusionAdam';
 
 type Addon = NativeModule.NativeAddon;
 
@@ -24,8 +28,8 @@ export interface NativeKernelsInfo {
 }
 
 export const NATIVE_KERNELS = [
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'Sum', 'Mean',
-  'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'FusedBatchNorm',
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'Sum', 'Mean',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Square', 'Cast', 'Relu', 'FusedBatchNorm',
 ] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
@@ -114,13 +118,18 @@ function registerNativeKernels(): void {
     Conv2DBackpropInput: (args, a) => convGradient(args, a, 'input'),
     Conv2DBackpropFilter: (args, a) => convGradient(args, a, 'filter'),
     MaxPoolGrad: maxPoolGrad,
-    Sum: (args, a) => leadingReduce(args, a, 'Sum'),
-    Mean: (args, a) => leadingReduce(args, a, 'Mean'),
+    AvgPool: (args, a) => avgPool(args, a, 'forward'),
+    AvgPoolGrad: (args, a) => avgPool(args, a, 'gradient'),
+    Sum: (args, a) => blockReduce(args, a, 'Sum'),
+    Mean: (args, a) => blockReduce(args, a, 'Mean'),
     Add: (args, a) => binary(args, a, 'add'),
     Sub: (args, a) => binary(args, a, 'sub'),
     Multiply: (args, a) => binary(args, a, 'mul'),
     RealDiv: (args, a) => binary(args, a, 'div'),
     SquaredDifference: (args, a) => binary(args, a, 'squaredDifference'),
+    Square: square,
+    Cast: castToSameType,
+    Relu: relu,
     FusedBatchNorm: batchNorm,
   };
   for (const name of NATIVE_KERNELS) {
@@ -135,6 +144,20 @@ function registerNativeKernels(): void {
     };
     tf.registerKernel(config);
   }
+  // Kernels of our own (no tfjs counterpart), called only by the gradients in native-gradients.ts while active.
+  const own: [string, (args: Parameters<KernelFunc>[0], a: Addon) => TensorInfo | TensorInfo[]][] = [
+    [BATCH_NORM_GRAD_KERNEL, batchNormGrad],
+    [RELU_GRAD_KERNEL, reluGrad],
+    [ADAM_KERNEL, adam],
+  ];
+  for (const [name, f] of own) {
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: (args) => {
+      if (!active || !addon) throw new Error(`internal: ${name} called while the native kernels are off`);
+      calls[name] = (calls[name] ?? 0) + 1;
+      return f(args, addon);
+    } });
+  }
+  registerNativeGradients(() => active && tf.getBackend() === 'wasm');
 }
 
 // --- the kernels: each returns undefined for a case it does not cover ---
@@ -193,10 +216,7 @@ function convGradient({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], 
 function maxPoolGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
   const backend = b as unknown as WasmBackendLike;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
-    filterSize: [number, number] | number; strides: [number, number] | number; pad: 'same' | 'valid' | number;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
   if (input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4 || input.shape.some((d) => d === 0)) return undefined;
   const i = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
@@ -206,17 +226,25 @@ function maxPoolGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a
   return out;
 }
 
-function leadingReduce({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'Sum' | 'Mean'): TensorInfo | undefined {
+/** Sum/Mean over one contiguous block of axes: leading (batch-norm statistics) or middle (H, W: global average pooling). */
+function blockReduce({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'Sum' | 'Mean'): TensorInfo | undefined {
   const backend = b as unknown as WasmBackendLike;
   const { x } = inputs as { x: TensorInfo };
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-  const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((v, k) => v === k);
-  if (x.dtype !== 'float32' || !leading || x.shape.some((d) => d === 0)) return undefined;
-  const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
-  const inner = x.shape.slice(axes.length);
-  const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...inner] : inner, 'float32');
-  a.leadingSum(f32(backend, x), rows, inner.reduce((p, d) => p * d, 1), kind === 'Mean' ? 1 / rows : 1, f32(backend, out));
+  const contiguous = axes.length > 0 && axes.every((v, k) => v === axes[0]! + k);
+  if (x.dtype !== 'float32' || !contiguous || x.shape.some((d) => d === 0)) return undefined;
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  const size = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
+  const outer = size(x.shape.slice(0, first));
+  const rows = size(x.shape.slice(first, last + 1));
+  const width = size(x.shape.slice(last + 1));
+  const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const out = backend.makeOutput(outShape, 'float32');
+  const scale = kind === 'Mean' ? 1 / rows : 1;
+  if (outer === 1) a.leadingSum(f32(backend, x), rows, width, scale, f32(backend, out));
+  else a.middleSum(f32(backend, x), outer, rows, width, scale, f32(backend, out));
   return out;
 }
 
@@ -263,6 +291,102 @@ function batchNorm({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: 
   const out = backend.makeOutput(x.shape, 'float32');
   a.batchNorm(f32(backend, x), c, f32(backend, mean), f32(backend, variance), offset ? f32(backend, offset) : null,
     scale ? f32(backend, scale) : null, epsilon, f32(backend, out));
+  return out;
+}
+
+type PoolAttrs = {
+  filterSize: [number, number] | number; strides: [number, number] | number; pad: 'same' | 'valid' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/** AvgPool (x -> y) and AvgPoolGrad (dy, input -> dx), NHWC float32. */
+function avgPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'forward' | 'gradient'): TensorInfo | undefined {
+  const backend = b as unknown as WasmBackendLike;
+  const { x, dy, input } = inputs as { x?: TensorInfo; dy?: TensorInfo; input?: TensorInfo };
+  const source = kind === 'forward' ? x : input;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
+  if (!source || source.dtype !== 'float32' || source.shape.length !== 4 || source.shape.some((d) => d === 0)) return undefined;
+  if (kind === 'gradient' && dy?.dtype !== 'float32') return undefined;
+  const i = tf.backend_util.computePool2DInfo(source.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
+  const g = [i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.outHeight, i.outWidth, i.filterHeight, i.filterWidth,
+    i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left];
+  if (kind === 'forward') {
+    const out = backend.makeOutput([i.batchSize, i.outHeight, i.outWidth, i.inChannels], 'float32');
+    a.avgPool(g, f32(backend, source), f32(backend, out));
+    return out;
+  }
+  const out = backend.makeOutput(source.shape, 'float32');
+  a.avgPoolGrad(g, f32(backend, dy!), f32(backend, out));
+  return out;
+}
+
+/** Cast to the tensor's own dtype shares the buffer (as the cpu backend does) instead of copying it: tfjs's moments cast every activation. */
+function castToSameType({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0]): TensorInfo | undefined {
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype !== (attrs as unknown as { dtype: string }).dtype || x.dtype === 'complex64' || x.dtype === 'string') return undefined;
+  (b as unknown as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** x * x, multi-threaded (the wasm kernel runs on one thread). */
+function square({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
+  const backend = b as unknown as WasmBackendLike;
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype !== 'float32' || x.shape.some((d) => d === 0)) return undefined;
+  const out = backend.makeOutput(x.shape, 'float32');
+  const v = f32(backend, x);
+  a.binary(BINARY_CODES.mul, v, v, f32(backend, out));
+  return out;
+}
+
+/** Inputs x, dy, mean, variance, scale? (per-channel [C], checked by the caller) -> [dx, sums [2, C]]. */
+function batchNormGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
+  const backend = b as unknown as WasmBackendLike;
+  const { x, dy, mean, variance, scale } = inputs as { x: TensorInfo; dy: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo };
+  const c = x.shape[x.shape.length - 1]!;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const sums = backend.makeOutput([2, c], 'float32');
+  a.batchNormGrad(f32(backend, x), f32(backend, dy), c, f32(backend, mean), f32(backend, variance), scale ? f32(backend, scale) : null,
+    (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon, f32(backend, dx), f32(backend, sums));
+  return [dx, sums];
+}
+
+function relu({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
+  const backend = b as unknown as WasmBackendLike;
+  const { x } = inputs as { x: TensorInfo };
+  if (x.dtype !== 'float32' || x.shape.some((d) => d === 0)) return undefined;
+  const out = backend.makeOutput(x.shape, 'float32');
+  a.relu(f32(backend, x), f32(backend, out));
+  return out;
+}
+
+/** Inputs w, g, m, v (float32, one shape), attrs.constants (see NativeAddon.adam) -> [w', m', v']. */
+function adam({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
+  const backend = b as unknown as WasmBackendLike;
+  const { w, g, m, v } = inputs as { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
+  const outs = [0, 1, 2].map(() => backend.makeOutput(w.shape, 'float32'));
+  a.adam((attrs as unknown as { constants: number[] }).constants, f32(backend, w), f32(backend, g), f32(backend, m), f32(backend, v),
+    ...(outs.map((t) => f32(backend, t)) as [Float32Array, Float32Array, Float32Array]));
+  return outs;
+}
+
+/**
+ * One fused Adam step for a variable when the native kernels serve the current backend, else undefined (the
+ * caller then runs the same update op by op). constants: [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, epsilon, lr,
+ * lr*weightDecay or 0], rounded to float32 by the kernel as tfjs rounds scalar operands; results are identical.
+ */
+export function nativeAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, constants: number[]): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
+  if (!active || tf.getBackend() !== 'wasm' || w.size === 0 || !(constants[4]! > 0 && constants[5]! > 0)) return undefined;
+  if (![g, m, v].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, w.shape)) || w.dtype !== 'float32') return undefined;
+  return tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { constants } as unknown as NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+function reluGrad({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo {
+  const backend = b as unknown as WasmBackendLike;
+  const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+  const out = backend.makeOutput(x.shape, 'float32');
+  a.reluGrad(f32(backend, dy), f32(backend, x), f32(backend, out));
   return out;
 }
 

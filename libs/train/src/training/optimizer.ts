@@ -2,6 +2,7 @@
 // decoupled (AdamW-style: w -= lr * wd * w, applied to conv/dense kernels only, not to biases or BN).
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { nativeAdamStep } from '../backend/native-kernels.js';
 
 export const optimizerSchema = z.discriminatedUnion('type', [
   z.object({
@@ -58,6 +59,15 @@ export class Optimizer {
         let step: tf.Tensor;
         if (c.type === 'adam') {
           const [m, v] = slots as [tf.Variable, tf.Variable];
+          // With the native kernels on wasm: the same update in one pass (bit-identical; test/native-kernels.test.ts).
+          const decay = p.decay && c.weightDecay > 0 ? lr * c.weightDecay : 0;
+          const fused = nativeAdamStep(w, g, m, v, [c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, 1 - c.beta1 ** this.t, 1 - c.beta2 ** this.t, c.epsilon, lr, decay]);
+          if (fused) {
+            m.assign(fused[1]);
+            v.assign(fused[2]);
+            w.assign(fused[0]);
+            continue;
+          }
           m.assign(tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1)));
           v.assign(tf.add(tf.mul(v, c.beta2), tf.mul(tf.square(g), 1 - c.beta2)));
           const mHat = tf.div(m, 1 - c.beta1 ** this.t);
