@@ -1,5 +1,6 @@
-import { eigh, type Eigen } from './eigh.js';
+import type { Eigen } from './eigh.js';
 import { pick } from './dense.js';
+import { typescriptBackend, type LinalgBackend } from './linalg.js';
 import type { LayerMoments } from './moments.js';
 
 /**
@@ -47,7 +48,7 @@ export function finishBasis(m: LayerMoments, neuronEps: number, live: number[], 
   return { n: m.n, d: m.d, live: Int32Array.from(live), dead, neuronEps, values: e.values, vectors: e.vectors, rank };
 }
 
-export function layerBasis(m: LayerMoments, neuronEps: number): LayerBasis {
+export function layerBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
   const { live, dead, block } = liveBlock(m, neuronEps);
-  return finishBasis(m, neuronEps, live, dead, eigh(block, live.length));
+  return finishBasis(m, neuronEps, live, dead, backend.eigh(block, live.length));
 }

@@ -1,19 +1,28 @@
 import type { LayerBasis } from './basis.js';
-import { matmul, matmulT, pick, topLeft, transpose } from './dense.js';
+import { pick, topLeft, transpose } from './dense.js';
 import { matmulTParallel } from './parallel.js';
-import { eigh, type Eigen } from './eigh.js';
+import type { Eigen } from './eigh.js';
+import { typescriptBackend, type LinalgBackend } from './linalg.js';
 
 /**
  * The whitened cross matrix C = W_xᵀ S_xy W_y between the leading kx principal directions of X and ky of Y,
  * with W = V_k Λ_k^{-1/2}; its singular values are the canonical correlations. Because the bases are sorted by
  * decreasing variance, the C of any SVCCA truncation is the top-left block of the full one.
  */
-export function whitenedCross(bx: LayerBasis, by: LayerBasis, sxy: Float64Array, q: number, kx: number, ky: number): Float64Array {
+export function whitenedCross(
+  bx: LayerBasis,
+  by: LayerBasis,
+  sxy: Float64Array,
+  q: number,
+  kx: number,
+  ky: number,
+  backend: LinalgBackend = typescriptBackend,
+): Float64Array {
   const px = bx.live.length;
   const py = by.live.length;
   const sLive = pick(sxy, q, bx.live, by.live);
-  const t = matmul(bx.vectors.subarray(0, kx * px), sLive, kx, px, py);
-  return scaleCross(matmulT(t, by.vectors.subarray(0, ky * py), kx, py, ky), bx, by, kx, ky);
+  const t = backend.matmul(bx.vectors.subarray(0, kx * px), sLive, kx, px, py);
+  return scaleCross(backend.matmulT(t, by.vectors.subarray(0, ky * py), kx, py, ky), bx, by, kx, ky);
 }
 
 /** {@link whitenedCross} with its two products split across worker threads (worth it from d ≈ 500). */
@@ -25,7 +34,12 @@ export async function whitenedCrossParallel(
   kx: number,
   ky: number,
   threads: number,
+  backend: LinalgBackend = typescriptBackend,
 ): Promise<Float64Array> {
+  if (backend.kind === 'native') {
+    backend.setThreads(threads);
+    return whitenedCross(bx, by, sxy, q, kx, ky, backend);
+  }
   const px = bx.live.length;
   const py = by.live.length;
   // Vx·S = Vx·(Sᵀ)ᵀ: the live cross block is picked already transposed.
@@ -56,19 +70,38 @@ export interface SideSvd {
  * SVD through the eigendecomposition of C·Cᵀ (side 'x') or Cᵀ·C (side 'y'). Squaring is harmless here: the
  * entries are correlations in [0, 1], so the absolute error of ρ² is about machine epsilon.
  */
-export function sideSvd(c: Float64Array, r: number, cols: number, side: 'x' | 'y', wantVectors = true): SideSvd {
-  return sideSvdFromEigen(eigh(sideGram(c, r, cols, side), side === 'x' ? r : cols, wantVectors), r, cols, side);
+export function sideSvd(
+  c: Float64Array,
+  r: number,
+  cols: number,
+  side: 'x' | 'y',
+  wantVectors = true,
+  backend: LinalgBackend = typescriptBackend,
+): SideSvd {
+  return sideSvdFromEigen(backend.eigh(sideGram(c, r, cols, side, backend), side === 'x' ? r : cols, wantVectors), r, cols, side);
 }
 
 /** C·Cᵀ (side 'x') or Cᵀ·C (side 'y'): the matrix whose eigendecomposition {@link sideSvd} takes. */
-export function sideGram(c: Float64Array, r: number, cols: number, side: 'x' | 'y'): Float64Array {
-  if (side === 'x') return matmulT(c, c, r, cols, r);
+export function sideGram(c: Float64Array, r: number, cols: number, side: 'x' | 'y', backend: LinalgBackend = typescriptBackend): Float64Array {
+  if (side === 'x') return backend.matmulT(c, c, r, cols, r);
+  if (backend.kind === 'native') return backend.matmul(transpose(c, r, cols), c, cols, r, cols);
   const ct = transpose(c, r, cols);
-  return matmulT(ct, ct, cols, r, cols);
+  return backend.matmulT(ct, ct, cols, r, cols);
 }
 
 /** {@link sideGram} on worker threads. */
-export async function sideGramParallel(c: Float64Array, r: number, cols: number, side: 'x' | 'y', threads: number): Promise<Float64Array> {
+export async function sideGramParallel(
+  c: Float64Array,
+  r: number,
+  cols: number,
+  side: 'x' | 'y',
+  threads: number,
+  backend: LinalgBackend = typescriptBackend,
+): Promise<Float64Array> {
+  if (backend.kind === 'native') {
+    backend.setThreads(threads);
+    return sideGram(c, r, cols, side, backend);
+  }
   if (side === 'x') return matmulTParallel(c, c, r, cols, r, threads);
   const ct = transpose(c, r, cols);
   return matmulTParallel(ct, ct, cols, r, cols, threads);
@@ -82,8 +115,15 @@ export function sideSvdFromEigen(e: Eigen, r: number, cols: number, side: 'x' | 
 }
 
 /** Canonical correlations of the leading kx × ky block of the rx × ry matrix C. */
-export function blockCorrelations(c: Float64Array, rx: number, ry: number, kx: number, ky: number): Float64Array {
-  return sideSvd(svccaBlock(c, rx, ry, kx, ky), kx, ky, kx <= ky ? 'x' : 'y', false).rho;
+export function blockCorrelations(
+  c: Float64Array,
+  rx: number,
+  ry: number,
+  kx: number,
+  ky: number,
+  backend: LinalgBackend = typescriptBackend,
+): Float64Array {
+  return sideSvd(svccaBlock(c, rx, ry, kx, ky), kx, ky, kx <= ky ? 'x' : 'y', false, backend).rho;
 }
 
 export function svccaBlock(c: Float64Array, rx: number, ry: number, kx: number, ky: number): Float64Array {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ActivationFileError, CcaError, NpyError } from './errors.js';
+import { linalgModeSchema, resolveLinalg } from './linalg.js';
 import { pairMomentsParallel } from './moments.js';
 import { METHODS, parseMethods } from './options.js';
 import { readActivations } from './read-activations.js';
@@ -42,7 +43,9 @@ Options:
   --svcca-criterion C        variance (Σσ², default) or singular (Σσ)
   --svcca-dims K             SVCCA with exactly K directions per layer instead
   --allow-underdetermined    compute CCA-type values even when N ≤ neurons (they are then meaningless)
-  --threads T                worker threads for the statistics (default: available cores)
+  --threads T                threads for the statistics and decompositions (default: available cores)
+  --linalg MODE              auto (default: OpenBLAS/LAPACK if the native addon has it, else TypeScript),
+                             native (required) or typescript; TRANSFUSION_NATIVE=0 forces typescript
   -h, --help                 show this help
 
 Exit codes: 0 ok, 1 failure, 2 bad input or usage.
@@ -59,6 +62,7 @@ const flagsSchema = z
     'svcca-dims': z.coerce.number().int().optional(),
     'allow-underdetermined': z.boolean().default(false),
     threads: z.coerce.number().int().positive().optional(),
+    linalg: linalgModeSchema.default('auto'),
     help: z.boolean().default(false),
   })
   .strict();
@@ -96,6 +100,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         'svcca-dims': { type: 'string' },
         'allow-underdetermined': { type: 'boolean' },
         threads: { type: 'string' },
+        linalg: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -128,11 +133,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       ...(f['svcca-criterion'] === undefined ? {} : { svccaCriterion: f['svcca-criterion'] }),
       ...(f['svcca-dims'] === undefined ? {} : { svccaDims: f['svcca-dims'] }),
       allowUnderdetermined: f['allow-underdetermined'],
+      linalg: f.linalg,
     };
     const t0 = performance.now();
     const [a, b] = await Promise.all([readActivations(fileA), readActivations(fileB)]);
     io.stderr(`cca: A ${a.rows}×${a.cols}, B ${b.rows}×${b.cols}; accumulating statistics…\n`);
-    const parallel = f.threads === undefined ? {} : { threads: f.threads };
+    const parallel = { ...(f.threads === undefined ? {} : { threads: f.threads }), linalg: f.linalg };
+    io.stderr(`cca: linear algebra: ${resolveLinalg(f.linalg).description}\n`);
     const m = await pairMomentsParallel(a, b, parallel, fileA, fileB);
     const t1 = performance.now();
     io.stderr(`cca: statistics in ${((t1 - t0) / 1000).toFixed(2)} s; computing ${methods.join(', ')}…\n`);

@@ -16,8 +16,10 @@ export async function compare(
   parallel?: ParallelOptions,
 ): Promise<SimilarityResult[]> {
   const list = parseMethods(methods);
-  const m = await pairMomentsParallel(x, y, parallel);
-  return similarityFromMomentsParallel(m, list, options, parallel);
+  // One `linalg` choice for both stages, from either options object.
+  const linalg = parallel?.linalg ?? options?.linalg;
+  const m = await pairMomentsParallel(x, y, { ...parallel, ...(linalg === undefined ? {} : { linalg }) });
+  return similarityFromMomentsParallel(m, list, { ...options, ...(linalg === undefined ? {} : { linalg }) }, parallel);
 }
 
 interface ResultOf {

@@ -8,7 +8,8 @@ export type CcaErrorCode =
   | 'CCA_TOO_FEW_POINTS'
   | 'CCA_BAD_OPTIONS'
   | 'CCA_NO_LIVE_NEURONS'
-  | 'CCA_WORKER';
+  | 'CCA_WORKER'
+  | 'CCA_LINALG_UNAVAILABLE';
 
 export class CcaError extends Error {
   override readonly name = 'CcaError';

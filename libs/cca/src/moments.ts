@@ -1,5 +1,6 @@
 import { CcaError } from './errors.js';
 import { PANEL_ROWS, partialMoments, type RawMoments } from './kernels.js';
+import { parseLinalgMode, resolveLinalg, type LinalgMode } from './linalg.js';
 import { assertActivations, assertPair, type Matrix } from './matrix.js';
 import { defaultThreads, partialMomentsParallel } from './parallel.js';
 
@@ -192,22 +193,32 @@ export function mergePair(a: PairMoments, b: PairMoments): PairMoments {
   return { x: mergeLayer(a.x, b.x), y: mergeLayer(a.y, b.y), xy: mergeCross(a.xy, b.xy) };
 }
 
+/**
+ * partialMoments over all rows without worker threads: natively (OpenBLAS, with its own threads) or with the
+ * TypeScript kernel on the calling thread, per `linalg`.
+ */
+function momentsHere(x: Matrix, y: Matrix | null, want: number, linalg: LinalgMode): RawMoments {
+  const backend = resolveLinalg(parseLinalgMode(linalg), defaultThreads());
+  if (backend.moments !== null) return backend.moments(x.data, x.cols, y?.data ?? null, y?.cols ?? 0, want);
+  return partialMoments(x.data, x.cols, y?.data ?? null, y?.cols ?? 0, 0, x.rows, want, PANEL_ROWS);
+}
+
 /** Statistics of one in-memory layer, on the calling thread. */
-export function layerMoments(x: Matrix, label = 'A'): LayerMoments {
+export function layerMoments(x: Matrix, label = 'A', linalg: LinalgMode = 'auto'): LayerMoments {
   assertActivations(x, label);
-  return layerFromRaw(partialMoments(x.data, x.cols, null, 0, 0, x.rows, WANT_XX, PANEL_ROWS), 'x');
+  return layerFromRaw(momentsHere(x, null, WANT_XX, linalg), 'x');
 }
 
 /** Cross statistics only (when both layers' own statistics are already known), on the calling thread. */
-export function crossMoments(x: Matrix, y: Matrix, labelX = 'A', labelY = 'B'): CrossMoments {
+export function crossMoments(x: Matrix, y: Matrix, labelX = 'A', labelY = 'B', linalg: LinalgMode = 'auto'): CrossMoments {
   assertPair(x, y, labelX, labelY);
-  return crossFromRaw(partialMoments(x.data, x.cols, y.data, y.cols, 0, x.rows, WANT_XY, PANEL_ROWS));
+  return crossFromRaw(momentsHere(x, y, WANT_XY, linalg));
 }
 
 /** All statistics of a pair of in-memory layers, on the calling thread (see `pairMomentsParallel` for threads). */
-export function pairMoments(x: Matrix, y: Matrix, labelX = 'A', labelY = 'B'): PairMoments {
+export function pairMoments(x: Matrix, y: Matrix, labelX = 'A', labelY = 'B', linalg: LinalgMode = 'auto'): PairMoments {
   assertPair(x, y, labelX, labelY);
-  const r = partialMoments(x.data, x.cols, y.data, y.cols, 0, x.rows, WANT_XX | WANT_YY | WANT_XY, PANEL_ROWS);
+  const r = momentsHere(x, y, WANT_XX | WANT_YY | WANT_XY, linalg);
   return { x: layerFromRaw(r, 'x'), y: layerFromRaw(r, 'y'), xy: crossFromRaw(r) };
 }
 
@@ -223,7 +234,10 @@ export class MomentAccumulator {
   constructor(
     readonly p: number,
     readonly q: number,
+    /** Where each block's products run (see {@link LinalgMode}). */
+    readonly linalg: LinalgMode = 'auto',
   ) {
+    parseLinalgMode(linalg);
     if (!Number.isInteger(p) || p < 1 || !Number.isInteger(q) || q < 1) {
       throw new CcaError('CCA_BAD_OPTIONS', `MomentAccumulator needs positive integer widths, got ${p} and ${q}`);
     }
@@ -234,7 +248,7 @@ export class MomentAccumulator {
     const at = `rows ${this.rowsSeen}..${this.rowsSeen + x.rows - 1}`;
     if (x.cols !== this.p) throw new CcaError('CCA_SHAPE', `block X (${at}) has ${x.cols} neurons, expected ${this.p}`);
     if (y.cols !== this.q) throw new CcaError('CCA_SHAPE', `block Y (${at}) has ${y.cols} neurons, expected ${this.q}`);
-    this.add(pairMoments(x, y, `block X (${at})`, `block Y (${at})`));
+    this.add(pairMoments(x, y, `block X (${at})`, `block Y (${at})`, this.linalg));
     this.rowsSeen += x.rows;
   }
 
@@ -254,8 +268,13 @@ export class MomentAccumulator {
 }
 
 export interface ParallelOptions {
-  /** Worker threads for the O(N·d²) accumulation; default: available cores. 1 = calling thread only. */
+  /**
+   * Threads for the O(N·d²) accumulation and the O(d³) decompositions; default: available cores. TypeScript path:
+   * worker threads (1 = calling thread only); native path: OpenBLAS threads.
+   */
   readonly threads?: number;
+  /** 'auto' (default): OpenBLAS/LAPACK when built, else TypeScript; 'native' (required) or 'typescript'. */
+  readonly linalg?: LinalgMode;
 }
 
 function checkThreads(o: ParallelOptions | undefined): number {
@@ -264,23 +283,27 @@ function checkThreads(o: ParallelOptions | undefined): number {
   return t;
 }
 
+function backendOf(o: ParallelOptions | undefined) {
+  return resolveLinalg(parseLinalgMode(o?.linalg, 'linalg'));
+}
+
 /** {@link pairMoments} with the accumulation split across worker threads. */
 export async function pairMomentsParallel(x: Matrix, y: Matrix, o?: ParallelOptions, labelX = 'A', labelY = 'B'): Promise<PairMoments> {
   assertPair(x, y, labelX, labelY);
-  const parts = await partialMomentsParallel(x, y, WANT_XX | WANT_YY | WANT_XY, checkThreads(o));
+  const parts = await partialMomentsParallel(x, y, WANT_XX | WANT_YY | WANT_XY, checkThreads(o), backendOf(o));
   return parts.map((r) => ({ x: layerFromRaw(r, 'x'), y: layerFromRaw(r, 'y'), xy: crossFromRaw(r) })).reduce(mergePair);
 }
 
 /** {@link layerMoments} with worker threads. */
 export async function layerMomentsParallel(x: Matrix, o?: ParallelOptions, label = 'A'): Promise<LayerMoments> {
   assertActivations(x, label);
-  const parts = await partialMomentsParallel(x, null, WANT_XX, checkThreads(o));
+  const parts = await partialMomentsParallel(x, null, WANT_XX, checkThreads(o), backendOf(o));
   return parts.map((r) => layerFromRaw(r, 'x')).reduce(mergeLayer);
 }
 
 /** {@link crossMoments} with worker threads. */
 export async function crossMomentsParallel(x: Matrix, y: Matrix, o?: ParallelOptions, labelX = 'A', labelY = 'B'): Promise<CrossMoments> {
   assertPair(x, y, labelX, labelY);
-  const parts = await partialMomentsParallel(x, y, WANT_XY, checkThreads(o));
+  const parts = await partialMomentsParallel(x, y, WANT_XY, checkThreads(o), backendOf(o));
   return parts.map(crossFromRaw).reduce(mergeCross);
 }

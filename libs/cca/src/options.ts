@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CcaError } from './errors.js';
+import { linalgModeSchema } from './linalg.js';
 
 export const METHODS = ['mean', 'svcca', 'pwcca', 'pwcca-google', 'cka', 'cka-debiased'] as const;
 export type Method = (typeof METHODS)[number];
@@ -20,6 +21,8 @@ export const similarityOptionsSchema = z
     allowUnderdetermined: z.boolean().default(false),
     /** Threshold of google's `mean` (reported next to the plain mean for method 'mean'). */
     googleMeanThreshold: z.number().gt(0).max(1).default(0.98),
+    /** Products and decompositions: 'auto' (OpenBLAS/LAPACK when built, else TypeScript), 'native' or 'typescript'. */
+    linalg: linalgModeSchema.default('auto'),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { matmulT } from './dense.js';
 import { eigh, rotateRows, tql2, tred2, type Eigen } from './eigh.js';
 import { CcaError } from './errors.js';
 import { gramPanel, PANEL_ROWS, partialMoments, type RawMoments } from './kernels.js';
+import { typescriptBackend, type LinalgBackend } from './linalg.js';
 import type { Matrix } from './matrix.js';
 
 type Floats = Float64Array | Float32Array;
@@ -59,9 +60,20 @@ function runWorker<T>(data: Record<string, unknown>): Promise<T> {
 
 /**
  * partialMoments over all rows, split into `threads` contiguous row ranges computed by worker threads; the
- * caller merges the partial results (Chan). Small inputs stay on the calling thread.
+ * caller merges the partial results (Chan). Small inputs stay on the calling thread. The native backend does
+ * all rows in one call (its BLAS has its own threads).
  */
-export async function partialMomentsParallel(x: Matrix, y: Matrix | null, want: number, threads: number): Promise<RawMoments[]> {
+export async function partialMomentsParallel(
+  x: Matrix,
+  y: Matrix | null,
+  want: number,
+  threads: number,
+  backend: LinalgBackend = typescriptBackend,
+): Promise<RawMoments[]> {
+  if (backend.moments !== null) {
+    backend.setThreads(threads);
+    return [backend.moments(x.data, x.cols, y?.data ?? null, y?.cols ?? 0, want)];
+  }
   const n = x.rows;
   const t = Math.max(1, Math.min(threads, Math.floor(n / (4 * PANEL_ROWS))));
   if (t <= 1) return [partialMoments(x.data, x.cols, y?.data ?? null, y?.cols ?? 0, 0, n, want, PANEL_ROWS)];
@@ -87,7 +99,12 @@ export interface EighJob {
  * and an SVCCA block) at once, one worker each, at most `threads` at a time. Small ones stay on this thread,
  * where starting a worker would cost more than it saves.
  */
-export async function eighMany(jobs: readonly EighJob[], threads: number): Promise<Eigen[]> {
+export async function eighMany(jobs: readonly EighJob[], threads: number, backend: LinalgBackend = typescriptBackend): Promise<Eigen[]> {
+  if (backend.kind === 'native') {
+    // LAPACK runs each one on all BLAS threads: one after the other.
+    backend.setThreads(threads);
+    return jobs.map((j) => backend.eigh(j.a, j.n, j.wantVectors));
+  }
   const big = (j: EighJob) => j.n >= 128;
   if (threads <= 1 || jobs.filter(big).length < 2) return jobs.map((j) => eigh(j.a, j.n, j.wantVectors));
   const out: Eigen[] = new Array<Eigen>(jobs.length);
@@ -107,7 +124,19 @@ export async function eighMany(jobs: readonly EighJob[], threads: number): Promi
  * A·Bᵀ (A r × k, B c × k) with the rows of A split across worker threads; below ~10⁸ multiply-adds the
  * transfer and start-up cost more than they save, so small products stay on this thread.
  */
-export async function matmulTParallel(a: Float64Array, b: Float64Array, r: number, k: number, c: number, threads: number): Promise<Float64Array> {
+export async function matmulTParallel(
+  a: Float64Array,
+  b: Float64Array,
+  r: number,
+  k: number,
+  c: number,
+  threads: number,
+  backend: LinalgBackend = typescriptBackend,
+): Promise<Float64Array> {
+  if (backend.kind === 'native') {
+    backend.setThreads(threads);
+    return backend.matmulT(a, b, r, k, c);
+  }
   const t = Math.min(threads, r);
   if (t <= 1 || r * k * c < 1e8) return matmulT(a, b, r, k, c);
   const parts = await Promise.all(

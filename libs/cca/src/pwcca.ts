@@ -1,5 +1,6 @@
 import type { LayerBasis } from './basis.js';
-import { matmul, matmulT, pick } from './dense.js';
+import { pick } from './dense.js';
+import { typescriptBackend, type LinalgBackend } from './linalg.js';
 import type { LayerMoments } from './moments.js';
 
 /** Σ_j |M_ij| for each of the r rows of an r × c matrix, normalised to sum 1: the PWCCA weights. */
@@ -22,14 +23,14 @@ function normalisedRowAbsSums(m: Float64Array, r: number, c: number): Float64Arr
  * P the singular vectors of the whitened cross matrix (rows of `p`, r × r, r = rank) and V, Λ the layer's
  * principal basis — no N-vector is ever formed.
  */
-export function paperPwccaWeights(b: LayerBasis, p: Float64Array): Float64Array {
+export function paperPwccaWeights(b: LayerBasis, p: Float64Array, backend: LinalgBackend = typescriptBackend): Float64Array {
   const r = b.rank;
   const live = b.live.length;
   const scaled = new Float64Array(r * r);
   for (let i = 0; i < r; i++) {
     for (let k = 0; k < r; k++) scaled[i * r + k] = p[i * r + k]! * Math.sqrt(b.values[k]!);
   }
-  return normalisedRowAbsSums(matmul(scaled, b.vectors.subarray(0, r * live), r, r, live), r, live);
+  return normalisedRowAbsSums(backend.matmul(scaled, b.vectors.subarray(0, r * live), r, r, live), r, live);
 }
 
 /**
@@ -44,12 +45,18 @@ export function paperPwccaWeights(b: LayerBasis, p: Float64Array): Float64Array 
  * largest-magnitude neuron coefficient to be positive (sklearn's `svd_flip` rule). `signs` (±1 per direction,
  * relative to that rule) exists to reproduce a particular LAPACK run exactly.
  */
-export function googlePwccaWeights(b: LayerBasis, layer: LayerMoments, p: Float64Array, signs?: ArrayLike<number>): Float64Array {
+export function googlePwccaWeights(
+  b: LayerBasis,
+  layer: LayerMoments,
+  p: Float64Array,
+  signs?: ArrayLike<number>,
+  backend: LinalgBackend = typescriptBackend,
+): Float64Array {
   const r = b.rank;
   const live = b.live.length;
   const n = layer.n;
   const dir = new Float64Array(live * live);
-  dir.set(matmul(p, b.vectors.subarray(0, r * live), r, r, live));
+  dir.set(backend.matmul(p, b.vectors.subarray(0, r * live), r, r, live));
   dir.set(b.vectors.subarray(r * live, live * live), r * live);
   for (let i = 0; i < live; i++) {
     const row = dir.subarray(i * live, i * live + live);
@@ -60,8 +67,8 @@ export function googlePwccaWeights(b: LayerBasis, layer: LayerMoments, p: Float6
   }
   const s = pick(layer.s, layer.d, b.live, b.live);
   const m = Float64Array.from(b.live, (j) => layer.mean[j]!);
-  const f = matmul(dir, s, live, live, live); // U'S
-  const g = matmulT(f, dir, live, live, live); // U'SU
+  const f = backend.matmul(dir, s, live, live, live); // U'S
+  const g = backend.matmulT(f, dir, live, live, live); // U'SU
   for (let i = 0; i < live; i++) {
     for (let j = 0; j < live; j++) {
       const nm = n * m[i]! * m[j]!;

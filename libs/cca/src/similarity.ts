@@ -14,6 +14,7 @@ import {
 } from './canonical.js';
 import type { Eigen } from './eigh.js';
 import { CcaError } from './errors.js';
+import { resolveLinalg, typescriptBackend, type LinalgBackend } from './linalg.js';
 import type { LayerMoments, PairMoments, ParallelOptions } from './moments.js';
 import { defaultThreads, eighMany } from './parallel.js';
 import { resolveOptions, type Method, type ResolvedOptions, type SimilarityOptions } from './options.js';
@@ -21,19 +22,26 @@ import { googlePwccaWeights, paperPwccaWeights } from './pwcca.js';
 import { linearCka } from './cka.js';
 import type { CkaResult, MeanCcaResult, NeuronReport, PwccaResult, ResultBase, SimilarityResult, SvccaResult } from './results.js';
 
-// A layer's eigendecomposition is the expensive O(d³) step: cache it per statistics object and threshold, so
+// A layer's eigendecomposition is the expensive O(d³) step: cache it per statistics object, threshold and
+// backend (native and TypeScript agree only to rounding, and each path must be reproducible on its own), so
 // comparing one layer against many reuses it.
-const basisCache = new WeakMap<LayerMoments, Map<number, LayerBasis>>();
+const basisCache = new WeakMap<LayerMoments, Map<string, LayerBasis>>();
 
-export function cachedBasis(m: LayerMoments, neuronEps: number): LayerBasis {
-  const b = basisCache.get(m)?.get(neuronEps);
-  return b ?? storeBasis(m, neuronEps, layerBasis(m, neuronEps));
+const basisKey = (neuronEps: number, backend: LinalgBackend) => `${backend.kind}:${neuronEps}`;
+
+export function cachedBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
+  const b = basisCache.get(m)?.get(basisKey(neuronEps, backend));
+  return b ?? storeBasis(m, neuronEps, backend, layerBasis(m, neuronEps, backend));
 }
 
-function storeBasis(m: LayerMoments, neuronEps: number, b: LayerBasis): LayerBasis {
+function hasBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend): boolean {
+  return basisCache.get(m)?.has(basisKey(neuronEps, backend)) === true;
+}
+
+function storeBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend, b: LayerBasis): LayerBasis {
   let byEps = basisCache.get(m);
   if (byEps === undefined) basisCache.set(m, (byEps = new Map()));
-  byEps.set(neuronEps, b);
+  byEps.set(basisKey(neuronEps, backend), b);
   return b;
 }
 
@@ -68,6 +76,8 @@ export function svccaKeepCount(values: Float64Array, rank: number, keep: number,
  */
 export class PairSimilarity {
   readonly options: ResolvedOptions;
+  /** Where the products and decompositions run (options.linalg). */
+  readonly backend: LinalgBackend;
   private readonly crossCache = new Map<number, CrossEntry>();
 
   constructor(
@@ -76,6 +86,8 @@ export class PairSimilarity {
   ) {
     this.options = resolveOptions(options);
     const { x, y, xy } = moments;
+    // Threads are set per call by `prepare`; `run` alone keeps OpenBLAS's current setting (all cores by default).
+    this.backend = resolveLinalg(this.options.linalg);
     if (x.n !== y.n || x.n !== xy.n || x.d !== xy.p || y.d !== xy.q) {
       throw new CcaError(
         'CCA_SHAPE',
@@ -96,20 +108,20 @@ export class PairSimilarity {
     const pending: { m: LayerMoments; eps: number; live: number[]; dead: number[]; block: Float64Array }[] = [];
     for (const eps of epsList) {
       for (const m of [this.moments.x, this.moments.y]) {
-        if (basisCache.get(m)?.has(eps) !== true && !pending.some((p) => p.m === m && p.eps === eps)) pending.push({ m, eps, ...liveBlock(m, eps) });
+        if (!hasBasis(m, eps, this.backend) && !pending.some((p) => p.m === m && p.eps === eps)) pending.push({ m, eps, ...liveBlock(m, eps) });
       }
     }
-    const eig = await eighMany(pending.map((p) => ({ a: p.block, n: p.live.length, wantVectors: true })), threads);
-    pending.forEach((p, i) => storeBasis(p.m, p.eps, finishBasis(p.m, p.eps, p.live, p.dead, eig[i]!)));
+    const eig = await eighMany(pending.map((p) => ({ a: p.block, n: p.live.length, wantVectors: true })), threads, this.backend);
+    pending.forEach((p, i) => storeBasis(p.m, p.eps, this.backend, finishBasis(p.m, p.eps, p.live, p.dead, eig[i]!)));
     // Stage 2: the whitened cross matrices and the Grams of their SVDs (products split across threads), then the
     // eigendecompositions of those Grams, two at a time.
     const jobs: { a: Float64Array; n: number; wantVectors: boolean; done: (e: Eigen) => void }[] = [];
     for (const eps of epsList) {
       if (!this.crossCache.has(eps)) {
-        const bx = cachedBasis(this.moments.x, eps);
-        const by = cachedBasis(this.moments.y, eps);
+        const bx = cachedBasis(this.moments.x, eps, this.backend);
+        const by = cachedBasis(this.moments.y, eps, this.backend);
         this.checkDetermined(bx, by);
-        const c = await whitenedCrossParallel(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank, threads);
+        const c = await whitenedCrossParallel(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank, threads, this.backend);
         this.crossCache.set(eps, { c, bx, by, svd: new Map(), blocks: new Map() });
       }
       const cr = this.cross(eps);
@@ -118,7 +130,7 @@ export class PairSimilarity {
       if (this.cachedSvd(cr, side, pw) === undefined) {
         const [r, c] = [cr.bx.rank, cr.by.rank];
         jobs.push({
-          a: await sideGramParallel(cr.c, r, c, side, threads),
+          a: await sideGramParallel(cr.c, r, c, side, threads, this.backend),
           n: side === 'x' ? r : c,
           wantVectors: pw,
           done: (e) => cr.svd.set(side, sideSvdFromEigen(e, r, c, side)),
@@ -130,7 +142,7 @@ export class PairSimilarity {
         if (!cr.blocks.has(key)) {
           const side = kx <= ky ? 'x' : 'y';
           jobs.push({
-            a: await sideGramParallel(svccaBlock(cr.c, cr.bx.rank, cr.by.rank, kx, ky), kx, ky, side, threads),
+            a: await sideGramParallel(svccaBlock(cr.c, cr.bx.rank, cr.by.rank, kx, ky), kx, ky, side, threads, this.backend),
             n: side === 'x' ? kx : ky,
             wantVectors: false,
             done: (e) => cr.blocks.set(key, sideSvdFromEigen(e, kx, ky, side).rho),
@@ -138,7 +150,7 @@ export class PairSimilarity {
         }
       }
     }
-    const out = await eighMany(jobs, threads);
+    const out = await eighMany(jobs, threads, this.backend);
     jobs.forEach((j, i) => j.done(out[i]!));
   }
 
@@ -167,10 +179,10 @@ export class PairSimilarity {
   private cross(eps: number): CrossEntry {
     let hit = this.crossCache.get(eps);
     if (hit === undefined) {
-      const bx = cachedBasis(this.moments.x, eps);
-      const by = cachedBasis(this.moments.y, eps);
+      const bx = cachedBasis(this.moments.x, eps, this.backend);
+      const by = cachedBasis(this.moments.y, eps, this.backend);
       this.checkDetermined(bx, by);
-      const c = whitenedCross(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank);
+      const c = whitenedCross(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank, this.backend);
       hit = { c, bx, by, svd: new Map(), blocks: new Map() };
       this.crossCache.set(eps, hit);
     }
@@ -188,7 +200,7 @@ export class PairSimilarity {
   private svdOf(eps: number, side: 'x' | 'y', wantVectors: boolean): SideSvd {
     const cr = this.cross(eps);
     let s = this.cachedSvd(cr, side, wantVectors);
-    if (s === undefined) cr.svd.set(side, (s = sideSvd(cr.c, cr.bx.rank, cr.by.rank, side, wantVectors)));
+    if (s === undefined) cr.svd.set(side, (s = sideSvd(cr.c, cr.bx.rank, cr.by.rank, side, wantVectors, this.backend)));
     return s;
   }
 
@@ -271,7 +283,7 @@ export class PairSimilarity {
     const [kx, ky] = this.svccaDims(cr);
     const key = `${kx}x${ky}`;
     let rho = cr.blocks.get(key);
-    if (rho === undefined) cr.blocks.set(key, (rho = blockCorrelations(c, bx.rank, by.rank, kx, ky)));
+    if (rho === undefined) cr.blocks.set(key, (rho = blockCorrelations(c, bx.rank, by.rank, kx, ky, this.backend)));
     const variant =
       svccaDims !== undefined
         ? `top ${svccaDims} principal directions per layer, then mean canonical correlation`
@@ -303,7 +315,9 @@ export class PairSimilarity {
     const side = this.pwccaSide(cr);
     const svd = this.svdOf(eps, side, true);
     const ba = side === 'x' ? bx : by;
-    const weights = google ? googlePwccaWeights(ba, side === 'x' ? this.moments.x : this.moments.y, svd.vectors) : paperPwccaWeights(ba, svd.vectors);
+    const weights = google
+      ? googlePwccaWeights(ba, side === 'x' ? this.moments.x : this.moments.y, svd.vectors, undefined, this.backend)
+      : paperPwccaWeights(ba, svd.vectors, this.backend);
     const rho = padRho(svd.rho, weights.length);
     let value = 0;
     for (let i = 0; i < weights.length; i++) value += weights[i]! * rho[i]!;
@@ -348,7 +362,8 @@ export async function similarityFromMomentsParallel(
   options?: SimilarityOptions,
   parallel?: ParallelOptions,
 ): Promise<SimilarityResult[]> {
-  const s = new PairSimilarity(m, options);
+  const linalg = options?.linalg ?? parallel?.linalg;
+  const s = new PairSimilarity(m, { ...options, ...(linalg === undefined ? {} : { linalg }) });
   await s.prepare(methods, parallel?.threads ?? defaultThreads());
   return methods.map((method) => s.run(method));
 }

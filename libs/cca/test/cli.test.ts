@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadLinalg } from '@transfusion/native';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main, summary } from '../src/cli.js';
 import { matrix, writeNpy } from '../src/index.js';
@@ -66,6 +67,21 @@ describe('transfusion cca', () => {
     const bad = await run([a, b, '--svcca-keep', '2', '--method', 'svcca']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/svccaKeep/);
+  });
+
+  test('--linalg picks the path, reports it, and gives the same values either way', async () => {
+    const ts = await run([a, b, '--method', 'mean,cka', '--json', '--linalg', 'typescript']);
+    expect(ts.code).toBe(0);
+    expect(ts.err).toMatch(/linear algebra: TypeScript/);
+    const auto = await run([a, b, '--method', 'mean,cka', '--json']);
+    expect(auto.code).toBe(0);
+    expect(auto.err).toMatch(loadLinalg().available ? /linear algebra: OpenBLAS \d/ : /linear algebra: TypeScript/);
+    const values = (out: string) => out.trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
+    values(auto.out).forEach((v, i) => expect(v).toBeCloseTo(values(ts.out)[i]!, 10));
+    const bad = await run([a, b, '--linalg', 'blas']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/invalid --linalg/);
+    expect((await run(['--help'])).out).toMatch(/--linalg MODE/);
   });
 
   test('bad files exit 2 naming the file', async () => {
