@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { readTensors, inspectArrowFile, type Tensor } from '@transfusion/arrow-io';
 import { METHODS, type Method } from '@transfusion/cca';
 import { defineStage } from '@transfusion/pipeline';
+import { linalgFacts } from '../lib/compute-facts.js';
 import { parseRunInfo, RUN_META_KEY, StudyError, type RunInfo } from '../lib/run-info.js';
 import { STAGES_META_KEY } from './capture-activations.js';
 
@@ -65,6 +66,8 @@ export const ccaAnalysisStage = defineStage({
   params,
   inputs: { activations: { kind: 'any', many: true } },
   outputs: { similarity: 'table' },
+  env: ['TRANSFUSION_NATIVE'],
+  runtimeFacts: linalgFacts,
   async run(ctx) {
     const p = ctx.params;
     const { compare, convPairToMatrices } = await import('@transfusion/cca');
