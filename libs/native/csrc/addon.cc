@@ -122,6 +122,15 @@ transfusion::PoolGeometry poolGeometry(const Napi::Env& env, const Napi::Value& 
   return transfusion::PoolGeometry{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
 }
 
+// maxPool([n,h,w,c, oh,ow, fh,fw, sh,sw, pt,pl], x, y)
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  transfusion::PoolGeometry g = poolGeometry(env, info[0]);
+  float* x = floats(env, info[1], g.n * g.h * g.w * g.c, "x");
+  float* y = floats(env, info[2], g.n * g.oh * g.ow * g.c, "y");
+  return guarded(info, [&] { transfusion::maxPool(g, x, y); });
+}
+
 // maxPoolGrad([n,h,w,c, oh,ow, fh,fw, sh,sw, pt,pl], x, dy, dx)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -317,6 +326,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward));
   exports.Set("conv2dBackwardData", Napi::Function::New(env, Conv2dBackwardData));
   exports.Set("conv2dBackwardWeights", Napi::Function::New(env, Conv2dBackwardWeights));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("leadingSum", Napi::Function::New(env, LeadingSum));
   exports.Set("binary", Napi::Function::New(env, Binary));

@@ -26,6 +26,7 @@ struct PoolGeometry {
   int64_t n, h, w, c, oh, ow, fh, fw, sh, sw, pt, pl;
 };
 // dx (zeroed here) receives dy at the first maximum of each window (the tfjs cpu backend's tie rule).
+void maxPool(const PoolGeometry& g, const float* x, float* y);
 void maxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* dx);
 
 // out[k] = scale * sum_r x[r * width + k], accumulated in double, deterministic for a given thread count.

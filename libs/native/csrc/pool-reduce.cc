@@ -1,4 +1,4 @@
-// MaxPoolGrad and sums over leading (or a middle block of) axes: simple loops, parallel with OpenMP.
+// MaxPool, MaxPoolGrad and sums over leading (or a middle block of) axes: simple loops, parallel with OpenMP.
 #include <omp.h>
 
 #include <algorithm>
@@ -10,6 +10,28 @@
 #include "kernels.h"
 
 namespace transfusion {
+
+void maxPool(const PoolGeometry& g, const float* x, float* y) {
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < g.n; b++) {
+    for (int64_t i = 0; i < g.oh; i++) {
+      const int64_t r0 = std::max<int64_t>(0, i * g.sh - g.pt), r1 = std::min(g.h, i * g.sh - g.pt + g.fh);
+      for (int64_t j = 0; j < g.ow; j++) {
+        const int64_t c0 = std::max<int64_t>(0, j * g.sw - g.pl), c1 = std::min(g.w, j * g.sw - g.pl + g.fw);
+        float* yo = y + ((b * g.oh + i) * g.ow + j) * g.c;
+        // The cpu backend's rule: start at -inf, take a pixel only if strictly greater (so NaN is never taken;
+        // an all-padding window stays -inf). Branch-free so it vectorises over channels.
+        std::fill(yo, yo + g.c, -std::numeric_limits<float>::infinity());
+        for (int64_t r = r0; r < r1; r++) {
+          for (int64_t q = c0; q < c1; q++) {
+            const float* xr = x + ((b * g.h + r) * g.w + q) * g.c;
+            for (int64_t k = 0; k < g.c; k++) yo[k] = xr[k] > yo[k] ? xr[k] : yo[k];
+          }
+        }
+      }
+    }
+  }
+}
 
 void maxPoolGrad(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
   std::memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);

@@ -8,6 +8,8 @@ export interface NativeAddon {
   /** With at most 4 input channels (a first layer) a direct loop, elsewhere oneDNN backward-data. */
   conv2dBackwardData(geometry: number[], dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
   conv2dBackwardWeights(geometry: number[], x: Float32Array, dy: Float32Array, dfilter: Float32Array): void;
+  /** Max pooling (geometry as maxPoolGrad): the cpu backend's rule (strictly greater wins, NaN ignored, -inf for a window of padding only). */
+  maxPool(geometry: number[], x: Float32Array, y: Float32Array): void;
   /** geometry: [n,h,w,c, oh,ow, fh,fw, sh,sw, padTop,padLeft] (`poolGeometryArray`); dx is overwritten. */
   maxPoolGrad(geometry: number[], x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** out[k] = scale * sum over rows of x[r * width + k] (float64 accumulation). */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BINARY_OPS, convGeometryArray, poolGeometryArray, type NativeAddon, type PoolGeometry } from '../src/addon.js';
 import { loadNative } from '../src/load.js';
-import { avgPool, avgPoolGrad, convBackwardData, convBackwardWeights, convForward, convGeometry, maxPoolGrad, randomArray, relError } from './reference.js';
+import { avgPool, avgPoolGrad, convBackwardData, convBackwardWeights, convForward, convGeometry, maxPool, maxPoolGrad, randomArray, relError } from './reference.js';
 import { nativeExpected } from './expected.js';
 
 // Every kernel of the addon against its loop definition (float64), across strides, dilations, paddings and odd shapes.
@@ -107,6 +107,17 @@ describe.skipIf(!expected.built)('MaxPoolGrad and leading sums vs loop definitio
   }
 
   for (const [i, p] of pools.entries()) {
+    it(`max pool ${p.filterHeight}/${p.strideHeight} pad ${p.padTop},${p.padLeft} on ${p.batch}x${p.inHeight}x${p.inWidth}x${p.channels}`, () => {
+      const x = randomArray(p.batch * p.inHeight * p.inWidth * p.channels, 60 + i);
+      x[0] = Number.NaN; // never taken, as on the cpu backend
+      const y = new Float32Array(p.batch * p.outHeight * p.outWidth * p.channels).fill(Number.NaN);
+      addon.maxPool(poolGeometryArray(p), x, y);
+      expect(relError(y, maxPool(p, x))).toBeLessThan(1e-6);
+      expect(y.some(Number.isNaN)).toBe(false);
+    });
+  }
+
+  for (const [i, p] of pools.entries()) {
     it(`average pool ${p.filterHeight}/${p.strideHeight} pad ${p.padTop},${p.padLeft} on ${p.batch}x${p.inHeight}x${p.inWidth}x${p.channels} and its gradient`, () => {
       const x = randomArray(p.batch * p.inHeight * p.inWidth * p.channels, 80 + i);
       const dy = randomArray(p.batch * p.outHeight * p.outWidth * p.channels, 90 + i);
@@ -150,6 +161,7 @@ describe.skipIf(!expected.built)('argument checks (no out-of-bounds access)', ()
     expect(() => addon.leadingSum(new Float32Array(10), 3, 4, 1, new Float32Array(4))).toThrow(/x: expected 12 elements/);
     expect(() => addon.middleSum(new Float32Array(24), 2, 3, 4, 1, new Float32Array(4))).toThrow(/out: expected 8 elements/);
     expect(() => addon.avgPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(5))).toThrow(/y: expected 4 elements/);
+    expect(() => addon.maxPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(15), new Float32Array(4))).toThrow(/x: expected 16 elements/);
     expect(() => addon.avgPoolGrad([1, 4, 4, 1, 2, 2, 2, 2, 0, 2, 0, 0], new Float32Array(4), new Float32Array(16))).toThrow(/geometry\[8\]: expected a positive size, got 0/);
     const v = new Float32Array(6);
     expect(() => addon.batchNormGrad(new Float32Array(12), new Float32Array(12), 3, v.subarray(0, 3), v.subarray(0, 2), null, 1e-3, new Float32Array(12), v))

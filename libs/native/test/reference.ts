@@ -147,6 +147,15 @@ function eachWindowPixel(g: PoolGeometry, f: (xi: number, yi: number) => void): 
   }
 }
 
+/** Maximum over the window's in-bounds pixels (-inf when there are none). */
+export function maxPool(g: PoolGeometry, x: Float32Array): Float64Array {
+  const y = new Float64Array(g.batch * g.outHeight * g.outWidth * g.channels).fill(-Infinity);
+  eachWindowPixel(g, (xi, yi) => {
+    if (x[xi]! > y[yi]!) y[yi] = x[xi]!;
+  });
+  return y;
+}
+
 /** Average over the window's in-bounds pixels (tfjs's forward definition). */
 export function avgPool(g: PoolGeometry, x: Float32Array): Float64Array {
   const sum = new Float64Array(g.batch * g.outHeight * g.outWidth * g.channels);

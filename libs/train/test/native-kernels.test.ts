@@ -146,6 +146,15 @@ describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
   }
 });
 
+describe.skipIf(!toolchain)('native MaxPool vs cpu', () => {
+  for (const [i, p] of MAX_POOL_CASES.entries()) {
+    it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
+      const xv = randomArray(p.x.reduce((a, b) => a * b), 130 + i);
+      await compare(() => tf.maxPool(tf.tensor4d(xv, p.x), p.size, p.stride, p.pad), { MaxPool: 1 }, 1e-6);
+    });
+  }
+});
+
 describe.skipIf(!toolchain)('native AvgPool and AvgPoolGrad vs cpu', () => {
   for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {

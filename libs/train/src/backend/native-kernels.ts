@@ -28,7 +28,7 @@ export interface NativeKernelsInfo {
 }
 
 export const NATIVE_KERNELS = [
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'Sum', 'Mean',
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'Sum', 'Mean',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Square', 'Cast', 'Relu', 'FusedBatchNorm',
 ] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
@@ -117,6 +117,7 @@ function registerNativeKernels(): void {
     FusedConv2D: (args, a) => convForward(args, a, true),
     Conv2DBackpropInput: (args, a) => convGradient(args, a, 'input'),
     Conv2DBackpropFilter: (args, a) => convGradient(args, a, 'filter'),
+    MaxPool: maxPool,
     MaxPoolGrad: maxPoolGrad,
     AvgPool: (args, a) => avgPool(args, a, 'forward'),
     AvgPoolGrad: (args, a) => avgPool(args, a, 'gradient'),
@@ -210,6 +211,20 @@ function convGradient({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], 
   const out = backend.makeOutput(wrt === 'input' ? xShape : wShape, 'float32');
   if (wrt === 'input') a.conv2dBackwardData(g, f32(backend, dy), f32(backend, other), f32(backend, out));
   else a.conv2dBackwardWeights(g, f32(backend, other), f32(backend, dy), f32(backend, out));
+  return out;
+}
+
+/** MaxPool, NHWC float32 (tfjs's MaxPool has no dilations). */
+function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
+  const backend = b as unknown as WasmBackendLike;
+  const { x } = inputs as { x: TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
+  if (x.dtype !== 'float32' || x.shape.length !== 4 || x.shape.some((d) => d === 0)) return undefined;
+  const i = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
+  const out = backend.makeOutput([i.batchSize, i.outHeight, i.outWidth, i.inChannels], 'float32');
+  a.maxPool([i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.outHeight, i.outWidth, i.filterHeight, i.filterWidth,
+    i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left], f32(backend, x), f32(backend, out));
   return out;
 }
 
