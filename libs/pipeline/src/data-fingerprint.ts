@@ -5,8 +5,8 @@ import { sha256File } from './hash.js';
 
 /**
  * Files up to this size are keyed by content: label CSVs, split lists, small archives. Larger ones (images of a
- * 35 GB dataset, a 300 MB .npz) by size and modification time, as make and DVC's quick check do — hashing them
- * on every run would cost minutes; `touch` a file to force its stage to rerun.
+ * 35 GB dataset, a 300 MB .npz) by size and modification time, as make and DVC's quick check do, so a run does not
+ * read the whole image set to find nothing changed; `touch` a file to force its stage to rerun.
  */
 export const CONTENT_HASH_LIMIT = 16 * 1024 * 1024;
 
