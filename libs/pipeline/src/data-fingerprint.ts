@@ -29,16 +29,23 @@ async function fileLine(abs: string, rel: string, size: number, mtimeNs: bigint)
   return `${rel}\t${size}\t${id}\n`;
 }
 
-/** Every regular file under `dir` (symlinks followed), as paths relative to it, in a stable order. */
-async function* walk(dir: string, rel = ''): AsyncGenerator<string> {
+/**
+ * Every regular file under `dir` (symlinks followed, each folder once: a link back up the tree is not a loop),
+ * as paths relative to it, in a stable order.
+ */
+async function* walk(dir: string, seen: Set<string>, rel = ''): AsyncGenerator<string> {
+  const id = await stat(dir, { bigint: true });
+  const key = `${id.dev}:${id.ino}`;
+  if (seen.has(key)) return;
+  seen.add(key);
   const entries: string[] = [];
   for await (const e of await opendir(dir)) entries.push(e.name);
   entries.sort();
   for (const name of entries) {
     const r = rel ? `${rel}/${name}` : name;
-    const s = await stat(join(dir, name));
-    if (s.isDirectory()) yield* walk(join(dir, name), r);
-    else if (s.isFile()) yield r;
+    const s = await stat(join(dir, name)).catch(() => null); // a dangling link is not data
+    if (s?.isDirectory()) yield* walk(join(dir, name), seen, r);
+    else if (s?.isFile()) yield r;
   }
 }
 
@@ -53,17 +60,22 @@ export async function fingerprintDataPath(path: string, baseDir: string): Promis
   const digest = createHash('sha256');
   let files = 0;
   let bytes = 0;
-  if (top.isFile()) {
-    digest.update(await fileLine(abs, '.', Number(top.size), top.mtimeNs));
-    files = 1;
-    bytes = Number(top.size);
-  } else {
-    for await (const rel of walk(abs)) {
-      const s = await stat(join(abs, rel), { bigint: true });
-      digest.update(await fileLine(join(abs, rel), rel, Number(s.size), s.mtimeNs));
-      files += 1;
-      bytes += Number(s.size);
+  try {
+    if (top.isFile()) {
+      digest.update(await fileLine(abs, '.', Number(top.size), top.mtimeNs));
+      files = 1;
+      bytes = Number(top.size);
+    } else {
+      for await (const rel of walk(abs, new Set())) {
+        const s = await stat(join(abs, rel), { bigint: true });
+        digest.update(await fileLine(join(abs, rel), rel, Number(s.size), s.mtimeNs));
+        files += 1;
+        bytes += Number(s.size);
+      }
     }
+  } catch (err) {
+    // unreadable folder or file, a file removed while we read: bad input, named
+    throw new DataPathError(path, `${path}: cannot read it (${(err as Error).message})`);
   }
   return { hash: digest.digest('hex'), files, bytes };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -174,6 +174,10 @@ ${emit('use', { value: 0 }, { x: 'imp.out' })}
     const folder = await fingerprintDataPath('f', dir);
     renameSync(join(dir, 'f', 'g', 'b.txt'), join(dir, 'f', 'g', 'c.txt'));
     expect((await fingerprintDataPath('f', dir)).hash).not.toBe(folder.hash); // a rename is a change
+    // a link back up the tree is walked once, not forever; a dangling link is not data
+    symlinkSync(join(dir, 'f'), join(dir, 'f', 'g', 'up'));
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'f', 'dangling'));
+    expect(await fingerprintDataPath('f', dir)).toMatchObject({ files: 1, bytes: 1 });
   });
 });
 
