@@ -84,7 +84,6 @@ export function sideSvd(
 /** C·Cᵀ (side 'x') or Cᵀ·C (side 'y'): the matrix whose eigendecomposition {@link sideSvd} takes. */
 export function sideGram(c: Float64Array, r: number, cols: number, side: 'x' | 'y', backend: LinalgBackend = typescriptBackend): Float64Array {
   if (side === 'x') return backend.matmulT(c, c, r, cols, r);
-  if (backend.kind === 'native') return backend.matmul(transpose(c, r, cols), c, cols, r, cols);
   const ct = transpose(c, r, cols);
   return backend.matmulT(ct, ct, cols, r, cols);
 }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findOpenBlas } from './openblas.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build');
@@ -43,22 +44,6 @@ function finish(status, blas) {
   if (all.blas.ok) process.stderr.write(`native linear algebra built: OpenBLAS ${all.blas.version}\n`);
   else process.stderr.write(`native linear algebra unavailable: ${all.blas.reason}\n@transfusion/cca works without it (TypeScript path).\n`);
   process.exit(0);
-}
-
-// Where Debian (multiarch) and source installs put OpenBLAS; OPENBLAS_VERSION in openblas_config.h names it.
-const BLAS_INCLUDE_DIRS = ['/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu', '/usr/include', '/usr/include/openblas', '/usr/local/include'];
-const BLAS_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
-
-/** OpenBLAS's headers and library, or why they are unusable (Debian: apt-get install libopenblas-dev). */
-function findOpenBlas() {
-  if (process.env['TRANSFUSION_BLAS'] === '0') return { ok: false, reason: 'disabled by TRANSFUSION_BLAS=0 at build time' };
-  const include = BLAS_INCLUDE_DIRS.find((d) => existsSync(join(d, 'cblas.h')) && existsSync(join(d, 'openblas_config.h')));
-  if (include === undefined) return { ok: false, reason: 'OpenBLAS headers not found (cblas.h, openblas_config.h; apt-get install libopenblas-dev)' };
-  if (!BLAS_LIB_DIRS.some((d) => existsSync(join(d, 'libopenblas.so')))) {
-    return { ok: false, reason: 'libopenblas.so not found (apt-get install libopenblas-dev)' };
-  }
-  const version = readFileSync(join(include, 'openblas_config.h'), 'utf8').match(/#define OPENBLAS_VERSION\s+"\s*OpenBLAS\s+([^\s"]+)/)?.[1];
-  return { ok: true, version: version ?? 'unknown', include };
 }
 
 function missingPrerequisite() {

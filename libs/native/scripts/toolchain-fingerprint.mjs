@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { findOpenBlas } from './openblas.mjs';
 
 function run(cmd, args) {
   try {
@@ -11,18 +12,14 @@ function run(cmd, args) {
     return 'missing';
   }
 }
-const blasHeader = ['/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu', '/usr/include', '/usr/include/openblas', '/usr/local/include']
-  .map((d) => `${d}/openblas_config.h`).find((p) => existsSync(p));
-const blasLib = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/lib64', '/usr/local/lib']
-  .some((d) => existsSync(`${d}/libopenblas.so`));
+const blas = findOpenBlas();
 const header = ['/usr/include/oneapi/dnnl/dnnl_version.h', '/usr/local/include/oneapi/dnnl/dnnl_version.h'].find((p) => existsSync(p));
 console.log([
   process.version,
   run('c++', ['--version']),
   run('make', ['--version']),
   header ? readFileSync(header, 'utf8').match(/DNNL_VERSION_\w+ \d+/g)?.join(' ') : 'no oneDNN',
-  blasHeader && blasLib ? (readFileSync(blasHeader, 'utf8').match(/OPENBLAS_VERSION\s+"([^"]*)"/)?.[1]?.trim() ?? 'OpenBLAS') : 'no OpenBLAS',
-  `TRANSFUSION_BLAS=${process.env['TRANSFUSION_BLAS'] ?? ''}`,
+  blas.ok ? `OpenBLAS ${blas.version}` : blas.reason,
   cpus()[0]?.model ?? 'unknown CPU',
   existsSync('/proc/cpuinfo') ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim() : '',
 ].join(' | '));

@@ -1,8 +1,7 @@
 // Float64 linear algebra of the addon (csrc/linalg.cc, OpenBLAS + LAPACK), for @transfusion/cca. Compiled in only
 // when build-native found OpenBLAS: loadLinalg() says whether it is there and, if not, why.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { readBuildStatus, STATUS_PATH } from './build-status.js';
 import { NativeError } from './errors.js';
 import { loadNative, nativeMode } from './load.js';
 
@@ -194,18 +193,13 @@ function wrap(addon: LinalgAddon): Linalg {
   };
 }
 
-const STATUS_PATH = fileURLToPath(new URL('../build/native-status.json', import.meta.url));
-const blasStatusSchema = z.object({ blas: z.object({ ok: z.boolean(), reason: z.string().optional() }).optional() });
-
 /** Why the built addon has no linear algebra, from build-native's status file. */
 function blasReason(statusPath: string): string {
   const fallback = 'the addon was built without OpenBLAS (apt-get install libopenblas-dev, then npx nx run @transfusion/native:build-native)';
-  if (!existsSync(statusPath)) return fallback;
-  try {
-    return blasStatusSchema.parse(JSON.parse(readFileSync(statusPath, 'utf8'))).blas?.reason ?? fallback;
-  } catch (err) {
-    return `${statusPath}: unreadable build status (${(err as Error).message})`;
-  }
+  const status = readBuildStatus(statusPath);
+  if (status === 'missing') return fallback;
+  if ('unreadable' in status) return status.unreadable;
+  return status.blas?.reason ?? fallback;
 }
 
 function hasLinalg(addon: object): addon is LinalgAddon {

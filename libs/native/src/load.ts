@@ -1,14 +1,14 @@
 // Loads the oneDNN addon if it was built (Nx target build-native) and TRANSFUSION_NATIVE allows it.
 // Never throws for a missing addon: the caller gets the reason and stays on the wasm path.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { NativeAddon } from './addon.js';
+import { readBuildStatus } from './build-status.js';
 import { NativeError } from './errors.js';
 
 export const ADDON_PATH = fileURLToPath(new URL('../build/Release/transfusion_native.node', import.meta.url));
-const STATUS_PATH = fileURLToPath(new URL('../build/native-status.json', import.meta.url));
 
 /** TRANSFUSION_NATIVE: '0' never load, '1' required (callers turn unavailability into an error), 'auto'/unset: if built. */
 export const nativeModeSchema = z.enum(['0', '1', 'auto']);
@@ -33,26 +33,18 @@ export function nativeMode(env: NodeJS.ProcessEnv = process.env): NativeMode {
   return parsed.data;
 }
 
-const statusSchema = z.object({ ok: z.boolean(), reason: z.string().optional(), sources: z.string().optional() });
-
 /** The sources hash build-native recorded next to the addon. */
 function builtFrom(): string {
-  try {
-    return statusSchema.parse(JSON.parse(readFileSync(STATUS_PATH, 'utf8'))).sources ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  const status = readBuildStatus();
+  return typeof status === 'object' && 'ok' in status ? (status.sources ?? 'unknown') : 'unknown';
 }
 
 /** Why build-native produced no addon, from its status file. */
 function buildReason(): string {
-  if (!existsSync(STATUS_PATH)) return `addon not built (run: npx nx run @transfusion/native:build-native; expected ${ADDON_PATH})`;
-  try {
-    const status = statusSchema.parse(JSON.parse(readFileSync(STATUS_PATH, 'utf8')));
-    return status.reason ?? `addon missing at ${ADDON_PATH}`;
-  } catch (err) {
-    return `${STATUS_PATH}: unreadable build status (${(err as Error).message})`;
-  }
+  const status = readBuildStatus();
+  if (status === 'missing') return `addon not built (run: npx nx run @transfusion/native:build-native; expected ${ADDON_PATH})`;
+  if ('unreadable' in status) return status.unreadable;
+  return status.reason ?? `addon missing at ${ADDON_PATH}`;
 }
 
 let loaded: NativeLoad | undefined;
