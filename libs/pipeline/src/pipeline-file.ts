@@ -8,6 +8,9 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STAGE_NAME = /^[a-z][A-Za-z0-9_-]*$/;
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/** `"${vars.NAME}"`: a matrix axis whose values are a list in `vars` (e.g. `seed: "${vars.seeds}"`). */
+const VARS_REF = /^\$\{\s*vars\.[A-Za-z_][\w]*\s*\}$/;
+
 const matrixSchema = z
   .object({
     /** Extra combinations, each a full assignment of the matrix keys. */
@@ -15,7 +18,12 @@ const matrixSchema = z
     /** Combinations to drop; an entry matches every combination that agrees on the keys it names. */
     exclude: z.array(z.record(z.string(), scalar)).optional(),
   })
-  .catchall(z.array(scalar).min(1, 'at least one value'));
+  .catchall(
+    z.union([
+      z.array(scalar).min(1, 'at least one value'),
+      z.string().regex(VARS_REF, 'a list of values, or "${vars.NAME}" naming a list in vars'),
+    ]),
+  );
 
 const stageEntrySchema = z.strictObject({
   uses: z.string().min(1, 'the id of a registered stage'),

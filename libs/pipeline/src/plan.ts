@@ -40,11 +40,26 @@ export interface Plan {
   byId: ReadonlyMap<string, PlannedStage>;
 }
 
-function expandMatrix(entry: StageEntry): Record<string, Scalar>[] {
+/** The matrix's axes with `${vars.NAME}` references replaced by their lists (each a non-empty list of scalars). */
+function matrixAxes(axes: Record<string, unknown>, vars: Record<string, unknown>, path: (string | number)[]): Record<string, Scalar[]> {
+  const out: Record<string, Scalar[]> = {};
+  for (const [key, raw] of Object.entries(axes)) {
+    const values = interpolate(raw, { matrix: {}, vars }, [...path, key]);
+    const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+    if (!Array.isArray(values) || values.length === 0 || !values.every(isScalar)) {
+      throw new InterpolationError([...path, key], `${String(raw)} must name a non-empty list of strings, numbers or booleans in vars, got ${JSON.stringify(values)}`);
+    }
+    out[key] = values;
+  }
+  return out;
+}
+
+function expandMatrix(entry: StageEntry, vars: Record<string, unknown>, path: (string | number)[]): Record<string, Scalar>[] {
   if (!entry.matrix) return [{}];
-  const { include = [], exclude = [], ...axes } = entry.matrix;
+  const { include = [], exclude = [], ...rawAxes } = entry.matrix;
+  const axes = matrixAxes(rawAxes, vars, path);
   let combos: Record<string, Scalar>[] = [{}];
-  for (const [key, values] of Object.entries(axes) as [string, Scalar[]][]) {
+  for (const [key, values] of Object.entries(axes)) {
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
   combos = combos.filter((c) => !exclude.some((ex) => Object.entries(ex).every(([k, v]) => c[k] === v)));
@@ -89,7 +104,15 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
       outputs = stage.outputs as Record<string, ArtifactKind>;
     }
     const instances: PlannedStage[] = [];
-    for (const combo of expandMatrix(entry)) {
+    let combos: Record<string, Scalar>[];
+    try {
+      combos = expandMatrix(entry, content.vars, ['stages', group, 'matrix']);
+    } catch (e) {
+      if (!(e instanceof InterpolationError)) throw e;
+      issues.push(file.issue(e.path, e.message));
+      continue;
+    }
+    for (const combo of combos) {
       const id = [group, ...Object.values(combo).map(idSegment)].join('.');
       const scope = { matrix: combo, vars: content.vars };
       let withValue: unknown;

@@ -56,6 +56,15 @@ stages:
     expect(params.params).toEqual({ lr: 0.001, model: 'resnet50', seed: 0, tag: 'resnet50-s0', base: 10 });
   });
 
+  test('a matrix axis may name a list in vars; --set changes it like any var', async () => {
+    const src = `vars:\n  seeds: [1, 2, 3]\nstages:\n  t:\n    uses: exec\n    matrix: { init: [random], seed: "\${vars.seeds}" }\n    with: { command: [node, emit.mjs], params: { seed: "\${matrix.seed}" } }\n    outputs: [m]\n`;
+    expect((await plan(src)).stages.map((s) => s.id)).toEqual(['t.random.1', 't.random.2', 't.random.3']);
+    expect((await plan(src, ['vars.seeds=[7, 8]'])).stages.map((s) => s.id)).toEqual(['t.random.7', 't.random.8']);
+    await expect(plan(src, ['vars.seeds=5'])).rejects.toThrow(/stages\.t\.matrix\.seed: \$\{vars\.seeds\} must name a non-empty list/);
+    await expect(plan(src.replace('vars.seeds}', 'vars.nope}'))).rejects.toThrow(/unknown reference \$\{vars\.nope\}/);
+    await expect(plan(src.replace('"\${vars.seeds}"', '"seeds"'))).rejects.toThrow(/naming a list in vars/);
+  });
+
   test('a group name or a * pattern in needs fans in every matching instance, in plan order', async () => {
     const p = await plan(yaml);
     const table = p.byId.get('table')!;
