@@ -20,6 +20,12 @@ export interface WeightSource {
   origin: string;
   /** The zoo spec the weights were saved from, when known (Arrow artifacts written by this lib). */
   spec?: ModelSpec;
+  /**
+   * The input the weights were trained on, as @transfusion/train names its input transforms ('unit' = x/255,
+   * 'tf' = x/127.5 − 1, 'caffe' = BGR minus the ImageNet mean, 'torch' = ImageNet mean/std), when known.
+   * Whoever trains or evaluates from these weights must feed that input.
+   */
+  preprocessing?: string;
 }
 
 /** What a weight is, without its values: what the init strategies work from. */

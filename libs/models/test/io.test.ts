@@ -9,6 +9,7 @@ import {
   WeightsFileError,
   exportLayersModel,
   importLayersModelWeights,
+  kerasApplicationPreprocessing,
   loadLayersModel,
   loadWeights,
   pretrainedInit,
@@ -139,6 +140,22 @@ describe('tfjs layers format (model.json + shards)', () => {
   });
 });
 
+describe('the input Keras applications trained their weights with', () => {
+  it("ResNet50 → 'caffe', InceptionV3 → 'tf', others unknown; an exported value wins", async () => {
+    const names = (zm: ZooModel) => Object.fromEntries(weightSpecs(zm).map((w) => [w.name, { dtype: 'float32' as const, shape: w.shape, data: new Float32Array(0) }]));
+    expect(kerasApplicationPreprocessing(names(build(SMALL.resnet)))).toBe('caffe');
+    expect(kerasApplicationPreprocessing(names(build(SMALL.inception)))).toBe('tf');
+    expect(kerasApplicationPreprocessing(names(build(SMALL.cbr)))).toBeUndefined();
+    expect(kerasApplicationPreprocessing({ 'res2a_branch2a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } })).toBe('caffe');
+    const r50 = await exportLayersModel(trained(SMALL.resnet), join(dir, 'keras-r50'));
+    expect((await importLayersModelWeights(r50)).preprocessing).toBe('caffe');
+    const inc = await exportLayersModel(trained(SMALL.inception), join(dir, 'keras-inc'));
+    expect((await importLayersModelWeights(inc)).preprocessing).toBe('tf');
+    const own = await exportLayersModel(trained(SMALL.resnet), join(dir, 'own-r50'), { preprocessing: 'torch' });
+    expect((await importLayersModelWeights(own)).preprocessing).toBe('torch');
+  });
+});
+
 describe('Arrow weights artifacts', () => {
   it('save → load → identical predictions, spec kept in metadata', async () => {
     const src = trained(SMALL.inception);
@@ -159,6 +176,18 @@ describe('Arrow weights artifacts', () => {
     const source = await loadWeights(path);
     const zm = build(SMALL.resnet);
     expect(() => pretrainedInit(zm, source, { seed: 1 })).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: weights were saved from cbr-small, the model is resnet50`));
+  });
+
+  it('keeps the input transform the weights were trained on, and rejects a malformed one', async () => {
+    const path = join(dir, 'caffe.arrow');
+    await saveModelWeights(path, trained(SMALL.resnet), { preprocessing: 'caffe' });
+    expect((await loadWeights(path)).preprocessing).toBe('caffe');
+    const plain = join(dir, 'plain.arrow');
+    await saveModelWeights(plain, trained(SMALL.cbr));
+    expect((await loadWeights(plain)).preprocessing).toBeUndefined();
+    const bad = join(dir, 'badpre.arrow');
+    await saveWeights(bad, { 'a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } }, undefined, { preprocessing: 'BGR mean!' });
+    await expect(loadWeights(bad)).rejects.toThrow(/badpre\.arrow: .*'transfusion\.preprocessing' is 'BGR mean!', expected an input transform name/);
   });
 
   it('detects damaged files and a bad stored spec', async () => {

@@ -112,8 +112,21 @@ async function readShards(path: string, json: ModelJson): Promise<{ specs: tf.io
 }
 
 /**
+ * The input transform Keras `applications` trained these weights with, recognised by layer names: ResNet50
+ * (`conv1_conv`, or the Caffe-style `res2a_branch2a` of keras_applications ≤ 1.0.8) used 'caffe' (BGR minus the
+ * ImageNet mean), InceptionV3 (94 `conv2d*` layers) used 'tf' (x/127.5 − 1). Undefined when not recognised.
+ */
+export function kerasApplicationPreprocessing(weights: WeightMap): 'caffe' | 'tf' | undefined {
+  const names = Object.keys(weights);
+  if (names.includes('conv1_conv/kernel') || names.some((n) => n.startsWith('res2a_branch2a/'))) return 'caffe';
+  if (names.filter((n) => /^conv2d(_\d+)?\/kernel$/.test(n)).length === 94) return 'tf';
+  return undefined;
+}
+
+/**
  * Reads the weights of a tfjs layers model (model.json + shards) by name, dequantising uint8/uint16/float16
  * weights; the topology is not needed, so any Keras 2 model converted by tensorflowjs_converter loads.
+ * `preprocessing` is what Keras applications used for a recognised ResNet50/InceptionV3, else the spec's.
  */
 export async function importLayersModelWeights(modelJsonPath: string): Promise<WeightSource & { warnings: string[] }> {
   const json = await readModelJson(modelJsonPath);
@@ -132,6 +145,11 @@ export async function importLayersModelWeights(modelJsonPath: string): Promise<W
   const source: WeightSource & { warnings: string[] } = { weights, origin: modelJsonPath, warnings: kerasWarnings(json) };
   const meta = json.userDefinedMetadata?.['transfusion'];
   if (meta && typeof meta === 'object' && 'spec' in meta) source.spec = parseStoredSpec(meta.spec, modelJsonPath);
+  if (meta && typeof meta === 'object' && 'preprocessing' in meta && typeof meta.preprocessing === 'string') source.preprocessing = meta.preprocessing;
+  else {
+    const keras = kerasApplicationPreprocessing(weights);
+    if (keras) source.preprocessing = keras;
+  }
   return source;
 }
 
@@ -153,7 +171,7 @@ export async function loadLayersModel(modelJsonPath: string): Promise<tf.LayersM
  * Writes the model as tfjs `model.save('file://dir')` would (model.json + group1-shardKofN.bin, shards of
  * `shardBytes` like tensorflowjs_converter's 4 MB default), with the zoo spec in userDefinedMetadata.
  */
-export async function exportLayersModel(zm: ZooModel, dir: string, options: { shardBytes?: number } = {}): Promise<string> {
+export async function exportLayersModel(zm: ZooModel, dir: string, options: { shardBytes?: number; preprocessing?: string } = {}): Promise<string> {
   const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
   const modelJsonPath = join(dir, 'model.json');
   await mkdir(dir, { recursive: true });
@@ -169,7 +187,7 @@ export async function exportLayersModel(zm: ZooModel, dir: string, options: { sh
         convertedBy: '@transfusion/models',
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
-        userDefinedMetadata: { transfusion: { spec: zm.spec } },
+        userDefinedMetadata: { transfusion: { spec: zm.spec, ...(options.preprocessing !== undefined ? { preprocessing: options.preprocessing } : {}) } },
       };
       await writeFile(modelJsonPath, JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
