@@ -2,7 +2,7 @@ import { initKey, initOrder } from './init.js';
 import type { Init, ModelInfo, Run, StudyResults, Task } from './schema.js';
 import { mean, summarize, type Summary } from './stats.js';
 
-/** Mean ± std over seeds of one AUC, with the per-run bootstrap CI bounds averaged over seeds. */
+/** Mean ± std over seeds of one AUC (or other metric with a CI), with the per-run bootstrap CI bounds averaged over seeds. */
 export interface AucSummary extends Summary {
   ciLow: number;
   ciHigh: number;
@@ -20,13 +20,15 @@ export interface RunGroup {
   seeds: number[];
   macro: AucSummary;
   perLabel: Record<string, AucSummary>;
+  /** Further test metrics (`acc`, `kappa`, …) that every seed of the group has. */
+  metrics: Record<string, AucSummary>;
   params: number;
   flopsPerImage: number;
   trainSeconds: Summary;
   imagesPerSecond: Summary;
 }
 
-function summarizeAuc(values: { value: number; ciLow: number; ciHigh: number }[]): AucSummary {
+function summarizeWithCi(values: { value: number; ciLow: number; ciHigh: number }[]): AucSummary {
   return {
     ...summarize(values.map((v) => v.value)),
     ciLow: mean(values.map((v) => v.ciLow)),
@@ -50,7 +52,15 @@ export function groupRuns(results: StudyResults): RunGroup[] {
     const first = runs[0]!;
     const task = tasks.get(first.task)!.t;
     const perLabel: Record<string, AucSummary> = {};
-    for (const label of task.labels) perLabel[label] = summarizeAuc(runs.map((r) => r.auc.perLabel[label]!));
+    for (const label of task.labels) {
+      const values = runs.map((r) => r.auc.perLabel[label]);
+      if (values.every((v) => v !== undefined)) perLabel[label] = summarizeWithCi(values);
+    }
+    const metrics: Record<string, AucSummary> = {};
+    for (const name of Object.keys(first.metrics ?? {}).sort()) {
+      const values = runs.map((r) => r.metrics?.[name]);
+      if (values.every((v) => v !== undefined)) metrics[name] = summarizeWithCi(values);
+    }
     groups.push({
       task,
       regime: first.data.regime,
@@ -60,8 +70,9 @@ export function groupRuns(results: StudyResults): RunGroup[] {
       initKey: initKey(first.init),
       runs,
       seeds: runs.map((r) => r.seed).sort((a, b) => a - b),
-      macro: summarizeAuc(runs.map((r) => r.auc.macro)),
+      macro: summarizeWithCi(runs.map((r) => r.auc.macro)),
       perLabel,
+      metrics,
       params: Math.round(mean(runs.map((r) => r.cost.params))),
       flopsPerImage: mean(runs.map((r) => r.cost.flopsPerImage)),
       trainSeconds: summarize(runs.map((r) => r.cost.trainSeconds)),

@@ -5,6 +5,7 @@ import { ReportError } from './errors.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { parseReportOptions, type ReportOptionsInput } from './options.js';
+import type { ReportTable } from './tables.js';
 import { parseStudyResults } from './validate.js';
 
 export interface ReportFile {
@@ -21,13 +22,16 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+const tableJson = (t: ReportTable) => ({ id: t.id, title: t.title, caption: t.caption, notes: t.notes, columns: t.columns.map((x) => x.label), rows: t.rows, data: t.data });
+
 function resultsJson(c: ReportContent): string {
   return JSON.stringify(
     {
       generator: '@transfusion/report',
       options: c.options,
       findings: c.findings,
-      tables: c.tables.map((t) => ({ id: t.id, title: t.title, caption: t.caption, columns: t.columns.map((x) => x.label), rows: t.rows, data: t.data })),
+      tables: c.tables.map(tableJson),
+      benchmarks: c.benchmarks.map((b) => ({ task: b.task, suite: b.suite, dataset: b.dataset, source: b.source, split: b.split, note: b.note, ours: tableJson(b.ours), published: b.published ? tableJson(b.published) : null })),
       figures: c.figures.map((f) => ({ id: f.id, title: f.title, caption: f.caption, files: [`figures/${f.id}.png`, ...(f.svg !== undefined ? [`figures/${f.id}.svg`] : [])], data: f.data })),
       input: c.results,
     },

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { groupRuns } from './aggregate.js';
+import { buildBenchmarkSections, type BenchmarkSection } from './benchmark.js';
 import { renderChart } from './charts/render.js';
 import { buildFigureDefs, type FigureDef } from './figures.js';
 import { relativeChange, renderFilterFigure } from './filters.js';
@@ -28,6 +29,8 @@ export interface ReportContent {
   results: StudyResults;
   options: ReportOptions;
   tables: ReportTable[];
+  /** "Beside published results", one per task with a benchmark. */
+  benchmarks: BenchmarkSection[];
   findings: Finding[];
   figures: RenderedFigure[];
 }
@@ -57,5 +60,5 @@ export async function buildReportContent(results: StudyResults, options: ReportO
       warnings: [],
     });
   }
-  return { results, options, tables: buildTables(results, groups), findings: evaluateFindings(results, groups, options), figures };
+  return { results, options, tables: buildTables(results, groups), benchmarks: buildBenchmarkSections(results, groups), findings: evaluateFindings(results, groups, options), figures };
 }

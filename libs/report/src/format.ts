@@ -5,6 +5,9 @@ export const pct = (x: number, digits = 2): string => (Number.isFinite(x) ? (x *
 export const meanStdPct = (m: number, s: number, digits = 2): string =>
   Number.isFinite(s) ? `${pct(m, digits)} ± ${pct(s, digits)}` : pct(m, digits);
 
+/** Mean ± std on the metric's own scale (e.g. kappa), typographic minus. */
+export const meanStdFixed = (m: number, s: number, digits = 3): string => (Number.isFinite(s) ? `${fixed(m, digits)} ± ${fixed(s, digits)}` : fixed(m, digits));
+
 export const ciPct = (lo: number, hi: number, digits = 1): string => `[${pct(lo, digits)}, ${pct(hi, digits)}]`;
 
 export function count(n: number): string {

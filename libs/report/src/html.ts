@@ -1,3 +1,4 @@
+import type { BenchmarkSection } from './benchmark.js';
 import type { ReportContent, RenderedFigure } from './content.js';
 import type { Finding } from './findings.js';
 import { provenanceTables } from './provenance-view.js';
@@ -6,17 +7,24 @@ import type { ReportTable } from './tables.js';
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function cellClass(c: ReportTable['columns'][number]): string {
-  const cls = [...(c.numeric ? ['num'] : []), ...(c.label.startsWith('Paper') ? ['paper'] : [])];
+  // Published numbers (the paper's, a benchmark's) are styled apart from ours.
+  const cls = [...(c.numeric ? ['num'] : []), ...(/^(Paper|Published)/.test(c.label) ? ['paper'] : [])];
   return cls.length ? ` class="${cls.join(' ')}"` : '';
 }
 
-function tableHtml(t: ReportTable, withCaption = true): string {
+function tableHtml(t: ReportTable, withCaption = true, wrapClass = 'table-wrap'): string {
   const head = t.columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${esc(c.label)}</th>`).join('');
   const body = t.rows
     .map((r) => `<tr>${r.map((cell, i) => `<td${cellClass(t.columns[i]!)}>${esc(cell)}</td>`).join('')}</tr>`)
     .join('\n');
   const caption = withCaption ? `<caption><b>${esc(t.title)}</b>${t.caption ? `<span class="cap">${esc(t.caption)}</span>` : ''}</caption>` : '';
-  return `<div class="table-wrap"><table id="${esc(t.id)}">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  const notes = t.notes.map((n) => `<p class="table-note">${esc(n)}</p>`).join('');
+  return `<div class="${wrapClass}"><table id="${esc(t.id)}">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}</div>`;
+}
+
+function benchmarkHtml(b: BenchmarkSection): string {
+  const published = b.published ? tableHtml(b.published, true, 'table-wrap published') : `<p class="sub">${esc(b.note ?? '')}</p>`;
+  return `<h3>Task ${esc(b.task)} — ${esc(b.suite)}, ${esc(b.dataset)}</h3>${tableHtml(b.ours)}\n${published}`;
 }
 
 function figureHtml(f: RenderedFigure, n: number): string {
@@ -55,6 +63,8 @@ td{padding:4px 8px;border-bottom:1px solid var(--light);vertical-align:top;white
 #findings td{white-space:normal}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.paper{color:#6b3e00;font-style:italic}
+.table-note{color:var(--muted);font-size:12.5px;margin:4px 0 0}
+.published table{border-top-style:dashed;border-bottom-style:dashed}.published caption b{color:#6b3e00}
 #findings td ul{margin:0;padding-left:18px}#findings td{font-size:13px}.criterion{color:var(--muted);font-size:12px;margin-top:4px}
 .verdict{display:inline-block;padding:2px 8px;border-radius:10px;font-weight:600;font-size:12px;white-space:nowrap}
 .verdict.ok{background:#d9f2e3;color:#0b6b2f}.verdict.bad{background:#fbe0dc;color:#9b1c0c}.verdict.na{background:#ececec;color:#555}
@@ -76,6 +86,7 @@ export function renderHtml(c: ReportContent): string {
   const convergence = figs('convergence');
   const similarity = figs('similarity');
   const filters = figs('filters');
+  const benchmarks = c.benchmarks.map(benchmarkHtml).join('\n');
   const prov = provenanceTables(r.provenance).map((t) => `<h3>${esc(t.title)}</h3>${tableHtml(t, false)}`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -84,11 +95,12 @@ export function renderHtml(c: ReportContent): string {
 <header><h1>${esc(r.title)}</h1>
 <p class="sub">Pipeline <b>${esc(r.provenance.pipeline.name)}</b> · ${r.runs.length} training runs · ${r.models.length} models · finished ${esc(r.provenance.finishedAt)} · backend ${esc(r.provenance.backend)}.
 A reproduction of Raghu et al., “Transfusion: Understanding Transfer Learning for Medical Imaging” (NeurIPS 2019).</p>
-<nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a><a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
+<nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a>${benchmarks ? '<a href="#published">Beside published results</a>' : ''}<a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
 <section id="findings-section"><h2>Findings: the paper's testable statements on this run</h2>
-<p class="sub">Computed from this run's numbers: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}. Each verdict states its criterion; thresholds are report options.</p>
+<p class="sub">Computed from this run's numbers: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}. Each verdict states its criterion; thresholds are report options. AUC is each task's test AUC (macro over labels or one-vs-rest classes).</p>
 ${findingsHtml(c.findings)}</section>
 ${section('performance', 'Performance (Tables 1–3)', tablesHtml, 'No training runs in these results.')}
+${benchmarks ? `<section id="published"><h2>Beside published results</h2><p class="sub">Our models next to a published benchmark on the same test split. Published numbers are in italics and in their own table; they are not measured by this study.</p>${benchmarks}</section>` : ''}
 ${section('convergence', 'Convergence (Figs 6–8)', convergence, 'No validation curves in these results.')}
 ${section('similarity', 'Representational similarity (Figs 2–4)', similarity, 'No CCA results in these results.')}
 ${section('filters', 'First-layer filters (Fig 5)', filters, 'No filter snapshots in these results.')}

@@ -2,6 +2,8 @@ export { buildReportFiles, renderReport, type ReportFile } from './build.js';
 export { ReportError } from './errors.js';
 export { evaluateFindings, statements, type Finding, type Verdict } from './findings.js';
 export { groupRuns, type RunGroup, type AucSummary } from './aggregate.js';
+export type { BenchmarkSection } from './benchmark.js';
+export { medmnistV2, type PublishedDataset, type PublishedRow, type PublishedSuite } from './published/medmnist-v2.js';
 export { parseReportOptions, reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './options.js';
 export { parseStudyResults } from './validate.js';
 export {
@@ -14,11 +16,17 @@ export {
   provenanceSchema,
   modelInfoSchema,
   taskSchema,
+  runMetricsSchema,
+  checkpointSchema,
   stageNames,
   paperModels,
+  benchmarkSuites,
   type StudyResults,
   type StudyResultsInput,
   type Run,
+  type RunMetrics,
+  type Checkpoint,
+  type BenchmarkSuite,
   type Init,
   type CcaResult,
   type CcaVariant,

@@ -10,16 +10,28 @@ export function tableMarkdown(t: ReportTable): string {
   return [head, rule, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
+/** Title, table, caption and the notes under it. */
+function tableBlock(t: ReportTable): string[] {
+  return [`**${t.title}**`, '', tableMarkdown(t), '', t.caption, '', ...t.notes.flatMap((n) => [n, ''])];
+}
+
 /** report.md: the same tables and findings as the page, figures linked from figures/. */
 export function renderMarkdown(c: ReportContent): string {
   const r = c.results;
   const out: string[] = [`# ${r.title}`, '', `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`, ''];
-  out.push("## Findings: the paper's testable statements on this run", '');
+  out.push("## Findings: the paper's testable statements on this run", '', "AUC is each task's test AUC (macro over labels or one-vs-rest classes).", '');
   for (const f of c.findings) {
     out.push(`${f.id}. **${f.statement}** — *${f.verdict}*`, `   - Criterion: ${f.criterion}`, ...f.evidence.map((e) => `   - ${e}`), '');
   }
   out.push('## Performance (Tables 1–3)', '');
-  for (const t of c.tables) out.push(`**${t.title}**`, '', tableMarkdown(t), '', t.caption, '');
+  for (const t of c.tables) out.push(...tableBlock(t));
+  if (c.benchmarks.length > 0) {
+    out.push('## Beside published results', '', 'Our models next to a published benchmark on the same test split. Published numbers are in columns and tables marked "Published"; they are not measured by this study.', '');
+    for (const b of c.benchmarks) {
+      out.push(`### Task ${b.task} — ${b.suite}, ${b.dataset}`, '', ...tableBlock(b.ours));
+      out.push(...(b.published ? tableBlock(b.published) : [b.note ?? '', '']));
+    }
+  }
   let n = 0;
   for (const [section, title] of [
     ['convergence', 'Convergence (Figs 6–8)'],

@@ -3,7 +3,7 @@ import type { Provenance } from './schema.js';
 import type { ReportTable } from './tables.js';
 
 function table(id: string, title: string, columns: string[], rows: string[][], numeric: string[] = []): ReportTable {
-  return { id, title, caption: '', columns: columns.map((label) => ({ label, numeric: numeric.includes(label) })), rows, data: [] };
+  return { id, title, caption: '', columns: columns.map((label) => ({ label, numeric: numeric.includes(label) })), rows, data: [], notes: [] };
 }
 
 /** Provenance as tables, shared by the HTML and Markdown writers; empty tables are left out. */

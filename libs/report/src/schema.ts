@@ -24,6 +24,10 @@ export const initSchema = z.discriminatedUnion('kind', [
 ]);
 export type Init = z.infer<typeof initSchema>;
 
+/** Published benchmark suites whose rows the report can set beside ours (src/published/). */
+export const benchmarkSuites = ['medmnist-v2'] as const;
+export type BenchmarkSuite = (typeof benchmarkSuites)[number];
+
 /** Models of the paper, so the report can show the published value where the setting corresponds. */
 export const paperModels = ['ResNet-50', 'Inception-v3', 'CBR-LargeT', 'CBR-LargeW', 'CBR-Small', 'CBR-Tiny'] as const;
 export type PaperModel = (typeof paperModels)[number];
@@ -37,6 +41,11 @@ export const modelInfoSchema = z
     paperModel: z.enum(paperModels).optional(),
     /** For hybrids (e.g. ResNet50 Slim): the model whose curves they are compared with (Fig 8). */
     hybridOf: z.string().min(1).optional(),
+    /**
+     * The published benchmark method this model corresponds to, e.g. 'ResNet-50 (28)' in MedMNIST v2; its value
+     * is shown (marked as published) beside ours for tasks with a `benchmark`.
+     */
+    benchmarkModel: z.string().min(1).optional(),
   })
   .strict();
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
@@ -48,17 +57,57 @@ export const taskSchema = z
     labels: z.array(z.string().min(1)).min(1),
     /** Which of the paper's settings this task mirrors: RETINA referable DR (Tables 1, 3) or CheXpert (Table 2). */
     paperSetting: z.enum(['retina', 'chexpert']).optional(),
+    /** Ordered classes (e.g. DR grades): the tables show quadratic-weighted kappa when runs have `metrics.kappa`. */
+    ordinal: z.boolean().optional(),
+    /** Shown under the task's tables, e.g. how a derived task is computed from another task's models. */
+    description: z.string().min(1).optional(),
+    /** The published benchmark measuring this task on the same test split ("Beside published results"). */
+    benchmark: z.object({ suite: z.enum(benchmarkSuites), dataset: z.string().min(1) }).strict().optional(),
   })
   .strict();
 export type Task = z.infer<typeof taskSchema>;
 
-export const aucWithCiSchema = z
-  .object({ value: unit, ciLow: unit, ciHigh: unit })
-  .strict()
-  .refine((a) => a.ciLow <= a.value + 1e-12 && a.value <= a.ciHigh + 1e-12, {
-    message: 'expected ciLow <= value <= ciHigh',
-  });
+/** A test metric with its bootstrap interval; `range` bounds value and interval alike. */
+function withCi(range: z.ZodNumber) {
+  return z
+    .object({ value: range, ciLow: range, ciHigh: range })
+    .strict()
+    .refine((a) => a.ciLow <= a.value + 1e-12 && a.value <= a.ciHigh + 1e-12, {
+      message: 'expected ciLow <= value <= ciHigh',
+    });
+}
+
+export const aucWithCiSchema = withCi(unit);
 export type AucWithCi = z.infer<typeof aucWithCiSchema>;
+
+/**
+ * Further test metrics of a run. The named ones are range-checked (kappa can be negative); any other name is
+ * accepted as a finite value with its CI and kept in results.json.
+ */
+export const runMetricsSchema = z
+  .object({
+    /** Accuracy (multi-class: of the most probable class). */
+    acc: withCi(unit).optional(),
+    /** Quadratic-weighted Cohen's kappa (ordinal tasks), in [−1, 1]. */
+    kappa: withCi(finite.min(-1).max(1)).optional(),
+    /** AUC of P(grade ≥ 2), "referable DR", from a grading model. */
+    referable_auc: withCi(unit).optional(),
+  })
+  .catchall(withCi(finite));
+export type RunMetrics = z.infer<typeof runMetricsSchema>;
+
+/** Which weights the test numbers come from: the best evaluation by a validation metric, or the last step. */
+export const checkpointSchema = z
+  .object({
+    kind: z.enum(['best', 'last']),
+    step: z.number().int().nonnegative(),
+    /** History metric the best checkpoint was selected by, e.g. `val_auc`. */
+    monitor: z.string().min(1).optional(),
+    /** Its value at `step`. */
+    value: finite.optional(),
+  })
+  .strict();
+export type Checkpoint = z.infer<typeof checkpointSchema>;
 
 export const historyPointSchema = z
   .object({
@@ -86,8 +135,15 @@ export const runSchema = z
         regime: z.enum(['full', 'limited']),
       })
       .strict(),
-    /** Test-set AUC with bootstrap CIs. `perLabel` lists every label of the task. */
+    /**
+     * Test-set AUC with bootstrap CIs (multi-class: macro one-vs-rest). `perLabel` lists every label of the task;
+     * a multi-class task may leave it empty (per-class AUCs not measured).
+     */
     auc: z.object({ macro: aucWithCiSchema, perLabel: z.record(z.string(), aucWithCiSchema) }).strict(),
+    /** Further test metrics with CIs: `acc`, `kappa`, `referable_auc`, … */
+    metrics: runMetricsSchema.optional(),
+    /** The weights the test numbers come from; absent = the last step (no selection recorded). */
+    checkpoint: checkpointSchema.optional(),
     history: z.array(historyPointSchema),
     cost: z
       .object({

@@ -22,6 +22,9 @@ export function summarize(xs: readonly number[]): Summary {
   return { mean: mean(xs), std: sampleStd(xs), n: xs.length };
 }
 
+/** The std to print beside a mean over seeds: none (NaN) from a single seed. */
+export const seedSpread = (s: Summary): number => (s.n > 1 ? s.std : Number.NaN);
+
 export interface LinearFit {
   slope: number;
   intercept: number;

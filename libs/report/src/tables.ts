@@ -1,8 +1,10 @@
 import { groupRuns, type RunGroup } from './aggregate.js';
-import { ciPct, count, duration, meanStdPct } from './format.js';
+import { ciPct, count, duration, meanStdFixed, meanStdPct } from './format.js';
 import { initLabel } from './init.js';
 import { paperValue, type PaperValue } from './paper-values.js';
 import type { StudyResults, Task } from './schema.js';
+import { seedSpread } from './stats.js';
+import { taskTableNotes } from './table-notes.js';
 
 export interface ReportTable {
   id: string;
@@ -12,7 +14,18 @@ export interface ReportTable {
   rows: string[][];
   /** The numbers behind the rows (fractions, not percent), for results.json. */
   data: Record<string, unknown>[];
+  /** Lines shown under the table: which checkpoint the numbers come from, the task's description. */
+  notes: string[];
 }
+
+/** "binary: referable DR", "multilabel, 5 labels", "multiclass, ordinal, 5 classes". */
+export function describeTaskKind(task: Task): string {
+  if (task.kind === 'multiclass') return `multiclass${task.ordinal ? ', ordinal' : ''}, ${task.labels.length} classes`;
+  return task.labels.length > 1 ? `${task.kind}, ${task.labels.length} labels` : `${task.kind}: ${task.labels[0]}`;
+}
+
+const perLabelName = (task: Task): string => (task.kind === 'multiclass' ? 'one-vs-rest AUC per class' : 'AUC per label');
+
 
 function paperCell(v: PaperValue | undefined): string {
   if (!v) return '–';
@@ -33,12 +46,18 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
   const hasPaper = groups.some((g) => paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }));
   const macroName = task.labels.length > 1 ? 'macro AUC' : 'AUC';
   const flops = flopsUnit(Math.max(...groups.map((g) => g.flopsPerImage)));
+  // Columns only for metrics the runs have; QWK only where the classes are ordered.
+  const hasMetric = (name: string) => groups.some((g) => g.runs.some((r) => r.metrics?.[name] !== undefined));
+  const hasAcc = hasMetric('acc');
+  const hasKappa = task.ordinal === true && hasMetric('kappa');
   const columns = [
     { label: 'Model', numeric: false },
     { label: 'Initialisation', numeric: false },
     { label: 'Seeds', numeric: true },
     { label: `Test ${macroName} (%)`, numeric: true },
     { label: `${Math.round(level * 100)}% CI`, numeric: true },
+    ...(hasAcc ? [{ label: 'Test ACC (%)', numeric: true }] : []),
+    ...(hasKappa ? [{ label: 'Test QWK', numeric: true }] : []),
     ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
     { label: 'Params', numeric: true },
     { label: `${flops.name}/img`, numeric: true },
@@ -47,12 +66,16 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
   ];
   const rows = groups.map((g) => {
     const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey });
+    const acc = g.metrics['acc'];
+    const kappa = g.metrics['kappa'];
     return [
       g.model.label,
       initLabel(g.init),
       String(g.runs.length),
-      meanStdPct(g.macro.mean, g.runs.length > 1 ? g.macro.std : Number.NaN), // no spread from one seed
+      meanStdPct(g.macro.mean, seedSpread(g.macro)),
       ciPct(g.macro.ciLow, g.macro.ciHigh),
+      ...(hasAcc ? [acc ? meanStdPct(acc.mean, seedSpread(acc)) : '–'] : []),
+      ...(hasKappa ? [kappa ? meanStdFixed(kappa.mean, seedSpread(kappa)) : '–'] : []),
       ...(hasPaper ? [paperCell(paper)] : []),
       count(g.params),
       (g.flopsPerImage / flops.scale).toFixed(2),
@@ -68,6 +91,9 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     aucStd: g.macro.std,
     ciLow: g.macro.ciLow,
     ciHigh: g.macro.ciHigh,
+    ...(hasAcc ? { accMean: g.metrics['acc']?.mean ?? null, accStd: g.metrics['acc']?.std ?? null } : {}),
+    ...(hasKappa ? { kappaMean: g.metrics['kappa']?.mean ?? null, kappaStd: g.metrics['kappa']?.std ?? null } : {}),
+    checkpointSteps: g.runs.map((r) => r.checkpoint?.step ?? null),
     paper: paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }) ?? null,
     params: g.params,
     flopsPerImage: g.flopsPerImage,
@@ -75,16 +101,22 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     imagesPerSecondMean: g.imagesPerSecond.mean,
   }));
   const trainImages = groups[0]!.trainImages.toLocaleString('en-US');
+  const metricNotes = [
+    ...(task.kind === 'multiclass' ? [`macro AUC: mean of the one-vs-rest AUCs of the ${task.labels.length} classes`] : []),
+    ...(hasAcc ? [task.kind === 'multiclass' ? 'ACC: accuracy of the most probable class' : 'ACC: test accuracy'] : []),
+    ...(hasKappa ? ["QWK: quadratic-weighted Cohen's kappa of the predicted grade (−1 to 1, 0 = chance)"] : []),
+  ];
   return {
     id,
     title,
     caption:
-      `Task ${task.id} (${task.kind}${task.labels.length > 1 ? `, ${task.labels.length} labels` : `: ${task.labels[0]}`}), ` +
+      `Task ${task.id} (${describeTaskKind(task)}), ` +
       `${trainImages} training images. Mean ± sample std over seeds; the CI column averages each run's ` +
-      `${Math.round(level * 100)}% bootstrap interval. ${flops.name}/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
+      `${Math.round(level * 100)}% bootstrap interval. ${metricNotes.map((n) => `${n}. `).join('')}${flops.name}/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
     columns,
     rows,
     data,
+    notes: taskTableNotes(task, groups.flatMap((g) => g.runs)),
   };
 }
 
@@ -96,7 +128,7 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
   const columns = [
     { label: 'Model', numeric: false },
     { label: 'Initialisation', numeric: false },
-    { label: 'Label', numeric: false },
+    { label: task.kind === 'multiclass' ? 'Class' : 'Label', numeric: false },
     { label: 'Test AUC (%)', numeric: true },
     { label: `${Math.round(level * 100)}% CI`, numeric: true },
     ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
@@ -105,19 +137,21 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
   const data: Record<string, unknown>[] = [];
   for (const g of groups) {
     for (const label of task.labels) {
-      const s = g.perLabel[label]!;
+      const s = g.perLabel[label];
+      if (!s) continue; // a multi-class run without per-class AUCs
       const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label });
-      rows.push([g.model.label, initLabel(g.init), label, meanStdPct(s.mean, s.n > 1 ? s.std : Number.NaN), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
+      rows.push([g.model.label, initLabel(g.init), label, meanStdPct(s.mean, seedSpread(s)), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
       data.push({ model: g.model.id, init: g.initKey, label, aucMean: s.mean, aucStd: s.std, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.n, paper: paper ?? null });
     }
   }
   return {
     id,
     title,
-    caption: `Task ${task.id}: test AUC per label, mean ± sample std over seeds; the CI column averages each run's ${Math.round(level * 100)}% bootstrap interval. ${hasPaper ? paperNote : ''}`.trim(),
+    caption: `Task ${task.id}: test ${perLabelName(task)}, mean ± sample std over seeds; the CI column averages each run's ${Math.round(level * 100)}% bootstrap interval. ${hasPaper ? paperNote : ''}`.trim(),
     columns,
     rows,
     data,
+    notes: taskTableNotes(task, groups.flatMap((g) => g.runs)),
   };
 }
 
@@ -130,8 +164,8 @@ export function buildTables(results: StudyResults, groups: RunGroup[] = groupRun
     const limited = groups.filter((g) => g.task.id === task.id && g.regime === 'limited');
     if (full.length > 0) {
       tables.push(overviewTable(`table1-${task.id}`, `Table 1 analogue — ${task.id}: test AUC, random init vs transfer`, task, full, level));
-      if (task.labels.length > 1) {
-        tables.push(perLabelTable(`table2-${task.id}`, `Table 2 analogue — ${task.id}: AUC per label`, task, full, level));
+      if (task.labels.length > 1 && full.some((g) => Object.keys(g.perLabel).length > 0)) {
+        tables.push(perLabelTable(`table2-${task.id}`, `Table 2 analogue — ${task.id}: ${perLabelName(task)}`, task, full, level));
       }
     }
     if (limited.length > 0) {

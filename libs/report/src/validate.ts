@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ReportError } from './errors.js';
-import { studyResultsSchema, type StudyResults } from './schema.js';
+import { publishedDataset, publishedSuites } from './published/suites.js';
+import { studyResultsSchema, type BenchmarkSuite, type StudyResults } from './schema.js';
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(root)';
@@ -29,6 +30,7 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
   r.models.forEach((m, i) => {
     if (m.hybridOf !== undefined && !models.has(m.hybridOf)) fail(source, `models[${i}].hybridOf`, `unknown model "${m.hybridOf}"`);
   });
+  checkBenchmarks(r, source);
   const runIds = new Set<string>();
   r.runs.forEach((run, i) => {
     const at = `runs[${i}]`;
@@ -37,7 +39,9 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     if (!models.has(run.model)) fail(source, `${at}.model`, `unknown model "${run.model}" (expected one of ${[...models.keys()].join(', ')})`);
     const task = tasks.get(run.task);
     if (!task) fail(source, `${at}.task`, `unknown task "${run.task}" (expected one of ${[...tasks.keys()].join(', ')})`);
-    for (const label of task.labels) {
+    // A multi-class task may have no per-class AUCs at all; when it has some, it needs them all.
+    const perLabelOptional = task.kind === 'multiclass' && Object.keys(run.auc.perLabel).length === 0;
+    for (const label of perLabelOptional ? [] : task.labels) {
       if (!(label in run.auc.perLabel)) fail(source, `${at}.auc.perLabel`, `missing label "${label}" of task "${task.id}"`);
     }
     for (const label of Object.keys(run.auc.perLabel)) {
@@ -48,6 +52,11 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     });
     if (run.history.length > 0 && !run.history.some((h) => r.evaluation.convergenceMetric in h.metrics)) {
       fail(source, `${at}.history`, `no point has the convergence metric "${r.evaluation.convergenceMetric}"`);
+    }
+    // The best checkpoint is chosen at an evaluation, so its step is in the history (when there is one).
+    const cp = run.checkpoint;
+    if (cp?.kind === 'best' && run.history.length > 0 && !run.history.some((h) => h.step === cp.step)) {
+      fail(source, `${at}.checkpoint.step`, `step ${cp.step} is not an evaluated step of the run's history (${run.history[0]!.step}–${run.history.at(-1)!.step})`);
     }
   });
   r.cca.forEach((c, i) => {
@@ -62,4 +71,31 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     if (!models.has(f.model)) fail(source, `filters[${i}].model`, `unknown model "${f.model}"`);
   });
   return r;
+}
+
+/**
+ * Published rows are set beside a task only if they measure the same kind of task, and a model's
+ * `benchmarkModel` must be a method the suite names (a typo would silently show no published value).
+ */
+function checkBenchmarks(r: StudyResults, source: string): void {
+  const suites = new Set<BenchmarkSuite>();
+  r.tasks.forEach((t, i) => {
+    if (!t.benchmark) return;
+    suites.add(t.benchmark.suite);
+    const d = publishedDataset(t.benchmark);
+    if (d && (t.kind !== d.kind || t.labels.length !== d.classes)) {
+      fail(
+        source,
+        `tasks[${i}].benchmark`,
+        `the published ${publishedSuites[t.benchmark.suite].name} ${t.benchmark.dataset} rows measure a ${d.kind} task with ${d.classes} classes; task "${t.id}" is ${t.kind} with ${t.labels.length} label(s)`,
+      );
+    }
+  });
+  if (suites.size === 0) return;
+  const methods = [...suites].flatMap((s) => publishedSuites[s].methods);
+  r.models.forEach((m, i) => {
+    if (m.benchmarkModel !== undefined && !methods.includes(m.benchmarkModel)) {
+      fail(source, `models[${i}].benchmarkModel`, `unknown published method "${m.benchmarkModel}" (expected one of ${methods.map((x) => `'${x}'`).join(', ')})`);
+    }
+  });
 }

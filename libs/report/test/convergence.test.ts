@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { groupRuns, parseReportOptions, parseStudyResults } from '../src/index.js';
 import { convergenceThreshold, meanCurve, stepsToThreshold, summarizeSteps } from '../src/convergence.js';
-import { compareSpeed, isFig7Init, recoveredSpeedup } from '../src/speedup.js';
+import { compareSpeed, isFig6Init, isFig7Init, recoveredSpeedup } from '../src/speedup.js';
+import { retinaMnistStudy } from './fixtures/retina-mnist-study.js';
 import { tinyStudy } from './fixtures/tiny-study.js';
 
 const study = parseStudyResults(
@@ -60,5 +61,29 @@ describe('convergence measures', () => {
       { initKey: 'transfusion:conv1', steps: 200, fraction: 0.5 },
       { initKey: 'transfusion:block1', steps: null, fraction: null },
     ]);
+  });
+});
+
+describe('default threshold on a task whose best AUC is ~0.75 (RetinaMNIST-like), no absolute constant', () => {
+  const r = parseStudyResults(retinaMnistStudy());
+  const gs = groupRuns(r);
+
+  test('the level is relative to the task: 0.5 + f · (lowest mean best AUC − 0.5), and every seed reaches it', () => {
+    const [c, ...others] = compareSpeed(gs, 'val_auc', parseReportOptions(), isFig6Init);
+    // only the grade task's ResNet50 has two inits with curves; the derived referable task has no curves
+    expect(others).toEqual([]);
+    expect(c).toMatchObject({ task: 'grade', model: 'resnet50' });
+    // best curve values: random .70/.72/.74 → .72, transfer .75/.73 → .74; lowest .72 → 0.5 + 0.9 × 0.22
+    expect(c!.threshold).toBeCloseTo(0.698, 12);
+    // random seeds reach .698 at 120 (.70), 240 (.72), 480 (.74); transfer at 240 (.75) and 360 (.73)
+    expect(c!.steps.map((s) => [s.initKey, s.perRun, s.mean])).toEqual([
+      ['random', [120, 240, 480], 280],
+      ['pretrained', [240, 360], 300],
+    ]);
+  });
+
+  test('the paper-scale absolute level (0.91) would not be reached at all: why it must not be a pipeline default', () => {
+    const [c] = compareSpeed(gs, 'val_auc', parseReportOptions({ convergenceThreshold: 0.91 }), isFig6Init);
+    expect(c!.steps.every((s) => s.reached === 0)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { parseReportOptions, parseStudyResults } from '../src/index.js';
 import { buildReportContent } from '../src/content.js';
 import { relativeChange, renderFilterFigure } from '../src/filters.js';
+import { retinaMnistStudy } from './fixtures/retina-mnist-study.js';
 import { makeStudyResults } from './fixtures/study-fixture.js';
 
 describe('charts', () => {
@@ -55,5 +56,16 @@ describe('filter grids (Fig 5)', () => {
 
   test('relative change ‖after − before‖ / ‖before‖', () => {
     expect(relativeChange(snap)).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('figures for a multi-class task and a derived task', () => {
+  test("convergence figures for the task with curves only, at the task-relative threshold; no warnings", async () => {
+    const c = await buildReportContent(parseStudyResults(retinaMnistStudy()), parseReportOptions());
+    expect(c.figures.map((f) => f.id)).toEqual(['fig6-curves-grade']);
+    const fig = c.figures[0]!;
+    expect(fig.warnings).toEqual([]);
+    expect((fig.data as { threshold: number }[]).every((r) => Math.abs(r.threshold - 0.698) < 1e-12)).toBe(true);
+    expect(fig.svg).toContain('grade · validation val_auc');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { evaluateFindings, groupRuns, parseReportOptions, parseStudyResults, type StudyResultsInput } from '../src/index.js';
 import { makeStudyResults } from './fixtures/study-fixture.js';
+import { retinaMnistStudy } from './fixtures/retina-mnist-study.js';
 import { tinyStudy } from './fixtures/tiny-study.js';
 
 const findingsOf = (input: StudyResultsInput, options = {}) => {
@@ -124,5 +125,18 @@ describe('findings on hand-made numbers', () => {
     // CBR-Small peaks at l1 (still among the two lowest); ResNet50 mean 0.8167 > CBR-Small 0.5333
     expect(f[4]!.verdict).toBe('supported');
     expect(f[4]!.evidence.at(-1)).toBe('mean, mean over layers from random init: ResNet50 0.817, CBR-Small 0.533');
+  });
+});
+
+describe('findings on a multi-class task and a task derived from its models (RetinaMNIST-like)', () => {
+  test("macro AUC is the task's AUC; both tasks are evaluated, each under its own name", () => {
+    const f = findingsOf(retinaMnistStudy());
+    // grade: transfer .74 − random .72; referable (P(grade ≥ 2) of the same models): .75 − .70
+    expect(f[0]!.evidence).toEqual(['grade, ResNet50: transfer − random = +2.00 points', 'referable, ResNet50: transfer − random = +5.00 points']);
+    expect(f[0]!.verdict).toBe('not supported');
+    // CBR-Small (random init only) vs ResNet50: .69 vs .72 and .66 vs .70
+    expect(f[1]!.evidence).toEqual(['grade, random init: CBR-Small is −3.00 points vs ResNet50', 'referable, random init: CBR-Small is −4.00 points vs ResNet50']);
+    // statement 6 needs Mean Var runs; the derived task's runs have no curves and add no comparison
+    expect(f[5]!.verdict).toBe('not measured');
   });
 });
