@@ -22,6 +22,8 @@ export interface RunGroup {
   perLabel: Record<string, AucSummary>;
   /** Further test metrics (`acc`, `kappa`, …) that every seed of the group has. */
   metrics: Record<string, AucSummary>;
+  /** The runs' distinct `transferSource`s, joined with ' / ' (undefined when none says). */
+  transferSource?: string;
   params: number;
   flopsPerImage: number;
   trainSeconds: Summary;
@@ -61,7 +63,9 @@ export function groupRuns(results: StudyResults): RunGroup[] {
       const values = runs.map((r) => r.metrics?.[name]);
       if (values.every((v) => v !== undefined)) metrics[name] = summarizeWithCi(values);
     }
+    const sources = [...new Set(runs.flatMap((r) => (r.transferSource ? [r.transferSource] : [])))];
     groups.push({
+      ...(sources.length ? { transferSource: sources.join(' / ') } : {}),
       task,
       regime: first.data.regime,
       trainImages: Math.round(mean(runs.map((r) => r.data.trainImages))),

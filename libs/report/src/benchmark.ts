@@ -46,7 +46,7 @@ function oursTable(task: Task, groups: RunGroup[], rows: readonly PublishedRow[]
     const p = published(g);
     return [
       g.model.label,
-      initLabel(g.init),
+      initLabel(g.init, g.transferSource),
       String(g.runs.length),
       meanStdPct(g.macro.mean, seedSpread(g.macro)),
       acc ? meanStdPct(acc.mean, seedSpread(acc)) : '–',

@@ -5,13 +5,13 @@ export function initKey(init: Init): string {
   return init.kind === 'transfusion' ? `transfusion:${init.upTo}` : init.kind;
 }
 
-export function initLabel(init: Init): string {
+/** `transferSource` names what the source weights were pretrained on (ImageNet in the paper; here maybe not). */
+export function initLabel(init: Init, transferSource?: string): string {
   switch (init.kind) {
     case 'random':
       return 'Random init';
     case 'pretrained':
-      // pretrained weights: ImageNet in the paper, the synthetic natural set or the user's weights here
-      return 'Transfer (pretrained)';
+      return transferSource ? `Transfer (pretrained on ${transferSource})` : 'Transfer (pretrained)';
     case 'meanvar':
       return 'Mean Var init';
     case 'transfusion':

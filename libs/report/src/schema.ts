@@ -144,6 +144,11 @@ export const runSchema = z
     metrics: runMetricsSchema.optional(),
     /** The weights the test numbers come from; absent = the last step (no selection recorded). */
     checkpoint: checkpointSchema.optional(),
+    /**
+     * What the source weights of transfer, Mean Var, transfusion and Slim runs were pretrained on, e.g. "the
+     * synthetic natural set" or "ImageNet (Keras)"; shown in the transfer rows' label ("Transfer (…)").
+     */
+    transferSource: z.string().min(1).optional(),
     history: z.array(historyPointSchema),
     cost: z
       .object({

@@ -37,7 +37,17 @@ export function checkpointNote(runs: readonly Run[]): string {
   return `Test numbers come from: ${parts.map((p) => `the ${p.what} (${p.runs} run${p.runs === 1 ? '' : 's'}, ${p.detail})`).join('; ')}.`;
 }
 
-/** The lines under each of a task's tables: which checkpoint, and the task's description when it has one. */
-export function taskTableNotes(task: Task, runs: readonly Run[]): string[] {
-  return [checkpointNote(runs), ...(task.description ? [`Task ${task.id}: ${task.description}`] : [])];
+/** Where the source weights of the transfer-type runs came from, per source: "…: the synthetic natural set (ResNet50, CBR-Small)". */
+export function transferSourceNote(runs: readonly Run[], modelLabel: (id: string) => string): string | undefined {
+  const bySource = new Map<string, Set<string>>();
+  for (const r of runs) if (r.transferSource && r.init.kind !== 'random') bySource.set(r.transferSource, (bySource.get(r.transferSource) ?? new Set()).add(r.model));
+  if (bySource.size === 0) return undefined;
+  const parts = [...bySource].map(([source, models]) => (bySource.size === 1 ? source : `${source} (${[...models].map(modelLabel).join(', ')})`));
+  return `Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ${parts.join('; ')}.`;
+}
+
+/** The lines under each of a task's tables: which checkpoint, the transfer source, and the task's description. */
+export function taskTableNotes(task: Task, runs: readonly Run[], modelLabel: (id: string) => string = (id) => id): string[] {
+  const source = transferSourceNote(runs, modelLabel);
+  return [checkpointNote(runs), ...(source ? [source] : []), ...(task.description ? [`Task ${task.id}: ${task.description}`] : [])];
 }

@@ -70,7 +70,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     const kappa = g.metrics['kappa'];
     return [
       g.model.label,
-      initLabel(g.init),
+      initLabel(g.init, g.transferSource),
       String(g.runs.length),
       meanStdPct(g.macro.mean, seedSpread(g.macro)),
       ciPct(g.macro.ciLow, g.macro.ciHigh),
@@ -116,7 +116,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     columns,
     rows,
     data,
-    notes: taskTableNotes(task, groups.flatMap((g) => g.runs)),
+    notes: taskTableNotes(task, groups.flatMap((g) => g.runs), (id) => groups.find((g) => g.model.id === id)?.model.label ?? id),
   };
 }
 
@@ -140,7 +140,7 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
       const s = g.perLabel[label];
       if (!s) continue; // a multi-class run without per-class AUCs
       const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label });
-      rows.push([g.model.label, initLabel(g.init), label, meanStdPct(s.mean, seedSpread(s)), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
+      rows.push([g.model.label, initLabel(g.init, g.transferSource), label, meanStdPct(s.mean, seedSpread(s)), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
       data.push({ model: g.model.id, init: g.initKey, label, aucMean: s.mean, aucStd: s.std, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.n, paper: paper ?? null });
     }
   }
@@ -151,7 +151,7 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
     columns,
     rows,
     data,
-    notes: taskTableNotes(task, groups.flatMap((g) => g.runs)),
+    notes: taskTableNotes(task, groups.flatMap((g) => g.runs), (id) => groups.find((g) => g.model.id === id)?.model.label ?? id),
   };
 }
 

@@ -43,6 +43,23 @@ describe('Table 1 for a multi-class ordinal task', () => {
     expect(tablesOf(none)[0]!.notes[0]).toBe('Test numbers come from the last step of each run (no checkpoint selection recorded).');
   });
 
+  test('transfer rows name what their source weights were pretrained on, in the label and under the table', () => {
+    const study = retinaMnistStudy();
+    for (const r of study.runs) r.transferSource = 'the synthetic natural set';
+    const t = tablesOf(study)[0]!;
+    expect(t.rows.map((r) => r[1])).toEqual(['Random init', 'Transfer (pretrained on the synthetic natural set)', 'Random init']);
+    expect(t.notes).toContain('Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on the synthetic natural set.');
+    // two sources: each named with its models; random runs never count
+    const mixed = retinaMnistStudy();
+    for (const r of mixed.runs) r.transferSource = r.model === 'resnet50' ? 'ImageNet (Keras)' : 'the synthetic natural set';
+    // CBR-Small has only a random-init run here: one source among the transfer-type runs, no model list
+    expect(tablesOf(mixed)[0]!.notes).toContain('Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ImageNet (Keras).');
+    mixed.runs.find((r) => r.model === 'cbr-small')!.init = { kind: 'meanvar' };
+    expect(tablesOf(mixed)[0]!.notes).toContain(
+      'Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ImageNet (Keras) (ResNet50); the synthetic natural set (CBR-Small).',
+    );
+  });
+
   test('columns only where runs have the metric; QWK only for ordinal tasks', () => {
     const referable = tables.find((t) => t.id === 'table1-referable')!;
     expect(referable.columns.map((c) => c.label).slice(0, 5)).toEqual(['Model', 'Initialisation', 'Seeds', 'Test AUC (%)', '95% CI']);
