@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
 import { createBatchWriter, openArrowFile, type BatchWriter } from '@transfusion/arrow-io';
-import { DataError } from './errors.js';
-import { concatImageSets, labelWidth, sliceImageSet, SPLITS, validateImageSet, type ImageSet, type LabelSpec, type Split } from './image-set.js';
+import { DataError, formatZodIssues } from './errors.js';
+import { concatImageSets, labelSpecSchema, labelWidth, sliceImageSet, SPLITS, validateImageSet, type ImageSet, type LabelSpec, type Split } from './image-set.js';
 
 /**
  * Dataset artifact layout (one Arrow IPC file, one record batch per shard of `shardSize` rows, so a set of
@@ -170,13 +170,15 @@ export function parseHeader(schema: arrow.Schema, file: string): ImageSetHeader 
     const [height, width, channels] = JSON.parse(m.get('transfusion.shape') ?? 'null') as number[];
     const dtype = m.get('transfusion.dtype');
     if (dtype !== 'uint8' && dtype !== 'float32') return bad(`transfusion.dtype ${dtype}`);
+    const task = labelSpecSchema.safeParse(JSON.parse(m.get('transfusion.task') ?? 'null'));
+    if (!task.success) return bad(`transfusion.task: ${formatZodIssues(task.error.issues)}`);
     return {
       name: m.get('transfusion.name') ?? '',
       height: height!,
       width: width!,
       channels: channels!,
       dtype,
-      task: JSON.parse(m.get('transfusion.task') ?? 'null') as LabelSpec,
+      task: task.data,
       meta: JSON.parse(m.get('transfusion.meta') ?? '{}') as Record<string, string>,
     };
   } catch (e) {

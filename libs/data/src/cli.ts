@@ -9,6 +9,7 @@ import { FILE_FORMATS, type FileFormat } from './load.js';
 import { loadChexpert } from './formats/chexpert.js';
 import { loadAptos, loadEyepacs } from './formats/retina.js';
 import { loadCsvDataset, loadFolderDataset } from './formats/generic.js';
+import { loadDicomFolder } from './formats/dicom-folder.js';
 import type { Manifest } from './manifest.js';
 import { importMedmnistToArrow, readMedmnist } from './formats/medmnist.js';
 import { formatSummary, summarizeImageSet, summarizeManifest } from './summary.js';
@@ -43,9 +44,10 @@ const SOURCE_HELP = `Dataset source:
   --task T            eyepacs/aptos: grade (5 classes, default) | referable (grade >= 2)
   --all-views         chexpert: keep lateral views too (default: frontal only)
   --csv FILE          csv: index file (relative to --root)        [default index.csv]
-  --path-column C     csv: image path column                       [default path]
-  --label-columns L   csv: comma-separated label columns           [default label]
-  --kind K            csv: multiclass | binary | multilabel        [default multiclass]
+                      dicom: label CSV (without it, class folders give the labels)
+  --path-column C     csv, dicom: image path column                [default path]
+  --label-columns L   csv, dicom: comma-separated label columns    [default label]
+  --kind K            csv, dicom: multiclass | binary | multilabel [default multiclass]
   --on-bad-row M      skip (report and continue, default) | fail (stop at the first bad row)
   --seed N            seed of the patient-level split (and of synthetic sets)  [default 0]
   --count N           synthetic: number of images                  [default 1000]
@@ -82,6 +84,7 @@ mask, ids, patients, splits). Progress goes to stderr; a JSON result line goes t
 
 ${SOURCE_HELP}  --out FILE          Arrow file to write (required)
   --size N            output side in pixels                        [default 224; medmnist: as stored]
+  --min-size N        upsample images smaller than N to N (e.g. a model's minimum input)
   --fit M             pad (keep aspect, pad) | crop (keep aspect, centre crop) | stretch  [default pad]
   --channels C        auto | 1 | 3                                 [default auto]
   --fundus M          none | trim | circle | graham                [default none]
@@ -130,6 +133,7 @@ const optionDefs = {
   samples: { type: 'string' },
   split: { type: 'string', multiple: true },
   size: { type: 'string' },
+  'min-size': { type: 'string' },
   fit: { type: 'string' },
   channels: { type: 'string' },
   fundus: { type: 'string' },
@@ -160,6 +164,7 @@ const flagsSchema = z.object({
   samples: int(1).max(400).optional(),
   split: z.array(z.enum(['train', 'val', 'test'])).optional(),
   size: int(8).max(2048).optional(),
+  'min-size': int(8).max(2048).optional(),
   fit: z.enum(['pad', 'crop', 'stretch']).optional(),
   channels: z.enum(['auto', '1', '3']).optional(),
   fundus: z.enum(['none', 'trim', 'circle', 'graham']).optional(),
@@ -213,23 +218,25 @@ async function openSource(f: Flags): Promise<{ manifest: Manifest } | { set: Ima
     case 'aptos':
       manifest = await loadAptos({ ...common, task: f.task ?? 'grade' });
       break;
-    case 'csv': {
-      const kind = z.enum(['multiclass', 'binary', 'multilabel']).safeParse(f.kind ?? 'multiclass');
-      if (!kind.success) throw new UsageError('--kind: expected multiclass, binary or multilabel');
-      manifest = await loadCsvDataset({
+    case 'csv':
+      manifest = await loadCsvDataset({ ...common, ...labelPolicy, ...csvLabels(f), csv: f.csv ?? 'index.csv', pathColumn: f['path-column'] ?? 'path' });
+      break;
+    case 'dicom':
+      manifest = await loadDicomFolder({
         ...common,
-        ...labelPolicy,
-        csv: f.csv ?? 'index.csv',
-        pathColumn: f['path-column'] ?? 'path',
-        labelColumns: (f['label-columns'] ?? 'label').split(',').map((s) => s.trim()),
-        kind: kind.data,
+        labels: f.csv ? { from: 'csv', csv: f.csv, key: 'path', keyColumn: f['path-column'] ?? 'path', ...labelPolicy, ...csvLabels(f) } : { from: 'folders' },
       });
       break;
-    }
     default:
       manifest = await loadFolderDataset(common);
   }
   return { manifest };
+}
+
+function csvLabels(f: Flags): { labelColumns: string[]; kind: 'multiclass' | 'binary' | 'multilabel' } {
+  const kind = z.enum(['multiclass', 'binary', 'multilabel']).safeParse(f.kind ?? 'multiclass');
+  if (!kind.success) throw new UsageError('--kind: expected multiclass, binary or multilabel');
+  return { labelColumns: (f['label-columns'] ?? 'label').split(',').map((s) => s.trim()), kind: kind.data };
 }
 
 function progress(io: CliIo, what: string): (p: ImportProgress) => void {
@@ -300,7 +307,7 @@ async function cmdImport(f: Flags, io: CliIo): Promise<number> {
         file: need(f.root, '--root'),
         ...(f.split ? { splits: f.split } : {}),
         ...(f.limit ? { limit: f.limit } : {}),
-        ...(f.size ? { preprocess: { size: f.size, fit: f.fit ?? 'pad', channels } } : {}),
+        resize: { ...(f.size ? { size: f.size } : {}), ...(f['min-size'] ? { minSize: f['min-size'] } : {}), fit: f.fit ?? 'pad', channels },
         ...(f['shard-size'] ? { shardSize: f['shard-size'] } : {}),
       },
       out,
@@ -310,12 +317,12 @@ async function cmdImport(f: Flags, io: CliIo): Promise<number> {
     return 0;
   }
   const src = await openSource(f);
-  if (!('manifest' in src)) throw new UsageError('import reads file formats (chexpert, eyepacs, aptos, medmnist, csv, folder); use `transfusion data synthetic` for synthetic sets');
+  if (!('manifest' in src)) throw new UsageError('import reads file formats (chexpert, eyepacs, aptos, medmnist, csv, folder, dicom); use `transfusion data synthetic` for synthetic sets');
   const r = await importManifestToArrow(
     src.manifest,
     out,
     {
-      preprocess: { size: f.size ?? 224, fit: f.fit ?? 'pad', channels, fundus: f.fundus ?? 'none' },
+      preprocess: { size: f.size ?? 224, ...(f['min-size'] ? { minSize: f['min-size'] } : {}), fit: f.fit ?? 'pad', channels, fundus: f.fundus ?? 'none' },
       onBadRow: f['on-bad-row'] ?? 'skip',
       ...(f.split ? { splits: f.split as Split[] } : {}),
       ...(f.limit ? { limit: f.limit } : {}),

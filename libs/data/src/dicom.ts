@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { DataError } from './errors.js';
@@ -41,6 +41,75 @@ export async function readDicomFile(file: string): Promise<DicomImage> {
   return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
 
+/** File name extensions taken as DICOM without looking at the bytes. */
+export const DICOM_EXTENSIONS = ['.dcm', '.dicom'];
+
+/** True when the bytes carry the Part-10 magic "DICM" after the 128-byte preamble. */
+export function hasDicomMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** Identifying attributes of a DICOM file, read without its pixel data. */
+export interface DicomHeader {
+  /** PatientID (0010,0020), trimmed; undefined when absent or blank. */
+  patientId?: string;
+  /** SOPInstanceUID (0008,0018). */
+  sopInstanceUid?: string;
+  /** StudyInstanceUID (0020,000D). */
+  studyInstanceUid?: string;
+}
+
+/** Bytes read first when only the header is needed; the whole file is read if the header is longer. */
+const HEADER_PROBE_BYTES = 1 << 20;
+
+/**
+ * Reads the header of a DICOM Part-10 file up to the Pixel Data element (the first MiB, or the whole file when
+ * the header is longer). Unreadable files throw DATA_BAD_DICOM naming the file.
+ */
+export async function readDicomHeader(file: string): Promise<DicomHeader> {
+  let bytes: Uint8Array;
+  let size: number;
+  try {
+    const fh = await open(file, 'r');
+    try {
+      size = (await fh.stat()).size;
+      const buf = Buffer.alloc(Math.min(size, HEADER_PROBE_BYTES));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      bytes = new Uint8Array(buf.buffer, buf.byteOffset, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw new DataError('DATA_NOT_FOUND', `${file}: cannot read DICOM file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file, cause: e });
+  }
+  let ds: dicomParser.DataSet;
+  try {
+    ds = parseUntilPixels(bytes);
+  } catch (e) {
+    if (bytes.length >= size) throw new DataError('DATA_BAD_DICOM', `${file}: not a readable DICOM file (${dicomParserMessage(e)})`, { file, cause: e });
+    const all = await readFile(file);
+    try {
+      ds = parseUntilPixels(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+    } catch (e2) {
+      throw new DataError('DATA_BAD_DICOM', `${file}: not a readable DICOM file (${dicomParserMessage(e2)})`, { file, cause: e2 });
+    }
+  }
+  const text = (tag: string): string | undefined => ds.string(tag)?.trim() || undefined;
+  const patientId = text('x00100020');
+  const sopInstanceUid = text('x00080018');
+  const studyInstanceUid = text('x0020000d');
+  return { ...(patientId ? { patientId } : {}), ...(sopInstanceUid ? { sopInstanceUid } : {}), ...(studyInstanceUid ? { studyInstanceUid } : {}) };
+}
+
+function parseUntilPixels(bytes: Uint8Array): dicomParser.DataSet {
+  return dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
+}
+
+/** dicom-parser throws plain objects or strings, not Errors. */
+function dicomParserMessage(e: unknown): string {
+  return typeof e === 'string' ? e : ((e as { exception?: string; message?: string }).exception ?? (e as Error).message ?? String(e));
+}
+
 /**
  * Parses a DICOM Part-10 file and decodes the first frame: uncompressed (little/big endian), RLE Lossless,
  * and 8-bit JPEG baseline. Other compressed syntaxes (JPEG 2000, JPEG-LS, lossless/12-bit JPEG) give a
@@ -52,8 +121,7 @@ export async function decodeDicom(bytes: Uint8Array, file = '<dicom>'): Promise<
   try {
     ds = dicomParser.parseDicom(bytes);
   } catch (e) {
-    // dicom-parser throws plain objects or strings, not Errors
-    const msg = typeof e === 'string' ? e : ((e as { exception?: string; message?: string }).exception ?? (e as Error).message ?? String(e));
+    const msg = dicomParserMessage(e);
     throw bad(`not a readable DICOM file (${msg.includes('overrun') ? 'truncated: ' : ''}${msg})`, e);
   }
   const syntax = ds.string('x00020010') ?? '1.2.840.10008.1.2';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { DataError } from './errors.js';
 
 export type Split = 'train' | 'val' | 'test';
@@ -6,13 +7,26 @@ export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 /**
  * What the label columns mean.
  * - multilabel: `names.length` independent binary labels; labels[i*K+k] in {0,1}, mask says which count.
- * - multiclass: one column holding the class index 0..names.length-1 (e.g. DR grade 0–4).
+ * - multiclass: one column holding the class index 0..names.length-1 (e.g. DR grade 0–4). `ordinal: true`
+ *   when the classes are ordered grades (RetinaMNIST's DR grades), so metrics such as quadratic weighted
+ *   kappa and thresholds such as `toBinaryFromGrade` make sense.
  * - binary: one column in {0,1}; names = [positive-class name].
  */
 export interface LabelSpec {
   kind: 'multilabel' | 'multiclass' | 'binary';
   names: string[];
+  ordinal?: boolean;
 }
+
+/** A LabelSpec read from outside (artifact metadata, pipeline parameters); `ordinal` only on multiclass. */
+export const labelSpecSchema = z
+  .object({
+    kind: z.enum(['multilabel', 'multiclass', 'binary']),
+    names: z.array(z.string()).min(1),
+    ordinal: z.boolean().optional(),
+  })
+  .strict()
+  .refine((t) => t.ordinal === undefined || t.kind === 'multiclass', { message: 'ordinal is only meaningful for a multiclass task', path: ['ordinal'] });
 
 /** Number of label columns per sample. */
 export function labelWidth(spec: LabelSpec): number {
@@ -68,6 +82,7 @@ export function validateImageSet(set: ImageSet): void {
   if (set.patients.length !== n) bad('patients', `expected ${n} entries, got ${set.patients.length}`);
   if (set.splits.length !== n) bad('splits', `expected ${n} entries, got ${set.splits.length}`);
   if (set.task.names.length === 0) bad('task.names', 'expected at least one label name');
+  if (set.task.ordinal !== undefined && set.task.kind !== 'multiclass') bad('task.ordinal', `only a multiclass task can be ordinal, this one is ${set.task.kind}`);
 }
 
 /** A new set holding the given rows (copies the data). */
@@ -104,13 +119,22 @@ export function splitOf(set: ImageSet, split: Split): ImageSet {
   return selectRows(set, rows);
 }
 
-/** Referable-DR view of a 5-grade set: positive when grade >= threshold (default 2, moderate or worse). */
+/**
+ * Referable-DR view of a 5-grade set: positive when grade >= threshold (default 2, moderate or worse).
+ * The grade task it came from (with its `ordinal` flag) is kept in `meta.gradeTask`.
+ */
 export function toBinaryFromGrade(set: ImageSet, threshold = 2, name = 'referable'): ImageSet {
   if (set.task.kind !== 'multiclass') {
     throw new DataError('DATA_BAD_SET', `image set "${set.name}": task.kind: expected multiclass grades, got ${set.task.kind}`, { field: 'task.kind' });
   }
   const labels = set.labels.map((g) => (g >= threshold ? 1 : 0));
-  return { ...set, task: { kind: 'binary', names: [name] }, labels, mask: set.mask.slice(), meta: { ...set.meta, binaryThreshold: String(threshold) } };
+  return {
+    ...set,
+    task: { kind: 'binary', names: [name] },
+    labels,
+    mask: set.mask.slice(),
+    meta: { ...set.meta, binaryThreshold: String(threshold), gradeTask: JSON.stringify(set.task) },
+  };
 }
 
 /** Rows [a, b) of a set, as views (no copy). */

@@ -9,7 +9,7 @@ import { DataError, formatZodIssues, rejectedToError, type RejectedRow } from '.
 import { concatImageSets, packSamples, type ImageSet } from './image-set.js';
 import { applyUncertaintyPolicy } from './labels.js';
 import type { Manifest, ManifestRow } from './manifest.js';
-import { convertChannels, preprocessFile, preprocessOptionsSchema, type ResolvedPreprocess } from './preprocess.js';
+import { convertChannels, outputSide, preprocessFile, preprocessOptionsSchema, type ResolvedPreprocess } from './preprocess.js';
 
 export const importOptionsSchema = z
   .object({
@@ -108,7 +108,7 @@ export async function* importChunks(
     onProgress?.({ done, total: rows.length, rejected: rejectedCount });
     const chunk = packSamples(
       kept.map(({ row, data }) => ({ image: data, ...rowTargets(m, row), id: row.id, patient: row.patient, split: row.split })),
-      { name: m.format, height: pre.size, width: pre.size, channels: channels ?? 1, task: m.task, meta: {} },
+      { name: m.format, height: outputSide(pre), width: outputSide(pre), channels: channels ?? 1, task: m.task, meta: {} },
     );
     yield {
       chunk,

@@ -1,5 +1,5 @@
 // In-memory sets, splits and labels
-export { type ImageSet, type LabelSpec, type Split, SPLITS, labelWidth, imageAt, imageSetSize, validateImageSet, selectRows, splitOf, toBinaryFromGrade } from './image-set.js';
+export { type ImageSet, type LabelSpec, type Split, SPLITS, labelSpecSchema, labelWidth, imageAt, imageSetSize, validateImageSet, selectRows, splitOf, toBinaryFromGrade } from './image-set.js';
 export { type SplitFractions, DEFAULT_SPLIT, splitFractionsSchema, splitForPatient, hashString } from './split.js';
 export { CHEXPERT_OBSERVATIONS, CHEXPERT_COMPETITION, type UncertaintyPolicy, type BlankPolicy, type RawLabelState, uncertaintyPolicySchema, blankPolicySchema, applyUncertaintyPolicy, rawState } from './labels.js';
 export { type Rng, createRng, mixSeed } from './rng.js';
@@ -11,16 +11,20 @@ export { FILE_FORMATS, type FileFormat, type LoaderOptions, loadManifest } from 
 export { loadChexpert, chexpertOptionsSchema, type ChexpertOptions, parseChexpertCell, locateChexpert } from './formats/chexpert.js';
 export { loadEyepacs, loadAptos, eyepacsOptionsSchema, aptosOptionsSchema, type EyepacsOptions, type AptosOptions, type DrTask, DR_GRADES, drLabelSpec } from './formats/retina.js';
 export { loadCsvDataset, loadFolderDataset, csvOptionsSchema, folderOptionsSchema, type CsvOptions, type FolderOptions, IMAGE_EXTENSIONS } from './formats/generic.js';
-export { readMedmnist, streamMedmnist, importMedmnistToArrow, inspectMedmnist, medmnistFlag, MEDMNIST_TASKS, type MedmnistOptions, type MedmnistInfo, type MedmnistSample } from './formats/medmnist.js';
+export { readMedmnist, streamMedmnist, importMedmnistToArrow, inspectMedmnist, medmnistFlag, medmnistOptionsSchema, type MedmnistOptions, type MedmnistInfo, type MedmnistSplitInfo, type MedmnistSample } from './formats/medmnist.js';
+export { MEDMNIST_TASKS, MEDMNIST_FLAGS, MEDMNIST_SIZES, medmnistLabelSpec, medmnistFileName, parseMedmnistFileName, type MedmnistFlag, type MedmnistSize, type MedmnistTaskKind, type MedmnistDataset } from './formats/medmnist-info.js';
+export { loadDicomFolder, dicomOptionsSchema, type DicomFolderOptions } from './formats/dicom-folder.js';
 export { parseCsv, readCsv, type CsvTable, type CsvRow } from './csv.js';
 export { DatasetRoot, type ResolvedPath } from './safe-path.js';
 export { listZip, streamZipMember, type ZipMember } from './zip-reader.js';
 export { parseNpyHeader, type NpyHeader, type NpyDtype } from './npy.js';
-export { readDicomFile, decodeDicom, dicomToUint8, type DicomImage, type WindowOptions } from './dicom.js';
+export { readDicomFile, readDicomHeader, decodeDicom, dicomToUint8, type DicomImage, type DicomHeader, type WindowOptions } from './dicom.js';
 
 // Preprocessing, import, normalisation, augmentation
-export { type RawImage, type PreprocessOptions, type ResolvedPreprocess, preprocessOptionsSchema, parsePreprocessOptions, decodeImageFile, preprocessRaw, preprocessFile, foregroundBox, maskCircle, convertChannels } from './preprocess.js';
+export { type RawImage, type PreprocessOptions, type ResolvedPreprocess, type ResizeOptions, type ResolvedResize, preprocessOptionsSchema, resizeOptionsSchema, parsePreprocessOptions, decodeImageFile, preprocessRaw, preprocessFile, foregroundBox, maskCircle, convertChannels } from './preprocess.js';
 export { importManifest, importManifestToArrow, importCached, importChunks, preprocessKey, rowTargets, importOptionsSchema, type ImportOptions, type ImportResult, type ImportProgress } from './import.js';
+export { resizeImageSet } from './resize.js';
+export { importDataset, importDatasetOptionsSchema, IMPORT_FORMATS, type ImportDatasetOptions, type ImportDatasetResult, type ImportFormat } from './import-dataset.js';
 export { computeChannelStats, normalizeImages, normalizePixels, normalizedSet, type ChannelStats } from './normalize.js';
 export { augmentImage, augmentBatch, augmentOptionsSchema, parseAugmentOptions, type AugmentOptions } from './augment.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { decodeDicom, dicomToUint8 } from './dicom.js';
+import { decodeDicom, DICOM_EXTENSIONS, dicomToUint8, hasDicomMagic } from './dicom.js';
 import { DataError, formatZodIssues } from './errors.js';
 
 /** 8-bit pixels, HWC. */
@@ -13,22 +13,40 @@ export interface RawImage {
   channels: number;
 }
 
+const sideSchema = z.number().int().min(8).max(2048);
+
 /**
- * How an image becomes a model input.
- * - size: output side (square) in pixels.
+ * Resizing of already decoded images (MedMNIST arrays, in-memory sets):
+ * - size: output side (square) in pixels; without it images keep their size.
+ * - minSize: images whose smaller side is below this are upsampled to minSize × minSize (for models whose
+ *   minimum input is larger than the data); larger images are left as they are. With `size` too, the
+ *   output side is max(size, minSize).
  * - fit: 'pad' keeps the aspect ratio and pads with black; 'crop' keeps it and centre-crops; 'stretch' ignores it.
  * - channels: 'auto' keeps 1-channel images 1-channel and colour images RGB (alpha dropped); 1 or 3 force it.
+ */
+export const resizeOptionsSchema = z
+  .object({
+    size: sideSchema.optional(),
+    minSize: sideSchema.optional(),
+    fit: z.enum(['pad', 'crop', 'stretch']).default('pad'),
+    channels: z.union([z.literal('auto'), z.literal(1), z.literal(3)]).default('auto'),
+  })
+  .strict();
+export type ResizeOptions = z.input<typeof resizeOptionsSchema>;
+export type ResolvedResize = z.infer<typeof resizeOptionsSchema>;
+
+/**
+ * How an image file becomes a model input: the resize options with a required `size` (files differ in size),
+ * plus
  * - fundus: 'trim' crops the dark border around the retina; 'circle' also blacks out everything outside the
  *   inscribed circle after resizing (removes camera-specific corners); 'graham' is the Kaggle DR 2015 winner's
  *   recipe on top of the trim: 4·img − 4·GaussianBlur(img, σ = r/30) + 128, everything outside 90 % of the
  *   radius set to grey 128 (removes illumination and camera colour differences).
  * - window: for DICOM inputs, 'file' (WindowCenter/Width, else min–max) or 'minmax'.
  */
-export const preprocessOptionsSchema = z
-  .object({
-    size: z.number().int().min(8).max(2048),
-    fit: z.enum(['pad', 'crop', 'stretch']).default('pad'),
-    channels: z.union([z.literal('auto'), z.literal(1), z.literal(3)]).default('auto'),
+export const preprocessOptionsSchema = resizeOptionsSchema
+  .extend({
+    size: sideSchema,
     fundus: z.enum(['none', 'trim', 'circle', 'graham']).default('none'),
     /** Pixels darker than this (max over channels, 0–255) count as border for fundus trimming. */
     borderThreshold: z.number().int().min(0).max(254).default(20),
@@ -38,6 +56,11 @@ export const preprocessOptionsSchema = z
 export type PreprocessOptions = z.input<typeof preprocessOptionsSchema>;
 export type ResolvedPreprocess = z.infer<typeof preprocessOptionsSchema>;
 
+/** Output side of preprocessed images: `size`, raised to `minSize` when that is larger. */
+export function outputSide(o: ResolvedPreprocess): number {
+  return Math.max(o.size, o.minSize ?? 0);
+}
+
 export function parsePreprocessOptions(o: unknown): ResolvedPreprocess {
   const r = preprocessOptionsSchema.safeParse(o);
   if (!r.success) throw new DataError('DATA_BAD_OPTIONS', `preprocess options: ${formatZodIssues(r.error.issues)}`);
@@ -45,8 +68,7 @@ export function parsePreprocessOptions(o: unknown): ResolvedPreprocess {
 }
 
 function isDicom(file: string, bytes: Uint8Array): boolean {
-  if (path.extname(file).toLowerCase() === '.dcm') return true;
-  return bytes.length > 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  return DICOM_EXTENSIONS.includes(path.extname(file).toLowerCase()) || hasDicomMagic(bytes);
 }
 
 /**
@@ -111,7 +133,8 @@ export async function preprocessRaw(img: RawImage, options: ResolvedPreprocess):
     if (box.width < img.width || box.height < img.height) pipeline = pipeline.extract(box);
   }
   const fit = o.fit === 'pad' ? 'contain' : o.fit === 'crop' ? 'cover' : 'fill';
-  pipeline = pipeline.resize(o.size, o.size, { fit, background: { r: 0, g: 0, b: 0, alpha: 1 }, kernel: 'lanczos3' });
+  const side = outputSide(o);
+  pipeline = pipeline.resize(side, side, { fit, background: { r: 0, g: 0, b: 0, alpha: 1 }, kernel: 'lanczos3' });
   pipeline = outChannels === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   let out: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeTable, tableFromColumns, inspectArrowFile } from '@transfusion/arrow-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImageSetWriter, headerOf, readImageSet, streamImageSet, writeImageSet } from '../src/artifact.js';
+import { splitOf, toBinaryFromGrade, validateImageSet } from '../src/image-set.js';
 import { normalizedSet, computeChannelStats } from '../src/normalize.js';
 import { generateChestSet } from '../src/synthetic/chest.js';
 import { generateFundusSet } from '../src/synthetic/fundus.js';
@@ -62,6 +63,30 @@ describe('Arrow dataset artifacts', () => {
     await expect(w2.write(generateFundusSet({ count: 2, size: 16 }))).rejects.toThrow(/rows are 16×16×3, the file holds 16×16×1/);
     expect(existsSync(path.join(tmp, 'wrong.arrow'))).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.includes('aborted') || f.includes('wrong'))).toEqual([]);
+  });
+
+  it('keeps an ordinal task through the artifact, splitOf and toBinaryFromGrade', async () => {
+    const fundus = generateFundusSet({ count: 12, size: 16, seed: 3 });
+    const graded = { ...fundus, task: { ...fundus.task, ordinal: true } };
+    const file = path.join(tmp, 'ordinal.arrow');
+    await writeImageSet(file, graded);
+    expect((await inspectArrowFile(file)).metadata['transfusion.task']).toBe(JSON.stringify(graded.task));
+    const back = await readImageSet(file);
+    expect(back.task).toEqual({ kind: 'multiclass', names: ['none', 'mild', 'moderate', 'severe', 'proliferative'], ordinal: true });
+    expect(splitOf(back, 'train').task.ordinal).toBe(true);
+    const referable = toBinaryFromGrade(back, 2);
+    expect(referable.task).toEqual({ kind: 'binary', names: ['referable'] });
+    expect(JSON.parse(referable.meta['gradeTask']!)).toEqual(back.task);
+    expect(Array.from(referable.labels)).toEqual(Array.from(back.labels, (g) => (g >= 2 ? 1 : 0)));
+    expect(() => validateImageSet({ ...referable, task: { kind: 'binary', names: ['x'], ordinal: true } })).toThrow(/task\.ordinal: only a multiclass task can be ordinal, this one is binary/);
+  });
+
+  it('refuses an artifact whose transfusion.task is not a valid LabelSpec', async () => {
+    const file = path.join(tmp, 'badtask.arrow');
+    const set = generateChestSet({ count: 1, size: 16, seed: 1 });
+    const w = await createImageSetWriter(file, { ...headerOf(set), task: { kind: 'binary', names: ['x'], ordinal: true } });
+    await w.close();
+    await expect(readImageSet(file)).rejects.toMatchObject({ code: 'DATA_BAD_SET', message: expect.stringMatching(/badtask\.arrow: not a dataset artifact \(transfusion\.task: ordinal: ordinal is only meaningful for a multiclass task\)/) });
   });
 
   it('refuses Arrow files that are not dataset artifacts', async () => {

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageSet } from '../src/artifact.js';
 import { main, summary } from '../src/cli.js';
-import { captureIo, FIXTURES, place, removeDir, SAMPLE, tempDir, writeText } from './helpers.js';
+import { captureIo, FIXTURES, makeDicom, place, removeDir, SAMPLE, tempDir, writeText } from './helpers.js';
 
 describe('transfusion data (CLI)', () => {
   let root: string;
@@ -108,6 +108,21 @@ describe('transfusion data (CLI)', () => {
     expect(JSON.parse(c.out())).toEqual({ out, rows: 2, shards: 1, rejected: 0 });
     const set = await readImageSet(out);
     expect([set.height, set.channels, set.task.kind]).toEqual([20, 1, 'multilabel']);
+    const up = path.join(root, 'medmnist-up.arrow');
+    expect(await main(['import', '--format', 'medmnist', '--root', path.join(FIXTURES, 'deflated/retinamnist.npz'), '--out', up, '--min-size', '32'], captureIo().io)).toBe(0);
+    expect((await readImageSet(up)).height).toBe(32);
+  });
+
+  it('summarises a DICOM folder tree (class folders, PatientID)', async () => {
+    const tree = path.join(root, 'dicom');
+    for (const [cls, pid] of [['normal', 'A'], ['normal', 'B'], ['effusion', 'C']] as const) {
+      await writeText(tree, `${cls}/${pid}/1.dcm`, makeDicom({ rows: 4, cols: 4, pixels: new Array(16).fill(7), patientId: pid }));
+    }
+    const c = captureIo();
+    expect(await main(['summary', '--format', 'dicom', '--root', tree, '--json'], c.io)).toBe(0);
+    const s = JSON.parse(c.out());
+    expect(s.task).toEqual({ kind: 'multiclass', names: ['effusion', 'normal'] });
+    expect(s.splits.reduce((a: number, x: { patients: number }) => a + x.patients, 0)).toBe(3);
   });
 
   it('summarises a generic CSV index', async () => {

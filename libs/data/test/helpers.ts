@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { listZip, streamZipMember } from '../src/zip-reader.js';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 /** Real sample images and DICOM files (copies of the project's shared samples; see fixtures/samples/README.md). */
@@ -75,6 +76,9 @@ export function makeDicom(o: {
   bigEndian?: boolean;
   /** Encapsulated frames (e.g. a JPEG) with this transfer syntax instead of native pixels. */
   encapsulated?: { syntax: string; frame: Uint8Array };
+  /** SOPInstanceUID (0008,0018) and PatientID (0010,0020), written when given. */
+  sopInstanceUid?: string;
+  patientId?: string;
 }): Uint8Array {
   const parts: Buffer[] = [];
   const el = (group: number, elem: number, vr: string, value: Buffer, be = false): Buffer => {
@@ -104,6 +108,8 @@ export function makeDicom(o: {
   const ba = o.bitsAllocated ?? 16;
   const spp = o.samplesPerPixel ?? 1;
   const d = (g: number, e: number, vr: string, v: Buffer): number => parts.push(el(g, e, vr, v, be));
+  if (o.sopInstanceUid) d(0x0008, 0x0018, 'UI', str(o.sopInstanceUid));
+  if (o.patientId) d(0x0010, 0x0020, 'LO', str(o.patientId));
   d(0x0028, 0x0002, 'US', us(spp));
   d(0x0028, 0x0004, 'CS', str(o.photometric ?? 'MONOCHROME2'));
   d(0x0028, 0x0010, 'US', us(o.rows));
@@ -143,6 +149,15 @@ export function makeDicom(o: {
   }
   const b = Buffer.concat(parts);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The uncompressed bytes of a zip member, e.g. one .npy array of an .npz. */
+export async function zipMemberBytes(file: string, name: string): Promise<Buffer> {
+  const m = (await listZip(file)).find((x) => x.name === name);
+  if (!m) throw new Error(`${file} has no member ${name}`);
+  const chunks: Uint8Array[] = [];
+  for await (const c of streamZipMember(file, m)) chunks.push(c.slice());
+  return Buffer.concat(chunks);
 }
 
 /** Captures a CLI run's output. */

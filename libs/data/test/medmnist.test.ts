@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { deflateRawSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importMedmnistToArrow, inspectMedmnist, medmnistFlag, readMedmnist, streamMedmnist } from '../src/formats/medmnist.js';
+import { MEDMNIST_FLAGS, MEDMNIST_SIZES, MEDMNIST_TASKS, medmnistFileName, medmnistLabelSpec, parseMedmnistFileName } from '../src/formats/medmnist-info.js';
 import { readImageSet } from '../src/artifact.js';
 import { listZip } from '../src/zip-reader.js';
-import { FIXTURES, removeDir, tempDir, writeText } from './helpers.js';
+import { writeZip } from '../src/testing/index.js';
+import { FIXTURES, removeDir, tempDir, writeText, zipMemberBytes } from './helpers.js';
 
 // Fixtures were written by numpy 2.4 (stored/: np.savez, deflated/: np.savez_compressed); pixel (i, y, x, c) of split offset o is
 // (7i + 3y + x + o + 11c) mod 256, which the tests recompute.
@@ -21,6 +22,27 @@ describe('MedMNIST .npz', () => {
   it('derives the flag from the file name', () => {
     expect(medmnistFlag('/x/retinamnist_224.npz')).toBe('retinamnist');
     expect(medmnistFlag('chestmnist.npz')).toBe('chestmnist');
+    expect(parseMedmnistFileName('/x/PathMNIST_64.npz')).toEqual({ flag: 'pathmnist', size: 64 });
+    expect(parseMedmnistFileName('organamnist.npz')).toEqual({ flag: 'organamnist' });
+    expect(MEDMNIST_SIZES.map((s) => medmnistFileName('dermamnist', s))).toEqual(['dermamnist.npz', 'dermamnist_64.npz', 'dermamnist_128.npz', 'dermamnist_224.npz']);
+  });
+
+  it("knows every 2D set of MedMNIST's INFO table with its task and label names", () => {
+    expect(Object.keys(MEDMNIST_TASKS)).toEqual([...MEDMNIST_FLAGS]);
+    expect(MEDMNIST_FLAGS).toHaveLength(12);
+    const kinds = Object.fromEntries(MEDMNIST_FLAGS.map((f) => [f, MEDMNIST_TASKS[f].task]));
+    expect(kinds).toEqual({
+      pathmnist: 'multi-class', chestmnist: 'multi-label, binary-class', dermamnist: 'multi-class', octmnist: 'multi-class',
+      pneumoniamnist: 'binary-class', retinamnist: 'ordinal-regression', breastmnist: 'binary-class', bloodmnist: 'multi-class',
+      tissuemnist: 'multi-class', organamnist: 'multi-class', organcmnist: 'multi-class', organsmnist: 'multi-class',
+    });
+    expect(medmnistLabelSpec('pneumoniamnist')).toEqual({ kind: 'binary', names: ['pneumonia'] });
+    expect(medmnistLabelSpec('breastmnist')).toEqual({ kind: 'binary', names: ['normal, benign'] });
+    expect(medmnistLabelSpec('retinamnist')).toEqual({ kind: 'multiclass', names: ['0', '1', '2', '3', '4'], ordinal: true });
+    expect(medmnistLabelSpec('octmnist')).toEqual({ kind: 'multiclass', names: ['choroidal neovascularization', 'diabetic macular edema', 'drusen', 'normal'] });
+    expect(medmnistLabelSpec('chestmnist').names.slice(0, 3)).toEqual(['atelectasis', 'cardiomegaly', 'effusion']);
+    expect(MEDMNIST_FLAGS.map((f) => medmnistLabelSpec(f).names.length)).toEqual([9, 14, 7, 4, 1, 5, 1, 8, 8, 11, 11, 11]);
+    expect(MEDMNIST_TASKS.dermamnist.licence).toBe('CC BY-NC 4.0');
   });
 
   for (const file of ['stored/retinamnist.npz', 'deflated/retinamnist.npz']) {
@@ -29,7 +51,7 @@ describe('MedMNIST .npz', () => {
       const members = await listZip(f);
       expect(new Set(members.map((m) => m.method))).toEqual(new Set([file.startsWith('deflated') ? 8 : 0]));
       const set = await readMedmnist({ file: f });
-      expect(set.task).toEqual({ kind: 'multiclass', names: ['0', '1', '2', '3', '4'] });
+      expect(set.task).toEqual({ kind: 'multiclass', names: ['0', '1', '2', '3', '4'], ordinal: true });
       expect([set.height, set.width, set.channels]).toEqual([28, 28, 3]);
       expect(set.splits).toEqual(['train', 'train', 'train', 'train', 'train', 'train', 'val', 'val', 'test', 'test', 'test']);
       expect(Array.from(set.labels)).toEqual([0, 1, 2, 3, 4, 2, 1, 4, 0, 2, 3]);
@@ -75,63 +97,16 @@ describe('MedMNIST .npz', () => {
   });
 
   it('reads a ZIP64 archive (central directory located through the ZIP64 records)', async () => {
-    // build a stored zip whose EOCD fields are all 0xFFFF/0xFFFFFFFF, as numpy writes for > 4 GiB members
-    const src = await listZip(path.join(FIXTURES, 'stored/retinamnist.npz'));
-    const raw = await readFile(path.join(FIXTURES, 'stored/retinamnist.npz'));
-    const locals: Buffer[] = [];
-    const centrals: Buffer[] = [];
-    let offset = 0;
-    for (const m of src) {
-      const lh = raw.readUInt16LE(m.localHeaderOffset + 26) + raw.readUInt16LE(m.localHeaderOffset + 28);
-      const body = raw.subarray(m.localHeaderOffset + 30 + lh, m.localHeaderOffset + 30 + lh + m.compressedSize);
-      const deflated = deflateRawSync(body);
-      const name = Buffer.from(m.name);
-      const local = Buffer.alloc(30);
-      local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(45, 4);
-      local.writeUInt16LE(8, 8);
-      local.writeUInt32LE(crc32(body), 14);
-      local.writeUInt32LE(deflated.length, 18);
-      local.writeUInt32LE(body.length, 22);
-      local.writeUInt16LE(name.length, 26);
-      locals.push(local, name, deflated);
-      const extra = Buffer.alloc(4 + 24);
-      extra.writeUInt16LE(1, 0);
-      extra.writeUInt16LE(24, 2);
-      extra.writeBigUInt64LE(BigInt(body.length), 4);
-      extra.writeBigUInt64LE(BigInt(deflated.length), 12);
-      extra.writeBigUInt64LE(BigInt(offset), 20);
-      const cd = Buffer.alloc(46);
-      cd.writeUInt32LE(0x02014b50, 0);
-      cd.writeUInt16LE(45, 6);
-      cd.writeUInt16LE(8, 10);
-      cd.writeUInt32LE(crc32(body), 16);
-      cd.writeUInt32LE(0xffffffff, 20);
-      cd.writeUInt32LE(0xffffffff, 24);
-      cd.writeUInt16LE(name.length, 28);
-      cd.writeUInt16LE(extra.length, 30);
-      cd.writeUInt32LE(0xffffffff, 42);
-      centrals.push(cd, name, extra);
-      offset += 30 + name.length + deflated.length;
-    }
-    const cdBuf = Buffer.concat(centrals);
-    const z64 = Buffer.alloc(56);
-    z64.writeUInt32LE(0x06064b50, 0);
-    z64.writeBigUInt64LE(44n, 4);
-    z64.writeBigUInt64LE(BigInt(src.length), 24);
-    z64.writeBigUInt64LE(BigInt(src.length), 32);
-    z64.writeBigUInt64LE(BigInt(cdBuf.length), 40);
-    z64.writeBigUInt64LE(BigInt(offset), 48);
-    const loc = Buffer.alloc(20);
-    loc.writeUInt32LE(0x07064b50, 0);
-    loc.writeBigUInt64LE(BigInt(offset + cdBuf.length), 8);
-    loc.writeUInt32LE(1, 16);
-    const eocd = Buffer.alloc(22, 0xff);
-    eocd.writeUInt32LE(0x06054b50, 0);
-    eocd.writeUInt16LE(0, 20);
-    const file = await writeText(tmp, 'retinamnist_zip64.npz', Buffer.concat([...locals, cdBuf, z64, loc, eocd]));
+    // the fixture's members rewritten with sizes and offsets 0xFFFFFFFF, as numpy writes members over 4 GiB
+    const src = path.join(FIXTURES, 'stored/retinamnist.npz');
+    const entries = [];
+    for (const m of await listZip(src)) entries.push({ name: m.name, data: await zipMemberBytes(src, m.name) });
+    const file = path.join(tmp, 'retinamnist_zip64.npz');
+    await writeZip(file, entries, { compress: true, zip64: true });
+    const raw = await readFile(file);
+    expect(raw.readUInt32LE(raw.length - 22 - 20 - 56)).toBe(0x06064b50); // the ZIP64 end record is really there
     const set = await readMedmnist({ file });
-    const ref = await readMedmnist({ file: path.join(FIXTURES, 'stored/retinamnist.npz') });
+    const ref = await readMedmnist({ file: src });
     expect(Buffer.compare(Buffer.from(set.images), Buffer.from(ref.images))).toBe(0);
     expect(Array.from(set.labels)).toEqual(Array.from(ref.labels));
   });
@@ -139,14 +114,19 @@ describe('MedMNIST .npz', () => {
   it('imports into a sharded Arrow artifact, as stored or resized', async () => {
     const file = path.join(tmp, 'retina.arrow');
     const progress: number[] = [];
-    expect(await importMedmnistToArrow({ file: path.join(FIXTURES, 'deflated/retinamnist.npz'), shardSize: 4 }, file, (d) => progress.push(d))).toEqual({ rows: 11, shards: 3 });
+    expect(await importMedmnistToArrow({ file: path.join(FIXTURES, 'deflated/retinamnist.npz'), shardSize: 4 }, file, (d) => progress.push(d))).toEqual({
+      rows: 11,
+      shards: 3,
+      task: { kind: 'multiclass', names: ['0', '1', '2', '3', '4'], ordinal: true },
+    });
     expect(progress).toEqual([4, 8, 11]);
     const back = await readImageSet(file);
     const mem = await readMedmnist({ file: path.join(FIXTURES, 'deflated/retinamnist.npz') });
     expect(Buffer.compare(Buffer.from(back.images), Buffer.from(mem.images))).toBe(0);
     expect(back.splits).toEqual(mem.splits);
-    const small = path.join(tmp, 'retina14.arrow');
-    await importMedmnistToArrow({ file: path.join(FIXTURES, 'deflated/chestmnist.npz'), preprocess: { size: 14 } }, small);
+    expect(back.task.ordinal).toBe(true); // kept through the artifact's transfusion.task
+    const small = path.join(tmp, 'chest14.arrow');
+    await importMedmnistToArrow({ file: path.join(FIXTURES, 'deflated/chestmnist.npz'), resize: { size: 14 } }, small);
     const s = await readImageSet(small);
     expect([s.height, s.width, s.channels, s.ids.length]).toEqual([14, 14, 1, 9]);
   });

@@ -3,56 +3,41 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readCsv, requireColumns } from '../csv.js';
 import { DataError } from '../errors.js';
-import { SPLITS, type LabelSpec, type Split } from '../image-set.js';
-import { blankPolicySchema, uncertaintyPolicySchema } from '../labels.js';
+import { SPLITS, type Split } from '../image-set.js';
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
 import { DEFAULT_SPLIT, splitForPatient, splitFractionsSchema } from '../split.js';
-import { parseChexpertCell } from './chexpert.js';
+import { checkLabelColumnCount, labelColumnFields, labelColumnReader, naturalCompare } from './label-columns.js';
 import { loaderBaseSchema } from './options.js';
 import { parseLoaderOptions, resolveRowPath } from './shared.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.bmp', '.dcm'];
 
 /**
- * Generic CSV index: one row per image with a path column (relative to `root`) and label column(s).
- * - kind 'multiclass': one label column whose values are class names (or indices); `classes` fixes the order,
- *   otherwise the sorted distinct values are used.
- * - kind 'binary': one label column with 0/1.
- * - kind 'multilabel': several columns with 1/0/-1/blank, mapped by the uncertainty policy.
- * Optional patient and split columns; without a split column the split is by patient (or by image).
+ * Generic CSV index: one row per image with a path column (relative to `root`) and label column(s) (see
+ * `labelColumnFields`: multiclass names, binary 0/1, multilabel 1/0/-1/blank). Optional patient and split
+ * columns; without a split column the split is by patient (or by image).
  */
 export const csvOptionsSchema = loaderBaseSchema
   .extend({
     /** Index file, relative to root. */
     csv: z.string().min(1).default('index.csv'),
     pathColumn: z.string().default('path'),
-    labelColumns: z.array(z.string()).min(1).default(['label']),
-    kind: z.enum(['multiclass', 'binary', 'multilabel']).default('multiclass'),
-    classes: z.array(z.string()).min(2).optional(),
+    ...labelColumnFields,
     patientColumn: z.string().optional(),
     splitColumn: z.string().optional(),
     split: splitFractionsSchema.default(DEFAULT_SPLIT),
-    policy: uncertaintyPolicySchema.default('ignore'),
-    blank: blankPolicySchema.default('zero'),
   })
   .strict();
 export type CsvOptions = z.input<typeof csvOptionsSchema>;
 
 export async function loadCsvDataset(options: CsvOptions): Promise<Manifest> {
   const o = parseLoaderOptions(csvOptionsSchema, options, 'csv');
-  if (o.kind !== 'multilabel' && o.labelColumns.length !== 1) {
-    throw new DataError('DATA_BAD_OPTIONS', `csv options: labelColumns: a ${o.kind} task takes exactly one label column, got ${o.labelColumns.length}`, { field: 'labelColumns' });
-  }
+  checkLabelColumnCount(o, 'csv options');
   const csvPath = path.resolve(o.root, o.csv);
   const table = await readCsv(csvPath);
   requireColumns(table, [o.pathColumn, ...o.labelColumns, ...(o.patientColumn ? [o.patientColumn] : []), ...(o.splitColumn ? [o.splitColumn] : [])]);
-  const classes = o.kind === 'multiclass' ? (o.classes ?? [...new Set(table.rows.map((r) => r.cells[o.labelColumns[0]!]!.trim()).filter((v) => v !== ''))].sort(naturalCompare)) : undefined;
-  const task: LabelSpec =
-    o.kind === 'multilabel' ? { kind: 'multilabel', names: o.labelColumns } : o.kind === 'binary' ? { kind: 'binary', names: [o.labelColumns[0]!] } : { kind: 'multiclass', names: classes! };
-  if (task.kind === 'multiclass' && task.names.length < 2) {
-    throw new DataError('DATA_BAD_SET', `${csvPath}: column "${o.labelColumns[0]}" has fewer than 2 distinct classes`, { file: csvPath, field: o.labelColumns[0] });
-  }
+  const labels = labelColumnReader(o, table);
   const files = new DatasetRoot(o.root);
   const log = new RejectLog(o.onBadRow);
   const rows: ManifestRow[] = [];
@@ -60,28 +45,12 @@ export async function loadCsvDataset(options: CsvOptions): Promise<Manifest> {
   for (const { line, cells } of table.rows) {
     const rel = cells[o.pathColumn]!.trim();
     const where = { file: csvPath, line, id: rel };
-    const raw: number[] = [];
-    let bad: string | undefined;
-    for (const col of o.labelColumns) {
-      const cell = cells[col]!.trim();
-      let v: number | undefined;
-      if (o.kind === 'multilabel') v = parseChexpertCell(cell);
-      else if (o.kind === 'binary') v = cell === '1' || cell === '1.0' ? 1 : cell === '0' || cell === '0.0' ? 0 : undefined;
-      else {
-        const idx = classes!.indexOf(cell);
-        v = idx >= 0 ? idx : undefined;
-      }
-      if (v === undefined) {
-        const expected = o.kind === 'multilabel' ? '1, 0, -1 or blank' : o.kind === 'binary' ? '0 or 1' : `one of ${classes!.join(', ')}`;
-        bad = `${col}: expected ${expected}, got "${cell}"`;
-        break;
-      }
-      raw.push(v);
-    }
-    if (bad) {
-      log.reject({ ...where, reason: 'unknown-label', message: bad });
+    const parsed = labels.read(cells);
+    if ('error' in parsed) {
+      log.reject({ ...where, reason: 'unknown-label', message: parsed.error });
       continue;
     }
+    const raw = parsed.raw;
     if (seen.has(rel)) {
       log.reject({ ...where, reason: 'duplicate-id', message: `path "${rel}" appears more than once` });
       continue;
@@ -102,7 +71,7 @@ export async function loadCsvDataset(options: CsvOptions): Promise<Manifest> {
     seen.add(rel);
     rows.push({ id: rel, patient, split, path: full, raw, source: { file: csvPath, line }, attrs: {} });
   }
-  return assertNonEmpty({ format: 'csv', root: path.resolve(o.root), task, rows, rejected: log.rows, policy: { uncertainty: o.policy, blank: o.blank } });
+  return assertNonEmpty({ format: 'csv', root: path.resolve(o.root), task: labels.task, rows, rejected: log.rows, policy: { uncertainty: o.policy, blank: o.blank } });
 }
 
 /**
@@ -157,8 +126,4 @@ async function listDirs(dir: string): Promise<string[]> {
   } catch (e) {
     throw new DataError('DATA_NOT_FOUND', `${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: dir, cause: e });
   }
-}
-
-function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
 }

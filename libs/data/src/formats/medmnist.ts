@@ -1,27 +1,25 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DataError } from '../errors.js';
-import { labelWidth, packSamples, type ImageSet, type LabelSpec, type SampleRow, type Split } from '../image-set.js';
-import { parseNpyHeader, readNpyNumber, type NpyHeader } from '../npy.js';
-import { listZip, streamZipMember, type ZipMember } from '../zip-reader.js';
-import { parseLoaderOptions } from './shared.js';
 import { createImageSetWriter } from '../artifact.js';
-import { parsePreprocessOptions, preprocessRaw, type PreprocessOptions } from '../preprocess.js';
+import { DataError } from '../errors.js';
+import { labelWidth, packSamples, SPLITS, type ImageSet, type LabelSpec, type SampleRow, type Split } from '../image-set.js';
+import { parseNpyHeader, readNpyNumber, type NpyHeader } from '../npy.js';
+import type { ResizeOptions } from '../preprocess.js';
+import { parseResizeOptions, resizeChannels, resizeRaw, resizeTarget } from '../resize.js';
+import { listZip, streamZipMember, type ZipMember } from '../zip-reader.js';
+import { isMedmnistFlag, medmnistLabelSpec, MEDMNIST_FLAGS, parseMedmnistFileName } from './medmnist-info.js';
+import { parseLoaderOptions } from './shared.js';
 
-const CHEST14 = ['atelectasis', 'cardiomegaly', 'effusion', 'infiltration', 'mass', 'nodule', 'pneumonia', 'pneumothorax', 'consolidation', 'edema', 'emphysema', 'fibrosis', 'pleural', 'hernia'];
-
-/** Tasks of the MedMNIST v2 sets this project uses (from medmnist/info.py); others are inferred from the labels. */
-export const MEDMNIST_TASKS: Record<string, LabelSpec> = {
-  retinamnist: { kind: 'multiclass', names: ['0', '1', '2', '3', '4'] },
-  chestmnist: { kind: 'multilabel', names: CHEST14 },
-  pneumoniamnist: { kind: 'binary', names: ['pneumonia'] },
-  breastmnist: { kind: 'binary', names: ['benign/normal'] },
-};
+/** Smallest image side accepted from a MedMNIST file (MedMNIST's own sides are 28–224). */
+export const MEDMNIST_MIN_SIDE = 8;
 
 export const medmnistOptionsSchema = z
   .object({
     /** Path of the .npz file, e.g. ~/.medmnist/retinamnist_64.npz. */
     file: z.string().min(1),
+    /** Which MedMNIST set the file is, when its name is not MedMNIST's (`{flag}.npz`, `{flag}_{size}.npz`). */
+    flag: z.enum(MEDMNIST_FLAGS).optional(),
+    /** Splits to read; each must be in the file. */
     splits: z.array(z.enum(['train', 'val', 'test'])).min(1).default(['train', 'val', 'test']),
     /** At most this many samples per split (for previews and quick runs). */
     limit: z.number().int().min(1).optional(),
@@ -31,17 +29,20 @@ export type MedmnistOptions = z.input<typeof medmnistOptionsSchema>;
 
 export interface MedmnistSplitInfo {
   count: number;
-  height: number;
-  width: number;
-  channels: number;
   images: ZipMember;
   labels: ZipMember;
 }
 
 export interface MedmnistInfo {
   file: string;
+  /** The MedMNIST flag (from the `flag` option or the file name); for other names, the name without `.npz`. */
   flag: string;
+  /** True when the flag is one of MEDMNIST_FLAGS (task and labels from MedMNIST's INFO table). */
+  known: boolean;
   task: LabelSpec;
+  height: number;
+  width: number;
+  channels: number;
   splits: Partial<Record<Split, MedmnistSplitInfo>>;
 }
 
@@ -57,82 +58,151 @@ export interface MedmnistSample {
 
 /** Dataset flag from the file name: "retinamnist_224.npz" → "retinamnist". */
 export function medmnistFlag(file: string): string {
-  return path.basename(file).replace(/\.npz$/i, '').replace(/_(28|64|128|224)$/, '').toLowerCase();
+  return parseMedmnistFileName(file).flag;
 }
 
-/** Reads the archive's directory and the .npy headers (not the data). */
-export async function inspectMedmnist(file: string): Promise<MedmnistInfo> {
+/**
+ * Reads the archive's directory and the .npy headers (not the images) and checks that the file is a 2D
+ * MedMNIST set: `{split}_images` uint8 (N,H,W) or (N,H,W,C) with C 1 or 3, square, at least 8 px, the same
+ * shape in every split; `{split}_labels` with N rows and as many columns as the task has. Every problem is a
+ * DataError DATA_BAD_NPZ naming the file and what was expected.
+ */
+export async function inspectMedmnist(file: string, flagOverride?: string): Promise<MedmnistInfo> {
+  const bad = (msg: string, field?: string): DataError => new DataError('DATA_BAD_NPZ', `${file}: ${msg}`, { file, ...(field ? { field } : {}) });
+  const named = parseMedmnistFileName(file);
+  const flag = flagOverride ?? named.flag;
+  if (/mnist3d$/.test(flag)) throw bad(`${flag} is a 3D MedMNIST set: 3D volumes are not supported (expected one of the 2D sets ${MEDMNIST_FLAGS.join(', ')})`);
   const members = await listZip(file);
   const byName = new Map(members.map((m) => [m.name.replace(/\.npy$/, ''), m]));
   const splits: MedmnistInfo['splits'] = {};
-  let labelCols = 1;
-  for (const split of ['train', 'val', 'test'] as const) {
+  let shape: { height: number; width: number; channels: number; from: Split } | undefined;
+  let labelCols: number | undefined;
+  for (const split of SPLITS) {
     const im = byName.get(`${split}_images`);
     const lm = byName.get(`${split}_labels`);
     if (!im && !lm) continue;
-    if (!im || !lm) throw new DataError('DATA_BAD_NPZ', `${file}: has ${im ? `${split}_images` : `${split}_labels`} but not its partner`, { file });
+    if (!im || !lm) throw bad(`has ${im ? `${split}_images` : `${split}_labels`} but not its partner ${im ? `${split}_labels` : `${split}_images`}`);
     const ih = await readHeader(file, im);
     const lh = await readHeader(file, lm);
-    if (ih.dtype !== 'uint8') throw new DataError('DATA_BAD_NPZ', `${file}: ${split}_images: expected uint8, got ${ih.dtype}`, { file, field: `${split}_images` });
-    if (ih.shape.length !== 3 && ih.shape.length !== 4) throw new DataError('DATA_BAD_NPZ', `${file}: ${split}_images: expected shape (N,H,W) or (N,H,W,C), got (${ih.shape.join(',')})`, { file, field: `${split}_images` });
-    if (lh.shape[0] !== ih.shape[0]) throw new DataError('DATA_BAD_NPZ', `${file}: ${split}_labels has ${lh.shape[0]} rows but ${split}_images has ${ih.shape[0]}`, { file, field: `${split}_labels` });
-    labelCols = lh.shape.length > 1 ? lh.shape.slice(1).reduce((a, b) => a * b, 1) : 1;
-    splits[split] = { count: ih.shape[0]!, height: ih.shape[1]!, width: ih.shape[2]!, channels: ih.shape[3] ?? 1, images: im, labels: lm };
+    const field = `${split}_images`;
+    if (ih.dtype !== 'uint8') throw bad(`${field}: expected uint8 pixels, got ${ih.dtype}`, field);
+    const s = imageShape(ih.shape, (m) => bad(`${field}: ${m}`, field));
+    if (s.height !== s.width) throw bad(`${field}: images are ${s.height}×${s.width}: expected square images (MedMNIST sides are ${[28, 64, 128, 224].join(', ')})`, field);
+    if (s.height < MEDMNIST_MIN_SIDE) throw bad(`${field}: images are ${s.height}×${s.width}: expected at least ${MEDMNIST_MIN_SIDE} px a side`, field);
+    if (named.size !== undefined && !flagOverride && s.height !== named.size) throw bad(`${field}: images are ${s.height}×${s.width} but the file name says ${named.size} px`, field);
+    if (shape && (shape.height !== s.height || shape.channels !== s.channels)) {
+      throw bad(`${field}: images are ${s.height}×${s.width}×${s.channels}, ${shape.from}_images are ${shape.height}×${shape.width}×${shape.channels}: expected one shape for all splits`, field);
+    }
+    shape ??= { ...s, from: split };
+    if (lh.shape[0] !== ih.shape[0]) throw bad(`${split}_labels has ${lh.shape[0]} rows but ${field} has ${ih.shape[0]}: expected one label row per image`, `${split}_labels`);
+    if (lh.shape.length > 2) throw bad(`${split}_labels: expected shape (N,) or (N,K), got (${lh.shape.join(',')})`, `${split}_labels`);
+    const cols = lh.shape[1] ?? 1;
+    if (labelCols !== undefined && cols !== labelCols) throw bad(`${split}_labels has ${cols} columns, other splits ${labelCols}: expected the same label columns in every split`, `${split}_labels`);
+    labelCols = cols;
+    splits[split] = { count: ih.shape[0]!, images: im, labels: lm };
   }
-  if (Object.keys(splits).length === 0) throw new DataError('DATA_BAD_NPZ', `${file}: no train_/val_/test_ images and labels arrays (keys: ${[...byName.keys()].join(', ')})`, { file });
-  const flag = medmnistFlag(file);
-  const known = MEDMNIST_TASKS[flag];
+  if (!shape || labelCols === undefined) {
+    throw bad(`not a MedMNIST .npz: expected {train,val,test}_images and _labels arrays, found ${byName.size ? [...byName.keys()].join(', ') : 'no arrays'}`);
+  }
   let task: LabelSpec;
-  if (known && labelWidth(known) === labelCols) task = known;
-  else if (labelCols > 1) task = { kind: 'multilabel', names: Array.from({ length: labelCols }, (_, i) => String(i)) };
-  else {
-    let max = 0;
-    for (const s of Object.values(splits)) for (const v of await readAllLabels(file, s.labels)) max = Math.max(max, v);
-    task = max <= 1 ? { kind: 'binary', names: ['1'] } : { kind: 'multiclass', names: Array.from({ length: max + 1 }, (_, i) => String(i)) };
+  if (isMedmnistFlag(flag)) {
+    task = medmnistLabelSpec(flag);
+    if (labelWidth(task) !== labelCols) {
+      throw bad(`labels have ${labelCols} column(s): expected ${labelWidth(task)} for ${flag} (${task.kind}${task.kind === 'multilabel' ? `: ${task.names.join(', ')}` : ''})`);
+    }
+  } else task = await inferTask(file, splits, labelCols);
+  return { file, flag, known: isMedmnistFlag(flag), task, height: shape.height, width: shape.width, channels: shape.channels, splits };
+}
+
+/** (N,H,W) → 1 channel, (N,H,W,C) with C 1 or 3; 3D volumes (N,D,H,W) and other channel counts are refused. */
+function imageShape(shape: readonly number[], bad: (m: string) => DataError): { height: number; width: number; channels: number } {
+  const text = `(${shape.join(',')})`;
+  if (shape.length === 3) return { height: shape[1]!, width: shape[2]!, channels: 1 };
+  if (shape.length === 4) {
+    const c = shape[3]!;
+    if (c === 1 || c === 3) return { height: shape[1]!, width: shape[2]!, channels: c };
+    // MedMNIST 3D sets are (N,28,28,28) / (N,64,64,64): a last axis this long is depth, not colour
+    if (c > 4) throw bad(`shape ${text} is a 3D volume (N,D,H,W): 3D MedMNIST is not supported; expected 2D images (N,H,W) or (N,H,W,C)`);
+    throw bad(`shape ${text} has ${c} channels: expected 1 (grey) or 3 (RGB)`);
   }
-  return { file, flag, task, splits };
+  if (shape.length === 5) throw bad(`shape ${text} is a 3D volume (N,D,H,W,C): 3D MedMNIST is not supported; expected 2D images (N,H,W) or (N,H,W,C)`);
+  throw bad(`shape ${text}: expected 2D images (N,H,W) or (N,H,W,C)`);
+}
+
+/** Task of a file whose name is not a MedMNIST flag: several columns → multilabel; else binary (0/1) or classes 0..max. */
+async function inferTask(file: string, splits: MedmnistInfo['splits'], labelCols: number): Promise<LabelSpec> {
+  if (labelCols > 1) return { kind: 'multilabel', names: Array.from({ length: labelCols }, (_, i) => String(i)) };
+  let max = 0;
+  for (const s of Object.values(splits)) for (const v of await readAllLabels(file, s.labels)) if (Number.isInteger(v) && v > max) max = v;
+  return max <= 1 ? { kind: 'binary', names: ['1'] } : { kind: 'multiclass', names: Array.from({ length: max + 1 }, (_, i) => String(i)) };
+}
+
+/** Throws DATA_BAD_NPZ at the first label the task cannot hold, naming split, row and value. */
+function checkLabels(info: MedmnistInfo, split: Split, values: readonly number[]): void {
+  const k = labelWidth(info.task);
+  const classes = info.task.names.length;
+  const ok = info.task.kind === 'multiclass' ? (v: number) => Number.isInteger(v) && v >= 0 && v < classes : (v: number) => v === 0 || v === 1;
+  const expected = info.task.kind === 'multiclass' ? `a class index 0..${classes - 1} (${classes} classes of ${info.flag})` : `0 or 1 (${info.task.kind} labels of ${info.flag})`;
+  for (let i = 0; i < values.length; i++) {
+    if (ok(values[i]!)) continue;
+    const row = Math.floor(i / k);
+    const col = k > 1 ? `, column ${i % k} (${info.task.names[i % k]})` : '';
+    throw new DataError('DATA_BAD_NPZ', `${info.file}: ${split}_labels row ${row}${col}: value ${values[i]}: expected ${expected}`, { file: info.file, row, field: `${split}_labels` });
+  }
 }
 
 /**
  * Streams samples split by split without loading the archive: the image member is inflated chunk by chunk
- * and cut into images, so 224-px sets larger than a Node Buffer (4 GiB) work.
+ * and cut into images, so 224-px sets larger than a Node Buffer (4 GiB) work. A split asked for but absent
+ * from the file and labels the task cannot hold are DataErrors, raised before the first sample.
  */
 export async function* streamMedmnist(options: MedmnistOptions): AsyncGenerator<MedmnistSample> {
   const o = parseLoaderOptions(medmnistOptionsSchema, options, 'medmnist');
-  const info = await inspectMedmnist(o.file);
+  const info = await inspectMedmnist(o.file, o.flag);
+  yield* streamInspected(info, o.splits, o.limit);
+}
+
+async function* streamInspected(info: MedmnistInfo, wanted: readonly Split[], limitPerSplit: number | undefined): AsyncGenerator<MedmnistSample> {
+  const missing = wanted.filter((s) => !info.splits[s]);
+  if (missing.length) {
+    const have = SPLITS.filter((s) => info.splits[s]).join(', ');
+    throw new DataError('DATA_BAD_NPZ', `${info.file}: split(s) ${missing.join(', ')} asked for but the file has no ${missing.map((s) => `${s}_images/${s}_labels`).join(', ')} (it has ${have}); pass splits: [${have}] to read only those`, { file: info.file, field: `${missing[0]}_images` });
+  }
+  const labelsBySplit = new Map<Split, number[]>();
+  for (const split of wanted) {
+    const labels = await readAllLabels(info.file, info.splits[split]!.labels);
+    checkLabels(info, split, labels);
+    labelsBySplit.set(split, labels);
+  }
   const k = labelWidth(info.task);
-  for (const split of o.splits) {
-    const s = info.splits[split];
-    if (!s) continue;
-    const labels = await readAllLabels(o.file, s.labels);
-    const per = s.height * s.width * s.channels;
-    const limit = Math.min(s.count, o.limit ?? Infinity);
+  const per = info.height * info.width * info.channels;
+  for (const split of wanted) {
+    const s = info.splits[split]!;
+    const labels = labelsBySplit.get(split)!;
+    const limit = Math.min(s.count, limitPerSplit ?? Infinity);
     let index = 0;
-    for await (const image of fixedRecords(o.file, s.images, per)) {
+    for await (const image of fixedRecords(info.file, s.images, per)) {
       if (index >= limit) break;
       yield { split, index, id: `${info.flag}/${split}/${index}`, image, labels: labels.slice(index * k, (index + 1) * k) };
       index++;
     }
-    if (index < limit) throw new DataError('DATA_BAD_NPZ', `${o.file}: ${split}_images ended after ${index} of ${s.count} images`, { file: o.file });
+    if (index < limit) throw new DataError('DATA_BAD_NPZ', `${info.file}: ${split}_images ended after ${index} of ${s.count} images`, { file: info.file, field: `${split}_images` });
   }
 }
 
 /** Loads a MedMNIST file into memory (images stay uint8). */
 export async function readMedmnist(options: MedmnistOptions): Promise<ImageSet> {
   const o = parseLoaderOptions(medmnistOptionsSchema, options, 'medmnist');
-  const info = await inspectMedmnist(o.file);
-  const first = Object.values(info.splits)[0]!;
+  const info = await inspectMedmnist(o.file, o.flag);
   const k = labelWidth(info.task);
-  let n = 0;
-  for (const split of o.splits) n += Math.min(info.splits[split]?.count ?? 0, o.limit ?? Infinity);
-  const per = first.height * first.width * first.channels;
+  const n = o.splits.reduce((a, s) => a + Math.min(info.splits[s]?.count ?? 0, o.limit ?? Infinity), 0);
+  const per = info.height * info.width * info.channels;
   const images = new Uint8Array(n * per);
   const labels = new Float32Array(n * k);
   const ids: string[] = [];
   const splits: Split[] = [];
   let i = 0;
-  for await (const s of streamMedmnist(o)) {
-    if (s.image.length !== per) throw new DataError('DATA_BAD_NPZ', `${o.file}: ${s.split} images are not ${first.height}×${first.width}×${first.channels} like the first split`, { file: o.file });
+  for await (const s of streamInspected(info, o.splits, o.limit)) {
     images.set(s.image, i * per);
     labels.set(s.labels, i * k);
     ids.push(s.id);
@@ -141,9 +211,9 @@ export async function readMedmnist(options: MedmnistOptions): Promise<ImageSet> 
   }
   return {
     name: info.flag,
-    height: first.height,
-    width: first.width,
-    channels: first.channels,
+    height: info.height,
+    width: info.width,
+    channels: info.channels,
     images,
     task: info.task,
     labels,
@@ -218,39 +288,36 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Streams a MedMNIST file into a sharded Arrow dataset artifact, optionally resized (`size`) with the same
- * preprocessing as other formats. Memory stays at one shard.
+ * Streams a MedMNIST file into a sharded Arrow dataset artifact, optionally resized with the options of
+ * `resizeImageSet` (`size`, `minSize`, `fit`, `channels`). Memory stays at one shard.
  */
 export async function importMedmnistToArrow(
-  options: MedmnistOptions & { preprocess?: PreprocessOptions; shardSize?: number },
+  options: MedmnistOptions & { resize?: ResizeOptions; shardSize?: number },
   file: string,
   onProgress?: (done: number, total: number) => void,
-): Promise<{ rows: number; shards: number }> {
-  const { preprocess, shardSize, ...rest } = options;
+): Promise<{ rows: number; shards: number; task: LabelSpec }> {
+  const { resize, shardSize, ...rest } = options;
   const o = parseLoaderOptions(medmnistOptionsSchema, rest, 'medmnist');
-  const info = await inspectMedmnist(o.file);
-  const first = Object.values(info.splits)[0]!;
-  const pre = preprocess ? parsePreprocessOptions(preprocess) : undefined;
-  const channels = pre && pre.channels !== 'auto' ? pre.channels : first.channels;
-  const size = pre?.size ?? first.height;
-  const k = labelWidth(info.task);
+  const info = await inspectMedmnist(o.file, o.flag);
+  const r = parseResizeOptions(resize ?? {});
+  const side = resizeTarget(info.height, info.width, r);
+  const template = { name: info.flag, height: side ?? info.height, width: side ?? info.width, channels: resizeChannels(info.channels, r), task: info.task };
   const total = o.splits.reduce((a, s) => a + Math.min(info.splits[s]?.count ?? 0, o.limit ?? Infinity), 0);
-  const writer = await createImageSetWriter(file, { name: info.flag, height: size, width: pre ? size : first.width, channels, dtype: 'uint8', task: info.task, meta: { source: path.basename(o.file), format: 'medmnist', ...(pre ? { preprocess: JSON.stringify(pre) } : {}) } }, shardSize ?? 512);
+  const meta: Record<string, string> = { source: path.basename(o.file), format: 'medmnist', ...(resize ? { resize: JSON.stringify({ ...r, from: [info.height, info.width, info.channels] }) } : {}) };
+  const writer = await createImageSetWriter(file, { ...template, dtype: 'uint8', meta }, shardSize ?? 512);
   const n = shardSize ?? 512;
   let buf: SampleRow[] = [];
   let done = 0;
-  const template = { name: info.flag, height: size, width: pre ? size : first.width, channels, task: info.task, meta: {} };
   const flush = async (): Promise<void> => {
     if (!buf.length) return;
-    await writer.write(packSamples(buf, template));
+    await writer.write(packSamples(buf, { ...template, meta: {} }));
     done += buf.length;
     onProgress?.(done, total);
     buf = [];
   };
   try {
-    for await (const s of streamMedmnist(o)) {
-      const sp = info.splits[s.split]!;
-      const image = pre ? (await preprocessRaw({ data: s.image, width: sp.width, height: sp.height, channels: sp.channels }, pre)).data : s.image.slice();
+    for await (const s of streamInspected(info, o.splits, o.limit)) {
+      const image = (await resizeRaw({ data: s.image.slice(), width: info.width, height: info.height, channels: info.channels }, r)).data;
       buf.push({ image, labels: s.labels, id: s.id, patient: s.id, split: s.split });
       if (buf.length === n) await flush();
     }
@@ -259,5 +326,5 @@ export async function importMedmnistToArrow(
     await writer.abort();
     throw e;
   }
-  return writer.close();
+  return { ...(await writer.close()), task: info.task };
 }
