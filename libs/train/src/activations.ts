@@ -4,12 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import { type ArrayDatasetInput, ArrayDataset } from './data/array-dataset.js';
 import type { Dataset } from './data/dataset.js';
 import { TrainError } from './errors.js';
+import type { InputTransform } from './options/input-transform.js';
+import { checkInputChannels, parseInputTransform } from './training/input-transform.js';
 import { batchImages, type FloatTensor } from './training/tensors.js';
 
 export interface CaptureOptions {
   batchSize?: number;
-  /** Multiplier for uint8 pixels (default 1/255, as in training). */
-  uint8Scale?: number;
+  /** Pixels -> model inputs; use the training run's (default 'unit'). */
+  input?: InputTransform;
   /** Capture at most this many samples (the first ones in dataset order). */
   limit?: number;
 }
@@ -20,6 +22,8 @@ export async function captureActivations(
 ): Promise<Record<string, FloatTensor>> {
   if (layerNames.length === 0) throw new TrainError('TRAIN_BAD_OPTIONS', 'captureActivations: no layer names given');
   const dataset = 'batches' in data ? data : new ArrayDataset(data, 'activations');
+  const input = parseInputTransform(options.input, 'captureActivations');
+  checkInputChannels(input, dataset.imageShape[2], 'the images');
   const known = model.layers.map((l) => l.name);
   const outputs = layerNames.map((name) => {
     if (!known.includes(name)) {
@@ -45,7 +49,7 @@ export async function captureActivations(
     if (row >= n) break;
     const take = Math.min(batch.n, n - row);
     const acts = tf.tidy(() => {
-      const x = batchImages(batch, dataset.imageShape, options.uint8Scale ?? 1 / 255);
+      const x = batchImages(batch, dataset.imageShape, input);
       const y = probe.predict(x);
       return Array.isArray(y) ? y : [y];
     });

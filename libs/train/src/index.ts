@@ -1,10 +1,11 @@
 // @transfusion/train: compute backends, the training loop, metrics and activation capture.
 export * as tf from '@tensorflow/tfjs';
 export * from './errors.js';
+// Every option schema (task, optimiser, schedule, augmentation, recipe, ...), also at '@transfusion/train/schemas'.
+export * from './schemas.js';
 export * from './backend/resolve.js';
 export type { Attempt } from './backend/optional.js';
 export { OUR_WASM_KERNELS, registerWasmTrainingKernels } from './backend/wasm-kernels.js';
-export { MAX_WASM_THREADS } from './backend/wasm-threaded.js';
 export type { Batch, BatchOptions, Dataset } from './data/dataset.js';
 export { ArrayDataset, type ArrayDatasetInput, asDataset, type DatasetLike, datasetFromArrays } from './data/array-dataset.js';
 export { ArrowDataset, type ArrowDatasetOptions, arrowDatasetOptionsSchema, openArrowDataset } from './data/arrow-dataset.js';
@@ -13,17 +14,17 @@ export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './mo
 export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
 export { captureActivations, type CaptureOptions } from './activations.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
-export { type Evaluation, evaluateModel, taskMetrics } from './training/evaluate.js';
+export { type EvaluateOptions, type Evaluation, evaluateModel, taskMetrics } from './training/evaluate.js';
 export { bootstrapEvaluation, type EvaluationCiOptions } from './training/bootstrap-evaluation.js';
 export { sigmoidBce, softmaxCe } from './training/losses.js';
-export { type OptimizerConfig, optimizerSchema } from './training/optimizer.js';
 export { formatProgress, ProgressBar, type ProgressSink } from './training/progress.js';
-export { learningRateAt, type ScheduleConfig, scheduleSchema } from './training/schedule.js';
-export { type Task, type TaskConfig, taskSchema } from './training/task.js';
+export { learningRateAt } from './training/schedule.js';
 export { type FloatTensor, restoreWeights, snapshotWeights, weightName } from './training/tensors.js';
-export {
-  type HistoryEntry, type TrainHooks, type TrainOptions, type TrainResult, trainModel, trainOptionsSchema,
-} from './training/train-model.js';
-export { mulberry32, permutation } from './random.js';
+export { type HistoryEntry, type ReturnedCheckpoint, type TrainHooks, type TrainResult, trainModel } from './training/train-model.js';
+export { applyInputTransform } from './training/input-transform.js';
+export { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } from './training/augment.js';
+export { balancedClassWeights } from './training/class-weights.js';
+export { setBatchNormMomentum } from './training/batch-norm.js';
+export { mixSeed, mulberry32, permutation } from './random.js';
 export { BENCH_MODELS, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
 export { findTorchPython, runTorchPeer, type TorchResult } from './bench/torch-peer.js';

@@ -22,3 +22,20 @@ export function permutation(n: number, rnd: () => number): Uint32Array {
   }
   return p;
 }
+
+/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** One 32-bit seed from several integers (e.g. seed, step, row), so nearby tuples give unrelated streams. */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) h = fmix32((h ^ fmix32(p >>> 0)) + 0x6d2b79f5);
+  return h;
+}

@@ -1,6 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll } from 'vitest';
+import { releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import type { ArrayDatasetInput } from '../src/data/array-dataset.js';
 import { mulberry32 } from '../src/random.js';
+import type { TrainOptions } from '../src/training/train-model.js';
 
 /** A tiny CBR net (conv -> BN -> ReLU -> pool -> GAP -> dense logits) with seeded initialisers. */
 export function tinyCbr(outputs: number, channels = 1, size = 8, seed = 1): tf.LayersModel {
@@ -46,4 +52,24 @@ export function blobCounts(n: number, seed: number): ArrayDatasetInput {
   const classes = new Float32Array(n);
   for (let i = 0; i < n; i++) classes[i] = b.labels[i * 2]! + b.labels[i * 2 + 1]!;
   return { ...b, labels: classes };
+}
+
+/** Silent training on the single-threaded wasm backend. */
+export const quiet = { progress: false, backend: { backend: 'wasm', threads: 1 } } as const;
+
+/** A small, quick multi-label run on `blobs` data. */
+export const base: TrainOptions = { ...quiet, task: { type: 'multilabel', labelNames: ['top', 'bottom'] }, batchSize: 16, seed: 3, optimizer: { type: 'adam', lr: 0.02 } };
+
+/** Registers a suite's setup: the single-threaded wasm backend and a temp folder (removed afterwards). */
+export function wasmSuiteWithTempDir(prefix: string): () => string {
+  let dir = '';
+  beforeAll(async () => {
+    await resolveBackend({ backend: 'wasm', threads: 1 });
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    releaseBackend();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }

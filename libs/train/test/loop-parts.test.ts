@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { buildBenchCbr } from '../src/models/bench-cbr.js';
 import { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from '../src/models/flops.js';
 import { sigmoidBce, softmaxCe } from '../src/training/losses.js';
-import { Optimizer, optimizerSchema } from '../src/training/optimizer.js';
+import { optimizerSchema } from '../src/options/optimizer.js';
+import { Optimizer } from '../src/training/optimizer.js';
 import { formatProgress } from '../src/training/progress.js';
-import { learningRateAt, scheduleSchema } from '../src/training/schedule.js';
+import { scheduleSchema } from '../src/options/schedule.js';
+import { learningRateAt } from '../src/training/schedule.js';
 
 // These run on whatever backend is current (cpu by default in this file): pure maths checks.
 describe('learning-rate schedules', () => {
@@ -13,6 +15,8 @@ describe('learning-rate schedules', () => {
   it('warms up linearly, then follows constant / step / cosine', () => {
     expect([0, 1, 3, 4, 9].map((t) => learningRateAt(t, 0.1, s({ type: 'constant' }), 4, 10))).toEqual([0.025, 0.05, 0.1, 0.1, 0.1]);
     expect([0, 9, 10, 25].map((t) => learningRateAt(t, 1, s({ type: 'step', every: 10, gamma: 0.5 }), 0, 100))).toEqual([1, 1, 0.5, 0.25]);
+    // step decay counts from the end of the warm-up: 2 warm-up steps, then x0.1 every 3 steps
+    expect([0, 1, 2, 4, 5, 8].map((t) => learningRateAt(t, 1, s({ type: 'step', every: 3, gamma: 0.1 }), 2, 100))).toEqual([0.5, 1, 1, 1, 0.1, 0.1 ** 2]);
     const cos = s({ type: 'cosine', minLr: 0.01 });
     expect(learningRateAt(2, 0.1, cos, 2, 12)).toBeCloseTo(0.1, 12);
     expect(learningRateAt(7, 0.1, cos, 2, 12)).toBeCloseTo(0.055, 12);
@@ -48,6 +52,15 @@ describe('optimisers', () => {
     opt.apply([{ name: 'w', variable: v, decay: true }], { sgdw: tf.tensor1d([2]) }, 0.1); // buf=3.8, w = .75 - .38 - .0375
     expect(v.dataSync()[0]).toBeCloseTo(0.3325, 6);
   });
+  it('SGD with Nesterov momentum takes g + momentum * buf (PyTorch rule)', () => {
+    const v = tf.variable(tf.tensor1d([1, -1]), true, 'nesterov');
+    const opt = new Optimizer(optimizerSchema.parse({ type: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }));
+    const step = () => opt.apply([{ name: 'w', variable: v, decay: true }], { nesterov: tf.tensor1d([2, -1]) }, 0.1);
+    step(); // buf = g = [2, -1]; update g + 0.9 buf = [3.8, -1.9]; w = [1 - 0.38, -1 + 0.19]
+    expect(Array.from(v.dataSync()).map((x) => Number(x.toFixed(6)))).toEqual([0.62, -0.81]);
+    step(); // buf = 0.9 [2, -1] + g = [3.8, -1.9]; update g + 0.9 buf = [5.42, -2.71]; w = [0.62 - 0.542, -0.81 + 0.271]
+    expect(Array.from(v.dataSync()).map((x) => Number(x.toFixed(6)))).toEqual([0.078, -0.539]);
+  });
 });
 
 describe('losses', () => {
@@ -66,6 +79,21 @@ describe('losses', () => {
     const p1 = 1 / (2 + Math.exp(5));
     expect(softmaxCe(z, tf.tensor1d([0, 1])).dataSync()[0]).toBeCloseTo((-Math.log(p0) - Math.log(p1)) / 2, 5);
     expect(softmaxCe(z, tf.tensor1d([0, 1]), tf.tensor1d([0, 1])).dataSync()[0]).toBeCloseTo(-Math.log(p1), 5);
+    // class weights [2, 0.5, 1]: rows of class 0 and 1 weigh 2 and 0.5; the mean is Σ w·ℓ / Σ w (PyTorch's weight=)
+    expect(softmaxCe(z, tf.tensor1d([0, 1]), tf.tensor1d([2, 0.5])).dataSync()[0]).toBeCloseTo((2 * -Math.log(p0) + 0.5 * -Math.log(p1)) / 2.5, 5);
+    expect(softmaxCe(z, tf.tensor1d([0, 1]), tf.tensor1d([0, 0])).dataSync()[0]).toBe(0); // every row masked out
+  });
+  it('sigmoid BCE with a positive-class weight per label follows BCEWithLogitsLoss(pos_weight)', () => {
+    const z = tf.tensor2d([[2, -1], [0.5, 3]]);
+    const y = tf.tensor2d([[1, 0], [0, 1]]);
+    const sp = (v: number) => Math.log1p(Math.exp(v)); // softplus
+    // pos_weight [3, 0.5]: positives' -log σ(z) is scaled by their label's weight, negatives' -log(1 - σ(z)) is not
+    const manual = (3 * sp(-2) + sp(-1) + sp(0.5) + 0.5 * sp(-3)) / 4;
+    expect(sigmoidBce(z, y, undefined, tf.tensor1d([3, 0.5])).dataSync()[0]).toBeCloseTo(manual, 6);
+    expect(sigmoidBce(z, y, undefined, tf.tensor1d([1, 1])).dataSync()[0]).toBeCloseTo(sigmoidBce(z, y).dataSync()[0]!, 6);
+    const m = tf.tensor2d([[1, 0], [0, 1]]);
+    expect(sigmoidBce(z, y, m, tf.tensor1d([3, 0.5])).dataSync()[0]).toBeCloseTo((3 * sp(-2) + 0.5 * sp(-3)) / 2, 6);
+    expect(Number.isFinite(sigmoidBce(tf.tensor2d([[1000, -1000]]), tf.tensor2d([[0, 1]]), undefined, tf.tensor1d([2, 2])).dataSync()[0]!)).toBe(true);
   });
 });
 

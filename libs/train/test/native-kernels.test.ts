@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
 import { TrainError } from '../src/errors.js';
-import { Optimizer, optimizerSchema } from '../src/training/optimizer.js';
+import { optimizerSchema } from '../src/options/optimizer.js';
+import { Optimizer } from '../src/training/optimizer.js';
 import { MAX_POOL_CASES, randomArray, relError } from './compare-backends.js';
 
 // The optional oneDNN kernels (@transfusion/native) on the wasm backend, each compared with the cpu backend.

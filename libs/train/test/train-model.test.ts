@@ -1,27 +1,14 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseBackend, resolveBackend } from '../src/backend/resolve.js';
+import { describe, expect, it } from 'vitest';
 import { TrainError } from '../src/errors.js';
 import { loadCheckpoint } from '../src/training/checkpoint.js';
 import { evaluateModel } from '../src/training/evaluate.js';
 import { type TrainOptions, trainModel } from '../src/training/train-model.js';
-import { blobCounts, blobs, tinyCbr } from './helpers.js';
+import { base, blobCounts, blobs, tinyCbr, wasmSuiteWithTempDir } from './helpers.js';
 
-const quiet = { progress: false, backend: { backend: 'wasm', threads: 1 } } as const;
-const base: TrainOptions = { ...quiet, task: { type: 'multilabel', labelNames: ['top', 'bottom'] }, batchSize: 16, seed: 3, optimizer: { type: 'adam', lr: 0.02 } };
-
-let dir: string;
-beforeAll(async () => {
-  await resolveBackend({ backend: 'wasm', threads: 1 });
-  dir = await mkdtemp(join(tmpdir(), 'train-test-'));
-});
-afterAll(async () => {
-  releaseBackend();
-  await rm(dir, { recursive: true, force: true });
-});
+const tempDir = wasmSuiteWithTempDir('train-test-');
 
 describe('trainModel', () => {
   it('learns a multi-label task: loss falls and validation AUC is high', async () => {
@@ -101,13 +88,13 @@ describe('trainModel', () => {
     });
     expect(r.stoppedEarly).toBe(true);
     expect(r.history.length).toBe(3);
-    expect(r.bestStep).toBe(1);
+    expect(r.checkpoint).toEqual({ kind: 'best', step: 1, epoch: 0, monitor: 'val_loss', value: r.history[0]!.metrics['val_loss'] });
     expect(r.metrics).toEqual(r.history[0]!.metrics);
     expect(Array.from(model.getWeights()[0]!.dataSync())).toEqual(Array.from(r.weights['conv1/kernel']!.data));
   });
 
   it('writes Arrow checkpoints that load back to the trained weights', async () => {
-    const ck = join(dir, 'ck');
+    const ck = join(tempDir(), 'ck');
     const r = await trainModel(tinyCbr(2), { train: blobs(64, 1) }, { ...base, maxSteps: 4, checkpoint: { dir: ck, every: 2 } });
     expect((await readdir(ck)).sort()).toEqual(['step-00000002.arrow', 'step-00000004.arrow']);
     expect(r.checkpoints).toHaveLength(2);

@@ -1,28 +1,16 @@
 // Picks the compute backend: the fastest one that works here, unless the caller or TRANSFUSION_BACKEND says otherwise.
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { type Attempt, tryTfjsNode, tryWebGpu } from './optional.js';
 import * as tf from '@tensorflow/tfjs';
 import { loadWasmPackage } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { enableNativeKernels, type NativeKernelsInfo } from './native-kernels.js';
-import { MAX_WASM_THREADS, registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
+import { registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
+import { BACKEND_NAMES, type BackendName, type BackendOptions, backendOptionsSchema, MAX_WASM_THREADS } from '../options/backend.js';
 
-export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
 /** Resolution order for 'auto'. */
 export const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-
-export const backendOptionsSchema = z
-  .object({
-    /** 'auto' tries AUTO_ORDER; a name forces that backend (an error if it cannot start). */
-    backend: z.enum(BACKEND_NAMES).optional(),
-    /** Threads for the wasm backend (1..8). Default: all logical cores, at most 8. */
-    threads: z.number().int().min(1).max(MAX_WASM_THREADS).optional(),
-  })
-  .strict();
-export type BackendOptions = z.input<typeof backendOptionsSchema>;
 
 export interface BackendInfo {
   /** Our name for it: one of AUTO_ORDER. */

@@ -9,10 +9,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { MAX_WASM_THREADS } from '../options/backend.js';
 import { loadWasmPackage, requireCjs } from './tf.js';
 
-/** The threaded build pre-spawns this many pthread workers; more threads than this cannot run. */
-export const MAX_WASM_THREADS = 8;
 
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: unknown[]) => unknown;

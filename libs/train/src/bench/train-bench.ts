@@ -2,8 +2,8 @@
 // the real training loop (trainModel) and reports images/s and GFLOP/s of the timed steps.
 import { loadavg } from 'node:os';
 import { z } from 'zod';
-import { type BackendName, BACKEND_NAMES, describeBackend, resolveBackend } from '../backend/resolve.js';
-import { MAX_WASM_THREADS } from '../backend/wasm-threaded.js';
+import { describeBackend, resolveBackend } from '../backend/resolve.js';
+import { type BackendName, BACKEND_NAMES, MAX_WASM_THREADS } from '../options/backend.js';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { buildBenchCbr } from '../models/bench-cbr.js';
 import { trainingFlopsPerImage } from '../models/flops.js';

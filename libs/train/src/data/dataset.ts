@@ -3,7 +3,7 @@
 
 /** One batch, row-major NHWC images and N x L labels. */
 export interface Batch {
-  /** N*H*W*C values (uint8 0..255 are scaled by the loop's `inputScale`; float32 are used as is). */
+  /** N*H*W*C values: uint8 0..255, or float32 taken as already divided by 255 (see the `input` transform). */
   x: Float32Array | Uint8Array;
   /** N*L labels: 0/1 per label (multi-label/binary) or the class index in column 0 (multi-class, L = 1). */
   y: Float32Array;

@@ -4,7 +4,7 @@ import { describeZodIssues, TrainError } from '../errors.js';
 import { type BootstrapInterval, bootstrapCiMany, type BootstrapOptions } from '../metrics/bootstrap.js';
 import type { Evaluation } from './evaluate.js';
 import { taskMetrics } from './evaluate.js';
-import { type TaskConfig, taskSchema } from './task.js';
+import { type TaskConfig, taskSchema } from '../options/task.js';
 
 export interface EvaluationCiOptions extends Omit<BootstrapOptions, 'groups'> {
   /** Resample patients (default true when the evaluation has patient ids). */

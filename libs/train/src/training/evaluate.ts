@@ -4,8 +4,10 @@ import { asDataset, type DatasetLike } from '../data/array-dataset.js';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { gradeThresholdAuc, multiLabelAuc, oneVsRestAuc } from '../metrics/auc.js';
 import { accuracy, argmaxRows, quadraticWeightedKappa, thresholdAccuracy } from '../metrics/classification.js';
+import { checkInputChannels, parseInputTransform } from './input-transform.js';
 import { sigmoidBce, softmaxCe } from './losses.js';
-import { type Task, type TaskConfig, taskSchema } from './task.js';
+import type { InputTransform } from '../options/input-transform.js';
+import { type Task, type TaskConfig, taskSchema } from '../options/task.js';
 import { batchImages } from './tensors.js';
 
 export interface Evaluation {
@@ -77,15 +79,26 @@ export function taskMetrics(task: Task, probs: Float32Array, labels: Float32Arra
   return metrics;
 }
 
+export interface EvaluateOptions {
+  /** Default 64. */
+  batchSize?: number;
+  /** Pixels -> model inputs, as in training (default 'unit'). */
+  input?: InputTransform;
+  /** Names the dataset in error messages (default 'validation'). */
+  name?: string;
+}
+
 export async function evaluateModel(
-  model: tf.LayersModel, dataset: DatasetLike, taskConfig: TaskConfig, options: { batchSize?: number; uint8Scale?: number; name?: string } = {},
+  model: tf.LayersModel, dataset: DatasetLike, taskConfig: TaskConfig, options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const parsedTask = taskSchema.safeParse(taskConfig);
   if (!parsedTask.success) throw new TrainError('TRAIN_BAD_OPTIONS', `task: ${describeZodIssues(parsedTask.error.issues)}`);
   const task = parsedTask.data;
-  const data = asDataset(dataset, options.name ?? 'validation');
-  const bs = options.batchSize ?? 64;
   const name = options.name ?? 'validation';
+  const input = parseInputTransform(options.input, 'evaluateModel');
+  const data = asDataset(dataset, name);
+  checkInputChannels(input, data.imageShape[2], `the ${name} images`);
+  const bs = options.batchSize ?? 64;
   const k = task.type === 'multiclass' ? task.numClasses : data.labelWidth;
   const probs = new Float32Array(data.size * k);
   const labels = new Float32Array(data.size * data.labelWidth);
@@ -97,7 +110,7 @@ export async function evaluateModel(
   for await (const batch of data.batches({ batchSize: bs, shuffle: false, seed: 0, epoch: 0, dropRemainder: false })) {
     checkLabels(task, batch.y, data.labelWidth, name, batch.mask, batch.rows);
     const [p, loss, weight] = tf.tidy(() => {
-      const x = batchImages(batch, data.imageShape, options.uint8Scale ?? 1 / 255);
+      const x = batchImages(batch, data.imageShape, input);
       const logits = model.apply(x, { training: false }) as tf.Tensor2D;
       const y = tf.tensor2d(maskedLabels(batch.y, batch.mask), [batch.n, data.labelWidth]);
       const m = batch.mask ? tf.tensor2d(Float32Array.from(batch.mask), [batch.n, data.labelWidth]) : undefined;

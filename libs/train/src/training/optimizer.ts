@@ -1,27 +1,10 @@
 // Adam and SGD with momentum, written out so the learning rate can change every step and weight decay is
 // decoupled (AdamW-style: w -= lr * wd * w, applied to conv/dense kernels only, not to biases or BN).
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { nativeAdamStep } from '../backend/native-kernels.js';
+import type { optimizerSchema } from '../options/optimizer.js';
 
-export const optimizerSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('adam'),
-    lr: z.number().positive().default(1e-3),
-    beta1: z.number().min(0).max(1).default(0.9),
-    beta2: z.number().min(0).max(1).default(0.999),
-    epsilon: z.number().positive().default(1e-7),
-    weightDecay: z.number().min(0).default(0),
-  }).strict(),
-  z.object({
-    type: z.literal('sgd'),
-    lr: z.number().positive().default(0.01),
-    momentum: z.number().min(0).max(1).default(0.9),
-    nesterov: z.boolean().default(false),
-    weightDecay: z.number().min(0).default(0),
-  }).strict(),
-]);
-export type OptimizerConfig = z.input<typeof optimizerSchema>;
 type Parsed = z.output<typeof optimizerSchema>;
 
 export interface Param {

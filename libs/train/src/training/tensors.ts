@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainError } from '../errors.js';
 import type { Batch } from '../data/dataset.js';
+import type { Augment } from '../options/augment.js';
+import type { InputTransform } from '../options/input-transform.js';
+import { augmentBatch } from './augment.js';
+import { applyInputTransform } from './input-transform.js';
 
 /** Plain float32 tensor record, the same shape as @transfusion/arrow-io's `Tensor<'float32'>`. */
 export interface FloatTensor {
@@ -9,17 +13,24 @@ export interface FloatTensor {
   data: Float32Array;
 }
 
-/** Images of a batch as an NHWC float tensor; uint8 pixels are multiplied by `uint8Scale`. */
-export function batchImages(batch: Batch, shape: readonly [number, number, number], uint8Scale: number): tf.Tensor4D {
+/** Seeded augmentation of one training batch: the options and where in the run it is. */
+export interface BatchAugment {
+  options: Augment;
+  seed: number;
+  /** 0-based optimiser step. */
+  step: number;
+}
+
+/** Images of a batch as an NHWC float tensor: augmented (training) in [0,1] units, then the input transform. */
+export function batchImages(batch: Batch, shape: readonly [number, number, number], input: InputTransform, augment?: BatchAugment): tf.Tensor4D {
   const per = shape[0] * shape[1] * shape[2];
   if (batch.x.length !== batch.n * per) {
     throw new TrainError('TRAIN_BAD_DATA', `batch of ${batch.n} images has ${batch.x.length} values, expected ${batch.n}x${shape.join('x')} = ${batch.n * per}`);
   }
-  let data: Float32Array;
-  if (batch.x instanceof Uint8Array) {
-    data = new Float32Array(batch.x.length);
-    for (let i = 0; i < data.length; i++) data[i] = batch.x[i]! * uint8Scale;
-  } else data = batch.x;
+  let pixels = batch.x;
+  if (augment) pixels = augmentBatch(applyInputTransform(pixels, shape[2], 'unit'), batch.n, shape, augment.options, augment.seed, augment.step);
+  // Float pixels under 'unit' are the inputs already: no copy.
+  const data = pixels instanceof Float32Array && input === 'unit' ? pixels : applyInputTransform(pixels, shape[2], input);
   return tf.tensor4d(data, [batch.n, shape[0], shape[1], shape[2]]);
 }
 

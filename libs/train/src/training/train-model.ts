@@ -2,69 +2,32 @@
 // Usable without the pipeline engine. Deterministic for a given seed on one backend (data order,
 // augmentation randomness; initial weights are the caller's, e.g. seeded initialisers).
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { type BackendInfo, backendOptionsSchema, describeBackend, resolveBackend } from '../backend/resolve.js';
+import { type BackendInfo, describeBackend, resolveBackend } from '../backend/resolve.js';
 import { asDataset, type DatasetLike } from '../data/array-dataset.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { describeZodIssues, TrainError } from '../errors.js';
+import type { Task } from '../options/task.js';
+import { type TrainOptions, trainOptionsSchema } from '../options/train-options.js';
 import { mulberry32 } from '../random.js';
+import { setBatchNormMomentum } from './batch-norm.js';
+import { BestTracker, type Monitor } from './best-evaluation.js';
 import { saveCheckpoint } from './checkpoint.js';
+import { resolveClassWeights } from './class-weights.js';
 import { checkLabels, evaluateModel, maskedLabels } from './evaluate.js';
+import { checkInputChannels } from './input-transform.js';
 import { sigmoidBce, softmaxCe } from './losses.js';
-import { Optimizer, optimizerSchema, type Param } from './optimizer.js';
+import { Optimizer, type Param } from './optimizer.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
-import { learningRateAt, scheduleSchema } from './schedule.js';
-import { type Task, taskSchema } from './task.js';
+import { learningRateAt } from './schedule.js';
 import { batchImages, type FloatTensor, restoreWeights, snapshotWeights, weightName } from './tensors.js';
 
-export const trainOptionsSchema = z
-  .object({
-    task: taskSchema,
-    epochs: z.number().int().positive().default(1),
-    /** Stop after this many optimiser steps (overrides epochs when smaller). */
-    maxSteps: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().default(32),
-    optimizer: optimizerSchema.default({ type: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }),
-    schedule: scheduleSchema.default({ type: 'constant' }),
-    warmupSteps: z.number().int().min(0).default(0),
-    /** Evaluate on the validation set every N steps (default: once per epoch) and after the last step. */
-    evalEvery: z.number().int().positive().optional(),
-    evalBatchSize: z.number().int().positive().default(64),
-    earlyStopping: z
-      .object({
-        /** A history metric such as 'val_auc' or 'val_loss'. */
-        monitor: z.string().min(1),
-        mode: z.enum(['min', 'max']),
-        /** Evaluations without improvement before stopping. */
-        patience: z.number().int().min(1),
-        minDelta: z.number().min(0).default(0),
-        /** Return (and leave in the model) the weights of the best evaluation. */
-        restoreBest: z.boolean().default(true),
-      })
-      .strict()
-      .optional(),
-    checkpoint: z
-      .object({
-        dir: z.string().min(1),
-        /** Save every N steps (default: at every evaluation) and always at the end. */
-        every: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
-    seed: z.number().int().default(0),
-    /** Multiplier for uint8 pixels (default 1/255); float images are used as they are. */
-    uint8Scale: z.number().positive().default(1 / 255),
-    /** Drop the last smaller batch of an epoch (batch-norm statistics of tiny batches are noisy). */
-    dropRemainder: z.boolean().default(true),
-    /** Progress bar on stderr. */
-    progress: z.boolean().default(true),
-    backend: backendOptionsSchema.optional(),
-  })
-  .strict();
-export type TrainOptions = z.input<typeof trainOptionsSchema>;
+export { type TrainOptions, trainOptionsSchema };
 
 export interface TrainHooks {
-  /** Seeded augmentation applied to each training batch (inside tf.tidy); `rnd` is deterministic per step. */
+  /**
+   * Custom tf-op augmentation of each training batch (inside tf.tidy), after the `augment` option and the input
+   * transform; `rnd` is deterministic per step.
+   */
   augment?: (x: tf.Tensor4D, rnd: () => number) => tf.Tensor4D;
   /** Called after each evaluation (e.g. to stream history to a file). */
   onEvaluation?: (entry: HistoryEntry) => void | Promise<void>;
@@ -84,22 +47,36 @@ export interface HistoryEntry {
   seconds: number;
 }
 
+/** Which weights a run returned: the best evaluation's (keepBest, earlyStopping.restoreBest) or the last step's. */
+export interface ReturnedCheckpoint {
+  kind: 'best' | 'last';
+  step: number;
+  epoch: number;
+  /** For 'best': the metric and its value at that evaluation. */
+  monitor?: string;
+  value?: number;
+}
+
 export interface TrainResult {
+  /** The returned weights (also left in the model), as `checkpoint` says. */
   weights: Record<string, FloatTensor>;
+  /** Every evaluation, whichever weights were returned. */
   history: HistoryEntry[];
-  /** Metrics of the returned weights (the best evaluation when restored, else the last). */
+  /** Metrics of the returned weights (the best evaluation's for kind 'best', else the last). */
   metrics: Record<string, number>;
+  checkpoint: ReturnedCheckpoint;
   steps: number;
   epochs: number;
-  bestStep?: number;
   stoppedEarly: boolean;
   imagesSeen: number;
   seconds: number;
   imagesPerSecond: number;
   backend: BackendInfo;
+  /** Files written by the `checkpoint` option. */
   checkpoints: string[];
+  /** The loss weights used (explicit or computed by 'balanced'); absent without classWeights. */
+  classWeights?: number[];
 }
-
 
 function checkModel(model: tf.LayersModel, data: Dataset, task: Task, name: string): void {
   const inShape = model.inputs[0]?.shape;
@@ -127,12 +104,28 @@ function checkModel(model: tf.LayersModel, data: Dataset, task: Task, name: stri
   }
 }
 
-function batchLoss(model: tf.LayersModel, task: Task, x: tf.Tensor4D, batch: Batch, labelWidth: number): tf.Scalar {
+/**
+ * The batch's training loss. `classWeights`: per class (multi-class: row i weighs classWeights[y_i], the mean is
+ * Σ w·ℓ / Σ w) or per label (multi-label: BCE pos_weight).
+ */
+function batchLoss(model: tf.LayersModel, task: Task, x: tf.Tensor4D, batch: Batch, labelWidth: number, classWeights?: Float32Array): tf.Scalar {
   const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-  const m = batch.mask ? tf.tensor2d(Float32Array.from(batch.mask), [batch.n, labelWidth]) : undefined;
   const y = maskedLabels(batch.y, batch.mask);
-  if (task.type === 'multilabel') return sigmoidBce(logits, tf.tensor2d(y, [batch.n, labelWidth]), m);
-  return softmaxCe(logits, tf.tensor1d(y), m ? (tf.reshape(m, [batch.n]) as tf.Tensor1D) : undefined);
+  if (task.type === 'multilabel') {
+    const m = batch.mask ? tf.tensor2d(Float32Array.from(batch.mask), [batch.n, labelWidth]) : undefined;
+    return sigmoidBce(logits, tf.tensor2d(y, [batch.n, labelWidth]), m, classWeights ? tf.tensor1d(classWeights) : undefined);
+  }
+  if (!batch.mask && !classWeights) return softmaxCe(logits, tf.tensor1d(y));
+  const rowWeights = new Float32Array(batch.n);
+  for (let i = 0; i < batch.n; i++) rowWeights[i] = (batch.mask ? batch.mask[i]! : 1) * (classWeights ? classWeights[y[i]!]! : 1);
+  return softmaxCe(logits, tf.tensor1d(y), tf.tensor1d(rowWeights));
+}
+
+/** A 'val_*' monitor cannot work without a validation set: say so before training, not after the first epoch. */
+function checkMonitor(m: Monitor | undefined, option: string, hasValidation: boolean): void {
+  if (m && !hasValidation && m.monitor !== 'train_loss') {
+    throw new TrainError('TRAIN_BAD_OPTIONS', `${option}.monitor '${m.monitor}' needs a validation set (without one only 'train_loss' is recorded)`);
+  }
 }
 
 export async function trainModel(
@@ -149,6 +142,9 @@ export async function trainModel(
   const validation = data.validation ? asDataset(data.validation, 'validation') : undefined;
   checkModel(model, train, o.task, 'train');
   if (validation) checkModel(model, validation, o.task, 'validation');
+  checkInputChannels(o.input, train.imageShape[2], 'the training images');
+  checkMonitor(o.keepBest, 'keepBest', validation !== undefined);
+  checkMonitor(o.earlyStopping, 'earlyStopping', validation !== undefined);
 
   const stepsPerEpoch = o.dropRemainder ? Math.floor(train.size / o.batchSize) : Math.ceil(train.size / o.batchSize);
   if (stepsPerEpoch === 0) {
@@ -156,11 +152,22 @@ export async function trainModel(
   }
   const totalSteps = Math.min(o.maxSteps ?? Infinity, o.epochs * stepsPerEpoch);
   const evalEvery = o.evalEvery ?? stepsPerEpoch;
+  const sink = hooks.progressSink ?? process.stderr;
+  const classWeights = await resolveClassWeights(o.classWeights, o.task, train);
+  if (classWeights && o.classWeights === 'balanced' && o.progress) {
+    sink.write(`class weights (balanced, from ${train.size} training samples): ${Array.from(classWeights, (w) => w.toPrecision(4)).join(', ')}\n`);
+  }
   const params: Param[] = model.trainableWeights.map((w) => ({ name: weightName(w), variable: w.read() as tf.Variable, decay: w.shape.length >= 2 }));
   const optimizer = new Optimizer(o.optimizer);
-  const progress = o.progress ? new ProgressBar(hooks.progressSink ?? process.stderr) : undefined;
-  const sink = hooks.progressSink ?? process.stderr;
+  const progress = o.progress ? new ProgressBar(sink) : undefined;
   if (o.progress) sink.write(`training '${model.name}' on ${describeBackend(backend)}: ${totalSteps} steps of ${o.batchSize}\n`);
+  const restoreMomentum = o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
+
+  // keepBest, else early stopping's restoreBest, decides which weights are kept; early stopping alone only counts.
+  const es = o.earlyStopping;
+  const keep = o.keepBest ?? (es?.restoreBest ? es : undefined);
+  const kept = keep ? new BestTracker(keep, o.keepBest ? 'keepBest' : 'earlyStopping') : undefined;
+  const stopper = es ? (kept && !o.keepBest ? kept : new BestTracker(es, 'earlyStopping')) : undefined;
 
   const history: HistoryEntry[] = [];
   const checkpoints: string[] = [];
@@ -171,8 +178,6 @@ export async function trainModel(
   let lossSum = 0;
   let lossCount = 0;
   let lastMetrics: Record<string, number> = {};
-  let best: { value: number; step: number; weights: Record<string, FloatTensor>; metrics: Record<string, number> } | undefined;
-  let sinceBest = 0;
   let stoppedEarly = false;
   let lastCheckpointStep = -1;
 
@@ -181,7 +186,7 @@ export async function trainModel(
     lossSum = 0;
     lossCount = 0;
     if (validation) {
-      const ev = await evaluateModel(model, validation, o.task, { batchSize: o.evalBatchSize, uint8Scale: o.uint8Scale });
+      const ev = await evaluateModel(model, validation, o.task, { batchSize: o.evalBatchSize, input: o.input });
       for (const [k, v] of Object.entries(ev.metrics)) metrics[`val_${k}`] = v;
     }
     const entry: HistoryEntry = {
@@ -191,18 +196,9 @@ export async function trainModel(
     history.push(entry);
     lastMetrics = metrics;
     await hooks.onEvaluation?.(entry);
-    const es = o.earlyStopping;
-    if (es) {
-      const v = metrics[es.monitor];
-      if (v === undefined) {
-        throw new TrainError('TRAIN_BAD_OPTIONS', `earlyStopping.monitor '${es.monitor}' is not a history metric (have: ${Object.keys(metrics).join(', ')})`);
-      }
-      const improved = best === undefined || (es.mode === 'max' ? v > best.value + es.minDelta : v < best.value - es.minDelta);
-      if (improved && Number.isFinite(v)) {
-        best = { value: v, step, weights: es.restoreBest ? snapshotWeights(model) : {}, metrics };
-        sinceBest = 0;
-      } else if (++sinceBest >= es.patience) stoppedEarly = true;
-    }
+    kept?.offer(metrics, step, epoch, () => snapshotWeights(model));
+    if (stopper && stopper !== kept) stopper.offer(metrics, step, epoch);
+    if (es && stopper && stopper.sinceBest >= es.patience) stoppedEarly = true;
     if (o.checkpoint && o.checkpoint.every === undefined) await checkpoint();
   };
 
@@ -219,11 +215,12 @@ export async function trainModel(
         checkLabels(o.task, batch.y, train.labelWidth, `train (epoch ${epoch})`, batch.mask, batch.rows);
         const lr = learningRateAt(step, optimizer.baseLr, o.schedule, o.warmupSteps, totalSteps);
         const rnd = mulberry32((o.seed * 0x27d4eb2d + step * 0x165667b1 + 1) >>> 0);
+        const augment = o.augment ? { options: o.augment, seed: o.seed, step } : undefined;
         const { value, grads } = tf.tidy(() => {
-          let x = batchImages(batch, train.imageShape, o.uint8Scale);
+          let x = batchImages(batch, train.imageShape, o.input, augment);
           if (hooks.augment) x = hooks.augment(x, rnd);
           const xs = x;
-          return tf.variableGrads(() => batchLoss(model, o.task, xs, batch, train.labelWidth), params.map((p) => p.variable));
+          return tf.variableGrads(() => batchLoss(model, o.task, xs, batch, train.labelWidth, classWeights), params.map((p) => p.variable));
         });
         const loss = (await value.data())[0]!;
         if (!Number.isFinite(loss)) {
@@ -244,26 +241,28 @@ export async function trainModel(
       epoch++;
     }
     if (history.length === 0 || history[history.length - 1]!.step !== step) await evaluate();
-    let metrics = lastMetrics;
-    let bestStep: number | undefined;
-    if (o.earlyStopping && best) {
-      bestStep = best.step;
-      if (o.earlyStopping.restoreBest) {
-        restoreWeights(model, best.weights);
-        metrics = best.metrics;
-      }
-    }
+    // The last step's weights go to disk before the best ones (if any) replace them in the model.
     if (o.checkpoint) await checkpoint();
+    const last = history[history.length - 1]!;
+    let metrics = lastMetrics;
+    let returned: ReturnedCheckpoint = { kind: 'last', step: last.step, epoch: last.epoch };
+    const best = kept?.best;
+    if (best?.weights) {
+      if (best.step !== step) restoreWeights(model, best.weights);
+      metrics = best.metrics;
+      returned = { kind: 'best', step: best.step, epoch: best.epoch, monitor: kept!.config.monitor, value: best.value };
+    }
     const seconds = (performance.now() - start) / 1000;
     progress?.done({ step, totalSteps, images, metrics: pickShown(metrics) });
     const result: TrainResult = {
-      weights: snapshotWeights(model), history, metrics, steps: step, epochs: epoch, stoppedEarly,
+      weights: best?.weights ?? snapshotWeights(model), history, metrics, checkpoint: returned, steps: step, epochs: epoch, stoppedEarly,
       imagesSeen: images, seconds, imagesPerSecond: images / seconds, backend, checkpoints,
     };
-    if (bestStep !== undefined) result.bestStep = bestStep;
+    if (classWeights) result.classWeights = Array.from(classWeights);
     return result;
   } finally {
     optimizer.dispose();
+    restoreMomentum?.();
   }
 }
 
