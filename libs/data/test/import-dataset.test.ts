@@ -85,6 +85,24 @@ describe('importDataset', () => {
     expect(JSON.parse(set.meta['preprocess']!)).toMatchObject({ size: 16, minSize: 24 });
   });
 
+  it('ordinal grades: a CSV column or class folders marked ordinal keep that through the artifact; only multiclass can be', async () => {
+    const root = path.join(tmp, 'graded');
+    const lines = ['file,grade'];
+    for (let i = 0; i < 9; i++) {
+      await writePng(root, `g${i % 3}/${i}.png`, 8, 8, 3, 40 + 60 * (i % 3));
+      lines.push(`g${i % 3}/${i}.png,${['none', 'mild', 'severe'][i % 3]}`);
+    }
+    await writeText(root, 'grades.csv', lines.join('\n') + '\n');
+    const csv = await importDataset({ format: 'csv', options: { root, csv: 'grades.csv', pathColumn: 'file', labelColumns: ['grade'], classes: ['none', 'mild', 'severe'], ordinal: true }, preprocess: { size: 8 } }, out('ordinal-csv'));
+    expect(csv.task).toEqual({ kind: 'multiclass', names: ['none', 'mild', 'severe'], ordinal: true });
+    expect((await readImageSet(out('ordinal-csv'))).task.ordinal).toBe(true);
+    const folders = await importDataset({ format: 'folder', options: { root, ordinal: true }, preprocess: { size: 8 } }, out('ordinal-folder'));
+    expect(folders.task).toEqual({ kind: 'multiclass', names: ['g0', 'g1', 'g2'], ordinal: true });
+    // without the option the classes are nominal
+    expect((await importDataset({ format: 'folder', options: { root }, preprocess: { size: 8 } }, out('nominal'))).task.ordinal).toBeUndefined();
+    await expect(importDataset({ format: 'csv', options: { root, csv: 'grades.csv', pathColumn: 'file', labelColumns: ['grade'], kind: 'binary', ordinal: true }, preprocess: { size: 8 } }, out('bad'))).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/grades\.csv: ordinal: only a multiclass task has ordered grades, this one is binary/) });
+  });
+
   it('dicom: PatientID splits, windowed pixels, unreadable files rejected', async () => {
     const root = path.join(tmp, 'dicom');
     const ramp = Array.from({ length: 64 }, (_, i) => i * 16);

@@ -17,6 +17,11 @@ export interface ZooModel {
 /** Smallest input side per model: Keras's minimums for ResNet50 (32) and InceptionV3 (75). */
 const MIN_SIDE: Partial<Record<ModelName, number>> = { resnet50: 32, 'inception-v3': INCEPTION_MIN_SIZE };
 
+/** The smallest input side a zoo model takes (1 when any size works: the CBRs' 'same' pooling). */
+export function minimumInputSide(name: ModelName): number {
+  return MIN_SIDE[name] ?? 1;
+}
+
 function planFor(spec: ModelSpec): StagePlan[] {
   if (isCbrName(spec.name)) return cbrPlan(spec.name);
   if (spec.name === 'resnet50') return resnet50Plan(spec.blocks);

@@ -93,7 +93,7 @@ export function renderHtml(c: ReportContent): string {
 <title>${esc(r.title)}</title><style>${css}</style></head>
 <body>
 <header><h1>${esc(r.title)}</h1>
-<p class="sub">Pipeline <b>${esc(r.provenance.pipeline.name)}</b> · ${r.runs.length} training runs · ${r.models.length} models · finished ${esc(r.provenance.finishedAt)} · backend ${esc(r.provenance.backend)}.
+<p class="sub">Pipeline <b>${esc(r.provenance.pipeline.name)}</b> · ${r.runs.filter((x) => x.derivedFrom === undefined).length} training runs · ${r.models.length} models · finished ${esc(r.provenance.finishedAt)} · backend ${esc(r.provenance.backend)}.
 A reproduction of Raghu et al., “Transfusion: Understanding Transfer Learning for Medical Imaging” (NeurIPS 2019).</p>
 <nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a>${benchmarks ? '<a href="#published">Beside published results</a>' : ''}<a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
 <section id="findings-section"><h2>Findings: the paper's testable statements on this run</h2>

@@ -18,7 +18,7 @@ function tableBlock(t: ReportTable): string[] {
 /** report.md: the same tables and findings as the page, figures linked from figures/. */
 export function renderMarkdown(c: ReportContent): string {
   const r = c.results;
-  const out: string[] = [`# ${r.title}`, '', `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`, ''];
+  const out: string[] = [`# ${r.title}`, '', `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.filter((x) => x.derivedFrom === undefined).length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`, ''];
   out.push("## Findings: the paper's testable statements on this run", '', "AUC is each task's test AUC (macro over labels or one-vs-rest classes).", '');
   for (const f of c.findings) {
     out.push(`${f.id}. **${f.statement}** — *${f.verdict}*`, `   - Criterion: ${f.criterion}`, ...f.evidence.map((e) => `   - ${e}`), '');

@@ -149,6 +149,8 @@ export const runSchema = z
      * synthetic natural set" or "ImageNet (Keras)"; shown in the transfer rows' label ("Transfer (…)").
      */
     transferSource: z.string().min(1).optional(),
+    /** Set when this run's task is scored from another run's model (no training of its own): that run's id. */
+    derivedFrom: z.string().min(1).optional(),
     history: z.array(historyPointSchema),
     cost: z
       .object({

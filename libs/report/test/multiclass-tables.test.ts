@@ -99,5 +99,8 @@ describe('Table 1 for a multi-class ordinal task', () => {
     // the multi-class columns in both writers
     expect(html).toContain('<td class="num">53.00 ± 3.61</td><td class="num">0.100 ± 0.150</td>');
     expect(md).toContain('| ResNet50 | Random init | 3 | 72.00 ± 2.00 | [69.0, 75.0] | 53.00 ± 3.61 | 0.100 ± 0.150 |');
+    // the referable runs are scored from the grade models: the header counts the 6 trainings, not 12 runs
+    expect(md).toMatch(/, 6 training runs, /);
+    expect(html).toContain(' · 6 training runs · ');
   });
 });

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { runPipeline, type StageEvent } from '@transfusion/pipeline';
-import { modelInfoSchema as reportModelInfo, reportOptionsSchema as reportOptions } from '@transfusion/report';
 import { main } from '../src/cli.js';
-import { modelInfoSchema, reportOptionsSchema } from '../src/lib/report-schemas.js';
 import { parseRunInfo, runOfTable, StudyError, withRun, type RunInfo } from '../src/lib/run-info.js';
-import { historyOf, reportRun } from '../src/lib/study-results.js';
+import { derivedRuns, historyOf, reportRun } from '../src/lib/study-results.js';
+import type { Training } from '../src/lib/schemas.js';
+import { runInput } from '../src/lib/training.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REGISTRY = resolve(here, '../dist/registry.js');
@@ -17,7 +17,8 @@ const REGISTRY = resolve(here, '../dist/registry.js');
 const run: RunInfo = {
   id: 'retina/cbr-small/random/full/seed1', model: 'cbr-small', init: { kind: 'random' }, seed: 1, task: 'retina', dataset: 'retina',
   regime: 'full', trainImages: 100, labels: ['referable'], taskKind: 'binary',
-  cost: { params: 1000, flopsPerImage: 2e6, trainSeconds: 3, imagesPerSecond: 50 }, backend: 'wasm', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:03.000Z',
+  cost: { params: 1000, flopsPerImage: 2e6, trainSeconds: 3, imagesPerSecond: 50 }, backend: 'wasm', input: 'unit',
+  checkpoint: { kind: 'best', step: 20, epoch: 1, monitor: 'val_auc', value: 0.8 }, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:03.000Z',
 };
 
 function io() {
@@ -56,23 +57,46 @@ describe('report adapters', () => {
     expect(() => reportRun(run, history, none, 'metrics[3]')).toThrow(/metrics\[3\]: no 'auc' row/);
   });
 
+  test('a graded run: accuracy, kappa and referable AUC as further metrics, its checkpoint and transfer source', () => {
+    const graded: RunInfo = { ...run, id: 'grade/cbr-small/pretrained/full/seed1', init: { kind: 'pretrained' }, task: 'grade', labels: ['0', '1', '2', '3', '4'], taskKind: 'multiclass', transferSource: 'the synthetic natural set' };
+    const history = withRun(tableFromArrays({ step: Int32Array.of(10, 20), epoch: Int32Array.of(0, 1), lr: Float64Array.of(1e-3, 1e-3), seconds: Float64Array.of(1, 2), train_loss: Float64Array.of(1.5, 1.2), val_auc: Float64Array.of(0.7, 0.8), val_referable_auc: Float64Array.of(0.75, 0.85) }), graded);
+    const names = ['acc', 'auc', 'kappa', 'referable_auc'];
+    const metrics = withRun(tableFromArrays({ metric: names, value: Float64Array.of(0.5, 0.72, 0.4, 0.8), ciLow: Float64Array.of(0.45, 0.68, 0.3, 0.76), ciHigh: Float64Array.of(0.55, 0.76, 0.5, 0.84) }), graded);
+    const r = reportRun(graded, history, metrics, 'metrics[0]');
+    expect(r.auc).toEqual({ macro: { value: 0.72, ciLow: 0.68, ciHigh: 0.76 }, perLabel: {} });
+    expect(r.metrics).toEqual({ acc: { value: 0.5, ciLow: 0.45, ciHigh: 0.55 }, kappa: { value: 0.4, ciLow: 0.3, ciHigh: 0.5 }, referable_auc: { value: 0.8, ciLow: 0.76, ciHigh: 0.84 } });
+    expect(r.checkpoint).toEqual({ kind: 'best', step: 20, monitor: 'val_auc', value: 0.8 });
+    expect(r.transferSource).toBe('the synthetic natural set');
+    // the referable task scored from the graded model: its AUC is referable_auc, its curve val_referable_auc
+    const [d, ...more] = derivedRuns([r], 'referable', 'referable', { task: 'grade', metric: 'referable_auc', history: 'val_referable_auc' });
+    expect(more).toEqual([]);
+    expect(d).toMatchObject({ id: `${r.id}#referable`, derivedFrom: r.id, task: 'referable', seed: 1, checkpoint: r.checkpoint, auc: { macro: { value: 0.8 }, perLabel: { referable: { value: 0.8 } } } });
+    expect(d!.history).toEqual([{ step: 10, loss: 1.5, metrics: { val_auc: 0.75 } }, { step: 20, loss: 1.2, metrics: { val_auc: 0.85 } }]);
+    expect(d!.metrics).toBeUndefined();
+    // runs of other tasks, or without the metric (a binary file), give none
+    expect(derivedRuns([{ ...r, metrics: {} }], 'referable', 'referable', { task: 'grade', metric: 'referable_auc', history: 'val_referable_auc' })).toEqual([]);
+    expect(derivedRuns([r], 'referable', 'referable', { task: 'other', metric: 'referable_auc', history: 'val_referable_auc' })).toEqual([]);
+  });
+});
+
+describe('the input a run is trained on follows its source weights', () => {
+  const source = (preprocessing?: string) => ({ weights: {}, origin: 'r50.arrow', ...(preprocessing ? { preprocessing } : {}) });
   test.each([
-    [{ id: 'a', label: 'A', family: 'cbr' }, true],
-    [{ id: 'a', label: 'A', family: 'imagenet', paperModel: 'ResNet-50', hybridOf: 'b' }, true],
-    [{ id: 'a', label: 'A', family: 'huge' }, false],
-    [{ id: 'a', label: 'A', family: 'cbr', paperModel: 'VGG' }, false],
-    [{ id: '', label: 'A', family: 'cbr' }, false],
-    [{ id: 'a', label: 'A', family: 'cbr', extra: 1 }, false],
-  ])('the model-info mirror agrees with libs/report on %j', (value, ok) => {
-    expect(modelInfoSchema.safeParse(value).success).toBe(ok);
-    expect(reportModelInfo.safeParse(value).success).toBe(ok);
+    [{}, 'caffe', true, 'caffe'],
+    [{}, undefined, true, 'unit'],
+    [{ input: 'tf' }, undefined, true, 'tf'],
+    [{ input: 'caffe' }, 'caffe', true, 'caffe'],
+    // random init does not use the weights: an explicit input wins, else it still follows them (same input for every run of a model)
+    [{ input: 'unit' }, 'caffe', false, 'unit'],
+    [{}, 'caffe', false, 'caffe'],
+  ] as const)('recipe %j, weights %s, uses the source %s → %s', (training, pre, uses, want) => {
+    expect(runInput(training as Training, source(pre), uses)).toBe(want);
   });
 
-  test.each([[{ aucTolerance: 0.02 }, true], [{ convergenceThreshold: 0.91 }, true], [{ aucTolerance: 0 }, false], [{ convergenceThreshold: 1 }, false], [{ pngScale: 9 }, false], [{ nope: 1 }, false]])(
-    'the report-options mirror agrees with libs/report on %j', (value, ok) => {
-      expect(reportOptionsSchema.safeParse(value).success).toBe(ok);
-      expect(reportOptions.safeParse(value).success).toBe(ok);
-    });
+  test('feeding other input to weights that start the run is an error naming both', () => {
+    expect(() => runInput({ input: 'unit' } as Training, source('caffe'), true)).toThrow(/training\.input is 'unit', but the source weights r50\.arrow were trained on 'caffe' input/);
+    expect(() => runInput({} as Training, source('bgr'), true)).toThrow(/r50\.arrow: the weights say they were trained on 'bgr' input, which libs\/train does not know/);
+  });
 });
 
 describe('study publish CLI', () => {

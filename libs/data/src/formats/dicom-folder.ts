@@ -25,7 +25,8 @@ export const dicomOptionsSchema = loaderBaseSchema
   .extend({
     labels: z
       .discriminatedUnion('from', [
-        z.object({ from: z.literal('folders') }).strict(),
+        /** `ordinal`: the class folders, in natural order, are ordered grades. */
+        z.object({ from: z.literal('folders'), ordinal: z.boolean().default(false) }).strict(),
         z
           .object({
             from: z.literal('csv'),
@@ -37,7 +38,7 @@ export const dicomOptionsSchema = loaderBaseSchema
           })
           .strict(),
       ])
-      .default({ from: 'folders' }),
+      .prefault({ from: 'folders' }),
     split: splitFractionsSchema.default(DEFAULT_SPLIT),
   })
   .strict();
@@ -79,7 +80,7 @@ async function fromFolders(o: Resolved, root: string, log: RejectLog): Promise<M
   return assertNonEmpty({
     format: 'dicom',
     root,
-    task: { kind: 'multiclass', names: classes },
+    task: { kind: 'multiclass', names: classes, ...(o.labels.from === 'folders' && o.labels.ordinal ? { ordinal: true } : {}) },
     rows,
     rejected: log.rows,
     ...(outside ? { filtered: { 'DICOM file outside a class folder': outside } } : {}),

@@ -83,6 +83,8 @@ export const folderOptionsSchema = loaderBaseSchema
   .extend({
     split: splitFractionsSchema.default(DEFAULT_SPLIT),
     extensions: z.array(z.string()).default(IMAGE_EXTENSIONS),
+    /** The class folders, in natural order (grade0 < grade1 < … < grade10), are ordered grades. */
+    ordinal: z.boolean().default(false),
   })
   .strict();
 export type FolderOptions = z.input<typeof folderOptionsSchema>;
@@ -116,7 +118,7 @@ export async function loadFolderDataset(options: FolderOptions): Promise<Manifes
       }
     }
   }
-  return assertNonEmpty({ format: 'folder', root, task: { kind: 'multiclass', names: classes }, rows, rejected: log.rows });
+  return assertNonEmpty({ format: 'folder', root, task: { kind: 'multiclass', names: classes, ...(o.ordinal ? { ordinal: true } : {}) }, rows, rejected: log.rows });
 }
 
 async function listDirs(dir: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import { parseChexpertCell } from './chexpert.js';
 /**
  * Options of label columns in a CSV index (shared by the generic CSV loader and DICOM labels from a CSV):
  * - kind 'multiclass': one label column whose values are class names (or indices); `classes` fixes the order,
- *   otherwise the sorted distinct values are used.
+ *   otherwise the sorted distinct values are used; `ordinal` marks them as ordered grades.
  * - kind 'binary': one label column with 0/1.
  * - kind 'multilabel': several columns with 1/0/-1/blank, mapped by the uncertainty policy.
  */
@@ -16,6 +16,8 @@ export const labelColumnFields = {
   labelColumns: z.array(z.string()).min(1).default(['label']),
   kind: z.enum(['multiclass', 'binary', 'multilabel']).default('multiclass'),
   classes: z.array(z.string()).min(2).optional(),
+  /** Multiclass: the classes, in `classes` order (else natural sort), are ordered grades (e.g. DR 0–4). */
+  ordinal: z.boolean().default(false),
   policy: uncertaintyPolicySchema.default('ignore'),
   blank: blankPolicySchema.default('zero'),
 };
@@ -42,7 +44,11 @@ export function checkLabelColumnCount(o: LabelColumnOptions, options: string): v
 export function labelColumnReader(o: LabelColumnOptions, table: CsvTable): LabelColumnReader {
   const first = o.labelColumns[0]!;
   const classes = o.kind === 'multiclass' ? (o.classes ?? [...new Set(table.rows.map((r) => r.cells[first]!.trim()).filter((v) => v !== ''))].sort(naturalCompare)) : undefined;
-  const task: LabelSpec = o.kind === 'multilabel' ? { kind: 'multilabel', names: o.labelColumns } : o.kind === 'binary' ? { kind: 'binary', names: [first] } : { kind: 'multiclass', names: classes! };
+  if (o.ordinal && o.kind !== 'multiclass') throw new DataError('DATA_BAD_OPTIONS', `${table.file}: ordinal: only a multiclass task has ordered grades, this one is ${o.kind}`, { field: 'ordinal' });
+  const task: LabelSpec =
+    o.kind === 'multilabel' ? { kind: 'multilabel', names: o.labelColumns }
+      : o.kind === 'binary' ? { kind: 'binary', names: [first] }
+        : { kind: 'multiclass', names: classes!, ...(o.ordinal ? { ordinal: true } : {}) };
   if (task.kind === 'multiclass' && task.names.length < 2) {
     throw new DataError('DATA_BAD_SET', `${table.file}: column "${first}" has fewer than 2 distinct classes`, { file: table.file, field: first });
   }

@@ -222,7 +222,7 @@ export async function readMedmnist(options: MedmnistOptions): Promise<ImageSet> 
     // MedMNIST ships no patient ids; its splits are already patient-disjoint where the source allowed it
     patients: ids.slice(),
     splits,
-    meta: { source: path.basename(o.file), format: 'medmnist' },
+    meta: { source: path.basename(o.file), format: 'medmnist', flag: info.flag },
   };
 }
 
@@ -303,7 +303,7 @@ export async function importMedmnistToArrow(
   const side = resizeTarget(info.height, info.width, r);
   const template = { name: info.flag, height: side ?? info.height, width: side ?? info.width, channels: resizeChannels(info.channels, r), task: info.task };
   const total = o.splits.reduce((a, s) => a + Math.min(info.splits[s]?.count ?? 0, o.limit ?? Infinity), 0);
-  const meta: Record<string, string> = { source: path.basename(o.file), format: 'medmnist', ...(resize ? { resize: JSON.stringify({ ...r, from: [info.height, info.width, info.channels] }) } : {}) };
+  const meta: Record<string, string> = { source: path.basename(o.file), format: 'medmnist', flag: info.flag, ...(resize ? { resize: JSON.stringify({ ...r, from: [info.height, info.width, info.channels] }) } : {}) };
   const writer = await createImageSetWriter(file, { ...template, dtype: 'uint8', meta }, shardSize ?? 512);
   const n = shardSize ?? 512;
   let buf: SampleRow[] = [];

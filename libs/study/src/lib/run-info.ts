@@ -38,6 +38,20 @@ export const runInfoSchema = z.strictObject({
     imagesPerSecond: z.number().positive(),
   }),
   backend: z.string().min(1),
+  /** The input transform the run was trained (and must be evaluated) with (@transfusion/train `input`). */
+  input: z.string().min(1),
+  /** Which weights the run's artifacts hold: the best validation evaluation, or the last step. */
+  checkpoint: z.strictObject({
+    kind: z.enum(['best', 'last']),
+    step: z.number().int().nonnegative(),
+    epoch: z.number().int().nonnegative(),
+    monitor: z.string().min(1).optional(),
+    value: z.number().optional(),
+  }),
+  /** What the source weights (transfer, Mean Var, transfusion, Slim, Gabor's target) were pretrained on. */
+  transferSource: z.string().min(1).optional(),
+  /** The MedMNIST flag of the dataset (e.g. `retinamnist`), when it came from a MedMNIST file: names its published rows. */
+  medmnistFlag: z.string().min(1).optional(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
 });

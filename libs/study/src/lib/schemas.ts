@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inputTransformSchema, trainingRecipeSchema } from '@transfusion/train/schemas';
 
 /** The architecture part of a model: everything but what the data decides (input size, channels, classes). */
 export const architectureSchema = z.strictObject({
@@ -10,19 +11,10 @@ export const architectureSchema = z.strictObject({
 });
 export type Architecture = z.infer<typeof architectureSchema>;
 
-/** Optimisation settings of one run (the rest of trainModel's options keep their defaults). */
-export const trainingSchema = z.strictObject({
-  epochs: z.number().int().positive().default(1),
-  maxSteps: z.number().int().positive().optional(),
-  batchSize: z.number().int().positive().default(32),
-  lr: z.number().positive().default(1e-3),
-  weightDecay: z.number().min(0).default(0),
-  /** Validation every N steps: the convergence curves' resolution. */
-  evalEvery: z.number().int().positive().optional(),
-  /**
-   * Batch-norm moving-average momentum. Keras's 0.99 needs thousands of steps before the moving statistics
-   * (used at evaluation) forget their initial 0/1; short CPU runs use 0.9.
-   */
-  bnMomentum: z.number().min(0).lt(1).default(0.99),
-});
+/**
+ * A run's training recipe: libs/train's own `trainingRecipeSchema` (every option of the training loop: optimiser,
+ * schedule, augmentation, class weights, best checkpoint, batch-norm momentum, ...). Only `input` differs: left
+ * out, it follows the source weights (the input they were pretrained on), else 'unit'.
+ */
+export const trainingSchema = trainingRecipeSchema.extend({ input: inputTransformSchema.optional() });
 export type Training = z.infer<typeof trainingSchema>;

@@ -15,8 +15,8 @@ export function historyOf(t: Table): Run['history'] {
 }
 
 /** The report's run: the train stage's run info, its history and the evaluate stage's test AUCs. */
-export function reportRun(run: RunInfo, history: Table, metrics: Table, origin: string): Run {
-  const byMetric = new Map(rowsOf(metrics).map((r) => [r['metric'] as string, r]));
+export function reportRun(run: RunInfo, history: Table, metricsTable: Table, origin: string): Run {
+  const byMetric = new Map(rowsOf(metricsTable).map((r) => [r['metric'] as string, r]));
   const ci = (name: string) => {
     const r = byMetric.get(name);
     if (!r) return undefined;
@@ -29,11 +29,41 @@ export function reportRun(run: RunInfo, history: Table, metrics: Table, origin: 
     const v = ci(`auc/${label}`) ?? (run.labels.length === 1 ? macro : undefined);
     if (v) perLabel[label] = v;
   }
+  const metrics: NonNullable<Run['metrics']> = {};
+  for (const name of FURTHER_METRICS) {
+    const v = ci(name);
+    if (v) metrics[name] = v;
+  }
+  const { kind, step, monitor, value } = run.checkpoint;
   return {
     id: run.id, model: run.model, init: run.init, seed: run.seed, task: run.task,
     data: { dataset: run.dataset, trainImages: run.trainImages, regime: run.regime },
     auc: { macro, perLabel }, history: historyOf(history), cost: run.cost,
+    ...(Object.keys(metrics).length ? { metrics } : {}),
+    checkpoint: { kind, step, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
+    ...(run.transferSource ? { transferSource: run.transferSource } : {}),
   };
+}
+
+/** Test metrics besides the AUC that the report shows (accuracy, quadratic-weighted kappa, referable AUC). */
+const FURTHER_METRICS = ['acc', 'kappa', 'referable_auc'] as const;
+
+/**
+ * A task scored from another task's models (the referable task P(grade ≥ k) of a graded model): each run of
+ * `from.task` that has the test metric `from.metric` becomes a run of `task`, with that metric as its AUC and
+ * the validation curve `from.history` as its convergence curve (`val_auc` of the derived run).
+ */
+export function derivedRuns(runs: Run[], task: string, label: string, from: { task: string; metric: string; history: string }): Run[] {
+  return runs.flatMap((r) => {
+    const m = r.metrics?.[from.metric];
+    if (r.task !== from.task || !m) return [];
+    const history = r.history.flatMap((h) => {
+      const v = h.metrics[from.history];
+      return v === undefined ? [] : [{ step: h.step, loss: h.loss, metrics: { val_auc: v } }];
+    });
+    const { metrics: _others, ...rest } = r;
+    return [{ ...rest, id: `${r.id}#${task}`, task, auc: { macro: m, perLabel: { [label]: m } }, history, derivedFrom: r.id }];
+  });
 }
 
 /** Pairs each metrics table with the history of the same run (by run id). */
@@ -48,9 +78,9 @@ export function joinRuns(histories: Table[], metrics: Table[]): Run[] {
   });
 }
 
-/** The CCA stage's long table as the report's per-variant results. */
-export function ccaResults(table: Table, variants: { id: string; method: CcaResult['variant']['method']; description: string }[]): CcaResult[] {
-  const rows = rowsOf(table);
+/** The CCA stages' long tables (one, or one per model group) as the report's per-variant results. */
+export function ccaResults(tables: Table[], variants: { id: string; method: CcaResult['variant']['method']; description: string }[]): CcaResult[] {
+  const rows = tables.flatMap(rowsOf);
   return variants.map((variant) => {
     const mine = rows.filter((r) => r['method'] === variant.method);
     const ref = (r: Row) => ({ model: r['model'] as string, layer: r['layer'] as string, layerIndex: r['layerIndex'] as number });

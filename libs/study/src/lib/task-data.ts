@@ -17,7 +17,17 @@ export interface TaskData {
   size: number;
   /** Outputs of the model's head. */
   classes: number;
+  /** Ordered classes (DR grades): quadratic-weighted kappa is reported. */
+  ordinal: boolean;
+  /** The artifact's provenance metadata (format, source file, MedMNIST flag, resize, ...). */
+  meta: Record<string, string>;
 }
+
+/**
+ * Dataset metadata key set by prepare-dataset on graded sets: the grade k of the referable task P(grade ≥ k)
+ * scored from the graded model (RETINA's referable DR: 2).
+ */
+export const REFERABLE_GRADE_META = 'referableGrade';
 
 /**
  * Loads a dataset artifact split by split. `trainImages` keeps the first N training images (the small-data
@@ -40,10 +50,13 @@ export async function loadTaskData(path: string, trainImages?: number): Promise<
   }
   const kind = all.task.kind;
   const labels = all.task.names;
+  const referable = all.meta[REFERABLE_GRADE_META] === undefined ? undefined : Number(all.meta[REFERABLE_GRADE_META]);
   const task: TaskConfig =
-    kind === 'multiclass' ? { type: 'multiclass', numClasses: labels.length } : { type: 'multilabel', labelNames: labels };
+    kind === 'multiclass'
+      ? { type: 'multiclass', numClasses: labels.length, ordinal: all.task.ordinal === true, ...(referable !== undefined ? { referableClass: referable } : {}) }
+      : { type: 'multilabel', labelNames: labels };
   return {
-    train, val, test, task, kind, labels, dataset: all.name, channels: all.channels, size: all.height,
-    classes: kind === 'multiclass' ? labels.length : labels.length,
+    train, val, test, task, kind, labels, dataset: all.name, channels: all.channels, size: all.height, classes: labels.length,
+    ordinal: all.task.ordinal === true, meta: all.meta,
   };
 }

@@ -1,17 +1,21 @@
 import { tableFromArrays, type Table } from 'apache-arrow';
-import { writeTensors } from '@transfusion/arrow-io';
 import {
-  buildModel, getWeights, initialise, modelOptionsFor, modelSummary, SPEC_METADATA_KEY, setWeights,
+  buildModel, getWeights, initialise, modelOptionsFor, modelSummary, saveWeights, setWeights,
   type InitStrategy, type WeightMap, type WeightSource, type ZooModel,
 } from '@transfusion/models';
-import { describeBackend, resolveBackend, trainModel, type HistoryEntry } from '@transfusion/train';
-import { RUN_META_KEY, type RunInfo } from './run-info.js';
+import { describeBackend, inputTransformSchema, resolveBackend, trainModel, type HistoryEntry, type InputTransform, type ReturnedCheckpoint, type TaskConfig } from '@transfusion/train';
+import { RUN_META_KEY, StudyError, type RunInfo } from './run-info.js';
 import type { Architecture, Training } from './schemas.js';
+
+/** Schema-metadata key of source weights: what they were pretrained on (e.g. "the synthetic natural set"). */
+export const PRETRAINED_ON_META_KEY = 'transfusion.pretrained-on';
 
 export interface TrainedModel {
   zm: ZooModel;
   initial: WeightMap;
   history: HistoryEntry[];
+  checkpoint: ReturnedCheckpoint;
+  input: InputTransform;
   seconds: number;
   imagesPerSecond: number;
   backend: string;
@@ -19,7 +23,25 @@ export interface TrainedModel {
   flopsPerImage: number;
 }
 
-/** Builds the model for the data, initialises it, trains it. */
+/**
+ * The input transform of a run: the recipe's `input` if set, else the input the source weights were trained on,
+ * else 'unit'. Weights that the run starts from (`usesSource`) and an explicit recipe that disagrees is an error:
+ * feeding Keras ResNet50 weights [0, 1] pixels instead of BGR-minus-mean silently wastes the transfer.
+ */
+export function runInput(training: Training, source: WeightSource | undefined, usesSource: boolean): InputTransform {
+  let fromWeights: InputTransform | undefined;
+  if (source?.preprocessing !== undefined) {
+    const parsed = inputTransformSchema.safeParse(source.preprocessing);
+    if (!parsed.success) throw new StudyError('STUDY_BAD_ARTIFACT', `${source.origin}: the weights say they were trained on '${source.preprocessing}' input, which libs/train does not know (${inputTransformSchema.options.join(', ')})`);
+    fromWeights = parsed.data;
+  }
+  if (usesSource && fromWeights && training.input !== undefined && training.input !== fromWeights) {
+    throw new StudyError('STUDY_BAD_INPUT', `training.input is '${training.input}', but the source weights ${source!.origin} were trained on '${fromWeights}' input; remove training.input (it then follows the weights) or set it to '${fromWeights}'`);
+  }
+  return training.input ?? fromWeights ?? 'unit';
+}
+
+/** Builds the model for the data, initialises it, trains it with the recipe. */
 export async function trainRun(args: {
   architecture: Architecture;
   size: number;
@@ -29,7 +51,7 @@ export async function trainRun(args: {
   source?: WeightSource;
   train: Parameters<typeof trainModel>[1]['train'];
   validation: Parameters<typeof trainModel>[1]['validation'];
-  task: Parameters<typeof trainModel>[2]['task'];
+  task: TaskConfig;
   training: Training;
   seed: number;
   log: (m: string) => void;
@@ -39,41 +61,31 @@ export async function trainRun(args: {
   args.log(`backend ${describeBackend(backend)}`);
   const options = modelOptionsFor({ ...args.architecture, inputSize: args.size, channels: args.channels, classes: args.classes }, args.init);
   const zm = buildModel(options);
-  for (const layer of zm.model.layers) {
-    // tfjs-layers reads `momentum` on every training call; there is no option for it on a built zoo model
-    if (layer.getClassName() === 'BatchNormalization') (layer as unknown as { momentum: number }).momentum = args.training.bnMomentum;
-  }
   const { weights, report } = initialise(zm, args.init, args.source);
   for (const w of report.warnings) args.log(`init: ${w}`);
   setWeights(zm, weights, 'init');
   const initial = getWeights(zm);
   const summary = modelSummary(zm);
-  const t = args.training;
-  const result = await trainModel(
-    zm.model,
-    { train: args.train, validation: args.validation },
-    {
-      task: args.task,
-      epochs: t.epochs,
-      ...(t.maxSteps !== undefined ? { maxSteps: t.maxSteps } : {}),
-      ...(t.evalEvery !== undefined ? { evalEvery: t.evalEvery } : {}),
-      batchSize: t.batchSize,
-      optimizer: { type: 'adam', lr: t.lr, weightDecay: t.weightDecay },
-      seed: args.seed,
-      progress: true,
-    },
-  );
+  const usesSource = args.init.strategy !== 'random';
+  const input = runInput(args.training, args.source, usesSource);
+  const result = await trainModel(zm.model, { train: args.train, validation: args.validation }, {
+    ...args.training, input, task: args.task, seed: args.seed, progress: true,
+  });
   return {
-    zm, initial, history: result.history, seconds: result.seconds, imagesPerSecond: result.imagesPerSecond,
+    zm, initial, history: result.history, checkpoint: result.checkpoint, input, seconds: result.seconds, imagesPerSecond: result.imagesPerSecond,
     backend: describeBackend(result.backend), params: summary.params.total, flopsPerImage: summary.flops,
   };
 }
 
-/** Weights as an Arrow tensors file carrying the model spec (so loadWeights knows the architecture) and the run. */
-export async function writeWeights(path: string, weights: WeightMap, zm: ZooModel, run?: RunInfo): Promise<void> {
-  const meta: Record<string, string> = { [SPEC_METADATA_KEY]: JSON.stringify(zm.spec) };
-  if (run) meta[RUN_META_KEY] = JSON.stringify(run);
-  await writeTensors(path, weights, meta);
+/**
+ * Weights as an Arrow tensors file carrying the model spec (so loadWeights knows the architecture), the input they
+ * were trained on, and the run or what they were pretrained on.
+ */
+export async function writeWeights(path: string, weights: WeightMap, zm: ZooModel, meta: { input: InputTransform; run?: RunInfo; pretrainedOn?: string }): Promise<void> {
+  const metadata: Record<string, string> = {};
+  if (meta.run) metadata[RUN_META_KEY] = JSON.stringify(meta.run);
+  if (meta.pretrainedOn) metadata[PRETRAINED_ON_META_KEY] = meta.pretrainedOn;
+  await saveWeights(path, weights, zm.spec, { preprocessing: meta.input, metadata });
 }
 
 /** One row per evaluation: step, epoch, lr, seconds, train loss and every validation metric as a column. */

@@ -40,7 +40,7 @@ export const captureActivationsStage = defineStage({
   runtimeFacts: computeFacts,
   async run(ctx) {
     const { selectRows } = await import('@transfusion/data');
-    const { captureActivations } = await import('@transfusion/train');
+    const { captureActivations, inputTransformSchema } = await import('@transfusion/train');
     const { loadTaskData } = await import('../lib/task-data.js');
     const { loadTrainedModel } = await import('../lib/trained-model.js');
     const run = await runOfFile(ctx.inputs.weights.path);
@@ -53,7 +53,7 @@ export const captureActivationsStage = defineStage({
       const zm = await loadTrainedModel(path);
       const stages = bodyStages(zm, ctx.params.stages);
       names = stages.map((s) => s.name);
-      const acts = await captureActivations(zm.model, probe, stages.map((s) => s.layer));
+      const acts = await captureActivations(zm.model, probe, stages.map((s) => s.layer), { input: inputTransformSchema.parse(run.input) });
       for (const s of stages) out[`${phase}/${s.name}`] = acts[s.layer]!;
       zm.model.dispose();
     }

@@ -4,10 +4,16 @@ import { defineStage } from '@transfusion/pipeline';
 import { runOfFile, withRun } from '../lib/run-info.js';
 import { computeFacts } from '../lib/compute-facts.js';
 
+/** Test metrics written besides the per-label AUCs: MedMNIST's AUC and ACC, QWK of ordinal grades, referable AUC. */
+const REPORTED = new Set(['auc', 'acc', 'kappa', 'referable_auc']);
+
 /**
- * Test-set evaluation of a trained run: AUC (macro and per label) with percentile bootstrap intervals that
- * resample whole patients (both eyes of a fundus patient move together). One row per metric:
- * `auc` (macro) and `auc/<label>`; a label with one class in the test set has no AUC and is left out.
+ * Test-set evaluation of a trained run, the way MedMNIST evaluates (macro one-vs-rest AUC and argmax accuracy
+ * for multi-class; per-label AUC and 0.5-threshold accuracy for multi-label), plus quadratic-weighted kappa for
+ * ordinal grades and the AUC of P(grade ≥ k) when the dataset names a referable grade — each with a percentile
+ * bootstrap interval that resamples whole patients (both eyes of a fundus patient move together; MedMNIST files
+ * carry no patient ids, so there images are resampled). One row per metric: `auc` (macro), `auc/<label>`, `acc`,
+ * `kappa`, `referable_auc`; a label with one class in the test set has no AUC and is left out.
  */
 export const evaluateStage = defineStage({
   id: 'evaluate',
@@ -26,16 +32,18 @@ export const evaluateStage = defineStage({
   runtimeFacts: computeFacts,
   async run(ctx) {
     const { bootstrap } = ctx.params;
-    const { bootstrapEvaluation, evaluateModel } = await import('@transfusion/train');
+    const { bootstrapEvaluation, evaluateModel, inputTransformSchema } = await import('@transfusion/train');
     const { loadTaskData } = await import('../lib/task-data.js');
     const { loadTrainedModel } = await import('../lib/trained-model.js');
     const run = await runOfFile(ctx.inputs.weights.path);
     const data = await loadTaskData(ctx.inputs.dataset.path);
     const zm = await loadTrainedModel(ctx.inputs.weights.path);
-    const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test' });
+    // the input the run was trained with (e.g. 'caffe' for Keras ResNet50 weights), recorded in its weights
+    const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test', input: inputTransformSchema.parse(run.input) });
     const ci = bootstrapEvaluation(evaluation, data.task, { replicates: bootstrap.resamples, level: bootstrap.level, seed: bootstrap.seed });
-    const names = Object.keys(ci).filter((k) => k === 'auc' || k.startsWith('auc/') || k === 'acc').sort();
-    ctx.log(`${run.id}: test auc ${evaluation.metrics['auc']?.toFixed(4)} on ${evaluation.n} images`);
+    const names = Object.keys(ci).filter((k) => REPORTED.has(k) || k.startsWith('auc/')).sort();
+    const shown = ['auc', 'acc', 'kappa', 'referable_auc'].filter((k) => evaluation.metrics[k] !== undefined).map((k) => `${k} ${evaluation.metrics[k]!.toFixed(4)}`);
+    ctx.log(`${run.id}: test ${shown.join(', ')} on ${evaluation.n} images`);
     return {
       metrics: withRun(
         tableFromArrays({

@@ -1,57 +1,42 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
-import { aptosOptionsSchema, chexpertOptionsSchema, eyepacsOptionsSchema, importOptionsSchema } from '@transfusion/data';
+import { importDatasetOptionsSchema, type ImportDatasetOptions } from '@transfusion/data';
 import { defineStage } from '@transfusion/pipeline';
 
-const common = {
-  shardSize: z.number().int().positive().default(512),
-};
-
-// mirrors libs/data's MedmnistOptions (its zod schema is not exported)
-const medmnistOptionsSchema = z.strictObject({
-  file: z.string().min(1),
-  splits: z.array(z.enum(['train', 'val', 'test'])).min(1).default(['train', 'val', 'test']),
-  limit: z.number().int().min(1).optional(),
-});
-
-const params = z.discriminatedUnion('format', [
-  z.strictObject({ format: z.literal('chexpert'), options: chexpertOptionsSchema, import: importOptionsSchema, ...common }),
-  z.strictObject({ format: z.literal('eyepacs'), options: eyepacsOptionsSchema, import: importOptionsSchema, ...common }),
-  z.strictObject({ format: z.literal('aptos'), options: aptosOptionsSchema, import: importOptionsSchema, ...common }),
-  z.strictObject({ format: z.literal('medmnist'), options: medmnistOptionsSchema, ...common }),
-]);
-
 /**
- * A user's copy of a real dataset (CheXpert, EyePACS, APTOS, MedMNIST), indexed, decoded and preprocessed by
- * libs/data into the sharded Arrow image set the study's stages read. Paths are relative to the pipeline file
- * unless absolute; pass them with `--set stages.NAME.with.options.root=/data/...`.
+ * A user's dataset in any format libs/data reads — a CSV plus an image folder (path column, label columns,
+ * optional patient column), one folder per class, a DICOM folder, CheXpert, EyePACS, APTOS or any 2D MedMNIST
+ * file — indexed, decoded and preprocessed (size, minSize, fit/crop, channels) into the sharded Arrow image set
+ * the study's stages read. Splits are patient-level wherever the data has patients (a patient column, DICOM
+ * PatientID, EyePACS's both eyes). Paths are relative to the pipeline file unless absolute.
  */
 export const importDatasetStage = defineStage({
   id: 'import-dataset',
   source: import.meta.url,
-  description: 'import a real dataset (chexpert, eyepacs, aptos, medmnist) as an Arrow image set',
-  params,
+  description: 'import a dataset (csv, folder, dicom, medmnist, chexpert, eyepacs, aptos) as an Arrow image set',
+  params: importDatasetOptionsSchema,
   inputs: {},
   outputs: { dataset: 'any' },
   // The engine fingerprints the dataset into the key (label files by content, images by size and mtime), so
   // editing labels or adding images reruns the import; `touch` an image whose bytes changed in place.
   dataPaths: (p) => [p.format === 'medmnist' ? p.options.file : p.options.root],
   async run(ctx) {
-    const data = await import('@transfusion/data');
-    const p = ctx.params;
+    const { importDataset } = await import('@transfusion/data');
     const abs = (f: string) => (isAbsolute(f) ? f : resolve(ctx.pipelineDir, f));
-    const file = join(ctx.outDir, 'dataset.arrow');
-    if (p.format === 'medmnist') {
-      const set = await data.readMedmnist({ ...p.options, file: abs(p.options.file) });
-      await data.writeImageSet(file, set, p.shardSize);
-      ctx.log(`medmnist: ${set.ids.length} images`);
-      return;
+    const p = ctx.params;
+    const options: ImportDatasetOptions = p.format === 'medmnist' ? { ...p, options: { ...p.options, file: abs(p.options.file) } } : ({ ...p, options: { ...p.options, root: abs(p.options.root) } } as ImportDatasetOptions);
+    let shown = 0;
+    const result = await importDataset(options, join(ctx.outDir, 'dataset.arrow'), ({ done, total }) => {
+      if (done === total || done - shown >= total / 10) {
+        shown = done;
+        ctx.log(`${p.format}: ${done}/${total} images`);
+      }
+    });
+    const task = `${result.task.kind}${result.task.ordinal ? ' (ordinal)' : ''}: ${result.task.names.join(', ')}`;
+    ctx.log(`${p.format}: ${result.rows} images in ${result.shards} shards; task ${task}`);
+    for (const [why, n] of Object.entries(result.filtered)) ctx.log(`left out on purpose: ${n} rows (${why})`);
+    if (result.rejected.length) {
+      ctx.log(`rejected ${result.rejected.length} rows, e.g.:`);
+      for (const r of result.rejected.slice(0, 10)) ctx.log(`  ${r.file}:${r.line} ${r.id}: ${r.reason}: ${r.message}`);
     }
-    const options = { ...p.options, root: abs(p.options.root) };
-    const manifest = p.format === 'chexpert' ? await data.loadChexpert(options as z.input<typeof chexpertOptionsSchema>)
-      : p.format === 'eyepacs' ? await data.loadEyepacs(options as z.input<typeof eyepacsOptionsSchema>)
-        : await data.loadAptos(options as z.input<typeof aptosOptionsSchema>);
-    const result = await data.importManifestToArrow(manifest, file, { ...p.import, shardSize: p.shardSize });
-    ctx.log(`${p.format}: ${JSON.stringify(result).slice(0, 200)}`);
   },
 });

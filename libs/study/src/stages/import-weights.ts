@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { writeTensors } from '@transfusion/arrow-io';
 import { defineStage } from '@transfusion/pipeline';
+import { inputTransformSchema } from '@transfusion/train/schemas';
 import { StudyError } from '../lib/run-info.js';
 
 /**
  * User-provided pretrained weights (e.g. Keras ImageNet weights converted with tensorflowjs_converter, or an
  * Arrow weights artifact) as the study's source weights, instead of the `pretrain` stage. The file's sha256 is
  * a parameter, so the cache key follows the file's content and a changed file is an error, not a stale result.
+ * The weights keep the input they were trained on — Keras ResNet50 'caffe' and InceptionV3 'tf' are recognised by
+ * their layer names; otherwise say it with `preprocessing` — and the train, evaluate and capture stages feed
+ * exactly that input (a recipe asking for other input is an error).
  */
 export const importWeightsStage = defineStage({
   id: 'import-weights',
@@ -20,17 +23,30 @@ export const importWeightsStage = defineStage({
     path: z.string().min(1),
     /** sha256 (hex) of that file: `sha256sum FILE`. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (sha256sum FILE)'),
+    /** The input the weights were trained on, when the file does not say and they are not Keras ResNet50/InceptionV3. */
+    preprocessing: inputTransformSchema.optional(),
+    /** What they were pretrained on, for the report's labels ("Transfer (pretrained on …)"). */
+    pretrainedOn: z.string().min(1).default('ImageNet'),
   }),
   inputs: {},
   outputs: { weights: 'any' },
   async run(ctx) {
-    const { importLayersModelWeights, loadWeights, SPEC_METADATA_KEY } = await import('@transfusion/models');
-    const file = isAbsolute(ctx.params.path) ? ctx.params.path : resolve(ctx.pipelineDir, ctx.params.path);
+    const { importLayersModelWeights, loadWeights, saveWeights } = await import('@transfusion/models');
+    const { PRETRAINED_ON_META_KEY } = await import('../lib/training.js');
+    const p = ctx.params;
+    const file = isAbsolute(p.path) ? p.path : resolve(ctx.pipelineDir, p.path);
     const actual = createHash('sha256').update(await readFile(file)).digest('hex');
-    if (actual !== ctx.params.sha256) throw new StudyError('STUDY_BAD_INPUT', `${file}: sha256 is ${actual}, but with.sha256 says ${ctx.params.sha256}`);
+    if (actual !== p.sha256) throw new StudyError('STUDY_BAD_INPUT', `${file}: sha256 is ${actual}, but with.sha256 says ${p.sha256}`);
     const source = file.endsWith('.json') ? await importLayersModelWeights(file) : await loadWeights(file);
     for (const w of (source as { warnings?: string[] }).warnings ?? []) ctx.log(`warning: ${w}`);
-    ctx.log(`${Object.keys(source.weights).length} weights from ${file}`);
-    await writeTensors(join(ctx.outDir, 'weights.arrow'), source.weights, source.spec ? { [SPEC_METADATA_KEY]: JSON.stringify(source.spec) } : {});
+    if (p.preprocessing && source.preprocessing && p.preprocessing !== source.preprocessing) {
+      throw new StudyError('STUDY_BAD_INPUT', `with.preprocessing is '${p.preprocessing}', but ${file} says its weights were trained on '${source.preprocessing}' input`);
+    }
+    const preprocessing = p.preprocessing ?? source.preprocessing;
+    if (!preprocessing) {
+      throw new StudyError('STUDY_BAD_INPUT', `${file}: cannot tell which input these weights were trained on (not Keras ResNet50/InceptionV3, no metadata); set with.preprocessing to one of ${inputTransformSchema.options.join(', ')}`);
+    }
+    ctx.log(`${Object.keys(source.weights).length} weights from ${basename(file)}, trained on '${preprocessing}' input, pretrained on ${p.pretrainedOn}`);
+    await saveWeights(join(ctx.outDir, 'weights.arrow'), source.weights, source.spec, { preprocessing, metadata: { [PRETRAINED_ON_META_KEY]: p.pretrainedOn } });
   },
 });

@@ -4,10 +4,16 @@ import { defineStage } from '@transfusion/pipeline';
 import { architectureSchema, trainingSchema } from '../lib/schemas.js';
 import { computeFacts } from '../lib/compute-facts.js';
 
+/** What a source set is called in the report's labels ("Transfer (pretrained on …)"). */
+function describeSourceSet(name: string, meta: Record<string, string>): string {
+  return meta['generator'] === 'synthetic-natural' ? 'the synthetic natural set' : name;
+}
+
 /**
  * Source pretraining: the study's stand-in for ImageNet weights. Trains a model from random init on the
- * natural-image-like set (a multi-class task) and writes its weights with the model spec, ready for the
- * pretrained, Mean Var, transfusion, Slim and Gabor inits of the train stage.
+ * natural-image-like set (a multi-class task) and writes its weights with the model spec, the input they were
+ * trained on and what they were pretrained on, ready for the pretrained, Mean Var, transfusion, Slim and Gabor
+ * inits of the train stage.
  */
 export const pretrainStage = defineStage({
   id: 'pretrain',
@@ -34,7 +40,7 @@ export const pretrainStage = defineStage({
       init: { strategy: 'random', seed: p.seed }, train: data.train, validation: data.val, task: data.task,
       training: p.training, seed: p.seed, log: ctx.log,
     });
-    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm);
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.meta) });
     const last = trained.history.at(-1)?.metrics ?? {};
     ctx.log(`pretrained in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}, val_acc ${last['val_acc']?.toFixed(4) ?? 'n/a'}`);
     return { history: historyTable(trained.history) };

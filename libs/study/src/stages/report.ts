@@ -2,10 +2,11 @@ import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { inspectArrowFile, readTensors } from '@transfusion/arrow-io';
 import { defineStage } from '@transfusion/pipeline';
-import type { FilterSnapshot, StudyResultsInput } from '@transfusion/report';
-import { modelInfoSchema, reportOptionsSchema } from '../lib/report-schemas.js';
+import type { CcaResult, FilterSnapshot, StudyResultsInput } from '@transfusion/report';
+type CcaMethod = CcaResult['variant']['method'];
+import { benchmarkSuites, modelInfoSchema, reportOptionsSchema } from '@transfusion/report/schemas';
 import { parseRunInfo, RUN_META_KEY, StudyError } from '../lib/run-info.js';
-import { ccaResults, joinRuns } from '../lib/study-results.js';
+import { ccaResults, derivedRuns, joinRuns } from '../lib/study-results.js';
 import { CCA_VARIANTS_META_KEY } from './cca-analysis.js';
 import { FILTERS_META_KEY, type FilterEntry } from './filter-snapshot.js';
 
@@ -15,15 +16,36 @@ const params = z.strictObject({
   pipeline: z.strictObject({ name: z.string().min(1), file: z.string().min(1) }),
   models: z.array(modelInfoSchema).min(1),
   /** Tasks in report order; kind and labels come from the runs. */
-  tasks: z.array(z.strictObject({ id: z.string().min(1), paperSetting: z.enum(['retina', 'chexpert']).optional() })).min(1),
+  tasks: z.array(z.strictObject({
+    id: z.string().min(1),
+    paperSetting: z.enum(['retina', 'chexpert']).optional(),
+    /** Shown under the task's tables. */
+    description: z.string().min(1).optional(),
+    /** Published results for the same test split (dataset: MedMNIST's flag; default the runs' MedMNIST file). */
+    benchmark: z.strictObject({ suite: z.enum(benchmarkSuites), dataset: z.string().min(1).optional() }).optional(),
+    /**
+     * A task scored from another task's models: e.g. the referable task P(grade ≥ k) of the graded models
+     * (`metric: referable_auc`, convergence curve `val_referable_auc`). Left out when no run has the metric (a file
+     * whose task is not graded).
+     */
+    from: z.strictObject({ task: z.string().min(1), metric: z.string().min(1), label: z.string().min(1).default('referable') }).optional(),
+  })).min(1),
   /** History metric of the convergence figures. */
   convergenceMetric: z.string().min(1).default('val_auc'),
   /** The study's resolved settings (usually the pipeline's vars), shown in the provenance section. */
   settings: z.record(z.string(), z.unknown()).default({}),
-  options: reportOptionsSchema.default({}),
+  options: reportOptionsSchema.prefault({}),
 });
 
 type Row = Record<string, unknown>;
+
+/** The CCA variants the similarity tables were computed with: the same in every table, or the report would mix measures. */
+function variantsOf(tables: Table[]): { id: string; method: CcaMethod; description: string }[] {
+  const all = tables.map((t) => t.schema.metadata.get(CCA_VARIANTS_META_KEY) ?? '[]');
+  const differing = all.findIndex((v) => v !== all[0]);
+  if (differing > 0) throw new StudyError('STUDY_BAD_INPUT', `similarity[${differing}] was computed with other CCA variants than similarity[0] (${all[differing]} vs ${all[0]}); give every cca-analysis stage the same methods and conv settings`);
+  return JSON.parse(all[0]!) as { id: string; method: CcaMethod; description: string }[];
+}
 const rowsOf = (t: Table): Row[] => t.toArray().map((r) => r.toJSON() as Row);
 
 function csv(t: Table): string {
@@ -45,7 +67,8 @@ export const reportStage = defineStage({
   inputs: {
     histories: { kind: 'table', many: true },
     metrics: { kind: 'table', many: true },
-    similarity: { kind: 'table', optional: true },
+    /** One CCA table, or one per model group (the analyses are independent per architecture). */
+    similarity: { kind: 'table', many: true, optional: true },
     filters: { kind: 'any', optional: true },
     convergence: { kind: 'table', optional: true },
     datasets: { kind: 'table', optional: true },
@@ -55,19 +78,36 @@ export const reportStage = defineStage({
     const p = ctx.params;
     const { buildReportFiles } = await import('@transfusion/report');
     const { tf } = await import('@transfusion/train');
-    const inputs = ctx.inputs as typeof ctx.inputs & { similarity?: Table; filters?: { path: string }; convergence?: Table; datasets?: Table };
+    const inputs = ctx.inputs as typeof ctx.inputs & { similarity?: Table[]; filters?: { path: string }; convergence?: Table; datasets?: Table };
     const runs = joinRuns(inputs.histories, inputs.metrics);
     if (runs.length === 0) throw new StudyError('STUDY_BAD_INPUT', 'metrics: no runs to report');
     const infos = inputs.metrics.map((m, i) => parseRunInfo(m.schema.metadata.get(RUN_META_KEY), `metrics[${i}]`));
     const firstMetrics = rowsOf(inputs.metrics[0]!)[0]!;
-    const tasks = p.tasks.map((t) => {
-      const info = infos.find((r) => r.task === t.id);
+    const tasks = [];
+    for (const t of p.tasks) {
+      const extra = { ...(t.paperSetting ? { paperSetting: t.paperSetting } : {}), ...(t.description ? { description: t.description } : {}) };
+      if (t.from) {
+        const derived = derivedRuns(runs, t.id, t.from.label, { ...t.from, history: `val_${t.from.metric}` });
+        if (derived.length === 0) {
+          ctx.log(`task ${t.id}: no run of ${t.from.task} has ${t.from.metric} (its task is not graded): left out`);
+          continue;
+        }
+        runs.push(...derived);
+        tasks.push({ id: t.id, kind: 'binary' as const, labels: [t.from.label], ...extra });
+        continue;
+      }
+      const mine = infos.filter((r) => r.task === t.id);
+      const info = mine[0];
       if (!info) throw new StudyError('STUDY_BAD_INPUT', `tasks: '${t.id}' has no runs among the inputs (tasks of the runs: ${[...new Set(infos.map((r) => r.task))].join(', ')})`);
-      return { id: t.id, kind: info.taskKind, labels: info.labels, ...(t.paperSetting ? { paperSetting: t.paperSetting } : {}) };
-    });
-    const cca = inputs.similarity
-      ? ccaResults(inputs.similarity, JSON.parse(inputs.similarity.schema.metadata.get(CCA_VARIANTS_META_KEY) ?? '[]'))
-      : [];
+      const ordinal = runs.some((r) => r.task === t.id && r.metrics?.['kappa'] !== undefined);
+      const flag = t.benchmark?.dataset ?? mine.find((r) => r.medmnistFlag)?.medmnistFlag;
+      if (t.benchmark && !flag) ctx.log(`task ${t.id}: benchmark ${t.benchmark.suite} needs a dataset; the runs' data did not come from a MedMNIST file: no published rows`);
+      tasks.push({
+        id: t.id, kind: info.taskKind, labels: info.labels, ...extra, ...(ordinal ? { ordinal } : {}),
+        ...(t.benchmark && flag ? { benchmark: { suite: t.benchmark.suite, dataset: flag } } : {}),
+      });
+    }
+    const cca = inputs.similarity?.length ? ccaResults(inputs.similarity, variantsOf(inputs.similarity)) : [];
     const filters: FilterSnapshot[] = [];
     if (inputs.filters) {
       const info = await inspectArrowFile(inputs.filters.path);
@@ -81,6 +121,7 @@ export const reportStage = defineStage({
     }
     const datasets = inputs.datasets ? rowsOf(inputs.datasets) : [];
     const byDataset = new Map<string, Map<string, { images: number; positives: Record<string, number> }>>();
+    const sourceOf = new Map(datasets.map((r) => [r['dataset'] as string, (r['source'] as string | undefined) ?? 'unknown']));
     for (const r of datasets) {
       const splits = byDataset.get(r['dataset'] as string) ?? new Map();
       const s = splits.get(r['split'] as string) ?? { images: r['images'] as number, positives: {} };
@@ -107,7 +148,7 @@ export const reportStage = defineStage({
         backend: [...new Set(infos.map((r) => r.backend))].join('; '),
         versions: { node: process.versions.node, 'tfjs-core': tf.version_core },
         datasets: [...byDataset].map(([name, splits]) => ({
-          name, source: 'synthetic (libs/data, generated by this pipeline)',
+          name, source: sourceOf.get(name)!,
           splits: [...splits].map(([split, s]) => ({ split, images: s.images, positives: s.positives })),
         })),
         startedAt: started,

@@ -69,9 +69,10 @@ export const trainStage = defineStage({
   async run(ctx) {
     const p = ctx.params;
     // heavy libs (tfjs) load only in the process that runs this stage, not with the registry
-    const { getWeights, initStrategySchema, loadWeights } = await import('@transfusion/models');
+    const { getWeights, initStrategySchema, loadWeights, minimumInputSide } = await import('@transfusion/models');
+    const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const { loadTaskData } = await import('../lib/task-data.js');
-    const { historyTable, trainRun, writeWeights } = await import('../lib/training.js');
+    const { historyTable, PRETRAINED_ON_META_KEY, trainRun, writeWeights } = await import('../lib/training.js');
     const parsedInit = initStrategySchema.safeParse(initOf(p.init, p.seed));
     if (!parsedInit.success) throw new StudyError('STUDY_BAD_INPUT', `init: ${z.prettifyError(parsedInit.error)}`);
     const init = parsedInit.data as InitStrategy & { upTo?: string };
@@ -84,23 +85,33 @@ export const trainStage = defineStage({
     const limit = regime === 'limited' ? Number(p.data.slice('limited-'.length)) : undefined;
     const model = init.strategy === 'slim' ? `${p.model}-slim` : p.model;
     const data = await loadTaskData(ctx.inputs.dataset.path, limit);
+    const minimum = minimumInputSide(p.architecture.name);
+    if (data.size < minimum) {
+      throw new StudyError('STUDY_BAD_INPUT', `${ctx.inputs.dataset.path}: images are ${data.size} px, but ${p.architecture.name} needs at least ${minimum} px; give it a copy upsampled by prepare-dataset (with: { minSize: ${minimum} })`);
+    }
     ctx.log(`${model} ${init.strategy} seed ${p.seed}: ${data.train.ids.length} train / ${data.val.ids.length} val images`);
     const startedAt = new Date().toISOString();
     const trained = await trainRun({
       architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes, init, source,
       train: data.train, validation: data.val, task: data.task, training: p.training, seed: p.seed, log: ctx.log,
     });
+    const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
+    const pretrainedOn = sourcePath ? (await inspectArrowFile(sourcePath)).metadata[PRETRAINED_ON_META_KEY] : undefined;
     const run: RunInfo = {
       id: `${p.task}/${model}/${kind.kind}${kind.kind === 'transfusion' ? `-${kind.upTo}` : ''}/${p.data}/seed${p.seed}`,
       model, init: kind, seed: p.seed, task: p.task, dataset: data.dataset || p.task, regime,
       trainImages: data.train.ids.length, labels: data.labels, taskKind: data.kind,
       cost: { params: trained.params, flopsPerImage: trained.flopsPerImage, trainSeconds: trained.seconds, imagesPerSecond: Math.max(trained.imagesPerSecond, 1e-9) },
-      backend: trained.backend, startedAt, finishedAt: new Date().toISOString(),
+      backend: trained.backend, input: trained.input,
+      checkpoint: { kind: which, step, epoch, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
+      ...(pretrainedOn && init.strategy !== 'random' ? { transferSource: pretrainedOn } : {}),
+      ...(data.meta['format'] === 'medmnist' && data.meta['flag'] ? { medmnistFlag: data.meta['flag'] } : {}),
+      startedAt, finishedAt: new Date().toISOString(),
     };
-    await writeWeights(join(ctx.outDir, 'initial.arrow'), trained.initial, trained.zm, run);
-    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, run);
-    const last = trained.history.at(-1)?.metrics ?? {};
-    ctx.log(`done in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}`);
+    await writeWeights(join(ctx.outDir, 'initial.arrow'), trained.initial, trained.zm, { input: trained.input, run });
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, run });
+    const best = trained.history.find((h) => h.step === step)?.metrics ?? {};
+    ctx.log(`done in ${trained.seconds.toFixed(1)} s; kept the ${which === 'best' ? `best ${monitor} evaluation` : 'last step'} (step ${step}): val_auc ${best['val_auc']?.toFixed(4) ?? 'n/a'}`);
     return { history: withRun(historyTable(trained.history), run) };
   },
 });
