@@ -26,6 +26,8 @@ export type MedmnistSize = (typeof MEDMNIST_SIZES)[number];
 export type MedmnistTaskKind = 'binary-class' | 'multi-class' | 'multi-label, binary-class' | 'ordinal-regression';
 
 export interface MedmnistDataset {
+  /** MedMNIST's own name of the set (info.py's `python_class`), e.g. RetinaMNIST. */
+  name: string;
   task: MedmnistTaskKind;
   /** Label names by class index (multi-class, ordinal, binary: [label 0, label 1]) or by column (multi-label). */
   labels: readonly string[];
@@ -42,6 +44,7 @@ const md5 = (s28: string, s64: string, s128: string, s224: string): Record<Medmn
 /** Task, label names, channels, split sizes, checksums and licence of every 2D MedMNIST set (from info.py). */
 export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
   pathmnist: {
+    name: 'PathMNIST',
     task: 'multi-class',
     labels: ['adipose', 'background', 'debris', 'lymphocytes', 'mucus', 'smooth muscle', 'normal colon mucosa', 'cancer-associated stroma', 'colorectal adenocarcinoma epithelium'],
     channels: 3,
@@ -50,6 +53,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   chestmnist: {
+    name: 'ChestMNIST',
     task: 'multi-label, binary-class',
     labels: ['atelectasis', 'cardiomegaly', 'effusion', 'infiltration', 'mass', 'nodule', 'pneumonia', 'pneumothorax', 'consolidation', 'edema', 'emphysema', 'fibrosis', 'pleural', 'hernia'],
     channels: 1,
@@ -58,6 +62,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   dermamnist: {
+    name: 'DermaMNIST',
     task: 'multi-class',
     labels: ['actinic keratoses and intraepithelial carcinoma', 'basal cell carcinoma', 'benign keratosis-like lesions', 'dermatofibroma', 'melanoma', 'melanocytic nevi', 'vascular lesions'],
     channels: 3,
@@ -66,6 +71,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY-NC 4.0',
   },
   octmnist: {
+    name: 'OCTMNIST',
     task: 'multi-class',
     labels: ['choroidal neovascularization', 'diabetic macular edema', 'drusen', 'normal'],
     channels: 1,
@@ -74,6 +80,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   pneumoniamnist: {
+    name: 'PneumoniaMNIST',
     task: 'binary-class',
     labels: ['normal', 'pneumonia'],
     channels: 1,
@@ -82,6 +89,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   retinamnist: {
+    name: 'RetinaMNIST',
     task: 'ordinal-regression',
     labels: ['0', '1', '2', '3', '4'],
     channels: 3,
@@ -90,6 +98,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   breastmnist: {
+    name: 'BreastMNIST',
     task: 'binary-class',
     labels: ['malignant', 'normal, benign'],
     channels: 1,
@@ -98,6 +107,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   bloodmnist: {
+    name: 'BloodMNIST',
     task: 'multi-class',
     labels: ['basophil', 'eosinophil', 'erythroblast', 'immature granulocytes(myelocytes, metamyelocytes and promyelocytes)', 'lymphocyte', 'monocyte', 'neutrophil', 'platelet'],
     channels: 3,
@@ -106,6 +116,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   tissuemnist: {
+    name: 'TissueMNIST',
     task: 'multi-class',
     labels: ['Collecting Duct, Connecting Tubule', 'Distal Convoluted Tubule', 'Glomerular endothelial cells', 'Interstitial endothelial cells', 'Leukocytes', 'Podocytes', 'Proximal Tubule Segments', 'Thick Ascending Limb'],
     channels: 1,
@@ -114,6 +125,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   organamnist: {
+    name: 'OrganAMNIST',
     task: 'multi-class',
     labels: ORGANS,
     channels: 1,
@@ -122,6 +134,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   organcmnist: {
+    name: 'OrganCMNIST',
     task: 'multi-class',
     labels: ORGANS,
     channels: 1,
@@ -130,6 +143,7 @@ export const MEDMNIST_TASKS: Readonly<Record<MedmnistFlag, MedmnistDataset>> = {
     licence: 'CC BY 4.0',
   },
   organsmnist: {
+    name: 'OrganSMNIST',
     task: 'multi-class',
     labels: ORGANS,
     channels: 1,

@@ -7,7 +7,7 @@ import { parseNpyHeader, readNpyNumber, type NpyHeader } from '../npy.js';
 import type { ResizeOptions } from '../preprocess.js';
 import { parseResizeOptions, resizeChannels, resizeRaw, resizeTarget } from '../resize.js';
 import { listZip, streamZipMember, type ZipMember } from '../zip-reader.js';
-import { isMedmnistFlag, medmnistLabelSpec, MEDMNIST_FLAGS, parseMedmnistFileName } from './medmnist-info.js';
+import { isMedmnistFlag, medmnistLabelSpec, MEDMNIST_FLAGS, MEDMNIST_TASKS, parseMedmnistFileName } from './medmnist-info.js';
 import { parseLoaderOptions } from './shared.js';
 
 /** Smallest image side accepted from a MedMNIST file (MedMNIST's own sides are 28–224). */
@@ -210,7 +210,7 @@ export async function readMedmnist(options: MedmnistOptions): Promise<ImageSet> 
     i++;
   }
   return {
-    name: info.flag,
+    name: medmnistDisplayName(info.flag),
     height: info.height,
     width: info.width,
     channels: info.channels,
@@ -291,6 +291,11 @@ function concat(...parts: Uint8Array[]): Uint8Array {
  * Streams a MedMNIST file into a sharded Arrow dataset artifact, optionally resized with the options of
  * `resizeImageSet` (`size`, `minSize`, `fit`, `channels`). Memory stays at one shard.
  */
+/** MedMNIST's name of a known set (RetinaMNIST), else the flag from the file name. */
+function medmnistDisplayName(flag: string): string {
+  return (MEDMNIST_TASKS as Record<string, { name: string } | undefined>)[flag]?.name ?? flag;
+}
+
 export async function importMedmnistToArrow(
   options: MedmnistOptions & { resize?: ResizeOptions; shardSize?: number },
   file: string,
@@ -301,7 +306,7 @@ export async function importMedmnistToArrow(
   const info = await inspectMedmnist(o.file, o.flag);
   const r = parseResizeOptions(resize ?? {});
   const side = resizeTarget(info.height, info.width, r);
-  const template = { name: info.flag, height: side ?? info.height, width: side ?? info.width, channels: resizeChannels(info.channels, r), task: info.task };
+  const template = { name: medmnistDisplayName(info.flag), height: side ?? info.height, width: side ?? info.width, channels: resizeChannels(info.channels, r), task: info.task };
   const total = o.splits.reduce((a, s) => a + Math.min(info.splits[s]?.count ?? 0, o.limit ?? Infinity), 0);
   const meta: Record<string, string> = { source: path.basename(o.file), format: 'medmnist', flag: info.flag, ...(resize ? { resize: JSON.stringify({ ...r, from: [info.height, info.width, info.channels] }) } : {}) };
   const writer = await createImageSetWriter(file, { ...template, dtype: 'uint8', meta }, shardSize ?? 512);

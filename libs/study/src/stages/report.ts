@@ -11,6 +11,7 @@ import { CCA_VARIANTS_META_KEY } from './cca-analysis.js';
 import { FILTERS_META_KEY, type FilterEntry } from './filter-snapshot.js';
 
 const params = z.strictObject({
+  /** `{dataset}` is replaced by the runs' dataset name(s), e.g. RetinaMNIST, so one pipeline file fits any data. */
   title: z.string().min(1),
   /** The pipeline (name and file as given to `transfusion run`), for the provenance section. */
   pipeline: z.strictObject({ name: z.string().min(1), file: z.string().min(1) }),
@@ -133,7 +134,7 @@ export const reportStage = defineStage({
     const finished = infos.map((r) => r.finishedAt).sort().at(-1)!;
     const results: StudyResultsInput = {
       schemaVersion: 1,
-      title: p.title,
+      title: p.title.replaceAll('{dataset}', [...new Set(infos.map((r) => r.dataset))].join(', ')),
       models: p.models,
       tasks,
       evaluation: { convergenceMetric: p.convergenceMetric, bootstrap: { resamples: firstMetrics['resamples'] as number, level: firstMetrics['level'] as number } },
