@@ -37,13 +37,14 @@ export function initOrder(init: Init): number {
   }
 }
 
-/** Short form for crowded axes (Fig 7 bars), as in the paper: Random, conv1, block1, …, Transfer. */
+/** Short form for crowded axes (Fig 7 bars), as in the paper: Random, ≤ conv1, ≤ block1, …, Transfer (≤ block4). */
 export function initShortLabel(init: Init): string {
   switch (init.kind) {
     case 'random':
       return 'Random';
     case 'pretrained':
-      return 'Transfer';
+      // the whole body pretrained: transfusion up to block4 is full transfer (same initial weights)
+      return 'Transfer (≤ block4)';
     case 'meanvar':
       return 'Mean Var';
     case 'transfusion':
