@@ -141,6 +141,19 @@ describe('pipelines/', () => {
     expect(five.stages.filter((s) => s.uses === 'train').length).toBe(p.stages.filter((s) => s.uses === 'train').length / 3 * 5);
   });
 
+  test("retinamnist.yaml takes a user's ImageNet weights for ResNet50 with the README's --set lines", async () => {
+    const sha = 'a'.repeat(64);
+    const p = await plan('retinamnist.yaml', [
+      'stages.pretrain-resnet50.uses=import-weights', 'stages.pretrain-resnet50.needs={}',
+      `stages.pretrain-resnet50.with={path: /weights/r50/model.json, sha256: ${sha}, pretrainedOn: ImageNet (Keras)}`,
+    ]);
+    const source = p.byId.get('pretrain-resnet50')!;
+    expect(source.uses).toBe('import-weights');
+    expect(source.params).toEqual({ path: '/weights/r50/model.json', sha256: sha, pretrainedOn: 'ImageNet (Keras)' });
+    expect(p.byId.get('train-resnet50.pretrained.1')!.inputs.find((i) => i.name === 'source')!.refs[0]!.instance).toBe('pretrain-resnet50');
+    expect(p.stages.filter((s) => s.uses === 'pretrain').length).toBe(6);
+  });
+
   test('no pipeline file holds an absolute AUC threshold for convergence', async () => {
     for (const name of readdirSync(PIPELINES).filter((f) => f.endsWith('.yaml'))) {
       const text = readFileSync(join(PIPELINES, name), 'utf8');

@@ -139,4 +139,20 @@ describe('train stage', () => {
     expect(summary).toMatchObject({ ran: 2, failed: 1, skipped: ['e'] });
     expect(events.find((e) => e.stage === 't')?.error).toMatch(/limited-5000 needs 5000 training images, but the train split has only \d+ images/);
   });
+
+  test('images smaller than a model\'s minimum input fail before training, naming the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-train-'));
+    writeFileSync(join(dir, 'p.yaml'), `stages:
+  fundus: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 40, size: 28, seed: 1 } } }
+  retina: { uses: prepare-dataset, needs: { dataset: fundus.dataset }, with: { referableGrade: 2 } }
+  t:
+    uses: train
+    needs: { dataset: retina.dataset }
+    with: { model: resnet50, architecture: { name: resnet50, width: 0.0625, blocks: [1, 1, 1, 1] }, init: random, seed: 1, task: retina, training: { maxSteps: 1 } }
+`);
+    const events: StageEvent[] = [];
+    const summary = await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: null, jobs: 1, observer: { finished: (e) => events.push(e) } });
+    expect(summary).toMatchObject({ failed: 1 });
+    expect(events.find((e) => e.stage === 't')?.error).toMatch(/images are 28 px, but resnet50 needs at least 32 px; give it a copy upsampled by prepare-dataset \(with: \{ resize: \{ minSize: 32 \} \}\)/);
+  });
 });

@@ -71,7 +71,7 @@ export interface StepsRow {
 
 /** Fig 7 right: steps to the threshold per init, bars = mean over seeds, whiskers = min–max over seeds. */
 export function stepsBarSpec(o: { title: Title; rows: StepsRow[]; panels: string[]; inits: string[] }): TopLevelSpec {
-  const x = { field: 'init', type: 'nominal' as const, sort: o.inits, title: null, axis: { labelAngle: -35, labelLimit: 160 } };
+  const x = { field: 'init', type: 'nominal' as const, sort: o.inits, title: null, axis: { labelAngle: -35, labelLimit: 240 } };
   return faceted({
     title: o.title,
     rows: o.rows,

@@ -87,7 +87,7 @@ export const trainStage = defineStage({
     const data = await loadTaskData(ctx.inputs.dataset.path, limit);
     const minimum = minimumInputSide(p.architecture.name);
     if (data.size < minimum) {
-      throw new StudyError('STUDY_BAD_INPUT', `${ctx.inputs.dataset.path}: images are ${data.size} px, but ${p.architecture.name} needs at least ${minimum} px; give it a copy upsampled by prepare-dataset (with: { minSize: ${minimum} })`);
+      throw new StudyError('STUDY_BAD_INPUT', `${ctx.inputs.dataset.path}: images are ${data.size} px, but ${p.architecture.name} needs at least ${minimum} px; give it a copy upsampled by prepare-dataset (with: { resize: { minSize: ${minimum} } })`);
     }
     ctx.log(`${model} ${init.strategy} seed ${p.seed}: ${data.train.ids.length} train / ${data.val.ids.length} val images`);
     const startedAt = new Date().toISOString();
