@@ -151,6 +151,12 @@ export const runSchema = z
     transferSource: z.string().min(1).optional(),
     /** Set when this run's task is scored from another run's model (no training of its own): that run's id. */
     derivedFrom: z.string().min(1).optional(),
+    /**
+     * Per-image test scores, N × K row-major in the order of the task's `testSets` entry (K = the task's labels:
+     * P(label) for binary/multi-label, the softmax over classes for multi-class). The paired statistics, ROC
+     * curves and calibration use them; without them the report falls back to seed-level statistics.
+     */
+    test: z.object({ scores: z.array(unit) }).strict().optional(),
     history: z.array(historyPointSchema),
     cost: z
       .object({
@@ -279,6 +285,20 @@ export const provenanceSchema = z
   .strict();
 export type Provenance = z.infer<typeof provenanceSchema>;
 
+/** A task's test set, as every run's `test.scores` lists it: what the paired statistics resample. */
+export const testSetSchema = z
+  .object({
+    task: z.string().min(1),
+    /** Binary / multi-label: N × L row-major 0/1 labels (L = the task's labels); multi-class: N class indices. */
+    labels: z.array(z.number().int().min(0)),
+    /** Multi-label: N × L 0/1, 1 where the label is known (uncertain labels masked out); absent = all known. */
+    mask: z.array(z.union([z.literal(0), z.literal(1)])).optional(),
+    /** The patient of each image: a patient's images are resampled together. Absent = each image its own patient. */
+    patients: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type TestSet = z.infer<typeof testSetSchema>;
+
 export const studyResultsSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -293,6 +313,7 @@ export const studyResultsSchema = z
       })
       .strict(),
     runs: z.array(runSchema),
+    testSets: z.array(testSetSchema).default([]),
     cca: z.array(ccaResultSchema).default([]),
     filters: z.array(filterSnapshotSchema).default([]),
     provenance: provenanceSchema,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ReportError } from './errors.js';
 import { publishedDataset, publishedSuites } from './published/suites.js';
-import { studyResultsSchema, type BenchmarkSuite, type StudyResults } from './schema.js';
+import { studyResultsSchema, type BenchmarkSuite, type StudyResults, type Task, type TestSet } from './schema.js';
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(root)';
@@ -59,6 +59,7 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
       fail(source, `${at}.checkpoint.step`, `step ${cp.step} is not an evaluated step of the run's history (${run.history[0]!.step}–${run.history.at(-1)!.step})`);
     }
   });
+  checkTestSets(r, tasks, source);
   r.cca.forEach((c, i) => {
     for (const key of ['betweenModels', 'initFinal', 'initVsFinal'] as const) {
       c[key].forEach((e, j) => {
@@ -71,6 +72,37 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     if (!models.has(f.model)) fail(source, `filters[${i}].model`, `unknown model "${f.model}"`);
   });
   return r;
+}
+
+/** Number of images of a test set, from its labels (N class indices, or N × L indicators). */
+export function testSetSize(set: TestSet, task: Task): number {
+  return task.kind === 'multiclass' ? set.labels.length : set.labels.length / task.labels.length;
+}
+
+/** Test sets name known tasks once, have consistent lengths, and every run's scores fit its task's set. */
+function checkTestSets(r: StudyResults, tasks: Map<string, Task>, source: string): void {
+  const sets = new Map<string, { set: TestSet; n: number }>();
+  r.testSets.forEach((set, i) => {
+    const at = `testSets[${i}]`;
+    const task = tasks.get(set.task);
+    if (!task) fail(source, `${at}.task`, `unknown task "${set.task}"`);
+    if (sets.has(set.task)) fail(source, `${at}.task`, `a second test set for task "${set.task}"`);
+    const l = task.labels.length;
+    if (task.kind !== 'multiclass' && set.labels.length % l !== 0) fail(source, `${at}.labels`, `expected N × ${l} values (one per label of "${task.id}"), got ${set.labels.length}`);
+    const n = testSetSize(set, task);
+    const bad = set.labels.findIndex((v) => (task.kind === 'multiclass' ? v >= l : v > 1));
+    if (bad >= 0) fail(source, `${at}.labels[${bad}]`, task.kind === 'multiclass' ? `expected a class index 0..${l - 1}, got ${set.labels[bad]}` : `expected 0 or 1, got ${set.labels[bad]}`);
+    if (set.mask && set.mask.length !== set.labels.length) fail(source, `${at}.mask`, `expected ${set.labels.length} values (as labels), got ${set.mask.length}`);
+    if (set.patients && set.patients.length !== n) fail(source, `${at}.patients`, `expected ${n} patient ids (one per image), got ${set.patients.length}`);
+    sets.set(set.task, { set, n });
+  });
+  r.runs.forEach((run, i) => {
+    if (!run.test) return;
+    const s = sets.get(run.task);
+    if (!s) fail(source, `runs[${i}].test`, `run "${run.id}" has test scores but task "${run.task}" has no entry in testSets`);
+    const k = tasks.get(run.task)!.labels.length;
+    if (run.test.scores.length !== s.n * k) fail(source, `runs[${i}].test.scores`, `expected ${s.n} images × ${k} scores = ${s.n * k} values (testSets of "${run.task}"), got ${run.test.scores.length}`);
+  });
 }
 
 /**
