@@ -15,9 +15,10 @@ export interface ReportFile {
   mediaType: 'text/html' | 'text/markdown' | 'application/json' | 'image/png' | 'image/svg+xml';
 }
 
-/** JSON.stringify replacer: typed arrays as plain arrays, non-finite numbers as null. */
-function jsonReplacer(_key: string, value: unknown): unknown {
+/** JSON.stringify replacer: typed arrays as plain arrays, ±∞ (a threshold never reached) as "Infinity", NaN as null. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Float32Array || value instanceof Float64Array) return Array.from(value);
+  if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) return value > 0 ? 'Infinity' : '-Infinity';
   if (Buffer.isBuffer(value)) return undefined;
   return value;
 }

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { groupRuns } from './aggregate.js';
-import { renderReport } from './build.js';
+import { jsonReplacer, renderReport } from './build.js';
 import { ReportError } from './errors.js';
-import { evaluateFindings } from './findings.js';
+import { evaluateFindings, FINDINGS_METHOD } from './findings.js';
 import { parseReportOptions, type ReportOptionsInput } from './options.js';
 import { parseStudyResults } from './validate.js';
 
@@ -21,13 +21,14 @@ const processIo: CliIo = {
 };
 
 const OPTIONS_HELP = `Finding criteria (defaults in brackets):
-  --auc-tolerance X          statements 1–2: an AUC difference ≤ X counts as small [0.01 = 1 point]
+  --auc-tolerance X          statements 1–2: an AUC difference within ±X counts as small [0.01 = 1 point]
   --transfer-gain-margin X   statement 3: large-model minus small-model transfer gain needed [0.005]
   --cca-gap-margin X         statement 4: Rand–Rand minus Rand–Pretrained gap that counts as real [0.01]
-  --convergence-threshold X  an absolute validation AUC for steps-to-threshold, the same for every task
-                             (the paper used 0.91 on EyePACS) [unset: relative to the task, below]
-  --threshold-fraction F     relative level: chance + F × (lowest best AUC among compared inits − chance) [0.9]
+  --threshold-fraction F     steps-to-threshold level, relative to each task:
+                             chance + F × (the task's best final validation AUC − chance) [0.9]
   --recovered-fraction F     statement 7: share of the speed-up transfusing ≤ block1 must recover [0.5]
+  --large-model-ratio R      statements 2–5: "large" needs ≥ R × the parameters of the CBR it is compared with [5]
+  --min-seeds N              seeds each side of a comparison needs, else "not testable" [2]
   --png-scale S              PNG pixel density relative to the SVG [2]`;
 
 const HELP = `Usage: transfusion report <command> [options]
@@ -55,12 +56,16 @@ ${OPTIONS_HELP}
 Exit codes: 0 ok, 1 failure, 2 bad input or usage.
 `;
 
-const FINDINGS_HELP = `Usage: transfusion report findings --results FILE [options]
+const FINDINGS_HELP = `Usage: transfusion report findings FILE [options]
+       transfusion report findings --results FILE [options]
 
-Evaluates the paper's testable statements (supported / not supported / not measured) with their numbers.
+Evaluates the paper's seven testable statements on study results. Each comparison prints Δ with its
+bootstrap interval (AUC: paired on the test images, test patients and seeds resampled), the seeds on
+each side, DeLong's test for AUC differences, and one of five verdicts: supported, contradicted,
+inconclusive, not testable (a precondition fails), not measured (no runs).
 
 Options:
-  --results FILE             study results JSON, or a results.json written by 'report build' (required)
+  FILE, --results FILE       study results JSON, or a results.json written by 'report build' (required)
   --json                     print the findings as JSON
 ${OPTIONS_HELP.split('\n').filter((l) => !l.includes('--png-scale')).join('\n')}
   -h, --help                 show this help
@@ -78,19 +83,20 @@ const flagsSchema = z
     'auc-tolerance': num.optional(),
     'transfer-gain-margin': num.optional(),
     'cca-gap-margin': num.optional(),
-    'convergence-threshold': num.optional(),
     'threshold-fraction': num.optional(),
+    'large-model-ratio': num.optional(),
+    'min-seeds': num.optional(),
     'recovered-fraction': num.optional(),
     'png-scale': num.optional(),
   })
   .strict();
 type Flags = z.infer<typeof flagsSchema>;
 
-const stringFlags = ['results', 'out', 'auc-tolerance', 'transfer-gain-margin', 'cca-gap-margin', 'convergence-threshold', 'threshold-fraction', 'recovered-fraction', 'png-scale'];
+const stringFlags = ['results', 'out', 'auc-tolerance', 'transfer-gain-margin', 'cca-gap-margin', 'threshold-fraction', 'recovered-fraction', 'large-model-ratio', 'min-seeds', 'png-scale'];
 
 class UsageError extends Error {}
 
-function parseFlags(argv: string[], allowed: string[]): Flags {
+function parseFlags(argv: string[], allowed: string[], positionals: 0 | 1 = 0): Flags {
   let values: Record<string, unknown>;
   try {
     const options = Object.fromEntries([
@@ -98,7 +104,14 @@ function parseFlags(argv: string[], allowed: string[]): Flags {
       ['json', { type: 'boolean' as const }],
       ['help', { type: 'boolean' as const, short: 'h' }],
     ]);
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: positionals > 0 });
+    values = parsed.values;
+    if (parsed.positionals.length > positionals) throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
+    // `findings FILE`: the positional is the results file
+    if (parsed.positionals.length === 1) {
+      if (values['results'] !== undefined) throw new Error(`give the results file once: '${parsed.positionals[0]}' or --results`);
+      values = { ...values, results: parsed.positionals[0] };
+    }
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -116,8 +129,9 @@ function reportOptions(f: Flags): ReportOptionsInput {
     ['auc-tolerance', 'aucTolerance'],
     ['transfer-gain-margin', 'transferGainMargin'],
     ['cca-gap-margin', 'ccaGapMargin'],
-    ['convergence-threshold', 'convergenceThreshold'],
     ['threshold-fraction', 'thresholdFraction'],
+    ['large-model-ratio', 'largeModelRatio'],
+    ['min-seeds', 'minSeeds'],
     ['recovered-fraction', 'recoveredFraction'],
     ['png-scale', 'pngScale'],
   ];
@@ -162,17 +176,18 @@ async function build(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function findings(argv: string[], io: CliIo): Promise<number> {
-  const f = parseFlags(argv, stringFlags.filter((k) => k !== 'out' && k !== 'png-scale'));
+  const f = parseFlags(argv, stringFlags.filter((k) => k !== 'out' && k !== 'png-scale'), 1);
   if (f.help) {
     io.stdout(FINDINGS_HELP);
     return 0;
   }
-  if (!f.results) throw new UsageError('--results is required');
+  if (!f.results) throw new UsageError('a results file is required (FILE or --results FILE)');
   const options = parseReportOptions(reportOptions(f));
   const results = parseStudyResults(await readResults(f.results), f.results);
+  io.stderr(`report: judging ${results.runs.length} runs (${results.evaluation.bootstrap.resamples} bootstrap resamples per comparison)\n`);
   const list = evaluateFindings(results, groupRuns(results), options);
-  if (f.json) io.stdout(`${JSON.stringify(list)}\n`);
-  else io.stdout(list.map((x) => `${x.id}. [${x.verdict}] ${x.statement}\n${x.evidence.map((e) => `     ${e}\n`).join('')}     criterion: ${x.criterion}\n`).join(''));
+  if (f.json) io.stdout(`${JSON.stringify(list, jsonReplacer)}\n`);
+  else io.stdout(`${FINDINGS_METHOD}\n\n${list.map((x) => `${x.id}. [${x.verdict}] ${x.statement}\n${x.evidence.map((e) => `     ${e}\n`).join('')}     rule: ${x.criterion}\n`).join('')}`);
   return 0;
 }
 

@@ -40,7 +40,7 @@ function speedFigure(ctx: Ctx, task: string, comps: SpeedComparison[], fig: 6 | 
   const orderedInits = [...new Map(comps.flatMap((c) => groupsOf(c)).map((g) => [g.initKey, g.init])).values()].sort((a, b) => initOrder(a) - initOrder(b));
   const series = orderedInits.map((i) => ({ name: initLabel(i), colour: initColour(initKey(i)) }));
   const rows = comps.flatMap((c) => groupsOf(c).flatMap((g) => curveRows(ctx.models.get(c.model)!.label, initLabel(g.init), g, ctx.metric, c.threshold)));
-  const thresholdNote = ctx.options.convergenceThreshold !== undefined ? `the fixed threshold AUC ${pct(ctx.options.convergenceThreshold, 1)}%` : `the threshold AUC, chance + ${ctx.options.thresholdFraction} × (lowest best AUC among the inits − chance)`;
+  const thresholdNote = `the task's threshold AUC, chance + ${ctx.options.thresholdFraction} × (the task's best final validation AUC − chance)`;
   const curveFig: FigureDef = {
     id: `fig${fig}-curves-${slug(task)}`,
     section: 'convergence',

@@ -1,6 +1,6 @@
 import type { BenchmarkSection } from './benchmark.js';
 import type { ReportContent, RenderedFigure } from './content.js';
-import type { Finding } from './findings.js';
+import { FINDINGS_METHOD, type Finding } from './findings.js';
 import { provenanceTables } from './provenance-view.js';
 import type { ReportTable } from './tables.js';
 
@@ -35,14 +35,14 @@ function figureHtml(f: RenderedFigure, n: number): string {
   return `<figure id="${esc(f.id)}"><img src="${src}" alt="${esc(f.title)}"${size}><figcaption><b>Figure ${n}.</b> ${esc(f.title)}. ${esc(f.caption)} <span class="links">${links}</span></figcaption></figure>`;
 }
 
-const verdictClass = (v: Finding['verdict']) => (v === 'supported' ? 'ok' : v === 'not supported' ? 'bad' : 'na');
+const verdictClass = (v: Finding['verdict']) => (v === 'supported' ? 'ok' : v === 'contradicted' ? 'bad' : v === 'inconclusive' ? 'open' : 'na');
 
 function findingsHtml(findings: Finding[]): string {
   const rows = findings
     .map(
       (f) =>
         `<tr><td class="num">${f.id}</td><td>${esc(f.statement)}</td><td><span class="verdict ${verdictClass(f.verdict)}">${esc(f.verdict)}</span></td>` +
-        `<td><ul>${f.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul><div class="criterion">Criterion: ${esc(f.criterion)}</div></td></tr>`,
+        `<td><ul>${f.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul><div class="criterion">Rule: ${esc(f.criterion)}</div></td></tr>`,
     )
     .join('\n');
   return `<div class="table-wrap"><table id="findings"><thead><tr><th class="num">#</th><th>Statement (from the paper)</th><th>Verdict</th><th>This run's numbers</th></tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
@@ -67,7 +67,7 @@ td.paper{color:#6b3e00;font-style:italic}
 .published table{border-top-style:dashed;border-bottom-style:dashed}.published caption b{color:#6b3e00}
 #findings td ul{margin:0;padding-left:18px}#findings td{font-size:13px}.criterion{color:var(--muted);font-size:12px;margin-top:4px}
 .verdict{display:inline-block;padding:2px 8px;border-radius:10px;font-weight:600;font-size:12px;white-space:nowrap}
-.verdict.ok{background:#d9f2e3;color:#0b6b2f}.verdict.bad{background:#fbe0dc;color:#9b1c0c}.verdict.na{background:#ececec;color:#555}
+.verdict.ok{background:#d9f2e3;color:#0b6b2f}.verdict.bad{background:#fbe0dc;color:#9b1c0c}.verdict.open{background:#fdf0cf;color:#7a5200}.verdict.na{background:#ececec;color:#555}
 figure{margin:18px 0 30px;text-align:center}figure img{max-width:100%;height:auto;border:1px solid #f0f0f0}
 figcaption{text-align:left;font-size:13px;color:#333;max-width:960px;margin:8px auto 0}.links a{color:#0b5394;font-size:12px}
 pre{background:#f6f6f6;border:1px solid var(--light);padding:10px;font-size:12px;overflow-x:auto}
@@ -97,7 +97,7 @@ export function renderHtml(c: ReportContent): string {
 A reproduction of Raghu et al., “Transfusion: Understanding Transfer Learning for Medical Imaging” (NeurIPS 2019).</p>
 <nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a>${benchmarks ? '<a href="#published">Beside published results</a>' : ''}<a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
 <section id="findings-section"><h2>Findings: the paper's testable statements on this run</h2>
-<p class="sub">Computed from this run's numbers: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}. Each verdict states its criterion; thresholds are report options. AUC is each task's test AUC (macro over labels or one-vs-rest classes).</p>
+<p class="sub">Computed from this run's numbers: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}. ${esc(FINDINGS_METHOD)}</p>
 ${findingsHtml(c.findings)}</section>
 ${section('performance', 'Performance (Tables 1–3)', tablesHtml, 'No training runs in these results.')}
 ${benchmarks ? `<section id="published"><h2>Beside published results</h2><p class="sub">Our models next to a published benchmark on the same test split. Published numbers are in italics and in their own table; they are not measured by this study.</p>${benchmarks}</section>` : ''}

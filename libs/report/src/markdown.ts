@@ -1,3 +1,4 @@
+import { FINDINGS_METHOD } from './findings.js';
 import type { ReportContent } from './content.js';
 import { provenanceTables } from './provenance-view.js';
 import type { ReportTable } from './tables.js';
@@ -19,9 +20,9 @@ function tableBlock(t: ReportTable): string[] {
 export function renderMarkdown(c: ReportContent): string {
   const r = c.results;
   const out: string[] = [`# ${r.title}`, '', `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.filter((x) => x.derivedFrom === undefined).length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`, ''];
-  out.push("## Findings: the paper's testable statements on this run", '', "AUC is each task's test AUC (macro over labels or one-vs-rest classes).", '');
+  out.push("## Findings: the paper's testable statements on this run", '', FINDINGS_METHOD, '');
   for (const f of c.findings) {
-    out.push(`${f.id}. **${f.statement}** — *${f.verdict}*`, `   - Criterion: ${f.criterion}`, ...f.evidence.map((e) => `   - ${e}`), '');
+    out.push(`${f.id}. **${f.statement}** — *${f.verdict}*`, `   - Rule: ${f.criterion}`, ...f.evidence.map((e) => `   - ${e}`), '');
   }
   out.push('## Performance (Tables 1–3)', '');
   for (const t of c.tables) out.push(...tableBlock(t));

@@ -11,12 +11,14 @@ export const reportOptionsSchema = z
     /** Statement 4: a Rand–Rand minus Rand–Pretrained gap above this counts as a real gap. */
     ccaGapMargin: z.number().nonnegative().max(1).default(0.01),
     /**
-     * Convergence threshold for steps-to-threshold: an absolute validation AUC applied to every task (the paper
-     * used 0.91 on its EyePACS RETINA data). When unset (the default, and what pipelines should use) the level is
-     * relative to each task: chance + `thresholdFraction` × (the lowest best-AUC among the compared inits − chance).
+     * Convergence threshold of steps-to-threshold, relative to each task (never an absolute AUC): chance +
+     * `thresholdFraction` × (the task's best final validation AUC − chance).
      */
-    convergenceThreshold: z.number().gt(0).lt(1).optional(),
     thresholdFraction: z.number().gt(0).max(1).default(0.9),
+    /** Statements 2–5 compare "large" and "small" models only when the large one has at least this many times the parameters. */
+    largeModelRatio: z.number().gt(1).default(5),
+    /** A comparison needs at least this many seeds on each side (else "not testable"): a seed spread needs two. */
+    minSeeds: z.number().int().min(2).default(2),
     /** Statement 7: share of the full-transfer speed-up that transfusing up to block1 must recover. */
     recoveredFraction: z.number().gt(0).max(1).default(0.5),
     /** PNG pixel density relative to the SVG size. */

@@ -4,7 +4,7 @@ import { initOrder } from './init.js';
 import type { ReportOptions } from './options.js';
 import { stageNames } from './schema.js';
 
-/** Steps-to-threshold of every init of one model on one task (full data), against a shared threshold. */
+/** Steps-to-threshold of every init of one model on one task (full data), against the task's threshold. */
 export interface SpeedComparison {
   task: string;
   model: string;
@@ -21,15 +21,20 @@ const hasCurves = (g: RunGroup, metric: string): boolean => g.runs.every((r) => 
 export function compareSpeed(groups: readonly RunGroup[], metric: string, options: ReportOptions, keys: (k: string) => boolean): SpeedComparison[] {
   const out: SpeedComparison[] = [];
   const settings = new Map<string, RunGroup[]>();
-  for (const g of groups) {
-    if (g.regime !== 'full' || !keys(g.initKey) || !hasCurves(g, metric)) continue;
+  const thresholds = new Map<string, number>();
+  const withCurves = groups.filter((g) => g.regime === 'full' && hasCurves(g, metric));
+  for (const task of new Set(withCurves.map((g) => g.task.id))) {
+    thresholds.set(task, convergenceThreshold(withCurves.filter((g) => g.task.id === task), metric, options));
+  }
+  for (const g of withCurves) {
+    if (!keys(g.initKey)) continue;
     const k = `${g.task.id}|${g.model.id}`;
     settings.set(k, [...(settings.get(k) ?? []), g]);
   }
   for (const gs of settings.values()) {
     if (gs.length < 2 || !gs.some((g) => g.initKey === 'random')) continue;
     gs.sort((a, b) => initOrder(a.init) - initOrder(b.init));
-    const threshold = convergenceThreshold(gs, metric, options);
+    const threshold = thresholds.get(gs[0]!.task.id)!;
     out.push({ task: gs[0]!.task.id, model: gs[0]!.model.id, threshold, steps: gs.map((g) => summarizeSteps(g, metric, threshold)) });
   }
   return out;

@@ -1,5 +1,5 @@
-import { groupRuns, type RunGroup } from './aggregate.js';
-import { ciPct, count, duration, meanStdFixed, meanStdPct } from './format.js';
+import { groupRuns, type AucSummary, type RunGroup } from './aggregate.js';
+import { ciPct, count, duration, meanCiFixed, meanCiPct, pct } from './format.js';
 import { initLabel } from './init.js';
 import { paperValue, type PaperValue } from './paper-values.js';
 import type { StudyResults, Task } from './schema.js';
@@ -36,6 +36,17 @@ function paperCell(v: PaperValue | undefined): string {
 const paperNote =
   'The "Paper" column is the published value of Raghu et al. 2019 for the corresponding setting (not ours); † marks values quoted from secondary sources.';
 
+/** How the CI column was computed, or why it is empty. */
+function intervalNote(groups: RunGroup[], level: number): string {
+  const pctLevel = `${Math.round(level * 100)}%`;
+  if (groups.every((g) => g.scorers)) {
+    return `the CI is the ${pctLevel} interval of that mean from a hierarchical bootstrap (test patients resampled, then the seeds), so it holds both the test-set and the seed-to-seed variation.`;
+  }
+  return `no per-image test scores in these results for ${groups.some((g) => g.scorers) ? 'some settings' : 'any setting'}, so the interval of the mean is not available there ("–").`;
+}
+
+const metricData = (name: string, s: AucSummary | undefined) => ({ [`${name}Mean`]: s?.mean ?? null, [`${name}Std`]: s?.std ?? null, [`${name}CiLow`]: s?.ciLow ?? null, [`${name}CiHigh`]: s?.ciHigh ?? null });
+
 /** GFLOPs for paper-scale models, MFLOPs when the largest model of the table is below one GFLOP (CPU demo sizes). */
 function flopsUnit(largest: number): { name: string; scale: number } {
   return largest >= 1e9 ? { name: 'GFLOPs', scale: 1e9 } : { name: 'MFLOPs', scale: 1e6 };
@@ -55,9 +66,10 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     { label: 'Initialisation', numeric: false },
     { label: 'Seeds', numeric: true },
     { label: `Test ${macroName} (%)`, numeric: true },
-    { label: `${Math.round(level * 100)}% CI`, numeric: true },
-    ...(hasAcc ? [{ label: 'Test ACC (%)', numeric: true }] : []),
-    ...(hasKappa ? [{ label: 'Test QWK', numeric: true }] : []),
+    { label: `${Math.round(level * 100)}% CI of the mean`, numeric: true },
+    { label: 'Seed SD', numeric: true },
+    ...(hasAcc ? [{ label: 'Test ACC (%) [CI]', numeric: true }] : []),
+    ...(hasKappa ? [{ label: 'Test QWK [CI]', numeric: true }] : []),
     ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
     { label: 'Params', numeric: true },
     { label: `${flops.name}/img`, numeric: true },
@@ -72,10 +84,11 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
       g.model.label,
       initLabel(g.init, g.transferSource),
       String(g.runs.length),
-      meanStdPct(g.macro.mean, seedSpread(g.macro)),
+      pct(g.macro.mean),
       ciPct(g.macro.ciLow, g.macro.ciHigh),
-      ...(hasAcc ? [acc ? meanStdPct(acc.mean, seedSpread(acc)) : '–'] : []),
-      ...(hasKappa ? [kappa ? meanStdFixed(kappa.mean, seedSpread(kappa)) : '–'] : []),
+      pct(seedSpread(g.macro)),
+      ...(hasAcc ? [acc ? meanCiPct(acc.mean, acc.ciLow, acc.ciHigh) : '–'] : []),
+      ...(hasKappa ? [kappa ? meanCiFixed(kappa.mean, kappa.ciLow, kappa.ciHigh) : '–'] : []),
       ...(hasPaper ? [paperCell(paper)] : []),
       count(g.params),
       (g.flopsPerImage / flops.scale).toFixed(2),
@@ -91,8 +104,8 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     aucStd: g.macro.std,
     ciLow: g.macro.ciLow,
     ciHigh: g.macro.ciHigh,
-    ...(hasAcc ? { accMean: g.metrics['acc']?.mean ?? null, accStd: g.metrics['acc']?.std ?? null } : {}),
-    ...(hasKappa ? { kappaMean: g.metrics['kappa']?.mean ?? null, kappaStd: g.metrics['kappa']?.std ?? null } : {}),
+    ...(hasAcc ? metricData('acc', g.metrics['acc']) : {}),
+    ...(hasKappa ? metricData('kappa', g.metrics['kappa']) : {}),
     checkpointSteps: g.runs.map((r) => r.checkpoint?.step ?? null),
     paper: paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }) ?? null,
     params: g.params,
@@ -111,8 +124,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     title,
     caption:
       `Task ${task.id} (${describeTaskKind(task)}), ` +
-      `${trainImages} training images. Mean ± sample std over seeds; the CI column averages each run's ` +
-      `${Math.round(level * 100)}% bootstrap interval. ${metricNotes.map((n) => `${n}. `).join('')}${flops.name}/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
+      `${trainImages} training images. Mean over seeds; ${intervalNote(groups, level)} Seed SD: sample standard deviation over seeds. ${metricNotes.map((n) => `${n}. `).join('')}${flops.name}/img: forward pass, multiply and add counted separately; train time and images/s: mean over seeds. ${hasPaper ? paperNote : ''}`.trim(),
     columns,
     rows,
     data,
@@ -130,7 +142,8 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
     { label: 'Initialisation', numeric: false },
     { label: task.kind === 'multiclass' ? 'Class' : 'Label', numeric: false },
     { label: 'Test AUC (%)', numeric: true },
-    { label: `${Math.round(level * 100)}% CI`, numeric: true },
+    { label: `${Math.round(level * 100)}% CI of the mean`, numeric: true },
+    { label: 'Seed SD', numeric: true },
     ...(hasPaper ? [{ label: 'Paper (published)', numeric: true }] : []),
   ];
   const rows: string[][] = [];
@@ -140,14 +153,14 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
       const s = g.perLabel[label];
       if (!s) continue; // a multi-class run without per-class AUCs
       const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label });
-      rows.push([g.model.label, initLabel(g.init, g.transferSource), label, meanStdPct(s.mean, seedSpread(s)), ciPct(s.ciLow, s.ciHigh), ...(hasPaper ? [paperCell(paper)] : [])]);
+      rows.push([g.model.label, initLabel(g.init, g.transferSource), label, pct(s.mean), ciPct(s.ciLow, s.ciHigh), pct(seedSpread(s)), ...(hasPaper ? [paperCell(paper)] : [])]);
       data.push({ model: g.model.id, init: g.initKey, label, aucMean: s.mean, aucStd: s.std, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.n, paper: paper ?? null });
     }
   }
   return {
     id,
     title,
-    caption: `Task ${task.id}: test ${perLabelName(task)}, mean ± sample std over seeds; the CI column averages each run's ${Math.round(level * 100)}% bootstrap interval. ${hasPaper ? paperNote : ''}`.trim(),
+    caption: `Task ${task.id}: test ${perLabelName(task)}, mean over seeds; ${intervalNote(groups, level)} Seed SD: sample standard deviation over seeds. ${hasPaper ? paperNote : ''}`.trim(),
     columns,
     rows,
     data,

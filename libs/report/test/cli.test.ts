@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main, summary } from '../src/cli.js';
+import { withTestScores } from './fixtures/test-scores.js';
 import { makeStudyResults } from './fixtures/study-fixture.js';
 
 function capture() {
@@ -20,7 +21,7 @@ describe('transfusion report', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'report-cli-'));
     resultsFile = path.join(dir, 'study.json');
-    const input = makeStudyResults({ seeds: [0, 1] });
+    const input = withTestScores(makeStudyResults({ seeds: [0, 1] }), { images: 300 });
     input.filters = input.filters!.slice(0, 2);
     await writeFile(resultsFile, toJson(input));
   });
@@ -74,14 +75,23 @@ describe('transfusion report', () => {
     expect(c.err()).toMatch(/report: wrote \d+ files/);
 
     const f = capture();
-    expect(await main(['findings', '--results', path.join(out, 'results.json'), '--json', '--auc-tolerance', '0.0001'], f.io)).toBe(0);
-    const findings = JSON.parse(f.out()) as { id: number; verdict: string }[];
-    expect(findings[0]).toMatchObject({ id: 1, verdict: 'not supported' });
-    const saved = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { findings: { verdict: string }[] };
-    expect(saved.findings[0]!.verdict).toBe('supported');
+    // a results.json of 'report build' (its input re-judged), given as the positional FILE
+    expect(await main(['findings', path.join(out, 'results.json'), '--json', '--auc-tolerance', '0.0001'], f.io)).toBe(0);
+    const findings = JSON.parse(f.out()) as { id: number; verdict: string; comparisons: { delta: number; low: number; high: number; n: number[] }[] }[];
+    const saved = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { findings: typeof findings };
+    // the same comparisons (same seeded bootstrap), judged against a tighter margin
+    expect(findings[0]!.comparisons.map((x) => [x.delta, x.low, x.high])).toEqual(saved.findings[0]!.comparisons.map((x) => [x.delta, x.low, x.high]));
+    expect(findings[0]!.comparisons[0]!.n).toEqual([2, 2]);
+    expect(findings[0]!.verdict).not.toBe('supported');
 
     const t = capture();
-    expect(await main(['findings', '--results', resultsFile], t.io)).toBe(0);
-    expect(t.out()).toMatch(/^1\. \[supported\] \|AUC\(transfer\) − AUC\(random\)\| is small/);
+    expect(await main(['findings', resultsFile], t.io)).toBe(0);
+    expect(t.out()).toMatch(/^Each statement is judged on differences Δ/);
+    expect(t.out()).toContain(`1. [${saved.findings[0]!.verdict}] |AUC(transfer) − AUC(random)| is small`);
+    expect(t.out()).toMatch(/retina-referable, ResNet50: transfer − random: Δ = [+−]\d+\.\d\d points \[.+\] \(95%, 2 vs 2 seeds, patients and seeds resampled\); DeLong/);
+    expect(t.err()).toMatch(/report: judging \d+ runs/);
+    const twice = capture();
+    expect(await main(['findings', resultsFile, '--results', resultsFile], twice.io)).toBe(2);
+    expect(twice.err()).toMatch(/give the results file once/);
   });
 });

@@ -1,142 +1,200 @@
 import { describe, expect, test } from 'vitest';
-import { evaluateFindings, groupRuns, parseReportOptions, parseStudyResults, type StudyResultsInput } from '../src/index.js';
+import { evaluateFindings, groupRuns, parseReportOptions, parseStudyResults, type Init, type StudyResultsInput } from '../src/index.js';
 import { makeStudyResults } from './fixtures/study-fixture.js';
 import { retinaMnistStudy } from './fixtures/retina-mnist-study.js';
-import { tinyStudy } from './fixtures/tiny-study.js';
+import { withTestScores } from './fixtures/test-scores.js';
+import { tinyStudy, type TinyRun } from './fixtures/tiny-study.js';
 
 const findingsOf = (input: StudyResultsInput, options = {}) => {
   const r = parseStudyResults(input);
   return evaluateFindings(r, groupRuns(r), parseReportOptions(options));
 };
 
-describe('findings on the realistic fixture study (effects shaped like the paper)', () => {
-  const f = findingsOf(makeStudyResults());
+const R: Init = { kind: 'random' };
+const T: Init = { kind: 'pretrained' };
+const SEEDS = [0, 1, 2];
 
-  test('all seven statements are evaluated and supported, each with its numbers', () => {
-    expect(f.map((x) => [x.id, x.verdict])).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => [i, 'supported']));
-    for (const x of f) {
-      expect(x.evidence.length).toBeGreaterThan(0);
-      expect(x.criterion.length).toBeGreaterThan(20);
-    }
-    expect(f[0]!.evidence.join('\n')).toMatch(/retina-referable, ResNet50: transfer − random = \+0\.\d\d points/);
-    expect(f[3]!.evidence.join('\n')).toMatch(/svcca99, ResNet50: Rand–Rand 0\.\d{3} vs Rand–Pretrained 0\.\d{3} \(gap 0\.0[12]\d\)/);
-    expect(f[6]!.evidence[0]).toMatch(/≤ conv1 recovers \d+%, ≤ block1 recovers \d+%/);
+/** Settings × seeds, scored on a shared test set: `images` large and `shared` high give tight paired intervals. */
+function aucStudy(settings: { model: string; init: Init; auc: number; regime?: 'full' | 'limited' }[], images: number, shared: number): StudyResultsInput {
+  const runs: TinyRun[] = settings.flatMap((s) => SEEDS.map((seed) => ({ ...s, seed, auc: s.auc + 0.002 * (seed - 1) })));
+  return withTestScores(tinyStudy(runs), { images, shared, seed: 5 });
+}
+const clear = (settings: Parameters<typeof aucStudy>[0]) => aucStudy(settings, 4000, 0.97);
+const noisy = (settings: Parameters<typeof aucStudy>[0]) => aucStudy(settings, 300, 0.5);
+
+describe('each statement against constructed results whose truth is known: a clear win, a clear loss, a tie within noise', () => {
+  test('1: |AUC(transfer) − AUC(random)| small', () => {
+    const win = findingsOf(clear([{ model: 'resnet50', init: R, auc: 0.8 }, { model: 'resnet50', init: T, auc: 0.8 }]))[0]!;
+    const loss = findingsOf(clear([{ model: 'resnet50', init: R, auc: 0.8 }, { model: 'resnet50', init: T, auc: 0.88 }]))[0]!;
+    const tie = findingsOf(noisy([{ model: 'resnet50', init: R, auc: 0.8 }, { model: 'resnet50', init: T, auc: 0.81 }]))[0]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    const c = loss.comparisons[0]!;
+    expect(c).toMatchObject({ label: 'retina, ResNet50: transfer − random', unit: 'AUC', resampled: 'patients and seeds', n: [3, 3] });
+    expect(c.delta!).toBeGreaterThan(0.05);
+    expect(c.low!).toBeGreaterThan(0.01);
+    expect(c.delong!.verdict).toBe('contradicted');
+    expect(loss.evidence[0]).toMatch(/^retina, ResNet50: transfer − random: Δ = \+\d\.\d\d points \[\+\d\.\d\d, \+\d\.\d\d\] \(95%, 3 vs 3 seeds, patients and seeds resampled\); DeLong \+\d\.\d\d \[.+\], p = < 0\.001 → contradicted \(\|Δ\| ≤ 1\.00 points\)$/);
   });
 
-  test('every verdict is computed: removing the measurements turns them into "not measured"', () => {
-    const input = makeStudyResults();
-    input.cca = [];
-    input.runs = input.runs.filter((r) => r.data.regime === 'full' && (r.init.kind === 'random' || r.init.kind === 'pretrained'));
-    for (const r of input.runs) r.history = [];
-    const g = findingsOf(input);
-    expect(g.map((x) => x.verdict)).toEqual(['supported', 'supported', 'not measured', 'not measured', 'not measured', 'not measured', 'not measured']);
-    expect(g[2]!.evidence[0]).toMatch(/Needs small-data runs/);
+  test('2: small CBRs close to the best large model (and not testable for a CBR too big to count as small)', () => {
+    const win = findingsOf(clear([{ model: 'resnet50', init: R, auc: 0.8 }, { model: 'cbr-small', init: R, auc: 0.8 }]))[1]!;
+    const loss = findingsOf(clear([{ model: 'resnet50', init: R, auc: 0.88 }, { model: 'cbr-small', init: R, auc: 0.8 }]))[1]!;
+    const tie = findingsOf(noisy([{ model: 'resnet50', init: R, auc: 0.81 }, { model: 'cbr-small', init: R, auc: 0.8 }]))[1]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    const big = findingsOf(clear([{ model: 'resnet50', init: R, auc: 0.8 }, { model: 'cbr-large-t', init: R, auc: 0.8 }]))[1]!;
+    expect(big.verdict).toBe('not testable');
+    expect(big.evidence[0]).toMatch(/ResNet50 has 2\.8× the parameters of CBR-LargeT \(23\.50 M vs 8\.50 M\); the statement compares models at least 5× apart/);
   });
 
-  test('criteria follow the options', () => {
-    const g = findingsOf(makeStudyResults(), { aucTolerance: 0.0001 });
-    expect(g[0]!.verdict).toBe('not supported');
-    expect(g[0]!.criterion).toMatch(/≤ 0\.01 points/);
-  });
-});
-
-describe('findings on hand-made numbers', () => {
-  const curve = (fast: number): [number, number][] => [0, 100, 200, 300, 400].map((s) => [s, s >= fast ? 0.95 : 0.6]);
-
-  test('statement 1: a transfer gain larger than the tolerance is "not supported", with the delta', () => {
-    const f = findingsOf(
-      tinyStudy([
-        { model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.9 },
-        { model: 'resnet50', init: { kind: 'pretrained' }, seed: 0, auc: 0.93 },
-        { model: 'cbr-small', init: { kind: 'random' }, seed: 0, auc: 0.9 },
-        { model: 'cbr-small', init: { kind: 'pretrained' }, seed: 0, auc: 0.901 },
-      ]),
-    );
-    expect(f[0]!.verdict).toBe('not supported');
-    expect(f[0]!.evidence).toEqual(['retina, ResNet50: transfer − random = +3.00 points', 'retina, CBR-Small: transfer − random = +0.10 points']);
-    // statement 2: CBR-Small is 0.0 points behind ResNet50 with random init and 2.9 with transfer
-    expect(f[1]!.verdict).toBe('not supported');
-    expect(f[1]!.numbers['gaps']).toEqual([
-      { task: 'retina', init: 'random', cbr: 'CBR-Small', best: 'ResNet50', gap: 0 },
-      { task: 'retina', init: 'pretrained', cbr: 'CBR-Small', best: 'ResNet50', gap: expect.closeTo(0.029, 12) },
-    ]);
+  test('3: with little data, transfer helps the large model more', () => {
+    const lim = (model: string, random: number, transfer: number) => [
+      { model, init: R, auc: random, regime: 'limited' as const },
+      { model, init: T, auc: transfer, regime: 'limited' as const },
+    ];
+    const win = findingsOf(clear([...lim('resnet50', 0.8, 0.88), ...lim('cbr-small', 0.8, 0.8)]))[2]!;
+    const loss = findingsOf(clear([...lim('resnet50', 0.8, 0.8), ...lim('cbr-small', 0.8, 0.88)]))[2]!;
+    const tie = findingsOf(noisy([...lim('resnet50', 0.8, 0.805), ...lim('cbr-small', 0.8, 0.8)]))[2]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    expect(win.comparisons[0]!.n).toEqual([3, 3, 3, 3]);
+    expect(win.comparisons[0]!.delta!).toBeGreaterThan(0.06);
   });
 
-  test('statement 3: compares the mean transfer gain of large and small models on small data', () => {
-    const f = findingsOf(
-      tinyStudy([
-        { model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.922, regime: 'limited' },
-        { model: 'resnet50', init: { kind: 'pretrained' }, seed: 0, auc: 0.946, regime: 'limited' },
-        { model: 'cbr-small', init: { kind: 'random' }, seed: 0, auc: 0.936, regime: 'limited' },
-        { model: 'cbr-small', init: { kind: 'pretrained' }, seed: 0, auc: 0.939, regime: 'limited' },
-      ]),
-    );
-    expect(f[2]!.verdict).toBe('supported');
-    expect(f[2]!.numbers['difference']).toBeCloseTo(0.021, 12); // 2.4 − 0.3 points, as in the paper's Table 3
-    expect(f[0]!.verdict).toBe('not measured'); // no full-data runs
-  });
-
-  test('statements 6 and 7: steps to threshold per init and the recovered share of the speed-up', () => {
-    const f = findingsOf(
-      tinyStudy([
-        { model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.95, curve: curve(400) },
-        { model: 'resnet50', init: { kind: 'meanvar' }, seed: 0, auc: 0.95, curve: curve(300) },
-        { model: 'resnet50', init: { kind: 'pretrained' }, seed: 0, auc: 0.95, curve: curve(100) },
-        { model: 'resnet50', init: { kind: 'transfusion', upTo: 'conv1' }, seed: 0, auc: 0.95, curve: curve(300) },
-        { model: 'resnet50', init: { kind: 'transfusion', upTo: 'block1' }, seed: 0, auc: 0.95, curve: curve(200) },
-      ]),
-    );
-    expect(f[5]!.verdict).toBe('supported');
-    expect(f[5]!.evidence[0]).toBe('retina, ResNet50 (AUC ≥ 90.5%): random 400, Mean Var 300, transfer 100 steps');
-    // block1: (400 − 200) / (400 − 100) = 67% ≥ 50%
-    expect(f[6]!.verdict).toBe('supported');
-    expect(f[6]!.evidence[0]).toBe('retina, ResNet50: ≤ conv1 recovers 33%, ≤ block1 recovers 67%');
-    const strict = findingsOf(
-      tinyStudy([
-        { model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.95, curve: curve(400) },
-        { model: 'resnet50', init: { kind: 'meanvar' }, seed: 0, auc: 0.95, curve: curve(400) },
-        { model: 'resnet50', init: { kind: 'pretrained' }, seed: 0, auc: 0.95, curve: curve(100) },
-        { model: 'resnet50', init: { kind: 'transfusion', upTo: 'block1' }, seed: 0, auc: 0.95, curve: curve(300) },
-      ]),
-    );
-    expect(strict[5]!.verdict).toBe('not supported'); // Mean Var no faster than random
-    expect(strict[6]!.verdict).toBe('not supported'); // block1 recovers 33%
-  });
-
-  test('statement 4 and 5 from hand-made CCA numbers', () => {
-    const input = tinyStudy([{ model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.9 }]);
-    const between = (model: string, layerIndex: number, rr: number, rp: number) =>
-      (['rand-rand', 'rand-pretrained'] as const).map((comparison) => ({ model, layer: `l${layerIndex}`, layerIndex, comparison, seedA: 0, seedB: 1, value: comparison === 'rand-rand' ? rr : rp }));
-    const initFinal = (model: string, values: number[]) => values.map((value, i) => ({ model, layer: `l${i}`, layerIndex: i, init: 'random' as const, seed: 0, value }));
+  const withCca = (between: [string, number[], number[]][], initFinal: [string, number[][]][]): StudyResultsInput => {
+    // one run of each model: their parameter counts (ResNet50 has 11× CBR-Small's)
+    const input = tinyStudy([{ model: 'resnet50', init: R, seed: 0, auc: 0.9 }, { model: 'cbr-small', init: R, seed: 0, auc: 0.9 }]);
+    const pairs = [[0, 1], [0, 2], [1, 2]] as const;
     input.cca = [
       {
         variant: { id: 'mean', method: 'mean', description: 'mean CCA coefficient' },
-        betweenModels: [...between('resnet50', 0, 0.9, 0.9), ...between('resnet50', 1, 0.3, 0.25), ...between('resnet50', 2, 0.26, 0.23), ...between('cbr-small', 0, 0.5, 0.5), ...between('cbr-small', 1, 0.35, 0.35)],
-        initFinal: [...initFinal('resnet50', [0.95, 0.9, 0.6]), ...initFinal('cbr-small', [0.6, 0.7, 0.3])],
+        betweenModels: between.flatMap(([model, rr, rp]) =>
+          [0, 1, 2].flatMap((li) =>
+            pairs.flatMap(([a, b], p) => [
+              { model, layer: `l${li}`, layerIndex: li, comparison: 'rand-rand' as const, seedA: a, seedB: b, value: li === 0 ? 0.9 : rr[p]! },
+              { model, layer: `l${li}`, layerIndex: li, comparison: 'rand-pretrained' as const, seedA: a, seedB: b, value: li === 0 ? 0.9 : rp[p]! },
+            ]),
+          ),
+        ),
+        // per model: one row of layer values per seed
+        initFinal: initFinal.flatMap(([model, bySeed]) => bySeed.flatMap((values, seed) => values.map((value, li) => ({ model, layer: `l${li}`, layerIndex: li, init: 'random' as const, seed, value })))),
         initVsFinal: [],
       },
     ];
-    const f = findingsOf(input);
-    expect(f[3]!.verdict).toBe('supported');
-    expect(f[3]!.numbers['gaps']).toEqual([
-      { variant: 'mean', model: 'resnet50', randRand: 0.28, randPretrained: 0.24, gap: expect.closeTo(0.04, 12) },
-      { variant: 'mean', model: 'cbr-small', randRand: 0.425, randPretrained: 0.425, gap: 0 },
+    return input;
+  };
+
+  test('4: top-layer CCA(Rand, Rand) − CCA(Rand, Pretrained) above the margin for the large model only', () => {
+    const flat = [0.5, 0.5, 0.501];
+    const win = findingsOf(withCca([['resnet50', [0.6, 0.61, 0.59], [0.4, 0.41, 0.39]], ['cbr-small', [0.5, 0.5, 0.5], flat]], []))[3]!;
+    const loss = findingsOf(withCca([['resnet50', [0.5, 0.5, 0.5], flat], ['cbr-small', [0.5, 0.5, 0.5], flat]], []))[3]!;
+    const tie = findingsOf(withCca([['resnet50', [0.52, 0.5, 0.48], [0.49, 0.51, 0.47]], ['cbr-small', [0.5, 0.5, 0.5], flat]], []))[3]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    expect(win.comparisons.map((c) => [c.label, c.verdict])).toEqual([
+      ['mean, ResNet50: top-layer CCA(Rand, Rand) − CCA(Rand, Pretrained)', 'supported'],
+      ['mean, CBR-Small: top-layer CCA(Rand, Rand) − CCA(Rand, Pretrained)', 'supported'],
     ]);
-    // CBR-Small peaks at l1 (still among the two lowest); ResNet50 mean 0.8167 > CBR-Small 0.5333
-    expect(f[4]!.verdict).toBe('supported');
-    expect(f[4]!.evidence.at(-1)).toBe('mean, mean over layers from random init: ResNet50 0.817, CBR-Small 0.533');
+    expect(win.comparisons[0]!.delta).toBeCloseTo(0.2, 12);
+  });
+
+  test('5: CCA(init, final) highest in the lowest layers, and higher for the larger model', () => {
+    const seeds = (base: number[], jitter: number) => [0, 1, 2].map((s) => base.map((v) => v + jitter * (s - 1)));
+    const win = findingsOf(withCca([], [['resnet50', seeds([0.9, 0.85, 0.6, 0.5], 0.005)], ['cbr-small', seeds([0.6, 0.55, 0.3, 0.2], 0.005)]]))[4]!;
+    const loss = findingsOf(withCca([], [['resnet50', seeds([0.3, 0.4, 0.8, 0.9], 0.005)], ['cbr-small', seeds([0.2, 0.3, 0.5, 0.6], 0.005)]]))[4]!;
+    const even = [
+      [0.62, 0.6, 0.6, 0.6],
+      [0.58, 0.6, 0.6, 0.61],
+      [0.61, 0.6, 0.59, 0.6],
+    ];
+    const tie = findingsOf(withCca([], [['resnet50', even], ['cbr-small', even.map((r) => r.map((v) => v - 0.001))]]))[4]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    expect(win.comparisons.map((c) => c.label)).toEqual([
+      'mean, ResNet50 (random init): CCA(init, final) of the two lowest layers − of the higher layers',
+      'mean, CBR-Small (random init): CCA(init, final) of the two lowest layers − of the higher layers',
+      'mean, random init: mean CCA(init, final) over layers, ResNet50 − CBR-Small',
+    ]);
+  });
+
+  /** Validation AUC 0.5 until `at`, then 0.9 (the task's threshold is 0.5 + 0.9 × 0.4 = 0.86). */
+  const curve = (at: number): [number, number][] => [0, 100, 200, 300, 400, 500, 600].map((s) => [s, s >= at ? 0.9 : 0.5]);
+  const curves = (spec: [Init, number[]][]): StudyResultsInput =>
+    tinyStudy(spec.flatMap(([init, at]) => at.map((a, seed) => ({ model: 'resnet50', init, seed, auc: 0.9, curve: curve(a) }))));
+  const MV: Init = { kind: 'meanvar' };
+  const B1: Init = { kind: 'transfusion', upTo: 'block1' };
+
+  test('6: transfer and Mean Var reach the threshold in fewer steps', () => {
+    const win = findingsOf(curves([[R, [400, 500, 400]], [T, [100, 100, 200]], [MV, [200, 300, 200]]]))[5]!;
+    const loss = findingsOf(curves([[R, [100, 100, 200]], [T, [400, 500, 400]], [MV, [400, 400, 500]]]))[5]!;
+    const tie = findingsOf(curves([[R, [200, 300, 400]], [T, [300, 200, 400]], [MV, [400, 200, 300]]]))[5]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    expect(win.comparisons[0]).toMatchObject({ label: 'retina, ResNet50: steps to AUC 86.0%, random − transfer', unit: 'steps', resampled: 'seeds', n: [3, 3] });
+    expect(win.comparisons[0]!.delta).toBeCloseTo(300, 12);
+    // CBR-Small sets the task's threshold (0.86); ResNet50 never gets there with either init
+    const never = findingsOf(
+      tinyStudy([
+        ...[0, 1].flatMap((seed) => [R, T].map((init) => ({ model: 'resnet50', init, seed, auc: 0.7, curve: curve(700) }))),
+        ...[0, 1].map((seed) => ({ model: 'cbr-small', init: R, seed, auc: 0.9, curve: curve(100) })),
+      ]),
+    )[5]!;
+    expect(never.verdict).toBe('not testable');
+    expect(never.evidence[0]).toMatch(/neither init reaches the threshold in any seed/);
+  });
+
+  test('7: transfusing the lowest layers recovers most of the speed-up', () => {
+    const win = findingsOf(curves([[R, [400, 400, 500]], [T, [100, 100, 100]], [B1, [100, 200, 100]]]))[6]!;
+    const loss = findingsOf(curves([[R, [400, 400, 500]], [T, [100, 100, 100]], [B1, [400, 500, 400]]]))[6]!;
+    const tie = findingsOf(curves([[R, [400, 400, 500]], [T, [100, 100, 100]], [B1, [100, 400, 300]]]))[6]!;
+    expect([win.verdict, loss.verdict, tie.verdict]).toEqual(['supported', 'contradicted', 'inconclusive']);
+    // (433 − 133) − 0.5 × (433 − 100) = 133 steps: ≤ block1 recovers 90% of the 333-step speed-up
+    expect(win.comparisons[0]!.delta).toBeCloseTo(1300 / 3 - 400 / 3 - 0.5 * (1300 / 3 - 100), 9);
+    expect(win.comparisons[0]!.note).toBe('≤ block1 recovers 90% of the 333-step speed-up');
+    const slower = findingsOf(curves([[R, [100, 100, 100]], [T, [300, 300, 300]], [B1, [100, 100, 100]]]))[6]!;
+    expect(slower.verdict).toBe('not testable');
   });
 });
 
-describe('findings on a multi-class task and a task derived from its models (RetinaMNIST-like)', () => {
-  test("macro AUC is the task's AUC; both tasks are evaluated, each under its own name", () => {
-    const f = findingsOf(retinaMnistStudy());
-    // grade: transfer .74 − random .72; referable (P(grade ≥ 2) of the same models): .75 − .70
-    expect(f[0]!.evidence).toEqual(['grade, ResNet50: transfer − random = +2.00 points', 'referable, ResNet50: transfer − random = +5.00 points']);
-    expect(f[0]!.verdict).toBe('not supported');
-    // CBR-Small (random init only) vs ResNet50: .69 vs .72 and .66 vs .70
-    expect(f[1]!.evidence).toEqual(['grade, random init: CBR-Small is −3.00 points vs ResNet50', 'referable, random init: CBR-Small is −4.00 points vs ResNet50']);
-    // statement 6 needs Mean Var runs; the derived task's runs have no curves and add no comparison
-    expect(f[5]!.verdict).toBe('not measured');
+describe('preconditions and fallbacks', () => {
+  test('one seed per side is "not testable", with the reason', () => {
+    const f = findingsOf(tinyStudy([{ model: 'resnet50', init: R, seed: 0, auc: 0.8 }, { model: 'resnet50', init: T, seed: 0, auc: 0.9 }]))[0]!;
+    expect(f.verdict).toBe('not testable');
+    expect(f.evidence[0]).toMatch(/1 seed on one side; needs at least 2 to estimate the seed spread/);
+  });
+
+  test('without per-image scores only the seeds are resampled, and the finding says so', () => {
+    const runs: TinyRun[] = SEEDS.flatMap((seed) => [{ model: 'resnet50', init: R, seed, auc: 0.8 + 0.001 * seed }, { model: 'resnet50', init: T, seed, auc: 0.9 + 0.001 * seed }]);
+    const c = findingsOf(tinyStudy(runs))[0]!.comparisons[0]!;
+    expect(c).toMatchObject({ resampled: 'seeds', verdict: 'contradicted' });
+    expect(c.delong).toBeUndefined();
+    expect(c.note).toMatch(/no per-image test scores/);
+  });
+
+  test('margins and the size ratio follow the options; nothing to compare is "not measured"', () => {
+    const study = clear([{ model: 'resnet50', init: R, auc: 0.8 }, { model: 'resnet50', init: T, auc: 0.8 }, { model: 'cbr-large-t', init: R, auc: 0.8 }]);
+    expect(findingsOf(study, { aucTolerance: 0.0001 })[0]!.verdict).not.toBe('supported');
+    expect(findingsOf(study, { largeModelRatio: 2 })[1]!.verdict).not.toBe('not testable');
+    expect(findingsOf(study)[2]!.verdict).toBe('not measured');
+  });
+});
+
+describe('the realistic fixture study and a multi-class one', () => {
+  test('every statement is judged, each comparison with Δ, interval and seeds', () => {
+    const f = findingsOf(withTestScores(makeStudyResults(), { images: 400 }));
+    expect(f).toHaveLength(7);
+    for (const x of f) {
+      expect(['supported', 'contradicted', 'inconclusive', 'not testable']).toContain(x.verdict);
+      for (const c of x.comparisons.filter((c) => c.verdict !== 'not testable')) {
+        expect(c.low!).toBeLessThanOrEqual(c.delta!);
+        expect(c.high!).toBeGreaterThanOrEqual(c.delta!);
+        expect(c.n!.every((n) => n >= 2)).toBe(true);
+      }
+    }
+    // the fixture's CBRs have 1/11 and 1/22 of ResNet50's parameters: statement 2 is testable
+    expect(f[1]!.comparisons.some((c) => c.verdict !== 'not testable')).toBe(true);
+  });
+
+  test("multi-class: macro one-vs-rest AUC is the task's AUC; the derived task is judged under its own name", () => {
+    const f = findingsOf(withTestScores(retinaMnistStudy(), { images: 500 }));
+    expect(f[0]!.comparisons.map((c) => c.label)).toEqual(['grade, ResNet50: transfer − random', 'referable, ResNet50: transfer − random']);
+    expect(f[0]!.comparisons[0]!.resampled).toBe('patients and seeds');
+    // no Mean Var runs: random − transfer only, at the task's threshold (0.5 + 0.9 × (best mean final 0.735 − 0.5))
+    expect(f[5]!.comparisons.map((c) => c.label)).toEqual(['grade, ResNet50: steps to AUC 71.2%, random − transfer']);
   });
 });

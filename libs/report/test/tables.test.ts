@@ -28,17 +28,19 @@ describe('Table 1/2/3 analogues', () => {
     ]);
   });
 
-  test('mean ± sample std in percent, averaged bootstrap CI, cost columns', () => {
+  test('mean and seed SD in percent, no interval of the mean without per-image scores, cost columns', () => {
     const row = tables[0]!.rows[0]!;
     const col = (label: string) => tables[0]!.columns.findIndex((c) => c.label.startsWith(label));
-    expect(row[col('Test AUC')]).toBe('96.40 ± 0.10');
-    expect(row[col('95% CI')]).toBe('[95.4, 97.4]');
+    expect(row[col('Test AUC')]).toBe('96.40');
+    expect(row[col('Seed SD')]).toBe('0.10');
+    expect(row[col('95% CI')]).toBe('–');
     expect(row[col('GFLOPs/img')]).toBe('2.00');
     expect(row[col('Train time')]).toBe('1 min 41 s'); // mean of 100, 101, 102 s
     expect(tables[0]!.data[0]).toMatchObject({ model: 'resnet50', init: 'random', seeds: [0, 1, 2] });
     expect((tables[0]!.data[0] as { aucStd: number }).aucStd).toBeCloseTo(0.001, 12);
     // one seed has no spread to show
     expect(tables[0]!.rows[1]![col('Test AUC')]).toBe('97.00');
+    expect(tables[0]!.rows[1]![col('Seed SD')]).toBe('–');
   });
 
   test("the paper's published value appears where the setting corresponds, and only there", () => {
