@@ -23,11 +23,17 @@ export interface LayerBasis {
   readonly rank: number;
 }
 
+/** The largest diagonal entry of a layer's co-moment: N − 1 times its largest neuron variance. */
+function maxVariance(m: LayerMoments): number {
+  let maxVar = 0;
+  for (let j = 0; j < m.d; j++) maxVar = Math.max(maxVar, m.s[j * m.d + j]!);
+  return maxVar;
+}
+
 /** Live and dead neurons of a layer, and the live block of its co-moment (the matrix to decompose). */
 export function liveBlock(m: LayerMoments, neuronEps: number): { live: number[]; dead: number[]; block: Float64Array } {
   const { d, s } = m;
-  let maxVar = 0;
-  for (let j = 0; j < d; j++) maxVar = Math.max(maxVar, s[j * d + j]!);
+  const maxVar = maxVariance(m);
   const live: number[] = [];
   const dead: number[] = [];
   for (let j = 0; j < d; j++) {
@@ -51,4 +57,33 @@ export function finishBasis(m: LayerMoments, neuronEps: number, live: number[], 
 export function layerBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
   const { live, dead, block } = liveBlock(m, neuronEps);
   return finishBasis(m, neuronEps, live, dead, backend.eigh(block, live.length));
+}
+
+/** numpy's `pinv` cutoff (rcond = 1e-15 of the largest singular value), which google/svcca's whitening uses. */
+const PINV_RCOND = 1e-15;
+
+/**
+ * The whitening google/svcca's `compute_ccas` (cca_core.py) applies for `pwcca-google`, derived from the layer's
+ * plain basis with the same ε (`neuronEps` = google's `epsilon`; the eigenvectors are shared, no new decomposition):
+ *
+ * 1. `get_cca_similarity` rescales Σxx by its largest |entry| (= the largest variance) and `remove_small` keeps
+ *    neurons whose rescaled variance is ≥ ε: {@link liveBlock}'s rule (up to rounding), so `live` and `dead` are
+ *    the plain basis's.
+ * 2. `compute_ccas` then adds ε·I to the rescaled, cropped Σxx: in co-moment units a ridge of ε · max variance,
+ *    which shifts every eigenvalue by that much (google's regularisation; none when ε = 0).
+ * 3. `np.linalg.pinv` drops eigenvalues ≤ 1e-15 of the largest. We also drop those below the plain basis's
+ *    rounding-noise floor (λ_max · max(N, d) · eps; zero in exact arithmetic). There google's
+ *    `positivedef_matrix_sqrt` takes the square root of rounding noise, a NaN when it is negative, and numpy's SVD
+ *    then fails ("SVD did not converge"), so we follow its steps in exact arithmetic. Once ε · max variance
+ *    exceeds that floor, the ridge lifts every eigenvalue above both cutoffs: collinear neurons are regularised,
+ *    not dropped, as in google's code.
+ */
+export function googleBasis(plain: LayerBasis, m: LayerMoments): LayerBasis {
+  const ridge = plain.neuronEps * maxVariance(m);
+  const values = Float64Array.from(plain.values, (v) => v + ridge);
+  const top = values[0] ?? 0;
+  const tol = Math.max(PINV_RCOND * top, (plain.values[0] ?? 0) * Math.max(m.n, m.d) * Number.EPSILON);
+  let rank = 0;
+  while (rank < values.length && values[rank]! > tol) rank++;
+  return ridge === 0 && rank === plain.rank ? plain : { ...plain, values, rank };
 }

@@ -9,7 +9,8 @@ export const similarityOptionsSchema = z
   .object({
     /** Neurons with variance < neuronEps · (max variance in the layer) are dropped and reported. */
     neuronEps: z.number().min(0).lt(1).default(1e-10),
-    /** google/svcca's `epsilon` for `pwcca-google`; 0 (their default) keeps constant neurons. */
+    /** google/svcca's `epsilon` for `pwcca-google`: neurons with variance < ε · max variance are dropped and ε · max
+     * variance is added to the others (their ridge); 0 (their default) keeps constant neurons. */
     googleNeuronEps: z.number().min(0).lt(1).default(0),
     /** SVCCA: keep the fewest principal directions whose share of the total reaches this fraction. */
     svccaKeep: z.number().gt(0).max(1).default(0.99),

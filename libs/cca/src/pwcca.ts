@@ -44,6 +44,16 @@ export function paperPwccaWeights(b: LayerBasis, p: Float64Array, backend: Linal
  * flip of u_i is not a sign flip of its direction). google inherits LAPACK's signs; we fix each direction's
  * largest-magnitude neuron coefficient to be positive (sklearn's `svd_flip` rule). `signs` (±1 per direction,
  * relative to that rule) exists to reproduce a particular LAPACK run exactly.
+ *
+ * Step by step against google/svcca pwcca.py (lines of PR #9's head 766f206; master differs only in L50):
+ * - L41 `np.sum(x_idxs) <= np.sum(y_idxs)`: the layer with fewer kept neurons (`PairSimilarity.pwccaSide`);
+ * - `coef_x` = uᵀ from cca_core `compute_ccas`' SVD of (Σxx+εI)^{-1/2} Σxy (Σyy+εI)^{-1/2}: `p` here, taken to
+ *   neuron coordinates by `b`, which must be the whitening of `googleBasis` in basis.ts (neurons dropped by
+ *   `remove_small`, ridge ε·I, pinv cutoff);
+ * - L42–44 `dirns = coef_x·(acts1[x_idxs] − m[x_idxs]) + m[x_idxs]`: direction i gets the mean of the i-th kept
+ *   neuron (not uᵢᵀm), and `coef_x` is applied unwhitened;
+ * - L55–56 `P = qr(dirns.T)`, `weights = Σ_t |Pᵀ·acts[idxs]|` over the uncentred kept neurons: R^{-T}(UᵀS + n·m mᵀ)
+ *   below; L57 normalised to sum 1. The caller pads ρ with zeros to the number of kept neurons (`cca_coef1`).
  */
 export function googlePwccaWeights(
   b: LayerBasis,

@@ -1,4 +1,4 @@
-import { finishBasis, layerBasis, liveBlock, type LayerBasis } from './basis.js';
+import { finishBasis, googleBasis, layerBasis, liveBlock, type LayerBasis } from './basis.js';
 import {
   blockCorrelations,
   mean,
@@ -31,19 +31,31 @@ const basisKey = (neuronEps: number, backend: LinalgBackend) => `${backend.kind}
 
 export function cachedBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
   const b = basisCache.get(m)?.get(basisKey(neuronEps, backend));
-  return b ?? storeBasis(m, neuronEps, backend, layerBasis(m, neuronEps, backend));
+  return b ?? storeBasis(m, basisKey(neuronEps, backend), layerBasis(m, neuronEps, backend));
+}
+
+/** google/svcca's whitening of the layer with `epsilon` = neuronEps ({@link googleBasis}), from the cached plain basis. */
+export function cachedGoogleBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
+  const key = `${basisKey(neuronEps, backend)}:google`;
+  return basisCache.get(m)?.get(key) ?? storeBasis(m, key, googleBasis(cachedBasis(m, neuronEps, backend), m));
 }
 
 function hasBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend): boolean {
   return basisCache.get(m)?.has(basisKey(neuronEps, backend)) === true;
 }
 
-function storeBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend, b: LayerBasis): LayerBasis {
-  let byEps = basisCache.get(m);
-  if (byEps === undefined) basisCache.set(m, (byEps = new Map()));
-  byEps.set(basisKey(neuronEps, backend), b);
+function storeBasis(m: LayerMoments, key: string, b: LayerBasis): LayerBasis {
+  let byKey = basisCache.get(m);
+  if (byKey === undefined) basisCache.set(m, (byKey = new Map()));
+  byKey.set(key, b);
   return b;
 }
+
+/**
+ * How a cross matrix whitens its layers: 'plain' (this library's: eigenvalues cut at the numerical rank) or
+ * 'google' (google/svcca's compute_ccas, for `pwcca-google`: ridge ε·I and numpy's pinv cutoff).
+ */
+type Whitening = 'plain' | 'google';
 
 interface CrossEntry {
   readonly c: Float64Array;
@@ -78,7 +90,8 @@ export class PairSimilarity {
   readonly options: ResolvedOptions;
   /** Where the products and decompositions run (options.linalg). */
   readonly backend: LinalgBackend;
-  private readonly crossCache = new Map<number, CrossEntry>();
+  /** Keyed by whitening and ε. */
+  private readonly crossCache = new Map<string, CrossEntry>();
 
   constructor(
     readonly moments: PairMoments,
@@ -101,31 +114,31 @@ export class PairSimilarity {
    * bases, then the cross SVD and the SVCCA block). Optional: `run` computes anything missing on this thread.
    */
   async prepare(methods: readonly Method[], threads = defaultThreads()): Promise<void> {
-    const epsList = new Set<number>();
-    if (methods.some((m) => m === 'mean' || m === 'svcca' || m === 'pwcca')) epsList.add(this.options.neuronEps);
-    if (methods.includes('pwcca-google')) epsList.add(this.options.googleNeuronEps);
-    // Stage 1: layer bases.
+    const wanted: { whitening: Whitening; eps: number }[] = [];
+    if (methods.some((m) => m === 'mean' || m === 'svcca' || m === 'pwcca')) wanted.push({ whitening: 'plain', eps: this.options.neuronEps });
+    if (methods.includes('pwcca-google')) wanted.push({ whitening: 'google', eps: this.options.googleNeuronEps });
+    // Stage 1: layer bases (google's whitening is derived from the plain basis with the same ε).
     const pending: { m: LayerMoments; eps: number; live: number[]; dead: number[]; block: Float64Array }[] = [];
-    for (const eps of epsList) {
+    for (const { eps } of wanted) {
       for (const m of [this.moments.x, this.moments.y]) {
         if (!hasBasis(m, eps, this.backend) && !pending.some((p) => p.m === m && p.eps === eps)) pending.push({ m, eps, ...liveBlock(m, eps) });
       }
     }
     const eig = await eighMany(pending.map((p) => ({ a: p.block, n: p.live.length, wantVectors: true })), threads, this.backend);
-    pending.forEach((p, i) => storeBasis(p.m, p.eps, this.backend, finishBasis(p.m, p.eps, p.live, p.dead, eig[i]!)));
+    pending.forEach((p, i) => storeBasis(p.m, basisKey(p.eps, this.backend), finishBasis(p.m, p.eps, p.live, p.dead, eig[i]!)));
     // Stage 2: the whitened cross matrices and the Grams of their SVDs (products split across threads), then the
     // eigendecompositions of those Grams, two at a time.
     const jobs: { a: Float64Array; n: number; wantVectors: boolean; done: (e: Eigen) => void }[] = [];
-    for (const eps of epsList) {
-      if (!this.crossCache.has(eps)) {
-        const bx = cachedBasis(this.moments.x, eps, this.backend);
-        const by = cachedBasis(this.moments.y, eps, this.backend);
+    for (const { whitening, eps } of wanted) {
+      const key = `${whitening}:${eps}`;
+      if (!this.crossCache.has(key)) {
+        const [bx, by] = this.bases(whitening, eps);
         this.checkDetermined(bx, by);
         const c = await whitenedCrossParallel(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank, threads, this.backend);
-        this.crossCache.set(eps, { c, bx, by, svd: new Map(), blocks: new Map() });
+        this.crossCache.set(key, { c, bx, by, svd: new Map(), blocks: new Map() });
       }
-      const cr = this.cross(eps);
-      const pw = (eps === this.options.neuronEps && methods.includes('pwcca')) || (eps === this.options.googleNeuronEps && methods.includes('pwcca-google'));
+      const cr = this.cross(whitening, eps);
+      const pw = whitening === 'google' || methods.includes('pwcca');
       const side = pw ? this.pwccaSide(cr) : cr.bx.rank <= cr.by.rank ? 'x' : 'y';
       if (this.cachedSvd(cr, side, pw) === undefined) {
         const [r, c] = [cr.bx.rank, cr.by.rank];
@@ -136,7 +149,7 @@ export class PairSimilarity {
           done: (e) => cr.svd.set(side, sideSvdFromEigen(e, r, c, side)),
         });
       }
-      if (eps === this.options.neuronEps && methods.includes('svcca')) {
+      if (whitening === 'plain' && methods.includes('svcca')) {
         const [kx, ky] = this.svccaDims(cr);
         const key = `${kx}x${ky}`;
         if (!cr.blocks.has(key)) {
@@ -176,15 +189,20 @@ export class PairSimilarity {
     return { method, value, n: x.n, d1: x.d, d2: y.d, variant, warnings };
   }
 
-  private cross(eps: number): CrossEntry {
-    let hit = this.crossCache.get(eps);
+  private bases(whitening: Whitening, eps: number): [LayerBasis, LayerBasis] {
+    const basis = whitening === 'google' ? cachedGoogleBasis : cachedBasis;
+    return [basis(this.moments.x, eps, this.backend), basis(this.moments.y, eps, this.backend)];
+  }
+
+  private cross(whitening: Whitening, eps: number): CrossEntry {
+    const key = `${whitening}:${eps}`;
+    let hit = this.crossCache.get(key);
     if (hit === undefined) {
-      const bx = cachedBasis(this.moments.x, eps, this.backend);
-      const by = cachedBasis(this.moments.y, eps, this.backend);
+      const [bx, by] = this.bases(whitening, eps);
       this.checkDetermined(bx, by);
       const c = whitenedCross(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank, this.backend);
       hit = { c, bx, by, svd: new Map(), blocks: new Map() };
-      this.crossCache.set(eps, hit);
+      this.crossCache.set(key, hit);
     }
     return hit;
   }
@@ -197,8 +215,7 @@ export class PairSimilarity {
     return cr.svd.get(side === 'x' ? 'y' : 'x');
   }
 
-  private svdOf(eps: number, side: 'x' | 'y', wantVectors: boolean): SideSvd {
-    const cr = this.cross(eps);
+  private svdOf(cr: CrossEntry, side: 'x' | 'y', wantVectors: boolean): SideSvd {
     let s = this.cachedSvd(cr, side, wantVectors);
     if (s === undefined) cr.svd.set(side, (s = sideSvd(cr.c, cr.bx.rank, cr.by.rank, side, wantVectors, this.backend)));
     return s;
@@ -258,8 +275,9 @@ export class PairSimilarity {
 
   /** Canonical correlations over all min(p′, q′) pairs (zero-padded beyond the cross rank). */
   private rhoAll(eps: number): { rho: Float64Array; bx: LayerBasis; by: LayerBasis } {
-    const { bx, by } = this.cross(eps);
-    const rho = padRho(this.svdOf(eps, bx.rank <= by.rank ? 'x' : 'y', false).rho, Math.min(bx.live.length, by.live.length));
+    const cr = this.cross('plain', eps);
+    const { bx, by } = cr;
+    const rho = padRho(this.svdOf(cr, bx.rank <= by.rank ? 'x' : 'y', false).rho, Math.min(bx.live.length, by.live.length));
     return { rho, bx, by };
   }
 
@@ -278,7 +296,7 @@ export class PairSimilarity {
 
   svcca(): SvccaResult {
     const { svccaDims, svccaKeep, svccaCriterion, neuronEps } = this.options;
-    const cr = this.cross(neuronEps);
+    const cr = this.cross('plain', neuronEps);
     const { c, bx, by } = cr;
     const [kx, ky] = this.svccaDims(cr);
     const key = `${kx}x${ky}`;
@@ -310,10 +328,11 @@ export class PairSimilarity {
   private projectionWeighted(method: 'pwcca' | 'pwcca-google'): PwccaResult {
     const google = method === 'pwcca-google';
     const eps = google ? this.options.googleNeuronEps : this.options.neuronEps;
-    const cr = this.cross(eps);
+    // pwcca-google whitens as google/svcca's compute_ccas does (ridge ε·I, pinv cutoff: see googleBasis).
+    const cr = this.cross(google ? 'google' : 'plain', eps);
     const { bx, by } = cr;
     const side = this.pwccaSide(cr);
-    const svd = this.svdOf(eps, side, true);
+    const svd = this.svdOf(cr, side, true);
     const ba = side === 'x' ? bx : by;
     const weights = google
       ? googlePwccaWeights(ba, side === 'x' ? this.moments.x : this.moments.y, svd.vectors, undefined, this.backend)
@@ -322,11 +341,13 @@ export class PairSimilarity {
     let value = 0;
     for (let i = 0; i < weights.length; i++) value += weights[i]! * rho[i]!;
     const variant = google
-      ? `google/svcca compute_pwcca (epsilon=${eps}): weights from QR of uᵀ(Z−m)+m against uncentred neurons`
+      ? `google/svcca compute_pwcca (epsilon=${eps}: neurons below ε·max variance dropped, ridge ε·I): weights from QR of uᵀ(Z−m)+m against uncentred neurons`
       : "Morcos et al. 2018: α_i = Σ_j |⟨h_i, z_j⟩| over the smaller layer's centred neurons, Σ α_i ρ_i / Σ α_i";
+    // Warnings and ranks describe the data, so they come from the plain bases (the ridge hides collinearity).
+    const [px, py] = google ? this.bases('plain', eps) : [bx, by];
     return {
-      ...this.base(method, value, variant, this.ccaWarnings(bx, by)),
-      ...this.neurons(bx, by),
+      ...this.base(method, value, variant, this.ccaWarnings(px, py)),
+      ...this.neurons(px, py),
       side: side === 'x' ? 'A' : 'B',
       weights: Array.from(weights),
       rho: Array.from(rho),
