@@ -1,6 +1,9 @@
 export { buildReportFiles, renderReport, type ReportFile } from './build.js';
 export { ReportError } from './errors.js';
-export { evaluateFindings, statements, type Finding, type Verdict } from './findings.js';
+export { evaluateFindings, statements, verdicts, FINDINGS_METHOD, type Comparison, type Finding, type Verdict } from './findings.js';
+export { estimateContrast, bootstrapArms, type BootstrapSettings, type Interval } from './paired-bootstrap.js';
+export { delongContrast, type DeLongResult } from './delong.js';
+export { RunScorer, runScorers, testDataOf, type TestData } from './test-scores.js';
 export { groupRuns, type RunGroup, type AucSummary } from './aggregate.js';
 export type { BenchmarkSection } from './benchmark.js';
 export { medmnistV2, type PublishedDataset, type PublishedRow, type PublishedSuite } from './published/medmnist-v2.js';
@@ -16,6 +19,7 @@ export {
   provenanceSchema,
   modelInfoSchema,
   taskSchema,
+  testSetSchema,
   runMetricsSchema,
   checkpointSchema,
   stageNames,
@@ -34,6 +38,7 @@ export {
   type Provenance,
   type ModelInfo,
   type Task,
+  type TestSet,
   type Tensor,
   type StageName,
   type PaperModel,

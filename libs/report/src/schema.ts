@@ -156,7 +156,8 @@ export const runSchema = z
      * P(label) for binary/multi-label, the softmax over classes for multi-class). The paired statistics, ROC
      * curves and calibration use them; without them the report falls back to seed-level statistics.
      */
-    test: z.object({ scores: z.array(unit) }).strict().optional(),
+    // a sum of float32 probabilities (P(grade ≥ k)) may exceed 1 by rounding
+    test: z.object({ scores: z.array(finite.min(0).max(1 + 1e-5)) }).strict().optional(),
     history: z.array(historyPointSchema),
     cost: z
       .object({

@@ -61,7 +61,8 @@ export function derivedRuns(runs: Run[], task: string, label: string, from: { ta
       const v = h.metrics[from.history];
       return v === undefined ? [] : [{ step: h.step, loss: h.loss, metrics: { val_auc: v } }];
     });
-    const { metrics: _others, ...rest } = r;
+    // the graded task's metrics and per-class scores are not this task's (derivedPredictions adds its scores)
+    const { metrics: _others, test: _scores, ...rest } = r;
     return [{ ...rest, id: `${r.id}#${task}`, task, auc: { macro: m, perLabel: { [label]: m } }, history, derivedFrom: r.id }];
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
 import { runOfFile, withRun } from '../lib/run-info.js';
 import { computeFacts } from '../lib/compute-facts.js';
+import { predictionsTable } from '../lib/predictions.js';
 
 /** Test metrics written besides the per-label AUCs: MedMNIST's AUC and ACC, QWK of ordinal grades, referable AUC. */
 const REPORTED = new Set(['auc', 'acc', 'kappa', 'referable_auc']);
@@ -13,7 +14,8 @@ const REPORTED = new Set(['auc', 'acc', 'kappa', 'referable_auc']);
  * ordinal grades and the AUC of P(grade ≥ k) when the dataset names a referable grade — each with a percentile
  * bootstrap interval that resamples whole patients (both eyes of a fundus patient move together; MedMNIST files
  * carry no patient ids, so there images are resampled). One row per metric: `auc` (macro), `auc/<label>`, `acc`,
- * `kappa`, `referable_auc`; a label with one class in the test set has no AUC and is left out.
+ * `kappa`, `referable_auc`; a label with one class in the test set has no AUC and is left out. `predictions`
+ * holds each test image's patient, labels and scores, for the report's paired statistics between runs.
  */
 export const evaluateStage = defineStage({
   id: 'evaluate',
@@ -27,7 +29,7 @@ export const evaluateStage = defineStage({
     }).default({ resamples: 1000, level: 0.95, seed: 0 }),
   }),
   inputs: { dataset: { kind: 'any' }, weights: { kind: 'any' } },
-  outputs: { metrics: 'table' },
+  outputs: { metrics: 'table', predictions: 'table' },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: computeFacts,
   async run(ctx) {
@@ -45,6 +47,7 @@ export const evaluateStage = defineStage({
     const shown = ['auc', 'acc', 'kappa', 'referable_auc'].filter((k) => evaluation.metrics[k] !== undefined).map((k) => `${k} ${evaluation.metrics[k]!.toFixed(4)}`);
     ctx.log(`${run.id}: test ${shown.join(', ')} on ${evaluation.n} images`);
     return {
+      predictions: withRun(predictionsTable(evaluation, data.task), run),
       metrics: withRun(
         tableFromArrays({
           metric: names,

@@ -6,6 +6,7 @@ import type { CcaResult, FilterSnapshot, StudyResultsInput } from '@transfusion/
 type CcaMethod = CcaResult['variant']['method'];
 import { benchmarkSuites, modelInfoSchema, reportOptionsSchema } from '@transfusion/report/schemas';
 import { parseRunInfo, RUN_META_KEY, StudyError } from '../lib/run-info.js';
+import { attachPredictions, derivedPredictions } from '../lib/predictions.js';
 import { ccaResults, derivedRuns, joinRuns } from '../lib/study-results.js';
 import { CCA_VARIANTS_META_KEY } from './cca-analysis.js';
 import { FILTERS_META_KEY, type FilterEntry } from './filter-snapshot.js';
@@ -68,6 +69,8 @@ export const reportStage = defineStage({
   inputs: {
     histories: { kind: 'table', many: true },
     metrics: { kind: 'table', many: true },
+    /** Per-image test predictions of the runs (evaluate's `predictions`): paired statistics, ROC curves, calibration. */
+    predictions: { kind: 'table', many: true, optional: true },
     /** One CCA table, or one per model group (the analyses are independent per architecture). */
     similarity: { kind: 'table', many: true, optional: true },
     filters: { kind: 'any', optional: true },
@@ -79,21 +82,27 @@ export const reportStage = defineStage({
     const p = ctx.params;
     const { buildReportFiles } = await import('@transfusion/report');
     const { tf } = await import('@transfusion/train');
-    const inputs = ctx.inputs as typeof ctx.inputs & { similarity?: Table[]; filters?: { path: string }; convergence?: Table; datasets?: Table };
-    const runs = joinRuns(inputs.histories, inputs.metrics);
-    if (runs.length === 0) throw new StudyError('STUDY_BAD_INPUT', 'metrics: no runs to report');
+    const inputs = ctx.inputs as typeof ctx.inputs & { predictions?: Table[]; similarity?: Table[]; filters?: { path: string }; convergence?: Table; datasets?: Table };
+    const joined = joinRuns(inputs.histories, inputs.metrics);
+    if (joined.length === 0) throw new StudyError('STUDY_BAD_INPUT', 'metrics: no runs to report');
+    const scored = attachPredictions(joined, inputs.predictions ?? []);
+    const runs = scored.runs;
+    const testSets = [...scored.testSets];
+    if (!inputs.predictions?.length) ctx.log('no predictions among the inputs: the findings resample seeds only, and the tables have no interval of the mean');
     const infos = inputs.metrics.map((m, i) => parseRunInfo(m.schema.metadata.get(RUN_META_KEY), `metrics[${i}]`));
     const firstMetrics = rowsOf(inputs.metrics[0]!)[0]!;
     const tasks = [];
     for (const t of p.tasks) {
       const extra = { ...(t.paperSetting ? { paperSetting: t.paperSetting } : {}), ...(t.description ? { description: t.description } : {}) };
       if (t.from) {
-        const derived = derivedRuns(runs, t.id, t.from.label, { ...t.from, history: `val_${t.from.metric}` });
-        if (derived.length === 0) {
+        const plain = derivedRuns(runs, t.id, t.from.label, { ...t.from, history: `val_${t.from.metric}` });
+        if (plain.length === 0) {
           ctx.log(`task ${t.id}: no run of ${t.from.task} has ${t.from.metric} (its task is not graded): left out`);
           continue;
         }
-        runs.push(...derived);
+        const derived = derivedPredictions(plain, t.id, scored.byRun);
+        if (derived.testSet) testSets.push(derived.testSet);
+        runs.push(...derived.runs);
         tasks.push({ id: t.id, kind: 'binary' as const, labels: [t.from.label], ...extra });
         continue;
       }
@@ -139,6 +148,7 @@ export const reportStage = defineStage({
       tasks,
       evaluation: { convergenceMetric: p.convergenceMetric, bootstrap: { resamples: firstMetrics['resamples'] as number, level: firstMetrics['level'] as number } },
       runs,
+      testSets,
       cca,
       filters,
       provenance: {
