@@ -15,11 +15,12 @@ const QUICK = resolve(here, '../../../pipelines/quick.yaml');
 
 interface AucCi { value: number; ciLow: number; ciHigh: number }
 interface ReportJson {
-  findings: { id: number | string; verdict: string }[];
+  findings: { id: number | string; verdict: string; comparisons: { verdict: string; resampled?: string; n?: number[] }[] }[];
   tables: { id: string; rows: unknown[] }[];
   figures: { id: string; files: string[] }[];
   input: {
-    runs: { id: string; model: string; init: { kind: string; upTo?: string }; seed: number; task: string; data: { regime: string; trainImages: number }; auc: { macro: AucCi; perLabel: Record<string, AucCi> }; history: { step: number; metrics: Record<string, number> }[] }[];
+    runs: { id: string; model: string; init: { kind: string; upTo?: string }; seed: number; task: string; data: { regime: string; trainImages: number }; auc: { macro: AucCi; perLabel: Record<string, AucCi> }; history: { step: number; metrics: Record<string, number> }[]; test?: { scores: number[] } }[];
+    testSets: { task: string; labels: number[]; patients?: string[] }[];
     cca: { variant: { method: string }; betweenModels: { model: string; comparison: string; layer: string; seedA: number; seedB: number; value: number }[]; initFinal: unknown[]; initVsFinal: unknown[] }[];
     filters: { model: string; init: string; before: { shape: number[] } }[];
     provenance: { cacheKeys: { stage: string; key: string }[]; backend: string; datasets: { name: string }[]; wallSeconds: number };
@@ -51,6 +52,14 @@ describe('pipelines/quick.yaml end to end', () => {
     for (const f of r.figures) for (const file of f.files) expect(existsSync(join(dest, file)), file).toBe(true);
     expect(r.findings.map((f) => String(f.id))).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(r.findings.filter((f) => f.verdict !== 'not measured').length).toBeGreaterThanOrEqual(5);
+    for (const f of r.findings) expect(['supported', 'contradicted', 'inconclusive', 'not testable', 'not measured']).toContain(f.verdict);
+    // AUC comparisons are paired on the test images: every run carries its per-image scores of its task's test set
+    expect(r.input.testSets.map((t) => t.task).sort()).toEqual(['chexpert', 'retina']);
+    for (const run of r.input.runs) {
+      const set = r.input.testSets.find((t) => t.task === run.task)!;
+      expect(run.test?.scores.length, run.id).toBe(set.labels.length);
+    }
+    expect(r.findings[0]!.comparisons.some((c) => c.resampled === 'patients and seeds')).toBe(true);
 
     // every run of both train groups is in the report, with the AUC the evaluate stage measured
     expect(r.input.runs).toHaveLength(30);

@@ -8,6 +8,7 @@ import { runPipeline, type StageEvent } from '@transfusion/pipeline';
 import { main } from '../src/cli.js';
 import { parseRunInfo, runOfTable, StudyError, withRun, type RunInfo } from '../src/lib/run-info.js';
 import { derivedRuns, historyOf, reportRun } from '../src/lib/study-results.js';
+import { attachPredictions, derivedPredictions, predictionsTable } from '../src/lib/predictions.js';
 import type { Training } from '../src/lib/schemas.js';
 import { runInput } from '../src/lib/training.js';
 
@@ -76,6 +77,48 @@ describe('report adapters', () => {
     // runs of other tasks, or without the metric (a binary file), give none
     expect(derivedRuns([{ ...r, metrics: {} }], 'referable', 'referable', { task: 'grade', metric: 'referable_auc', history: 'val_referable_auc' })).toEqual([]);
     expect(derivedRuns([r], 'referable', 'referable', { task: 'other', metric: 'referable_auc', history: 'val_referable_auc' })).toEqual([]);
+  });
+});
+
+describe('per-image test predictions', () => {
+  // 4 images of 3 patients, 5 grades; the referable grade is 2
+  const ev = (probs: number[]) => ({ metrics: {}, probabilities: Float32Array.from(probs), labels: Float32Array.of(0, 2, 4, 1), patients: ['p1', 'p1', 'p2', 'p3'], n: 4 });
+  const task = { type: 'multiclass' as const, numClasses: 5, ordinal: true, referableClass: 2 };
+  const graded: RunInfo = { ...run, task: 'grade', labels: ['0', '1', '2', '3', '4'], taskKind: 'multiclass' };
+  const probs = [0.6, 0.2, 0.1, 0.05, 0.05, 0.1, 0.2, 0.5, 0.1, 0.1, 0, 0, 0.1, 0.2, 0.7, 0.3, 0.4, 0.2, 0.1, 0];
+  const reportRunOf = (info: RunInfo, auc: number) => ({
+    id: info.id, model: info.model, init: info.init, seed: info.seed, task: info.task, data: { dataset: 'd', trainImages: 10, regime: 'full' as const },
+    auc: { macro: { value: auc, ciLow: auc, ciHigh: auc }, perLabel: {} }, metrics: { referable_auc: { value: 1, ciLow: 1, ciHigh: 1 } }, history: [], cost: info.cost,
+  });
+
+  test("travel as a table: the run's scores and its task's test set (labels, patients) come back", () => {
+    const table = withRun(predictionsTable(ev(probs), task), graded);
+    const { runs, testSets, byRun } = attachPredictions([reportRunOf(graded, 0.9)], [table]);
+    expect(testSets).toEqual([{ task: 'grade', labels: [0, 2, 4, 1], patients: ['p1', 'p1', 'p2', 'p3'] }]);
+    expect(runs[0]!.test!.scores).toEqual(Array.from(Float32Array.from(probs)));
+    // the referable task: P(grade ≥ 2) per image, positive where the grade is ≥ 2
+    const [d] = derivedRuns(runs, 'referable', 'referable', { task: 'grade', metric: 'referable_auc', history: 'val_referable_auc' });
+    expect(d!.test).toBeUndefined(); // the graded scores are not the derived task's
+    const derived = derivedPredictions([d!], 'referable', byRun);
+    expect(derived.testSet).toEqual({ task: 'referable', labels: [0, 1, 1, 0], patients: ['p1', 'p1', 'p2', 'p3'] });
+    const f = Float32Array.from(probs);
+    expect(derived.runs[0]!.test!.scores[0]).toBeCloseTo(f[2]! + f[3]! + f[4]!, 12);
+    expect(derived.runs[0]!.test!.scores[2]).toBeCloseTo(f[12]! + f[13]! + f[14]!, 12);
+  });
+
+  test('runs of one task evaluated on different images cannot be paired: a StudyError naming both', () => {
+    const other: RunInfo = { ...graded, id: 'grade/other', seed: 2 };
+    const a = withRun(predictionsTable(ev(probs), task), graded);
+    const moved = { ...ev(probs), labels: Float32Array.of(0, 2, 4, 2) };
+    const b = withRun(predictionsTable(moved, task), other);
+    expect(() => attachPredictions([reportRunOf(graded, 0.9), reportRunOf(other, 0.9)], [a, b])).toThrow(/runs retina\/cbr-small\/random\/full\/seed1 and grade\/other of task 'grade' were evaluated on different test images/);
+  });
+
+  test('a multi-label mask survives: masked entries are 0 in the labels and listed in the mask', () => {
+    const ml = { metrics: {}, probabilities: Float32Array.of(0.2, 0.9, 0.7, 0.1), labels: Float32Array.of(0, 1, 1, 0), mask: Float32Array.of(1, 0, 1, 1), n: 2 };
+    const t = withRun(predictionsTable(ml, { type: 'multilabel' }), { ...run, labels: ['a', 'b'], taskKind: 'multilabel' });
+    const { testSets } = attachPredictions([reportRunOf({ ...run, labels: ['a', 'b'], taskKind: 'multilabel' }, 0.5)], [t]);
+    expect(testSets).toEqual([{ task: 'retina', labels: [0, 0, 1, 0], mask: [1, 0, 1, 1] }]);
   });
 });
 
