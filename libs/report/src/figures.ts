@@ -9,10 +9,11 @@ import type { ReportOptions } from './options.js';
 import type { CcaResult, CcaVariant, ModelInfo, StudyResults } from './schema.js';
 import { initFinalByLayer, initVsFinalGroups, topLayerComparisons } from './similarity.js';
 import { compareSpeed, isFig6Init, isFig7Init, type SpeedComparison } from './speedup.js';
+import { evaluationFigureDefs } from './evaluation/section.js';
 
 export interface FigureDef {
   id: string;
-  section: 'convergence' | 'similarity';
+  section: 'evaluation' | 'convergence' | 'similarity';
   title: string;
   caption: string;
   spec: TopLevelSpec;
@@ -180,6 +181,7 @@ function similarityFigures(ctx: Ctx, cca: CcaResult): FigureDef[] {
 export function buildFigureDefs(results: StudyResults, groups: RunGroup[], options: ReportOptions): FigureDef[] {
   const ctx: Ctx = { results, groups, options, models: new Map(results.models.map((m) => [m.id, m])), metric: results.evaluation.convergenceMetric };
   const figs: FigureDef[] = [];
+  figs.push(...evaluationFigureDefs(results, groups));
   for (const task of results.tasks) {
     const fig6 = compareSpeed(groups, ctx.metric, options, isFig6Init).filter((c) => c.task === task.id);
     if (fig6.length > 0) figs.push(...speedFigure(ctx, task.id, fig6, 6));

@@ -1,5 +1,6 @@
 import type { BenchmarkSection } from './benchmark.js';
 import type { ReportContent, RenderedFigure } from './content.js';
+import { evaluationSectionTitle, missingScoresNote } from './evaluation/section.js';
 import { FINDINGS_METHOD, type Finding } from './findings.js';
 import { provenanceTables } from './provenance-view.js';
 import type { ReportTable } from './tables.js';
@@ -83,6 +84,8 @@ export function renderHtml(c: ReportContent): string {
   const tablesHtml = c.tables.map((t) => tableHtml(t)).join('\n');
   const counts = c.findings.reduce<Record<string, number>>((a, f) => ({ ...a, [f.verdict]: (a[f.verdict] ?? 0) + 1 }), {});
   const section = (id: string, title: string, body: string, empty: string) => `<section id="${id}"><h2>${esc(title)}</h2>${body.trim() ? body : `<p class="sub">${esc(empty)}</p>`}</section>`;
+  const evaluationNote = missingScoresNote(r);
+  const evaluation = `${evaluationNote ? `<p class="sub">${esc(evaluationNote)}</p>` : ''}${figs('evaluation')}`;
   const convergence = figs('convergence');
   const similarity = figs('similarity');
   const filters = figs('filters');
@@ -95,12 +98,13 @@ export function renderHtml(c: ReportContent): string {
 <header><h1>${esc(r.title)}</h1>
 <p class="sub">Pipeline <b>${esc(r.provenance.pipeline.name)}</b> · ${r.runs.filter((x) => x.derivedFrom === undefined).length} training runs · ${r.models.length} models · finished ${esc(r.provenance.finishedAt)} · backend ${esc(r.provenance.backend)}.
 A reproduction of Raghu et al., “Transfusion: Understanding Transfer Learning for Medical Imaging” (NeurIPS 2019).</p>
-<nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a>${benchmarks ? '<a href="#published">Beside published results</a>' : ''}<a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
+<nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a>${benchmarks ? '<a href="#published">Beside published results</a>' : ''}<a href="#evaluation">Test evaluation</a><a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
 <section id="findings-section"><h2>Findings: the paper's testable statements on this run</h2>
 <p class="sub">Computed from this run's numbers: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}. ${esc(FINDINGS_METHOD)}</p>
 ${findingsHtml(c.findings)}</section>
 ${section('performance', 'Performance (Tables 1–3)', tablesHtml, 'No training runs in these results.')}
 ${benchmarks ? `<section id="published"><h2>Beside published results</h2><p class="sub">Our models next to a published benchmark on the same test split. Published numbers are in italics and in their own table; they are not measured by this study.</p>${benchmarks}</section>` : ''}
+${section('evaluation', evaluationSectionTitle, evaluation, 'No training runs in these results.')}
 ${section('convergence', 'Convergence (Figs 6–8)', convergence, 'No validation curves in these results.')}
 ${section('similarity', 'Representational similarity (Figs 2–4)', similarity, 'No CCA results in these results.')}
 ${section('filters', 'First-layer filters (Fig 5)', filters, 'No filter snapshots in these results.')}

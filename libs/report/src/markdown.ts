@@ -1,5 +1,6 @@
 import { FINDINGS_METHOD } from './findings.js';
 import type { ReportContent } from './content.js';
+import { evaluationSectionTitle, missingScoresNote } from './evaluation/section.js';
 import { provenanceTables } from './provenance-view.js';
 import type { ReportTable } from './tables.js';
 
@@ -34,7 +35,9 @@ export function renderMarkdown(c: ReportContent): string {
     }
   }
   let n = 0;
+  const notes: Partial<Record<string, string>> = { evaluation: missingScoresNote(r) };
   for (const [section, title] of [
+    ['evaluation', evaluationSectionTitle],
     ['convergence', 'Convergence (Figs 6–8)'],
     ['similarity', 'Representational similarity (Figs 2–4)'],
     ['filters', 'First-layer filters (Fig 5)'],
@@ -42,6 +45,8 @@ export function renderMarkdown(c: ReportContent): string {
     const figs = c.figures.filter((f) => f.section === section);
     if (figs.length === 0) continue;
     out.push(`## ${title}`, '');
+    const note = notes[section];
+    if (note) out.push(note, '');
     for (const f of figs) out.push(`![${f.title}](figures/${f.id}.png)`, '', `**Figure ${++n}.** ${f.title}. ${f.caption}`, '');
   }
   out.push('## Provenance', '');

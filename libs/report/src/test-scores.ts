@@ -73,7 +73,7 @@ function sortLabel(data: TestData, scores: ArrayLike<number>, label: number): So
 export class RunScorer {
   private readonly sorted: SortedLabel[];
   /** Multi-class: the predicted (most probable) class; multi-label: 0.5-threshold predictions. */
-  private readonly predicted: Int32Array | Uint8Array;
+  readonly predicted: Int32Array | Uint8Array;
 
   constructor(
     readonly data: TestData,

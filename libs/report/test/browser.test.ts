@@ -13,6 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { renderReport, type StudyResultsInput } from '../src/index.js';
 import { retinaMnistStudy } from './fixtures/retina-mnist-study.js';
 import { makeStudyResults } from './fixtures/study-fixture.js';
+import { withTestScores } from './fixtures/test-scores.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -92,7 +93,7 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (${CHROMIUM})`, 
   });
 
   test('a multi-class study beside published results: section shown, every table filled, published cells styled apart', async () => {
-    const { context, page, problems, external } = await openReport(retinaMnistStudy(), cleanup);
+    const { context, page, problems, external } = await openReport(withTestScores(retinaMnistStudy()), cleanup);
     try {
       const tables = await tablesOf(page);
       expect(tables.map((t) => t.id)).toEqual(expect.arrayContaining(['table1-grade', 'table1-referable', 'benchmark-ours-grade', 'benchmark-published-grade']));
@@ -104,6 +105,9 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (${CHROMIUM})`, 
       const style = await page.$$eval('#benchmark-ours-grade tbody tr:first-child td', (tds) => tds.map((td) => td.ownerDocument.defaultView!.getComputedStyle(td).fontStyle));
       expect(style).toEqual(['normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'italic']);
       expect(await page.locator('#published h2').textContent()).toBe('Beside published results');
+      // per task: AUC per seed, ROC, reliability; the 5-class task adds its confusion matrices
+      const evaluation = await page.$$eval('#evaluation figure', (els) => els.map((f) => f.id));
+      expect(evaluation).toEqual(['auc-seeds-grade', 'roc-grade', 'reliability-grade', 'confusion-grade', 'auc-seeds-referable', 'roc-referable', 'reliability-referable']);
       expect(problems).toEqual([]);
       expect(external).toEqual([]);
     } finally {

@@ -38,8 +38,10 @@ test('the README has two examples', () => {
 });
 
 test('the README example runs against the built lib and writes a report', async () => {
-  expect(await runExample(0)).toMatch(/^5 files, e\.g\. .*index\.html/);
+  // page, markdown, numbers, and PNG + SVG of the test-AUC figure and of Fig 6 (no test scores: no ROC or calibration)
+  expect(await runExample(0)).toMatch(/^7 files, e\.g\. .*index\.html/);
   expect(existsSync(path.join(dir, 'quick', 'figures', 'fig6-curves-retina.svg'))).toBe(true);
+  expect(existsSync(path.join(dir, 'quick', 'figures', 'auc-seeds-retina.svg'))).toBe(true);
 });
 
 test('the RetinaMNIST example prints what the README says it prints', async () => {

@@ -7,7 +7,7 @@ export interface Title {
   subtitle?: string;
 }
 
-const titleOf = (t: Title) => (t.subtitle ? { text: t.text, subtitle: t.subtitle } : { text: t.text });
+export const titleOf = (t: Title) => (t.subtitle ? { text: t.text, subtitle: t.subtitle } : { text: t.text });
 
 type FacetedSpec = Extract<TopLevelSpec, { facet: unknown }>;
 
