@@ -87,7 +87,7 @@ export function groupRuns(results: StudyResults): RunGroup[] {
     tasks.get(g.task.id)!.i,
     g.regime === 'full' ? 0 : 1,
     models.get(g.model.id)!.i,
-    initOrder(g.init),
+    initOrder(g.init, g.model),
   ];
   return groups.sort((a, b) => {
     const oa = order(a);

@@ -84,7 +84,7 @@ export function renderHtml(c: ReportContent): string {
   const counts = c.findings.reduce<Record<string, number>>((a, f) => ({ ...a, [f.verdict]: (a[f.verdict] ?? 0) + 1 }), {});
   const section = (id: string, title: string, body: string, empty: string) => `<section id="${id}"><h2>${esc(title)}</h2>${body.trim() ? body : `<p class="sub">${esc(empty)}</p>`}</section>`;
   const convergence = figs('convergence');
-  const similarity = figs('similarity');
+  const similarity = figs('similarity') + c.similarityTables.map((t) => tableHtml(t)).join('\n');
   const filters = figs('filters');
   const benchmarks = c.benchmarks.map(benchmarkHtml).join('\n');
   const prov = provenanceTables(r.provenance).map((t) => `<h3>${esc(t.title)}</h3>${tableHtml(t, false)}`).join('\n');

@@ -42,6 +42,7 @@ export function renderMarkdown(c: ReportContent): string {
     if (figs.length === 0) continue;
     out.push(`## ${title}`, '');
     for (const f of figs) out.push(`![${f.title}](figures/${f.id}.png)`, '', `**Figure ${++n}.** ${f.title}. ${f.caption}`, '');
+    if (section === 'similarity') for (const t of c.similarityTables) out.push(...tableBlock(t));
   }
   out.push('## Provenance', '');
   for (const t of provenanceTables(r.provenance)) out.push(`### ${t.title}`, '', tableMarkdown(t), '');
