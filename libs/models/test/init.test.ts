@@ -260,6 +260,36 @@ describe('slim hybrid', () => {
     expect(() => slimHybridOptions(SMALL.resnet, { upTo: 'block4' })).toThrow(/nothing is left to slim/);
     expect(() => slimHybridOptions(SMALL.resnet, { upTo: 'mixed3' })).toThrow(/unknown upTo stage 'mixed3'/);
   });
+
+  it('works for Inception-v3: mixed stages after upTo at half width, the prefix pretrained, the model runs', () => {
+    const opts = slimHybridOptions(SMALL.inception, { upTo: 'mixed7' });
+    expect(opts.stageWidth).toEqual({ mixed8: 0.5, mixed9: 0.5, mixed10: 0.5 });
+    const zm = build(opts);
+    const full = build(SMALL.inception);
+    const kernels = (m: typeof zm, stage: string) => weightSpecs(m).filter((s) => s.stage === stage && s.kind === 'kernel');
+    // every conv of a slimmed stage has half the output channels (width 1/16: 192 → 12 → 6); earlier stages are unchanged
+    for (const stage of ['mixed8', 'mixed9', 'mixed10']) {
+      const slim = kernels(zm, stage);
+      const wide = kernels(full, stage);
+      expect(slim.map((s) => s.name)).toEqual(wide.map((s) => s.name));
+      for (const [i, s] of slim.entries()) expect(s.shape.at(-1), s.name).toBe(Math.max(1, Math.round(wide[i]!.shape.at(-1)! / 2)));
+    }
+    for (const stage of ['conv1', 'stem', 'mixed0', 'mixed7']) expect(kernels(zm, stage).map((s) => s.shape)).toEqual(kernels(full, stage).map((s) => s.shape));
+    const src = pretrainedSource(SMALL.inception);
+    const { weights, report } = slimHybridInit(zm, src, { upTo: 'mixed7', seed: 2 });
+    for (const s of kernels(zm, 'mixed7')) expectSame(weights, src.weights, s.name, true);
+    const firstSlim = kernels(zm, 'mixed8')[0]!.name;
+    expect(report.random).toContain(firstSlim);
+    expect(report.random).toContain('predictions/kernel');
+    setWeights(zm, weights);
+    const x = inputFor(zm);
+    const y = predict(zm, x);
+    x.dispose();
+    expect(y.length).toBe(2 * 3);
+    expect([...y].every(Number.isFinite)).toBe(true);
+    expect(() => slimHybridOptions(SMALL.inception, { upTo: 'mixed10' })).toThrow(/nothing is left to slim/);
+    expect(() => slimHybridOptions(SMALL.inception, { upTo: 'block2' })).toThrow(/unknown upTo stage 'block2'; stages: conv1, stem, mixed0/);
+  });
 });
 
 describe('legacy Keras ResNet50 names', () => {

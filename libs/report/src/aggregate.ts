@@ -103,7 +103,7 @@ export function groupRuns(results: StudyResults, scorerOf: ReadonlyMap<string, R
     tasks.get(g.task.id)!.i,
     g.regime === 'full' ? 0 : 1,
     models.get(g.model.id)!.i,
-    initOrder(g.init),
+    initOrder(g.init, g.model),
   ];
   return groups.sort((a, b) => {
     const oa = order(a);

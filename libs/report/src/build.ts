@@ -32,6 +32,7 @@ function resultsJson(c: ReportContent): string {
       options: c.options,
       findings: c.findings,
       tables: c.tables.map(tableJson),
+      similarityTables: c.similarityTables.map(tableJson),
       benchmarks: c.benchmarks.map((b) => ({ task: b.task, suite: b.suite, dataset: b.dataset, source: b.source, split: b.split, note: b.note, ours: tableJson(b.ours), published: b.published ? tableJson(b.published) : null })),
       figures: c.figures.map((f) => ({ id: f.id, title: f.title, caption: f.caption, files: [`figures/${f.id}.png`, ...(f.svg !== undefined ? [`figures/${f.id}.svg`] : [])], data: f.data })),
       input: c.results,

@@ -2,12 +2,13 @@ import sharp from 'sharp';
 import { groupRuns } from './aggregate.js';
 import { buildBenchmarkSections, type BenchmarkSection } from './benchmark.js';
 import { renderChart } from './charts/render.js';
-import { buildFigureDefs, type FigureDef } from './figures.js';
+import { buildFigureDefs, methodNames, type FigureDef } from './figures.js';
 import { relativeChange, renderFilterFigure } from './filters.js';
 import { evaluateFindings, type Finding } from './findings.js';
 import { fixed } from './format.js';
 import type { ReportOptions } from './options.js';
 import type { StudyResults } from './schema.js';
+import { initVsFinalFitTable } from './similarity-fits.js';
 import { buildTables, type ReportTable } from './tables.js';
 
 export interface RenderedFigure {
@@ -33,6 +34,8 @@ export interface ReportContent {
   benchmarks: BenchmarkSection[];
   findings: Finding[];
   figures: RenderedFigure[];
+  /** Shown after the similarity figures: Fig 4's fits per layer and comparison type, one table per CCA variant. */
+  similarityTables: ReportTable[];
 }
 
 export async function buildReportContent(results: StudyResults, options: ReportOptions): Promise<ReportContent> {
@@ -60,5 +63,6 @@ export async function buildReportContent(results: StudyResults, options: ReportO
       warnings: [],
     });
   }
-  return { results, options, tables: buildTables(results, groups), benchmarks: buildBenchmarkSections(results, groups), findings: evaluateFindings(results, groups, options), figures };
+  const similarityTables = results.cca.flatMap((c) => initVsFinalFitTable(c, results.models, methodNames[c.variant.method]) ?? []);
+  return { results, options, tables: buildTables(results, groups), benchmarks: buildBenchmarkSections(results, groups), findings: evaluateFindings(results, groups, options), figures, similarityTables };
 }

@@ -4,7 +4,7 @@ import { curvesSpec, layersSpec, scatterSpec, stepsBarSpec, stripSpec, type Curv
 import { extraColours, initColour } from './charts/palette.js';
 import { meanCurve } from './convergence.js';
 import { fixed, pct } from './format.js';
-import { initKey, initLabel, initOrder, initShortLabel } from './init.js';
+import { initLabel, initOrder, initShortLabel, stagesOf } from './init.js';
 import type { ReportOptions } from './options.js';
 import type { CcaResult, CcaVariant, ModelInfo, StudyResults } from './schema.js';
 import { initFinalByLayer, initVsFinalGroups, topLayerComparisons } from './similarity.js';
@@ -38,8 +38,9 @@ function curveRows(panel: string, series: string, g: RunGroup, metric: string, t
 function speedFigure(ctx: Ctx, task: string, comps: SpeedComparison[], fig: 6 | 7): FigureDef[] {
   const panels = comps.map((c) => ctx.models.get(c.model)!.label);
   const groupsOf = (c: SpeedComparison) => c.steps.map((s) => ctx.groups.find((g) => g.task.id === task && g.regime === 'full' && g.model.id === c.model && g.initKey === s.initKey)!);
-  const orderedInits = [...new Map(comps.flatMap((c) => groupsOf(c)).map((g) => [g.initKey, g.init])).values()].sort((a, b) => initOrder(a) - initOrder(b));
-  const series = orderedInits.map((i) => ({ name: initLabel(i), colour: initColour(initKey(i)) }));
+  // each init once, with the first model that has it: its stage order places and colours a transfusion prefix
+  const orderedInits = [...new Map(comps.flatMap((c) => groupsOf(c)).map((g) => [g.initKey, g])).values()].sort((a, b) => initOrder(a.init, a.model) - initOrder(b.init, b.model));
+  const series = orderedInits.map((g) => ({ name: initLabel(g.init), colour: initColour(g.initKey, stagesOf(g.model)) }));
   const rows = comps.flatMap((c) => groupsOf(c).flatMap((g) => curveRows(ctx.models.get(c.model)!.label, initLabel(g.init), g, ctx.metric, c.threshold)));
   const thresholdNote = `the task's threshold AUC, chance + ${ctx.options.thresholdFraction} × (the task's best final validation AUC − chance)`;
   const curveFig: FigureDef = {
@@ -48,7 +49,7 @@ function speedFigure(ctx: Ctx, task: string, comps: SpeedComparison[], fig: 6 | 
     title: fig === 6 ? `Fig 6 analogue — ${task}: convergence of random, Mean Var and transfer init` : `Fig 7 analogue — ${task}: weight transfusion training curves`,
     caption:
       `Validation ${ctx.metric} against training step, mean over seeds with a ±1 std band; dashed line: ${thresholdNote}. ` +
-      (fig === 6 ? 'Mean Var init draws each layer iid from N(mean, var) of the corresponding pretrained layer.' : 'Transfusion ≤ X: pretrained weights up to and including stage X, the rest random.'),
+      (fig === 6 ? 'Mean Var init draws each layer iid from N(mean, var) of the corresponding pretrained layer.' : `Transfusion ≤ X: pretrained weights up to and including stage X, the rest random. ${stageOrderNote(ctx, comps)}`),
     spec: curvesSpec({ title: { text: fig === 6 ? 'Convergence by initialisation' : 'Weight transfusion', subtitle: `${task} · validation ${ctx.metric}` }, rows, panels, series, yTitle: 'Validation AUC' }),
     data: rows,
   };
@@ -59,9 +60,9 @@ function speedFigure(ctx: Ctx, task: string, comps: SpeedComparison[], fig: 6 | 
       const hit = s.perRun.filter((x): x is number => x !== null);
       return {
         panel: `${ctx.models.get(c.model)!.label} (AUC ≥ ${pct(c.threshold, 1)}%)`,
-        init: initShortLabel(g.init),
-        order: initOrder(g.init),
-        colour: initColour(g.initKey),
+        init: initShortLabel(g.init, g.model),
+        order: initOrder(g.init, g.model),
+        colour: initColour(g.initKey, c.stages),
         mean: s.mean,
         min: hit.length ? Math.min(...hit) : null,
         max: hit.length ? Math.max(...hit) : null,
@@ -70,15 +71,22 @@ function speedFigure(ctx: Ctx, task: string, comps: SpeedComparison[], fig: 6 | 
       };
     }),
   );
+  // every model's own short labels (≤ mixed2, Transfer (≤ mixed10)), shallow to deep
+  const barOrder = [...new Set([...stepRows].sort((a, b) => a.order - b.order).map((r) => r.init))];
   const barFig: FigureDef = {
     id: `fig7-steps-${slug(task)}`,
     section: 'convergence',
     title: `Fig 7 analogue — ${task}: steps to the threshold AUC vs how much is transferred`,
     caption: 'Bars: mean steps over seeds to first reach the threshold AUC; whiskers: fastest and slowest seed. A bar is left out when a seed never reached the threshold.',
-    spec: stepsBarSpec({ title: { text: 'Steps to threshold AUC', subtitle: `${task} · transfused prefix, shallow to deep` }, rows: stepRows, panels: [...new Set(stepRows.map((r) => r.panel))], inits: orderedInits.map(initShortLabel) }),
+    spec: stepsBarSpec({ title: { text: 'Steps to threshold AUC', subtitle: `${task} · transfused prefix, shallow to deep` }, rows: stepRows, panels: [...new Set(stepRows.map((r) => r.panel))], inits: barOrder }),
     data: comps,
   };
   return [curveFig, barFig];
+}
+
+/** "Stages, shallow to deep: ResNet50 conv1, block1, …; Inception-v3 conv1, stem, mixed0, …" for the Fig 7 caption. */
+function stageOrderNote(ctx: Ctx, comps: readonly SpeedComparison[]): string {
+  return `Stages, shallow to deep: ${comps.map((c) => `${ctx.models.get(c.model)!.label} ${c.stages.join(', ')}`).join('; ')}.`;
 }
 
 function hybridFigures(ctx: Ctx): FigureDef[] {
@@ -119,7 +127,8 @@ function hybridFigures(ctx: Ctx): FigureDef[] {
   return out;
 }
 
-const methodNames: Record<CcaVariant['method'], string> = {
+/** Display names of the similarity measures, for titles. */
+export const methodNames: Record<CcaVariant['method'], string> = {
   mean: 'Mean CCA',
   svcca: 'SVCCA',
   pwcca: 'PWCCA',
@@ -169,7 +178,7 @@ function similarityFigures(ctx: Ctx, cca: CcaResult): FigureDef[] {
       id: `fig4-init-vs-final-${v.id}`,
       section: 'similarity',
       title: `Fig 4 analogue — similarity between models at init vs after training (${v.method})`,
-      caption: `${subtitle}. Each dot is a pair of models at one layer: x = their similarity at initialisation, y = after training; line: least squares with R². Lower/higher = lower/upper half of each model's layers (${scatter.map((s) => `${label(s.model)} ${s.group}: ${s.layers.join(', ')}`).join('; ')}).`,
+      caption: `${subtitle}. Each dot is a pair of models at one layer: x = their similarity at initialisation, y = after training; line: least squares with R² (per layer and per kind of pair in the table "Fig 4 by layer and comparison"). Lower/higher = lower/upper half of each model's layers (${scatter.map((s) => `${label(s.model)} ${s.group}: ${s.layers.join(', ')}`).join('; ')}).`,
       spec: scatterSpec({ title: { text: 'Similarity at init vs after training', subtitle }, rows, panels: scatter.map(panelOf), xTitle: `${v.method} at initialisation`, yTitle: `${v.method} after training` }),
       data: scatter.map((s) => ({ model: s.model, group: s.group, layers: s.layers, r2: s.fit.r2, slope: s.fit.slope, intercept: s.fit.intercept, n: s.fit.n, points: s.points })),
     });

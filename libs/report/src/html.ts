@@ -87,7 +87,7 @@ export function renderHtml(c: ReportContent): string {
   const evaluationNote = missingScoresNote(r);
   const evaluation = `${evaluationNote ? `<p class="sub">${esc(evaluationNote)}</p>` : ''}${figs('evaluation')}`;
   const convergence = figs('convergence');
-  const similarity = figs('similarity');
+  const similarity = figs('similarity') + c.similarityTables.map((t) => tableHtml(t)).join('\n');
   const filters = figs('filters');
   const benchmarks = c.benchmarks.map(benchmarkHtml).join('\n');
   const prov = provenanceTables(r.provenance).map((t) => `<h3>${esc(t.title)}</h3>${tableHtml(t, false)}`).join('\n');

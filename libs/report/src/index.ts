@@ -9,6 +9,8 @@ export type { BenchmarkSection } from './benchmark.js';
 export { medmnistV2, type PublishedDataset, type PublishedRow, type PublishedSuite } from './published/medmnist-v2.js';
 export { parseReportOptions, reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './options.js';
 export { parseStudyResults } from './validate.js';
+export { stagesOf } from './init.js';
+export { initVsFinalFits, comparisonOf, type InitVsFinalFit } from './similarity-fits.js';
 export {
   studyResultsSchema,
   runSchema,

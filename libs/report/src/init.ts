@@ -1,4 +1,12 @@
-import { stageNames, type Init } from './schema.js';
+import { stageNames, type Init, type ModelInfo } from './schema.js';
+
+/**
+ * A model's body stages, input to output: its own `stages` (e.g. Inception-v3: conv1, stem, mixed0..mixed10), else
+ * the paper's ResNet names (conv1, block1..block4). Transfusion prefixes are ordered and labelled by it.
+ */
+export function stagesOf(model?: Pick<ModelInfo, 'stages'>): string[] {
+  return [...(model?.stages ?? stageNames)];
+}
 
 /** Stable key for grouping runs by initialisation, e.g. `transfusion:block1`. */
 export function initKey(init: Init): string {
@@ -21,13 +29,19 @@ export function initLabel(init: Init, transferSource?: string): string {
   }
 }
 
-/** Display order: random, transfusion prefixes from shallow to deep, Mean Var, Gabor, full transfer. */
-export function initOrder(init: Init): number {
+/**
+ * Display order: random, transfusion prefixes from shallow to deep (in `model`'s stage order), Mean Var, Gabor,
+ * full transfer. Prefixes sit in [1, 2) by relative depth, so several models' prefixes interleave sensibly.
+ */
+export function initOrder(init: Init, model?: Pick<ModelInfo, 'stages'>): number {
   switch (init.kind) {
     case 'random':
       return 0;
-    case 'transfusion':
-      return 1 + stageNames.indexOf(init.upTo);
+    case 'transfusion': {
+      const stages = stagesOf(model);
+      const at = stages.indexOf(init.upTo);
+      return 1 + (at < 0 ? stages.length : at) / (stages.length + 1);
+    }
     case 'meanvar':
       return 10;
     case 'gabor':
@@ -37,14 +51,17 @@ export function initOrder(init: Init): number {
   }
 }
 
-/** Short form for crowded axes (Fig 7 bars), as in the paper: Random, ≤ conv1, ≤ block1, …, Transfer (≤ block4). */
-export function initShortLabel(init: Init): string {
+/**
+ * Short form for crowded axes (Fig 7 bars), as in the paper: Random, ≤ conv1, ≤ block1, …, Transfer (≤ block4);
+ * the last stage is `model`'s (Inception-v3: Transfer (≤ mixed10)).
+ */
+export function initShortLabel(init: Init, model?: Pick<ModelInfo, 'stages'>): string {
   switch (init.kind) {
     case 'random':
       return 'Random';
     case 'pretrained':
-      // the whole body pretrained: transfusion up to block4 is full transfer (same initial weights)
-      return 'Transfer (≤ block4)';
+      // the whole body pretrained: transfusion up to the last stage is full transfer (same initial weights)
+      return `Transfer (≤ ${stagesOf(model).at(-1)!})`;
     case 'meanvar':
       return 'Mean Var';
     case 'transfusion':

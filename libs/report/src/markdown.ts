@@ -48,6 +48,7 @@ export function renderMarkdown(c: ReportContent): string {
     const note = notes[section];
     if (note) out.push(note, '');
     for (const f of figs) out.push(`![${f.title}](figures/${f.id}.png)`, '', `**Figure ${++n}.** ${f.title}. ${f.caption}`, '');
+    if (section === 'similarity') for (const t of c.similarityTables) out.push(...tableBlock(t));
   }
   out.push('## Provenance', '');
   for (const t of provenanceTables(r.provenance)) out.push(`### ${t.title}`, '', tableMarkdown(t), '');

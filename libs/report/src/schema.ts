@@ -9,16 +9,22 @@ import { z } from 'zod';
 const finite = z.number().finite();
 const unit = finite.min(0).max(1);
 
-/** The paper's stage names, used by weight transfusion prefixes and in the figures. */
+/**
+ * The paper's ResNet stage names (conv1, block1..block4): the stages of a model that gives no `stages` of its own
+ * (see `stagesOf` in init.ts).
+ */
 export const stageNames = ['conv1', 'block1', 'block2', 'block3', 'block4'] as const;
 export type StageName = (typeof stageNames)[number];
 
-/** How the weights were initialised. `transfusion` reuses pretrained weights up to and including `upTo`. */
+/**
+ * How the weights were initialised. `transfusion` reuses pretrained weights up to and including stage `upTo`:
+ * any stage of the run's model (ResNet50 `block1`, Inception-v3 `mixed2`, a CBR's `layer2`, ...).
+ */
 export const initSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('random') }).strict(),
   z.object({ kind: z.literal('pretrained') }).strict(),
   z.object({ kind: z.literal('meanvar') }).strict(),
-  z.object({ kind: z.literal('transfusion'), upTo: z.enum(stageNames) }).strict(),
+  z.object({ kind: z.literal('transfusion'), upTo: z.string().min(1) }).strict(),
   /** Synthetic Gabor filters in conv1, everything else random (Fig 8). */
   z.object({ kind: z.literal('gabor') }).strict(),
 ]);
@@ -46,6 +52,15 @@ export const modelInfoSchema = z
      * is shown (marked as published) beside ours for tasks with a `benchmark`.
      */
     benchmarkModel: z.string().min(1).optional(),
+    /**
+     * The model's body stages, input to output (e.g. Inception-v3: conv1, stem, mixed0..mixed10): the order of its
+     * transfusion prefixes in tables and Fig 7. Absent: the paper's ResNet names, conv1, block1..block4.
+     */
+    stages: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((s) => new Set(s).size === s.length, { message: 'expected distinct stage names' })
+      .optional(),
   })
   .strict();
 export type ModelInfo = z.infer<typeof modelInfoSchema>;
@@ -211,6 +226,8 @@ export const ccaResultSchema = z
         .object({
           ...layerRef,
           pair: z.string().min(1),
+          /** The kind of pair, e.g. `rand-rand`, `rand-pretrained`; absent: the first word of `pair`. */
+          comparison: z.string().min(1).optional(),
           atInit: unit,
           afterTraining: unit,
         })

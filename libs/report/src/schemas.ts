@@ -4,4 +4,5 @@ export {
   benchmarkSuites, initSchema, modelInfoSchema, paperModels, stageNames, taskSchema,
   type BenchmarkSuite, type Init, type ModelInfo, type PaperModel, type StageName, type Task,
 } from './schema.js';
+export { stagesOf } from './init.js';
 export { reportOptionsSchema, type ReportOptions, type ReportOptionsInput } from './options.js';

@@ -1,13 +1,14 @@
 import type { RunGroup } from './aggregate.js';
 import { convergenceThreshold, summarizeSteps, type StepsSummary } from './convergence.js';
-import { initOrder } from './init.js';
+import { initOrder, stagesOf } from './init.js';
 import type { ReportOptions } from './options.js';
-import { stageNames } from './schema.js';
 
 /** Steps-to-threshold of every init of one model on one task (full data), against the task's threshold. */
 export interface SpeedComparison {
   task: string;
   model: string;
+  /** The model's body stages, input to output: the order of its transfusion prefixes. */
+  stages: string[];
   threshold: number;
   steps: StepsSummary[];
 }
@@ -33,9 +34,10 @@ export function compareSpeed(groups: readonly RunGroup[], metric: string, option
   }
   for (const gs of settings.values()) {
     if (gs.length < 2 || !gs.some((g) => g.initKey === 'random')) continue;
-    gs.sort((a, b) => initOrder(a.init) - initOrder(b.init));
+    const model = gs[0]!.model;
+    gs.sort((a, b) => initOrder(a.init, model) - initOrder(b.init, model));
     const threshold = thresholds.get(gs[0]!.task.id)!;
-    out.push({ task: gs[0]!.task.id, model: gs[0]!.model.id, threshold, steps: gs.map((g) => summarizeSteps(g, metric, threshold)) });
+    out.push({ task: gs[0]!.task.id, model: model.id, stages: stagesOf(model), threshold, steps: gs.map((g) => summarizeSteps(g, metric, threshold)) });
   }
   return out;
 }
@@ -53,13 +55,13 @@ export interface Recovery {
   fraction: number | null;
 }
 
-/** Fig 7 / statement 7: the share of full transfer's speed-up each transfusion prefix recovers. */
+/** Fig 7 / statement 7: the share of full transfer's speed-up each transfusion prefix recovers, shallow to deep. */
 export function recoveredSpeedup(c: SpeedComparison): Recovery[] | null {
   const by = new Map(c.steps.map((s) => [s.initKey, s]));
   const random = by.get('random')?.mean ?? null;
   const full = by.get('pretrained')?.mean ?? null;
   if (random === null || full === null || random <= full) return null;
-  return stageNames
+  return c.stages
     .map((st) => by.get(`transfusion:${st}`))
     .filter((s): s is StepsSummary => s !== undefined)
     .map((s) => ({ initKey: s.initKey, steps: s.mean, fraction: s.mean === null ? null : (random - s.mean) / (random - full) }));

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ReportError } from './errors.js';
+import { stagesOf } from './init.js';
 import { publishedDataset, publishedSuites } from './published/suites.js';
 import { studyResultsSchema, type BenchmarkSuite, type StudyResults, type Task, type TestSet } from './schema.js';
 
@@ -36,7 +37,12 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     const at = `runs[${i}]`;
     if (runIds.has(run.id)) fail(source, `${at}.id`, `duplicate run id "${run.id}"`);
     runIds.add(run.id);
-    if (!models.has(run.model)) fail(source, `${at}.model`, `unknown model "${run.model}" (expected one of ${[...models.keys()].join(', ')})`);
+    const model = models.get(run.model);
+    if (!model) fail(source, `${at}.model`, `unknown model "${run.model}" (expected one of ${[...models.keys()].join(', ')})`);
+    if (run.init.kind === 'transfusion' && !stagesOf(model).includes(run.init.upTo)) {
+      const whose = model.stages ? 'its stages' : "the paper's ResNet stages, assumed when the model gives no `stages`";
+      fail(source, `${at}.init.upTo`, `"${run.init.upTo}" is not a stage of model "${model.id}" (${whose}: ${stagesOf(model).join(', ')})`);
+    }
     const task = tasks.get(run.task);
     if (!task) fail(source, `${at}.task`, `unknown task "${run.task}" (expected one of ${[...tasks.keys()].join(', ')})`);
     // A multi-class task may have no per-class AUCs at all; when it has some, it needs them all.

@@ -40,8 +40,9 @@ describe('retinamnist.yaml on a binary MedMNIST file', () => {
     };
     const { tasks, runs } = results.input;
     expect(tasks).toEqual([expect.objectContaining({ id: 'grade', kind: 'binary', labels: ['pneumonia'], benchmark: { suite: 'medmnist-v2', dataset: 'pneumoniamnist' } })]);
-    // 7 models × 3 inits, ResNet50's 6 further inits, 3 models' small-data pair: 33 runs at one seed
-    expect(runs.length).toBe(33);
+    // 7 models × 3 inits, ResNet50's 7 further inits, Inception-v3's 2 transfusion prefixes, 3 models' small-data
+    // pair: 36 runs at one seed
+    expect(runs.length).toBe(36);
     expect(new Set(runs.map((r) => r.model))).toEqual(new Set(['resnet50', 'resnet50-slim', 'inception-v3', 'cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny', 'cbr-tiny-32']));
     expect(runs.every((r) => r.task === 'grade' && r.checkpoint?.kind === 'best' && r.metrics?.['acc'] !== undefined && r.metrics['kappa'] === undefined)).toBe(true);
     const md = readFileSync(join(dir, 'out', 'retinamnist', 'report', 'report', 'report.md'), 'utf8');

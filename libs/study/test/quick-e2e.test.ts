@@ -17,8 +17,10 @@ interface AucCi { value: number; ciLow: number; ciHigh: number }
 interface ReportJson {
   findings: { id: number | string; verdict: string; comparisons: { verdict: string; resampled?: string; n?: number[] }[] }[];
   tables: { id: string; rows: unknown[] }[];
+  similarityTables: { id: string; data: { model: string; comparison: string; layer: string | null; n: number }[] }[];
   figures: { id: string; files: string[] }[];
   input: {
+    models: { id: string; stages?: string[] }[];
     runs: { id: string; model: string; init: { kind: string; upTo?: string }; seed: number; task: string; data: { regime: string; trainImages: number }; auc: { macro: AucCi; perLabel: Record<string, AucCi> }; history: { step: number; metrics: Record<string, number> }[]; test?: { scores: number[] } }[];
     testSets: { task: string; labels: number[]; patients?: string[] }[];
     cca: { variant: { method: string }; betweenModels: { model: string; comparison: string; layer: string; seedA: number; seedB: number; value: number }[]; initFinal: unknown[]; initVsFinal: unknown[] }[];
@@ -93,11 +95,21 @@ describe('pipelines/quick.yaml end to end', () => {
       }
       expect(c.initFinal.length).toBeGreaterThan(0);
       expect(c.initVsFinal.length).toBeGreaterThan(0);
+      // Fig 4's fits per layer and kind of pair (the CCA stage's comparison column)
+      const fits = r.similarityTables.find((t) => t.id === `fig4-fits-${c.variant.method}`)!;
+      expect(new Set(fits.data.filter((d) => d.model === 'inception-v3').map((d) => d.comparison))).toEqual(new Set(['rand-rand', 'rand-pretrained']));
+      expect(fits.data.some((d) => d.model === 'inception-v3' && d.layer === null && d.n > 0)).toBe(true);
       for (const b of c.betweenModels) {
         const row = sim.find((s) => s['analysis'] === 'between' && s['method'] === c.variant.method && s['model'] === b.model && s['layer'] === b.layer && s['seedA'] === b.seedA && s['seedB'] === b.seedB && s['comparison'] === b.comparison);
         expect(row?.['value']).toBe(b.value);
       }
     }
+
+    // each model's stage order from the zoo (the Slim hybrid shares its base model's)
+    const stagesOf = (id: string) => r.input.models.find((m) => m.id === id)?.stages;
+    expect(stagesOf('inception-v3')).toEqual(['conv1', 'stem', ...Array.from({ length: 11 }, (_, i) => `mixed${i}`)]);
+    expect(stagesOf('resnet50-slim')).toEqual(['conv1', 'block1', 'block2', 'block3', 'block4']);
+    expect(stagesOf('cbr-small')).toEqual(['layer1', 'layer2', 'layer3', 'layer4']);
 
     // Fig 5: first-layer kernels of both models, random and pretrained, equal to the snapshot artifact
     expect(r.input.filters.map((f) => `${f.model}/${f.init}`).sort()).toEqual(['cbr-small/pretrained', 'cbr-small/random', 'resnet50/pretrained', 'resnet50/random']);

@@ -117,8 +117,20 @@ describe('pipelines/', () => {
         expect(new Set(seeds).size, `${model} ${init}`).toBeGreaterThanOrEqual(3);
       }
     }
-    const resnetInits = new Set(runs.filter((r) => r.architecture.name === 'resnet50').map((r) => r.init));
-    for (const init of ['transfusion-conv1', 'transfusion-block1', 'transfusion-block2', 'transfusion-block3', 'slim-block2', 'gabor']) expect(resnetInits, init).toContain(init);
+    const initsOf = (model: string) => new Set(runs.filter((r) => r.architecture.name === model).map((r) => r.init));
+    for (const init of ['transfusion-conv1', 'transfusion-block1', 'transfusion-block2', 'transfusion-block3', 'transfusion-block4', 'slim-block2', 'gabor']) expect(initsOf('resnet50'), init).toContain(init);
+    // Inception-v3 by its own stage names: two transfusion prefixes (and its Slim hybrid at paper scale)
+    const inception = ['random', 'pretrained', 'meanvar', 'transfusion-mixed2', 'transfusion-mixed7', ...(name === 'retinamnist.yaml' ? [] : ['slim-mixed7'])];
+    expect(initsOf('inception-v3')).toEqual(new Set(inception));
+    for (const init of inception) expect(runs.filter((r) => r.architecture.name === 'inception-v3' && r.init === init).length, init).toBe(3);
+    // stage and run counts (libs/study/README.md's pipelines table)
+    const counts = { 'retinamnist.yaml': [283, 108], 'eyepacs.yaml': [279, 111], 'chexpert.yaml': [243, 93] }[name];
+    expect([p.stages.length, runs.length]).toEqual(counts);
+    // every Slim model the runs produce (<model>-slim) is a report model, a hybrid of its base
+    const reportModels = (p.stages.find((s) => s.uses === 'report')!.params as { models: { id: string; hybridOf?: string }[] }).models;
+    for (const base of new Set(runs.filter((r) => r.init.startsWith('slim-')).map((r) => r.architecture.name))) {
+      expect(reportModels.find((m) => m.id === `${base}-slim`)?.hybridOf, base).toBe(base);
+    }
     // the recipe reaches the training loop: augmentation and the best checkpoint by validation AUC
     expect(runs.every((r) => r.training.keepBest !== undefined && r.training.augment !== undefined)).toBe(true);
     // every evaluation names exactly the training run of the same matrix combination

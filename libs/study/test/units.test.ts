@@ -7,7 +7,10 @@ import { describe, expect, test } from 'vitest';
 import { runPipeline, type StageEvent } from '@transfusion/pipeline';
 import { main } from '../src/cli.js';
 import { parseRunInfo, runOfTable, StudyError, withRun, type RunInfo } from '../src/lib/run-info.js';
-import { derivedRuns, historyOf, reportRun } from '../src/lib/study-results.js';
+import { ccaResults, derivedRuns, historyOf, reportRun } from '../src/lib/study-results.js';
+import { architectureStages, checkInitStage } from '../src/lib/init-stage.js';
+import { withStages } from '../src/lib/model-stages.js';
+import { isModelName, stageNamesOf } from '@transfusion/models';
 import { attachPredictions, derivedPredictions, predictionsTable } from '../src/lib/predictions.js';
 import type { Training } from '../src/lib/schemas.js';
 import { runInput } from '../src/lib/training.js';
@@ -166,36 +169,96 @@ describe('study publish CLI', () => {
 });
 
 describe('train stage', () => {
-  test('a small-data regime larger than the training split fails with the numbers, and dependents are skipped', async () => {
+  /** Runs a synthetic fundus set (`size` px), its referable task and `stages` (YAML, indented by two) in a fresh store. */
+  async function runOnFundus(size: number, stages: string, jobs = 1) {
     const dir = mkdtempSync(join(tmpdir(), 'tf-train-'));
     writeFileSync(join(dir, 'p.yaml'), `stages:
-  fundus: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 40, size: 32, seed: 1 } } }
+  fundus: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 40, size: ${size}, seed: 1 } } }
   retina: { uses: prepare-dataset, needs: { dataset: fundus.dataset }, with: { name: retina, referableGrade: 2 } }
-  t:
+${stages}`);
+    const events: StageEvent[] = [];
+    const summary = await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: null, jobs, observer: { finished: (e) => events.push(e) } });
+    return { summary, errorOf: (stage: string) => events.find((e) => e.stage === stage)?.error };
+  }
+
+  test('a small-data regime larger than the training split fails with the numbers, and dependents are skipped', async () => {
+    const { summary, errorOf } = await runOnFundus(32, `  t:
     uses: train
     needs: { dataset: retina.dataset }
     with: { model: cbr-small, architecture: { name: cbr-small, width: 0.125 }, init: random, seed: 1, task: retina, data: limited-5000, training: { maxSteps: 1 } }
   e: { uses: evaluate, needs: { dataset: retina.dataset, weights: t.weights } }
-`);
-    const events: StageEvent[] = [];
-    const summary = await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: null, jobs: 2, observer: { finished: (e) => events.push(e) } });
+`, 2);
     expect(summary).toMatchObject({ ran: 2, failed: 1, skipped: ['e'] });
-    expect(events.find((e) => e.stage === 't')?.error).toMatch(/limited-5000 needs 5000 training images, but the train split has only \d+ images/);
+    expect(errorOf('t')).toMatch(/limited-5000 needs 5000 training images, but the train split has only \d+ images/);
   });
 
   test('images smaller than a model\'s minimum input fail before training, naming the fix', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tf-train-'));
-    writeFileSync(join(dir, 'p.yaml'), `stages:
-  fundus: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 40, size: 28, seed: 1 } } }
-  retina: { uses: prepare-dataset, needs: { dataset: fundus.dataset }, with: { referableGrade: 2 } }
-  t:
+    const { summary, errorOf } = await runOnFundus(28, `  t:
     uses: train
     needs: { dataset: retina.dataset }
     with: { model: resnet50, architecture: { name: resnet50, width: 0.0625, blocks: [1, 1, 1, 1] }, init: random, seed: 1, task: retina, training: { maxSteps: 1 } }
 `);
-    const events: StageEvent[] = [];
-    const summary = await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: null, jobs: 1, observer: { finished: (e) => events.push(e) } });
     expect(summary).toMatchObject({ failed: 1 });
-    expect(events.find((e) => e.stage === 't')?.error).toMatch(/images are 28 px, but resnet50 needs at least 32 px; give it a copy upsampled by prepare-dataset \(with: \{ resize: \{ minSize: 32 \} \}\)/);
+    expect(errorOf('t')).toMatch(/images are 28 px, but resnet50 needs at least 32 px; give it a copy upsampled by prepare-dataset \(with: \{ resize: \{ minSize: 32 \} \}\)/);
+  });
+
+  test('a transfusion prefix the model does not have fails before anything is loaded, naming the init, the model and its stages', async () => {
+    const { summary, errorOf } = await runOnFundus(75, `  t:
+    uses: train
+    needs: { dataset: retina.dataset }
+    with: { model: inception-v3, architecture: { name: inception-v3, width: 0.0625 }, init: transfusion-block1, seed: 1, task: retina, training: { maxSteps: 1 } }
+`);
+    expect(summary).toMatchObject({ failed: 1 });
+    const stages = ['conv1', 'stem', ...Array.from({ length: 11 }, (_, i) => `mixed${i}`)];
+    expect(errorOf('t')).toContain(`init 'transfusion-block1': inception-v3 has no stage 'block1'; its stages are ${stages.join(', ')}`);
+  });
+});
+
+describe("a model's stages", () => {
+  const INCEPTION = ['conv1', 'stem', ...Array.from({ length: 11 }, (_, i) => `mixed${i}`)];
+  const zoo = (id: string) => (isModelName(id) ? stageNamesOf(id) : undefined);
+
+  test('the report stage gives each model the stages of the zoo model its id names; hybrids share their base model\'s', () => {
+    const models = withStages([
+      { id: 'resnet50', label: 'ResNet50', family: 'imagenet' },
+      { id: 'inception-v3', label: 'Inception-v3', family: 'imagenet' },
+      { id: 'cbr-tiny-32', label: 'CBR-Tiny', family: 'cbr' },
+      { id: 'resnet50-slim', label: 'ResNet50 Slim', family: 'imagenet', hybridOf: 'resnet50' },
+      { id: 'inception-v3-slim', label: 'Inception-v3 Slim', family: 'imagenet' },
+      { id: 'mine', label: 'Mine', family: 'other', stages: ['a', 'b'] },
+      { id: 'unknown', label: 'Unknown', family: 'other' },
+    ], zoo);
+    expect(Object.fromEntries(models.map((m) => [m.id, m.stages]))).toEqual({
+      resnet50: ['conv1', 'block1', 'block2', 'block3', 'block4'],
+      'inception-v3': INCEPTION,
+      'cbr-tiny-32': ['layer1', 'layer2', 'layer3', 'layer4'],
+      'resnet50-slim': ['conv1', 'block1', 'block2', 'block3', 'block4'],
+      'inception-v3-slim': INCEPTION,
+      mine: ['a', 'b'],
+      unknown: undefined,
+    });
+  });
+
+  test('a transfusion or Slim init must name a stage of the model (Slim: not its last), naming the init, the model and its stages', () => {
+    expect(() => checkInitStage({ strategy: 'transfusion', upTo: 'mixed2' }, 'transfusion-mixed2', 'inception-v3', INCEPTION)).not.toThrow();
+    expect(() => checkInitStage({ strategy: 'random' }, 'random', 'inception-v3', INCEPTION)).not.toThrow();
+    expect(() => checkInitStage({ strategy: 'transfusion', upTo: 'block1' }, 'transfusion-block1', 'inception-v3', INCEPTION)).toThrow(
+      `init 'transfusion-block1': inception-v3 has no stage 'block1'; its stages are ${INCEPTION.join(', ')}`,
+    );
+    expect(() => checkInitStage({ strategy: 'slim', upTo: 'mixed10' }, 'slim-mixed10', 'inception-v3', INCEPTION)).toThrow(
+      /init 'slim-mixed10': 'mixed10' is the last stage of inception-v3, so nothing is left to slim/,
+    );
+    expect(architectureStages({ lastStage: 'block2' }, stageNamesOf('resnet50'))).toEqual(['conv1', 'block1', 'block2']);
+    expect(architectureStages({}, stageNamesOf('resnet50'))).toEqual(['conv1', 'block1', 'block2', 'block3', 'block4']);
+  });
+
+  test('Fig 4 points keep the kind of pair the CCA stage wrote', () => {
+    const table = tableFromArrays({
+      analysis: ['initVsFinal'], method: ['cka'], task: ['retina'], model: ['cbr-small'], layer: ['layer1'], layerIndex: Int32Array.from([0]),
+      comparison: ['rand-pretrained'], init: [''], pair: ['rand-pretrained seeds 1/2'], seedA: Int32Array.from([1]), seedB: Int32Array.from([2]),
+      value: Float64Array.from([0.6]), atInit: Float64Array.from([0.3]),
+    });
+    const [cka] = ccaResults([table], [{ id: 'cka', method: 'cka', description: 'linear CKA' }]);
+    expect(cka!.initVsFinal).toEqual([{ model: 'cbr-small', layer: 'layer1', layerIndex: 0, pair: 'rand-pretrained seeds 1/2', comparison: 'rand-pretrained', atInit: 0.3, afterTraining: 0.6 }]);
   });
 });

@@ -9,10 +9,13 @@ const fixedColours: Record<string, string> = {
 };
 const prefixRamp = ['#c2a5cf', '#9970ab', '#762a83', '#5a1a66', '#40004b'];
 
-export function initColour(key: string): string {
+/** `stages`: the model's stage order (default the paper's ResNet names); prefixes darken with depth along it. */
+export function initColour(key: string, stages: readonly string[] = stageNames): string {
   if (key in fixedColours) return fixedColours[key]!;
-  const stage = key.startsWith('transfusion:') ? stageNames.indexOf(key.slice('transfusion:'.length) as (typeof stageNames)[number]) : -1;
-  return stage >= 0 ? prefixRamp[stage]! : '#56b4e9';
+  const stage = key.startsWith('transfusion:') ? stages.indexOf(key.slice('transfusion:'.length)) : -1;
+  if (stage < 0) return '#56b4e9';
+  const depth = stages.length > 1 ? stage / (stages.length - 1) : 0;
+  return prefixRamp[Math.round(depth * (prefixRamp.length - 1))]!;
 }
 
 /** Colours for additional series (hybrid models), distinct from the init colours. */

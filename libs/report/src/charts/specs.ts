@@ -69,7 +69,10 @@ export interface StepsRow {
   note: string;
 }
 
-/** Fig 7 right: steps to the threshold per init, bars = mean over seeds, whiskers = min–max over seeds. */
+/**
+ * Fig 7 right: steps to the threshold per init, bars = mean over seeds, whiskers = min–max over seeds. Each panel
+ * has its own x axis (its model's prefixes, in the order of `inits`): models have different stages.
+ */
 export function stepsBarSpec(o: { title: Title; rows: StepsRow[]; panels: string[]; inits: string[] }): TopLevelSpec {
   const x = { field: 'init', type: 'nominal' as const, sort: o.inits, title: null, axis: { labelAngle: -35, labelLimit: 240 } };
   return faceted({
@@ -77,6 +80,7 @@ export function stepsBarSpec(o: { title: Title; rows: StepsRow[]; panels: string
     rows: o.rows,
     panels: o.panels,
     maxColumns: 3,
+    resolve: { scale: { x: 'independent' } },
     spec: {
       width: 260,
       height: 200,

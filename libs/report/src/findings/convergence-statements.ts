@@ -45,10 +45,13 @@ export function statement6(ctx: StatementContext): StatementResult {
   };
 }
 
-/** The transfusion prefix of "only the lowest layers": up to block1 when it was run, else up to conv1. */
+/**
+ * The transfusion prefix of "only the lowest layers": up to the model's second stage when it was run (ResNet's
+ * block1, Inception-v3's stem), else up to its first (conv1).
+ */
 function lowestPrefix(c: SpeedComparison): string | undefined {
   const keys = c.steps.map((s) => s.initKey);
-  return ['transfusion:block1', 'transfusion:conv1'].find((k) => keys.includes(k));
+  return c.stages.slice(0, 2).reverse().map((st) => `transfusion:${st}`).find((k) => keys.includes(k));
 }
 
 export function statement7(ctx: StatementContext): StatementResult {
@@ -79,8 +82,8 @@ export function statement7(ctx: StatementContext): StatementResult {
     comparisons.push(judged(label, 'steps', claim, ci, ctx.options, { note: `${name} recovers ${recovered} of the ${Math.round(speedup)}-step speed-up` }));
   }
   return {
-    criterion: `for every model with transfusion curves, Δ = (steps from random − from transfusion up to block1, or conv1 if block1 was not run) − ${need} × (steps from random − from full transfer): Δ > 0 means the lowest layers recover more than ${Math.round(need * 100)}% of the speed-up. Supported if every interval lies above 0, contradicted if any lies wholly at or below 0`,
+    criterion: `for every model with transfusion curves, Δ = (steps from random − from transfusion up to its second stage (ResNet: block1), or its first (conv1) if that was not run) − ${need} × (steps from random − from full transfer): Δ > 0 means the lowest layers recover more than ${Math.round(need * 100)}% of the speed-up. Supported if every interval lies above 0, contradicted if any lies wholly at or below 0`,
     comparisons,
-    missing: 'Needs curves for random init, full transfer and a conv1 or block1 transfusion of one model.',
+    missing: "Needs curves for random init, full transfer and a transfusion of one model's first or second stage (ResNet: conv1 or block1).",
   };
 }

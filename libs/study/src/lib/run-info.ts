@@ -5,12 +5,15 @@ import { inspectArrowFile } from '@transfusion/arrow-io';
 /** Schema-metadata key under which every per-run artifact carries the run it belongs to (JSON). */
 export const RUN_META_KEY = 'transfusion.run';
 
-/** The paper's init kinds as the report names them (`transfusion` keeps pretrained stages up to `upTo`). */
+/**
+ * The paper's init kinds as the report names them (`transfusion` keeps pretrained stages up to `upTo`: any stage of
+ * the run's model, e.g. ResNet50 `block2`, Inception-v3 `mixed7`; the train stage checks it against the model).
+ */
 export const reportInitSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('random') }),
   z.strictObject({ kind: z.literal('pretrained') }),
   z.strictObject({ kind: z.literal('meanvar') }),
-  z.strictObject({ kind: z.literal('transfusion'), upTo: z.enum(['conv1', 'block1', 'block2', 'block3', 'block4']) }),
+  z.strictObject({ kind: z.literal('transfusion'), upTo: z.string().min(1) }),
   z.strictObject({ kind: z.literal('gabor') }),
 ]);
 export type ReportInit = z.infer<typeof reportInitSchema>;

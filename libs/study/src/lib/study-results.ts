@@ -95,6 +95,7 @@ export function ccaResults(tables: Table[], variants: { id: string; method: CcaR
       })),
       initVsFinal: mine.filter((r) => r['analysis'] === 'initVsFinal').map((r) => ({
         ...ref(r), pair: r['pair'] as string, atInit: r['atInit'] as number, afterTraining: r['value'] as number,
+        ...(r['comparison'] ? { comparison: r['comparison'] as string } : {}),
       })),
     };
   });

@@ -7,6 +7,7 @@ type CcaMethod = CcaResult['variant']['method'];
 import { benchmarkSuites, modelInfoSchema, reportOptionsSchema } from '@transfusion/report/schemas';
 import { parseRunInfo, RUN_META_KEY, StudyError } from '../lib/run-info.js';
 import { attachPredictions, derivedPredictions } from '../lib/predictions.js';
+import { withStages } from '../lib/model-stages.js';
 import { ccaResults, derivedRuns, joinRuns } from '../lib/study-results.js';
 import { CCA_VARIANTS_META_KEY } from './cca-analysis.js';
 import { FILTERS_META_KEY, type FilterEntry } from './filter-snapshot.js';
@@ -82,6 +83,7 @@ export const reportStage = defineStage({
     const p = ctx.params;
     const { buildReportFiles } = await import('@transfusion/report');
     const { tf } = await import('@transfusion/train');
+    const { isModelName, stageNamesOf } = await import('@transfusion/models');
     const inputs = ctx.inputs as typeof ctx.inputs & { predictions?: Table[]; similarity?: Table[]; filters?: { path: string }; convergence?: Table; datasets?: Table };
     const joined = joinRuns(inputs.histories, inputs.metrics);
     if (joined.length === 0) throw new StudyError('STUDY_BAD_INPUT', 'metrics: no runs to report');
@@ -144,7 +146,8 @@ export const reportStage = defineStage({
     const results: StudyResultsInput = {
       schemaVersion: 1,
       title: p.title.replaceAll('{dataset}', [...new Set(infos.map((r) => r.dataset))].join(', ')),
-      models: p.models,
+      // each model's stage order (Inception-v3: conv1, stem, mixed0..mixed10) orders its transfusion prefixes
+      models: withStages(p.models, (id) => (isModelName(id) ? stageNamesOf(id) : undefined)),
       tasks,
       evaluation: { convergenceMetric: p.convergenceMetric, bootstrap: { resamples: firstMetrics['resamples'] as number, level: firstMetrics['level'] as number } },
       runs,

@@ -2,12 +2,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { InitStrategy } from '@transfusion/models';
 import { defineStage } from '@transfusion/pipeline';
-import { reportInitSchema, StudyError, withRun, type ReportInit, type RunInfo } from '../lib/run-info.js';
+import { StudyError, withRun, type ReportInit, type RunInfo } from '../lib/run-info.js';
 import { taskIdSchema } from '../lib/task-data-schema.js';
 import { architectureSchema, trainingSchema } from '../lib/schemas.js';
 import { computeFacts } from '../lib/compute-facts.js';
-
-const PAPER_STAGES = reportInitSchema.options[3].shape.upTo.options;
+import { architectureStages, checkInitStage, initName } from '../lib/init-stage.js';
 
 const params = z.strictObject({
   /** The model's id in the study (e.g. `resnet50`); Slim runs get `<model>-slim`. The report groups runs by it. */
@@ -15,7 +14,8 @@ const params = z.strictObject({
   architecture: architectureSchema,
   /**
    * A @transfusion/models init strategy (its seed defaults to the run's seed), or its short name as a matrix
-   * value: `random`, `pretrained`, `meanvar`, `gabor`, `transfusion-<stage>` or `slim-<stage>`.
+   * value: `random`, `pretrained`, `meanvar`, `gabor`, `transfusion-<stage>` or `slim-<stage>`, where <stage> is a body
+   * stage of the model (ResNet50: conv1, block1..block4; Inception-v3: conv1, stem, mixed0..mixed10).
    */
   init: z.union([z.string().regex(/^(random|pretrained|meanvar|gabor|(transfusion|slim)-[a-z0-9_]+)$/, 'random, pretrained, meanvar, gabor, transfusion-<stage> or slim-<stage>'), z.record(z.string(), z.unknown())]),
   seed: z.number().int().nonnegative(),
@@ -33,7 +33,7 @@ function initOf(init: string | Record<string, unknown>, seed: number): Record<st
 }
 
 /** The report's name for an init strategy; Slim counts as transfusion up to its last pretrained stage. */
-function reportInit(init: InitStrategy & { upTo?: string }): ReportInit {
+function reportInit(init: InitStrategy): ReportInit {
   switch (init.strategy) {
     case 'random':
     case 'pretrained':
@@ -41,13 +41,8 @@ function reportInit(init: InitStrategy & { upTo?: string }): ReportInit {
     case 'gabor':
       return { kind: init.strategy };
     case 'transfusion':
-    case 'slim': {
-      const upTo = init.upTo as (typeof PAPER_STAGES)[number];
-      if (!PAPER_STAGES.includes(upTo)) {
-        throw new StudyError('STUDY_BAD_INPUT', `init.upTo: '${init.upTo}' is not one of the paper's stages (${PAPER_STAGES.join(', ')}), which the report plots`);
-      }
-      return { kind: 'transfusion', upTo };
-    }
+    case 'slim':
+      return { kind: 'transfusion', upTo: init.upTo };
   }
 }
 
@@ -69,13 +64,14 @@ export const trainStage = defineStage({
   async run(ctx) {
     const p = ctx.params;
     // heavy libs (tfjs) load only in the process that runs this stage, not with the registry
-    const { getWeights, initStrategySchema, loadWeights, minimumInputSide } = await import('@transfusion/models');
+    const { getWeights, initStrategySchema, loadWeights, minimumInputSide, stageNamesOf } = await import('@transfusion/models');
     const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const { loadTaskData } = await import('../lib/task-data.js');
     const { historyTable, PRETRAINED_ON_META_KEY, trainRun, writeWeights } = await import('../lib/training.js');
     const parsedInit = initStrategySchema.safeParse(initOf(p.init, p.seed));
     if (!parsedInit.success) throw new StudyError('STUDY_BAD_INPUT', `init: ${z.prettifyError(parsedInit.error)}`);
-    const init = parsedInit.data as InitStrategy & { upTo?: string };
+    const init = parsedInit.data as InitStrategy;
+    checkInitStage(init, initName(p.init), p.architecture.name, architectureStages(p.architecture, stageNamesOf(p.architecture.name)));
     const kind = reportInit(init);
     const sourcePath = (ctx.inputs as { source?: { path: string } }).source?.path;
     const needs = init.strategy !== 'random' && init.strategy !== 'gabor';
