@@ -3,20 +3,8 @@
 // (2014). Used as the analytic check beside the bootstrap: it sees the test-set variance only (the seeds are
 // held fixed), and treats images as independent (patients are not grouped).
 import { normalCdf, normalQuantile } from './normal.js';
+import { midRanks } from './stats.js';
 import type { RunScorer, TestData } from './test-scores.js';
-
-/** 1-based mid-ranks (ties share the average rank). */
-export function midRanks(values: readonly number[]): Float64Array {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const ranks = new Float64Array(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    for (let t = i; t <= j; t++) ranks[order[t]![1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return ranks;
-}
 
 /** One label's structural components: V10 per positive image, V01 per negative image; their means are the AUC. */
 export interface Components {

@@ -3,6 +3,7 @@
 // the seeds (with replacement). The statistic is a contrast of arm means, e.g. mean AUC(transfer) − mean
 // AUC(random), or a single arm's mean for the tables' "interval of the mean".
 import type { Run } from './schema.js';
+import { mean } from './stats.js';
 import type { ResampledMetric, RunScorer, TestData } from './test-scores.js';
 import { unitWeights } from './test-scores.js';
 
@@ -56,18 +57,16 @@ function intervalOf(estimate: number, draws: number[], s: BootstrapSettings, res
   return { estimate, low: percentile(kept, tail), high: percentile(kept, 1 - tail), level: s.level, resamples: kept.length, resampled, seeds };
 }
 
-const meanOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 /**
  * Seed-level bootstrap of any statistic of arm means (steps to a threshold, CCA values, run-level AUCs when no
  * per-image scores exist): each arm's values are resampled with replacement, `statistic` gets the arm means.
  */
 export function bootstrapArms(arms: { values: number[]; seeds: number[] }[], statistic: (means: number[]) => number, s: BootstrapSettings): Interval {
   const random = seededRandom(s.seed);
-  const estimate = statistic(arms.map((a) => meanOf(a.values)));
+  const estimate = statistic(arms.map((a) => mean(a.values)));
   const draws: number[] = [];
   for (let b = 0; b < s.resamples; b++) {
-    draws.push(statistic(arms.map((a) => meanOf(a.values.map(() => a.values[Math.floor(random() * a.values.length)]!)))));
+    draws.push(statistic(arms.map((a) => mean(a.values.map(() => a.values[Math.floor(random() * a.values.length)]!)))));
   }
   return intervalOf(estimate, draws, s, 'seeds', arms.map((a) => a.seeds));
 }
@@ -114,7 +113,7 @@ export function estimateContrast(arms: ContrastArm[], metric: ResampledMetric, s
   }
   const lists = arms.map((a) => a.scorers!);
   const contrast = (w: Float64Array, pick: (list: RunScorer[]) => RunScorer[]): number =>
-    lists.reduce((acc, list, i) => acc + arms[i]!.coefficient * meanOf(pick(list).map((sc) => sc.metric(metric, w))), 0);
+    lists.reduce((acc, list, i) => acc + arms[i]!.coefficient * mean(pick(list).map((sc) => sc.metric(metric, w))), 0);
   const estimate = contrast(unitWeights(data.n), (list) => list);
   const random = seededRandom(s.seed);
   const w = new Float64Array(data.n);

@@ -54,19 +54,21 @@ export function linearFit(xs: readonly number[], ys: readonly number[]): LinearF
   return { slope, intercept: my - slope * mx, r2, n };
 }
 
+/** 1-based mid-ranks: ties share the average of their ranks. */
+export function midRanks(values: readonly number[]): Float64Array {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Float64Array(values.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
+    for (let t = i; t <= j; t++) ranks[order[t]![1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return ranks;
+}
+
 /** Spearman rank correlation (average ranks for ties). */
 export function spearman(xs: readonly number[], ys: readonly number[]): number {
-  const rank = (v: readonly number[]): number[] => {
-    const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-    const r = new Array<number>(v.length);
-    for (let i = 0; i < order.length; ) {
-      let j = i;
-      while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-      for (let k = i; k <= j; k++) r[order[k]![1]] = (i + j) / 2 + 1;
-      i = j + 1;
-    }
-    return r;
-  };
-  const fit = linearFit(rank(xs), rank(ys));
+  const fit = linearFit(Array.from(midRanks(xs)), Array.from(midRanks(ys)));
   return Math.sign(fit.slope) * Math.sqrt(fit.r2);
 }

@@ -1,18 +1,16 @@
 // Statements 6–7 on convergence speed: steps to the task's threshold AUC on the validation curves, per seed
 // ("never reached" is +∞, so a run that does not get there is slower than any that does). Seeds are resampled.
-import type { RunGroup } from '../aggregate.js';
-import { stepsToThreshold } from '../convergence.js';
 import { bootstrapArms } from '../paired-bootstrap.js';
+import { mean } from '../stats.js';
 import { compareSpeed, isFig6Init, isFig7Init, type SpeedComparison } from '../speedup.js';
 import { judged, notTestable, type Comparison } from './comparison.js';
 import type { StatementContext, StatementResult } from './context.js';
 
 const metricOf = (ctx: StatementContext): string => ctx.results.evaluation.convergenceMetric;
 
-/** Steps to the threshold of each seed of a setting; +∞ where a seed never reaches it. */
-function stepsPerSeed(ctx: StatementContext, c: SpeedComparison, initKey: string): number[] | undefined {
-  const g: RunGroup | undefined = ctx.groups.find((x) => x.task.id === c.task && x.regime === 'full' && x.model.id === c.model && x.initKey === initKey);
-  return g?.runs.map((r) => stepsToThreshold(r, metricOf(ctx), c.threshold) ?? Number.POSITIVE_INFINITY);
+/** Steps to the threshold of each seed of a setting (as compareSpeed found them); +∞ where a seed never reaches it. */
+function stepsPerSeed(c: SpeedComparison, initKey: string): number[] | undefined {
+  return c.steps.find((s) => s.initKey === initKey)?.perRun.map((n) => n ?? Number.POSITIVE_INFINITY);
 }
 
 /** a − b with ∞ − ∞ = 0: neither reached the threshold, so neither was faster. */
@@ -25,9 +23,9 @@ export function statement6(ctx: StatementContext): StatementResult {
   const claim = { kind: 'above', margin: 0 } as const;
   const comparisons: Comparison[] = [];
   for (const c of compareSpeed(ctx.groups, metricOf(ctx), ctx.options, isFig6Init)) {
-    const random = stepsPerSeed(ctx, c, 'random')!;
+    const random = stepsPerSeed(c, 'random')!;
     for (const [key, name] of [['pretrained', 'transfer'], ['meanvar', 'Mean Var']] as const) {
-      const other = stepsPerSeed(ctx, c, key);
+      const other = stepsPerSeed(c, key);
       if (!other) continue;
       const label = `${c.task}, ${ctx.models.get(c.model)!.label}: steps to AUC ${auc(c.threshold)}, random − ${name}`;
       if (!reachedAny(random) && !reachedAny(other)) {
@@ -60,17 +58,16 @@ export function statement7(ctx: StatementContext): StatementResult {
   const comparisons: Comparison[] = [];
   for (const c of compareSpeed(ctx.groups, metricOf(ctx), ctx.options, isFig7Init)) {
     const low = lowestPrefix(c);
-    const random = stepsPerSeed(ctx, c, 'random')!;
-    const full = stepsPerSeed(ctx, c, 'pretrained');
+    const random = stepsPerSeed(c, 'random')!;
+    const full = stepsPerSeed(c, 'pretrained');
     if (!low || !full) continue;
-    const prefix = stepsPerSeed(ctx, c, low)!;
+    const prefix = stepsPerSeed(c, low)!;
     const name = low.replace('transfusion:', '≤ ');
     const label = `${c.task}, ${ctx.models.get(c.model)!.label}: (random − ${name}) − ${need} × (random − transfer), steps to AUC ${auc(c.threshold)}`;
     if (!random.every(Number.isFinite) || !full.every(Number.isFinite)) {
       comparisons.push(notTestable(label, 'steps', claim, 'random init or full transfer does not reach the threshold in every seed, so the speed-up to recover is unknown'));
       continue;
     }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const speedup = mean(random) - mean(full);
     if (!(speedup > 0)) {
       comparisons.push(notTestable(label, 'steps', claim, `full transfer is not faster than random init (${Math.round(mean(full))} vs ${Math.round(mean(random))} steps): there is no speed-up to recover`));

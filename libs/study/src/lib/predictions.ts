@@ -67,15 +67,17 @@ function readPredictions(t: Table, origin: string): RunPredictions {
   return { task, patients, labels, scores };
 }
 
+/** The patients of a test set, or nothing when the data had none (each image its own, `#row`). */
+const patientsOf = (p: RunPredictions): { patients?: string[] } => (p.patients.every((id) => id.startsWith('#')) ? {} : { patients: p.patients });
+
 /** The task's test set as the report describes it; identical images are assumed in every run of the task. */
 function testSetOf(task: string, p: RunPredictions): TestSet {
   const masked = p.labels.some((v) => v < 0);
-  const allOwn = p.patients.every((id) => id.startsWith('#'));
   return {
     task,
     labels: p.labels.map((v) => Math.max(0, v)),
     ...(masked ? { mask: p.labels.map((v) => (v < 0 ? 0 : 1)) } : {}),
-    ...(allOwn ? {} : { patients: p.patients }),
+    ...patientsOf(p),
   };
 }
 
@@ -120,7 +122,7 @@ export function derivedPredictions(derived: Run[], task: string, byRun: Map<stri
       for (let c = k; c < classes; c++) s += p.scores[i * classes + c]!;
       return s;
     });
-    testSet ??= { task, labels: p.labels.map((g) => (g >= k ? 1 : 0)), ...(p.patients.every((id) => id.startsWith('#')) ? {} : { patients: p.patients }) };
+    testSet ??= { task, labels: p.labels.map((g) => (g >= k ? 1 : 0)), ...patientsOf(p) };
     return { ...run, test: { scores } };
   });
   return { runs, ...(testSet ? { testSet } : {}) };
