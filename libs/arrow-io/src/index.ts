@@ -8,4 +8,5 @@ export { encodeTensors, decodeTensors, writeTensors, readTensors } from './tenso
 export { encodeTable, decodeTable, writeTable, readTable } from './table-file.js';
 export { type ColumnValues, tableFromColumns } from './columns.js';
 export { type ArrowFileHandle, openArrowFile, readBatches } from './stream.js';
+export { type FixedSizeRegion } from './columns-read.js';
 export { type BatchWriter, createBatchWriter } from './batch-writer.js';

@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import { type FixedSizeRegion, fixedSizeRegion, readColumn } from './columns-read.js';
 import { ArrowArgumentError, ArrowFileError, asArrowFileError } from './errors.js';
 import { FileSource } from './file-source.js';
 import { type ArrowFileInfo, infoOf } from './inspect.js';
@@ -8,6 +9,10 @@ export interface ArrowFileHandle {
   info: ArrowFileInfo;
   /** Reads and decodes record batch `i` (0-based) only. */
   batch(i: number): Promise<arrow.RecordBatch>;
+  /** Column `name` of batch `i` alone: only its buffers are read (fixed-width, Utf8/Binary, FixedSizeList columns). */
+  column(i: number, name: string): Promise<arrow.Vector>;
+  /** Where the values of FixedSizeList column `name` of batch `i` lie in the file, to read single rows by byte range. */
+  region(i: number, name: string): FixedSizeRegion;
   /** Bytes read from disk so far (headers, dictionaries and the batches asked for). */
   readonly bytesRead: number;
   close(): Promise<void>;
@@ -78,6 +83,15 @@ export async function openArrowFile(path: string): Promise<ArrowFileHandle> {
         throw asArrowFileError(err, path, `record batch ${i} could not be decoded`);
       }
     },
+    async column(i: number, name: string): Promise<arrow.Vector> {
+      if (closed) throw new ArrowFileError('ARROW_IO', path, 'is closed');
+      try {
+        return await readColumn(parsed, i, name, path, (o, l) => src.readAt(o, l));
+      } catch (err) {
+        throw asArrowFileError(err, path, `column '${name}' of record batch ${i} could not be read`);
+      }
+    },
+    region: (i: number, name: string) => fixedSizeRegion(parsed, i, name, path),
     async close() {
       if (closed) return;
       closed = true;

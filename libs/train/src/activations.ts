@@ -45,7 +45,7 @@ export async function captureActivations(
     result[name] = { dtype: 'float32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) };
   });
   let row = 0;
-  for await (const batch of dataset.batches({ batchSize: options.batchSize ?? 64, shuffle: false, seed: 0, epoch: 0, dropRemainder: false })) {
+  for await (const batch of dataset.batches({ batchSize: options.batchSize ?? 64, shuffle: false, seed: 0, epoch: 0, dropRemainder: false, prepare: { input, augment: false } })) {
     if (row >= n) break;
     const take = Math.min(batch.n, n - row);
     const acts = tf.tidy(() => {

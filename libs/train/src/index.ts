@@ -9,6 +9,7 @@ export { OUR_WASM_KERNELS, registerWasmTrainingKernels } from './backend/wasm-ke
 export type { Batch, BatchOptions, Dataset } from './data/dataset.js';
 export { ArrayDataset, type ArrayDatasetInput, asDataset, type DatasetLike, datasetFromArrays } from './data/array-dataset.js';
 export { ArrowDataset, type ArrowDatasetOptions, arrowDatasetOptionsSchema, openArrowDataset } from './data/arrow-dataset.js';
+export { openStreamedImages, StreamedDataset, StreamedImageFile, type StreamedImagesOptions, streamedImagesOptionsSchema } from './data/streamed-dataset.js';
 export * from './metrics/index.js';
 export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './models/bench-cbr.js';
 export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
@@ -21,7 +22,7 @@ export { formatProgress, ProgressBar, type ProgressSink } from './training/progr
 export { learningRateAt } from './training/schedule.js';
 export { type FloatTensor, restoreWeights, snapshotWeights, weightName } from './training/tensors.js';
 export { type HistoryEntry, type ReturnedCheckpoint, type TrainHooks, type TrainResult, trainModel } from './training/train-model.js';
-export { applyInputTransform } from './training/input-transform.js';
+export { applyInputTransform, transformCoefficients } from './training/input-transform.js';
 export { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } from './training/augment.js';
 export { balancedClassWeights } from './training/class-weights.js';
 export { setBatchNormMomentum } from './training/batch-norm.js';

@@ -1,6 +1,8 @@
 // The training loop's view of data: fixed image shape, float labels with an optional "counts" mask,
 // and batches produced in a seeded order. Sources: in-memory arrays or Arrow files (streamed).
 
+import type { InputTransform } from '../options/input-transform.js';
+
 /** One batch, row-major NHWC images and N x L labels. */
 export interface Batch {
   /** N*H*W*C values: uint8 0..255, or float32 taken as already divided by 255 (see the `input` transform). */
@@ -14,6 +16,11 @@ export interface Batch {
   /** Row indices in the dataset (for reporting which samples a batch held). */
   rows?: Uint32Array;
   n: number;
+  /**
+   * Set when a dataset already turned the pixels into model inputs under this transform (as asked by
+   * BatchOptions.prepare): `x` is then used as it is.
+   */
+  inputs?: InputTransform;
 }
 
 export interface BatchOptions {
@@ -24,6 +31,12 @@ export interface BatchOptions {
   epoch: number;
   /** Drop a last, smaller batch (keeps batch-norm statistics well defined). */
   dropRemainder: boolean;
+  /**
+   * How the consumer turns pixels into model inputs. A dataset may do that work ahead (e.g. in worker threads):
+   * without augmentation it returns the model inputs (marking the batch's `inputs`), with augmentation float32
+   * pixels in [0, 1] (the augmentation works on those). Datasets may ignore it.
+   */
+  prepare?: { input: InputTransform; augment: boolean };
 }
 
 export interface Dataset {

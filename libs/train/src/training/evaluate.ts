@@ -107,7 +107,7 @@ export async function evaluateModel(
   let n = 0;
   let lossSum = 0;
   let lossWeight = 0;
-  for await (const batch of data.batches({ batchSize: bs, shuffle: false, seed: 0, epoch: 0, dropRemainder: false })) {
+  for await (const batch of data.batches({ batchSize: bs, shuffle: false, seed: 0, epoch: 0, dropRemainder: false, prepare: { input, augment: false } })) {
     checkLabels(task, batch.y, data.labelWidth, name, batch.mask, batch.rows);
     const [p, loss, weight] = tf.tidy(() => {
       const x = batchImages(batch, data.imageShape, input);

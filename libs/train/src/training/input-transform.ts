@@ -10,7 +10,7 @@ const TORCH_MEAN = [0.485, 0.456, 0.406] as const;
 const TORCH_STD = [0.229, 0.224, 0.225] as const;
 
 /** Output channel c = u[source[c]] * scale[c] + shift[c]. */
-interface ChannelMap {
+export interface ChannelMap {
   source: number[];
   scale: number[];
   shift: number[];
@@ -58,12 +58,20 @@ export function applyInputTransform(pixels: Uint8Array | Float32Array, channels:
   if (!Number.isInteger(channels) || channels < 1 || pixels.length % channels !== 0) {
     throw new TrainError('TRAIN_BAD_DATA', `${where}: ${pixels.length} values are not whole pixels of ${channels} channels`);
   }
-  const map = channelMap(mode, channels);
-  // uint8 x: u * scale = x * (scale / 255); dividing the scale (not multiplying by 1/255) keeps 'caffe' exact.
-  const scale = pixels instanceof Uint8Array ? map.scale.map((s) => s / 255) : map.scale;
+  const { source, scale, shift } = transformCoefficients(mode, channels, pixels instanceof Uint8Array);
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i += channels) {
-    for (let c = 0; c < channels; c++) out[i + c] = pixels[i + map.source[c]!]! * scale[c]! + map.shift[c]!;
+    for (let c = 0; c < channels; c++) out[i + c] = pixels[i + source[c]!]! * scale[c]! + shift[c]!;
   }
   return out;
+}
+
+/**
+ * The per-channel map applyInputTransform computes with: output channel c = x[source[c]] * scale[c] + shift[c].
+ * Code that converts pixels elsewhere (the streamed dataset's worker threads) uses it to get the same floats.
+ */
+export function transformCoefficients(mode: InputTransform, channels: number, uint8: boolean): ChannelMap {
+  const map = channelMap(mode, channels);
+  // uint8 x: u * scale = x * (scale / 255); dividing the scale (not multiplying by 1/255) keeps 'caffe' exact.
+  return { ...map, scale: uint8 ? map.scale.map((s) => s / 255) : map.scale };
 }

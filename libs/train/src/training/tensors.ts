@@ -27,6 +27,12 @@ export function batchImages(batch: Batch, shape: readonly [number, number, numbe
   if (batch.x.length !== batch.n * per) {
     throw new TrainError('TRAIN_BAD_DATA', `batch of ${batch.n} images has ${batch.x.length} values, expected ${batch.n}x${shape.join('x')} = ${batch.n * per}`);
   }
+  if (batch.inputs !== undefined) {
+    if (augment || batch.inputs !== input || !(batch.x instanceof Float32Array)) {
+      throw new TrainError('TRAIN_BAD_DATA', `batch holds model inputs for input '${batch.inputs}'${augment ? ' but is to be augmented' : `, the model takes '${input}'`}: the dataset prepared it for another use`);
+    }
+    return tf.tensor4d(batch.x, [batch.n, shape[0], shape[1], shape[2]]);
+  }
   let pixels = batch.x;
   if (augment) pixels = augmentBatch(applyInputTransform(pixels, shape[2], 'unit'), batch.n, shape, augment.options, augment.seed, augment.step);
   // Float pixels under 'unit' are the inputs already: no copy.

@@ -210,7 +210,7 @@ export async function trainModel(
 
   try {
     while (step < totalSteps && !stoppedEarly) {
-      for await (const batch of train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch, dropRemainder: o.dropRemainder })) {
+      for await (const batch of train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch, dropRemainder: o.dropRemainder, prepare: { input: o.input, augment: o.augment !== undefined } })) {
         if (step >= totalSteps || stoppedEarly) break;
         checkLabels(o.task, batch.y, train.labelWidth, `train (epoch ${epoch})`, batch.mask, batch.rows);
         const lr = learningRateAt(step, optimizer.baseLr, o.schedule, o.warmupSteps, totalSteps);
