@@ -35,6 +35,10 @@ export class KeyContext {
   private facts = new Map<string, Promise<Record<string, string>>>();
   private deps = new WeakMap<PlannedStage, Promise<Record<string, string>>>();
   private data = new WeakMap<PlannedStage, Promise<Record<string, DataFingerprint> | undefined>>();
+  private paths = new Map<string, Promise<DataFingerprint>>();
+
+  /** `fingerprintCache`: folder of the data paths' stat caches (the store's `fingerprints/`), so unchanged files are not re-read. */
+  constructor(private readonly options: { fingerprintCache?: string } = {}) {}
 
   closure(stage: AnyStage): CodeClosure {
     let c = this.closures.get(stage.id);
@@ -59,10 +63,21 @@ export class KeyContext {
   dataPaths(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, DataFingerprint> | undefined> {
     let d = this.data.get(s);
     if (!d) {
-      d = fingerprintData(s, pipelineDir, pipelineFile);
+      d = fingerprintData(s, pipelineDir, pipelineFile, (path) => this.fingerprint(path, pipelineDir));
       this.data.set(s, d);
     }
     return d;
+  }
+
+  /** One fingerprint per data path and run, however many stages read it. */
+  private fingerprint(path: string, baseDir: string): Promise<DataFingerprint> {
+    const abs = resolve(baseDir, path);
+    let f = this.paths.get(abs);
+    if (!f) {
+      f = fingerprintDataPath(path, baseDir, this.options.fingerprintCache ? { cacheDir: this.options.fingerprintCache } : {});
+      this.paths.set(abs, f);
+    }
+    return f;
   }
 
   runtime(stage: AnyStage): Promise<Record<string, string>> {
@@ -93,13 +108,15 @@ async function hashCodeFiles(s: PlannedStage, pipelineDir: string, pipelineFile:
   return out;
 }
 
-async function fingerprintData(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, DataFingerprint> | undefined> {
+async function fingerprintData(
+  s: PlannedStage, pipelineDir: string, pipelineFile: string, fingerprint: (path: string) => Promise<DataFingerprint>,
+): Promise<Record<string, DataFingerprint> | undefined> {
   const paths = s.stage.dataPaths ? s.stage.dataPaths(s.params) : [];
   if (paths.length === 0) return undefined;
   const out: Record<string, DataFingerprint> = {};
   for (const path of paths) {
     try {
-      out[path] = await fingerprintDataPath(path, pipelineDir);
+      out[path] = await fingerprint(path);
     } catch (err) {
       if (!(err instanceof DataPathError)) throw err;
       throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with`, message: `${err.message}: the stage reads its data from there` }]);

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
-import { opendir, stat } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { mkdir, opendir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { sha256File } from './hash.js';
+import { z } from 'zod';
+import { sha256, sha256File } from './hash.js';
 
 /**
  * Files up to this size are keyed by content: label CSVs, split lists, small archives. Larger ones (images of a
@@ -24,16 +26,82 @@ export class DataPathError extends Error {
   }
 }
 
-async function fileLine(abs: string, rel: string, size: number, mtimeNs: bigint): Promise<string> {
-  const id = size <= CONTENT_HASH_LIMIT ? `sha256:${await sha256File(abs)}` : `mtime:${mtimeNs}`;
-  return `${rel}\t${size}\t${id}\n`;
+/**
+ * Content hashes of a tree's files from an earlier fingerprint, keyed by path relative to the tree: a file whose
+ * size, mtime and inode are unchanged is not read again (git's index and DVC do the same). Kept in the store
+ * (`<store>/fingerprints/`); the content hash stays what the cache key holds, so a cache hit and a fresh hash give
+ * the same key.
+ */
+const statCacheSchema = z.object({
+  format: z.literal('transfusion-fingerprints/1'),
+  root: z.string(),
+  /** rel -> [size, mtimeNs, ino, sha256]. */
+  files: z.record(z.string(), z.tuple([z.number(), z.string(), z.string(), z.string()])),
+});
+type StatCache = z.infer<typeof statCacheSchema>;
+
+export interface FingerprintOptions {
+  /** Folder holding the stat caches (one file per data path); without it every small file is hashed. */
+  cacheDir?: string;
+  /** Counts of this call: files whose content was read, and those whose hash came from the cache. */
+  stats?: { hashed: number; reused: number };
+}
+
+/**
+ * A file modified in the same clock tick as it was hashed could change again without its mtime moving; entries
+ * this young are not cached (they are hashed again next time), as git does with "racily clean" files.
+ */
+const RACY_NS = 2_000_000_000n;
+
+async function loadStatCache(file: string, root: string): Promise<StatCache['files']> {
+  try {
+    const parsed = statCacheSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    return parsed.success && parsed.data.root === root ? parsed.data.files : {};
+  } catch {
+    return {}; // no cache yet, or a damaged one: a miss, rewritten below
+  }
+}
+
+async function saveStatCache(dir: string, file: string, root: string, files: StatCache['files']): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${randomUUID()}.tmp`);
+    const body: StatCache = { format: 'transfusion-fingerprints/1', root, files };
+    await writeFile(tmp, JSON.stringify(body));
+    await rename(tmp, file).catch(async (e: unknown) => {
+      await rm(tmp, { force: true });
+      throw e;
+    });
+  } catch {
+    // the cache is only a speed-up: a read-only store still fingerprints correctly
+  }
+}
+
+async function contentId(
+  abs: string, rel: string, s: BigIntStats, cached: StatCache['files'], fresh: StatCache['files'] | undefined, startNs: bigint, o: FingerprintOptions,
+): Promise<string> {
+  const size = Number(s.size);
+  if (size > CONTENT_HASH_LIMIT) return `mtime:${s.mtimeNs}`;
+  const mtime = String(s.mtimeNs);
+  const ino = String(s.ino);
+  const hit = cached[rel];
+  let sha: string;
+  if (hit && hit[0] === size && hit[1] === mtime && hit[2] === ino) {
+    sha = hit[3];
+    if (o.stats) o.stats.reused++;
+  } else {
+    sha = await sha256File(abs);
+    if (o.stats) o.stats.hashed++;
+  }
+  if (fresh && s.mtimeNs < startNs - RACY_NS) fresh[rel] = [size, mtime, ino, sha];
+  return `sha256:${sha}`;
 }
 
 /**
  * Every regular file under `dir` (symlinks followed, each folder once: a link back up the tree is not a loop),
- * as paths relative to it, in a stable order.
+ * as paths relative to it with their stats, in a stable order.
  */
-async function* walk(dir: string, seen: Set<string>, rel = ''): AsyncGenerator<string> {
+async function* walk(dir: string, seen: Set<string>, rel = ''): AsyncGenerator<[string, BigIntStats]> {
   const id = await stat(dir, { bigint: true });
   const key = `${id.dev}:${id.ino}`;
   if (seen.has(key)) return;
@@ -43,32 +111,36 @@ async function* walk(dir: string, seen: Set<string>, rel = ''): AsyncGenerator<s
   entries.sort();
   for (const name of entries) {
     const r = rel ? `${rel}/${name}` : name;
-    const s = await stat(join(dir, name)).catch(() => null); // a dangling link is not data
+    const s = await stat(join(dir, name), { bigint: true }).catch(() => null); // a dangling link is not data
     if (s?.isDirectory()) yield* walk(join(dir, name), seen, r);
-    else if (s?.isFile()) yield r;
+    else if (s?.isFile()) yield [r, s];
   }
 }
 
 /**
  * Fingerprint of a file or a directory tree a stage reads from outside the store (a user's dataset). `path` is
- * relative to `baseDir` unless absolute. Throws DataPathError when it does not exist.
+ * relative to `baseDir` unless absolute. Throws DataPathError when it does not exist. With `cacheDir`, files
+ * whose size, mtime and inode match the previous fingerprint are not read again.
  */
-export async function fingerprintDataPath(path: string, baseDir: string): Promise<DataFingerprint> {
+export async function fingerprintDataPath(path: string, baseDir: string, options: FingerprintOptions = {}): Promise<DataFingerprint> {
   const abs = isAbsolute(path) ? path : resolve(baseDir, path);
   const top = await stat(abs, { bigint: true }).catch(() => null);
   if (!top) throw new DataPathError(path, `${path}: no such file or directory (resolved to ${abs})`);
+  const cacheFile = options.cacheDir ? join(options.cacheDir, `${sha256(abs)}.json`) : undefined;
+  const cached = cacheFile ? await loadStatCache(cacheFile, abs) : {};
+  const fresh: StatCache['files'] | undefined = cacheFile ? {} : undefined;
+  const startNs = BigInt(Date.now()) * 1_000_000n;
   const digest = createHash('sha256');
   let files = 0;
   let bytes = 0;
   try {
     if (top.isFile()) {
-      digest.update(await fileLine(abs, '.', Number(top.size), top.mtimeNs));
+      digest.update(`.\t${top.size}\t${await contentId(abs, '.', top, cached, fresh, startNs, options)}\n`);
       files = 1;
       bytes = Number(top.size);
     } else {
-      for await (const rel of walk(abs, new Set())) {
-        const s = await stat(join(abs, rel), { bigint: true });
-        digest.update(await fileLine(join(abs, rel), rel, Number(s.size), s.mtimeNs));
+      for await (const [rel, s] of walk(abs, new Set())) {
+        digest.update(`${rel}\t${s.size}\t${await contentId(join(abs, rel), rel, s, cached, fresh, startNs, options)}\n`);
         files += 1;
         bytes += Number(s.size);
       }
@@ -77,5 +149,16 @@ export async function fingerprintDataPath(path: string, baseDir: string): Promis
     // unreadable folder or file, a file removed while we read: bad input, named
     throw new DataPathError(path, `${path}: cannot read it (${(err as Error).message})`);
   }
+  if (cacheFile && fresh && !sameEntries(cached, fresh)) await saveStatCache(options.cacheDir!, cacheFile, abs, fresh);
   return { hash: digest.digest('hex'), files, bytes };
+}
+
+function sameEntries(a: StatCache['files'], b: StatCache['files']): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => {
+    const x = a[k];
+    const y = b[k];
+    return x !== undefined && y !== undefined && x[0] === y[0] && x[1] === y[1] && x[2] === y[2] && x[3] === y[3];
+  });
 }

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { loadPipelineFile } from './pipeline-file.js';
 import { planPipeline, selectStages, type Plan, type PlannedStage } from './plan.js';
 import { loadRegistry, registryUrl } from './registry.js';
@@ -10,6 +11,8 @@ export interface SessionOptions {
   registry: string;
   sets?: readonly string[];
   only?: readonly string[];
+  /** The store's root: data-path fingerprints keep their stat cache in `<store>/fingerprints/`. */
+  store?: string;
 }
 
 /**
@@ -17,18 +20,21 @@ export interface SessionOptions {
  * that can be wrong with the input is found here, before anything runs or is written.
  */
 export class Session {
-  readonly keys = new KeyContext();
+  readonly keys: KeyContext;
   private constructor(
     readonly plan: Plan,
     readonly selected: PlannedStage[],
     readonly registryUrl: string,
-  ) {}
+    store?: string,
+  ) {
+    this.keys = new KeyContext(store ? { fingerprintCache: join(resolve(store), 'fingerprints') } : {});
+  }
 
   static async open(opts: SessionOptions): Promise<Session> {
     const file = await loadPipelineFile(opts.pipelineFile, opts.sets ?? []);
     const registry = await loadRegistry(opts.registry);
     const plan = planPipeline(file, registry);
-    const session = new Session(plan, selectStages(plan, opts.only ?? []), registryUrl(opts.registry));
+    const session = new Session(plan, selectStages(plan, opts.only ?? []), registryUrl(opts.registry), opts.store);
     // Hash code closures, declared code files and external data now: a missing `deps` file or dataset root is
     // bad input, found before any run.
     for (const s of session.selected) {

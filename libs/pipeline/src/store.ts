@@ -19,6 +19,8 @@ import { KeyLock, lockIsLive } from './lock.js';
  *   pipelines/<name>.json      the latest run of each pipeline: instance → key (gc roots, explain baseline)
  *   pins/<name>.json           pinned runs (gc roots)
  *   active/<host>-<pid>.json   runs in progress (gc waits for them)
+ *   fingerprints/<sha256>.json size/mtime/inode → content hash of each file of an external data path (status/run
+ *                              fingerprint a 224,000-file dataset without reading it again)
  */
 export const outputRecordSchema = z.object({
   kind: z.enum(['file', 'dir']),

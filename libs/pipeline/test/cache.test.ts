@@ -179,6 +179,47 @@ ${emit('use', { value: 0 }, { x: 'imp.out' })}
     symlinkSync(join(dir, 'nowhere'), join(dir, 'f', 'dangling'));
     expect(await fingerprintDataPath('f', dir)).toMatchObject({ files: 1, bytes: 1 });
   });
+
+  test('fingerprint stat cache: unchanged files are not read again, a changed one is; the hash is the uncached one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-fpc-'));
+    const cacheDir = join(dir, 'store', 'fingerprints');
+    mkdirSync(join(dir, 'data', 'sub'), { recursive: true });
+    const past = new Date(Date.now() - 3600_000); // older than the racy window: cacheable
+    const names = ['a.png', 'b.png', 'sub/c.png', 'sub/d.png', 'labels.csv'];
+    for (const [i, n] of names.entries()) {
+      writeFileSync(join(dir, 'data', n), `file ${i}`);
+      utimesSync(join(dir, 'data', n), past, past);
+    }
+    const plain = await fingerprintDataPath('data', dir);
+    const first = { hashed: 0, reused: 0 };
+    expect(await fingerprintDataPath('data', dir, { cacheDir, stats: first })).toEqual(plain);
+    expect(first).toEqual({ hashed: 5, reused: 0 });
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+    const second = { hashed: 0, reused: 0 };
+    expect(await fingerprintDataPath('data', dir, { cacheDir, stats: second })).toEqual(plain);
+    expect(second).toEqual({ hashed: 0, reused: 5 });
+    // one file changes (same size, new mtime): only it is read, and the fingerprint changes like an uncached one
+    writeFileSync(join(dir, 'data', 'sub', 'c.png'), 'file X');
+    const later = new Date(Date.now() - 1800_000);
+    utimesSync(join(dir, 'data', 'sub', 'c.png'), later, later);
+    const third = { hashed: 0, reused: 0 };
+    const changed = await fingerprintDataPath('data', dir, { cacheDir, stats: third });
+    expect(third).toEqual({ hashed: 1, reused: 4 });
+    expect(changed.hash).not.toBe(plain.hash);
+    expect(changed).toEqual(await fingerprintDataPath('data', dir));
+    // a file written just now is hashed every time until it is older than the racy window
+    writeFileSync(join(dir, 'data', 'new.png'), 'fresh');
+    for (let k = 0; k < 2; k++) {
+      const st = { hashed: 0, reused: 0 };
+      await fingerprintDataPath('data', dir, { cacheDir, stats: st });
+      expect(st).toEqual({ hashed: 1, reused: 5 });
+    }
+    // a damaged cache file is a miss, not an error
+    writeFileSync(join(cacheDir, readdirSync(cacheDir)[0]!), '{not json');
+    const fifth = { hashed: 0, reused: 0 };
+    expect(await fingerprintDataPath('data', dir, { cacheDir, stats: fifth })).toEqual(await fingerprintDataPath('data', dir));
+    expect(fifth.hashed).toBe(6);
+  });
 });
 
 describe('typed stages', () => {

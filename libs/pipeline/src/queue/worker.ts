@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -70,7 +70,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   const registry = await loadRegistry(opts.registry);
   const ownRegistry = registryUrl(opts.registry);
   const name = opts.name ?? `${hostname()}:${process.pid}`;
-  const keys = new KeyContext();
+  const keys = new KeyContext({ fingerprintCache: join(store.root, 'fingerprints') });
   const emit = (job: Job, state: WorkerEvent['state'], error?: string): void =>
     opts.onEvent?.({ job: job.id ?? '', stage: (job.data as { instance?: string })?.instance ?? job.name, state, attempt: job.attemptsMade + 1, ...(error ? { error } : {}) });
   let shuttingDown = false;
