@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { createBatchWriter, openArrowFile, type BatchWriter } from '@transfusion/arrow-io';
+import { createBatchWriter, inspectArrowFile, openArrowFile, type BatchWriter } from '@transfusion/arrow-io';
 import { DataError, formatZodIssues } from './errors.js';
 import { concatImageSets, labelSpecSchema, labelWidth, sliceImageSet, SPLITS, validateImageSet, type ImageSet, type LabelSpec, type Split } from './image-set.js';
 
@@ -185,6 +185,12 @@ export function parseHeader(schema: arrow.Schema, file: string): ImageSetHeader 
     if (e instanceof DataError) throw e;
     return bad(`metadata is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** The header of a dataset artifact, reading only the file's structure (not its rows). */
+export async function readImageSetHeader(path: string): Promise<ImageSetHeader & { rows: number }> {
+  const info = await inspectArrowFile(path);
+  return { ...parseHeader(info.schema, path), rows: info.numRows };
 }
 
 /** Converts one record batch back to an in-memory set (copies the tensor columns out of the file buffer). */

@@ -29,7 +29,7 @@ export { computeChannelStats, normalizeImages, normalizePixels, normalizedSet, t
 export { augmentImage, augmentBatch, augmentOptionsSchema, parseAugmentOptions, type AugmentOptions } from './augment.js';
 
 // Arrow dataset artifacts
-export { DATASET_FORMAT, writeImageSet, readImageSet, streamImageSet, createImageSetWriter, imageSetSchema, type ImageSetWriter, type ImageSetHeader } from './artifact.js';
+export { DATASET_FORMAT, writeImageSet, readImageSet, readImageSetHeader, parseHeader, streamImageSet, createImageSetWriter, imageSetSchema, type ImageSetWriter, type ImageSetHeader } from './artifact.js';
 
 // Synthetic demo sets
 export { SYNTHETIC_KINDS, type SyntheticKind, type SyntheticOptions, generateSyntheticSet, streamSyntheticSet, writeSyntheticSet } from './synthetic/index.js';

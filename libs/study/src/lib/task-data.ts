@@ -1,13 +1,17 @@
-import { readImageSet, selectRows, splitOf, type ImageSet } from '@transfusion/data';
+import { readImageSetHeader } from '@transfusion/data';
+import { openStreamedImages, type StreamedDataset } from '@transfusion/train';
 import type { TaskConfig } from '@transfusion/train';
 import { StudyError } from './run-info.js';
 
 
 export interface TaskData {
-  /** Rows of each split, already converted to the task's labels. */
-  train: ImageSet;
-  val: ImageSet;
-  test: ImageSet;
+  /**
+   * Rows of each split, streamed from the artifact (labels, masks and patients in memory, images read per batch
+   * in worker threads); visited in the same order as the in-memory sets of those rows were.
+   */
+  train: StreamedDataset;
+  val: StreamedDataset;
+  test: StreamedDataset;
   task: TaskConfig;
   kind: 'binary' | 'multilabel' | 'multiclass';
   labels: string[];
@@ -21,6 +25,8 @@ export interface TaskData {
   ordinal: boolean;
   /** The artifact's provenance metadata (format, source file, MedMNIST flag, resize, ...). */
   meta: Record<string, string>;
+  /** Stops the image reader threads. */
+  close(): Promise<void>;
 }
 
 /**
@@ -30,33 +36,40 @@ export interface TaskData {
 export const REFERABLE_GRADE_META = 'referableGrade';
 
 /**
- * Loads a dataset artifact split by split. `trainImages` keeps the first N training images (the small-data
- * regime); the order is the generator's, which does not depend on the label, so the prefix is a fair sample.
+ * Opens a dataset artifact split by split, streamed: memory holds the labels and ids, never the images.
+ * `trainImages` keeps the first N training images (the small-data regime); the order is the generator's, which
+ * does not depend on the label, so the prefix is a fair sample. Call `close()` when done.
  */
 export async function loadTaskData(path: string, trainImages?: number): Promise<TaskData> {
-  const all = await readImageSet(path);
-  if (all.height !== all.width) throw new StudyError('STUDY_BAD_INPUT', `${path}: images are ${all.height}×${all.width}; the study expects square images`);
-  let train = splitOf(all, 'train');
-  const val = splitOf(all, 'val');
-  const test = splitOf(all, 'test');
-  for (const [name, s] of [['train', train], ['val', val], ['test', test]] as const) {
-    if (s.ids.length === 0) throw new StudyError('STUDY_BAD_INPUT', `${path}: split '${name}' is empty`);
-  }
-  if (trainImages !== undefined) {
-    if (trainImages > train.ids.length) {
-      throw new StudyError('STUDY_BAD_INPUT', `${path}: data: limited-${trainImages} needs ${trainImages} training images, but the train split has only ${train.ids.length} images`);
+  const header = await readImageSetHeader(path);
+  if (header.height !== header.width) throw new StudyError('STUDY_BAD_INPUT', `${path}: images are ${header.height}×${header.width}; the study expects square images`);
+  const file = await openStreamedImages(path);
+  try {
+    let train = file.dataset(file.rowsOf('train'));
+    const val = file.dataset(file.rowsOf('val'));
+    const test = file.dataset(file.rowsOf('test'));
+    for (const [name, s] of [['train', train], ['val', val], ['test', test]] as const) {
+      if (s.size === 0) throw new StudyError('STUDY_BAD_INPUT', `${path}: split '${name}' is empty`);
     }
-    train = selectRows(train, Array.from({ length: trainImages }, (_, i) => i));
+    if (trainImages !== undefined) {
+      if (trainImages > train.size) {
+        throw new StudyError('STUDY_BAD_INPUT', `${path}: data: limited-${trainImages} needs ${trainImages} training images, but the train split has only ${train.size} images`);
+      }
+      train = train.head(trainImages);
+    }
+    const kind = header.task.kind;
+    const labels = header.task.names;
+    const referable = header.meta[REFERABLE_GRADE_META] === undefined ? undefined : Number(header.meta[REFERABLE_GRADE_META]);
+    const task: TaskConfig =
+      kind === 'multiclass'
+        ? { type: 'multiclass', numClasses: labels.length, ordinal: header.task.ordinal === true, ...(referable !== undefined ? { referableClass: referable } : {}) }
+        : { type: 'multilabel', labelNames: labels };
+    return {
+      train, val, test, task, kind, labels, dataset: header.name, channels: header.channels, size: header.height, classes: labels.length,
+      ordinal: header.task.ordinal === true, meta: header.meta, close: () => file.close(),
+    };
+  } catch (e) {
+    await file.close();
+    throw e;
   }
-  const kind = all.task.kind;
-  const labels = all.task.names;
-  const referable = all.meta[REFERABLE_GRADE_META] === undefined ? undefined : Number(all.meta[REFERABLE_GRADE_META]);
-  const task: TaskConfig =
-    kind === 'multiclass'
-      ? { type: 'multiclass', numClasses: labels.length, ordinal: all.task.ordinal === true, ...(referable !== undefined ? { referableClass: referable } : {}) }
-      : { type: 'multilabel', labelNames: labels };
-  return {
-    train, val, test, task, kind, labels, dataset: all.name, channels: all.channels, size: all.height, classes: labels.length,
-    ordinal: all.task.ordinal === true, meta: all.meta,
-  };
 }

@@ -39,23 +39,26 @@ export const captureActivationsStage = defineStage({
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: computeFacts,
   async run(ctx) {
-    const { selectRows } = await import('@transfusion/data');
     const { captureActivations, inputTransformSchema } = await import('@transfusion/train');
     const { loadTaskData } = await import('../lib/task-data.js');
     const { loadTrainedModel } = await import('../lib/trained-model.js');
     const run = await runOfFile(ctx.inputs.weights.path);
     const data = await loadTaskData(ctx.inputs.dataset.path);
-    const n = Math.min(ctx.params.images, data.test.ids.length);
-    const probe = selectRows(data.test, Array.from({ length: n }, (_, i) => i));
+    const n = Math.min(ctx.params.images, data.test.size);
+    const probe = data.test.head(n);
     const out: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
     let names: string[] = [];
-    for (const [phase, path] of [['init', ctx.inputs.initial.path], ['final', ctx.inputs.weights.path]] as const) {
-      const zm = await loadTrainedModel(path);
-      const stages = bodyStages(zm, ctx.params.stages);
-      names = stages.map((s) => s.name);
-      const acts = await captureActivations(zm.model, probe, stages.map((s) => s.layer), { input: inputTransformSchema.parse(run.input) });
-      for (const s of stages) out[`${phase}/${s.name}`] = acts[s.layer]!;
-      zm.model.dispose();
+    try {
+      for (const [phase, path] of [['init', ctx.inputs.initial.path], ['final', ctx.inputs.weights.path]] as const) {
+        const zm = await loadTrainedModel(path);
+        const stages = bodyStages(zm, ctx.params.stages);
+        names = stages.map((s) => s.name);
+        const acts = await captureActivations(zm.model, probe, stages.map((s) => s.layer), { input: inputTransformSchema.parse(run.input) });
+        for (const s of stages) out[`${phase}/${s.name}`] = acts[s.layer]!;
+        zm.model.dispose();
+      }
+    } finally {
+      await data.close();
     }
     ctx.log(`${run.id}: ${names.length} stages on ${n} probe images`);
     await writeTensors(join(ctx.outDir, 'activations.arrow'), out, { [RUN_META_KEY]: JSON.stringify(run), [STAGES_META_KEY]: JSON.stringify(names) });

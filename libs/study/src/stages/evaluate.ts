@@ -41,7 +41,7 @@ export const evaluateStage = defineStage({
     const data = await loadTaskData(ctx.inputs.dataset.path);
     const zm = await loadTrainedModel(ctx.inputs.weights.path);
     // the input the run was trained with (e.g. 'caffe' for Keras ResNet50 weights), recorded in its weights
-    const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test', input: inputTransformSchema.parse(run.input) });
+    const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test', input: inputTransformSchema.parse(run.input) }).finally(() => data.close());
     const ci = bootstrapEvaluation(evaluation, data.task, { replicates: bootstrap.resamples, level: bootstrap.level, seed: bootstrap.seed });
     const names = Object.keys(ci).filter((k) => REPORTED.has(k) || k.startsWith('auc/')).sort();
     const shown = ['auc', 'acc', 'kappa', 'referable_auc'].filter((k) => evaluation.metrics[k] !== undefined).map((k) => `${k} ${evaluation.metrics[k]!.toFixed(4)}`);

@@ -34,12 +34,12 @@ export const pretrainStage = defineStage({
     const { loadTaskData } = await import('../lib/task-data.js');
     const { historyTable, trainRun, writeWeights } = await import('../lib/training.js');
     const data = await loadTaskData(ctx.inputs.dataset.path);
-    ctx.log(`pretraining ${p.architecture.name} on ${data.train.ids.length} images, ${data.classes} classes`);
+    ctx.log(`pretraining ${p.architecture.name} on ${data.train.size} images (streamed), ${data.classes} classes`);
     const trained = await trainRun({
       architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes,
       init: { strategy: 'random', seed: p.seed }, train: data.train, validation: data.val, task: data.task,
       training: p.training, seed: p.seed, log: ctx.log,
-    });
+    }).finally(() => data.close());
     await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.meta) });
     const last = trained.history.at(-1)?.metrics ?? {};
     ctx.log(`pretrained in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}, val_acc ${last['val_acc']?.toFixed(4) ?? 'n/a'}`);

@@ -83,20 +83,21 @@ export const trainStage = defineStage({
     const data = await loadTaskData(ctx.inputs.dataset.path, limit);
     const minimum = minimumInputSide(p.architecture.name);
     if (data.size < minimum) {
+      await data.close();
       throw new StudyError('STUDY_BAD_INPUT', `${ctx.inputs.dataset.path}: images are ${data.size} px, but ${p.architecture.name} needs at least ${minimum} px; give it a copy upsampled by prepare-dataset (with: { resize: { minSize: ${minimum} } })`);
     }
-    ctx.log(`${model} ${init.strategy} seed ${p.seed}: ${data.train.ids.length} train / ${data.val.ids.length} val images`);
+    ctx.log(`${model} ${init.strategy} seed ${p.seed}: ${data.train.size} train / ${data.val.size} val images (streamed)`);
     const startedAt = new Date().toISOString();
     const trained = await trainRun({
       architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes, init, source,
       train: data.train, validation: data.val, task: data.task, training: p.training, seed: p.seed, log: ctx.log,
-    });
+    }).finally(() => data.close());
     const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
     const pretrainedOn = sourcePath ? (await inspectArrowFile(sourcePath)).metadata[PRETRAINED_ON_META_KEY] : undefined;
     const run: RunInfo = {
       id: `${p.task}/${model}/${kind.kind}${kind.kind === 'transfusion' ? `-${kind.upTo}` : ''}/${p.data}/seed${p.seed}`,
       model, init: kind, seed: p.seed, task: p.task, dataset: data.dataset || p.task, regime,
-      trainImages: data.train.ids.length, labels: data.labels, taskKind: data.kind,
+      trainImages: data.train.size, labels: data.labels, taskKind: data.kind,
       cost: { params: trained.params, flopsPerImage: trained.flopsPerImage, trainSeconds: trained.seconds, imagesPerSecond: Math.max(trained.imagesPerSecond, 1e-9) },
       backend: trained.backend, input: trained.input,
       checkpoint: { kind: which, step, epoch, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
