@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DataError, formatZodIssues, type RejectedRow } from './errors.js';
 import type { LabelSpec } from './image-set.js';
 import { importManifestToArrow, importOptionsSchema, type ImportProgress } from './import.js';
+import type { ResumeOptions } from './import-resume.js';
 import { loadManifest } from './load.js';
 import { preprocessOptionsSchema, resizeOptionsSchema } from './preprocess.js';
 import { chexpertOptionsSchema } from './formats/chexpert.js';
@@ -75,13 +76,19 @@ export function parseImportDatasetOptions(options: unknown): z.infer<typeof impo
  * Indexes, decodes and preprocesses a dataset of any supported format into a sharded Arrow image set at
  * `outFile`, streaming (memory stays at one chunk / shard). An aborted import leaves no file.
  */
-export async function importDataset(options: ImportDatasetOptions, outFile: string, onProgress?: (p: ImportProgress) => void): Promise<ImportDatasetResult> {
+export async function importDataset(
+  options: ImportDatasetOptions,
+  outFile: string,
+  onProgress?: (p: ImportProgress) => void,
+  /** File formats: keep completed shards in `resume.workDir` so a rerun after an interruption continues there. */
+  resume?: ResumeOptions,
+): Promise<ImportDatasetResult> {
   const p = parseImportDatasetOptions(options);
   if (p.format === 'medmnist') {
     const r = await importMedmnistToArrow({ ...p.options, resize: p.preprocess, shardSize: p.shardSize }, outFile, (done, total) => onProgress?.({ done, total, rejected: 0 }));
     return { format: p.format, ...r, rejected: [], filtered: {} };
   }
   const manifest = await loadManifest(p.format, p.options);
-  const r = await importManifestToArrow(manifest, outFile, { ...p.import, preprocess: p.preprocess, onBadRow: p.options.onBadRow, shardSize: p.shardSize }, onProgress);
+  const r = await importManifestToArrow(manifest, outFile, { ...p.import, preprocess: p.preprocess, onBadRow: p.options.onBadRow, shardSize: p.shardSize }, onProgress, resume);
   return { format: p.format, task: manifest.task, ...r, filtered: manifest.filtered ?? {} };
 }

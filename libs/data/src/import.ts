@@ -5,6 +5,7 @@ import path from 'node:path';
 import { inspectArrowFile } from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { createImageSetWriter } from './artifact.js';
+import { importResumable, type ResumeOptions } from './import-resume.js';
 import { DataError, formatZodIssues, rejectedToError, type RejectedRow } from './errors.js';
 import { concatImageSets, packSamples, type ImageSet } from './image-set.js';
 import { applyUncertaintyPolicy } from './labels.js';
@@ -38,7 +39,7 @@ export interface ImportResult {
   rejected: RejectedRow[];
 }
 
-function parse(o: ImportOptions): z.infer<typeof importOptionsSchema> {
+export function parse(o: ImportOptions): z.infer<typeof importOptionsSchema> {
   const r = importOptionsSchema.safeParse(o);
   if (!r.success) throw new DataError('DATA_BAD_OPTIONS', `import options: ${formatZodIssues(r.error.issues)}`);
   return r.data;
@@ -52,7 +53,7 @@ export function rowTargets(m: Manifest, row: ManifestRow): { labels: number[]; m
   return { labels: row.raw.slice(), mask: row.raw.map(() => 1) };
 }
 
-function selectRows(m: Manifest, o: z.infer<typeof importOptionsSchema>): ManifestRow[] {
+export function selectRows(m: Manifest, o: z.infer<typeof importOptionsSchema>): ManifestRow[] {
   let rows = o.splits ? m.rows.filter((r) => o.splits!.includes(r.split)) : m.rows;
   if (o.limit !== undefined) rows = rows.slice(0, o.limit);
   return rows;
@@ -66,14 +67,16 @@ export async function* importChunks(
   m: Manifest,
   options: ImportOptions,
   onProgress?: (p: ImportProgress) => void,
-): AsyncGenerator<{ chunk: ImageSet; rejected: RejectedRow[] }> {
+  /** Resume: start at this index of the selected rows, with the channel count an 'auto' import found before. */
+  from: { row: number; channels?: number; rejected?: number } = { row: 0 },
+): AsyncGenerator<{ chunk: ImageSet; rejected: RejectedRow[]; keptRows: number[]; rejectedRows: number[]; end: number }> {
   const o = parse(options);
   const rows = selectRows(m, o);
   const pre: ResolvedPreprocess = o.preprocess;
-  let done = 0;
-  let rejectedCount = 0;
-  let channels: number | undefined = pre.channels === 'auto' ? undefined : pre.channels;
-  for (let start = 0; start < rows.length; start += o.chunkSize) {
+  let done = from.row;
+  let rejectedCount = from.rejected ?? 0;
+  let channels: number | undefined = pre.channels === 'auto' ? from.channels : pre.channels;
+  for (let start = from.row; start < rows.length; start += o.chunkSize) {
     const part = rows.slice(start, start + o.chunkSize);
     const results: ({ ok: true; data: Uint8Array; channels: number } | { ok: false; error: Error })[] = new Array(part.length);
     let next = 0;
@@ -91,16 +94,20 @@ export async function* importChunks(
     await Promise.all(Array.from({ length: Math.min(o.concurrency, part.length) }, worker));
     const rejected: RejectedRow[] = [];
     const kept: { row: ManifestRow; data: Uint8Array }[] = [];
+    const keptRows: number[] = [];
+    const rejectedRows: number[] = [];
     results.forEach((r, i) => {
       const row = part[i]!;
       if (r.ok) {
         // 'auto' channels: the first decodable image fixes the set's channel count; later ones are converted
         if (channels === undefined) channels = r.channels;
         kept.push({ row, data: r.channels === channels ? r.data : convertChannels(r.data, r.channels, channels) });
+        keptRows.push(start + i);
       } else {
         const rej: RejectedRow = { file: row.source.file, line: row.source.line, id: row.id, reason: 'unreadable-image', message: r.error.message };
         if (o.onBadRow === 'fail') throw rejectedToError(rej);
         rejected.push(rej);
+        rejectedRows.push(start + i);
       }
     });
     done += part.length;
@@ -113,11 +120,14 @@ export async function* importChunks(
     yield {
       chunk,
       rejected,
+      keptRows,
+      rejectedRows,
+      end: start + part.length,
     };
   }
 }
 
-function setMeta(m: Manifest, pre: ResolvedPreprocess): Record<string, string> {
+export function setMeta(m: Manifest, pre: ResolvedPreprocess): Record<string, string> {
   return {
     format: m.format,
     root: m.root,
@@ -145,13 +155,18 @@ export async function importManifest(m: Manifest, options: ImportOptions, onProg
   };
 }
 
-/** Imports an index straight into a sharded Arrow dataset artifact (memory stays at one chunk). */
+/**
+ * Imports an index straight into a sharded Arrow dataset artifact (memory stays at one chunk). With `resume`, the
+ * import can be interrupted and rerun: see importResumable.
+ */
 export async function importManifestToArrow(
   m: Manifest,
   file: string,
   options: ImportOptions & { shardSize?: number },
   onProgress?: (p: ImportProgress) => void,
+  resume?: ResumeOptions,
 ): Promise<{ rows: number; shards: number; rejected: RejectedRow[] }> {
+  if (resume) return importResumable(m, file, options, resume, onProgress);
   const { shardSize, ...rest } = options;
   const o = parse(rest);
   const rejected: RejectedRow[] = [...m.rejected];

@@ -5,6 +5,7 @@
  * last line of stderr and exits 1. It never touches the store: the engine commits what it wrote.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { StageError } from './errors.js';
 import { jobSchema } from './job.js';
 import { loadArtifact, saveArtifact } from './artifacts.js';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     inputPaths,
     outputNames: Object.keys(job.outputs),
     outDir: job.outDir,
+    workDir: job.workDir ?? join(dirname(job.outDir), 'work'),
     pipelineDir: job.pipelineDir,
     log: (message: string) => process.stderr.write(`${message}\n`),
     signal: controller.signal,

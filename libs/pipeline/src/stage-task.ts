@@ -136,6 +136,7 @@ export async function executeTask(
       inputs: jobInputs,
       outputs: task.outputs,
       outDir,
+      workDir: store.workPath(task.key),
       pipelineDir: task.pipelineDir,
     };
     const proc = await spawnStage(job, dir, signal, onLine);
@@ -161,6 +162,7 @@ export async function executeTask(
       host: hostname(),
     };
     await store.writeRecord(record);
+    await rm(store.workPath(task.key), { recursive: true, force: true });
     return { record };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -63,6 +63,11 @@ export interface StageContext<P, I extends Record<string, InputSpec>> {
   outputNames: string[];
   /** An empty private folder; `any` outputs are written here as `NAME.arrow` or `NAME/`. */
   outDir: string;
+  /**
+   * A folder kept across attempts of this stage with the same cache key (interrupted or failed ones) and removed
+   * once a result is committed: long stages keep resumable work here (import-dataset keeps its finished shards).
+   */
+  workDir: string;
   /** The pipeline file's folder: relative paths in params are relative to it. */
   pipelineDir: string;
   /** A line of progress or log on stderr; the engine shows the latest one next to the stage. */

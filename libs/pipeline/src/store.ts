@@ -19,6 +19,7 @@ import { KeyLock, lockIsLive } from './lock.js';
  *   pipelines/<name>.json      the latest run of each pipeline: instance → key (gc roots, explain baseline)
  *   pins/<name>.json           pinned runs (gc roots)
  *   active/<host>-<pid>.json   runs in progress (gc waits for them)
+ *   work/<key>/                resumable work of a stage key, kept across its attempts, removed on commit
  *   fingerprints/<sha256>.json size/mtime/inode → content hash of each file of an external data path (status/run
  *                              fingerprint a 224,000-file dataset without reading it again)
  */
@@ -85,7 +86,7 @@ export class Store {
   static async open(root: string): Promise<Store> {
     root = resolve(root); // stage processes run in other folders
     try {
-      for (const d of ['objects', 'runs', 'verified', 'tmp', 'locks', 'pipelines', 'pins', 'active']) await mkdir(join(root, d), { recursive: true });
+      for (const d of ['objects', 'runs', 'verified', 'tmp', 'locks', 'pipelines', 'pins', 'active', 'work']) await mkdir(join(root, d), { recursive: true });
     } catch (e) {
       throw new StoreError(`store ${root}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --store PATH to a writable folder`);
     }
@@ -94,6 +95,11 @@ export class Store {
 
   objectPath(hash: string): string {
     return join(this.root, 'objects', hash.slice(0, 2), hash);
+  }
+
+  /** Resumable work of a stage key (StageContext.workDir); created by the stage when it needs it. */
+  workPath(key: string): string {
+    return join(this.root, 'work', key);
   }
 
   recordPath(key: string): string {
