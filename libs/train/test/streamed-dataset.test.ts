@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
@@ -231,5 +233,23 @@ describe('StreamedImageFile / StreamedDataset', () => {
     } finally {
       await f.close();
     }
+  });
+
+  it('a process ends by itself after close(), and not before its work is done (runs the built library)', () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      const { openStreamedImages } = await import(${JSON.stringify(dist)});
+      const f = await openStreamedImages(${JSON.stringify(file)}, { workers: 2 });
+      let n = 0;
+      for await (const b of f.dataset().batches({ batchSize: 16, shuffle: true, seed: 1, epoch: 0, dropRemainder: false })) n += b.n;
+      await f.close();
+      await new Promise((r) => setTimeout(r, 20));
+      process.stdout.write('read ' + n);
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`read ${N}`);
   });
 });

@@ -115,7 +115,8 @@ class ReadPool {
 
   private spawn(): Worker[] {
     while (this.workers.length < this.size) {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      // no inherited execArgv: under --input-type=module the eval'd source would be an ES module without `require`
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
       w.unref();
       w.on('message', (r: Reply) => {
         const p = this.pending.get(r.id);
@@ -168,7 +169,12 @@ class ReadPool {
     for (const fd of this.mainFds.values()) fs.closeSync(fd);
     this.mainFds.clear();
     const ws = this.workers.splice(0);
-    await Promise.all(ws.map((w) => w.terminate()));
+    // referenced while they stop: an unreferenced worker's exit does not keep the event loop alive, and a process
+    // with nothing else pending would end in the middle of this await
+    await Promise.all(ws.map((w) => {
+      w.ref();
+      return w.terminate();
+    }));
   }
 }
 
