@@ -243,6 +243,12 @@ describe('StreamedImageFile / StreamedDataset', () => {
       let n = 0;
       for await (const b of f.dataset().batches({ batchSize: 16, shuffle: true, seed: 1, epoch: 0, dropRemainder: false })) n += b.n;
       await f.close();
+      // closing while batches are still being read ahead (a training loop stops at maxSteps): replies arrive mid-close
+      const g = await openStreamedImages(${JSON.stringify(file)}, { workers: 2, prefetch: 8 });
+      for (let k = 0; k < 5; k++) {
+        for await (const b of g.dataset().batches({ batchSize: 4, shuffle: true, seed: k, epoch: 0, dropRemainder: false })) break;
+        await g.close();
+      }
       await new Promise((r) => setTimeout(r, 20));
       process.stdout.write('read ' + n);
     `;

@@ -108,6 +108,7 @@ class ReadPool {
   private readonly mainFds = new Map<string, number>();
   private next = 0;
   private turn = 0;
+  private closing = false;
   /** Jobs run so far on worker threads (tests check the threads are used). */
   workerJobs = 0;
 
@@ -143,7 +144,8 @@ class ReadPool {
   }
 
   private refresh(w: Worker): void {
-    if (![...this.pending.values()].some((p) => p.worker === w)) w.unref();
+    // a stopping worker stays referenced until it has exited (a late reply must not let the process end mid-close)
+    if (!this.closing && ![...this.pending.values()].some((p) => p.worker === w)) w.unref();
   }
 
   run(job: ReadJob): Promise<Uint8Array | Float32Array> {
@@ -168,6 +170,7 @@ class ReadPool {
   async close(): Promise<void> {
     for (const fd of this.mainFds.values()) fs.closeSync(fd);
     this.mainFds.clear();
+    this.closing = true;
     const ws = this.workers.splice(0);
     // referenced while they stop: an unreferenced worker's exit does not keep the event loop alive, and a process
     // with nothing else pending would end in the middle of this await
@@ -175,6 +178,7 @@ class ReadPool {
       w.ref();
       return w.terminate();
     }));
+    this.closing = false;
   }
 }
 
