@@ -5,13 +5,14 @@ import * as explain from './commands/explain.js';
 import * as status from './commands/status.js';
 import * as gc from './commands/gc.js';
 import * as worker from './commands/worker.js';
+import * as dag from './commands/dag.js';
 
 interface Command {
   summary: string;
   main(argv: string[]): Promise<number>;
 }
 
-const local: Record<string, Command> = { run, explain, status, gc, worker };
+const local: Record<string, Command> = { run, explain, status, dag, gc, worker };
 
 /** Commands that live in their own lib, loaded only when used (some pull in tfjs). */
 const fromLibs: Record<string, { module: string; summary: string }> = {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +36,8 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
-    for (const c of ['run', 'explain', 'status', 'gc', 'worker']) {
+    for (const c of ['run', 'explain', 'status', 'dag', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'dag', 'gc', 'worker']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: transfusion ${c}`));
@@ -97,5 +97,26 @@ describe('transfusion CLI', () => {
     const gc = await cli(['gc', '--json'], ws.dir);
     expect(JSON.parse(gc.stdout)).toMatchObject({ keptRecords: 2, removed: { records: expect.any(Array) } });
     expect((await cli(['status', ws.file], ws.dir)).stdout).toMatch(/2 cached/);
+  });
+
+  test('dag: tree, Mermaid and JSON of the file; nothing written', async () => {
+    const ws = workspace(twoStages());
+    const tree = await cli(['dag', ws.file], ws.dir);
+    expect(tree.exitCode).toBe(0);
+    expect(tree.stdout).toBe('make (exec)\n└─ use (exec)');
+    const mermaid = await cli(['dag', ws.file, '--mermaid'], ws.dir);
+    expect(mermaid.stdout).toContain('flowchart LR\n  n0["make<br/><small>exec</small>"]');
+    expect(mermaid.stdout).toContain('n0 -->|table| n1');
+    const json = await cli(['dag', ws.file, '--json'], ws.dir);
+    expect(JSON.parse(json.stdout)).toEqual({
+      pipeline: 'p',
+      nodes: [
+        { id: 'make', uses: 'exec', instances: ['make'] },
+        { id: 'use', uses: 'exec', instances: ['use'] },
+      ],
+      edges: [{ from: 'make', to: 'use', inputs: ['table'] }],
+    });
+    expect(existsSync(join(ws.dir, '.store'))).toBe(false);
+    expect((await cli(['dag', ws.file, '--json', '--mermaid'], ws.dir)).exitCode).toBe(2);
   });
 });

@@ -25,3 +25,5 @@ export { PipelineError, PipelineFileError, StageError, StageFailedError, StoreEr
 export type { FileIssue } from './errors.js';
 export { runOrReuse, stageTaskSchema, taskFor } from './stage-task.js';
 export type { StageTask, TaskHooks, TaskOutcome } from './stage-task.js';
+export { dagMermaid, dagTree, loadPlan, pipelineDag } from './dag.js';
+export type { DagEdge, DagNode, PipelineDag } from './dag.js';

@@ -262,3 +262,16 @@ describe("a model's stages", () => {
     expect(cka!.initVsFinal).toEqual([{ model: 'cbr-small', layer: 'layer1', layerIndex: 0, pair: 'rand-pretrained seeds 1/2', comparison: 'rand-pretrained', atInit: 0.3, afterTraining: 0.6 }]);
   });
 });
+
+describe('publish: the pipeline graph for the provenance section', () => {
+  test('quick.yaml: one node per stage of the file, matrix stages counted, edges to the report', async () => {
+    const { loadPlan, pipelineDag } = await import('@transfusion/pipeline');
+    const { provenanceDag } = await import('../src/publish.js');
+    const plan = await loadPlan({ pipelineFile: resolve(here, '../../../pipelines/quick.yaml'), registry: REGISTRY });
+    const dag = provenanceDag(pipelineDag(plan));
+    expect(dag.nodes.length).toBe(new Set(plan.stages.map((s) => s.group)).size);
+    expect(dag.nodes.find((n) => n.id === 'train-resnet50')!.label).toMatch(/^train-resnet50 ×\d+$/);
+    expect(dag.edges).toContainEqual({ from: 'evaluate-resnet50', to: 'report' });
+    expect(dag.mermaid.startsWith('flowchart LR\n')).toBe(true);
+  });
+});
