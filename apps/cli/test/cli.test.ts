@@ -119,4 +119,26 @@ describe('transfusion CLI', () => {
     expect(existsSync(join(ws.dir, '.store'))).toBe(false);
     expect((await cli(['dag', ws.file, '--json', '--mermaid'], ws.dir)).exitCode).toBe(2);
   });
+
+  test('run --dry-run: what would run and why, nothing written; --force and --downstream', async () => {
+    const ws = workspace(twoStages());
+    const fresh = await cli(['run', ws.file, '--dry-run'], ws.dir);
+    expect(fresh.exitCode).toBe(0);
+    expect(fresh.stdout).toBe('run     make  never ran in this store\nrun     use   inputs: upstream make will rerun first\np: 2 stages — 2 would run, 0 cached (dry run: nothing was run or written)');
+    expect(existsSync(join(ws.dir, '.store'))).toBe(false);
+    expect(existsSync(join(ws.dir, 'out'))).toBe(false);
+    await cli(['run', ws.file], ws.dir);
+    writeFileSync(ws.file, twoStages(2));
+    const changed = await cli(['run', ws.file, '--dry-run', '--json'], ws.dir);
+    const lines = changed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ stage: 'make', action: 'run', changes: ['params.params.value: 1 → 2'] });
+    expect(lines[2]).toEqual({ summary: { pipeline: 'p', stages: 2, run: 2, cached: 0, dryRun: true } });
+    writeFileSync(ws.file, twoStages());
+    const forced = await cli(['run', ws.file, '--force', 'use', '--json'], ws.dir);
+    expect(forced.stdout.trim().split('\n').slice(0, 2).map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['cached', 'ran']);
+    const down = await cli(['run', ws.file, '--downstream', 'use', '--dry-run'], ws.dir);
+    expect(down.stdout).toMatch(/^cached  make\s*\ncached  use\s*\np: 2 stages — 0 would run, 2 cached/);
+    expect((await cli(['run', ws.file, '--dry-run', '--pin', 'x'], ws.dir)).stderr).toMatch(/--pin has no effect with --dry-run/);
+  });
 });
+

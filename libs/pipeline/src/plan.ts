@@ -235,21 +235,59 @@ function topoSort(file: LoadedPipelineFile, stages: PlannedStage[], byId: Map<st
   return order;
 }
 
-/** The stages `only` names (instance ids, group names or `*` patterns) and everything they need, in plan order. */
-export function selectStages(plan: Plan, only: readonly string[]): PlannedStage[] {
-  if (only.length === 0) return plan.stages;
-  const wanted = new Set<string>();
+/** The instances a name matches: an instance id, a stage (group) name or a `*` pattern; a usage error naming `flag` if none. */
+export function matchStages(plan: Plan, flag: string, name: string): PlannedStage[] {
+  const matches = plan.stages.filter((s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)));
+  if (matches.length === 0) {
+    throw new UsageError(`${flag} ${name}: no such stage in ${plan.file.file}; stages: ${[...new Set(plan.stages.map((s) => s.group))].join(', ')}`);
+  }
+  return matches;
+}
+
+/** The given instances and everything they need, transitively. */
+export function upstreamOf(plan: Plan, ids: Iterable<string>): Set<string> {
+  const out = new Set<string>();
   const add = (id: string): void => {
-    if (wanted.has(id)) return;
-    wanted.add(id);
+    if (out.has(id)) return;
+    out.add(id);
     for (const input of plan.byId.get(id)!.inputs) for (const ref of input.refs) add(ref.instance);
   };
-  for (const name of only) {
-    const matches = plan.stages.filter((s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)));
-    if (matches.length === 0) {
-      throw new UsageError(`--only ${name}: no such stage in ${plan.file.file}; stages: ${[...new Set(plan.stages.map((s) => s.group))].join(', ')}`);
-    }
-    for (const m of matches) add(m.id);
+  for (const id of ids) add(id);
+  return out;
+}
+
+/** The given instances and everything that depends on them, transitively. */
+export function downstreamOf(plan: Plan, ids: Iterable<string>): Set<string> {
+  const out = new Set(ids);
+  // plan.stages is in dependency order: one pass sees every upstream before its dependents
+  for (const s of plan.stages) {
+    if (out.has(s.id)) continue;
+    if (s.inputs.some((i) => i.refs.some((r) => out.has(r.instance)))) out.add(s.id);
   }
+  return out;
+}
+
+export interface Selection {
+  /** `--only`: these stages and what they need. */
+  only?: readonly string[];
+  /** `--until`: these stages and everything they need (the same closure as `only`; both may be given). */
+  until?: readonly string[];
+  /** `--downstream`: these stages and everything after them (plus what those need, which is usually cached). */
+  downstream?: readonly string[];
+}
+
+/**
+ * The selected stages in plan order. `only`/`until` name targets whose upstream closure is selected; `downstream`
+ * names stages whose dependents are selected. Given both, the stages between them (downstream of the one, upstream
+ * of the other). Whatever a selected stage needs is selected too, so the run can resolve its inputs.
+ */
+export function selectStages(plan: Plan, only: readonly string[], more: Omit<Selection, 'only'> = {}): PlannedStage[] {
+  const targets = [...only.map((n) => ['--only', n] as const), ...(more.until ?? []).map((n) => ['--until', n] as const)];
+  const down = more.downstream ?? [];
+  if (targets.length === 0 && down.length === 0) return plan.stages;
+  const up = targets.length ? upstreamOf(plan, targets.flatMap(([flag, n]) => matchStages(plan, flag, n).map((s) => s.id))) : null;
+  const after = down.length ? downstreamOf(plan, down.flatMap((n) => matchStages(plan, '--downstream', n).map((s) => s.id))) : null;
+  const core = up && after ? [...after].filter((id) => up.has(id)) : [...(after ?? up!)];
+  const wanted = upstreamOf(plan, core);
   return plan.stages.filter((s) => wanted.has(s.id));
 }

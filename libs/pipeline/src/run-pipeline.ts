@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import type { PlannedStage } from './plan.js';
+import { downstreamOf, matchStages } from './plan.js';
 import { Session, type SessionOptions } from './session.js';
 import { runOrReuse, taskFor, type StageTask, type TaskHooks, type TaskOutcome } from './stage-task.js';
 import { Store, type RunRecord } from './store.js';
@@ -65,6 +66,8 @@ export interface RunOptions extends SessionOptions {
   outRoot?: string | null;
   /** Also keep this run's results under a name that gc never removes. */
   pin?: string;
+  /** `--force`: these stages (instance ids, stage names or `*` patterns) and their dependents rerun even when cached. */
+  force?: readonly string[];
   /** Stop starting new stages after the first failure (default: run every branch that can still run). */
   failFast?: boolean;
   signal?: AbortSignal;
@@ -81,6 +84,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const signal = opts.signal ?? new AbortController().signal;
   const observer = opts.observer ?? {};
   const stages = session.selected;
+  const forced = forcedStages(session, opts.force ?? []);
   observer.plan?.(stages);
 
   const unmark = await store.markActive(session.name);
@@ -114,7 +118,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const process1 = async (s: PlannedStage): Promise<void> => {
     const started = performance.now();
     const { key, preimage } = await session.key(s, session.inputHashes(s, records)!);
-    const outcome = await executor.execute(store, taskFor(session, s, key, preimage, records), {
+    const outcome = await executor.execute(store, taskFor(session, s, key, preimage, records, forced.has(s.id)), {
       signal,
       onWaiting: () => observer.waiting?.(s.id, key),
       onStarted: () => observer.started?.(s.id, key),
@@ -174,4 +178,16 @@ async function publish(store: Store, record: RunRecord, dest: string): Promise<v
     const target = join(dest, out.kind === 'file' ? `${name}.arrow` : name);
     await store.materialize(out, target);
   }
+}
+
+/** The selected instances `--force` names, and every selected instance downstream of them. */
+export function forcedStages(session: Session, force: readonly string[]): Set<string> {
+  if (force.length === 0) return new Set();
+  const named = force.flatMap((n) => matchStages(session.plan, '--force', n).map((s) => s.id));
+  const selected = new Set(session.selected.map((s) => s.id));
+  const outside = named.filter((id) => !selected.has(id));
+  if (outside.length === named.length) {
+    throw new UsageError(`--force ${force.join(' ')}: not among the selected stages (${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', ...' : ''}); widen --only/--until/--downstream`);
+  }
+  return new Set([...downstreamOf(session.plan, named)].filter((id) => selected.has(id)));
 }

@@ -35,10 +35,12 @@ export const stageTaskSchema = z.object({
   pipelineDir: z.string(),
   registry: z.string(),
   resources: z.enum(['cpu', 'gpu']).default('cpu'),
+  /** `run --force`: run it even when the store has a result under its key (the new result replaces it). */
+  force: z.boolean().default(false),
 });
 export type StageTask = z.infer<typeof stageTaskSchema>;
 
-export function taskFor(session: Session, s: PlannedStage, key: string, preimage: KeyPreimage, records: ReadonlyMap<string, RunRecord>): StageTask {
+export function taskFor(session: Session, s: PlannedStage, key: string, preimage: KeyPreimage, records: ReadonlyMap<string, RunRecord>, force = false): StageTask {
   return {
     key,
     preimage,
@@ -60,6 +62,7 @@ export function taskFor(session: Session, s: PlannedStage, key: string, preimage
     pipelineDir: session.plan.file.dir,
     registry: session.registryUrl,
     resources: s.stage.resources ?? 'cpu',
+    force,
   };
 }
 
@@ -80,21 +83,23 @@ const POLL_MS = 200;
  * process holds it, then re-checking: it may have committed), run the stage, commit, release.
  */
 export async function runOrReuse(store: Store, task: StageTask, hooks: TaskHooks): Promise<TaskOutcome> {
-  let record = await store.readRecord(task.key);
+  // A forced task never reuses a result, not even one another process commits while we wait for the lock.
+  const reuse = async (): Promise<RunRecord | null> => (task.force ? null : store.readRecord(task.key));
+  let record = await reuse();
   if (record) return { status: 'cached', record };
   let lock = await store.tryLock(task.key);
   if (!lock) {
     hooks.onWaiting?.();
     while (!lock && !hooks.signal.aborted) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      record = await store.readRecord(task.key);
+      record = await reuse();
       if (record) return { status: 'cached', record };
       lock = await store.tryLock(task.key);
     }
     if (!lock) return { status: 'failed', error: 'interrupted' };
   }
   try {
-    record = await store.readRecord(task.key);
+    record = await reuse();
     if (record) return { status: 'cached', record };
     hooks.onStarted?.();
     const result = await executeTask(store, task, hooks.signal, hooks.onLine ?? (() => undefined));

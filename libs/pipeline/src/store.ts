@@ -78,7 +78,19 @@ async function exists(path: string): Promise<boolean> {
 }
 
 export class Store {
-  private constructor(readonly root: string) {}
+  private constructor(
+    readonly root: string,
+    /** Opened with `openReadOnly`: nothing is created or written (no folders, no verification markers). */
+    readonly readOnly = false,
+  ) {}
+
+  /**
+   * A store for looking only (`explain`, `status`, `run --dry-run`): creates nothing, even when the folder does not
+   * exist yet (every lookup then misses), and writes no verification markers.
+   */
+  static openReadOnly(root: string): Store {
+    return new Store(resolve(root), true);
+  }
 
   static async open(root: string): Promise<Store> {
     root = resolve(root); // stage processes run in other folders
@@ -124,6 +136,7 @@ export class Store {
     const known = await readFile(marker, 'utf8').catch(() => '');
     if (known === signature) return true;
     if ((await sha256File(path)) !== hash) return false;
+    if (this.readOnly) return true;
     await mkdir(dirname(marker), { recursive: true });
     const tmp = `${marker}.${randomUUID()}`;
     await writeFile(tmp, signature);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runPipeline, UsageError, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
+import { dryRunPipeline, runPipeline, UsageError, type DryRunResult, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
 import type { QueueStageEvent } from '@transfusion/pipeline/queue';
 import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 import { progressDisplay } from '../progress.js';
@@ -17,6 +17,12 @@ Options:
   --set PATH=VALUE     override a value of the file before validation (repeatable), e.g.
                        --set vars.epochs=3  --set stages.train.with.lr=0.01
   --only STAGE         run only this stage (instance id, stage name or * pattern) and what it needs (repeatable)
+  --until STAGE        the same: this stage and everything it needs (repeatable)
+  --downstream STAGE   this stage and everything after it (and what those need, usually cached); with --until
+                       or --only, only the stages between the two (repeatable)
+  --force STAGE[,...]  rerun these stages and everything downstream of them even when cached (repeatable)
+  --dry-run            say what would run and why (new, params / inputs / code / data changed, forced) and what
+                       is cached; runs, writes and locks nothing (with --json: one object per stage, then a summary)
   --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000)
   --executor local|queue  where stages run (default: local). queue: each stage that misses the cache becomes
                        a job on Redis, run by \`transfusion worker\`s on any machines sharing the store
@@ -55,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
         'no-out': { type: 'boolean' },
         pin: { type: 'string' },
         'fail-fast': { type: 'boolean' },
+        until: { type: 'string', multiple: true },
+        downstream: { type: 'string', multiple: true },
+        force: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean' },
       },
     }),
   );
@@ -77,6 +87,21 @@ export async function main(argv: string[]): Promise<number> {
   const redis = values.redis ?? process.env['TRANSFUSION_REDIS_URL'];
   if (executorName === 'queue' && !redis) throw new UsageError('--executor queue needs --redis URL (or $TRANSFUSION_REDIS_URL)');
   if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin)) throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
+
+  const selection = {
+    only: values.only ?? [],
+    until: values.until ?? [],
+    downstream: values.downstream ?? [],
+  };
+  const force = (values.force ?? []).flatMap((f) => f.split(',')).filter(Boolean);
+  if (values['dry-run']) {
+    for (const flag of ['pin', 'out', 'no-out', 'fail-fast'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} has no effect with --dry-run (nothing runs or is written)`);
+    }
+    const dry = await dryRunPipeline({ pipelineFile: positionals[0]!, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [], ...selection, force, store: defaultStore(values.store) });
+    printDryRun(dry, Boolean(values.json));
+    return 0;
+  }
 
   const controller = new AbortController();
   let signals = 0;
@@ -113,7 +138,8 @@ export async function main(argv: string[]): Promise<number> {
     pipelineFile: positionals[0]!,
     registry: values.registry ?? REGISTRY_DEFAULT,
     sets: values.set ?? [],
-    only: values.only ?? [],
+    ...selection,
+    force,
     store: defaultStore(values.store),
     ...(executor ? { executor } : { jobs }),
     outRoot: values['no-out'] ? null : (values.out ?? 'out'),
@@ -151,4 +177,20 @@ function queueLine(e: QueueStageEvent): string {
   const attempt = e.attempt && (e.attempt > 1 || e.state === 'retrying') ? ` (attempt ${e.attempt}${e.state === 'retrying' ? ' failed' : ''})` : '';
   const why = e.error ? `: ${e.error.split('\n')[0]}` : '';
   return `queue   ${e.state.padEnd(8)} ${e.stage}${where} [${e.queue}]${attempt}${why}`;
+}
+
+/** `run --dry-run`: one line per stage (would run, with the first reason; further reasons indented), then a count. */
+function printDryRun(dry: DryRunResult, json: boolean): void {
+  if (json) {
+    for (const s of dry.stages) process.stdout.write(`${JSON.stringify(s)}\n`);
+    process.stdout.write(`${JSON.stringify({ summary: { pipeline: dry.pipeline, stages: dry.stages.length, run: dry.run, cached: dry.cached, dryRun: true } })}\n`);
+    return;
+  }
+  const width = Math.max(0, ...dry.stages.map((s) => s.stage.length));
+  for (const s of dry.stages) {
+    const [first, ...rest] = s.changes;
+    process.stdout.write(`${s.action === 'run' ? 'run   ' : 'cached'}  ${s.stage.padEnd(width)}${first ? `  ${first}` : ''}\n`);
+    for (const c of rest) process.stdout.write(`        ${' '.repeat(width)}  ${c}\n`);
+  }
+  process.stdout.write(`${dry.pipeline}: ${dry.stages.length} stages — ${dry.run} would run, ${dry.cached} cached (dry run: nothing was run or written)\n`);
 }
