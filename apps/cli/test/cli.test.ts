@@ -36,8 +36,8 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'dag', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
-    for (const c of ['run', 'explain', 'status', 'dag', 'gc', 'worker']) {
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'gc', 'worker']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: transfusion ${c}`));
@@ -139,6 +139,25 @@ describe('transfusion CLI', () => {
     const down = await cli(['run', ws.file, '--downstream', 'use', '--dry-run'], ws.dir);
     expect(down.stdout).toMatch(/^cached  make\s*\ncached  use\s*\np: 2 stages — 0 would run, 2 cached/);
     expect((await cli(['run', ws.file, '--dry-run', '--pin', 'x'], ws.dir)).stderr).toMatch(/--pin has no effect with --dry-run/);
+  });
+
+  test('runs lists the history; params diff and metrics diff compare the last two', async () => {
+    const ws = workspace(twoStages());
+    expect((await cli(['runs', ws.file], ws.dir)).stdout).toBe('p: no recorded runs in this store');
+    await cli(['run', ws.file], ws.dir);
+    await cli(['run', ws.file, '--set', 'stages.make.with.params.value=7'], ws.dir);
+    const runs = await cli(['runs', ws.file], ws.dir);
+    const lines = runs.stdout.split('\n');
+    expect(lines[0]).toMatch(/^id\s+started\s+status\s+ran\/cached\/failed\s+wall\s+params changed$/);
+    expect(lines[1]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}\s+\S+ \S+\s+ok\s+2\/0\/0\s+[\d.]+ s\s+\(first run\)$/);
+    expect(lines[2]).toMatch(/ok\s+2\/0\/0\s+[\d.]+ s\s+params of 1 stage$/);
+    const params = await cli(['params', 'diff', 'p'], ws.dir);
+    expect(params.stdout).toMatch(/stages\.make\.params\.value: 1 → 7/);
+    const metrics = await cli(['metrics', 'diff', ws.file, '--json'], ws.dir);
+    expect(JSON.parse(metrics.stdout)).toMatchObject({ rows: [], missing: [] });
+    const bad = await cli(['params', 'diff', 'p', 'zzz'], ws.dir);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/zzz: no run of 'p' has this id/);
   });
 });
 

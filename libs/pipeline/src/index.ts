@@ -27,3 +27,6 @@ export { runOrReuse, stageTaskSchema, taskFor } from './stage-task.js';
 export type { StageTask, TaskHooks, TaskOutcome } from './stage-task.js';
 export { dagMermaid, dagTree, loadPlan, pipelineDag } from './dag.js';
 export type { DagEdge, DagNode, PipelineDag } from './dag.js';
+export { metricsDiff, paramsChangeSummary, paramsDiff, pickPair, pickRun, readRunLogs, runLogSchema, runMetrics } from './runs.js';
+export type { MetricRow, RunLog } from './runs.js';
+export { closest, didYouMean, editDistance } from './suggest.js';

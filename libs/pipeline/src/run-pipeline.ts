@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import type { PlannedStage } from './plan.js';
 import { downstreamOf, matchStages } from './plan.js';
+import { newRunId, writeRunLog } from './runs.js';
 import { Session, type SessionOptions } from './session.js';
 import { runOrReuse, taskFor, type StageTask, type TaskHooks, type TaskOutcome } from './stage-task.js';
 import { Store, type RunRecord } from './store.js';
@@ -81,6 +82,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const session = await Session.open(opts);
   const store = await Store.open(opts.store);
   const t0 = performance.now();
+  const startedAt = new Date();
   const signal = opts.signal ?? new AbortController().signal;
   const observer = opts.observer ?? {};
   const stages = session.selected;
@@ -161,13 +163,30 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   }
   if (opts.pin) await store.writePin(opts.pin, { pipeline: session.name, file: session.plan.file.file, updatedAt: new Date().toISOString(), stages: latest });
   const skipped = stages.filter((s) => state.get(s.id) === 'pending' || state.get(s.id) === 'skipped').map((s) => s.id);
+  const seconds = Math.round((performance.now() - t0) / 10) / 100;
+  await writeRunLog(store, {
+    format: 'transfusion-runlog/1',
+    id: newRunId(startedAt),
+    pipeline: session.name,
+    file: session.plan.file.file,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    seconds,
+    status: signal.aborted ? 'interrupted' : counts.failed > 0 || skipped.length > 0 ? 'failed' : 'ok',
+    counts: { stages: stages.length, ...counts, skipped: skipped.length },
+    flags: { set: [...(opts.sets ?? [])], only: [...(opts.only ?? [])], until: [...(opts.until ?? [])], downstream: [...(opts.downstream ?? [])], force: [...(opts.force ?? [])] },
+    vars: session.plan.file.content.vars,
+    params: Object.fromEntries(stages.map((s) => [s.id, s.params])),
+    stages: Object.fromEntries(stages.filter((s) => records.has(s.id)).map((s) => [s.id, records.get(s.id)!.key])),
+    failed: stages.filter((s) => state.get(s.id) === 'failed').map((s) => s.id),
+  });
   return {
     pipeline: session.name,
     stages: stages.length,
     ...counts,
     skipped,
     interrupted: signal.aborted,
-    seconds: Math.round((performance.now() - t0) / 10) / 100,
+    seconds,
     store: opts.store,
   };
 }

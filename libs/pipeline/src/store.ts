@@ -19,6 +19,7 @@ import { KeyLock, lockIsLive } from './lock.js';
  *   pipelines/<name>.json      the latest run of each pipeline: instance → key (gc roots, explain baseline)
  *   pins/<name>.json           pinned runs (gc roots)
  *   active/<host>-<pid>.json   runs in progress (gc waits for them)
+ *   runlog/<pipeline>/<id>.json one log per run: flags, vars, params, status, counts, wall time, stage keys (runs.ts)
  */
 export const outputRecordSchema = z.object({
   kind: z.enum(['file', 'dir']),
