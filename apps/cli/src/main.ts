@@ -9,13 +9,14 @@ import * as dag from './commands/dag.js';
 import * as runs from './commands/runs.js';
 import * as params from './commands/params.js';
 import * as metrics from './commands/metrics.js';
+import * as exportCmd from './commands/export.js';
 
 interface Command {
   summary: string;
   main(argv: string[]): Promise<number>;
 }
 
-const local: Record<string, Command> = { run, explain, status, dag, runs, params, metrics, gc, worker };
+const local: Record<string, Command> = { run, explain, status, dag, runs, params, metrics, export: exportCmd, gc, worker };
 
 /** Commands that live in their own lib, loaded only when used (some pull in tfjs). */
 const fromLibs: Record<string, { module: string; summary: string }> = {

@@ -36,8 +36,8 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
-    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'gc', 'worker']) {
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: transfusion ${c}`));

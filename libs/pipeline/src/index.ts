@@ -30,3 +30,7 @@ export type { DagEdge, DagNode, PipelineDag } from './dag.js';
 export { metricsDiff, paramsChangeSummary, paramsDiff, pickPair, pickRun, readRunLogs, runLogSchema, runMetrics } from './runs.js';
 export type { MetricRow, RunLog } from './runs.js';
 export { closest, didYouMean, editDistance } from './suggest.js';
+export { exportRun } from './export-run.js';
+export type { ExportResult } from './export-run.js';
+export { crc32c, eventFile, maskedCrc32c, scalarEvent, tfRecord } from './tfevents.js';
+export type { ScalarEvent } from './tfevents.js';
