@@ -275,3 +275,29 @@ describe('publish: the pipeline graph for the provenance section', () => {
     expect(dag.mermaid.startsWith('flowchart LR\n')).toBe(true);
   });
 });
+
+describe('import-weights: a tfjs model is keyed by model.json and every weight shard', () => {
+  test('a changed .bin reruns the import though model.json (and with.sha256) did not change', { timeout: 180_000 }, async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { buildModel, exportLayersModel } = await import('@transfusion/models');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-import-weights-'));
+    const zm = buildModel({ name: 'cbr-tiny', inputSize: 16, width: 0.125, classes: 2 });
+    const modelJson = await exportLayersModel(zm, join(dir, 'm'), { preprocessing: 'unit' });
+    zm.model.dispose();
+    const sha = createHash('sha256').update(readFileSync(modelJson)).digest('hex');
+    writeFileSync(join(dir, 'p.yaml'), `stages:\n  weights:\n    uses: import-weights\n    with: { path: m/model.json, sha256: ${sha}, pretrainedOn: test }\n`);
+    const runOnce = async (): Promise<string> => {
+      const events: StageEvent[] = [];
+      await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: null, observer: { finished: (e) => events.push(e) } });
+      return events.map((e) => `${e.stage}:${e.status}`).join(',');
+    };
+    expect(await runOnce()).toBe('weights:ran');
+    expect(await runOnce()).toBe('weights:cached');
+    const shard = readdirSync(join(dir, 'm')).find((f) => f.endsWith('.bin'))!;
+    const bytes = readFileSync(join(dir, 'm', shard));
+    bytes[0] = bytes[0]! ^ 0x01; // one bit of one weight
+    writeFileSync(join(dir, 'm', shard), bytes);
+    expect(await runOnce()).toBe('weights:ran');
+  });
+});
