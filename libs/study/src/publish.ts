@@ -63,11 +63,23 @@ export async function publishReport(options: PublishOptions): Promise<PublishRes
     startedAt: new Date(start).toISOString(),
     finishedAt: new Date(end).toISOString(),
     wallSeconds: Math.round((end - start) / 100) / 10,
-    dag: provenanceDag(pipelineDag(planPipeline(pipeline, makeRegistry(studyStages)))),
+    ...graphOf(pipeline),
   };
   const { pngScale: _png, ...criteria } = results.options;
   const written = await renderReport(results.input, dest, { ...criteria, pngScale: results.options['pngScale'] as number });
   return { dest, files: [...new Set([...manifest.files.map((f) => f.path), ...written.files.map((f) => f.slice(dest.length + 1))])].sort(), stages: records.length, wallSeconds: (end - start) / 1000 };
+}
+
+/**
+ * The graph for the provenance section, planned with the study's own stages. A pipeline that ran with another
+ * registry (`--registry`) does not plan here: its report is published without the figure rather than not at all.
+ */
+function graphOf(pipeline: Parameters<typeof planPipeline>[0]): { dag?: ReturnType<typeof provenanceDag> } {
+  try {
+    return { dag: provenanceDag(pipelineDag(planPipeline(pipeline, makeRegistry(studyStages)))) };
+  } catch {
+    return {};
+  }
 }
 
 /** The pipeline's graph as the report's provenance carries it: node labels, edges, and the Mermaid text. */
