@@ -259,6 +259,48 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::batchNormGrad(x, dy, p.n / p.c, p.c, p.mean, p.variance, p.scale, p.epsilon, dx, sums); });
 }
 
+// batchNormTrain(x, channels, scale|null, offset|null, epsilon, relu, y, mean, variance)
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsNumber() || !info[4].IsNumber() || !info[5].IsBoolean()) throw Napi::TypeError::New(env, "channels, epsilon, relu: expected number, number, boolean");
+  const int64_t c = info[1].As<Napi::Number>().Int64Value();
+  const int64_t n = floatLength(env, info[0], "x");
+  if (c < 1 || n % c != 0 || n == 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  float* x = floats(env, info[0], n, "x");
+  float* scale = optionalFloats(env, info[2], c, "scale");
+  float* offset = optionalFloats(env, info[3], c, "offset");
+  const float epsilon = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
+  const bool relu = info[5].As<Napi::Boolean>().Value();
+  float* y = floats(env, info[6], n, "y");
+  float* mean = floats(env, info[7], c, "mean");
+  float* variance = floats(env, info[8], c, "variance");
+  return guarded(info, [&] { transfusion::batchNormTrainForward(x, n / c, c, scale, offset, epsilon, relu, y, mean, variance); });
+}
+
+// batchNormTrainGrad(x, dy, y|null, channels, mean, variance, scale|null, dMean|null, dVariance|null, epsilon, dx, dScale, dOffset)
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[3].IsNumber() || !info[9].IsNumber()) throw Napi::TypeError::New(env, "channels and epsilon: expected numbers");
+  const int64_t c = info[3].As<Napi::Number>().Int64Value();
+  const int64_t n = floatLength(env, info[0], "x");
+  if (c < 1 || n % c != 0 || n == 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  float* x = floats(env, info[0], n, "x");
+  float* dy = floats(env, info[1], n, "dy");
+  float* y = optionalFloats(env, info[2], n, "y");
+  float* mean = floats(env, info[4], c, "mean");
+  float* variance = floats(env, info[5], c, "variance");
+  float* scale = optionalFloats(env, info[6], c, "scale");
+  float* dMean = optionalFloats(env, info[7], c, "dMean");
+  float* dVariance = optionalFloats(env, info[8], c, "dVariance");
+  const float epsilon = static_cast<float>(info[9].As<Napi::Number>().DoubleValue());
+  float* dx = floats(env, info[10], n, "dx");
+  float* dScale = floats(env, info[11], c, "dScale");
+  float* dOffset = floats(env, info[12], c, "dOffset");
+  return guarded(info, [&] {
+    transfusion::batchNormTrainBackward(x, dy, y, n / c, c, mean, variance, scale, dMean, dVariance, epsilon, dx, dScale, dOffset);
+  });
+}
+
 // reluGrad(dy, x, out): equal lengths.
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -336,6 +378,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("middleSum", Napi::Function::New(env, MiddleSum));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
+  exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));
   exports.Set("relu", Napi::Function::New(env, Relu));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

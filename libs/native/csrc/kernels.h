@@ -73,6 +73,17 @@ void binary(BinaryOp op, const float* a, int64_t aLen, const float* b, int64_t b
 void batchNorm(const float* x, int64_t rows, int64_t channels, const float* mean, const float* variance, const float* offset,
                const float* scale, float epsilon, float* out);
 
+// Batch norm in training mode over x [rows, channels]: the batch's mean and biased variance (float64
+// accumulation), y = (x - mean) * rsqrt(var + eps) * scale + offset (scale/offset may be null), then ReLU if asked.
+void batchNormTrainForward(const float* x, int64_t rows, int64_t channels, const float* scale, const float* offset, float epsilon,
+                           bool relu, float* y, float* mean, float* variance);
+// Its gradient: dx, and dScale = rsqrt(var + eps) * sum(dy * (x - mean)), dOffset = sum(dy) (each may be null).
+// dMean/dVariance (may be null) are incoming gradients of the mean and variance outputs. y non-null: the
+// forward applied ReLU, and dy only passes where y > 0.
+void batchNormTrainBackward(const float* x, const float* dy, const float* y, int64_t rows, int64_t channels, const float* mean,
+                            const float* variance, const float* scale, const float* dMean, const float* dVariance, float epsilon,
+                            float* dx, float* dScale, float* dOffset);
+
 void setThreads(int threads);
 int threads();
 std::string dnnlVersion();

@@ -26,6 +26,20 @@ export interface NativeAddon {
    */
   batchNormGrad(x: Float32Array, dy: Float32Array, channels: number, mean: Float32Array, variance: Float32Array,
     scale: Float32Array | null, epsilon: number, dx: Float32Array, sums: Float32Array): void;
+  /**
+   * Batch norm in training mode, per-channel over x's innermost axis: writes the batch mean and biased
+   * variance (float64 accumulation) and y = (x - mean) * rsqrt(variance + epsilon) * scale + offset, then
+   * max(0, y) when `relu`.
+   */
+  batchNormTrain(x: Float32Array, channels: number, scale: Float32Array | null, offset: Float32Array | null, epsilon: number, relu: boolean,
+    y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /**
+   * Its exact gradient (mean and variance as functions of x): dx, dScale, dOffset; dMean/dVariance are incoming
+   * gradients of the mean and variance outputs (null: none). `y` (the forward output) when ReLU was fused.
+   */
+  batchNormTrainGrad(x: Float32Array, dy: Float32Array, y: Float32Array | null, channels: number, mean: Float32Array, variance: Float32Array,
+    scale: Float32Array | null, dMean: Float32Array | null, dVariance: Float32Array | null, epsilon: number,
+    dx: Float32Array, dScale: Float32Array, dOffset: Float32Array): void;
   /** out = max(0, x), NaN kept (tfjs's relu). */
   relu(x: Float32Array, out: Float32Array): void;
   /** out = dy * step(x) (ReLU's gradient; NaN in x gives NaN). */

@@ -26,5 +26,5 @@ export { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } f
 export { balancedClassWeights } from './training/class-weights.js';
 export { setBatchNormMomentum } from './training/batch-norm.js';
 export { mixSeed, mulberry32, permutation } from './random.js';
-export { BENCH_MODELS, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
+export { BENCH_MODELS, type BenchModel, type BenchModelBuilder, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
 export { findTorchPython, runTorchPeer, type TorchResult } from './bench/torch-peer.js';
