@@ -311,6 +311,16 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::reluGrad(dy, x, out, n); });
 }
 
+// addRelu(a, b, out): equal lengths.
+Napi::Value AddRelu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = floatLength(env, info[2], "out");
+  float* a = floats(env, info[0], n, "a");
+  float* b = floats(env, info[1], n, "b");
+  float* out = floats(env, info[2], n, "out");
+  return guarded(info, [&] { transfusion::addRelu(a, b, out, n); });
+}
+
 // relu(x, out): equal lengths.
 Napi::Value Relu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -381,6 +391,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));
   exports.Set("relu", Napi::Function::New(env, Relu));
+  exports.Set("addRelu", Napi::Function::New(env, AddRelu));
   exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));

@@ -84,6 +84,9 @@ void batchNormTrainBackward(const float* x, const float* dy, const float* y, int
                             const float* variance, const float* scale, const float* dMean, const float* dVariance, float epsilon,
                             float* dx, float* dScale, float* dOffset);
 
+// out = max(0, a + b) (a residual add and its ReLU in one pass; equal lengths).
+void addRelu(const float* a, const float* b, float* out, int64_t n);
+
 void setThreads(int threads);
 int threads();
 std::string dnnlVersion();

@@ -40,6 +40,8 @@ export interface NativeAddon {
   batchNormTrainGrad(x: Float32Array, dy: Float32Array, y: Float32Array | null, channels: number, mean: Float32Array, variance: Float32Array,
     scale: Float32Array | null, dMean: Float32Array | null, dVariance: Float32Array | null, epsilon: number,
     dx: Float32Array, dScale: Float32Array, dOffset: Float32Array): void;
+  /** out = max(0, a + b): a residual add and its ReLU in one pass (equal lengths). */
+  addRelu(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** out = max(0, x), NaN kept (tfjs's relu). */
   relu(x: Float32Array, out: Float32Array): void;
   /** out = dy * step(x) (ReLU's gradient; NaN in x gives NaN). */

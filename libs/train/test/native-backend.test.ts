@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
-import { fuseBatchNorm } from '../src/training/fused-batch-norm.js';
+import { fuseLayers } from '../src/training/fused-layers.js';
 import { randomArray, relError } from './compare-backends.js';
 
 // The 'native' backend (tfjs's cpu backend with the oneDNN kernels, tensors outside the wasm heap) and the
@@ -97,13 +97,13 @@ function residualModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
-describe.skipIf(!toolchain)('fused training batch norm', () => {
+describe.skipIf(!toolchain)('fused training layers: batch norm (+ ReLU), residual add + ReLU', () => {
   it('gives the loss, gradients and moving statistics of the op-by-op layers on cpu, in one kernel each way', async () => {
     const xv = randomArray(6 * 8 * 8 * 3, 17);
     const run = async (backend: 'cpu' | 'native') => {
       await resolveBackend({ backend, threads: 2 }, { TRANSFUSION_NATIVE: 'auto' });
       const model = residualModel();
-      const unfuse = fuseBatchNorm(model);
+      const unfuse = fuseLayers(model);
       const before = nativeKernelCounts().calls;
       const values = tf.tidy(() => {
         const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -116,13 +116,14 @@ describe.skipIf(!toolchain)('fused training batch norm', () => {
       const out = (await values.data()) as Float32Array;
       values.dispose();
       const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
-      return { out, fused: delta('TransfusionBatchNormTrain'), fusedGrad: delta('TransfusionBatchNormTrainGrad'), relu: delta('Relu') };
+      return { out, fused: delta('TransfusionBatchNormTrain'), fusedGrad: delta('TransfusionBatchNormTrainGrad'), relu: delta('Relu'), addRelu: delta('TransfusionAddRelu') };
     };
     const cpu = await run('cpu');
     const native = await run('native');
     expect(native.fused).toBe(2);
     expect(native.fusedGrad).toBe(2);
-    expect(native.relu).toBe(1); // only the ReLU after the residual add; the one after the first BN is fused
+    expect(native.relu).toBe(0); // both ReLUs are fused: into the first BN and into the residual add
+    expect(native.addRelu).toBe(1);
     expect(cpu.fused).toBe(0);
     expect(relError(native.out, cpu.out)).toBeLessThan(1e-4);
   });
@@ -130,7 +131,7 @@ describe.skipIf(!toolchain)('fused training batch norm', () => {
   it('leaves layers untouched after undoing, and inference unfused', async () => {
     await resolveBackend({ backend: 'native', threads: 2 }, { TRANSFUSION_NATIVE: 'auto' });
     const model = residualModel();
-    const unfuse = fuseBatchNorm(model);
+    const unfuse = fuseLayers(model);
     const before = nativeKernelCounts().calls['TransfusionBatchNormTrain'] ?? 0;
     tf.tidy(() => model.predict(tf.ones([2, 8, 8, 3])));
     expect(nativeKernelCounts().calls['TransfusionBatchNormTrain'] ?? 0).toBe(before);

@@ -17,6 +17,8 @@ export const RELU_GRAD_KERNEL = 'TransfusionReluGrad';
 /** Batch norm in training mode, fused (see training/fused-batch-norm.ts), and its gradient. */
 export const BATCH_NORM_TRAIN_KERNEL = 'TransfusionBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD_KERNEL = 'TransfusionBatchNormTrainGrad';
+/** max(0, a + b) in one pass (a residual add and its ReLU; training/fused-layers.ts). */
+export const ADD_RELU_KERNEL = 'TransfusionAddRelu';
 
 type GradFunc = GradConfig['gradFunc'];
 type Grads = ReturnType<GradFunc>;
@@ -100,6 +102,17 @@ const batchNormTrainGradient: GradConfig = {
   },
 };
 
+/** max(0, a + b): both inputs get dy where the output is positive (ReLU's gradient taken at the output). */
+const addReluGradient: GradConfig = {
+  kernelName: ADD_RELU_KERNEL,
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [y] = saved as [Tensor];
+    const g = tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as Tensor, x: y }, {}) as Tensor;
+    return { a: () => g, b: () => tf.clone(g) } satisfies Grads;
+  },
+};
+
 let registered = false;
 
 /** Registers the overrides once; `useNative()` says, per call, whether the native kernels serve the current backend. */
@@ -117,4 +130,5 @@ export function registerNativeGradients(useNative: () => boolean): void {
     tf.registerGradient({ ...u, gradFunc: make(u.gradFunc) });
   }
   tf.registerGradient(batchNormTrainGradient);
+  tf.registerGradient(addReluGradient);
 }

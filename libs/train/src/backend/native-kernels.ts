@@ -13,7 +13,7 @@ import type * as NativeModule from '@transfusion/native';
 import { TrainError } from '../errors.js';
 import { type KernelMemory, memoryOf } from './kernel-memory.js';
 import {
-  BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
+  ADD_RELU_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
 } from './native-gradients.js';
 
 const ADAM_KERNEL = 'TransfusionAdam';
@@ -159,6 +159,7 @@ function registerNativeKernels(backendName: 'wasm' | 'native'): void {
     [ADAM_KERNEL, adam],
     [BATCH_NORM_TRAIN_KERNEL, batchNormTrain],
     [BATCH_NORM_TRAIN_GRAD_KERNEL, batchNormTrainGrad],
+    [ADD_RELU_KERNEL, addRelu],
   ];
   for (const [name, f] of own) {
     tf.registerKernel({ kernelName: name, backendName, kernelFunc: (args) => {
@@ -404,6 +405,15 @@ function batchNormTrainGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc
   a.batchNormTrainGrad(f32(backend, x), f32(backend, dy), opt(y), c, f32(backend, mean), f32(backend, variance), opt(scale), opt(dMean), opt(dVariance),
     (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon, f32(backend, dx), f32(backend, dScale), f32(backend, dOffset));
   return [dx, dScale, dOffset];
+}
+
+/** Inputs a, b (float32, one shape; checked by the caller) -> max(0, a + b). */
+function addRelu({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo {
+  const backend = memoryOf(b);
+  const { a: x, b: y } = inputs as { a: TensorInfo; b: TensorInfo };
+  const out = backend.makeOutput(x.shape, 'float32');
+  a.addRelu(f32(backend, x), f32(backend, y), f32(backend, out));
+  return out;
 }
 
 function relu({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {

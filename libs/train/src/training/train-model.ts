@@ -10,7 +10,7 @@ import type { Task } from '../options/task.js';
 import { type TrainOptions, trainOptionsSchema } from '../options/train-options.js';
 import { mulberry32 } from '../random.js';
 import { setBatchNormMomentum } from './batch-norm.js';
-import { fuseBatchNorm } from './fused-batch-norm.js';
+import { fuseLayers } from './fused-layers.js';
 import { BestTracker, type Monitor } from './best-evaluation.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { resolveClassWeights } from './class-weights.js';
@@ -163,7 +163,7 @@ export async function trainModel(
   const progress = o.progress ? new ProgressBar(sink) : undefined;
   if (o.progress) sink.write(`training '${model.name}' on ${describeBackend(backend)}: ${totalSteps} steps of ${o.batchSize}\n`);
   const restoreMomentum = o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
-  const unfuseBatchNorm = fuseBatchNorm(model);
+  const unfuseLayers = fuseLayers(model);
 
   // keepBest, else early stopping's restoreBest, decides which weights are kept; early stopping alone only counts.
   const es = o.earlyStopping;
@@ -265,7 +265,7 @@ export async function trainModel(
   } finally {
     optimizer.dispose();
     restoreMomentum?.();
-    unfuseBatchNorm();
+    unfuseLayers();
   }
 }
 

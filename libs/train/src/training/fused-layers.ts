@@ -1,14 +1,15 @@
-// Batch normalisation layers in training mode as one native kernel forward and one backward, while the
-// native kernels serve the backend. tfjs-layers computes the batch moments and the normalisation op by op
+// Layers fused into native kernels for training, while the native kernels serve the backend.
+// Batch normalisation in training mode is one native kernel forward and one backward. tfjs-layers computes the batch moments and the normalisation op by op
 // (and its gradient from ~15 elementwise passes over the activation, each a tensor kept for backprop): at
 // ResNet50's 224 x 224 that is most of a step's time and memory. Same function and same moving-average update
 // as tfjs-layers (biased batch variance, moving = moving - (moving - batch) * (1 - momentum)); the
 // statistics are accumulated in float64, so values agree with the op-by-op path to float32 rounding, not bits.
-// A ReLU layer that is the batch norm's only consumer (conv-BN-ReLU) is fused too: the kernel applies it, and
-// the ReLU layer passes on the tensor it recognises as already rectified.
+// A ReLU layer that is the only consumer of a batch norm (conv-BN-ReLU) or of a two-input Add (ResNet's
+// residual sum) is fused into it: the kernel applies it, and the ReLU layer passes on the tensor it
+// recognises as already rectified.
 import * as tf from '@tensorflow/tfjs';
 import { nativeServesCurrentBackend } from '../backend/native-kernels.js';
-import { BATCH_NORM_TRAIN_KERNEL } from '../backend/native-gradients.js';
+import { ADD_RELU_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '../backend/native-gradients.js';
 import { allLayers } from './batch-norm.js';
 
 /** The fields of tfjs-layers' BatchNormalization used here (internal to it; not in its typings). */
@@ -31,6 +32,8 @@ interface GraphLinks {
   inboundNodes: unknown[];
 }
 
+type Call = BatchNormInternals['call'];
+
 /** The ReLU Activation layer that alone consumes `layer`'s output, if any. */
 function soleReluConsumer(layer: tf.layers.Layer): tf.layers.Layer | undefined {
   const out = (layer as unknown as GraphLinks).outboundNodes;
@@ -50,7 +53,7 @@ function movingAverage(variable: BatchNormInternals['movingMean'], batchValue: t
   });
 }
 
-function fusedCall(layer: BatchNormInternals, original: BatchNormInternals['call'], relu: boolean): BatchNormInternals['call'] {
+function fusedCall(layer: BatchNormInternals, original: Call, relu: boolean): Call {
   return (inputs, kwargs) => {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const channelsLast = x !== undefined && (layer.axis === -1 || layer.axis === x.rank - 1);
@@ -72,7 +75,21 @@ function fusedCall(layer: BatchNormInternals, original: BatchNormInternals['call
   };
 }
 
-function passRectified(original: BatchNormInternals['call']): BatchNormInternals['call'] {
+/** A two-input Add whose only consumer is a ReLU: max(0, a + b) in one kernel. */
+function fusedAddRelu(original: Call): Call {
+  return (inputs, kwargs) => {
+    const [a, b] = Array.isArray(inputs) ? inputs : [];
+    if (kwargs['training'] !== true || !nativeServesCurrentBackend() || !Array.isArray(inputs) || inputs.length !== 2 || !a || !b ||
+      a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape) || a.size === 0) {
+      return original(inputs, kwargs);
+    }
+    const y = tf.engine().runKernel(ADD_RELU_KERNEL, { a, b }, {}) as tf.Tensor;
+    rectified.add(y);
+    return y;
+  };
+}
+
+function passRectified(original: Call): Call {
   return (inputs, kwargs) => {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return x && rectified.has(x) ? x : original(inputs, kwargs);
@@ -80,12 +97,13 @@ function passRectified(original: BatchNormInternals['call']): BatchNormInternals
 }
 
 /**
- * Routes every BatchNormalization layer's training call through the fused native kernels (when they serve the
- * current backend at call time; otherwise the layer runs as before). Returns a function that undoes it.
+ * Routes every BatchNormalization layer's training call (and a two-input Add followed only by a ReLU) through
+ * the fused native kernels, when they serve the current backend at call time; otherwise the layers run as
+ * before. Returns a function that undoes it.
  */
-export function fuseBatchNorm(model: tf.LayersModel): () => void {
+export function fuseLayers(model: tf.LayersModel): () => void {
   const undo: (() => void)[] = [];
-  const patch = (layer: tf.layers.Layer, make: (original: BatchNormInternals['call']) => BatchNormInternals['call']) => {
+  const patch = (layer: tf.layers.Layer, make: (original: Call) => Call) => {
     const l = layer as unknown as BatchNormInternals;
     const original = l.call;
     l.call = make(original.bind(l));
@@ -93,9 +111,13 @@ export function fuseBatchNorm(model: tf.LayersModel): () => void {
       l.call = original;
     });
   };
-  for (const layer of allLayers(model).filter((l) => l.getClassName() === 'BatchNormalization')) {
+  for (const layer of allLayers(model)) {
+    const kind = layer.getClassName();
+    if (kind !== 'BatchNormalization' && kind !== 'Add') continue;
     const relu = soleReluConsumer(layer);
-    patch(layer, (original) => fusedCall(layer as unknown as BatchNormInternals, original, relu !== undefined));
+    if (kind === 'BatchNormalization') patch(layer, (original) => fusedCall(layer as unknown as BatchNormInternals, original, relu !== undefined));
+    else if (relu) patch(layer, fusedAddRelu);
+    else continue;
     if (relu) patch(relu, passRectified);
   }
   return () => undo.forEach((u) => u());
