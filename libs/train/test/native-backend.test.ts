@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
+import { bufferPoolBytes } from '../src/backend/buffer-pool.js';
 import { fuseLayers } from '../src/training/fused-layers.js';
 import { randomArray, relError } from './compare-backends.js';
 
@@ -63,6 +64,24 @@ describe.skipIf(!toolchain)('native backend kernels vs cpu', () => {
       () => tf.pad(tf.tensor2d(Int32Array.from({ length: 6 }, (_, i) => i), [2, 3], 'int32'), [[1, 1], [0, 2]], 7).cast('float32'),
     ];
     for (const [i, f] of cases.entries()) expect(Array.from(await on('native', f)), `case ${i}`).toEqual(Array.from(await on('cpu', f)));
+  });
+
+  it('reuses the buffers of disposed outputs, and never lets a read see a reused buffer', async () => {
+    await tf.setBackend('native');
+    const x = tf.tensor1d(randomArray(1000, 3));
+    const first = tf.relu(x);
+    const read = first.dataSync();
+    const expected = Array.from(read);
+    first.dispose();
+    const before = bufferPoolBytes();
+    expect(before).toBeGreaterThanOrEqual(4000);
+    const second = tf.mul(x, tf.scalar(-7)).relu(); // the mul's output is pooled on dispose; relu takes a buffer
+    expect(Array.from(read)).toEqual(expected); // what was read is a copy: reusing the buffer did not touch it
+    expect(Array.from(await second.data())).toEqual(Array.from(x.dataSync(), (v) => Math.max(0, Math.fround(v * -7))));
+    const pooledNow = bufferPoolBytes();
+    tf.tensor1d(new Float32Array([1, 2, 3])).dispose();
+    expect(bufferPoolBytes()).toBe(pooledNow); // a caller's array is never pooled
+    tf.dispose([x, second]);
   });
 
   it('runs convolutions, pooling and elementwise ops natively, with the same values as cpu', async () => {

@@ -3,10 +3,11 @@
 // typed arrays. The kernels only need to allocate an output and see a tensor's float32 values in place.
 import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { takeBuffer } from './buffer-pool.js';
 import type { TypedArray, WasmBackendLike } from './kernels/wasm-heap.js';
 
 export interface KernelMemory {
-  /** A new, uninitialised (wasm) or zeroed (cpu) tensor owned by the backend. */
+  /** A new tensor owned by the backend, contents undefined (every kernel writes all of its outputs). */
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   /** The tensor's values, in place (valid until the next allocation on wasm, which may grow the heap). */
   values(t: TensorInfo): TypedArray;
@@ -15,8 +16,8 @@ export interface KernelMemory {
 }
 
 /** The parts of tfjs's MathBackendCPU used here (its class is not exported from @tensorflow/tfjs). */
-interface CpuBackendLike {
-  data: { get(dataId: DataId): { values?: unknown } };
+export interface CpuBackendLike {
+  data: { get(dataId: DataId): { values?: unknown } | undefined; has(dataId: DataId): boolean };
   makeTensorInfo(shape: number[], dtype: DataType, values?: TypedArray): TensorInfo;
   incRef(dataId: DataId): void;
 }
@@ -37,12 +38,15 @@ export function memoryOf(backend: unknown): KernelMemory {
   }
   const cpu = b as CpuBackendLike;
   const values = (t: TensorInfo): TypedArray => {
-    const v = cpu.data.get(t.dataId).values;
+    const v = cpu.data.get(t.dataId)?.values;
     if (!(v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array)) throw new Error(`internal: a ${t.dtype} tensor holds no numeric values`);
     return v;
   };
   return {
-    makeOutput: (shape, dtype) => cpu.makeTensorInfo(shape, dtype, tf.util.getTypedArrayFromDType(dtype as 'float32', tf.util.sizeFromShape(shape))),
+    makeOutput: (shape, dtype) => {
+      const size = tf.util.sizeFromShape(shape);
+      return cpu.makeTensorInfo(shape, dtype, dtype === 'float32' ? takeBuffer(size) : tf.util.getTypedArrayFromDType(dtype as 'int32', size));
+    },
     values,
     f32: (t) => {
       const v = values(t);

@@ -3,7 +3,10 @@
 // heap (ResNet50 at 224 x 224 and batch 16 does not fit there); what the native kernels do not cover runs on
 // the cpu backend's JavaScript kernels. Registered once per process; the kernels are shared with 'cpu' by
 // copying their configs, so 'cpu' itself stays the pure-JS reference the tests compare against.
+import type { BackendValues, DataId } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { isPooled, recycleBuffer } from './buffer-pool.js';
+import type { CpuBackendLike } from './kernel-memory.js';
 import { concat, padV2, slice, splitV } from './kernels/slice-pad.js';
 import { tile } from './kernels/tile.js';
 
@@ -25,4 +28,36 @@ export function registerNativeBackend(): void {
   // Priority below the others: only chosen by name (resolveBackend does), never by tfjs on its own.
   tf.registerBackend(NATIVE_BACKEND, cpuFactory, -1);
   registered = true;
+}
+
+/** The cpu backend methods the buffer pool hooks into. */
+interface Disposing extends CpuBackendLike {
+  disposeData(dataId: DataId, force?: boolean): boolean;
+  readSync(dataId: DataId): BackendValues;
+  read(dataId: DataId): Promise<BackendValues>;
+}
+
+const pooled = new WeakSet<object>();
+
+/**
+ * Hooks the active native backend instance into the buffer pool (once per instance): a disposed tensor's
+ * pooled buffer goes back to the pool, and reads of pooled buffers return copies.
+ */
+export function poolNativeBuffers(): void {
+  const b = tf.findBackend(NATIVE_BACKEND) as unknown as Disposing | null;
+  if (!b || pooled.has(b)) return;
+  pooled.add(b);
+  const dispose = b.disposeData.bind(b);
+  const readSync = b.readSync.bind(b);
+  b.disposeData = (dataId, force) => {
+    const values = b.data.get(dataId)?.values;
+    const gone = dispose(dataId, force);
+    if (gone && values !== undefined && !b.data.has(dataId)) recycleBuffer(values);
+    return gone;
+  };
+  b.readSync = (dataId) => {
+    const v = readSync(dataId);
+    return isPooled(v) ? v.slice() : v;
+  };
+  b.read = async (dataId) => b.readSync(dataId);
 }

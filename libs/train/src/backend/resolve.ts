@@ -7,7 +7,8 @@ import { loadWasmPackage } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { enableNativeKernels, type NativeKernelsInfo } from './native-kernels.js';
 import { registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
-import { NATIVE_BACKEND, registerNativeBackend } from './native-backend.js';
+import { NATIVE_BACKEND, poolNativeBuffers, registerNativeBackend } from './native-backend.js';
+import { clearBufferPool } from './buffer-pool.js';
 import { BACKEND_NAMES, type BackendName, type BackendOptions, backendOptionsSchema, MAX_WASM_THREADS } from '../options/backend.js';
 
 /** Resolution order for 'auto'. */
@@ -73,6 +74,7 @@ async function startNative(threads: number, env: NodeJS.ProcessEnv): Promise<Bac
   const native = await enableNativeKernels(threads, env, 'native', true);
   if (!native.active) return { backend: 'native', ok: false, reason: native.reason ?? 'the native kernels are off' };
   if (!(await tf.setBackend(NATIVE_BACKEND))) throw new Error(`setBackend('${NATIVE_BACKEND}') returned false`);
+  poolNativeBuffers();
   return { name: 'native', tfBackend: NATIVE_BACKEND, threads: native.threads ?? threads, version: native.version ?? 'unknown', attempts: [], native };
 }
 
@@ -160,5 +162,6 @@ export function describeBackend(info: BackendInfo): string {
 /** Releases worker threads (wasm) so the process can exit promptly. Safe to call more than once. */
 export function releaseBackend(): void {
   if (current?.name === 'wasm') shutdownWasmBackend();
+  clearBufferPool();
   current = undefined;
 }
