@@ -356,6 +356,36 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::adam(c, w, g, m, v, n, wOut, mOut, vOut); });
 }
 
+// adamInPlace(constants[9], params: [w, g, m, v, decay][]): every parameter's w, m, v updated in place.
+Napi::Value AdamInPlace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != 9) throw Napi::TypeError::New(env, "constants: expected 9 numbers (see adam)");
+  Napi::Array a = info[0].As<Napi::Array>();
+  float k[9];
+  for (uint32_t i = 0; i < 9; i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, "constants[" + std::to_string(i) + "]: expected a number");
+    k[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+  }
+  if (!(k[4] > 0.0f) || !(k[5] > 0.0f)) throw Napi::RangeError::New(env, "constants: bias corrections 1-beta^t must be positive");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "params: expected an array of [w, g, m, v, decay]");
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::vector<transfusion::AdamTensors> params;
+  params.reserve(list.Length());
+  for (uint32_t p = 0; p < list.Length(); p++) {
+    Napi::Value e = list.Get(p);
+    const std::string at = "params[" + std::to_string(p) + "]";
+    if (!e.IsArray() || e.As<Napi::Array>().Length() != 5) throw Napi::TypeError::New(env, at + ": expected [w, g, m, v, decay]");
+    Napi::Array q = e.As<Napi::Array>();
+    const int64_t n = floatLength(env, q.Get(0u), (at + ".w").c_str());
+    params.push_back({floats(env, q.Get(0u), n, (at + ".w").c_str()), floats(env, q.Get(1u), n, (at + ".g").c_str()),
+                      floats(env, q.Get(2u), n, (at + ".m").c_str()), floats(env, q.Get(3u), n, (at + ".v").c_str()), n,
+                      q.Get(4u).ToBoolean().Value()});
+  }
+  const transfusion::AdamConstants c{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]};
+  return guarded(info, [&] { transfusion::adamInPlace(c, params); });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "threads: expected an integer from 1 to 256");
@@ -393,6 +423,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("relu", Napi::Function::New(env, Relu));
   exports.Set("addRelu", Napi::Function::New(env, AddRelu));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("adamInPlace", Napi::Function::New(env, AdamInPlace));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
 #ifdef TRANSFUSION_WITH_BLAS

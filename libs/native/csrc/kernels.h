@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace transfusion {
 
@@ -64,6 +65,18 @@ struct AdamConstants {
 // m' = m*b1 + g*(1-b1); v' = v*b2 + g^2*(1-b2); w' = w - (m'/c1) / (sqrt(v'/c2) + eps) * lr [- w*decay].
 void adam(const AdamConstants& k, const float* w, const float* g, const float* m, const float* v, int64_t n, float* wOut, float* mOut,
           float* vOut);
+
+// One parameter of adamInPlace: w, m, v updated in place from g (n elements each); decay: apply k.decay.
+struct AdamTensors {
+  float* w;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t n;
+  bool decay;
+};
+// The same step as adam() for every parameter at once, in place, in one parallel region.
+void adamInPlace(const AdamConstants& k, const std::vector<AdamTensors>& params);
 
 enum class BinaryOp { add = 0, sub = 1, mul = 2, div = 3, squaredDifference = 4 };
 // out[i] = a[i mod aLen] op b[i mod bLen] for i < n; each of aLen, bLen is n or a period dividing n.

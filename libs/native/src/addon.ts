@@ -54,6 +54,11 @@ export interface NativeAddon {
   adam(constants: number[], w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
     wOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
   /**
+   * The same Adam step for many parameters in one call, in place: each entry's w, m, v are overwritten (g is
+   * read); `decay` says whether constants[8] (decoupled weight decay) applies to that parameter.
+   */
+  adamInPlace(constants: number[], params: [w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, decay: boolean][]): void;
+  /**
    * out[i] = a[i mod a.length] op b[i mod b.length]; op 0 add, 1 sub, 2 mul, 3 div, 4 squared difference.
    * One of a, b has out's length, the other equal length or a period dividing it (a broadcast trailing block).
    */

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 // Type-only: erased at run time, so a missing package never breaks loading this module.
 import type * as NativeModule from '@transfusion/native';
 import { TrainError } from '../errors.js';
+import { isPooled } from './buffer-pool.js';
 import { type KernelMemory, memoryOf } from './kernel-memory.js';
 import {
   ADD_RELU_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
@@ -444,6 +445,40 @@ export function nativeAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.T
   if (!nativeServesCurrentBackend() || w.size === 0 || !(constants[4]! > 0 && constants[5]! > 0)) return undefined;
   if (![g, m, v].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, w.shape)) || w.dtype !== 'float32') return undefined;
   return tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { constants } as unknown as NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** One parameter of nativeAdamInPlace. */
+export interface AdamInPlaceParam {
+  w: tf.Variable;
+  g: tf.Tensor;
+  m: tf.Variable;
+  v: tf.Variable;
+  decay: boolean;
+}
+
+/**
+ * Adam for every parameter in one native call, overwriting the variables' buffers, when the native backend
+ * is current and each w, m, v buffer is one the backend's kernels allocated (never a caller's array) and used
+ * by that variable alone; otherwise false and nothing changed. constants as nativeAdamStep's, constants[8]
+ * applying where `decay` is set. Same float32 arithmetic as the per-parameter kernel.
+ */
+export function nativeAdamInPlace(params: readonly AdamInPlaceParam[], constants: number[]): boolean {
+  if (!active || !addon || tf.getBackend() !== 'native' || !(constants[4]! > 0 && constants[5]! > 0)) return false;
+  const data = (tf.backend() as unknown as { data: { get(id: object): { values?: unknown; refCount?: number } | undefined } }).data;
+  const own = (t: tf.Tensor) => {
+    const entry = data.get(t.dataId);
+    return entry?.refCount === 1 && isPooled(entry.values) ? entry.values : undefined;
+  };
+  const list: [Float32Array, Float32Array, Float32Array, Float32Array, boolean][] = [];
+  for (const p of params) {
+    const [w, m, v] = [own(p.w), own(p.m), own(p.v)];
+    const g = p.g.dtype === 'float32' ? data.get(p.g.dataId)?.values : undefined;
+    if (!w || !m || !v || !(g instanceof Float32Array) || g.length !== w.length || m.length !== w.length || v.length !== w.length) return false;
+    list.push([w, g, m, v, p.decay]);
+  }
+  addon.adamInPlace(constants, list);
+  calls['AdamInPlace'] = (calls['AdamInPlace'] ?? 0) + 1;
+  return true;
 }
 
 function reluGrad({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo {

@@ -2,7 +2,7 @@
 // decoupled (AdamW-style: w -= lr * wd * w, applied to conv/dense kernels only, not to biases or BN).
 import * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
-import { nativeAdamStep } from '../backend/native-kernels.js';
+import { type AdamInPlaceParam, nativeAdamInPlace, nativeAdamStep } from '../backend/native-kernels.js';
 import type { optimizerSchema } from '../options/optimizer.js';
 
 type Parsed = z.output<typeof optimizerSchema>;
@@ -28,6 +28,7 @@ export class Optimizer {
   apply(params: readonly Param[], grads: Record<string, tf.Tensor>, lr: number): void {
     this.t++;
     const c = this.config;
+    if (c.type === 'adam' && this.adamInPlace(params, grads, lr)) return;
     tf.tidy(() => {
       for (const p of params) {
         const g = grads[p.variable.name];
@@ -66,6 +67,22 @@ export class Optimizer {
         w.assign(next);
       }
     });
+  }
+
+  /** Adam for all parameters in one native call (the native backend, once the slots exist); false if not taken. */
+  private adamInPlace(params: readonly Param[], grads: Record<string, tf.Tensor>, lr: number): boolean {
+    const c = this.config;
+    if (c.type !== 'adam') return false;
+    const list: AdamInPlaceParam[] = [];
+    for (const p of params) {
+      const g = grads[p.variable.name];
+      const slots = this.slots.get(p.name);
+      if (!g) continue;
+      if (!slots) return false;
+      list.push({ w: p.variable, g, m: slots[0]!, v: slots[1]!, decay: p.decay && c.weightDecay > 0 });
+    }
+    const decay = c.weightDecay > 0 ? lr * c.weightDecay : 0;
+    return nativeAdamInPlace(list, [c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, 1 - c.beta1 ** this.t, 1 - c.beta2 ** this.t, c.epsilon, lr, decay]);
   }
 
   dispose(): void {
