@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +15,11 @@ import { base, blobs, tinyCbr, wasmSuiteWithTempDir } from './helpers.js';
 // the built library (nx builds it before testing).
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/resume-child.mjs', import.meta.url));
+// As in native-backend.test.ts: where oneDNN and a compiler are installed (CI) the native backend must start.
+const nativeToolchain = existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p));
 
 interface ChildResult {
+  backend: string;
   weights: Record<string, string>;
   checkpoints: [string, string][];
   history: unknown[];
@@ -23,8 +27,11 @@ interface ChildResult {
   epochs: number;
 }
 
-function start(args: string[]): { proc: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const proc = spawn(process.execPath, [child, dist, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+type Backend = 'wasm' | 'native';
+
+function start(backend: Backend, args: string[]): { proc: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const env = { ...process.env, RESUME_BACKEND: backend, TRANSFUSION_NATIVE: 'auto' };
+  const proc = spawn(process.execPath, [child, dist, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => proc.on('exit', (code, signal) => res({ code, signal, stderr })));
@@ -35,14 +42,17 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-async function run(args: string[]): Promise<ChildResult> {
-  const { done } = start(args);
+async function run(backend: Backend, args: string[]): Promise<ChildResult> {
+  const { done } = start(backend, args);
   const { code, stderr } = await done;
   expect(code, stderr).toBe(0);
   return JSON.parse(await readFile(args[0]!, 'utf8')) as ChildResult;
 }
 
-describe('resumable training', () => {
+describe.each([
+  { backend: 'wasm' as const, available: true },
+  { backend: 'native' as const, available: nativeToolchain },
+])('resumable training on $backend', ({ backend, available }) => {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tf-resume-'));
@@ -51,14 +61,14 @@ describe('resumable training', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a run killed with SIGKILL and run again ends with the same weights and history as an uninterrupted one', async () => {
-    const uninterrupted = await run([join(dir, 'plain.json')]);
-    expect(uninterrupted.steps).toBe(18);
+  it.runIf(available)('a run killed with SIGKILL and run again ends with the same weights and history as an uninterrupted one', async () => {
+    const uninterrupted = await run(backend, [join(dir, 'plain.json')]);
+    expect(uninterrupted).toMatchObject({ backend, steps: 18 });
 
     // Killed in the middle of step 9 (epoch 1, third batch): the latest resume checkpoint is step 8's.
     const resumeDir = join(dir, 'resume');
     const resultFile = join(dir, 'resumed.json');
-    const killed = start([resultFile, resumeDir, '9']);
+    const killed = start(backend, [resultFile, resumeDir, '9']);
     // Generous: only turns a hang into a failure, not a timing check.
     for (let i = 0; i < 1200 && !(await exists(`${resultFile}.hanging`)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await exists(`${resultFile}.hanging`)).toBe(true);
@@ -67,12 +77,12 @@ describe('resumable training', () => {
     expect((await killed.done).signal).toBe('SIGKILL');
     expect(await exists(resultFile)).toBe(false);
 
-    const resumed = await run([resultFile, resumeDir]);
+    const resumed = await run(backend, [resultFile, resumeDir]);
     expect(resumed).toEqual(uninterrupted);
     expect(Object.keys(resumed.weights)).toContain('bn1/moving_mean');
 
     // Running it once more with the finished checkpoint only returns the same result.
-    expect(await run([resultFile, resumeDir])).toEqual(uninterrupted);
+    expect(await run(backend, [resultFile, resumeDir])).toEqual(uninterrupted);
   });
 });
 
