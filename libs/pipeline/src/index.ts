@@ -24,4 +24,5 @@ export type { GcResult } from './gc.js';
 export { PipelineError, PipelineFileError, StageError, StageFailedError, StoreError, UsageError, formatIssue } from './errors.js';
 export type { FileIssue } from './errors.js';
 export { runOrReuse, stageTaskSchema, taskFor } from './stage-task.js';
-export type { StageTask, TaskHooks, TaskOutcome } from './stage-task.js';
+export type { StageTask, TaskHooks, TaskOptions, TaskOutcome } from './stage-task.js';
+export { stageThreadsEnv } from './spawn-stage.js';

@@ -14,6 +14,7 @@ export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './mo
 export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
 export { captureActivations, type CaptureOptions } from './activations.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
+export { clearResumePoint, RESUME_FILE } from './training/resume.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel, taskMetrics } from './training/evaluate.js';
 export { bootstrapEvaluation, type EvaluationCiOptions } from './training/bootstrap-evaluation.js';
 export { sigmoidBce, softmaxCe } from './training/losses.js';

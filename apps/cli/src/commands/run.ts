@@ -17,7 +17,8 @@ Options:
   --set PATH=VALUE     override a value of the file before validation (repeatable), e.g.
                        --set vars.epochs=3  --set stages.train.with.lr=0.01
   --only STAGE         run only this stage (instance id, stage name or * pattern) and what it needs (repeatable)
-  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000)
+  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000).
+                       Local stages each get TRANSFUSION_THREADS = cores / N (1 to 8) unless you set it
   --executor local|queue  where stages run (default: local). queue: each stage that misses the cache becomes
                        a job on Redis, run by \`transfusion worker\`s on any machines sharing the store
   --redis URL          queue executor: redis://[user:password@]host[:port][/db] or rediss:// (default:
@@ -30,6 +31,8 @@ Options:
   --no-out             do not write output links
   --pin NAME           keep this run's results under NAME; gc never removes them
   --fail-fast          start nothing new after the first failure
+  --exit-with-parent   stop as on SIGTERM when the process that started this one exits, however it died
+                       (for wrappers such as Nx targets: start it with \`exec\` so the wrapper is the parent)
   --registry MODULE    JS module exporting \`stages\` to use instead of the built-in ones
   --json               one JSON object per stage event on stdout, then {"summary": ...}
   -h, --help           this help
@@ -55,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         'no-out': { type: 'boolean' },
         pin: { type: 'string' },
         'fail-fast': { type: 'boolean' },
+        'exit-with-parent': { type: 'boolean' },
       },
     }),
   );
@@ -80,15 +84,29 @@ export async function main(argv: string[]): Promise<number> {
 
   const controller = new AbortController();
   let signals = 0;
+  const stop = (why: string): void => {
+    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
+    process.stderr.write(`\n${why}: ${what} (again to quit at once)\n`);
+    controller.abort();
+  };
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
-    process.stderr.write(`\n${sig}: ${what} (again to quit at once)\n`);
-    controller.abort();
+    stop(sig);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A wrapper killed with SIGKILL cannot pass anything on: its children only see their parent pid change.
+  let parentWatch: NodeJS.Timeout | undefined;
+  if (values['exit-with-parent']) {
+    const parent = process.ppid;
+    parentWatch = setInterval(() => {
+      if (process.ppid === parent || controller.signal.aborted) return;
+      signals++;
+      stop(`the parent process ${parent} exited`);
+    }, 250);
+    parentWatch.unref();
+  }
 
   const display = progressDisplay();
   const json = Boolean(values.json);
@@ -133,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  clearInterval(parentWatch);
 
   if (json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
   else {
