@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,3 +161,50 @@ describe('transfusion CLI', () => {
   });
 });
 
+describe('transfusion run under a wrapper (as the Nx targets start it)', () => {
+  test('--exit-with-parent: when the wrapper is killed with SIGKILL, run stops its stages and exits', async () => {
+    const ws = workspace(`stages:
+  hold:
+    uses: exec
+    with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: hold, waitFor: never-created, startedFile: hold.pid } }
+    outputs: [out]
+`);
+    // The wrapper starts `transfusion run` and stays alive, like nx does, until it is killed.
+    const wrapperSource = `
+      const { spawn } = require('node:child_process');
+      const run = spawn(process.execPath, ${JSON.stringify([CLI, 'run', ws.file, '--exit-with-parent', '--no-out'])}, { stdio: 'ignore', env: { ...process.env, TRANSFUSION_STORE: ${JSON.stringify(join(ws.dir, '.store'))} } });
+      process.stdout.write(run.pid + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const wrapper = execa('node', ['-e', wrapperSource], { cwd: ws.dir, reject: false, buffer: false });
+    const runPid = await new Promise<number>((res) => wrapper.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))));
+    const startedFile = join(ws.dir, 'hold.pid');
+    await waitUntil(() => existsSync(startedFile) && readFileSync(startedFile, 'utf8') !== '');
+    const stagePid = Number(readFileSync(startedFile, 'utf8'));
+    try {
+      wrapper.kill('SIGKILL');
+      await wrapper;
+      // Generous limits: they only turn a hang into a failure.
+      await waitUntil(() => !alive(stagePid) && !alive(runPid));
+    } finally {
+      for (const pid of [stagePid, runPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

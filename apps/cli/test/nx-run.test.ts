@@ -30,7 +30,7 @@ describe('npx nx run pipeline:<name> [flags]', () => {
     const r = await execa('node', [NX_RUN, 'pipelines/quick.yaml', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'], { env: f.env, reject: false });
     expect(r.exitCode).toBe(0);
     expect(f.calls()).toEqual([
-      { step: 'run', args: ['run', 'pipelines/quick.yaml', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'] },
+      { step: 'run', args: ['run', 'pipelines/quick.yaml', '--exit-with-parent', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'] },
       { step: 'publish', args: ['pipelines/quick.yaml', '--store', '/tmp/s'] },
     ]);
   });
@@ -44,10 +44,10 @@ describe('npx nx run pipeline:<name> [flags]', () => {
     expect(failed.calls().map((c) => c.step)).toEqual(['run']);
   });
 
-  test('every pipeline target runs through nx-run.mjs, so no flag reaches a publish command', () => {
+  test('every pipeline target execs nx-run.mjs (Nx is its parent), so no flag reaches a publish command', () => {
     const project = JSON.parse(readFileSync(resolve(here, '../../../pipelines/project.json'), 'utf8')) as { targets: Record<string, { options: { commands: unknown[] } }> };
     for (const [name, t] of Object.entries(project.targets)) {
-      expect(t.options.commands, name).toEqual([`node pipelines/nx-run.mjs pipelines/${name}.yaml`]);
+      expect(t.options.commands, name).toEqual([`exec node pipelines/nx-run.mjs pipelines/${name}.yaml`]);
     }
   });
 });

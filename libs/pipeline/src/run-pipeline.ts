@@ -1,10 +1,11 @@
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import type { PlannedStage } from './plan.js';
 import { downstreamOf, matchStages } from './plan.js';
 import { newRunId, writeRunLog } from './runs.js';
 import { Session, type SessionOptions } from './session.js';
+import { stageThreadsEnv } from './spawn-stage.js';
 import { runOrReuse, taskFor, type StageTask, type TaskHooks, type TaskOutcome } from './stage-task.js';
 import { Store, type RunRecord } from './store.js';
 
@@ -51,10 +52,14 @@ export interface StageExecutor {
   close?(): Promise<void>;
 }
 
-/** Runs tasks as child processes of this process. */
-export function localExecutor(jobs = cpus().length): StageExecutor {
+/**
+ * Runs tasks as child processes of this process, `jobs` at once, each with its share of the cores
+ * (TRANSFUSION_THREADS = ⌊cores / jobs⌋ unless the environment sets it).
+ */
+export function localExecutor(jobs = availableParallelism()): StageExecutor {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${jobs}: expected a whole number ≥ 1`);
-  return { concurrency: jobs, execute: runOrReuse };
+  const env = stageThreadsEnv(jobs);
+  return { concurrency: jobs, execute: (store, task, hooks) => runOrReuse(store, task, hooks, { env }) };
 }
 
 export interface RunOptions extends SessionOptions {

@@ -15,6 +15,8 @@ import { KeyLock, lockIsLive } from './lock.js';
  *   runs/ab/<key>.json         one run record per cache key; renaming it into place is the commit
  *   verified/ab/<sha256>       "this object had this size/mtime/inode when its hash was last checked"
  *   tmp/<uuid>/                private staging folder per attempt
+ *   work/<key>/                a stage's working folder (resume checkpoints): kept across failed attempts of the
+ *                              key, removed when its record is committed
  *   locks/<key>.lock           per-key locks
  *   pipelines/<name>.json      the latest run of each pipeline: instance → key (gc roots, explain baseline)
  *   pins/<name>.json           pinned runs (gc roots)
@@ -96,7 +98,7 @@ export class Store {
   static async open(root: string): Promise<Store> {
     root = resolve(root); // stage processes run in other folders
     try {
-      for (const d of ['objects', 'runs', 'verified', 'tmp', 'locks', 'pipelines', 'pins', 'active']) await mkdir(join(root, d), { recursive: true });
+      for (const d of ['objects', 'runs', 'verified', 'tmp', 'work', 'locks', 'pipelines', 'pins', 'active']) await mkdir(join(root, d), { recursive: true });
     } catch (e) {
       throw new StoreError(`store ${root}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --store PATH to a writable folder`);
     }
@@ -113,6 +115,11 @@ export class Store {
 
   lockPath(key: string): string {
     return join(this.root, 'locks', `${key}.lock`);
+  }
+
+  /** The working folder of a cache key (`ctx.workDir`): only the holder of the key's lock uses it. */
+  workDir(key: string): string {
+    return join(this.root, 'work', key);
   }
 
   /** A fresh private folder for one attempt; nobody else writes into it. */

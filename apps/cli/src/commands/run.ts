@@ -23,7 +23,8 @@ Options:
   --force STAGE[,...]  rerun these stages and everything downstream of them even when cached (repeatable)
   --dry-run            say what would run and why (new, params / inputs / code / data changed, forced) and what
                        is cached; runs, writes and locks nothing (with --json: one object per stage, then a summary)
-  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000)
+  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000).
+                       Local stages each get TRANSFUSION_THREADS = cores / N (1 to 8) unless you set it
   --executor local|queue  where stages run (default: local). queue: each stage that misses the cache becomes
                        a job on Redis, run by \`transfusion worker\`s on any machines sharing the store
   --redis URL          queue executor: redis://[user:password@]host[:port][/db] or rediss:// (default:
@@ -36,6 +37,8 @@ Options:
   --no-out             do not write output links
   --pin NAME           keep this run's results under NAME; gc never removes them
   --fail-fast          start nothing new after the first failure
+  --exit-with-parent   stop as on SIGTERM when the process that started this one exits, however it died
+                       (for wrappers such as Nx targets: start it with \`exec\` so the wrapper is the parent)
   --registry MODULE    JS module exporting \`stages\` to use instead of the built-in ones
   --json               one JSON object per stage event on stdout, then {"summary": ...}
   -h, --help           this help
@@ -65,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         downstream: { type: 'string', multiple: true },
         force: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean' },
+        'exit-with-parent': { type: 'boolean' },
       },
     }),
   );
@@ -105,15 +109,29 @@ export async function main(argv: string[]): Promise<number> {
 
   const controller = new AbortController();
   let signals = 0;
+  const stop = (why: string): void => {
+    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
+    process.stderr.write(`\n${why}: ${what} (again to quit at once)\n`);
+    controller.abort();
+  };
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
-    process.stderr.write(`\n${sig}: ${what} (again to quit at once)\n`);
-    controller.abort();
+    stop(sig);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A wrapper killed with SIGKILL cannot pass anything on: its children only see their parent pid change.
+  let parentWatch: NodeJS.Timeout | undefined;
+  if (values['exit-with-parent']) {
+    const parent = process.ppid;
+    parentWatch = setInterval(() => {
+      if (process.ppid === parent || controller.signal.aborted) return;
+      signals++;
+      stop(`the parent process ${parent} exited`);
+    }, 250);
+    parentWatch.unref();
+  }
 
   const display = progressDisplay();
   const json = Boolean(values.json);
@@ -159,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  clearInterval(parentWatch);
 
   if (json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
   else {
