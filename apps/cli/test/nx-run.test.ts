@@ -50,4 +50,40 @@ describe('npx nx run pipeline:<name> [flags]', () => {
       expect(t.options.commands, name).toEqual([`exec node pipelines/nx-run.mjs pipelines/${name}.yaml`]);
     }
   });
+
+  test('when Nx dies (even by SIGKILL) nx-run.mjs stops its step and exits', async () => {
+    const f = fakes();
+    const pidFile = join(f.dir, 'run.pid');
+    writeFileSync(f.env.TRANSFUSION_NX_CLI!, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
+    // stands in for nx: starts nx-run.mjs, prints its pid, stays alive until killed
+    const nx = execa('node', ['-e', `const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([NX_RUN, 'p.yaml'])}, { stdio: 'ignore', env: { ...process.env, ...${JSON.stringify(f.env)} } }); process.stdout.write(c.pid + '\\n'); setInterval(() => {}, 1000);`], { reject: false, buffer: false });
+    const nxRunPid = await new Promise<number>((res) => nx.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))));
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
+    const runPid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      nx.kill('SIGKILL');
+      await nx;
+      await waitUntil(() => !alive(nxRunPid) && !alive(runPid)); // the limit only turns a hang into a failure
+    } finally {
+      for (const pid of [nxRunPid, runPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    expect(f.calls()).toEqual([]); // the fake run never logged: it was stopped, and publish never started
+  });
 });
+
+async function waitUntil(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
