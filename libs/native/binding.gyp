@@ -5,7 +5,7 @@
       "target_name": "transfusion_native",
       "sources": ["csrc/addon.cc", "csrc/conv.cc", "csrc/pool-reduce.cc", "csrc/elementwise.cc",
                   "csrc/conv-narrow.cc", "csrc/avg-pool.cc", "csrc/batch-norm-grad.cc",
-                  "csrc/relu.cc", "csrc/adam.cc"],
+                  "csrc/relu.cc", "csrc/adam.cc", "csrc/batch-norm-train.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

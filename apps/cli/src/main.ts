@@ -5,13 +5,18 @@ import * as explain from './commands/explain.js';
 import * as status from './commands/status.js';
 import * as gc from './commands/gc.js';
 import * as worker from './commands/worker.js';
+import * as dag from './commands/dag.js';
+import * as runs from './commands/runs.js';
+import * as params from './commands/params.js';
+import * as metrics from './commands/metrics.js';
+import * as exportCmd from './commands/export.js';
 
 interface Command {
   summary: string;
   main(argv: string[]): Promise<number>;
 }
 
-const local: Record<string, Command> = { run, explain, status, gc, worker };
+const local: Record<string, Command> = { run, explain, status, dag, runs, params, metrics, export: exportCmd, gc, worker };
 
 /** Commands that live in their own lib, loaded only when used (some pull in tfjs). */
 const fromLibs: Record<string, { module: string; summary: string }> = {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,8 +36,8 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
-    for (const c of ['run', 'explain', 'status', 'gc', 'worker']) {
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: transfusion ${c}`));
@@ -98,4 +98,113 @@ describe('transfusion CLI', () => {
     expect(JSON.parse(gc.stdout)).toMatchObject({ keptRecords: 2, removed: { records: expect.any(Array) } });
     expect((await cli(['status', ws.file], ws.dir)).stdout).toMatch(/2 cached/);
   });
+
+  test('dag: tree, Mermaid and JSON of the file; nothing written', async () => {
+    const ws = workspace(twoStages());
+    const tree = await cli(['dag', ws.file], ws.dir);
+    expect(tree.exitCode).toBe(0);
+    expect(tree.stdout).toBe('make (exec)\n└─ use (exec)');
+    const mermaid = await cli(['dag', ws.file, '--mermaid'], ws.dir);
+    expect(mermaid.stdout).toContain('flowchart LR\n  n0["make<br/><small>exec</small>"]');
+    expect(mermaid.stdout).toContain('n0 -->|table| n1');
+    const json = await cli(['dag', ws.file, '--json'], ws.dir);
+    expect(JSON.parse(json.stdout)).toEqual({
+      pipeline: 'p',
+      nodes: [
+        { id: 'make', uses: 'exec', instances: ['make'] },
+        { id: 'use', uses: 'exec', instances: ['use'] },
+      ],
+      edges: [{ from: 'make', to: 'use', inputs: ['table'] }],
+    });
+    expect(existsSync(join(ws.dir, '.store'))).toBe(false);
+    expect((await cli(['dag', ws.file, '--json', '--mermaid'], ws.dir)).exitCode).toBe(2);
+  });
+
+  test('run --dry-run: what would run and why, nothing written; --force and --downstream', async () => {
+    const ws = workspace(twoStages());
+    const fresh = await cli(['run', ws.file, '--dry-run'], ws.dir);
+    expect(fresh.exitCode).toBe(0);
+    expect(fresh.stdout).toBe('run     make  never ran in this store\nrun     use   inputs: upstream make will rerun first\np: 2 stages — 2 would run, 0 cached (dry run: nothing was run or written)');
+    expect(existsSync(join(ws.dir, '.store'))).toBe(false);
+    expect(existsSync(join(ws.dir, 'out'))).toBe(false);
+    await cli(['run', ws.file], ws.dir);
+    writeFileSync(ws.file, twoStages(2));
+    const changed = await cli(['run', ws.file, '--dry-run', '--json'], ws.dir);
+    const lines = changed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ stage: 'make', action: 'run', changes: ['params.params.value: 1 → 2'] });
+    expect(lines[2]).toEqual({ summary: { pipeline: 'p', stages: 2, run: 2, cached: 0, dryRun: true } });
+    writeFileSync(ws.file, twoStages());
+    const forced = await cli(['run', ws.file, '--force', 'use', '--json'], ws.dir);
+    expect(forced.stdout.trim().split('\n').slice(0, 2).map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['cached', 'ran']);
+    const down = await cli(['run', ws.file, '--downstream', 'use', '--dry-run'], ws.dir);
+    expect(down.stdout).toMatch(/^cached  make\s*\ncached  use\s*\np: 2 stages — 0 would run, 2 cached/);
+    expect((await cli(['run', ws.file, '--dry-run', '--pin', 'x'], ws.dir)).stderr).toMatch(/--pin has no effect with --dry-run/);
+  });
+
+  test('runs lists the history; params diff and metrics diff compare the last two', async () => {
+    const ws = workspace(twoStages());
+    expect((await cli(['runs', ws.file], ws.dir)).stdout).toBe('p: no recorded runs in this store');
+    await cli(['run', ws.file], ws.dir);
+    await cli(['run', ws.file, '--set', 'stages.make.with.params.value=7'], ws.dir);
+    const runs = await cli(['runs', ws.file], ws.dir);
+    const lines = runs.stdout.split('\n');
+    expect(lines[0]).toMatch(/^id\s+started\s+status\s+ran\/cached\/failed\s+wall\s+params changed$/);
+    expect(lines[1]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}\s+\S+ \S+\s+ok\s+2\/0\/0\s+[\d.]+ s\s+\(first run\)$/);
+    expect(lines[2]).toMatch(/ok\s+2\/0\/0\s+[\d.]+ s\s+params of 1 stage$/);
+    const params = await cli(['params', 'diff', 'p'], ws.dir);
+    expect(params.stdout).toMatch(/stages\.make\.params\.value: 1 → 7/);
+    const metrics = await cli(['metrics', 'diff', ws.file, '--json'], ws.dir);
+    expect(JSON.parse(metrics.stdout)).toMatchObject({ rows: [], missing: [] });
+    const bad = await cli(['params', 'diff', 'p', 'zzz'], ws.dir);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/zzz: no run of 'p' has this id/);
+  });
 });
+
+describe('transfusion run under a wrapper (as the Nx targets start it)', () => {
+  test('--exit-with-parent: when the wrapper is killed with SIGKILL, run stops its stages and exits', async () => {
+    const ws = workspace(`stages:
+  hold:
+    uses: exec
+    with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: hold, waitFor: never-created, startedFile: hold.pid } }
+    outputs: [out]
+`);
+    // The wrapper starts `transfusion run` and stays alive, like nx does, until it is killed.
+    const wrapperSource = `
+      const { spawn } = require('node:child_process');
+      const run = spawn(process.execPath, ${JSON.stringify([CLI, 'run', ws.file, '--exit-with-parent', '--no-out'])}, { stdio: 'ignore', env: { ...process.env, TRANSFUSION_STORE: ${JSON.stringify(join(ws.dir, '.store'))} } });
+      process.stdout.write(run.pid + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const wrapper = execa('node', ['-e', wrapperSource], { cwd: ws.dir, reject: false, buffer: false });
+    const runPid = await new Promise<number>((res) => wrapper.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))));
+    const startedFile = join(ws.dir, 'hold.pid');
+    await waitUntil(() => existsSync(startedFile) && readFileSync(startedFile, 'utf8') !== '');
+    const stagePid = Number(readFileSync(startedFile, 'utf8'));
+    try {
+      wrapper.kill('SIGKILL');
+      await wrapper;
+      // Generous limits: they only turn a hang into a failure.
+      await waitUntil(() => !alive(stagePid) && !alive(runPid));
+    } finally {
+      for (const pid of [stagePid, runPid]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
+import { decodeCodecFrame } from './dicom-codecs.js';
 import { DataError } from './errors.js';
 
 /** A decoded DICOM frame in modality units (after rescale slope/intercept). */
@@ -21,6 +22,8 @@ export interface DicomImage {
 const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
 const RLE = '1.2.840.10008.1.2.5';
 const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
+const JPEG_LS = new Set(['1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81']);
+const JPEG_2000 = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91']);
 const SYNTAX_NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.4.51': 'JPEG Extended (12-bit)',
   '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
@@ -112,8 +115,9 @@ function dicomParserMessage(e: unknown): string {
 
 /**
  * Parses a DICOM Part-10 file and decodes the first frame: uncompressed (little/big endian), RLE Lossless,
- * and 8-bit JPEG baseline. Other compressed syntaxes (JPEG 2000, JPEG-LS, lossless/12-bit JPEG) give a
- * DataError naming the syntax, so users can convert them (e.g. `gdcmconv --raw`).
+ * 8-bit JPEG baseline, JPEG 2000 (lossless and lossy, OpenJPEG) and JPEG-LS (lossless and near-lossless, CharLS).
+ * Other compressed syntaxes (lossless/12-bit JPEG) give a DataError naming the syntax, so users can convert them
+ * (e.g. `gdcmconv --raw`).
  */
 export async function decodeDicom(bytes: Uint8Array, file = '<dicom>'): Promise<DicomImage> {
   const bad = (msg: string, cause?: unknown): DataError => new DataError('DATA_BAD_DICOM', `${file}: ${msg}`, { file, cause });
@@ -162,15 +166,33 @@ export async function decodeDicom(bytes: Uint8Array, file = '<dicom>'): Promise<
       throw bad(`cannot decode JPEG baseline frame (${(e as Error).message})`, e);
     }
     return finish(toModalityValues(raw, 8, 8, false, 1, 0), 'RGB');
+  } else if (JPEG_2000.has(syntax) || JPEG_LS.has(syntax)) {
+    const name = SYNTAX_NAMES[syntax]!;
+    let decoded: Awaited<ReturnType<typeof decodeCodecFrame>>;
+    try {
+      decoded = await decodeCodecFrame(JPEG_2000.has(syntax) ? 'jpeg2000' : 'jpeg-ls', firstFrame(ds, pixel, frames, bad));
+    } catch (e) {
+      if (e instanceof DataError) throw e;
+      throw bad(`cannot decode ${name} frame (${(e as Error).message})`, e);
+    }
+    const { info, data } = decoded;
+    if (info.width !== cols || info.height !== rows || info.componentCount !== spp) {
+      throw bad(`${name} frame is ${info.width}×${info.height}×${info.componentCount}, but the header says Columns ${cols}, Rows ${rows}, SamplesPerPixel ${spp}`);
+    }
+    const bits = info.bitsPerSample <= 8 ? 8 : 16;
+    if (data.length !== n * (bits / 8)) throw bad(`${name} frame decoded to ${data.length} bytes, expected ${n * (bits / 8)}`);
+    // the codec's output is interleaved, and OpenJPEG undoes JPEG 2000's colour transform (YBR_RCT / YBR_ICT → RGB)
+    const values = toModalityValues(data, bits, Math.min(bitsStored, bits), signed, slope, intercept);
+    return finish(values, JPEG_2000.has(syntax) && spp === 3 ? 'RGB' : photometric, true);
   } else {
     throw bad(`unsupported transfer syntax ${SYNTAX_NAMES[syntax] ?? 'unknown'} (${syntax}); convert to uncompressed first, e.g. \`gdcmconv --raw in.dcm out.dcm\``);
   }
   const values = toModalityValues(raw, bitsAllocated, bitsStored, signed, slope, intercept);
   return finish(values, photometric);
 
-  function finish(v: Float32Array, photo: string): DicomImage {
+  function finish(v: Float32Array, photo: string, interleaved = syntax === JPEG_BASELINE): DicomImage {
     let out = v;
-    if (spp === 3 && planar === 1 && syntax !== JPEG_BASELINE) out = interleave(v, rows! * cols!);
+    if (spp === 3 && planar === 1 && !interleaved) out = interleave(v, rows! * cols!);
     if (spp === 3 && photo.startsWith('YBR_FULL')) ybrToRgb(out);
     const wc = ds.floatString('x00281050');
     const ww = ds.floatString('x00281051');

@@ -16,5 +16,6 @@ export { slimHybridOptions, slimHybridInit, type SlimOptions } from './init/slim
 export { meanVarInit, type MeanVarOptions } from './init/meanvar.js';
 export { gaborInit, gaborKernel, gaborGrid, type GaborInitOptions, type GaborFilterOptions, type GaborParams } from './init/gabor.js';
 export * from './io/layers-format.js';
+export * from './io/keras-h5.js';
 export * from './io/artifact.js';
 export { initialise, initStrategySchema, modelOptionsFor, needsSource, type InitStrategy, type InitStrategyName } from './init/strategy.js';

@@ -5,7 +5,9 @@
 #pragma GCC optimize("fp-contract=off")
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels.h"
 
@@ -40,7 +42,44 @@ void step(const AdamConstants& k, const float* w, const float* g, const float* m
   }
 }
 
+// In place: w, m, v are read and written at the same index only.
+template <bool decay>
+void stepInPlace(AdamConstants k, float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t begin,
+                 int64_t end) {
+  for (int64_t i = begin; i < end; i++) {
+    const float m1 = m[i] * k.beta1 + g[i] * k.oneMinusBeta1;
+    const float v1 = v[i] * k.beta2 + (g[i] * g[i]) * k.oneMinusBeta2;
+    const float s = (m1 / k.correction1) / (std::sqrt(v1 / k.correction2) + k.epsilon);
+    float next = w[i] - s * k.lr;
+    if (decay) next = next - w[i] * k.decay;
+    m[i] = m1;
+    v[i] = v1;
+    w[i] = next;
+  }
+}
+
 }  // namespace
+
+void adamInPlace(const AdamConstants& k, const std::vector<AdamTensors>& params) {
+  // The parameters' elements laid end to end and split evenly between threads: one parallel region per step.
+  std::vector<int64_t> start(params.size() + 1, 0);
+  for (size_t p = 0; p < params.size(); p++) start[p + 1] = start[p] + params[p].n;
+  const int64_t total = start.back();
+#pragma omp parallel if (total > (1 << 18))
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t from = total * t / nt, to = total * (t + 1) / nt;
+    for (size_t p = 0; p < params.size(); p++) {
+      const int64_t b = std::max(from, start[p]), e = std::min(to, start[p + 1]);
+      if (b >= e) continue;
+      const AdamTensors& a = params[p];
+      AdamConstants kp = k;
+      if (!a.decay) kp.decay = 0.0f;
+      if (kp.decay != 0.0f) stepInPlace<true>(kp, a.w, a.g, a.m, a.v, b - start[p], e - start[p]);
+      else stepInPlace<false>(kp, a.w, a.g, a.m, a.v, b - start[p], e - start[p]);
+    }
+  }
+}
 
 void adam(const AdamConstants& k, const float* w, const float* g, const float* m, const float* v, int64_t n, float* wOut, float* mOut,
           float* vOut) {

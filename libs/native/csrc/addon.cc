@@ -259,6 +259,48 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::batchNormGrad(x, dy, p.n / p.c, p.c, p.mean, p.variance, p.scale, p.epsilon, dx, sums); });
 }
 
+// batchNormTrain(x, channels, scale|null, offset|null, epsilon, relu, y, mean, variance)
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsNumber() || !info[4].IsNumber() || !info[5].IsBoolean()) throw Napi::TypeError::New(env, "channels, epsilon, relu: expected number, number, boolean");
+  const int64_t c = info[1].As<Napi::Number>().Int64Value();
+  const int64_t n = floatLength(env, info[0], "x");
+  if (c < 1 || n % c != 0 || n == 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  float* x = floats(env, info[0], n, "x");
+  float* scale = optionalFloats(env, info[2], c, "scale");
+  float* offset = optionalFloats(env, info[3], c, "offset");
+  const float epsilon = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
+  const bool relu = info[5].As<Napi::Boolean>().Value();
+  float* y = floats(env, info[6], n, "y");
+  float* mean = floats(env, info[7], c, "mean");
+  float* variance = floats(env, info[8], c, "variance");
+  return guarded(info, [&] { transfusion::batchNormTrainForward(x, n / c, c, scale, offset, epsilon, relu, y, mean, variance); });
+}
+
+// batchNormTrainGrad(x, dy, y|null, channels, mean, variance, scale|null, dMean|null, dVariance|null, epsilon, dx, dScale, dOffset)
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[3].IsNumber() || !info[9].IsNumber()) throw Napi::TypeError::New(env, "channels and epsilon: expected numbers");
+  const int64_t c = info[3].As<Napi::Number>().Int64Value();
+  const int64_t n = floatLength(env, info[0], "x");
+  if (c < 1 || n % c != 0 || n == 0) throw Napi::RangeError::New(env, "channels: expected a positive divisor of x.length");
+  float* x = floats(env, info[0], n, "x");
+  float* dy = floats(env, info[1], n, "dy");
+  float* y = optionalFloats(env, info[2], n, "y");
+  float* mean = floats(env, info[4], c, "mean");
+  float* variance = floats(env, info[5], c, "variance");
+  float* scale = optionalFloats(env, info[6], c, "scale");
+  float* dMean = optionalFloats(env, info[7], c, "dMean");
+  float* dVariance = optionalFloats(env, info[8], c, "dVariance");
+  const float epsilon = static_cast<float>(info[9].As<Napi::Number>().DoubleValue());
+  float* dx = floats(env, info[10], n, "dx");
+  float* dScale = floats(env, info[11], c, "dScale");
+  float* dOffset = floats(env, info[12], c, "dOffset");
+  return guarded(info, [&] {
+    transfusion::batchNormTrainBackward(x, dy, y, n / c, c, mean, variance, scale, dMean, dVariance, epsilon, dx, dScale, dOffset);
+  });
+}
+
 // reluGrad(dy, x, out): equal lengths.
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -267,6 +309,16 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   float* x = floats(env, info[1], n, "x");
   float* out = floats(env, info[2], n, "out");
   return guarded(info, [&] { transfusion::reluGrad(dy, x, out, n); });
+}
+
+// addRelu(a, b, out): equal lengths.
+Napi::Value AddRelu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = floatLength(env, info[2], "out");
+  float* a = floats(env, info[0], n, "a");
+  float* b = floats(env, info[1], n, "b");
+  float* out = floats(env, info[2], n, "out");
+  return guarded(info, [&] { transfusion::addRelu(a, b, out, n); });
 }
 
 // relu(x, out): equal lengths.
@@ -304,6 +356,36 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::adam(c, w, g, m, v, n, wOut, mOut, vOut); });
 }
 
+// adamInPlace(constants[9], params: [w, g, m, v, decay][]): every parameter's w, m, v updated in place.
+Napi::Value AdamInPlace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != 9) throw Napi::TypeError::New(env, "constants: expected 9 numbers (see adam)");
+  Napi::Array a = info[0].As<Napi::Array>();
+  float k[9];
+  for (uint32_t i = 0; i < 9; i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw Napi::TypeError::New(env, "constants[" + std::to_string(i) + "]: expected a number");
+    k[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+  }
+  if (!(k[4] > 0.0f) || !(k[5] > 0.0f)) throw Napi::RangeError::New(env, "constants: bias corrections 1-beta^t must be positive");
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "params: expected an array of [w, g, m, v, decay]");
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::vector<transfusion::AdamTensors> params;
+  params.reserve(list.Length());
+  for (uint32_t p = 0; p < list.Length(); p++) {
+    Napi::Value e = list.Get(p);
+    const std::string at = "params[" + std::to_string(p) + "]";
+    if (!e.IsArray() || e.As<Napi::Array>().Length() != 5) throw Napi::TypeError::New(env, at + ": expected [w, g, m, v, decay]");
+    Napi::Array q = e.As<Napi::Array>();
+    const int64_t n = floatLength(env, q.Get(0u), (at + ".w").c_str());
+    params.push_back({floats(env, q.Get(0u), n, (at + ".w").c_str()), floats(env, q.Get(1u), n, (at + ".g").c_str()),
+                      floats(env, q.Get(2u), n, (at + ".m").c_str()), floats(env, q.Get(3u), n, (at + ".v").c_str()), n,
+                      q.Get(4u).ToBoolean().Value()});
+  }
+  const transfusion::AdamConstants c{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]};
+  return guarded(info, [&] { transfusion::adamInPlace(c, params); });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "threads: expected an integer from 1 to 256");
@@ -336,8 +418,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("middleSum", Napi::Function::New(env, MiddleSum));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("reluGrad", Napi::Function::New(env, ReluGrad));
+  exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad));
   exports.Set("relu", Napi::Function::New(env, Relu));
+  exports.Set("addRelu", Napi::Function::New(env, AddRelu));
   exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("adamInPlace", Napi::Function::New(env, AdamInPlace));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
 #ifdef TRANSFUSION_WITH_BLAS

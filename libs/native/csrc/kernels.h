@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace transfusion {
 
@@ -65,6 +66,18 @@ struct AdamConstants {
 void adam(const AdamConstants& k, const float* w, const float* g, const float* m, const float* v, int64_t n, float* wOut, float* mOut,
           float* vOut);
 
+// One parameter of adamInPlace: w, m, v updated in place from g (n elements each); decay: apply k.decay.
+struct AdamTensors {
+  float* w;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t n;
+  bool decay;
+};
+// The same step as adam() for every parameter at once, in place, in one parallel region.
+void adamInPlace(const AdamConstants& k, const std::vector<AdamTensors>& params);
+
 enum class BinaryOp { add = 0, sub = 1, mul = 2, div = 3, squaredDifference = 4 };
 // out[i] = a[i mod aLen] op b[i mod bLen] for i < n; each of aLen, bLen is n or a period dividing n.
 void binary(BinaryOp op, const float* a, int64_t aLen, const float* b, int64_t bLen, float* out, int64_t n);
@@ -72,6 +85,20 @@ void binary(BinaryOp op, const float* a, int64_t aLen, const float* b, int64_t b
 // Batch-norm inference formula over x [rows, channels] with per-channel vectors (offset/scale may be null).
 void batchNorm(const float* x, int64_t rows, int64_t channels, const float* mean, const float* variance, const float* offset,
                const float* scale, float epsilon, float* out);
+
+// Batch norm in training mode over x [rows, channels]: the batch's mean and biased variance (float64
+// accumulation), y = (x - mean) * rsqrt(var + eps) * scale + offset (scale/offset may be null), then ReLU if asked.
+void batchNormTrainForward(const float* x, int64_t rows, int64_t channels, const float* scale, const float* offset, float epsilon,
+                           bool relu, float* y, float* mean, float* variance);
+// Its gradient: dx, and dScale = rsqrt(var + eps) * sum(dy * (x - mean)), dOffset = sum(dy) (each may be null).
+// dMean/dVariance (may be null) are incoming gradients of the mean and variance outputs. y non-null: the
+// forward applied ReLU, and dy only passes where y > 0.
+void batchNormTrainBackward(const float* x, const float* dy, const float* y, int64_t rows, int64_t channels, const float* mean,
+                            const float* variance, const float* scale, const float* dMean, const float* dVariance, float epsilon,
+                            float* dx, float* dScale, float* dOffset);
+
+// out = max(0, a + b) (a residual add and its ReLU in one pass; equal lengths).
+void addRelu(const float* a, const float* b, float* out, int64_t n);
 
 void setThreads(int threads);
 int threads();

@@ -26,6 +26,22 @@ export interface NativeAddon {
    */
   batchNormGrad(x: Float32Array, dy: Float32Array, channels: number, mean: Float32Array, variance: Float32Array,
     scale: Float32Array | null, epsilon: number, dx: Float32Array, sums: Float32Array): void;
+  /**
+   * Batch norm in training mode, per-channel over x's innermost axis: writes the batch mean and biased
+   * variance (float64 accumulation) and y = (x - mean) * rsqrt(variance + epsilon) * scale + offset, then
+   * max(0, y) when `relu`.
+   */
+  batchNormTrain(x: Float32Array, channels: number, scale: Float32Array | null, offset: Float32Array | null, epsilon: number, relu: boolean,
+    y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /**
+   * Its exact gradient (mean and variance as functions of x): dx, dScale, dOffset; dMean/dVariance are incoming
+   * gradients of the mean and variance outputs (null: none). `y` (the forward output) when ReLU was fused.
+   */
+  batchNormTrainGrad(x: Float32Array, dy: Float32Array, y: Float32Array | null, channels: number, mean: Float32Array, variance: Float32Array,
+    scale: Float32Array | null, dMean: Float32Array | null, dVariance: Float32Array | null, epsilon: number,
+    dx: Float32Array, dScale: Float32Array, dOffset: Float32Array): void;
+  /** out = max(0, a + b): a residual add and its ReLU in one pass (equal lengths). */
+  addRelu(a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** out = max(0, x), NaN kept (tfjs's relu). */
   relu(x: Float32Array, out: Float32Array): void;
   /** out = dy * step(x) (ReLU's gradient; NaN in x gives NaN). */
@@ -37,6 +53,11 @@ export interface NativeAddon {
    */
   adam(constants: number[], w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
     wOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
+  /**
+   * The same Adam step for many parameters in one call, in place: each entry's w, m, v are overwritten (g is
+   * read); `decay` says whether constants[8] (decoupled weight decay) applies to that parameter.
+   */
+  adamInPlace(constants: number[], params: [w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, decay: boolean][]): void;
   /**
    * out[i] = a[i mod a.length] op b[i mod b.length]; op 0 add, 1 sub, 2 mul, 3 div, 4 squared difference.
    * One of a, b has out's length, the other equal length or a period dividing it (a broadcast trailing block).

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type BigIntStats, statSync } from 'node:fs';
 import { mkdir, opendir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { sha256, sha256File } from './hash.js';
 
@@ -150,9 +150,28 @@ async function* walk(dir: string, seen: Set<string>, rel = ''): AsyncGenerator<[
 }
 
 /**
+ * The weight shards a tfjs layers model.json lists (`weightsManifest[].paths`, relative to it): the model is its
+ * model.json and every shard, so a changed `.bin` changes the fingerprint. Empty for any other file.
+ */
+async function layersModelShards(abs: string, size: number): Promise<string[]> {
+  if (!abs.endsWith('.json') || size > CONTENT_HASH_LIMIT) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(abs, 'utf8'));
+  } catch {
+    return []; // not JSON: a plain data file
+  }
+  const manifest = (json as { weightsManifest?: unknown } | null)?.weightsManifest;
+  if (!Array.isArray(manifest)) return [];
+  const paths = manifest.flatMap((g) => ((g as { paths?: unknown } | null)?.paths instanceof Array ? ((g as { paths: unknown[] }).paths.filter((p) => typeof p === 'string') as string[]) : []));
+  return [...new Set(paths)].sort();
+}
+
+/**
  * Fingerprint of a file or a directory tree a stage reads from outside the store (a user's dataset). `path` is
- * relative to `baseDir` unless absolute. Throws DataPathError when it does not exist. With `cacheDir`, files
- * whose size, mtime and inode match the previous fingerprint are not read again.
+ * relative to `baseDir` unless absolute. A tfjs layers model.json counts with its weight shards. Throws
+ * DataPathError when it (or a listed shard) does not exist. With `cacheDir`, files whose size, mtime and inode
+ * match the previous fingerprint are not read again.
  */
 export async function fingerprintDataPath(path: string, baseDir: string, options: FingerprintOptions = {}): Promise<DataFingerprint> {
   const abs = isAbsolute(path) ? path : resolve(baseDir, path);
@@ -170,6 +189,13 @@ export async function fingerprintDataPath(path: string, baseDir: string, options
       digest.update(`.\t${top.size}\t${await contentId(abs, '.', top, cached, fresh, startNs, options)}\n`);
       files = 1;
       bytes = Number(top.size);
+      for (const shard of await layersModelShards(abs, Number(top.size))) {
+        const s = await stat(join(dirname(abs), shard), { bigint: true }).catch(() => null);
+        if (!s?.isFile()) throw new DataPathError(path, `${path}: its weightsManifest lists ${shard}, which is not a file beside it (${join(dirname(abs), shard)})`);
+        digest.update(`${shard}\t${s.size}\t${await contentId(join(dirname(abs), shard), shard, s, cached, fresh, startNs, options)}\n`);
+        files += 1;
+        bytes += Number(s.size);
+      }
     } else {
       for await (const group of walk(abs, new Set())) {
         const ids = await mapLimit(group, PARALLEL, ([rel, s]) => contentId(join(abs, rel), rel, s, cached, fresh, startNs, options));
@@ -181,6 +207,7 @@ export async function fingerprintDataPath(path: string, baseDir: string, options
       }
     }
   } catch (err) {
+    if (err instanceof DataPathError) throw err;
     // unreadable folder or file, a file removed while we read: bad input, named
     throw new DataPathError(path, `${path}: cannot read it (${(err as Error).message})`);
   }

@@ -1,5 +1,6 @@
 import { canonicalJson } from './canonical-json.js';
 import type { KeyPreimage } from './cache-key.js';
+import { forcedStages } from './run-pipeline.js';
 import { Session, type SessionOptions } from './session.js';
 import { Store, type RunRecord } from './store.js';
 
@@ -11,6 +12,8 @@ export interface StageExplanation {
   previousKey: string | null;
   /** Each difference from the previous run, one line each: `params.lr: 0.001 → 0.01`. */
   changes: string[];
+  /** `--force` names it or something it depends on: it reruns even when cached. */
+  forced: boolean;
 }
 
 function show(v: unknown): string {
@@ -75,9 +78,10 @@ export function explainChange(before: KeyPreimage, now: KeyPreimage, upstreamOf:
  * For each selected stage, in plan order: is it cached in the store, and if not, what changed since the run the
  * store remembers for it (the latest run of this pipeline). Reads only; never runs or writes anything.
  */
-export async function explainPipeline(opts: SessionOptions & { store: string }): Promise<{ pipeline: string; stages: StageExplanation[] }> {
+export async function explainPipeline(opts: SessionOptions & { store: string; force?: readonly string[] }): Promise<{ pipeline: string; stages: StageExplanation[] }> {
   const session = await Session.open(opts);
-  const store = await Store.open(opts.store);
+  const forced = forcedStages(session, opts.force ?? []);
+  const store = Store.openReadOnly(opts.store);
   const latest = (await store.readLatest(session.name))?.stages ?? {};
   const records = new Map<string, RunRecord>();
   const statusOf = new Map<string, StageExplanation['status']>();
@@ -96,7 +100,7 @@ export async function explainPipeline(opts: SessionOptions & { store: string }):
       const reruns = s.inputs.flatMap((i) => i.refs).filter((r) => !records.has(r.instance)).map((r) => r.instance);
       const status = previous ? 'stale' : 'missing';
       statusOf.set(s.id, status);
-      result.push({ stage: s.id, status, key: null, previousKey, changes: [`inputs: upstream ${[...new Set(reruns)].join(', ')} will rerun first`] });
+      result.push({ stage: s.id, status, key: null, previousKey, changes: [`inputs: upstream ${[...new Set(reruns)].join(', ')} will rerun first`], forced: forced.has(s.id) });
       continue;
     }
     const { key, preimage } = await session.key(s, inputs);
@@ -104,7 +108,7 @@ export async function explainPipeline(opts: SessionOptions & { store: string }):
     if (record) {
       records.set(s.id, record);
       statusOf.set(s.id, 'cached');
-      result.push({ stage: s.id, status: 'cached', key, previousKey, changes: [] });
+      result.push({ stage: s.id, status: 'cached', key, previousKey, changes: forced.has(s.id) ? ['forced (--force): cached, but reruns'] : [], forced: forced.has(s.id) });
       continue;
     }
     const status = previous ? 'stale' : 'missing';
@@ -116,7 +120,30 @@ export async function explainPipeline(opts: SessionOptions & { store: string }):
       changes = explainChange(previous.preimage, preimage, upstreamOf);
       if (changes.length === 0) changes = ['key changed (no field differs: key format change)'];
     }
-    result.push({ stage: s.id, status, key, previousKey, changes });
+    result.push({ stage: s.id, status, key, previousKey, changes, forced: forced.has(s.id) });
   }
   return { pipeline: session.name, stages: result };
+}
+
+/** One stage of `run --dry-run`: would it run, and why. */
+export interface DryRunStage extends StageExplanation {
+  action: 'run' | 'cached';
+}
+
+export interface DryRunResult {
+  pipeline: string;
+  stages: DryRunStage[];
+  /** How many would run and how many are cached. */
+  run: number;
+  cached: number;
+}
+
+/**
+ * What `runPipeline` with the same options would do, without doing any of it: which stages would run and why
+ * (new, changed params / inputs / code / data, or forced), which are cached. No store writes, no locks, no folders.
+ */
+export async function dryRunPipeline(opts: SessionOptions & { store: string; force?: readonly string[] }): Promise<DryRunResult> {
+  const { pipeline, stages } = await explainPipeline(opts);
+  const out = stages.map((s): DryRunStage => ({ ...s, action: s.status === 'cached' && !s.forced ? 'cached' : 'run' }));
+  return { pipeline, stages: out, run: out.filter((s) => s.action === 'run').length, cached: out.filter((s) => s.action === 'cached').length };
 }

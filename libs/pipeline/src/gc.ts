@@ -7,7 +7,8 @@ export interface GcResult {
   roots: { pipelines: string[]; pins: string[] };
   keptRecords: number;
   keptObjects: number;
-  removed: { records: string[]; objects: string[]; tmp: string[] };
+  /** `work`: working folders of keys whose outputs are committed (left by a crash right after the commit). */
+  removed: { records: string[]; objects: string[]; tmp: string[]; work: string[] };
   bytesFreed: number;
   dryRun: boolean;
 }
@@ -23,7 +24,8 @@ async function listTwoLevel(dir: string): Promise<string[]> {
 /**
  * Keeps what the latest run of each pipeline and every pinned run reference (their run records and every object
  * those records name) and removes the rest: other run records, unreferenced objects, attempt folders left by
- * crashed runs. Refuses while a run is in progress on this store.
+ * crashed runs, working folders of committed keys. Working folders of keys never committed are kept: they hold the
+ * progress (resume checkpoints) a rerun of that stage continues from. Refuses while a run is in progress on this store.
  */
 export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean; unpin?: string[] } = {}): Promise<GcResult> {
   const store = await Store.open(storeRoot);
@@ -50,6 +52,10 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
       for (const key of Object.values(latest.stages)) keys.add(key);
     }
   }
+  const committedWork: string[] = [];
+  for (const key of (await readdir(join(storeRoot, 'work')).catch(() => [] as string[])).sort()) {
+    if (await stat(store.recordPath(key)).then(() => true, () => false)) committedWork.push(key);
+  }
   const objects = new Set<string>();
   const records = new Set<string>();
   for (const key of keys) {
@@ -61,7 +67,7 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
       for (const o of (await store.outputObjects(out)) ?? [{ hash: out.hash }]) objects.add(o.hash);
     }
   }
-  const removed: GcResult['removed'] = { records: [], objects: [], tmp: [] };
+  const removed: GcResult['removed'] = { records: [], objects: [], tmp: [], work: [] };
   let bytesFreed = 0;
   const remove = async (path: string): Promise<void> => {
     bytesFreed += (await stat(path).catch(() => ({ size: 0 }))).size;
@@ -85,6 +91,11 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
   for (const name of await readdir(join(storeRoot, 'tmp')).catch(() => [] as string[])) {
     removed.tmp.push(name);
     await remove(join(storeRoot, 'tmp', name));
+  }
+  // Checked before the records go: a committed key's folder is of no use whether or not its record is kept.
+  for (const key of committedWork) {
+    removed.work.push(key);
+    await remove(join(storeRoot, 'work', key));
   }
   return { roots, keptRecords: records.size, keptObjects: objects.size, removed, bytesFreed, dryRun: Boolean(opts.dryRun) };
 }

@@ -10,8 +10,8 @@ export const jobSchema = z.object({
   inputs: z.record(z.string(), z.object({ kind: z.enum(ARTIFACT_KINDS), many: z.boolean(), paths: z.array(z.string()) })),
   outputs: z.record(z.string(), z.enum(ARTIFACT_KINDS)),
   outDir: z.string(),
-  /** Kept across attempts of the same key (see StageContext.workDir). */
-  workDir: z.string().optional(),
+  /** The stage's working folder: kept across attempts of the same key, removed by the engine after the commit. */
+  workDir: z.string(),
   pipelineDir: z.string(),
 });
 export type Job = z.infer<typeof jobSchema>;

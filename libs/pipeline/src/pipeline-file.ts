@@ -3,6 +3,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, parse as parseYaml, type Document } from 'yaml';
 import { z } from 'zod';
 import { PipelineFileError, UsageError, type FileIssue } from './errors.js';
+import { didYouMean, keysAt } from './suggest.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const STAGE_NAME = /^[a-z][A-Za-z0-9_-]*$/;
@@ -90,10 +91,43 @@ function applySet(doc: Record<string, unknown>, flag: string): void {
   node[path[path.length - 1]!] = value;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A `--set` path must name what the file has: a top-level key, one of its vars, one of its stages (a whole new stage
+ * may be given as `stages.NAME={uses: ..., ...}`) and a key of a stage entry. A typo would otherwise add a value
+ * nothing reads; it is refused with the closest known names. Params under `with` are checked by the stage's schema.
+ */
+function checkSetPath(doc: Record<string, unknown>, flag: string): void {
+  const { path } = parseSetFlag(flag);
+  const where = `--set ${flag.slice(0, flag.indexOf('='))}`;
+  const top = keysAt(pipelineFileSchema, []);
+  const [first, second, third] = path as [string, string?, string?];
+  if (!top.includes(first)) throw new UsageError(`${where}: a pipeline file has no key '${first}'${didYouMean(first, top)}; expected one of ${top.join(', ')}`);
+  if (second === undefined) return;
+  if (first === 'vars' && isRecord(doc['vars']) && !(second in doc['vars'])) {
+    const vars = Object.keys(doc['vars']);
+    throw new UsageError(`${where}: the file has no var '${second}'${didYouMean(second, vars)}; its vars: ${vars.join(', ') || 'none'}`);
+  }
+  if (first === 'vars' && !isRecord(doc['vars'])) throw new UsageError(`${where}: the file has no vars`);
+  if (first === 'stages' && isRecord(doc['stages'])) {
+    const stages = Object.keys(doc['stages']);
+    if (!(second in doc['stages'])) {
+      if (path.length === 2) return; // a whole new stage
+      throw new UsageError(`${where}: the file has no stage '${second}'${didYouMean(second, stages)}`);
+    }
+    const entryKeys = keysAt(pipelineFileSchema, ['stages', second]);
+    if (third !== undefined && entryKeys.length && !entryKeys.includes(third)) {
+      throw new UsageError(`${where}: a stage has no key '${third}'${didYouMean(third, entryKeys)}; expected one of ${entryKeys.join(', ')}`);
+    }
+  }
+}
+
 function locator(file: string, doc: Document, lines: LineCounter, setPaths: string[][]) {
   return (path: (string | number)[], message: string): FileIssue => {
     const dotted = path.join('.');
-    const fromSet = setPaths.find((p) => p.every((seg, i) => String(path[i]) === seg));
+    // the --set that wrote at or under this path (or, for a stage's params, that wrote below it: `with.trainng.x`)
+    const fromSet = setPaths.find((p) => (path.length >= p.length || path.length >= 3) && p.slice(0, path.length).every((seg, i) => String(path[i]) === seg));
     if (fromSet) return { file, path: dotted, message: `${message} (value given by --set ${fromSet.join('.')})` };
     // Walk down as far as the document goes; point at the deepest node that exists.
     let node: unknown = doc.contents;
@@ -140,6 +174,7 @@ export async function loadPipelineFile(file: string, sets: readonly string[] = [
     throw new PipelineFileError([{ file, path: '', message: 'expected a mapping with `stages:` at the top level' }]);
   }
   const setPaths = sets.map((s) => parseSetFlag(s).path);
+  for (const s of sets) checkSetPath(raw as Record<string, unknown>, s);
   for (const s of sets) applySet(raw as Record<string, unknown>, s);
   const issue = locator(file, doc, lines, setPaths);
   const parsed = pipelineFileSchema.safeParse(raw);
@@ -147,7 +182,8 @@ export async function loadPipelineFile(file: string, sets: readonly string[] = [
     throw new PipelineFileError(
       parsed.error.issues.map((i) => {
         if (i.code === 'unrecognized_keys') {
-          return issue([...i.path.map((p) => p as string | number), i.keys[0]!], `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}; expected one of the documented keys`);
+          const known = keysAt(pipelineFileSchema, i.path);
+          return issue([...i.path.map((p) => p as string | number), i.keys[0]!], `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')}; expected one of ${known.length ? known.join(', ') : 'the documented keys'}`);
         }
         return issue(i.path as (string | number)[], i.message);
       }),

@@ -3,6 +3,7 @@ import { PipelineFileError, UsageError, type FileIssue } from './errors.js';
 import { deepMerge, interpolate, InterpolationError } from './interpolate.js';
 import type { LoadedPipelineFile, StageEntry } from './pipeline-file.js';
 import type { AnyStage, ArtifactKind, StageRegistry } from './stage.js';
+import { didYouMean, keysAt } from './suggest.js';
 
 type Scalar = string | number | boolean;
 
@@ -81,15 +82,18 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
   const stages: PlannedStage[] = [];
   const groups = new Map<string, PlannedStage[]>();
   const needsByInstance = new Map<PlannedStage, Record<string, string | string[]>>();
+  /** Stages with an instance whose params are invalid: references to them are not reported again as missing. */
+  const invalidGroups = new Set<string>();
+  const reported = new Set<string>();
 
   for (const uses of Object.keys(content.defaults)) {
-    if (!registry.has(uses)) issues.push(file.issue(['defaults', uses], `defaults for unknown stage '${uses}'; registered: ${[...registry.keys()].join(', ')}`));
+    if (!registry.has(uses)) issues.push(file.issue(['defaults', uses], `defaults for unknown stage '${uses}'${didYouMean(uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
   }
 
   for (const [group, entry] of Object.entries(content.stages)) {
     const stage = registry.get(entry.uses);
     if (!stage) {
-      issues.push(file.issue(['stages', group, 'uses'], `unknown stage '${entry.uses}'; registered: ${[...registry.keys()].join(', ')}`));
+      issues.push(file.issue(['stages', group, 'uses'], `unknown stage '${entry.uses}'${didYouMean(entry.uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
       continue;
     }
     let outputs: Record<string, ArtifactKind>;
@@ -127,10 +131,16 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
       }
       const params = stage.params.safeParse(withValue);
       if (!params.success) {
+        invalidGroups.add(group);
         const where = Object.keys(combo).length ? ` (instance ${id})` : '';
         for (const i of (params.error as z.ZodError).issues) {
           const path = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
-          const msg = i.code === 'unrecognized_keys' ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')} for stage '${entry.uses}'` : i.message;
+          const known = i.code === 'unrecognized_keys' ? keysAt(stage.params, i.path) : [];
+          const msg = i.code === 'unrecognized_keys' ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')} for stage '${entry.uses}'` : i.message;
+          // the same problem in every instance of a matrix stage is said once, for the first
+          const seen = `${group}\u0000${path.join('.')}\u0000${msg}`;
+          if (reported.has(seen)) continue;
+          reported.add(seen);
           issues.push(file.issue(['stages', group, 'with', ...(path as (string | number)[])], msg + where));
         }
         continue;
@@ -158,7 +168,7 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
     const producers = target.includes('*')
       ? stages.filter((p) => globToRegExp(target).test(p.id))
       : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
-    if (producers.length === 0) return { error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')` };
+    if (producers.length === 0) return { error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')${didYouMean(target, [...groups.keys(), ...byId.keys()])}` };
     return { producers, output, many };
   };
 
@@ -173,7 +183,7 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
       const path = ['stages', s.group, 'needs', name];
       const spec = declared[name] ?? (s.stage.openInputs ? { kind: 'any' as const } : undefined);
       if (!spec) {
-        issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
+        issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'${didYouMean(name, Object.keys(declared))}; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
         continue;
       }
       const refs: InputRef[] = [];
@@ -183,7 +193,9 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
         const at = Array.isArray(value) ? [...path, i] : path;
         const resolved = resolveRef(ref);
         if ('error' in resolved) {
-          issues.push(file.issue(at, resolved.error));
+          const target = ref.slice(0, Math.max(0, ref.lastIndexOf('.')));
+          const invalid = [...invalidGroups].some((g) => target === g || target.startsWith(`${g}.`));
+          if (!invalid) issues.push(file.issue(at, resolved.error)); // else: its own problem is reported already
           ok = false;
           continue;
         }
@@ -191,7 +203,7 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
         for (const p of resolved.producers) {
           const kind = p.outputs[resolved.output];
           if (kind === undefined) {
-            issues.push(file.issue(at, `stage ${p.id} has no output '${resolved.output}'; its outputs: ${Object.keys(p.outputs).join(', ')}`));
+            issues.push(file.issue(at, `stage ${p.id} has no output '${resolved.output}'${didYouMean(resolved.output, Object.keys(p.outputs))}; its outputs: ${Object.keys(p.outputs).join(', ')}`));
             ok = false;
             break;
           }
@@ -235,21 +247,61 @@ function topoSort(file: LoadedPipelineFile, stages: PlannedStage[], byId: Map<st
   return order;
 }
 
-/** The stages `only` names (instance ids, group names or `*` patterns) and everything they need, in plan order. */
-export function selectStages(plan: Plan, only: readonly string[]): PlannedStage[] {
-  if (only.length === 0) return plan.stages;
-  const wanted = new Set<string>();
+/** The instances a name matches: an instance id, a stage (group) name or a `*` pattern; a usage error naming `flag` if none. */
+export function matchStages(plan: Plan, flag: string, name: string): PlannedStage[] {
+  const matches = plan.stages.filter((s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)));
+  if (matches.length === 0) {
+    const groups = [...new Set(plan.stages.map((s) => s.group))];
+    throw new UsageError(`${flag} ${name}: no such stage in ${plan.file.file}${didYouMean(name, [...groups, ...plan.stages.map((s) => s.id)])}; stages: ${groups.join(', ')}`);
+  }
+  return matches;
+}
+
+/** The given instances and everything they need, transitively. */
+export function upstreamOf(plan: Plan, ids: Iterable<string>): Set<string> {
+  const out = new Set<string>();
   const add = (id: string): void => {
-    if (wanted.has(id)) return;
-    wanted.add(id);
+    if (out.has(id)) return;
+    out.add(id);
     for (const input of plan.byId.get(id)!.inputs) for (const ref of input.refs) add(ref.instance);
   };
-  for (const name of only) {
-    const matches = plan.stages.filter((s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)));
-    if (matches.length === 0) {
-      throw new UsageError(`--only ${name}: no such stage in ${plan.file.file}; stages: ${[...new Set(plan.stages.map((s) => s.group))].join(', ')}`);
-    }
-    for (const m of matches) add(m.id);
+  for (const id of ids) add(id);
+  return out;
+}
+
+/** The given instances and everything that depends on them, transitively. */
+export function downstreamOf(plan: Plan, ids: Iterable<string>): Set<string> {
+  const out = new Set(ids);
+  // plan.stages is in dependency order: one pass sees every upstream before its dependents
+  for (const s of plan.stages) {
+    if (out.has(s.id)) continue;
+    if (s.inputs.some((i) => i.refs.some((r) => out.has(r.instance)))) out.add(s.id);
   }
+  return out;
+}
+
+export interface Selection {
+  /** `--only`: these stages and what they need. */
+  only?: readonly string[];
+  /** `--until`: these stages and everything they need (the same closure as `only`; both may be given). */
+  until?: readonly string[];
+  /** `--downstream`: these stages and everything after them (plus what those need, which is usually cached). */
+  downstream?: readonly string[];
+}
+
+/**
+ * The selected stages in plan order. `only`/`until` name targets whose upstream closure is selected; `downstream`
+ * names stages whose dependents are selected. Given both, the stages between them (downstream of the one, upstream
+ * of the other). Whatever a selected stage needs is selected too, so the run can resolve its inputs.
+ */
+export function selectStages(plan: Plan, only: readonly string[], more: Omit<Selection, 'only'> = {}): PlannedStage[] {
+  const targets = [...only.map((n) => ['--only', n] as const), ...(more.until ?? []).map((n) => ['--until', n] as const)];
+  const down = more.downstream ?? [];
+  if (targets.length === 0 && down.length === 0) return plan.stages;
+  const up = targets.length ? upstreamOf(plan, targets.flatMap(([flag, n]) => matchStages(plan, flag, n).map((s) => s.id))) : null;
+  const after = down.length ? downstreamOf(plan, down.flatMap((n) => matchStages(plan, '--downstream', n).map((s) => s.id))) : null;
+  const core = up && after ? [...after].filter((id) => up.has(id)) : [...(after ?? up!)];
+  const wanted = upstreamOf(plan, core);
   return plan.stages.filter((s) => wanted.has(s.id));
 }
+

@@ -1,8 +1,11 @@
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import type { PlannedStage } from './plan.js';
+import { downstreamOf, matchStages } from './plan.js';
+import { newRunId, writeRunLog } from './runs.js';
 import { Session, type SessionOptions } from './session.js';
+import { stageThreadsEnv } from './spawn-stage.js';
 import { runOrReuse, taskFor, type StageTask, type TaskHooks, type TaskOutcome } from './stage-task.js';
 import { Store, type RunRecord } from './store.js';
 
@@ -49,10 +52,14 @@ export interface StageExecutor {
   close?(): Promise<void>;
 }
 
-/** Runs tasks as child processes of this process. */
-export function localExecutor(jobs = cpus().length): StageExecutor {
+/**
+ * Runs tasks as child processes of this process, `jobs` at once, each with its share of the cores
+ * (TRANSFUSION_THREADS = ⌊cores / jobs⌋ unless the environment sets it).
+ */
+export function localExecutor(jobs = availableParallelism()): StageExecutor {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${jobs}: expected a whole number ≥ 1`);
-  return { concurrency: jobs, execute: runOrReuse };
+  const env = stageThreadsEnv(jobs);
+  return { concurrency: jobs, execute: (store, task, hooks) => runOrReuse(store, task, hooks, { env }) };
 }
 
 export interface RunOptions extends SessionOptions {
@@ -65,6 +72,8 @@ export interface RunOptions extends SessionOptions {
   outRoot?: string | null;
   /** Also keep this run's results under a name that gc never removes. */
   pin?: string;
+  /** `--force`: these stages (instance ids, stage names or `*` patterns) and their dependents rerun even when cached. */
+  force?: readonly string[];
   /** Stop starting new stages after the first failure (default: run every branch that can still run). */
   failFast?: boolean;
   signal?: AbortSignal;
@@ -78,9 +87,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const session = await Session.open(opts);
   const store = await Store.open(opts.store);
   const t0 = performance.now();
+  const startedAt = new Date();
   const signal = opts.signal ?? new AbortController().signal;
   const observer = opts.observer ?? {};
   const stages = session.selected;
+  const forced = forcedStages(session, opts.force ?? []);
   observer.plan?.(stages);
 
   const unmark = await store.markActive(session.name);
@@ -114,7 +125,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const process1 = async (s: PlannedStage): Promise<void> => {
     const started = performance.now();
     const { key, preimage } = await session.key(s, session.inputHashes(s, records)!);
-    const outcome = await executor.execute(store, taskFor(session, s, key, preimage, records), {
+    const outcome = await executor.execute(store, taskFor(session, s, key, preimage, records, forced.has(s.id)), {
       signal,
       onWaiting: () => observer.waiting?.(s.id, key),
       onStarted: () => observer.started?.(s.id, key),
@@ -157,13 +168,30 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   }
   if (opts.pin) await store.writePin(opts.pin, { pipeline: session.name, file: session.plan.file.file, updatedAt: new Date().toISOString(), stages: latest });
   const skipped = stages.filter((s) => state.get(s.id) === 'pending' || state.get(s.id) === 'skipped').map((s) => s.id);
+  const seconds = Math.round((performance.now() - t0) / 10) / 100;
+  await writeRunLog(store, {
+    format: 'transfusion-runlog/1',
+    id: newRunId(startedAt),
+    pipeline: session.name,
+    file: session.plan.file.file,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    seconds,
+    status: signal.aborted ? 'interrupted' : counts.failed > 0 || skipped.length > 0 ? 'failed' : 'ok',
+    counts: { stages: stages.length, ...counts, skipped: skipped.length },
+    flags: { set: [...(opts.sets ?? [])], only: [...(opts.only ?? [])], until: [...(opts.until ?? [])], downstream: [...(opts.downstream ?? [])], force: [...(opts.force ?? [])] },
+    vars: session.plan.file.content.vars,
+    params: Object.fromEntries(stages.map((s) => [s.id, s.params])),
+    stages: Object.fromEntries(stages.filter((s) => records.has(s.id)).map((s) => [s.id, records.get(s.id)!.key])),
+    failed: stages.filter((s) => state.get(s.id) === 'failed').map((s) => s.id),
+  });
   return {
     pipeline: session.name,
     stages: stages.length,
     ...counts,
     skipped,
     interrupted: signal.aborted,
-    seconds: Math.round((performance.now() - t0) / 10) / 100,
+    seconds,
     store: opts.store,
   };
 }
@@ -174,4 +202,16 @@ async function publish(store: Store, record: RunRecord, dest: string): Promise<v
     const target = join(dest, out.kind === 'file' ? `${name}.arrow` : name);
     await store.materialize(out, target);
   }
+}
+
+/** The selected instances `--force` names, and every selected instance downstream of them. */
+export function forcedStages(session: Session, force: readonly string[]): Set<string> {
+  if (force.length === 0) return new Set();
+  const named = force.flatMap((n) => matchStages(session.plan, '--force', n).map((s) => s.id));
+  const selected = new Set(session.selected.map((s) => s.id));
+  const outside = named.filter((id) => !selected.has(id));
+  if (outside.length === named.length) {
+    throw new UsageError(`--force ${force.join(' ')}: not among the selected stages (${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', ...' : ''}); widen --only/--until/--downstream`);
+  }
+  return new Set([...downstreamOf(session.plan, named)].filter((id) => selected.has(id)));
 }

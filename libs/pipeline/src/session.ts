@@ -13,6 +13,10 @@ export interface SessionOptions {
   only?: readonly string[];
   /** The store's root: data-path fingerprints keep their stat cache in `<store>/fingerprints/`. */
   store?: string;
+  /** `--until STAGE`: the stage and everything it needs. */
+  until?: readonly string[];
+  /** `--downstream STAGE`: the stage and everything after it. */
+  downstream?: readonly string[];
 }
 
 /**
@@ -34,7 +38,7 @@ export class Session {
     const file = await loadPipelineFile(opts.pipelineFile, opts.sets ?? []);
     const registry = await loadRegistry(opts.registry);
     const plan = planPipeline(file, registry);
-    const session = new Session(plan, selectStages(plan, opts.only ?? []), registryUrl(opts.registry), opts.store);
+    const session = new Session(plan, selectStages(plan, opts.only ?? [], { until: opts.until ?? [], downstream: opts.downstream ?? [] }), registryUrl(opts.registry), opts.store);
     // Hash code closures, declared code files and external data now: a missing `deps` file or dataset root is
     // bad input, found before any run.
     for (const s of session.selected) {

@@ -5,28 +5,36 @@
  * last line of stderr and exits 1. It never touches the store: the engine commits what it wrote.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { StageError } from './errors.js';
 import { jobSchema } from './job.js';
 import { loadArtifact, saveArtifact } from './artifacts.js';
 import { loadRegistry } from './registry.js';
 
-const controller = new AbortController();
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
-    controller.abort(new Error(`interrupted by ${sig}`));
-    // Give the stage a moment to stop its children, then go.
-    setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 3000).unref();
-  });
+// No JS SIGTERM/SIGINT handlers: a stage in the middle of a long synchronous kernel (seconds of wasm or native
+// compute) could not run them, so the default disposition (die at once) is the only reliable one. The engine
+// signals the stage's whole process group and cleans the attempt's partial outputs itself.
+//
+// If the engine dies (even by SIGKILL), the whole process group goes too: a watchdog on a worker thread, which runs
+// while the main thread is busy, polls the parent pid and SIGKILLs the group when it changes. (setpriv --pdeathsig
+// would kill only this process and leave the commands a stage started running.)
+const WATCHDOG_MS = 250;
+const watchdogSource = `
+const { workerData } = require('node:worker_threads');
+const check = () => {
+  if (process.ppid === workerData.engine) return;
+  try { process.kill(-workerData.group, 'SIGKILL'); } catch { process.kill(workerData.group, 'SIGKILL'); }
+};
+check();
+setInterval(check, workerData.everyMs);
+`;
+const engine = Number(process.env['TRANSFUSION_ENGINE_PID']);
+if (Number.isInteger(engine) && engine > 0) {
+  // spawnStage starts this process as the leader of its own process group, so its pid is the group id.
+  new Worker(watchdogSource, { eval: true, workerData: { engine, group: process.pid, everyMs: WATCHDOG_MS } }).unref();
 }
-// If the engine dies (kill -9), stop too instead of computing for nobody.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) {
-    controller.abort(new Error('the engine process is gone'));
-    setTimeout(() => process.exit(1), 1000).unref();
-  }
-}, 500).unref();
+/** Kept for stages that pass it on; the engine stops a stage by signalling its process group, not through this. */
+const controller = new AbortController();
 
 async function main(): Promise<void> {
   const jobFile = process.argv[2];
@@ -49,7 +57,7 @@ async function main(): Promise<void> {
     inputPaths,
     outputNames: Object.keys(job.outputs),
     outDir: job.outDir,
-    workDir: job.workDir ?? join(dirname(job.outDir), 'work'),
+    workDir: job.workDir,
     pipelineDir: job.pipelineDir,
     log: (message: string) => process.stderr.write(`${message}\n`),
     signal: controller.signal,

@@ -35,10 +35,12 @@ export const stageTaskSchema = z.object({
   pipelineDir: z.string(),
   registry: z.string(),
   resources: z.enum(['cpu', 'gpu']).default('cpu'),
+  /** `run --force`: run it even when the store has a result under its key (the new result replaces it). */
+  force: z.boolean().default(false),
 });
 export type StageTask = z.infer<typeof stageTaskSchema>;
 
-export function taskFor(session: Session, s: PlannedStage, key: string, preimage: KeyPreimage, records: ReadonlyMap<string, RunRecord>): StageTask {
+export function taskFor(session: Session, s: PlannedStage, key: string, preimage: KeyPreimage, records: ReadonlyMap<string, RunRecord>, force = false): StageTask {
   return {
     key,
     preimage,
@@ -60,6 +62,7 @@ export function taskFor(session: Session, s: PlannedStage, key: string, preimage
     pipelineDir: session.plan.file.dir,
     registry: session.registryUrl,
     resources: s.stage.resources ?? 'cpu',
+    force,
   };
 }
 
@@ -71,6 +74,12 @@ export interface TaskHooks {
   onLine?(line: string): void;
 }
 
+/** How this executor starts stage processes. */
+export interface TaskOptions {
+  /** Added to the stage process's environment (e.g. its share of the cores, `stageThreadsEnv`). */
+  env?: Record<string, string>;
+}
+
 export type TaskOutcome = { status: 'cached' | 'ran'; record: RunRecord } | { status: 'failed'; error: string };
 
 const POLL_MS = 200;
@@ -79,44 +88,52 @@ const POLL_MS = 200;
  * The commit protocol for one key: a committed record is a hit; otherwise take the key's lock (waiting while a live
  * process holds it, then re-checking: it may have committed), run the stage, commit, release.
  */
-export async function runOrReuse(store: Store, task: StageTask, hooks: TaskHooks): Promise<TaskOutcome> {
-  let record = await store.readRecord(task.key);
+export async function runOrReuse(store: Store, task: StageTask, hooks: TaskHooks, options: TaskOptions = {}): Promise<TaskOutcome> {
+  // A forced task never reuses a result, not even one another process commits while we wait for the lock.
+  const reuse = async (): Promise<RunRecord | null> => (task.force ? null : store.readRecord(task.key));
+  let record = await reuse();
   if (record) return { status: 'cached', record };
   let lock = await store.tryLock(task.key);
   if (!lock) {
     hooks.onWaiting?.();
     while (!lock && !hooks.signal.aborted) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      record = await store.readRecord(task.key);
+      record = await reuse();
       if (record) return { status: 'cached', record };
       lock = await store.tryLock(task.key);
     }
     if (!lock) return { status: 'failed', error: 'interrupted' };
   }
   try {
-    record = await store.readRecord(task.key);
+    record = await reuse();
     if (record) return { status: 'cached', record };
     hooks.onStarted?.();
-    const result = await executeTask(store, task, hooks.signal, hooks.onLine ?? (() => undefined));
+    const result = await executeTask(store, task, hooks.signal, hooks.onLine ?? (() => undefined), options);
     return 'error' in result ? { status: 'failed', error: result.error } : { status: 'ran', record: result.record };
   } finally {
     await lock.release();
   }
 }
 
-/** One attempt in a private folder of the store: link inputs, run the stage process, validate, commit. */
+/**
+ * One attempt in a private folder of the store: link inputs, run the stage process, validate, commit. The key's
+ * work folder (`ctx.workDir`) outlives failed attempts and is removed after the commit.
+ */
 export async function executeTask(
   store: Store,
   task: StageTask,
   signal: AbortSignal,
   onLine: (line: string) => void,
+  options: TaskOptions = {},
 ): Promise<{ record: RunRecord } | { error: string }> {
   const dir = await store.makeTmpDir();
+  const workDir = store.workDir(task.key);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   try {
     const outDir = join(dir, 'out');
     await mkdir(outDir);
+    await mkdir(workDir, { recursive: true });
     const jobInputs: Job['inputs'] = {};
     for (const input of task.inputs) {
       const paths: string[] = [];
@@ -136,11 +153,11 @@ export async function executeTask(
       inputs: jobInputs,
       outputs: task.outputs,
       outDir,
-      workDir: store.workPath(task.key),
+      workDir,
       pipelineDir: task.pipelineDir,
     };
-    const proc = await spawnStage(job, dir, signal, onLine);
-    if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : failureMessage(proc.tail) };
+    const proc = await spawnStage(job, dir, signal, onLine, options.env);
+    if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : failureMessage(proc.tail, proc.signal) };
 
     const outputs: Record<string, OutputRecord> = {};
     for (const [name, kind] of Object.entries(task.outputs)) {
@@ -162,16 +179,21 @@ export async function executeTask(
       host: hostname(),
     };
     await store.writeRecord(record);
-    await rm(store.workPath(task.key), { recursive: true, force: true });
+    // Committed: what the stage kept to survive a failed attempt is of no use any more.
+    await rm(workDir, { recursive: true, force: true });
     return { record };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** The runner's last line says why (`stage failed: ...`); the lines before it are the stage's own output. */
-function failureMessage(tail: string): string {
+/**
+ * The runner's last line says why (`stage failed: ...`); the lines before it are the stage's own output. A stage
+ * process killed by a signal said nothing: the signal is the reason.
+ */
+function failureMessage(tail: string, signal?: string): string {
   const lines = tail.split('\n').filter((l) => l.trim());
+  if (signal) lines.push(`the stage process was killed by ${signal}`);
   const last = lines.pop() ?? 'the stage process exited with an error';
   const reason = last.replace(/^stage failed: /, '');
   return lines.length ? `${reason}\n${lines.map((l) => `  | ${l}`).join('\n')}` : reason;

@@ -64,15 +64,20 @@ export interface StageContext<P, I extends Record<string, InputSpec>> {
   /** An empty private folder; `any` outputs are written here as `NAME.arrow` or `NAME/`. */
   outDir: string;
   /**
-   * A folder kept across attempts of this stage with the same cache key (interrupted or failed ones) and removed
-   * once a result is committed: long stages keep resumable work here (import-dataset keeps its finished shards).
+   * The stage's working folder for state worth keeping when an attempt dies (resume checkpoints of a long
+   * training): it belongs to the cache key, survives a failed, interrupted or killed attempt, is found again by the
+   * next attempt of the same key (on any machine sharing the store) and is removed once the outputs are committed.
+   * Never an output; stages do no other bookkeeping of it.
    */
   workDir: string;
   /** The pipeline file's folder: relative paths in params are relative to it. */
   pipelineDir: string;
   /** A line of progress or log on stderr; the engine shows the latest one next to the stage. */
   log(message: string): void;
-  /** Aborted when the run is interrupted; long loops should check it. */
+  /**
+   * Not aborted by the engine: an interrupted run stops a stage by sending SIGTERM (then SIGKILL) to its whole
+   * process group, which ends it at once even in the middle of a long computation. Kept for code that takes one.
+   */
   signal: AbortSignal;
 }
 

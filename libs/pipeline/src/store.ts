@@ -15,11 +15,13 @@ import { KeyLock, lockIsLive } from './lock.js';
  *   runs/ab/<key>.json         one run record per cache key; renaming it into place is the commit
  *   verified/ab/<sha256>       "this object had this size/mtime/inode when its hash was last checked"
  *   tmp/<uuid>/                private staging folder per attempt
+ *   work/<key>/                a stage's working folder (resume checkpoints): kept across failed attempts of the
+ *                              key, removed when its record is committed
  *   locks/<key>.lock           per-key locks
  *   pipelines/<name>.json      the latest run of each pipeline: instance → key (gc roots, explain baseline)
  *   pins/<name>.json           pinned runs (gc roots)
  *   active/<host>-<pid>.json   runs in progress (gc waits for them)
- *   work/<key>/                resumable work of a stage key, kept across its attempts, removed on commit
+ *   runlog/<pipeline>/<id>.json one log per run: flags, vars, params, status, counts, wall time, stage keys (runs.ts)
  *   fingerprints/<sha256>.json size/mtime/inode → content hash of each file of an external data path (status/run
  *                              fingerprint a 224,000-file dataset without reading it again)
  */
@@ -81,12 +83,24 @@ async function exists(path: string): Promise<boolean> {
 }
 
 export class Store {
-  private constructor(readonly root: string) {}
+  private constructor(
+    readonly root: string,
+    /** Opened with `openReadOnly`: nothing is created or written (no folders, no verification markers). */
+    readonly readOnly = false,
+  ) {}
+
+  /**
+   * A store for looking only (`explain`, `status`, `run --dry-run`): creates nothing, even when the folder does not
+   * exist yet (every lookup then misses), and writes no verification markers.
+   */
+  static openReadOnly(root: string): Store {
+    return new Store(resolve(root), true);
+  }
 
   static async open(root: string): Promise<Store> {
     root = resolve(root); // stage processes run in other folders
     try {
-      for (const d of ['objects', 'runs', 'verified', 'tmp', 'locks', 'pipelines', 'pins', 'active', 'work']) await mkdir(join(root, d), { recursive: true });
+      for (const d of ['objects', 'runs', 'verified', 'tmp', 'work', 'locks', 'pipelines', 'pins', 'active']) await mkdir(join(root, d), { recursive: true });
     } catch (e) {
       throw new StoreError(`store ${root}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --store PATH to a writable folder`);
     }
@@ -97,17 +111,17 @@ export class Store {
     return join(this.root, 'objects', hash.slice(0, 2), hash);
   }
 
-  /** Resumable work of a stage key (StageContext.workDir); created by the stage when it needs it. */
-  workPath(key: string): string {
-    return join(this.root, 'work', key);
-  }
-
   recordPath(key: string): string {
     return join(this.root, 'runs', key.slice(0, 2), `${key}.json`);
   }
 
   lockPath(key: string): string {
     return join(this.root, 'locks', `${key}.lock`);
+  }
+
+  /** The working folder of a cache key (`ctx.workDir`): only the holder of the key's lock uses it. */
+  workDir(key: string): string {
+    return join(this.root, 'work', key);
   }
 
   /** A fresh private folder for one attempt; nobody else writes into it. */
@@ -132,6 +146,7 @@ export class Store {
     const known = await readFile(marker, 'utf8').catch(() => '');
     if (known === signature) return true;
     if ((await sha256File(path)) !== hash) return false;
+    if (this.readOnly) return true;
     await mkdir(dirname(marker), { recursive: true });
     const tmp = `${marker}.${randomUUID()}`;
     await writeFile(tmp, signature);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { collectGarbage, explainPipeline, Store, StoreError } from '@transfusion/pipeline';
@@ -72,6 +72,21 @@ describe('gc', () => {
     const r = await collectGarbage(ws.store);
     expect(r.removed.tmp).toHaveLength(1);
     expect(readdirSync(join(ws.store, 'tmp'))).toEqual([]);
+  });
+
+  test("working folders of committed keys are removed; those of keys never committed are kept (a rerun resumes from them)", async () => {
+    const ws = workspace(pipeline());
+    const first = await run(ws);
+    const store = await Store.open(ws.store);
+    const committed = first.events[0]!.key;
+    const unfinished = 'f'.repeat(64);
+    for (const key of [committed, unfinished]) {
+      mkdirSync(store.workDir(key), { recursive: true });
+      writeFileSync(join(store.workDir(key), 'resume.arrow'), 'state');
+    }
+    const r = await collectGarbage(ws.store);
+    expect(r.removed.work).toEqual([committed]);
+    expect(readdirSync(join(ws.store, 'work'))).toEqual([unfinished]);
   });
 });
 

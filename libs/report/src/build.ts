@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildReportContent, type ReportContent } from './content.js';
+import { dagSvg } from './dag-figure.js';
 import { ReportError } from './errors.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -52,6 +53,7 @@ export async function buildReportFiles(results: unknown, options?: ReportOptions
     { path: 'index.html', content: renderHtml(content), mediaType: 'text/html' },
     { path: 'report.md', content: renderMarkdown(content), mediaType: 'text/markdown' },
     { path: 'results.json', content: resultsJson(content), mediaType: 'application/json' },
+    ...(content.results.provenance.dag ? [{ path: 'figures/pipeline-graph.svg', content: dagSvg(content.results.provenance.dag), mediaType: 'image/svg+xml' as const }] : []),
     ...content.figures.flatMap((f): ReportFile[] => [
       { path: `figures/${f.id}.png`, content: f.png, mediaType: 'image/png' },
       ...(f.svg !== undefined ? [{ path: `figures/${f.id}.svg`, content: f.svg, mediaType: 'image/svg+xml' as const }] : []),

@@ -45,3 +45,4 @@ export {
   type StageName,
   type PaperModel,
 } from './schema.js';
+export { dagSvg, dagLayers } from './dag-figure.js';

@@ -1,6 +1,7 @@
 import { FINDINGS_METHOD } from './findings.js';
 import type { ReportContent } from './content.js';
 import { evaluationSectionTitle, missingScoresNote } from './evaluation/section.js';
+import { dagMarkdown } from './dag-figure.js';
 import { provenanceTables } from './provenance-view.js';
 import type { ReportTable } from './tables.js';
 
@@ -52,6 +53,7 @@ export function renderMarkdown(c: ReportContent): string {
   }
   out.push('## Provenance', '');
   for (const t of provenanceTables(r.provenance)) out.push(`### ${t.title}`, '', tableMarkdown(t), '');
+  out.push(...dagMarkdown(r.provenance.dag));
   out.push('### Resolved parameters', '', '```json', JSON.stringify(r.provenance.params, null, 2), '```', '');
   return out.join('\n');
 }

@@ -299,6 +299,26 @@ export const provenanceSchema = z
     startedAt: z.iso.datetime(),
     finishedAt: z.iso.datetime(),
     wallSeconds: z.number().nonnegative(),
+    /**
+     * The pipeline's graph (one node per stage of the file), added by the publish step: drawn as a figure in the
+     * HTML report, and its Mermaid text (`mermaid`) kept beside it for Markdown viewers that render Mermaid.
+     */
+    dag: z
+      .object({
+        mermaid: z.string().min(1),
+        nodes: z.array(z.object({ id: z.string().min(1), label: z.string() }).strict()).min(1),
+        edges: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) }).strict()),
+      })
+      .strict()
+      .superRefine((d, ctx) => {
+        const ids = new Set(d.nodes.map((n) => n.id));
+        d.edges.forEach((e, i) => {
+          for (const end of ['from', 'to'] as const) {
+            if (!ids.has(e[end])) ctx.addIssue({ code: 'custom', path: ['edges', i, end], message: `names no node ('${e[end]}')` });
+          }
+        });
+      })
+      .optional(),
   })
   .strict();
 export type Provenance = z.infer<typeof provenanceSchema>;

@@ -1,9 +1,10 @@
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadPipelineFile, Store } from '@transfusion/pipeline';
+import { dagMermaid, loadPipelineFile, makeRegistry, pipelineDag, planPipeline, Store, type PipelineDag } from '@transfusion/pipeline';
 import { renderReport } from '@transfusion/report';
 import { StudyError } from './lib/run-info.js';
+import { stages as studyStages } from './registry.js';
 
 export const publishOptionsSchema = z.strictObject({
   /** The pipeline file that was run. */
@@ -62,8 +63,30 @@ export async function publishReport(options: PublishOptions): Promise<PublishRes
     startedAt: new Date(start).toISOString(),
     finishedAt: new Date(end).toISOString(),
     wallSeconds: Math.round((end - start) / 100) / 10,
+    ...graphOf(pipeline),
   };
   const { pngScale: _png, ...criteria } = results.options;
   const written = await renderReport(results.input, dest, { ...criteria, pngScale: results.options['pngScale'] as number });
   return { dest, files: [...new Set([...manifest.files.map((f) => f.path), ...written.files.map((f) => f.slice(dest.length + 1))])].sort(), stages: records.length, wallSeconds: (end - start) / 1000 };
+}
+
+/**
+ * The graph for the provenance section, planned with the study's own stages. A pipeline that ran with another
+ * registry (`--registry`) does not plan here: its report is published without the figure rather than not at all.
+ */
+function graphOf(pipeline: Parameters<typeof planPipeline>[0]): { dag?: ReturnType<typeof provenanceDag> } {
+  try {
+    return { dag: provenanceDag(pipelineDag(planPipeline(pipeline, makeRegistry(studyStages)))) };
+  } catch {
+    return {};
+  }
+}
+
+/** The pipeline's graph as the report's provenance carries it: node labels, edges, and the Mermaid text. */
+export function provenanceDag(dag: PipelineDag): { mermaid: string; nodes: { id: string; label: string }[]; edges: { from: string; to: string }[] } {
+  return {
+    mermaid: dagMermaid(dag),
+    nodes: dag.nodes.map((n) => ({ id: n.id, label: n.instances.length > 1 ? `${n.id} ×${n.instances.length}` : n.id })),
+    edges: dag.edges.map(({ from, to }) => ({ from, to })),
+  };
 }

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tableFromArrays } from 'apache-arrow';
+import { tableFromArrays, type Table } from 'apache-arrow';
+import { readTensors } from '@transfusion/arrow-io';
 import { describe, expect, test } from 'vitest';
-import { runPipeline, type StageEvent } from '@transfusion/pipeline';
+import { runPipeline, type AnyStage, type StageEvent } from '@transfusion/pipeline';
 import { main } from '../src/cli.js';
 import { parseRunInfo, runOfTable, StudyError, withRun, type RunInfo } from '../src/lib/run-info.js';
 import { ccaResults, derivedRuns, historyOf, reportRun } from '../src/lib/study-results.js';
@@ -260,5 +261,84 @@ describe("a model's stages", () => {
     });
     const [cka] = ccaResults([table], [{ id: 'cka', method: 'cka', description: 'linear CKA' }]);
     expect(cka!.initVsFinal).toEqual([{ model: 'cbr-small', layer: 'layer1', layerIndex: 0, pair: 'rand-pretrained seeds 1/2', comparison: 'rand-pretrained', atInit: 0.3, afterTraining: 0.6 }]);
+  });
+});
+
+describe('publish: the pipeline graph for the provenance section', () => {
+  test('quick.yaml: one node per stage of the file, matrix stages counted, edges to the report', async () => {
+    const { loadPlan, pipelineDag } = await import('@transfusion/pipeline');
+    const { provenanceDag } = await import('../src/publish.js');
+    const plan = await loadPlan({ pipelineFile: resolve(here, '../../../pipelines/quick.yaml'), registry: REGISTRY });
+    const dag = provenanceDag(pipelineDag(plan));
+    expect(dag.nodes.length).toBe(new Set(plan.stages.map((s) => s.group)).size);
+    expect(dag.nodes.find((n) => n.id === 'train-resnet50')!.label).toMatch(/^train-resnet50 ×\d+$/);
+    expect(dag.edges).toContainEqual({ from: 'evaluate-resnet50', to: 'report' });
+    expect(dag.mermaid.startsWith('flowchart LR\n')).toBe(true);
+  });
+});
+
+describe('import-weights: a tfjs model is keyed by model.json and every weight shard', () => {
+  test('a changed .bin reruns the import though model.json (and with.sha256) did not change', { timeout: 180_000 }, async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { buildModel, exportLayersModel } = await import('@transfusion/models');
+    const dir = mkdtempSync(join(tmpdir(), 'tf-import-weights-'));
+    const zm = buildModel({ name: 'cbr-tiny', inputSize: 16, width: 0.125, classes: 2 });
+    const modelJson = await exportLayersModel(zm, join(dir, 'm'), { preprocessing: 'unit' });
+    zm.model.dispose();
+    const sha = createHash('sha256').update(readFileSync(modelJson)).digest('hex');
+    writeFileSync(join(dir, 'p.yaml'), `stages:\n  weights:\n    uses: import-weights\n    with: { path: m/model.json, sha256: ${sha}, pretrainedOn: test }\n`);
+    const runOnce = async (): Promise<string> => {
+      const events: StageEvent[] = [];
+      await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: null, observer: { finished: (e) => events.push(e) } });
+      return events.map((e) => `${e.stage}:${e.status}`).join(',');
+    };
+    expect(await runOnce()).toBe('weights:ran');
+    expect(await runOnce()).toBe('weights:cached');
+    const shard = readdirSync(join(dir, 'm')).find((f) => f.endsWith('.bin'))!;
+    const bytes = readFileSync(join(dir, 'm', shard));
+    bytes[0] = bytes[0]! ^ 0x01; // one bit of one weight
+    writeFileSync(join(dir, 'm', shard), bytes);
+    expect(await runOnce()).toBe('weights:ran');
+  });
+});
+
+describe('train stage: resumable', () => {
+  test("keeps its resume checkpoint in the engine's working folder and resumes from it with the same weights and history", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-resume-stage-'));
+    writeFileSync(join(dir, 'p.yaml'), `stages:
+  fundus: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 40, size: 32, seed: 1 } } }
+  retina: { uses: prepare-dataset, needs: { dataset: fundus.dataset }, with: { name: retina, referableGrade: 2 } }
+`);
+    const out = join(dir, 'out');
+    const summary = await runPipeline({ pipelineFile: join(dir, 'p.yaml'), registry: REGISTRY, store: join(dir, 'store'), outRoot: out, jobs: 1 });
+    expect(summary.failed).toBe(0);
+    const dataset = join(out, 'p', 'retina', 'dataset.arrow');
+    const { stages } = (await import(REGISTRY)) as { stages: AnyStage[] };
+    const train = stages.find((s) => s.id === 'train')!;
+    const params = train.params.parse({
+      model: 'cbr-small', architecture: { name: 'cbr-small', width: 0.125 }, init: 'random', seed: 1, task: 'retina',
+      training: { epochs: 3, maxSteps: 4, batchSize: 8, evalEvery: 2 }, checkpointEvery: 2,
+    });
+    const workDir = join(dir, 'work');
+    const attempt = async (name: string) => {
+      const outDir = join(dir, name);
+      mkdirSync(outDir);
+      const history = (await train.run({
+        params, inputs: { dataset: { path: dataset, isDirectory: false } }, inputPaths: { dataset }, outputNames: ['initial', 'weights', 'history'],
+        outDir, workDir, pipelineDir: dir, log: () => undefined, signal: new AbortController().signal,
+      })) as { history: Table };
+      return { weights: await readTensors(join(outDir, 'weights.arrow')), history: history.history };
+    };
+    const first = await attempt('first');
+    expect(existsSync(join(workDir, 'resume.arrow'))).toBe(true);
+    const again = await attempt('again'); // a rerun after a kill between the last checkpoint and the commit
+    expect(again.weights).toEqual(first.weights);
+    const rows = (t: Table) => t.toArray().map((r) => {
+      const { seconds: _seconds, ...rest } = r.toJSON() as Record<string, unknown>;
+      return rest;
+    });
+    expect(rows(again.history)).toEqual(rows(first.history));
+    expect(rows(first.history).map((r) => r['step'])).toEqual([2, 4]);
   });
 });

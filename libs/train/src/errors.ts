@@ -5,6 +5,8 @@ export type TrainErrorCode =
   | 'TRAIN_BAD_MODEL'
   | 'TRAIN_BACKEND_UNAVAILABLE'
   | 'TRAIN_NON_FINITE_LOSS'
+  /** A resume checkpoint that cannot be read or belongs to another run. */
+  | 'TRAIN_BAD_CHECKPOINT'
   | 'METRIC_BAD_INPUT';
 
 export class TrainError extends Error {

@@ -15,6 +15,7 @@ export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './mo
 export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
 export { captureActivations, type CaptureOptions } from './activations.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
+export { clearResumePoint, RESUME_FILE } from './training/resume.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel, taskMetrics } from './training/evaluate.js';
 export { bootstrapEvaluation, type EvaluationCiOptions } from './training/bootstrap-evaluation.js';
 export { sigmoidBce, softmaxCe } from './training/losses.js';
@@ -27,5 +28,5 @@ export { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } f
 export { balancedClassWeights } from './training/class-weights.js';
 export { setBatchNormMomentum } from './training/batch-norm.js';
 export { mixSeed, mulberry32, permutation } from './random.js';
-export { BENCH_MODELS, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
+export { BENCH_MODELS, type BenchModel, type BenchModelBuilder, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
 export { findTorchPython, runTorchPeer, type TorchResult } from './bench/torch-peer.js';

@@ -8,6 +8,6 @@ export { type OptimizerConfig, optimizerSchema } from './options/optimizer.js';
 export { type ScheduleConfig, scheduleSchema } from './options/schedule.js';
 export { type Task, type TaskConfig, taskSchema } from './options/task.js';
 export {
-  checkpointOptionsSchema, earlyStoppingSchema, keepBestSchema, type TrainingRecipe, trainingRecipeSchema, type TrainOptions,
+  checkpointOptionsSchema, earlyStoppingSchema, keepBestSchema, resumeOptionsSchema, type TrainingRecipe, trainingRecipeSchema, type TrainOptions,
   trainOptionsSchema,
 } from './options/train-options.js';

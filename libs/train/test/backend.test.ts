@@ -7,14 +7,14 @@ import { TrainError } from '../src/errors.js';
 afterAll(() => releaseBackend());
 
 describe('resolveBackend', () => {
-  it("'auto' skips the absent optional backends with reasons and lands on wasm", async () => {
+  it("'auto' skips the absent optional backends (and native, switched off) with reasons and lands on wasm", async () => {
     const info = await resolveBackend({ backend: 'auto', threads: 2 }, { TRANSFUSION_NATIVE: '0' });
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.threads).toBe(2);
     expect(info.version).toBe('4.22.0');
     const tried = info.attempts.map((a) => a.backend);
-    expect(tried).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm']);
+    expect(tried).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm']);
     for (const a of info.attempts.slice(0, 3)) {
       expect(a.ok).toBe(false);
       expect(a.reason).toMatch(/not installed|no CUDA device|no WebGPU adapter/);

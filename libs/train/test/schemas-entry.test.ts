@@ -53,11 +53,11 @@ describe("'@transfusion/train/schemas' (built entry)", () => {
 });
 
 describe('trainingRecipeSchema', () => {
-  it('is trainOptionsSchema without what a run decides (task, seed, progress, backend, checkpoint)', () => {
+  it('is trainOptionsSchema without what a run decides (task, seed, progress, backend, checkpoint, resume)', () => {
     const recipeKeys = Object.keys(trainingRecipeSchema.shape).sort();
     const all = Object.keys(trainOptionsSchema.shape).sort();
-    expect(all.filter((k) => !recipeKeys.includes(k)).sort()).toEqual(['backend', 'checkpoint', 'progress', 'seed', 'task']);
-    for (const key of ['seed', 'task', 'progress', 'backend', 'checkpoint']) {
+    expect(all.filter((k) => !recipeKeys.includes(k)).sort()).toEqual(['backend', 'checkpoint', 'progress', 'resume', 'seed', 'task']);
+    for (const key of ['seed', 'task', 'progress', 'backend', 'checkpoint', 'resume']) {
       const r = trainingRecipeSchema.safeParse({ [key]: 1 });
       expect(r.success, key).toBe(false);
       expect(r.error!.issues[0]!.message).toMatch(new RegExp(`Unrecognized key: "${key}"`));

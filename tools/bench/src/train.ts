@@ -1,21 +1,25 @@
-// `transfusion bench train`: training throughput of the reference CNN on the chosen backend, optionally
-// next to PyTorch. The work is done by @transfusion/train's runTrainBenchmark; this file parses flags.
+// `transfusion bench train`: training throughput of the reference CNN or a full-width zoo model on the chosen
+// backend, optionally next to PyTorch. The work is done by @transfusion/train's runTrainBenchmark; this file
+// parses flags and builds zoo models with @transfusion/models.
 import { availableParallelism } from 'node:os';
+import { buildModel } from '@transfusion/models';
 import { parseArgs } from 'node:util';
 import {
   BACKEND_NAMES, BENCH_MODELS, MAX_WASM_THREADS, releaseBackend, runTrainBenchmark, TrainError, type TrainBenchOptions,
   type TrainBenchResult,
 } from '@transfusion/train';
 
-export const summary = 'training images/s and GFLOP/s of the reference CNN on the chosen backend (optionally vs PyTorch)';
+export const summary = 'training images/s, GFLOP/s and memory of bench-cbr, ResNet50 or Inception-v3 (optionally vs PyTorch)';
 
 const HELP = `Usage: transfusion bench train [options]
 
-Trains the reference model with the real training loop (trainModel, Adam, batch-norm in training mode) on
-random data and reports the throughput of the timed steps. The reference model 'bench-cbr' is
-4 x [5x5 conv (no bias) -> batch norm -> ReLU -> 3x3/2 max pool] with 32/64/128/256 filters, global average
-pool, dense 5. If a python3 with PyTorch is importable (Debian: python3-torch; or set TRANSFUSION_PYTHON),
-the same architecture is trained there with the same thread count and the ratio is printed.
+Trains a model with the real training loop (trainModel, Adam, batch-norm in training mode) on random data
+and reports the throughput and peak memory of the timed steps. 'bench-cbr' is 4 x [5x5 conv (no bias) ->
+batch norm -> ReLU -> 3x3/2 max pool] with 32/64/128/256 filters, global average pool, dense 5; 'resnet50'
+and 'inception-v3' are the zoo's full-width Keras-layout models (libs/models) with a 5-way linear head.
+If a python3 with PyTorch is importable (Debian: python3-torch; or set TRANSFUSION_PYTHON), the same
+architecture is trained there with the same batch and thread count (its parameter count must equal ours)
+and the ratio is printed.
 
 Options:
   --model NAME       ${BENCH_MODELS.join(' | ')} (default bench-cbr)
@@ -52,13 +56,14 @@ const cpuCount = () => availableParallelism();
 function report(r: TrainBenchResult): string {
   const lines = [
     `${r.model} ${r.size}x${r.size}x${r.channels}, batch ${r.batch}, Adam on ${r.backend_description}`,
-    `training: ${r.images_per_s.toFixed(1)} images/s, ${r.gflops_per_s.toFixed(1)} GFLOP/s ` +
+    `training: ${r.images_per_s.toFixed(2)} images/s, ${r.gflops_per_s.toFixed(1)} GFLOP/s ` +
       `(${r.gflop_per_image.toFixed(3)} GFLOP per image-step; ${r.steps} timed steps after ${r.warmup} warm-up)`,
     `cpu: ${r.images_per_cpu_s.toFixed(1)} images per CPU-second over ${r.cpu_seconds.toFixed(1)} s; 1-min load average ${r.load_average_1m.toFixed(2)} on ${cpuCount()} cores`,
+    `memory: ${r.peak_rss_mib.toFixed(0)} MiB peak resident; ${r.parameters} trainable parameters`,
   ];
   if (r.torch) {
-    lines.push(`pytorch ${r.torch.version} (${r.torch.threads} thread${r.torch.threads === 1 ? '' : 's'}): ${r.torch.images_per_s.toFixed(1)} images/s, ` +
-      `${r.torch.images_per_cpu_s.toFixed(1)} images per CPU-second; ratio ${r.backend}/pytorch = ${r.ratio_vs_torch!.toFixed(2)} (wall), ${r.cpu_ratio_vs_torch!.toFixed(2)} (CPU)`);
+    lines.push(`pytorch ${r.torch.version} (${r.torch.threads} thread${r.torch.threads === 1 ? '' : 's'}): ${r.torch.images_per_s.toFixed(2)} images/s, ` +
+      `${r.torch.images_per_cpu_s.toFixed(1)} images per CPU-second, ${r.torch.peak_rss_mib.toFixed(0)} MiB peak; ratio ${r.backend}/pytorch = ${r.ratio_vs_torch!.toFixed(2)} (wall), ${r.cpu_ratio_vs_torch!.toFixed(2)} (CPU)`);
   }
   return lines.join('\n') + '\n';
 }
@@ -93,7 +98,8 @@ export async function main(argv: string[], io: BenchIo = processIo): Promise<num
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     // Values are validated (and typed) by the schema inside runTrainBenchmark.
-    const result = await runTrainBenchmark(options as TrainBenchOptions, (line) => io.stderr(`${line}\n`));
+    const result = await runTrainBenchmark(options as TrainBenchOptions, (line) => io.stderr(`${line}\n`),
+      ({ model, size, channels, classes }) => buildModel({ name: model as 'resnet50' | 'inception-v3', inputSize: size, channels, classes, headActivation: 'linear' }).model);
     io.stdout(values['json'] ? `${JSON.stringify(result)}\n` : report(result));
     return 0;
   } catch (err) {

@@ -56,10 +56,11 @@ export async function main(argv: string[]): Promise<number> {
     for (const k of result.removed.records) process.stdout.write(`run     ${k}\n`);
     for (const h of result.removed.objects) process.stdout.write(`object  ${h}\n`);
     for (const t of result.removed.tmp) process.stdout.write(`tmp     ${t}\n`);
+    for (const w of result.removed.work) process.stdout.write(`work    ${w}\n`);
   }
   process.stdout.write(
     `kept ${result.keptRecords} runs and ${result.keptObjects} objects (pipelines: ${result.roots.pipelines.join(', ') || 'none'}; pins: ${result.roots.pins.join(', ') || 'none'}); ` +
-      `${verb} ${result.removed.records.length} runs, ${result.removed.objects.length} objects, ${result.removed.tmp.length} attempt folders (${fmtBytes(result.bytesFreed)})\n`,
+      `${verb} ${result.removed.records.length} runs, ${result.removed.objects.length} objects, ${result.removed.tmp.length} attempt folders, ${result.removed.work.length} working folders (${fmtBytes(result.bytesFreed)})\n`,
   );
   return 0;
 }

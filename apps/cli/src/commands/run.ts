@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runPipeline, UsageError, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
+import { dryRunPipeline, runPipeline, UsageError, type DryRunResult, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
 import type { QueueStageEvent } from '@transfusion/pipeline/queue';
 import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 import { progressDisplay } from '../progress.js';
@@ -17,7 +17,14 @@ Options:
   --set PATH=VALUE     override a value of the file before validation (repeatable), e.g.
                        --set vars.epochs=3  --set stages.train.with.lr=0.01
   --only STAGE         run only this stage (instance id, stage name or * pattern) and what it needs (repeatable)
-  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000)
+  --until STAGE        the same: this stage and everything it needs (repeatable)
+  --downstream STAGE   this stage and everything after it (and what those need, usually cached); with --until
+                       or --only, only the stages between the two (repeatable)
+  --force STAGE[,...]  rerun these stages and everything downstream of them even when cached (repeatable)
+  --dry-run            say what would run and why (new, params / inputs / code / data changed, forced) and what
+                       is cached; runs, writes and locks nothing (with --json: one object per stage, then a summary)
+  --jobs N             stages running at once (default: number of cores; queue: stages queued at once, 1000).
+                       Local stages each get TRANSFUSION_THREADS = cores / N (1 to 8) unless you set it
   --executor local|queue  where stages run (default: local). queue: each stage that misses the cache becomes
                        a job on Redis, run by \`transfusion worker\`s on any machines sharing the store
   --redis URL          queue executor: redis://[user:password@]host[:port][/db] or rediss:// (default:
@@ -30,6 +37,8 @@ Options:
   --no-out             do not write output links
   --pin NAME           keep this run's results under NAME; gc never removes them
   --fail-fast          start nothing new after the first failure
+  --exit-with-parent   stop as on SIGTERM when the process that started this one exits, however it died
+                       (for wrappers such as Nx targets: start it with \`exec\` so the wrapper is the parent)
   --registry MODULE    JS module exporting \`stages\` to use instead of the built-in ones
   --json               one JSON object per stage event on stdout, then {"summary": ...}
   -h, --help           this help
@@ -55,6 +64,11 @@ export async function main(argv: string[]): Promise<number> {
         'no-out': { type: 'boolean' },
         pin: { type: 'string' },
         'fail-fast': { type: 'boolean' },
+        until: { type: 'string', multiple: true },
+        downstream: { type: 'string', multiple: true },
+        force: { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean' },
+        'exit-with-parent': { type: 'boolean' },
       },
     }),
   );
@@ -78,17 +92,46 @@ export async function main(argv: string[]): Promise<number> {
   if (executorName === 'queue' && !redis) throw new UsageError('--executor queue needs --redis URL (or $TRANSFUSION_REDIS_URL)');
   if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin)) throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
 
+  const selection = {
+    only: values.only ?? [],
+    until: values.until ?? [],
+    downstream: values.downstream ?? [],
+  };
+  const force = (values.force ?? []).flatMap((f) => f.split(',')).filter(Boolean);
+  if (values['dry-run']) {
+    for (const flag of ['pin', 'out', 'no-out', 'fail-fast'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} has no effect with --dry-run (nothing runs or is written)`);
+    }
+    const dry = await dryRunPipeline({ pipelineFile: positionals[0]!, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [], ...selection, force, store: defaultStore(values.store) });
+    printDryRun(dry, Boolean(values.json));
+    return 0;
+  }
+
   const controller = new AbortController();
   let signals = 0;
+  const stop = (why: string): void => {
+    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
+    process.stderr.write(`\n${why}: ${what} (again to quit at once)\n`);
+    controller.abort();
+  };
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143);
-    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
-    process.stderr.write(`\n${sig}: ${what} (again to quit at once)\n`);
-    controller.abort();
+    stop(sig);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A wrapper killed with SIGKILL cannot pass anything on: its children only see their parent pid change.
+  let parentWatch: NodeJS.Timeout | undefined;
+  if (values['exit-with-parent']) {
+    const parent = process.ppid;
+    parentWatch = setInterval(() => {
+      if (process.ppid === parent || controller.signal.aborted) return;
+      signals++;
+      stop(`the parent process ${parent} exited`);
+    }, 250);
+    parentWatch.unref();
+  }
 
   const display = progressDisplay();
   const json = Boolean(values.json);
@@ -113,7 +156,8 @@ export async function main(argv: string[]): Promise<number> {
     pipelineFile: positionals[0]!,
     registry: values.registry ?? REGISTRY_DEFAULT,
     sets: values.set ?? [],
-    only: values.only ?? [],
+    ...selection,
+    force,
     store: defaultStore(values.store),
     ...(executor ? { executor } : { jobs }),
     outRoot: values['no-out'] ? null : (values.out ?? 'out'),
@@ -133,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  clearInterval(parentWatch);
 
   if (json) process.stdout.write(`${JSON.stringify({ summary })}\n`);
   else {
@@ -151,4 +196,20 @@ function queueLine(e: QueueStageEvent): string {
   const attempt = e.attempt && (e.attempt > 1 || e.state === 'retrying') ? ` (attempt ${e.attempt}${e.state === 'retrying' ? ' failed' : ''})` : '';
   const why = e.error ? `: ${e.error.split('\n')[0]}` : '';
   return `queue   ${e.state.padEnd(8)} ${e.stage}${where} [${e.queue}]${attempt}${why}`;
+}
+
+/** `run --dry-run`: one line per stage (would run, with the first reason; further reasons indented), then a count. */
+function printDryRun(dry: DryRunResult, json: boolean): void {
+  if (json) {
+    for (const s of dry.stages) process.stdout.write(`${JSON.stringify(s)}\n`);
+    process.stdout.write(`${JSON.stringify({ summary: { pipeline: dry.pipeline, stages: dry.stages.length, run: dry.run, cached: dry.cached, dryRun: true } })}\n`);
+    return;
+  }
+  const width = Math.max(0, ...dry.stages.map((s) => s.stage.length));
+  for (const s of dry.stages) {
+    const [first, ...rest] = s.changes;
+    process.stdout.write(`${s.action === 'run' ? 'run   ' : 'cached'}  ${s.stage.padEnd(width)}${first ? `  ${first}` : ''}\n`);
+    for (const c of rest) process.stdout.write(`        ${' '.repeat(width)}  ${c}\n`);
+  }
+  process.stdout.write(`${dry.pipeline}: ${dry.stages.length} stages — ${dry.run} would run, ${dry.cached} cached (dry run: nothing was run or written)\n`);
 }

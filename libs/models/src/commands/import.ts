@@ -3,16 +3,19 @@ import { z } from 'zod';
 import { assertArchitecture } from '../init/match.js';
 import { pretrainedInit } from '../init/transfer.js';
 import { loadWeights, saveWeights } from '../io/artifact.js';
+import { importKerasH5Weights } from '../io/keras-h5.js';
 import { importLayersModelWeights } from '../io/layers-format.js';
 import { MODEL_NAMES } from '../spec.js';
 import type { WeightMap, WeightSource } from '../weights.js';
 import { buildModel } from '../zoo.js';
 import { intFlag, parseFlags, useCpuBackend, widthFlag, type CliIo } from './shared.js';
 
-const HELP = `Usage: transfusion models import <model.json | weights.arrow> --model NAME [options]
+const HELP = `Usage: transfusion models import <weights.h5 | model.json | weights.arrow> --model NAME [options]
 
-Reads weights — a tfjs layers model (model.json + shards, as tensorflowjs_converter writes from a Keras 2 .h5)
-or an Arrow weights artifact — and matches them by layer name against a zoo model: every weight of the model
+Reads weights — a Keras 2 HDF5 file as Keras applications ship them (resnet50_weights_tf_dim_ordering_tf_kernels
+_notop.h5, inception_v3_..._notop.h5, or model.save('x.h5')), a tfjs layers model (model.json + shards, as
+tensorflowjs_converter writes) or an Arrow weights artifact — and matches them by layer name against a zoo model:
+the report says how many matched, which layers were renamed and which source weights were not used; every weight of the model
 must be found with the right shape (the head may be absent). With --out the matched weights are written as
 an Arrow artifact carrying the model spec, ready for pretrained, Mean Var, transfusion and Gabor init.
 
@@ -34,6 +37,7 @@ const flagsSchema = z.object({
 });
 
 async function readSource(path: string): Promise<WeightSource & { warnings: string[] }> {
+  if (/\.(h5|hdf5|keras\.h5)$/i.test(path)) return importKerasH5Weights(path);
   if (path.endsWith('.json')) return importLayersModelWeights(path);
   return { ...(await loadWeights(path)), warnings: [] };
 }
@@ -57,7 +61,7 @@ export async function importCommand(argv: string[], io: CliIo): Promise<number> 
     return 0;
   }
   if (positionals.length !== 1) {
-    io.err(`transfusion models import: expected one weights file (model.json or .arrow), got ${positionals.length}\n`);
+    io.err(`transfusion models import: expected one weights file (.h5, model.json or .arrow), got ${positionals.length}\n`);
     return 2;
   }
   const f = parseFlags(flagsSchema, values, 'import', io);

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { loadRegistry, registryUrl } from '../registry.js';
 import type { AnyStage, StageRegistry } from '../stage.js';
+import { stageThreadsEnv } from '../spawn-stage.js';
 import { runOrReuse, stageTaskSchema, type StageTask } from '../stage-task.js';
 import { Store } from '../store.js';
 import { DEFAULT_PREFIX, prefixSchema, queueName, RESOURCE_CLASSES, type JobProgress, type JobResult } from './protocol.js';
@@ -71,6 +72,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   const ownRegistry = registryUrl(opts.registry);
   const name = opts.name ?? `${hostname()}:${process.pid}`;
   const keys = new KeyContext({ fingerprintCache: join(store.root, 'fingerprints') });
+  const threadsEnv = stageThreadsEnv(opts.concurrency); // each concurrent job its share of this machine's cores
   const emit = (job: Job, state: WorkerEvent['state'], error?: string): void =>
     opts.onEvent?.({ job: job.id ?? '', stage: (job.data as { instance?: string })?.instance ?? job.name, state, attempt: job.attemptsMade + 1, ...(error ? { error } : {}) });
   let shuttingDown = false;
@@ -94,7 +96,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
         lastSent = now;
         void job.updateProgress({ worker: name, attempt, line: line.slice(0, 300) } satisfies JobProgress).catch(() => undefined);
       },
-    });
+    }, { env: threadsEnv });
     if (outcome.status !== 'failed') {
       emit(job, outcome.status);
       return { status: outcome.status, worker: name, host: hostname(), store: store.root };

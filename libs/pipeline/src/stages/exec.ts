@@ -22,7 +22,8 @@ const execParams = z.strictObject({
 /**
  * Runs any command as a stage, so users can wire their own scripts into a pipeline (contract in the README):
  * cwd = the pipeline file's folder; TRANSFUSION_OUT = an empty private folder where output NAME is written as
- * `NAME.arrow` or `NAME/`; TRANSFUSION_IN_<NAME> = each input's path (several paths joined by the platform's
+ * `NAME.arrow` or `NAME/`; TRANSFUSION_WORK = the stage's working folder (ctx.workDir: kept across failed attempts,
+ * removed after the commit); TRANSFUSION_IN_<NAME> = each input's path (several paths joined by the platform's
  * path delimiter for inputs that name many instances); TRANSFUSION_PARAMS = the JSON of `with.params`.
  */
 export const execStage = defineStage({
@@ -39,6 +40,7 @@ export const execStage = defineStage({
     const env: Record<string, string> = {
       ...ctx.params.env,
       TRANSFUSION_OUT: ctx.outDir,
+      TRANSFUSION_WORK: ctx.workDir,
       TRANSFUSION_PARAMS: JSON.stringify(ctx.params.params),
     };
     for (const [name, path] of Object.entries(ctx.inputPaths)) {

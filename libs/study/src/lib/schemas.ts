@@ -18,3 +18,9 @@ export type Architecture = z.infer<typeof architectureSchema>;
  */
 export const trainingSchema = trainingRecipeSchema.extend({ input: inputTransformSchema.optional() });
 export type Training = z.infer<typeof trainingSchema>;
+
+/**
+ * Optimiser steps between resume checkpoints of a training stage (in the engine's per-key working folder): a killed
+ * run resumes from the last one. Each one writes the weights and the optimiser state (~3x the weights) to disk.
+ */
+export const checkpointEverySchema = z.number().int().positive().default(200);

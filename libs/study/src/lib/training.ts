@@ -55,6 +55,8 @@ export async function trainRun(args: {
   training: Training;
   seed: number;
   log: (m: string) => void;
+  /** Resume checkpoints: continue from `dir` if a killed run left one there, and write one every `every` steps. */
+  resume?: { dir: string; every: number };
 }): Promise<TrainedModel> {
   // The backend first: variables are created on it, not moved later.
   const backend = await resolveBackend();
@@ -69,7 +71,7 @@ export async function trainRun(args: {
   const usesSource = args.init.strategy !== 'random';
   const input = runInput(args.training, args.source, usesSource);
   const result = await trainModel(zm.model, { train: args.train, validation: args.validation }, {
-    ...args.training, input, task: args.task, seed: args.seed, progress: true,
+    ...args.training, input, task: args.task, seed: args.seed, progress: true, ...(args.resume ? { resume: args.resume } : {}),
   });
   return {
     zm, initial, history: result.history, checkpoint: result.checkpoint, input, seconds: result.seconds, imagesPerSecond: result.imagesPerSecond,

@@ -7,8 +7,8 @@ import { inputTransformSchema } from '@transfusion/train/schemas';
 import { StudyError } from '../lib/run-info.js';
 
 /**
- * User-provided pretrained weights (e.g. Keras ImageNet weights converted with tensorflowjs_converter, or an
- * Arrow weights artifact) as the study's source weights, instead of the `pretrain` stage. The file's sha256 is
+ * User-provided pretrained weights (Keras ImageNet weights as Keras applications ship them in .h5, the same converted
+ * with tensorflowjs_converter, or an Arrow weights artifact) as the study's source weights, instead of the `pretrain` stage. The file's sha256 is
  * a parameter, so the cache key follows the file's content and a changed file is an error, not a stale result.
  * The weights keep the input they were trained on — Keras ResNet50 'caffe' and InceptionV3 'tf' are recognised by
  * their layer names; otherwise say it with `preprocessing` — and the train, evaluate and capture stages feed
@@ -17,9 +17,9 @@ import { StudyError } from '../lib/run-info.js';
 export const importWeightsStage = defineStage({
   id: 'import-weights',
   source: import.meta.url,
-  description: 'import pretrained weights (tfjs model.json or Arrow weights) as source weights',
+  description: 'import pretrained weights (Keras .h5, tfjs model.json or Arrow weights) as source weights',
   params: z.strictObject({
-    /** model.json of a tfjs Layers export, or a `.arrow` weights artifact; relative to the pipeline file. */
+    /** A Keras 2 `.h5` weights file, model.json of a tfjs Layers export, or a `.arrow` weights artifact; relative to the pipeline file. */
     path: z.string().min(1),
     /** sha256 (hex) of that file: `sha256sum FILE`. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (sha256sum FILE)'),
@@ -30,14 +30,17 @@ export const importWeightsStage = defineStage({
   }),
   inputs: {},
   outputs: { weights: 'any' },
+  // Its content is part of the cache key: for a tfjs model.json, with every weight shard it lists (a changed .bin
+  // reruns the import, though with.sha256 pins model.json only).
+  dataPaths: (p) => [p.path],
   async run(ctx) {
-    const { importLayersModelWeights, loadWeights, saveWeights } = await import('@transfusion/models');
+    const { importKerasH5Weights, importLayersModelWeights, loadWeights, saveWeights } = await import('@transfusion/models');
     const { PRETRAINED_ON_META_KEY } = await import('../lib/training.js');
     const p = ctx.params;
     const file = isAbsolute(p.path) ? p.path : resolve(ctx.pipelineDir, p.path);
     const actual = createHash('sha256').update(await readFile(file)).digest('hex');
     if (actual !== p.sha256) throw new StudyError('STUDY_BAD_INPUT', `${file}: sha256 is ${actual}, but with.sha256 says ${p.sha256}`);
-    const source = file.endsWith('.json') ? await importLayersModelWeights(file) : await loadWeights(file);
+    const source = /\.(h5|hdf5)$/i.test(file) ? await importKerasH5Weights(file) : file.endsWith('.json') ? await importLayersModelWeights(file) : await loadWeights(file);
     for (const w of (source as { warnings?: string[] }).warnings ?? []) ctx.log(`warning: ${w}`);
     if (p.preprocessing && source.preprocessing && p.preprocessing !== source.preprocessing) {
       throw new StudyError('STUDY_BAD_INPUT', `with.preprocessing is '${p.preprocessing}', but ${file} says its weights were trained on '${source.preprocessing}' input`);

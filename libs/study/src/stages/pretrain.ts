@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
-import { architectureSchema, trainingSchema } from '../lib/schemas.js';
+import { architectureSchema, checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
 import { computeFacts } from '../lib/compute-facts.js';
 
 /** What a source set is called in the report's labels ("Transfer (pretrained on …)"). */
@@ -13,7 +13,7 @@ function describeSourceSet(name: string, meta: Record<string, string>): string {
  * Source pretraining: the study's stand-in for ImageNet weights. Trains a model from random init on the
  * natural-image-like set (a multi-class task) and writes its weights with the model spec, the input they were
  * trained on and what they were pretrained on, ready for the pretrained, Mean Var, transfusion, Slim and Gabor
- * inits of the train stage.
+ * inits of the train stage. Resumable like the train stage (`checkpointEvery`).
  */
 export const pretrainStage = defineStage({
   id: 'pretrain',
@@ -23,6 +23,7 @@ export const pretrainStage = defineStage({
     architecture: architectureSchema,
     seed: z.number().int().nonnegative(),
     training: trainingSchema,
+    checkpointEvery: checkpointEverySchema,
   }),
   inputs: { dataset: { kind: 'any' } },
   outputs: { weights: 'any', history: 'table' },
@@ -38,7 +39,7 @@ export const pretrainStage = defineStage({
     const trained = await trainRun({
       architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes,
       init: { strategy: 'random', seed: p.seed }, train: data.train, validation: data.val, task: data.task,
-      training: p.training, seed: p.seed, log: ctx.log,
+      training: p.training, seed: p.seed, log: ctx.log, resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
     await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.meta) });
     const last = trained.history.at(-1)?.metrics ?? {};

@@ -4,7 +4,7 @@ import type { InitStrategy } from '@transfusion/models';
 import { defineStage } from '@transfusion/pipeline';
 import { StudyError, withRun, type ReportInit, type RunInfo } from '../lib/run-info.js';
 import { taskIdSchema } from '../lib/task-data-schema.js';
-import { architectureSchema, trainingSchema } from '../lib/schemas.js';
+import { architectureSchema, checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
 import { computeFacts } from '../lib/compute-facts.js';
 import { architectureStages, checkInitStage, initName } from '../lib/init-stage.js';
 
@@ -24,6 +24,7 @@ const params = z.strictObject({
   /** `full`, or `limited-N`: only the first N training images (the small-data regime, Table 3). */
   data: z.string().regex(/^(full|limited-[1-9][0-9]*)$/, "'full' or 'limited-N'").default('full'),
   training: trainingSchema,
+  checkpointEvery: checkpointEverySchema,
 });
 
 function initOf(init: string | Record<string, unknown>, seed: number): Record<string, unknown> {
@@ -50,7 +51,9 @@ function reportInit(init: InitStrategy): ReportInit {
  * One training run of the study: a model × init × seed (× data size) on a medical task. Builds the model for
  * the dataset, initialises it (from the pretrained `source` when the init needs one), trains it with validation
  * every `evalEvery` steps, and writes the weights at init and after training plus the history, each tagged
- * with the run (model, init, seed, task, regime, cost) for the stages downstream.
+ * with the run (model, init, seed, task, regime, cost) for the stages downstream. Resumable: every
+ * `checkpointEvery` steps the whole training state goes to the engine's working folder, and a killed run picks up
+ * from there.
  */
 export const trainStage = defineStage({
   id: 'train',
@@ -91,6 +94,7 @@ export const trainStage = defineStage({
     const trained = await trainRun({
       architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes, init, source,
       train: data.train, validation: data.val, task: data.task, training: p.training, seed: p.seed, log: ctx.log,
+      resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
     const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
     const pretrainedOn = sourcePath ? (await inspectArrowFile(sourcePath)).metadata[PRETRAINED_ON_META_KEY] : undefined;

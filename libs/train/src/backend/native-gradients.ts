@@ -14,6 +14,11 @@ import * as tf from '@tensorflow/tfjs';
 /** Custom wasm kernels (registered in native-kernels.ts) that the gradients below call. */
 export const BATCH_NORM_GRAD_KERNEL = 'TransfusionBatchNormGrad';
 export const RELU_GRAD_KERNEL = 'TransfusionReluGrad';
+/** Batch norm in training mode, fused (see training/fused-batch-norm.ts), and its gradient. */
+export const BATCH_NORM_TRAIN_KERNEL = 'TransfusionBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD_KERNEL = 'TransfusionBatchNormTrainGrad';
+/** max(0, a + b) in one pass (a residual add and its ReLU; training/fused-layers.ts). */
+export const ADD_RELU_KERNEL = 'TransfusionAddRelu';
 
 type GradFunc = GradConfig['gradFunc'];
 type Grads = ReturnType<GradFunc>;
@@ -80,6 +85,34 @@ function reduceGrad(kind: 'Mean' | 'Sum', useNative: () => boolean, original: Gr
   };
 }
 
+/** The gradient of the fused training batch norm: one native kernel for x, scale and offset. */
+const batchNormTrainGradient: GradConfig = {
+  kernelName: BATCH_NORM_TRAIN_KERNEL,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [dy, dMean, dVariance] = dys as Tensor[];
+    // The kernel always has scale and offset inputs (the caller passes ones / zeros for layers without them).
+    const [x, scale, y, mean, variance] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    const withRelu = (attrs as unknown as { relu: boolean }).relu;
+    const inputs: Record<string, Tensor> = { x, dy: dy!, mean, variance, scale, dMean: dMean!, dVariance: dVariance! };
+    if (withRelu) inputs['y'] = y;
+    const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD_KERNEL, inputs, attrs) as Tensor[];
+    return { x: () => dx!, scale: () => dScale!, offset: () => dOffset! } satisfies Grads;
+  },
+};
+
+/** max(0, a + b): both inputs get dy where the output is positive (ReLU's gradient taken at the output). */
+const addReluGradient: GradConfig = {
+  kernelName: ADD_RELU_KERNEL,
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [y] = saved as [Tensor];
+    const g = tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: dy as Tensor, x: y }, {}) as Tensor;
+    return { a: () => g, b: () => tf.clone(g) } satisfies Grads;
+  },
+};
+
 let registered = false;
 
 /** Registers the overrides once; `useNative()` says, per call, whether the native kernels serve the current backend. */
@@ -96,4 +129,6 @@ export function registerNativeGradients(useNative: () => boolean): void {
     const u = upstream(name);
     tf.registerGradient({ ...u, gradFunc: make(u.gradFunc) });
   }
+  tf.registerGradient(batchNormTrainGradient);
+  tf.registerGradient(addReluGradient);
 }

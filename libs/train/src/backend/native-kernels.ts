@@ -1,16 +1,21 @@
-// Optional oneDNN kernels from @transfusion/native, registered over the wasm backend's kernels (ours and
-// upstream) when the addon loads. They work in place on the wasm heap. Anything they do not cover (NCHW,
-// other dtypes, other activations, reductions over scattered axes, empty tensors) or an addon error goes to the
-// kernel they replaced, so the wasm path stays complete. TRANSFUSION_NATIVE=0 switches them off at the next
-// resolveBackend; they are checked against the cpu backend in test/native-kernels.test.ts.
+// Optional oneDNN kernels from @transfusion/native, registered when the addon loads over the kernels of two
+// backends: 'wasm' (ours and upstream; they work in place on the wasm heap) and 'native' (tfjs's cpu backend
+// under another name: tensors live in ordinary typed arrays, so there is no 4 GiB heap limit; see
+// native-backend.ts). Anything they do not cover (NCHW, other dtypes, other activations, reductions over
+// scattered axes, empty tensors) or an addon error goes to the kernel they replaced, so each backend stays
+// complete. TRANSFUSION_NATIVE=0 switches them off at the next resolveBackend; they are checked against the cpu
+// backend in test/native-kernels.test.ts.
 // Gradients that use them (batch norm, ReLU, Mean/Sum broadcasts) are in native-gradients.ts.
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 // Type-only: erased at run time, so a missing package never breaks loading this module.
 import type * as NativeModule from '@transfusion/native';
 import { TrainError } from '../errors.js';
-import type { WasmBackendLike } from './kernels/wasm-heap.js';
-import { BATCH_NORM_GRAD_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL } from './native-gradients.js';
+import { isPooled } from './buffer-pool.js';
+import { type KernelMemory, memoryOf } from './kernel-memory.js';
+import {
+  ADD_RELU_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
+} from './native-gradients.js';
 
 const ADAM_KERNEL = 'TransfusionAdam';
 
@@ -35,6 +40,7 @@ type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 let addon: Addon | undefined;
 let active = false;
+const registeredOn = new Set<string>();
 let noticeShown = false;
 const calls: Record<string, number> = {};
 const failureShown = new Set<string>();
@@ -54,14 +60,15 @@ async function importNative(): Promise<typeof NativeModule | string> {
 }
 
 /**
- * Turns the native kernels on (registering them once) or off for the wasm backend, per TRANSFUSION_NATIVE
- * ('0' off, '1' required, else if built). Prints "native kernels unavailable: <reason>" once per process
- * when they were wanted but cannot load.
+ * Turns the native kernels on (registering them once over `backendName`'s kernels, which must be registered
+ * already) or off, per TRANSFUSION_NATIVE ('0' off, '1' required, else if built). For the wasm backend, prints
+ * "native kernels unavailable: <reason>" once per process when they were wanted but cannot load; `quiet`
+ * (the native backend's attempt, which 'auto' follows with wasm) prints nothing.
  */
-export async function enableNativeKernels(threads: number, env: NodeJS.ProcessEnv): Promise<NativeKernelsInfo> {
+export async function enableNativeKernels(threads: number, env: NodeJS.ProcessEnv, backendName: 'wasm' | 'native' = 'wasm', quiet = false): Promise<NativeKernelsInfo> {
   active = false;
   const mod = await importNative();
-  if (typeof mod === 'string') return notAvailable(mod, env['TRANSFUSION_NATIVE'] === '1', env['TRANSFUSION_NATIVE'] === '0');
+  if (typeof mod === 'string') return notAvailable(mod, env['TRANSFUSION_NATIVE'] === '1', quiet || env['TRANSFUSION_NATIVE'] === '0');
   let mode: NativeModule.NativeMode;
   try {
     mode = mod.nativeMode(env);
@@ -69,11 +76,9 @@ export async function enableNativeKernels(threads: number, env: NodeJS.ProcessEn
     throw new TrainError('TRAIN_BAD_OPTIONS', (err as Error).message);
   }
   const load = mod.loadNative(env);
-  if (!load.available) return notAvailable(load.reason, mode === '1', mode === '0');
-  if (!addon) {
-    addon = load.addon;
-    registerNativeKernels();
-  }
+  if (!load.available) return notAvailable(load.reason, mode === '1', quiet || mode === '0');
+  addon = load.addon;
+  registerNativeKernels(backendName);
   addon.setThreads(threads);
   active = true;
   return { active, version: load.dnnlVersion, threads: addon.info().threads };
@@ -98,7 +103,7 @@ function withFallback(name: NativeKernelName, fallback: KernelFunc, native: (arg
         out = native(args, addon);
       } catch (err) {
         // Once per kernel: a systematic failure must not flood the log; the fallback keeps training correct.
-        if (!failureShown.has(name)) process.stderr.write(`native ${name} failed, using the wasm kernel: ${(err as Error).message}\n`);
+        if (!failureShown.has(name)) process.stderr.write(`native ${name} failed, using the kernel it replaced: ${(err as Error).message}\n`);
         failureShown.add(name);
       }
       if (out) {
@@ -111,7 +116,10 @@ function withFallback(name: NativeKernelName, fallback: KernelFunc, native: (arg
   };
 }
 
-function registerNativeKernels(): void {
+/** Wraps `backendName`'s kernels (registered before this call) with the native ones, and adds our own kernels to it. */
+function registerNativeKernels(backendName: 'wasm' | 'native'): void {
+  if (registeredOn.has(backendName)) return;
+  registeredOn.add(backendName);
   const make: Record<NativeKernelName, (args: Parameters<KernelFunc>[0], a: Addon) => TensorInfo | undefined> = {
     Conv2D: (args, a) => convForward(args, a, false),
     FusedConv2D: (args, a) => convForward(args, a, true),
@@ -134,11 +142,11 @@ function registerNativeKernels(): void {
     FusedBatchNorm: batchNorm,
   };
   for (const name of NATIVE_KERNELS) {
-    const replaced = tf.getKernel(name, 'wasm');
-    if (!replaced) throw new Error(`internal: no wasm kernel ${name} to wrap`);
-    tf.unregisterKernel(name, 'wasm');
+    const replaced = tf.getKernel(name, backendName);
+    if (!replaced) throw new Error(`internal: no ${backendName} kernel ${name} to wrap`);
+    tf.unregisterKernel(name, backendName);
     const config: KernelConfig = {
-      kernelName: name, backendName: 'wasm',
+      kernelName: name, backendName,
       kernelFunc: withFallback(name, replaced.kernelFunc, make[name]),
       ...(replaced.setupFunc ? { setupFunc: replaced.setupFunc } : {}),
       ...(replaced.disposeFunc ? { disposeFunc: replaced.disposeFunc } : {}),
@@ -150,15 +158,18 @@ function registerNativeKernels(): void {
     [BATCH_NORM_GRAD_KERNEL, batchNormGrad],
     [RELU_GRAD_KERNEL, reluGrad],
     [ADAM_KERNEL, adam],
+    [BATCH_NORM_TRAIN_KERNEL, batchNormTrain],
+    [BATCH_NORM_TRAIN_GRAD_KERNEL, batchNormTrainGrad],
+    [ADD_RELU_KERNEL, addRelu],
   ];
   for (const [name, f] of own) {
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: (args) => {
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc: (args) => {
       if (!active || !addon) throw new Error(`internal: ${name} called while the native kernels are off`);
       calls[name] = (calls[name] ?? 0) + 1;
       return f(args, addon);
     } });
   }
-  registerNativeGradients(() => active && tf.getBackend() === 'wasm');
+  registerNativeGradients(nativeServesCurrentBackend);
 }
 
 // --- the kernels: each returns undefined for a case it does not cover ---
@@ -179,10 +190,10 @@ function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): nu
     i.strideHeight, i.strideWidth, i.dilationHeight, i.dilationWidth, p.top, p.left, p.bottom, p.right];
 }
 
-const f32 = (backend: WasmBackendLike, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+const f32 = (backend: KernelMemory, t: TensorInfo) => backend.f32(t);
 
 function convForward({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, fused: boolean): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   const activation = fused ? (attrs as { activation?: string }).activation ?? 'linear' : 'linear';
   if (activation !== 'linear' && activation !== 'relu') return undefined;
@@ -199,7 +210,7 @@ function convForward({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a
 
 /** Conv2DBackpropInput (dy, filter -> dx of attrs.inputShape) and Conv2DBackpropFilter (x, dy -> dW of attrs.filterShape). */
 function convGradient({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, wrt: 'input' | 'filter'): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x, dy, filter } = inputs as { x?: TensorInfo; dy: TensorInfo; filter?: TensorInfo };
   const other = wrt === 'input' ? filter : x; // the forward operand that is not being differentiated
   const { inputShape, filterShape } = attrs as unknown as { inputShape?: number[]; filterShape?: number[] };
@@ -216,7 +227,7 @@ function convGradient({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], 
 
 /** MaxPool, NHWC float32 (tfjs's MaxPool has no dilations). */
 function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x } = inputs as { x: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
   if (x.dtype !== 'float32' || x.shape.length !== 4 || x.shape.some((d) => d === 0)) return undefined;
@@ -229,7 +240,7 @@ function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Ad
 }
 
 function maxPoolGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
   if (input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4 || input.shape.some((d) => d === 0)) return undefined;
@@ -243,7 +254,7 @@ function maxPoolGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a
 
 /** Sum/Mean over one contiguous block of axes: leading (batch-norm statistics) or middle (H, W: global average pooling). */
 function blockReduce({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'Sum' | 'Mean'): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x } = inputs as { x: TensorInfo };
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
@@ -280,7 +291,7 @@ function broadcastPeriod(shape: number[], out: number[]): 'full' | number | unde
 }
 
 function binary({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon, op: keyof typeof BINARY_CODES): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { a: x, b: y } = inputs as { a: TensorInfo; b: TensorInfo };
   if (x.dtype !== 'float32' || y.dtype !== 'float32') return undefined;
   const outShape = tf.backend_util.assertAndGetBroadcastShape(x.shape, y.shape);
@@ -295,7 +306,7 @@ function binary({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon, op:
 
 /** tf.batchNorm with per-channel (innermost axis) mean, variance, offset and scale. */
 function batchNorm({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x, mean, variance, offset, scale } = inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
   const epsilon = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
   const c = x.shape[x.shape.length - 1];
@@ -316,7 +327,7 @@ type PoolAttrs = {
 
 /** AvgPool (x -> y) and AvgPoolGrad (dy, input -> dx), NHWC float32. */
 function avgPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'forward' | 'gradient'): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x, dy, input } = inputs as { x?: TensorInfo; dy?: TensorInfo; input?: TensorInfo };
   const source = kind === 'forward' ? x : input;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
@@ -340,13 +351,13 @@ function avgPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Ad
 function castToSameType({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0]): TensorInfo | undefined {
   const { x } = inputs as { x: TensorInfo };
   if (x.dtype !== (attrs as unknown as { dtype: string }).dtype || x.dtype === 'complex64' || x.dtype === 'string') return undefined;
-  (b as unknown as WasmBackendLike).incRef(x.dataId);
+  memoryOf(b).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 /** x * x, multi-threaded (the wasm kernel runs on one thread). */
 function square({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x } = inputs as { x: TensorInfo };
   if (x.dtype !== 'float32' || x.shape.some((d) => d === 0)) return undefined;
   const out = backend.makeOutput(x.shape, 'float32');
@@ -357,7 +368,7 @@ function square({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): Te
 
 /** Inputs x, dy, mean, variance, scale? (per-channel [C], checked by the caller) -> [dx, sums [2, C]]. */
 function batchNormGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x, dy, mean, variance, scale } = inputs as { x: TensorInfo; dy: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo };
   const c = x.shape[x.shape.length - 1]!;
   const dx = backend.makeOutput(x.shape, 'float32');
@@ -367,8 +378,47 @@ function batchNormGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0],
   return [dx, sums];
 }
 
+/** Inputs x [.., C], scale? offset? [C]; attrs varianceEpsilon, relu -> [y, mean [C], variance [C]] (batch statistics). */
+function batchNormTrain({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
+  const backend = memoryOf(b);
+  const { x, scale, offset } = inputs as { x: TensorInfo; scale?: TensorInfo; offset?: TensorInfo };
+  const { varianceEpsilon, relu: withRelu } = attrs as unknown as { varianceEpsilon: number; relu: boolean };
+  const c = x.shape[x.shape.length - 1]!;
+  const y = backend.makeOutput(x.shape, 'float32');
+  const mean = backend.makeOutput([c], 'float32');
+  const variance = backend.makeOutput([c], 'float32');
+  a.batchNormTrain(f32(backend, x), c, scale ? f32(backend, scale) : null, offset ? f32(backend, offset) : null, varianceEpsilon, withRelu,
+    f32(backend, y), f32(backend, mean), f32(backend, variance));
+  return [y, mean, variance];
+}
+
+/** Inputs x, dy, y? (ReLU fused), mean, variance, scale?, dMean?, dVariance? -> [dx, dScale, dOffset]. */
+function batchNormTrainGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
+  const backend = memoryOf(b);
+  const { x, dy, y, mean, variance, scale, dMean, dVariance } = inputs as Record<string, TensorInfo | undefined> as {
+    x: TensorInfo; dy: TensorInfo; y?: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo; dMean?: TensorInfo; dVariance?: TensorInfo;
+  };
+  const c = x.shape[x.shape.length - 1]!;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const dScale = backend.makeOutput([c], 'float32');
+  const dOffset = backend.makeOutput([c], 'float32');
+  const opt = (t: TensorInfo | undefined) => (t ? f32(backend, t) : null);
+  a.batchNormTrainGrad(f32(backend, x), f32(backend, dy), opt(y), c, f32(backend, mean), f32(backend, variance), opt(scale), opt(dMean), opt(dVariance),
+    (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon, f32(backend, dx), f32(backend, dScale), f32(backend, dOffset));
+  return [dx, dScale, dOffset];
+}
+
+/** Inputs a, b (float32, one shape; checked by the caller) -> max(0, a + b). */
+function addRelu({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo {
+  const backend = memoryOf(b);
+  const { a: x, b: y } = inputs as { a: TensorInfo; b: TensorInfo };
+  const out = backend.makeOutput(x.shape, 'float32');
+  a.addRelu(f32(backend, x), f32(backend, y), f32(backend, out));
+  return out;
+}
+
 function relu({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { x } = inputs as { x: TensorInfo };
   if (x.dtype !== 'float32' || x.shape.some((d) => d === 0)) return undefined;
   const out = backend.makeOutput(x.shape, 'float32');
@@ -378,7 +428,7 @@ function relu({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): Tens
 
 /** Inputs w, g, m, v (float32, one shape), attrs.constants (see NativeAddon.adam) -> [w', m', v']. */
 function adam({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { w, g, m, v } = inputs as { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
   const outs = [0, 1, 2].map(() => backend.makeOutput(w.shape, 'float32'));
   a.adam((attrs as unknown as { constants: number[] }).constants, f32(backend, w), f32(backend, g), f32(backend, m), f32(backend, v),
@@ -392,20 +442,60 @@ function adam({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon
  * lr*weightDecay or 0], rounded to float32 by the kernel as tfjs rounds scalar operands; results are identical.
  */
 export function nativeAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, constants: number[]): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
-  if (!active || tf.getBackend() !== 'wasm' || w.size === 0 || !(constants[4]! > 0 && constants[5]! > 0)) return undefined;
+  if (!nativeServesCurrentBackend() || w.size === 0 || !(constants[4]! > 0 && constants[5]! > 0)) return undefined;
   if (![g, m, v].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, w.shape)) || w.dtype !== 'float32') return undefined;
   return tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { constants } as unknown as NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
+/** One parameter of nativeAdamInPlace. */
+export interface AdamInPlaceParam {
+  w: tf.Variable;
+  g: tf.Tensor;
+  m: tf.Variable;
+  v: tf.Variable;
+  decay: boolean;
+}
+
+/**
+ * Adam for every parameter in one native call, overwriting the variables' buffers, when the native backend
+ * is current and each w, m, v buffer is one the backend's kernels allocated (never a caller's array) and used
+ * by that variable alone; otherwise false and nothing changed. constants as nativeAdamStep's, constants[8]
+ * applying where `decay` is set. Same float32 arithmetic as the per-parameter kernel.
+ */
+export function nativeAdamInPlace(params: readonly AdamInPlaceParam[], constants: number[]): boolean {
+  if (!active || !addon || tf.getBackend() !== 'native' || !(constants[4]! > 0 && constants[5]! > 0)) return false;
+  const data = (tf.backend() as unknown as { data: { get(id: object): { values?: unknown; refCount?: number } | undefined } }).data;
+  const own = (t: tf.Tensor) => {
+    const entry = data.get(t.dataId);
+    return entry?.refCount === 1 && isPooled(entry.values) ? entry.values : undefined;
+  };
+  const list: [Float32Array, Float32Array, Float32Array, Float32Array, boolean][] = [];
+  for (const p of params) {
+    const [w, m, v] = [own(p.w), own(p.m), own(p.v)];
+    const g = p.g.dtype === 'float32' ? data.get(p.g.dataId)?.values : undefined;
+    if (!w || !m || !v || !(g instanceof Float32Array) || g.length !== w.length || m.length !== w.length || v.length !== w.length) return false;
+    list.push([w, g, m, v, p.decay]);
+  }
+  addon.adamInPlace(constants, list);
+  calls['AdamInPlace'] = (calls['AdamInPlace'] ?? 0) + 1;
+  return true;
+}
+
 function reluGrad({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): TensorInfo {
-  const backend = b as unknown as WasmBackendLike;
+  const backend = memoryOf(b);
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
   const out = backend.makeOutput(x.shape, 'float32');
   a.reluGrad(f32(backend, dy), f32(backend, x), f32(backend, out));
   return out;
 }
 
-/** Whether the native kernels currently serve the wasm backend. */
+/** Whether the native kernels are switched on (for the wasm backend; the native backend always has them). */
 export function nativeKernelsActive(): boolean {
   return active;
+}
+
+/** Whether the current tfjs backend runs the native kernels: 'native', or 'wasm' with them switched on. */
+export function nativeServesCurrentBackend(): boolean {
+  const b = tf.getBackend();
+  return active && (b === 'native' || b === 'wasm');
 }

@@ -7,17 +7,19 @@ import { loadWasmPackage } from './tf.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { enableNativeKernels, type NativeKernelsInfo } from './native-kernels.js';
 import { registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
+import { NATIVE_BACKEND, poolNativeBuffers, registerNativeBackend } from './native-backend.js';
+import { clearBufferPool } from './buffer-pool.js';
 import { BACKEND_NAMES, type BackendName, type BackendOptions, backendOptionsSchema, MAX_WASM_THREADS } from '../options/backend.js';
 
 /** Resolution order for 'auto'. */
-export const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 
 export interface BackendInfo {
   /** Our name for it: one of AUTO_ORDER. */
   name: Exclude<BackendName, 'auto'>;
   /** The tfjs backend name (`tf.getBackend()`). */
   tfBackend: string;
-  /** Compute threads (wasm: XNNPACK pool size; cpu: 1; native/GPU: as the runtime decides, reported 0). */
+  /** Compute threads (native: oneDNN's OpenMP threads; wasm: XNNPACK pool size; cpu: 1; tfjs-node/GPU: as the runtime decides, reported 0). */
   threads: number;
   /** Version of the package providing the backend. */
   version: string;
@@ -25,7 +27,7 @@ export interface BackendInfo {
   simd?: boolean;
   /** Every candidate tried, in order, with the reason it was skipped. */
   attempts: Attempt[];
-  /** For wasm: whether the optional oneDNN kernels (@transfusion/native, TRANSFUSION_NATIVE) serve it, or why not. */
+  /** For native and wasm: whether the optional oneDNN kernels (@transfusion/native, TRANSFUSION_NATIVE) serve it, or why not. */
   native?: NativeKernelsInfo;
 }
 
@@ -67,6 +69,15 @@ async function startWasm(threads: number, env: NodeJS.ProcessEnv): Promise<Backe
   return { name: 'wasm', tfBackend: 'wasm', threads: actual, version: wasm.version_wasm, simd: true, attempts: [], native };
 }
 
+async function startNative(threads: number, env: NodeJS.ProcessEnv): Promise<BackendInfo | Attempt> {
+  registerNativeBackend();
+  const native = await enableNativeKernels(threads, env, 'native', true);
+  if (!native.active) return { backend: 'native', ok: false, reason: native.reason ?? 'the native kernels are off' };
+  if (!(await tf.setBackend(NATIVE_BACKEND))) throw new Error(`setBackend('${NATIVE_BACKEND}') returned false`);
+  poolNativeBuffers();
+  return { name: 'native', tfBackend: NATIVE_BACKEND, threads: native.threads ?? threads, version: native.version ?? 'unknown', attempts: [], native };
+}
+
 async function attempt(name: Exclude<BackendName, 'auto'>, threads: number, env: NodeJS.ProcessEnv): Promise<BackendInfo | Attempt> {
   switch (name) {
     case 'tensorflow-gpu':
@@ -80,6 +91,8 @@ async function attempt(name: Exclude<BackendName, 'auto'>, threads: number, env:
       if (!r.attempt.ok) return r.attempt;
       return { name, tfBackend: 'webgpu', threads: 0, version: r.version ?? 'unknown', attempts: [] };
     }
+    case 'native':
+      return await startNative(threads, env);
     case 'wasm':
       try {
         return await startWasm(threads, env);
@@ -106,7 +119,7 @@ export async function resolveBackend(options: BackendOptions = {}, env: NodeJS.P
   const wanted = parsed.data.backend ?? envOpts.backend ?? 'auto';
   const threads = parsed.data.threads ?? envOpts.threads ?? defaultThreads();
   const nativeSetting = env['TRANSFUSION_NATIVE'] ?? '';
-  if (current && (wanted === 'auto' || wanted === current.name) && (current.name !== 'wasm' || (current.threads === threads && currentNative === nativeSetting))) {
+  if (current && (wanted === 'auto' || wanted === current.name) && ((current.name !== 'wasm' && current.name !== 'native') || (current.threads === threads && currentNative === nativeSetting))) {
     if (tf.getBackend() === current.tfBackend) return current;
   }
   if (current?.name === 'wasm') shutdownWasmBackend();
@@ -142,11 +155,13 @@ export function describeBackend(info: BackendInfo): string {
     return `wasm ${info.version} (${info.threads > 1 ? 'threaded ' : ''}SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'})${native}`;
   }
   if (info.name === 'cpu') return `cpu ${info.version} (pure JS, 1 thread)`;
+  if (info.name === 'native') return `native: oneDNN ${info.version} kernels (${info.threads} thread${info.threads === 1 ? '' : 's'}), tfjs cpu ${tf.version_core} for the rest`;
   return `${info.name} ${info.version}`;
 }
 
 /** Releases worker threads (wasm) so the process can exit promptly. Safe to call more than once. */
 export function releaseBackend(): void {
   if (current?.name === 'wasm') shutdownWasmBackend();
+  clearBufferPool();
   current = undefined;
 }

@@ -1,5 +1,7 @@
-// The training benchmark behind `transfusion bench train`: trains the reference model on random data with
-// the real training loop (trainModel) and reports images/s and GFLOP/s of the timed steps.
+// The training benchmark behind `transfusion bench train`: trains a model on random data with the real
+// training loop (trainModel) and reports images/s, GFLOP/s and peak memory of the timed steps, next to PyTorch
+// training the same architecture when it is installed. bench-cbr is built here; the zoo's full-width models
+// (resnet50, inception-v3) are built by the caller (@transfusion/models) and passed in.
 import { loadavg } from 'node:os';
 import { z } from 'zod';
 import { describeBackend, resolveBackend } from '../backend/resolve.js';
@@ -9,9 +11,10 @@ import { buildBenchCbr } from '../models/bench-cbr.js';
 import { trainingFlopsPerImage } from '../models/flops.js';
 import { mulberry32 } from '../random.js';
 import { trainModel } from '../training/train-model.js';
-import { runTorchPeer, type TorchResult } from './torch-peer.js';
+import { runTorchPeer, TORCH_MODELS, type TorchResult } from './torch-peer.js';
+import type { LayersModel } from '@tensorflow/tfjs';
 
-export const BENCH_MODELS = ['bench-cbr'] as const;
+export const BENCH_MODELS = TORCH_MODELS;
 
 export const trainBenchOptionsSchema = z
   .object({
@@ -51,6 +54,10 @@ export interface TrainBenchResult {
   cpu_seconds: number;
   /** Images per CPU-second of the timed steps. */
   images_per_cpu_s: number;
+  /** Peak resident memory of this process so far (MiB; includes building the model). */
+  peak_rss_mib: number;
+  /** Trainable parameters of the model trained. */
+  parameters: number;
   /** 1-minute load average when the benchmark finished (the machine may be shared). */
   load_average_1m: number;
   torch: TorchResult | null;
@@ -60,18 +67,28 @@ export interface TrainBenchResult {
   cpu_ratio_vs_torch: number | null;
 }
 
-export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: string) => void = () => {}): Promise<TrainBenchResult> {
+/** Builds a zoo model for the benchmark: `size` x `size` x `channels` input, `classes` linear outputs. */
+export type BenchModelBuilder = (o: { model: BenchModel; size: number; channels: number; classes: number }) => LayersModel;
+export type BenchModel = (typeof BENCH_MODELS)[number];
+
+/** `build`: required for resnet50 and inception-v3 (e.g. with @transfusion/models' buildModel); bench-cbr is built here. */
+export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: string) => void = () => {}, build?: BenchModelBuilder): Promise<TrainBenchResult> {
   const parsed = trainBenchOptionsSchema.safeParse(options);
   if (!parsed.success) throw new TrainError('TRAIN_BAD_OPTIONS', `benchmark options: ${describeZodIssues(parsed.error.issues)}`);
   const o = parsed.data;
+  if (!build && o.model !== 'bench-cbr') {
+    throw new TrainError('TRAIN_BAD_OPTIONS', `benchmark model '${o.model}' needs a model builder (e.g. buildModel from @transfusion/models)`);
+  }
   const backendOpts: { backend?: BackendName; threads?: number } = {};
   if (o.backend) backendOpts.backend = o.backend;
   if (o.threads) backendOpts.threads = o.threads;
   const backend = await resolveBackend(backendOpts);
   log(`backend: ${describeBackend(backend)}`);
-  const filters = [32, 64, 128, 256];
-  const model = buildBenchCbr({ size: o.size, channels: o.channels, classes: o.classes, filters });
-  const flops = trainingFlopsPerImage(model);
+  const net = build && o.model !== 'bench-cbr'
+    ? build({ model: o.model, size: o.size, channels: o.channels, classes: o.classes })
+    : buildBenchCbr({ size: o.size, channels: o.channels, classes: o.classes, filters: [32, 64, 128, 256] });
+  const flops = trainingFlopsPerImage(net);
+  const parameters = net.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
   const n = o.batch;
   const rnd = mulberry32(1);
   const images = new Float32Array(n * o.size * o.size * o.channels).map(() => rnd() * 2 - 1);
@@ -81,7 +98,7 @@ export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: 
   let cpuTimed = 0;
   let t0 = performance.now();
   await trainModel(
-    model,
+    net,
     { train: { height: o.size, width: o.size, channels: o.channels, images, labels } },
     { task: { type: 'multiclass', numClasses: o.classes }, batchSize: n, epochs: o.warmup + o.steps, progress: false, optimizer: { type: 'adam', lr: 1e-3 }, backend: backendOpts },
     {
@@ -104,14 +121,18 @@ export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: 
   let torch: TorchResult | undefined;
   if (o.torch) {
     log('PyTorch peer: looking for python3 with torch...');
-    torch = runTorchPeer({ size: o.size, channels: o.channels, batch: n, classes: o.classes, filters, steps: o.steps, warmup: o.warmup, threads: backend.threads || 1 });
-    log(torch ? `PyTorch ${torch.version}: ${torch.images_per_s.toFixed(1)} images/s` : 'PyTorch peer skipped: no python3 with torch');
+    torch = runTorchPeer({ model: o.model, size: o.size, channels: o.channels, batch: n, classes: o.classes, steps: o.steps, warmup: o.warmup, threads: backend.threads || 1 });
+    log(torch ? `PyTorch ${torch.version}: ${torch.images_per_s.toFixed(2)} images/s` : 'PyTorch peer skipped: no python3 with torch');
+    if (torch && torch.parameters !== parameters) {
+      throw new TrainError('TRAIN_BAD_MODEL', `the PyTorch peer's ${o.model} has ${torch.parameters} trainable parameters, ours ${parameters}: not the same architecture`);
+    }
   }
   return {
     model: o.model, size: o.size, channels: o.channels, batch: n,
     backend: backend.name, backend_description: describeBackend(backend), backend_version: backend.version, threads: backend.threads,
     images_per_s: imagesPerS, gflops_per_s: (imagesPerS * flops) / 1e9, gflop_per_image: flops / 1e9,
-    step_seconds: timed, cpu_seconds: cpuTimed, images_per_cpu_s: (n * timed.length) / cpuTimed, steps: o.steps, warmup: o.warmup, load_average_1m: loadavg()[0]!,
+    step_seconds: timed, cpu_seconds: cpuTimed, peak_rss_mib: process.resourceUsage().maxRSS / 1024, parameters,
+    images_per_cpu_s: (n * timed.length) / cpuTimed, steps: o.steps, warmup: o.warmup, load_average_1m: loadavg()[0]!,
     torch: torch ?? null, ratio_vs_torch: torch ? imagesPerS / torch.images_per_s : null,
     cpu_ratio_vs_torch: torch ? (n * timed.length) / cpuTimed / torch.images_per_cpu_s : null,
   };

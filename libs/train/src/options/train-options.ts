@@ -41,6 +41,15 @@ export const checkpointOptionsSchema = z
   })
   .strict();
 
+/** Resumable training: the whole loop state every N steps in `dir/resume.arrow` (the latest only), resumed from there. */
+export const resumeOptionsSchema = z
+  .object({
+    dir: z.string().min(1),
+    /** Save every N optimiser steps (and once at the end). */
+    every: z.number().int().positive(),
+  })
+  .strict();
+
 export const trainOptionsSchema = z
   .object({
     task: taskSchema,
@@ -57,6 +66,8 @@ export const trainOptionsSchema = z
     earlyStopping: earlyStoppingSchema.optional(),
     keepBest: keepBestSchema.optional(),
     checkpoint: checkpointOptionsSchema.optional(),
+    /** Continue from `dir`'s resume checkpoint if there is one, and write one every `every` steps. */
+    resume: resumeOptionsSchema.optional(),
     seed: z.number().int().default(0),
     /** How pixels become model inputs (uint8 x -> x/255 for 'unit'); float32 pixels count as x/255 already. */
     input: inputTransformSchema.default('unit'),
@@ -76,5 +87,5 @@ export const trainOptionsSchema = z
 export type TrainOptions = z.input<typeof trainOptionsSchema>;
 
 /** What a pipeline file sets under `training:`: the options without those the caller decides per run. */
-export const trainingRecipeSchema = trainOptionsSchema.omit({ task: true, seed: true, progress: true, backend: true, checkpoint: true });
+export const trainingRecipeSchema = trainOptionsSchema.omit({ task: true, seed: true, progress: true, backend: true, checkpoint: true, resume: true });
 export type TrainingRecipe = z.input<typeof trainingRecipeSchema>;

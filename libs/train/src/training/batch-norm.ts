@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /** Every layer of a model, descending into nested models (a zoo backbone used as a layer). */
-function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+export function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.flatMap((layer) => ('layers' in layer ? allLayers(layer as tf.LayersModel) : [layer]));
 }
 

@@ -1,6 +1,7 @@
 // The best evaluation so far by one history metric. Early stopping counts evaluations since it improved;
 // keepBest (and early stopping's restoreBest) also keeps that evaluation's weights to return at the end.
 import { TrainError } from '../errors.js';
+import type { TrackerState } from './resume.js';
 import type { FloatTensor } from './tensors.js';
 
 export interface Monitor {
@@ -46,5 +47,26 @@ export class BestTracker {
     if (snapshot) this.best.weights = snapshot();
     this.sinceBest = 0;
     return true;
+  }
+
+  /** The tracker's state for a resume checkpoint (the kept weights travel separately). */
+  exportState(): TrackerState {
+    const b = this.best;
+    const out: TrackerState = { sinceBest: this.sinceBest };
+    if (b) out.best = { value: b.value, step: b.step, epoch: b.epoch, metrics: b.metrics, hasWeights: b.weights !== undefined };
+    return out;
+  }
+
+  importState(state: TrackerState, weights: Record<string, FloatTensor> | undefined): void {
+    this.sinceBest = state.sinceBest;
+    this.best = undefined;
+    if (state.best) {
+      const { hasWeights, ...best } = state.best;
+      this.best = best;
+      if (hasWeights) {
+        if (!weights) throw new TrainError('TRAIN_BAD_CHECKPOINT', `resume checkpoint: the ${this.option} best evaluation's weights are missing`);
+        this.best.weights = weights;
+      }
+    }
   }
 }

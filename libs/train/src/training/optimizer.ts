@@ -2,8 +2,9 @@
 // decoupled (AdamW-style: w -= lr * wd * w, applied to conv/dense kernels only, not to biases or BN).
 import * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
-import { nativeAdamStep } from '../backend/native-kernels.js';
+import { type AdamInPlaceParam, nativeAdamInPlace, nativeAdamStep } from '../backend/native-kernels.js';
 import type { optimizerSchema } from '../options/optimizer.js';
+import type { FloatTensor } from './tensors.js';
 
 type Parsed = z.output<typeof optimizerSchema>;
 
@@ -12,6 +13,13 @@ export interface Param {
   variable: tf.Variable;
   /** Decay applies to kernels (rank >= 2), not to biases, BN scale/offset. */
   decay: boolean;
+}
+
+/** Everything the optimiser carries between steps: the step count (Adam's bias correction) and its slots per param. */
+export interface OptimizerState {
+  t: number;
+  /** Adam: [m, v]; SGD: [momentum buffer]. Params that never had a gradient have no entry. */
+  slots: Record<string, FloatTensor[]>;
 }
 
 export class Optimizer {
@@ -28,6 +36,7 @@ export class Optimizer {
   apply(params: readonly Param[], grads: Record<string, tf.Tensor>, lr: number): void {
     this.t++;
     const c = this.config;
+    if (c.type === 'adam' && this.adamInPlace(params, grads, lr)) return;
     tf.tidy(() => {
       for (const p of params) {
         const g = grads[p.variable.name];
@@ -66,6 +75,40 @@ export class Optimizer {
         w.assign(next);
       }
     });
+  }
+
+  /** Adam for all parameters in one native call (the native backend, once the slots exist); false if not taken. */
+  private adamInPlace(params: readonly Param[], grads: Record<string, tf.Tensor>, lr: number): boolean {
+    const c = this.config;
+    if (c.type !== 'adam') return false;
+    const list: AdamInPlaceParam[] = [];
+    for (const p of params) {
+      const g = grads[p.variable.name];
+      const slots = this.slots.get(p.name);
+      if (!g) continue;
+      if (!slots) return false;
+      list.push({ w: p.variable, g, m: slots[0]!, v: slots[1]!, decay: p.decay && c.weightDecay > 0 });
+    }
+    const decay = c.weightDecay > 0 ? lr * c.weightDecay : 0;
+    return nativeAdamInPlace(list, [c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, 1 - c.beta1 ** this.t, 1 - c.beta2 ** this.t, c.epsilon, lr, decay]);
+  }
+
+  /** A copy of the state, for a resumable checkpoint. */
+  exportState(): OptimizerState {
+    const slots: Record<string, FloatTensor[]> = {};
+    for (const [name, vars] of this.slots) {
+      slots[name] = vars.map((v) => ({ dtype: 'float32', shape: [...v.shape], data: v.dataSync() as Float32Array }));
+    }
+    return { t: this.t, slots };
+  }
+
+  /** Replaces the state with one from `exportState` (of an optimiser with the same config). */
+  importState(state: OptimizerState): void {
+    this.dispose();
+    this.t = state.t;
+    for (const [name, tensors] of Object.entries(state.slots)) {
+      this.slots.set(name, tf.tidy(() => tensors.map((s) => tf.variable(tf.tensor(s.data, s.shape, 'float32'), false))));
+    }
   }
 
   dispose(): void {

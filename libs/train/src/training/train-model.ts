@@ -10,6 +10,7 @@ import type { Task } from '../options/task.js';
 import { type TrainOptions, trainOptionsSchema } from '../options/train-options.js';
 import { mulberry32 } from '../random.js';
 import { setBatchNormMomentum } from './batch-norm.js';
+import { fuseLayers } from './fused-layers.js';
 import { BestTracker, type Monitor } from './best-evaluation.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { resolveClassWeights } from './class-weights.js';
@@ -18,6 +19,7 @@ import { checkInputChannels } from './input-transform.js';
 import { sigmoidBce, softmaxCe } from './losses.js';
 import { Optimizer, type Param } from './optimizer.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
+import { loadResumePoint, resumeFingerprint, type ResumeState, saveResumePoint } from './resume.js';
 import { learningRateAt } from './schedule.js';
 import { batchImages, type FloatTensor, restoreWeights, snapshotWeights, weightName } from './tensors.js';
 
@@ -29,7 +31,7 @@ export interface TrainHooks {
    * transform; `rnd` is deterministic per step.
    */
   augment?: (x: tf.Tensor4D, rnd: () => number) => tf.Tensor4D;
-  /** Called after each evaluation (e.g. to stream history to a file). */
+  /** Called after each evaluation (e.g. to stream history to a file); not again for evaluations a resumed run restored. */
   onEvaluation?: (entry: HistoryEntry) => void | Promise<void>;
   /** Where the progress bar goes (default process.stderr). */
   progressSink?: ProgressSink;
@@ -162,6 +164,7 @@ export async function trainModel(
   const progress = o.progress ? new ProgressBar(sink) : undefined;
   if (o.progress) sink.write(`training '${model.name}' on ${describeBackend(backend)}: ${totalSteps} steps of ${o.batchSize}\n`);
   const restoreMomentum = o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
+  const unfuseLayers = fuseLayers(model);
 
   // keepBest, else early stopping's restoreBest, decides which weights are kept; early stopping alone only counts.
   const es = o.earlyStopping;
@@ -169,17 +172,58 @@ export async function trainModel(
   const kept = keep ? new BestTracker(keep, o.keepBest ? 'keepBest' : 'earlyStopping') : undefined;
   const stopper = es ? (kept && !o.keepBest ? kept : new BestTracker(es, 'earlyStopping')) : undefined;
 
-  const history: HistoryEntry[] = [];
-  const checkpoints: string[] = [];
-  const start = performance.now();
+  let history: HistoryEntry[] = [];
+  let checkpoints: string[] = [];
+  let start = performance.now();
   let step = 0;
   let epoch = 0;
+  /** Batches of `epoch` trained so far (a resumed run skips them). */
+  let batchInEpoch = 0;
   let images = 0;
   let lossSum = 0;
   let lossCount = 0;
   let lastMetrics: Record<string, number> = {};
   let stoppedEarly = false;
   let lastCheckpointStep = -1;
+
+  // What a resumed run must share with the one that wrote the checkpoint: the options that shape the loop, the
+  // model's weights and the data sizes. Not the backend: another one resumes fine, only not bitwise.
+  const { resume: _resume, progress: _progress, backend: _backend, checkpoint: _checkpoint, ...loopOptions } = o;
+  const fingerprint = resumeFingerprint({
+    options: loopOptions, model: model.weights.map((w) => [weightName(w), w.shape]), train: [train.size, ...train.imageShape, train.labelWidth],
+    validation: validation ? [validation.size, ...validation.imageShape, validation.labelWidth] : null,
+  });
+  let finished = false;
+  const resumed = o.resume ? await loadResumePoint(o.resume.dir, fingerprint) : undefined;
+  if (resumed) {
+    const r = resumed.state;
+    restoreWeights(model, resumed.weights);
+    optimizer.importState(resumed.optimizer);
+    if (kept && r.kept) kept.importState(r.kept, resumed.bestWeights);
+    if (stopper && stopper !== kept && r.stopper) stopper.importState(r.stopper, undefined);
+    ({ step, epoch, batchInEpoch, images, lossSum, lossCount, lastMetrics, stoppedEarly, lastCheckpointStep } = r);
+    history = r.history;
+    checkpoints = r.checkpoints;
+    start -= r.elapsedSeconds * 1000;
+    finished = r.phase === 'done';
+    if (o.progress) {
+      const here = describeBackend(backend);
+      sink.write(`resuming from ${o.resume!.dir} at step ${step} (epoch ${epoch})${r.backend !== here ? `; it was written on ${r.backend}, this run is on ${here}, so the result will not be bitwise the same` : ''}\n`);
+    }
+  }
+
+  const saveResume = async (phase: ResumeState['phase']): Promise<void> => {
+    if (!o.resume) return;
+    const state: ResumeState = {
+      format: 'transfusion-resume/1', fingerprint, backend: describeBackend(backend), phase, step, epoch, batchInEpoch, images, lossSum, lossCount,
+      lastMetrics, stoppedEarly, lastCheckpointStep, checkpoints, elapsedSeconds: (performance.now() - start) / 1000, history,
+      optimizerStep: 0, optimizerSlots: {}, // filled from the optimiser state by saveResumePoint
+    };
+    if (kept) state.kept = kept.exportState();
+    if (stopper && stopper !== kept) state.stopper = stopper.exportState();
+    const bestWeights = kept?.best?.weights;
+    await saveResumePoint(o.resume.dir, { state, weights: snapshotWeights(model), optimizer: optimizer.exportState(), ...(bestWeights ? { bestWeights } : {}) });
+  };
 
   const evaluate = async (): Promise<void> => {
     const metrics: Record<string, number> = { train_loss: lossCount ? lossSum / lossCount : NaN };
@@ -209,8 +253,15 @@ export async function trainModel(
   };
 
   try {
-    while (step < totalSteps && !stoppedEarly) {
-      for await (const batch of train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch, dropRemainder: o.dropRemainder, prepare: { input: o.input, augment: o.augment !== undefined } })) {
+    // A run resumed in the middle of an epoch finishes that epoch (its remaining batches, or only the epoch count
+    // when the checkpoint came after its last step), exactly as the uninterrupted run does.
+    let inEpoch = resumed !== undefined && !finished;
+    while (!finished && (inEpoch || (step < totalSteps && !stoppedEarly))) {
+      inEpoch = false;
+      const skip = batchInEpoch;
+      let index = 0;
+      if (skip < stepsPerEpoch && step < totalSteps && !stoppedEarly) for await (const batch of train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch, dropRemainder: o.dropRemainder, prepare: { input: o.input, augment: o.augment !== undefined } })) {
+        if (index++ < skip) continue;
         if (step >= totalSteps || stoppedEarly) break;
         checkLabels(o.task, batch.y, train.labelWidth, `train (epoch ${epoch})`, batch.mask, batch.rows);
         const lr = learningRateAt(step, optimizer.baseLr, o.schedule, o.warmupSteps, totalSteps);
@@ -230,6 +281,7 @@ export async function trainModel(
         optimizer.apply(params, grads, lr);
         tf.dispose([value, ...Object.values(grads)]);
         step++;
+        batchInEpoch = index;
         images += batch.n;
         lossSum += loss;
         lossCount++;
@@ -237,12 +289,15 @@ export async function trainModel(
         progress?.update({ step, totalSteps, images, metrics: { loss, ...pickShown(lastMetrics) } });
         if (step % evalEvery === 0 || step === totalSteps) await evaluate();
         if (o.checkpoint?.every !== undefined && step % o.checkpoint.every === 0) await checkpoint();
+        if (o.resume && step % o.resume.every === 0) await saveResume('training');
       }
       epoch++;
+      batchInEpoch = 0;
     }
     if (history.length === 0 || history[history.length - 1]!.step !== step) await evaluate();
     // The last step's weights go to disk before the best ones (if any) replace them in the model.
     if (o.checkpoint) await checkpoint();
+    if (!finished) await saveResume('done');
     const last = history[history.length - 1]!;
     let metrics = lastMetrics;
     let returned: ReturnedCheckpoint = { kind: 'last', step: last.step, epoch: last.epoch };
@@ -263,6 +318,7 @@ export async function trainModel(
   } finally {
     optimizer.dispose();
     restoreMomentum?.();
+    unfuseLayers();
   }
 }
 

@@ -1,15 +1,15 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import type { WasmBackendLike } from './wasm-heap.js';
+import { memoryOf } from '../kernel-memory.js';
 
-/** Tile by copying contiguous rows: each output row of the last dimension is `reps[last]` copies of an input row. */
+/** Tile by copying contiguous rows: each output row of the last dimension is `reps[last]` copies of an input row (wasm and native backends). */
 export function tile(fallback: KernelFunc | undefined): KernelFunc {
   return ({ inputs, backend: b, attrs }) => {
-    const backend = b as unknown as WasmBackendLike;
+    const backend = memoryOf(b);
     const { x } = inputs as { x: TensorInfo };
     const reps = (attrs as { reps: number[] }).reps;
-    if (x.dtype === 'string' || x.shape.length === 0) {
+    if (x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length === 0) {
       if (fallback) return fallback({ inputs, backend: b, attrs });
-      throw new Error(`Tile on wasm: unsupported dtype ${x.dtype}`);
+      throw new Error(`Tile: unsupported dtype ${x.dtype}`);
     }
     const inShape = x.shape;
     const rank = inShape.length;
@@ -17,8 +17,8 @@ export function tile(fallback: KernelFunc | undefined): KernelFunc {
     const out = backend.makeOutput(outShape, x.dtype);
     const size = outShape.reduce((a, d) => a * d, 1);
     if (size === 0) return out;
-    const src = backend.typedArrayFromHeap(x);
-    const dst = backend.typedArrayFromHeap(out);
+    const src = backend.values(x);
+    const dst = backend.values(out);
     if (src.length === inShape[rank - 1]) {
       // Only the last dimension is non-trivial (batch-norm's gradient tiles a [1,1,1,C] vector over N,H,W):
       // write one output row, then double the filled prefix with memmove.
