@@ -330,13 +330,12 @@ Napi::Value Relu(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { transfusion::relu(x, out, n); });
 }
 
-// adam(constants[9], w, g, m, v, wOut, mOut, vOut): all arrays of w's length; see AdamConstants for the order.
-Napi::Value Adam(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != 9) {
+// Adam's constants [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, epsilon, lr, lr*weightDecay], each rounded to float32.
+transfusion::AdamConstants adamConstants(const Napi::Env& env, const Napi::Value& v) {
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 9) {
     throw Napi::TypeError::New(env, "constants: expected [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, lr, lr*weightDecay]");
   }
-  Napi::Array a = info[0].As<Napi::Array>();
+  Napi::Array a = v.As<Napi::Array>();
   float k[9];
   for (uint32_t i = 0; i < 9; i++) {
     Napi::Value e = a.Get(i);
@@ -344,6 +343,13 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
     k[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
   }
   if (!(k[4] > 0.0f) || !(k[5] > 0.0f)) throw Napi::RangeError::New(env, "constants: bias corrections 1-beta^t must be positive");
+  return {k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]};
+}
+
+// adam(constants[9], w, g, m, v, wOut, mOut, vOut): all arrays of w's length; see AdamConstants for the order.
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const transfusion::AdamConstants c = adamConstants(env, info[0]);
   const int64_t n = floatLength(env, info[1], "w");
   float* w = floats(env, info[1], n, "w");
   float* g = floats(env, info[2], n, "g");
@@ -352,22 +358,13 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
   float* wOut = floats(env, info[5], n, "wOut");
   float* mOut = floats(env, info[6], n, "mOut");
   float* vOut = floats(env, info[7], n, "vOut");
-  const transfusion::AdamConstants c{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]};
   return guarded(info, [&] { transfusion::adam(c, w, g, m, v, n, wOut, mOut, vOut); });
 }
 
 // adamInPlace(constants[9], params: [w, g, m, v, decay][]): every parameter's w, m, v updated in place.
 Napi::Value AdamInPlace(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() != 9) throw Napi::TypeError::New(env, "constants: expected 9 numbers (see adam)");
-  Napi::Array a = info[0].As<Napi::Array>();
-  float k[9];
-  for (uint32_t i = 0; i < 9; i++) {
-    Napi::Value e = a.Get(i);
-    if (!e.IsNumber()) throw Napi::TypeError::New(env, "constants[" + std::to_string(i) + "]: expected a number");
-    k[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
-  }
-  if (!(k[4] > 0.0f) || !(k[5] > 0.0f)) throw Napi::RangeError::New(env, "constants: bias corrections 1-beta^t must be positive");
+  const transfusion::AdamConstants c = adamConstants(env, info[0]);
   if (!info[1].IsArray()) throw Napi::TypeError::New(env, "params: expected an array of [w, g, m, v, decay]");
   Napi::Array list = info[1].As<Napi::Array>();
   std::vector<transfusion::AdamTensors> params;
@@ -382,7 +379,6 @@ Napi::Value AdamInPlace(const Napi::CallbackInfo& info) {
                       floats(env, q.Get(2u), n, (at + ".m").c_str()), floats(env, q.Get(3u), n, (at + ".v").c_str()), n,
                       q.Get(4u).ToBoolean().Value()});
   }
-  const transfusion::AdamConstants c{k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8]};
   return guarded(info, [&] { transfusion::adamInPlace(c, params); });
 }
 

@@ -5,9 +5,7 @@ import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
 import { bufferPoolBytes } from '../src/backend/buffer-pool.js';
 import { fuseLayers } from '../src/training/fused-layers.js';
-import { optimizerSchema } from '../src/options/optimizer.js';
-import { Optimizer } from '../src/training/optimizer.js';
-import { randomArray, relError } from './compare-backends.js';
+import { adamSteps, randomArray, relError } from './compare-backends.js';
 
 // The 'native' backend (tfjs's cpu backend with the oneDNN kernels, tensors outside the wasm heap) and the
 // fused training batch norm, compared with the pure-JS cpu backend. Where a compiler and oneDNN are installed
@@ -89,20 +87,7 @@ describe.skipIf(!toolchain)('native backend kernels vs cpu', () => {
   // Step 1 runs one Adam kernel per variable (the moments start as zeros the backend did not allocate); steps
   // 2 and 3 update every variable in place in one call. Both give op-by-op cpu's float32 values exactly.
   it.each([[0], [0.05]])('Optimizer Adam (weight decay %s): in place, all parameters in one call, equal to op by op on cpu', async (weightDecay) => {
-    const shapes = [[5, 5, 3, 8], [8], [17, 5]];
-    const run = () => {
-      const opt = new Optimizer(optimizerSchema.parse({ type: 'adam', lr: 0.01, weightDecay }));
-      const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomArray(s.reduce((a, b) => a * b), 60 + i), s), true));
-      for (let t = 0; t < 3; t++) {
-        const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(randomArray(v.size, 70 + 10 * t + i), v.shape)]));
-        opt.apply(vars.map((v, i) => ({ name: `p${i}`, variable: v, decay: i !== 1 })), grads, 0.01 * (t + 1));
-        Object.values(grads).forEach((g) => g.dispose());
-      }
-      const out = tf.concat(vars.map((v) => v.flatten()));
-      opt.dispose();
-      vars.forEach((v) => v.dispose());
-      return out;
-    };
+    const run = () => adamSteps(weightDecay);
     const tensorsBefore = tf.memory().numTensors;
     const count = (k: string) => nativeKernelCounts().calls[k] ?? 0;
     const [perVariable, inPlace] = [count('TransfusionAdam'), count('AdamInPlace')];

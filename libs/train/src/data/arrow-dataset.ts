@@ -8,16 +8,11 @@ import { type ArrowFileHandle, openArrowFile } from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { mulberry32, permutation } from '../random.js';
-import type { Batch, BatchOptions, Dataset } from './dataset.js';
+import { type Batch, type BatchOptions, type Dataset, imageSetColumnFields } from './dataset.js';
 
 export const arrowDatasetOptionsSchema = z
   .object({
-    imageColumn: z.string().default('image'),
-    labelColumn: z.string().default('label'),
-    /** Optional; ignored when the file has no such column. */
-    maskColumn: z.string().default('mask'),
-    patientColumn: z.string().default('patient'),
-    splitColumn: z.string().default('split'),
+    ...imageSetColumnFields,
     /** Keep only rows whose split column equals this (e.g. 'train'); needs one scan of the split column on open. */
     split: z.string().optional(),
     /** [H, W, C]; default from the schema metadata 'transfusion.shape'. */

@@ -1,6 +1,7 @@
 // The training loop's view of data: fixed image shape, float labels with an optional "counts" mask,
 // and batches produced in a seeded order. Sources: in-memory arrays or Arrow files (streamed).
 
+import { z } from 'zod';
 import type { InputTransform } from '../options/input-transform.js';
 
 /** One batch, row-major NHWC images and N x L labels. */
@@ -48,3 +49,13 @@ export interface Dataset {
   readonly labelWidth: number;
   batches(options: BatchOptions): AsyncIterable<Batch>;
 }
+
+/** Column names of @transfusion/data's image-set layout, shared by the Arrow readers' options. */
+export const imageSetColumnFields = {
+  imageColumn: z.string().default('image'),
+  labelColumn: z.string().default('label'),
+  /** Optional; ignored when the file has no such column. */
+  maskColumn: z.string().default('mask'),
+  patientColumn: z.string().default('patient'),
+  splitColumn: z.string().default('split'),
+};

@@ -15,16 +15,11 @@ import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { transformCoefficients, type ChannelMap } from '../training/input-transform.js';
 import { mulberry32, permutation } from '../random.js';
-import type { Batch, BatchOptions, Dataset } from './dataset.js';
+import { type Batch, type BatchOptions, type Dataset, imageSetColumnFields } from './dataset.js';
 
 export const streamedImagesOptionsSchema = z
   .object({
-    imageColumn: z.string().default('image'),
-    labelColumn: z.string().default('label'),
-    /** Optional; ignored when the file has no such column. */
-    maskColumn: z.string().default('mask'),
-    patientColumn: z.string().default('patient'),
-    splitColumn: z.string().default('split'),
+    ...imageSetColumnFields,
     /** Worker threads that read and convert images; 0 = on the calling thread (default: 2, at most the cores). */
     workers: z.number().int().min(0).max(32).default(Math.min(2, availableParallelism())),
     /** Batches prepared ahead of the consumer (the bounded queue). */
