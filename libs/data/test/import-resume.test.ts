@@ -58,7 +58,10 @@ describe('resumable import', () => {
     // shard 1 ends at row 10 (rows 0..10 hold 10 decodable images, row 9 is the bad one)
     expect(resumed).toEqual({ shards: 2, rows: 11 });
     expect(progress[0]).toBeGreaterThan(11); // rows before 11 were not decoded again
-    expect(r1).toEqual(r0);
+    // libvips words the same decode failure differently from run to run ("vipspng: libpng read error" or
+    // "Unknown error"): compare the rejections without sharp's detail.
+    const stable = (r: typeof r0) => ({ ...r, rejected: r.rejected.map((x) => ({ ...x, message: x.message.replace(/ \(.*\)$/, '') })) });
+    expect(stable(r1)).toEqual(stable(r0));
     expect(Buffer.compare(await readFile(file), await readFile(straight))).toBe(0);
     const back = await readImageSet(file);
     expect(back.ids).toEqual(manifest.rows.filter((_, i) => i !== 9).map((r) => r.id));
