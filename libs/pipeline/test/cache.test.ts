@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { CONTENT_HASH_LIMIT, explainPipeline, fingerprintDataPath, PipelineFileError, Store, type StageEvent } from '@transfusion/pipeline';
-import { emit, FIXTURES, REGISTRY, run, statusOf, workspace } from './helpers.js';
+import { alive, emit, FIXTURES, REGISTRY, run, statusOf, workspace, waitUntil } from './helpers.js';
 
 const chain = (aValue = 1, bExtra: Record<string, unknown> = {}) => `stages:
 ${emit('a', { value: aValue })}
@@ -341,21 +341,3 @@ ${emit('b', { value: 2, waitFor: 'never-created', startedFile: 'b.started' }, { 
     expect(readdirSync(join(ws.store, 'tmp'))).toEqual([]);
   });
 });
-
-/** Polls until `cond` holds; generous, because CI machines can be loaded. */
-async function waitUntil(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -49,3 +49,22 @@ export async function run(ws: { file: string; store: string }, extra: Partial<Ru
 export function statusOf(events: StageEvent[]): Record<string, string> {
   return Object.fromEntries(events.map((e) => [e.stage, e.status]));
 }
+
+/** Polls until `cond` holds; generous, because CI machines can be loaded. */
+export async function waitUntil(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

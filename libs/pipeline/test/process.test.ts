@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { stageThreadsEnv } from '@transfusion/pipeline';
-import { FIXTURES, run, workspace } from './helpers.js';
+import { alive, FIXTURES, run, workspace, waitUntil } from './helpers.js';
 
 // Stage processes: how they stop (signals, a dead engine), the working folder that outlives failed attempts, and
 // each concurrent stage's share of the cores. Every wait polls with a generous limit that only turns a hang into a
@@ -16,22 +16,6 @@ function engine(ws: { file: string; store: string }, jobs = 1) {
   return execa('node', [join(FIXTURES, 'run.mjs'), ws.file, ws.store, String(jobs), 'registry-process.mjs'], { reject: false });
 }
 
-async function waitUntil(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const pidIn = (path: string): number => Number(readFileSync(path, 'utf8'));
 

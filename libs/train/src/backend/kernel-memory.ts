@@ -17,7 +17,7 @@ export interface KernelMemory {
 
 /** The parts of tfjs's MathBackendCPU used here (its class is not exported from @tensorflow/tfjs). */
 export interface CpuBackendLike {
-  data: { get(dataId: DataId): { values?: unknown } | undefined; has(dataId: DataId): boolean };
+  data: { get(dataId: DataId): { values?: unknown; refCount?: number } | undefined; has(dataId: DataId): boolean };
   makeTensorInfo(shape: number[], dtype: DataType, values?: TypedArray): TensorInfo;
   incRef(dataId: DataId): void;
 }

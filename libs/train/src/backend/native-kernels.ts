@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type * as NativeModule from '@transfusion/native';
 import { TrainError } from '../errors.js';
 import { isPooled } from './buffer-pool.js';
-import { type KernelMemory, memoryOf } from './kernel-memory.js';
+import { type CpuBackendLike, type KernelMemory, memoryOf } from './kernel-memory.js';
 import {
   ADD_RELU_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
 } from './native-gradients.js';
@@ -464,7 +464,7 @@ export interface AdamInPlaceParam {
  */
 export function nativeAdamInPlace(params: readonly AdamInPlaceParam[], constants: number[]): boolean {
   if (!active || !addon || tf.getBackend() !== 'native' || !(constants[4]! > 0 && constants[5]! > 0)) return false;
-  const data = (tf.backend() as unknown as { data: { get(id: object): { values?: unknown; refCount?: number } | undefined } }).data;
+  const data = (tf.backend() as unknown as CpuBackendLike).data;
   const own = (t: tf.Tensor) => {
     const entry = data.get(t.dataId);
     return entry?.refCount === 1 && isPooled(entry.values) ? entry.values : undefined;
