@@ -40,6 +40,14 @@ export const modelOptionsSchema = z
 
 export type ModelOptions = z.input<typeof modelOptionsSchema>;
 
+/**
+ * The architecture part of a model's options, as a study or pipeline chooses it: everything but what the data
+ * decides (input size, channels, classes) and the head's activation, which the training loop decides (its losses
+ * take logits, so the head stays 'linear').
+ */
+export const architectureSchema = modelOptionsSchema.omit({ inputSize: true, channels: true, classes: true, headActivation: true });
+export type Architecture = z.infer<typeof architectureSchema>;
+
 /** Options with every default filled in: what a model was built from, stored with its weights. */
 export interface ModelSpec {
   name: ModelName;

@@ -1,29 +1,11 @@
-import { z } from 'zod';
 import { ModelsError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { moments, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightTensor } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
-import { kernelVariance, randomSchemeSchema, randomWeight } from './random.js';
+import { kernelVariance, randomWeight } from './random.js';
 import type { InitResult } from './transfer.js';
-
-export const gaborFilterOptionsSchema = z
-  .object({
-    /** Mean and variance of the whole kernel after scaling (default: the source's first conv, else Keras init: 0 and 2/(fan_in+fan_out)). */
-    target: z.object({ mean: z.number(), variance: z.number().positive() }).strict().optional(),
-    /** Orientations θ = iπ/n; default: enough to give every output channel its own (θ, f, ψ). */
-    orientations: z.number().int().positive().optional(),
-    /** Spatial frequencies in cycles per pixel (0, 0.5]; default: geometric from max(1/k, 0.1) to 0.4, 4 values for ≥ 32 filters, else 2. */
-    frequencies: z.array(z.number().positive().max(0.5)).min(1).optional(),
-    /** Phases ψ in radians; 0 gives even (cosine) filters, π/2 odd (sine) ones. */
-    phases: z.array(z.number()).min(1).default([0, Math.PI / 2]),
-    /** Gaussian envelope σ in pixels; default min(0.56/f, k/3) (about one octave of bandwidth, kept inside the kernel). */
-    sigma: z.number().positive().optional(),
-    /** Spatial aspect ratio γ of the envelope. */
-    aspect: z.number().positive().default(0.5),
-  })
-  .strict();
-export type GaborFilterOptions = z.input<typeof gaborFilterOptionsSchema>;
+import { gaborFilterOptionsSchema, gaborInitOptionsSchema, type GaborFilterOptions, type GaborInitOptions } from './options.js';
 
 export interface GaborParams {
   theta: number;
@@ -90,11 +72,6 @@ export function gaborKernel(shape: number[], options: GaborFilterOptions = {}): 
   });
   return out;
 }
-
-export const gaborInitOptionsSchema = gaborFilterOptionsSchema
-  .extend({ seed: z.number().int().nonnegative(), scheme: randomSchemeSchema.default('keras') })
-  .strict();
-export type GaborInitOptions = z.input<typeof gaborInitOptionsSchema>;
 
 /**
  * Synthetic Gabor conv1 (paper Fig. 8): the model's first conv kernel is a Gabor bank scaled to the target

@@ -1,27 +1,12 @@
-import { z } from 'zod';
 import { WeightsMismatchError, type WeightMismatch } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { createRng } from '../rng.js';
 import { moments, sameShape, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightSpec } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
-import { randomSchemeSchema, randomWeight } from './random.js';
+import { randomWeight } from './random.js';
 import type { InitResult } from './transfer.js';
-
-export const meanVarOptionsSchema = z
-  .object({
-    seed: z.number().int().nonnegative(),
-    scheme: randomSchemeSchema.default('keras'),
-    /**
-     * Batch norm: 'meanvar' (default) draws gamma and beta iid from N(mean, var) of the source's gamma and
-     * beta, like every other weight, and resets the moving statistics to 0 and 1 (they describe the
-     * pretrained features, which no longer exist); 'copy' copies all four tensors; 'reset' uses Keras defaults.
-     */
-    batchNorm: z.enum(['meanvar', 'copy', 'reset']).default('meanvar'),
-    allowPartial: z.boolean().default(false),
-  })
-  .strict();
-export type MeanVarOptions = z.input<typeof meanVarOptionsSchema>;
+import { meanVarOptionsSchema, type MeanVarOptions } from './options.js';
 
 const BN_MOVING = new Set(['moving_mean', 'moving_variance']);
 

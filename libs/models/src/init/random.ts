@@ -1,21 +1,8 @@
 import { createRng } from '../rng.js';
 import { sizeOf, weightSpecs, weightTensor, type WeightMap, type WeightSpec, type WeightTensor } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
-import { z } from 'zod';
 import { parseOptions } from '../options.js';
-
-/**
- * 'keras': what Keras layers do by default: glorot_uniform kernels, zero biases, batch norm gamma 1, beta 0,
- * moving mean 0, moving variance 1. 'he': He-normal kernels (Keras he_normal: truncated normal,
- * std sqrt(2/fan_in)), the rest as 'keras'.
- */
-export const randomSchemeSchema = z.enum(['keras', 'he']);
-export type RandomScheme = z.infer<typeof randomSchemeSchema>;
-
-export const randomInitOptionsSchema = z
-  .object({ seed: z.number().int().nonnegative(), scheme: randomSchemeSchema.default('keras') })
-  .strict();
-export type RandomInitOptions = z.input<typeof randomInitOptionsSchema>;
+import { randomInitOptionsSchema, type RandomInitOptions, type RandomScheme } from './options.js';
 
 /** Keras's fans: receptive field × channels for conv kernels [kh, kw, in, out], [in, out] for dense. */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {

@@ -1,21 +1,10 @@
-import { z } from 'zod';
 import { ModelsError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { resolveModelSpec, type ModelOptions } from '../spec.js';
 import type { WeightSource } from '../weights.js';
 import { requireStage, stageNamesOf, type ZooModel } from '../zoo.js';
 import { transferWeights, type InitResult } from './transfer.js';
-import { transfusionOptionsSchema } from './transfusion.js';
-
-export const slimOptionsSchema = z
-  .object({
-    /** Last full-width, pretrained stage (the paper's hybrid: 'block2'). */
-    upTo: z.string().min(1),
-    /** Channel multiplier for the later stages (the paper halves them). */
-    factor: z.number().positive().max(1).default(0.5),
-  })
-  .strict();
-export type SlimOptions = z.input<typeof slimOptionsSchema>;
+import { slimOptionsSchema, transfusionOptionsSchema, type SlimOptions, type TransfusionOptions } from './options.js';
 
 /** Model options for the Slim hybrid: every stage after `upTo` keeps `factor` of its channels. */
 export function slimHybridOptions(options: ModelOptions, slim: SlimOptions): ModelOptions {
@@ -34,7 +23,7 @@ export function slimHybridOptions(options: ModelOptions, slim: SlimOptions): Mod
  * Slim hybrid (paper Fig. 8): on a model built from slimHybridOptions, the full-width stages up to `upTo`
  * pretrained, the slimmed later stages and the head random.
  */
-export function slimHybridInit(zm: ZooModel, source: WeightSource, options: z.input<typeof transfusionOptionsSchema>): InitResult {
+export function slimHybridInit(zm: ZooModel, source: WeightSource, options: TransfusionOptions): InitResult {
   const o = parseOptions(transfusionOptionsSchema, options, 'slimHybridInit');
   const last = requireStage(zm, o.upTo, 'upTo');
   const later = zm.stages.slice(last + 1).filter((s) => s.name !== 'head');

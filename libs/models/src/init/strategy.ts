@@ -1,30 +1,15 @@
-import { z } from 'zod';
 import { ModelsError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import type { ModelOptions } from '../spec.js';
 import { weightSpecs, type WeightSource } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
-import { gaborInit, gaborInitOptionsSchema } from './gabor.js';
-import { meanVarInit, meanVarOptionsSchema } from './meanvar.js';
-import { randomInit, randomInitOptionsSchema } from './random.js';
-import { slimHybridInit, slimHybridOptions, slimOptionsSchema } from './slim.js';
-import { pretrainedInit, transferOptionsSchema, type InitResult } from './transfer.js';
-import { transfusionInit, transfusionOptionsSchema } from './transfusion.js';
-
-/**
- * One initialisation as data (e.g. a pipeline's `init:` parameter): the strategy name plus that strategy's
- * options. `slim` also changes the model: build it from modelOptionsFor(options, init).
- */
-export const initStrategySchema = z.discriminatedUnion('strategy', [
-  randomInitOptionsSchema.extend({ strategy: z.literal('random') }).strict(),
-  transferOptionsSchema.extend({ strategy: z.literal('pretrained') }).strict(),
-  meanVarOptionsSchema.extend({ strategy: z.literal('meanvar') }).strict(),
-  transfusionOptionsSchema.extend({ strategy: z.literal('transfusion') }).strict(),
-  transfusionOptionsSchema.extend({ strategy: z.literal('slim'), factor: slimOptionsSchema.shape.factor }).strict(),
-  gaborInitOptionsSchema.extend({ strategy: z.literal('gabor') }).strict(),
-]);
-export type InitStrategy = z.input<typeof initStrategySchema>;
-export type InitStrategyName = InitStrategy['strategy'];
+import { gaborInit } from './gabor.js';
+import { meanVarInit } from './meanvar.js';
+import { randomInit } from './random.js';
+import { slimHybridInit, slimHybridOptions } from './slim.js';
+import { pretrainedInit, type InitResult } from './transfer.js';
+import { transfusionInit } from './transfusion.js';
+import { initStrategySchema, type InitStrategy, type InitStrategyName } from './options.js';
 
 /** Strategies that need pretrained source weights ('gabor' may use them for its target statistics). */
 export function needsSource(strategy: InitStrategyName): boolean {

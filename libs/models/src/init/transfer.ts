@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { WeightsMismatchError, type WeightMismatch } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { sameShape, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightSpec, type WeightTensor } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
-import { randomSchemeSchema, randomWeight } from './random.js';
+import { randomWeight } from './random.js';
+import { transferOptionsSchema, type TransferOptions } from './options.js';
 
 /** What an init strategy took from where; every weight of the model is in exactly one of loaded/random/adapted. */
 export interface InitReport {
@@ -29,23 +30,6 @@ export interface InitResult {
   report: InitReport;
 }
 
-export const transferOptionsSchema = z
-  .object({
-    /** Seed for every weight not taken from the source. */
-    seed: z.number().int().nonnegative(),
-    scheme: randomSchemeSchema.default('keras'),
-    /** 'reinit' (default): the head is new, as for a new task; 'keep': take it too (shapes must match). */
-    head: z.enum(['reinit', 'keep']).default('reinit'),
-    /**
-     * 'adapt' (default): a first-conv kernel saved for another number of input channels is converted as timm
-     * does: summed over channels for 1 channel, else repeated cyclically and scaled by c_src/c. 'strict': error.
-     */
-    inputChannels: z.enum(['adapt', 'strict']).default('adapt'),
-    /** Initialise weights that are missing or do not fit randomly and report them, instead of throwing. */
-    allowPartial: z.boolean().default(false),
-  })
-  .strict();
-export type TransferOptions = z.input<typeof transferOptionsSchema>;
 type ResolvedTransfer = z.output<typeof transferOptionsSchema>;
 
 /** timm's adapt_input_conv on an HWIO kernel. */

@@ -1,14 +1,8 @@
-import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import type { WeightSource } from '../weights.js';
 import { requireStage, type ZooModel } from '../zoo.js';
-import { transferOptionsSchema, transferWeights, type InitResult } from './transfer.js';
-
-export const transfusionOptionsSchema = transferOptionsSchema
-  .omit({ head: true })
-  .extend({ /** Last stage taken from the source (e.g. 'conv1', 'block2'). */ upTo: z.string().min(1) })
-  .strict();
-export type TransfusionOptions = z.input<typeof transfusionOptionsSchema>;
+import { transferWeights, type InitResult } from './transfer.js';
+import { transfusionOptionsSchema, type TransfusionOptions } from './options.js';
 
 /**
  * Weight transfusion (paper Fig. 7): stages up to and including `upTo` pretrained, every later stage and the
