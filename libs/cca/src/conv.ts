@@ -1,7 +1,10 @@
-import { z } from 'zod';
 import { CcaError } from './errors.js';
 import { matrix, type Matrix } from './matrix.js';
 import { sampleSorted } from './rng.js';
+import { convOptionsSchema, type ConvOptions } from './conv-options.js';
+
+// The options schema lives in conv-options.ts (zod only) for the light '@transfusion/cca/schemas' entry.
+export { convOptionsSchema, type ConvOptions };
 
 /** Activations of a conv layer: N images × H × W positions × C channels, in either layout. */
 export interface ConvActivations {
@@ -9,17 +12,6 @@ export interface ConvActivations {
   readonly shape: readonly [number, number, number, number];
   readonly layout: 'NHWC' | 'NCHW';
 }
-
-export const convOptionsSchema = z
-  .object({
-    /** 'flatten': every spatial position is a datapoint (N·H·W × C), as in the SVCCA paper; 'pool': average over space (N × C). */
-    mode: z.enum(['flatten', 'pool']).default('flatten'),
-    /** Flatten only: keep at most this many datapoints, chosen uniformly without replacement with `seed`. */
-    maxDatapoints: z.number().int().positive().optional(),
-    seed: z.number().int().min(0).default(1),
-  })
-  .strict();
-export type ConvOptions = z.input<typeof convOptionsSchema>;
 
 interface Dims {
   n: number;

@@ -1,19 +1,12 @@
 import { loadLinalg, nativeMode, noticeLinalgUnavailable, type Linalg } from '@transfusion/native';
-import { z } from 'zod';
 import { matmul, matmulT } from './dense.js';
 import { eigh, type Eigen } from './eigh.js';
 import { CcaError } from './errors.js';
 import type { RawMoments } from './kernels.js';
+import { LINALG_MODES, type LinalgMode, linalgModeSchema } from './linalg-mode.js';
 
-/**
- * Where the float64 Gram products and decompositions run: 'native' = OpenBLAS/LAPACK through @transfusion/native
- * (an error if it is not built), 'typescript' = this library's own kernels and worker threads, 'auto' (default) =
- * native when available, else TypeScript with a one-time notice. TRANSFUSION_NATIVE=0 forces TypeScript,
- * TRANSFUSION_NATIVE=1 makes 'auto' require native.
- */
-export const LINALG_MODES = ['auto', 'native', 'typescript'] as const;
-export type LinalgMode = (typeof LINALG_MODES)[number];
-export const linalgModeSchema = z.enum(LINALG_MODES);
+// The mode schema lives in linalg-mode.ts (zod only) for the light '@transfusion/cca/schemas' entry.
+export { LINALG_MODES, type LinalgMode, linalgModeSchema };
 
 /** The operations the CCA code delegates; both implementations agree to rounding. */
 export interface LinalgBackend {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CcaError } from './errors.js';
-import { linalgModeSchema } from './linalg.js';
+import { linalgModeSchema } from './linalg-mode.js';
 
 export const METHODS = ['mean', 'svcca', 'pwcca', 'pwcca-google', 'cka', 'cka-debiased'] as const;
 export type Method = (typeof METHODS)[number];
