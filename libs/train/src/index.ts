@@ -14,6 +14,7 @@ export * from './metrics/index.js';
 export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './models/bench-cbr.js';
 export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
 export { captureActivations, type CaptureOptions } from './activations.js';
+export { computeFacts } from './compute-facts.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
 export { clearResumePoint, RESUME_FILE } from './training/resume.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel, taskMetrics } from './training/evaluate.js';
