@@ -1,59 +1,14 @@
 import { z } from 'zod';
 import { DataError, formatZodIssues, type RejectedRow } from './errors.js';
 import type { LabelSpec } from './image-set.js';
-import { importManifestToArrow, importOptionsSchema, type ImportProgress } from './import.js';
+import { importManifestToArrow, type ImportProgress } from './import.js';
 import type { ResumeOptions } from './import-resume.js';
 import { loadManifest } from './load.js';
-import { preprocessOptionsSchema, resizeOptionsSchema } from './preprocess.js';
-import { chexpertOptionsSchema } from './formats/chexpert.js';
-import { dicomOptionsSchema } from './formats/dicom-folder.js';
-import { csvOptionsSchema, folderOptionsSchema } from './formats/generic.js';
-import { importMedmnistToArrow, medmnistOptionsSchema } from './formats/medmnist.js';
-import { aptosOptionsSchema, eyepacsOptionsSchema } from './formats/retina.js';
+import { importMedmnistToArrow } from './formats/medmnist.js';
+import { IMPORT_FORMATS, importDatasetOptionsSchema, type ImportDatasetOptions, type ImportFormat } from './import-options.js';
 
-const shardSize = z.number().int().min(1).default(512);
-
-/** How the decode runs (the loader's `onBadRow` also governs images that fail to decode). */
-const importRunSchema = importOptionsSchema.omit({ preprocess: true, onBadRow: true });
-
-function fileFormat<F extends string, S extends z.ZodType>(format: F, options: S) {
-  return z
-    .object({
-      format: z.literal(format),
-      /** The loader's options (root, label columns, split, onBadRow, ...). */
-      options,
-      /** size (required: files differ in size), minSize, fit, channels, fundus, window. */
-      preprocess: preprocessOptionsSchema,
-      import: importRunSchema.prefault({}),
-      shardSize,
-    })
-    .strict();
-}
-
-/**
- * One options object for importing any dataset, discriminated on `format`: the loader's options, the
- * preprocessing, and for file formats how the decode runs. MedMNIST arrays are already decoded, so its
- * `preprocess` is the resize options (size and minSize optional: the stored side is kept by default).
- */
-export const importDatasetOptionsSchema = z.discriminatedUnion('format', [
-  fileFormat('csv', csvOptionsSchema),
-  fileFormat('folder', folderOptionsSchema),
-  fileFormat('dicom', dicomOptionsSchema),
-  fileFormat('chexpert', chexpertOptionsSchema),
-  fileFormat('eyepacs', eyepacsOptionsSchema),
-  fileFormat('aptos', aptosOptionsSchema),
-  z
-    .object({
-      format: z.literal('medmnist'),
-      options: medmnistOptionsSchema,
-      preprocess: resizeOptionsSchema.prefault({}),
-      shardSize,
-    })
-    .strict(),
-]);
-export type ImportDatasetOptions = z.input<typeof importDatasetOptionsSchema>;
-export type ImportFormat = ImportDatasetOptions['format'];
-export const IMPORT_FORMATS = importDatasetOptionsSchema.options.map((o) => o.shape.format.value) as ImportFormat[];
+// The options schema lives in import-options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { IMPORT_FORMATS, importDatasetOptionsSchema, type ImportDatasetOptions, type ImportFormat };
 
 export interface ImportDatasetResult {
   format: ImportFormat;

@@ -10,22 +10,11 @@ import { DataError, formatZodIssues, rejectedToError, type RejectedRow } from '.
 import { concatImageSets, packSamples, type ImageSet } from './image-set.js';
 import { applyUncertaintyPolicy } from './labels.js';
 import type { Manifest, ManifestRow } from './manifest.js';
-import { convertChannels, outputSide, preprocessFile, preprocessOptionsSchema, type ResolvedPreprocess } from './preprocess.js';
+import { convertChannels, outputSide, preprocessFile, type ResolvedPreprocess } from './preprocess.js';
+import { importOptionsSchema, type ImportOptions } from './import-options.js';
 
-export const importOptionsSchema = z
-  .object({
-    preprocess: preprocessOptionsSchema,
-    /** Images decoded at once (sharp also uses its own threads). */
-    concurrency: z.number().int().min(1).max(64).default(2),
-    onBadRow: z.enum(['skip', 'fail']).default('skip'),
-    splits: z.array(z.enum(['train', 'val', 'test'])).min(1).optional(),
-    /** Keep at most this many rows (after the split filter), in index order. */
-    limit: z.number().int().min(1).optional(),
-    /** Rows per chunk handed to the writer. */
-    chunkSize: z.number().int().min(1).default(64),
-  })
-  .strict();
-export type ImportOptions = z.input<typeof importOptionsSchema>;
+// The options schema lives in import-options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { importOptionsSchema, type ImportOptions };
 
 export interface ImportProgress {
   done: number;

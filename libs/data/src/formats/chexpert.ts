@@ -1,28 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { readCsv, requireColumns, type CsvTable } from '../csv.js';
 import { formatZodIssues, DataError } from '../errors.js';
 import type { Split } from '../image-set.js';
-import { blankPolicySchema, CHEXPERT_COMPETITION, CHEXPERT_OBSERVATIONS, uncertaintyPolicySchema } from '../labels.js';
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
 import { hashString } from '../split.js';
 import { mixSeed } from '../rng.js';
-import { loaderBaseSchema } from './options.js';
+import { chexpertOptionsSchema, type ChexpertOptions } from './options.js';
 
-export const chexpertOptionsSchema = loaderBaseSchema
-  .extend({
-    labels: z.array(z.enum(CHEXPERT_OBSERVATIONS)).min(1).default([...CHEXPERT_COMPETITION]),
-    policy: uncertaintyPolicySchema.default('ignore'),
-    blank: blankPolicySchema.default('zero'),
-    /** Keep frontal images only (AP and PA); lateral views are dropped (not rejected). */
-    frontalOnly: z.boolean().default(true),
-    /** Fraction of train.csv patients held out as the validation split; valid.csv is the test split. */
-    valFraction: z.number().min(0).max(0.9).default(0.1),
-  })
-  .strict();
-export type ChexpertOptions = z.input<typeof chexpertOptionsSchema>;
+// The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { chexpertOptionsSchema, type ChexpertOptions };
 
 const PREFIXES = ['CheXpert-v1.0-small/', 'CheXpert-v1.0/'];
 const FIXED = ['Path', 'Sex', 'Age', 'Frontal/Lateral', 'AP/PA'];

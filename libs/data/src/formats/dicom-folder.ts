@@ -6,43 +6,14 @@ import { DICOM_EXTENSIONS, hasDicomMagic, readDicomHeader, type DicomHeader } fr
 import { DataError } from '../errors.js';
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
-import { DEFAULT_SPLIT, splitForPatient, splitFractionsSchema } from '../split.js';
-import { checkLabelColumnCount, labelColumnFields, labelColumnReader, naturalCompare } from './label-columns.js';
-import { loaderBaseSchema } from './options.js';
+import { splitForPatient } from '../split.js';
+import { checkLabelColumnCount, labelColumnReader, naturalCompare } from './label-columns.js';
 import { parseLoaderOptions, resolveRowPath } from './shared.js';
+import { dicomOptionsSchema, type DicomFolderOptions } from './options.js';
 
-/**
- * A folder tree of DICOM files (any depth; `.dcm`/`.dicom` or any name with the "DICM" magic; hidden entries
- * and DICOMDIR skipped, folder symlinks not followed). Labels come from
- * - `{ from: 'folders' }`: the first folder under the root is the class (`root/<class>/<patient>/<study>/x.dcm`);
- * - `{ from: 'csv', csv, key, keyColumn, labelColumns, kind, ... }`: a CSV whose key column holds the file path
- *   relative to the root (`key: 'path'`, column "path" by default) or the SOPInstanceUID (`key:
- *   'sopInstanceUid'`, column "SOPInstanceUID" by default), with label columns as in the generic CSV loader.
- * The patient is the file's PatientID (0010,0020) when present (else the file itself), so the splits are
- * patient-disjoint. Every file is opened for its header, so `checkFiles` has no effect.
- */
-export const dicomOptionsSchema = loaderBaseSchema
-  .extend({
-    labels: z
-      .discriminatedUnion('from', [
-        /** `ordinal`: the class folders, in natural order, are ordered grades. */
-        z.object({ from: z.literal('folders'), ordinal: z.boolean().default(false) }).strict(),
-        z
-          .object({
-            from: z.literal('csv'),
-            /** Label file, relative to root. */
-            csv: z.string().min(1).default('labels.csv'),
-            key: z.enum(['path', 'sopInstanceUid']).default('path'),
-            keyColumn: z.string().min(1).optional(),
-            ...labelColumnFields,
-          })
-          .strict(),
-      ])
-      .prefault({ from: 'folders' }),
-    split: splitFractionsSchema.default(DEFAULT_SPLIT),
-  })
-  .strict();
-export type DicomFolderOptions = z.input<typeof dicomOptionsSchema>;
+// The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { dicomOptionsSchema, type DicomFolderOptions };
+
 type Resolved = z.infer<typeof dicomOptionsSchema>;
 type CsvLabels = Extract<Resolved['labels'], { from: 'csv' }>;
 

@@ -1,35 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { readCsv, requireColumns } from '../csv.js';
 import { DataError } from '../errors.js';
 import { SPLITS, type Split } from '../image-set.js';
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
-import { DEFAULT_SPLIT, splitForPatient, splitFractionsSchema } from '../split.js';
-import { checkLabelColumnCount, labelColumnFields, labelColumnReader, naturalCompare } from './label-columns.js';
-import { loaderBaseSchema } from './options.js';
+import { splitForPatient } from '../split.js';
+import { checkLabelColumnCount, labelColumnReader, naturalCompare } from './label-columns.js';
 import { parseLoaderOptions, resolveRowPath } from './shared.js';
+import { csvOptionsSchema, folderOptionsSchema, IMAGE_EXTENSIONS, type CsvOptions, type FolderOptions } from './options.js';
 
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp', '.bmp', '.dcm'];
-
-/**
- * Generic CSV index: one row per image with a path column (relative to `root`) and label column(s) (see
- * `labelColumnFields`: multiclass names, binary 0/1, multilabel 1/0/-1/blank). Optional patient and split
- * columns; without a split column the split is by patient (or by image).
- */
-export const csvOptionsSchema = loaderBaseSchema
-  .extend({
-    /** Index file, relative to root. */
-    csv: z.string().min(1).default('index.csv'),
-    pathColumn: z.string().default('path'),
-    ...labelColumnFields,
-    patientColumn: z.string().optional(),
-    splitColumn: z.string().optional(),
-    split: splitFractionsSchema.default(DEFAULT_SPLIT),
-  })
-  .strict();
-export type CsvOptions = z.input<typeof csvOptionsSchema>;
+// The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { csvOptionsSchema, folderOptionsSchema, IMAGE_EXTENSIONS, type CsvOptions, type FolderOptions };
 
 export async function loadCsvDataset(options: CsvOptions): Promise<Manifest> {
   const o = parseLoaderOptions(csvOptionsSchema, options, 'csv');
@@ -73,21 +55,6 @@ export async function loadCsvDataset(options: CsvOptions): Promise<Manifest> {
   }
   return assertNonEmpty({ format: 'csv', root: path.resolve(o.root), task: labels.task, rows, rejected: log.rows, policy: { uncertainty: o.policy, blank: o.blank } });
 }
-
-/**
- * Folder-per-class tree: `root/<class>/<image>`, or `root/<split>/<class>/<image>` when the root holds
- * train/val/test folders. Classes are the sorted folder names. Files with other extensions are ignored;
- * symlinks pointing outside the root are rejected.
- */
-export const folderOptionsSchema = loaderBaseSchema
-  .extend({
-    split: splitFractionsSchema.default(DEFAULT_SPLIT),
-    extensions: z.array(z.string()).default(IMAGE_EXTENSIONS),
-    /** The class folders, in natural order (grade0 < grade1 < … < grade10), are ordered grades. */
-    ordinal: z.boolean().default(false),
-  })
-  .strict();
-export type FolderOptions = z.input<typeof folderOptionsSchema>;
 
 export async function loadFolderDataset(options: FolderOptions): Promise<Manifest> {
   const o = parseLoaderOptions(folderOptionsSchema, options, 'folder');

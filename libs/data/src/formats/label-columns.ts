@@ -2,8 +2,11 @@ import { z } from 'zod';
 import type { CsvTable } from '../csv.js';
 import { DataError } from '../errors.js';
 import type { LabelSpec } from '../image-set.js';
-import { blankPolicySchema, uncertaintyPolicySchema } from '../labels.js';
 import { parseChexpertCell } from './chexpert.js';
+import { labelColumnFields } from './options.js';
+
+// The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { labelColumnFields };
 
 /**
  * Options of label columns in a CSV index (shared by the generic CSV loader and DICOM labels from a CSV):
@@ -12,15 +15,6 @@ import { parseChexpertCell } from './chexpert.js';
  * - kind 'binary': one label column with 0/1.
  * - kind 'multilabel': several columns with 1/0/-1/blank, mapped by the uncertainty policy.
  */
-export const labelColumnFields = {
-  labelColumns: z.array(z.string()).min(1).default(['label']),
-  kind: z.enum(['multiclass', 'binary', 'multilabel']).default('multiclass'),
-  classes: z.array(z.string()).min(2).optional(),
-  /** Multiclass: the classes, in `classes` order (else natural sort), are ordered grades (e.g. DR 0–4). */
-  ordinal: z.boolean().default(false),
-  policy: uncertaintyPolicySchema.default('ignore'),
-  blank: blankPolicySchema.default('zero'),
-};
 const labelColumnsSchema = z.object(labelColumnFields);
 type LabelColumnOptions = z.infer<typeof labelColumnsSchema>;
 

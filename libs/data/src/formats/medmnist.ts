@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { z } from 'zod';
 import { createImageSetWriter } from '../artifact.js';
 import { DataError } from '../errors.js';
 import { labelWidth, packSamples, SPLITS, type ImageSet, type LabelSpec, type SampleRow, type Split } from '../image-set.js';
@@ -9,23 +8,13 @@ import { parseResizeOptions, resizeChannels, resizeRaw, resizeTarget } from '../
 import { listZip, streamZipMember, type ZipMember } from '../zip-reader.js';
 import { isMedmnistFlag, medmnistLabelSpec, MEDMNIST_FLAGS, MEDMNIST_TASKS, parseMedmnistFileName } from './medmnist-info.js';
 import { parseLoaderOptions } from './shared.js';
+import { medmnistOptionsSchema, type MedmnistOptions } from './options.js';
+
+// The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { medmnistOptionsSchema, type MedmnistOptions };
 
 /** Smallest image side accepted from a MedMNIST file (MedMNIST's own sides are 28–224). */
 export const MEDMNIST_MIN_SIDE = 8;
-
-export const medmnistOptionsSchema = z
-  .object({
-    /** Path of the .npz file, e.g. ~/.medmnist/retinamnist_64.npz. */
-    file: z.string().min(1),
-    /** Which MedMNIST set the file is, when its name is not MedMNIST's (`{flag}.npz`, `{flag}_{size}.npz`). */
-    flag: z.enum(MEDMNIST_FLAGS).optional(),
-    /** Splits to read; each must be in the file. */
-    splits: z.array(z.enum(['train', 'val', 'test'])).min(1).default(['train', 'val', 'test']),
-    /** At most this many samples per split (for previews and quick runs). */
-    limit: z.number().int().min(1).optional(),
-  })
-  .strict();
-export type MedmnistOptions = z.input<typeof medmnistOptionsSchema>;
 
 export interface MedmnistSplitInfo {
   count: number;

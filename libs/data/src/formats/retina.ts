@@ -6,42 +6,18 @@ import { DataError } from '../errors.js';
 import type { LabelSpec, Split } from '../image-set.js';
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
-import { DEFAULT_SPLIT, splitForPatient, splitFractionsSchema } from '../split.js';
-import { loaderBaseSchema } from './options.js';
+import { splitForPatient } from '../split.js';
 import { parseGrade, parseLoaderOptions, resolveRowPath } from './shared.js';
+import { aptosOptionsSchema, drTaskSchema, eyepacsOptionsSchema, type AptosOptions, type DrTask, type EyepacsOptions } from './options.js';
+
+// The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
+export { aptosOptionsSchema, drTaskSchema, eyepacsOptionsSchema, type AptosOptions, type DrTask, type EyepacsOptions };
 
 export const DR_GRADES = ['none', 'mild', 'moderate', 'severe', 'proliferative'];
-
-/** 'grade': 5-class ICDR grade; 'referable': binary, grade ≥ 2 (moderate or worse). */
-export const drTaskSchema = z.enum(['grade', 'referable']);
-export type DrTask = z.infer<typeof drTaskSchema>;
 
 export function drLabelSpec(task: DrTask): LabelSpec {
   return task === 'grade' ? { kind: 'multiclass', names: DR_GRADES } : { kind: 'binary', names: ['referable'] };
 }
-
-const retinaBase = loaderBaseSchema.extend({
-  task: drTaskSchema.default('grade'),
-  split: splitFractionsSchema.default(DEFAULT_SPLIT),
-});
-
-export const eyepacsOptionsSchema = retinaBase
-  .extend({
-    labelsCsv: z.string().default('trainLabels.csv'),
-    imageDir: z.string().default('train'),
-    extension: z.string().default('.jpeg'),
-  })
-  .strict();
-export type EyepacsOptions = z.input<typeof eyepacsOptionsSchema>;
-
-export const aptosOptionsSchema = retinaBase
-  .extend({
-    labelsCsv: z.string().default('train.csv'),
-    imageDir: z.string().default('train_images'),
-    extension: z.string().default('.png'),
-  })
-  .strict();
-export type AptosOptions = z.input<typeof aptosOptionsSchema>;
 
 interface RetinaLayout {
   format: 'eyepacs' | 'aptos';
