@@ -1,19 +1,14 @@
-/**
- * Facts about the compute path that change a training stage's numbers in their last bits: whether the native
- * oneDNN kernels serve the backend, and which build of them (the hash of the addon's C++ sources, so a kernel
- * change reruns training even when no JavaScript changed). Part of the cache key, so results from both paths —
- * or from two versions of the kernels — never mix in one store.
- */
-export async function computeFacts(): Promise<Record<string, string>> {
-  const { loadNative } = await import('@transfusion/native');
-  const native = loadNative();
-  return { nativeKernels: native.available ? `oneDNN ${native.dnnlVersion}, sources ${native.sources.slice(0, 16)}` : 'none' };
+// The compute facts of the libs the stages run on, for the stages' cache keys: libs/train knows its kernels and
+// libs/cca its linear algebra. Imported when the engine asks, not with the stage modules (the registry stays light).
+
+/** libs/train's `computeFacts`: the native oneDNN kernels serving training and inference, and their build. */
+export async function trainingComputeFacts(): Promise<Record<string, string>> {
+  const { computeFacts } = await import('@transfusion/train');
+  return computeFacts();
 }
 
-/** The same for the CCA analyses: OpenBLAS/LAPACK or the TypeScript kernels (equal to ~1e-12, not bit for bit). */
+/** libs/cca's `linalgFacts`: OpenBLAS/LAPACK (and the addon build) or the TypeScript kernels. */
 export async function linalgFacts(): Promise<Record<string, string>> {
-  const { loadLinalg, loadNative } = await import('@transfusion/native');
-  const la = loadLinalg();
-  const native = loadNative();
-  return { linalg: la.available ? `OpenBLAS ${la.version}, sources ${native.available ? native.sources.slice(0, 16) : 'unknown'}` : 'typescript' };
+  const { linalgFacts: facts } = await import('@transfusion/cca');
+  return facts();
 }

@@ -1,5 +1,5 @@
 import { StudyError } from './run-info.js';
-import type { Architecture } from './schemas.js';
+import type { Architecture } from '@transfusion/models/schemas';
 
 /** How a train stage's `init` param reads in messages: `transfusion-mixed2`, or a strategy object as JSON. */
 export function initName(init: string | Record<string, unknown>): string {

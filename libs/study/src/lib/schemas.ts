@@ -1,15 +1,9 @@
 import { z } from 'zod';
-import { inputTransformSchema, trainingRecipeSchema } from '@transfusion/train/schemas';
+import { initStrategySchema } from '@transfusion/models/schemas';
+import { inputTransformSchema, resumeOptionsSchema, trainingRecipeSchema } from '@transfusion/train/schemas';
 
-/** The architecture part of a model: everything but what the data decides (input size, channels, classes). */
-export const architectureSchema = z.strictObject({
-  name: z.enum(['cbr-large-t', 'cbr-large-w', 'cbr-small', 'cbr-tiny', 'cbr-tiny-32', 'resnet50', 'inception-v3']),
-  width: z.number().positive().max(16).default(1),
-  blocks: z.array(z.number().int().positive()).length(4).optional(),
-  stageWidth: z.record(z.string(), z.number().positive().max(16)).default({}),
-  lastStage: z.string().min(1).optional(),
-});
-export type Architecture = z.infer<typeof architectureSchema>;
+// The study's params composed from the libs' own schemas (the architecture itself is @transfusion/models's
+// `architectureSchema`), so every option a lib offers is reachable from a pipeline file and checked by that lib.
 
 /**
  * A run's training recipe: libs/train's own `trainingRecipeSchema` (every option of the training loop: optimiser,
@@ -22,5 +16,27 @@ export type Training = z.infer<typeof trainingSchema>;
 /**
  * Optimiser steps between resume checkpoints of a training stage (in the engine's per-key working folder): a killed
  * run resumes from the last one. Each one writes the weights and the optimiser state (~3x the weights) to disk.
+ * libs/train's `resume.every`, with the study's default.
  */
-export const checkpointEverySchema = z.number().int().positive().default(200);
+export const checkpointEverySchema = resumeOptionsSchema.shape.every.default(200);
+
+const strategies = initStrategySchema.options.map((o) => ({ name: o.shape.strategy.value, staged: 'upTo' in o.shape }));
+const plain = strategies.filter((s) => !s.staged).map((s) => s.name);
+const staged = strategies.filter((s) => s.staged).map((s) => s.name);
+const shortName = new RegExp(`^(${plain.join('|')}|(${staged.join('|')})-[a-z0-9_]+)$`);
+
+/**
+ * A train stage's `init`: a @transfusion/models init strategy as an object, checked by the lib's
+ * `initStrategySchema` (its `seed` may be left out: the run's seed fills it in), or its short name as a matrix
+ * value: a strategy without a stage (`random`, `pretrained`, ...) or `<strategy>-<stage>` for one that takes
+ * pretrained stages up to one (`transfusion-block2`, `slim-mixed7`). Kept as written, so the cache key follows the
+ * pipeline file.
+ */
+export const initParamSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).superRefine((init, ctx) => {
+  if (typeof init === 'string') {
+    if (!shortName.test(init)) ctx.addIssue({ code: 'custom', message: `expected ${plain.join(', ')}, ${staged.map((s) => `${s}-<stage>`).join(' or ')}` });
+    return;
+  }
+  const r = initStrategySchema.safeParse({ seed: 0, ...init });
+  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+});

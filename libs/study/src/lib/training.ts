@@ -5,7 +5,8 @@ import {
 } from '@transfusion/models';
 import { describeBackend, inputTransformSchema, resolveBackend, trainModel, type HistoryEntry, type InputTransform, type ReturnedCheckpoint, type TaskConfig } from '@transfusion/train';
 import { RUN_META_KEY, StudyError, type RunInfo } from './run-info.js';
-import type { Architecture, Training } from './schemas.js';
+import type { Architecture } from '@transfusion/models/schemas';
+import type { Training } from './schemas.js';
 
 /** Schema-metadata key of source weights: what they were pretrained on (e.g. "the synthetic natural set"). */
 export const PRETRAINED_ON_META_KEY = 'transfusion.pretrained-on';

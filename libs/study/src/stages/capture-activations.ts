@@ -4,7 +4,7 @@ import { writeTensors } from '@transfusion/arrow-io';
 import type { ZooModel } from '@transfusion/models';
 import { defineStage } from '@transfusion/pipeline';
 import { RUN_META_KEY, runOfFile, StudyError } from '../lib/run-info.js';
-import { computeFacts } from '../lib/compute-facts.js';
+import { trainingComputeFacts } from '../lib/compute-facts.js';
 
 /** Metadata key listing the captured stages in network order (JSON array). */
 export const STAGES_META_KEY = 'transfusion.stages';
@@ -37,7 +37,7 @@ export const captureActivationsStage = defineStage({
   inputs: { dataset: { kind: 'any' }, initial: { kind: 'any' }, weights: { kind: 'any' } },
   outputs: { activations: 'any' },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
-  runtimeFacts: computeFacts,
+  runtimeFacts: trainingComputeFacts,
   async run(ctx) {
     const { captureActivations, inputTransformSchema } = await import('@transfusion/train');
     const { loadTaskData } = await import('../lib/task-data.js');

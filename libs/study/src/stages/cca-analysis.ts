@@ -1,7 +1,7 @@
 import { tableFromArrays } from 'apache-arrow';
 import { z } from 'zod';
 import { readTensors, inspectArrowFile, type Tensor } from '@transfusion/arrow-io';
-import { METHODS, type Method } from '@transfusion/cca';
+import { convOptionsSchema, METHODS, type Method, similarityOptionsSchema } from '@transfusion/cca/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { linalgFacts } from '../lib/compute-facts.js';
 import { parseRunInfo, RUN_META_KEY, StudyError, type RunInfo } from '../lib/run-info.js';
@@ -12,16 +12,19 @@ export const CCA_VARIANTS_META_KEY = 'transfusion.cca.variants';
 /** Layer comparisons left out because N ≤ neurons (JSON array of descriptions). */
 export const CCA_SKIPPED_META_KEY = 'transfusion.cca.skipped';
 
-const params = z.strictObject({
+/**
+ * @transfusion/cca's similarity options (svccaKeep, svccaCriterion, svccaDims, neuronEps, linalg, ...) at the top
+ * level, plus the measures to compute and how conv layers become matrices.
+ */
+const params = similarityOptionsSchema.extend({
   /** Similarity measures (@transfusion/cca method names); one report variant each. */
   methods: z.array(z.enum(METHODS)).min(1).default(['pwcca', 'svcca', 'cka']),
-  /** Conv layers: spatial positions as datapoints (`flatten`, subsampled) or averaged over space (`pool`). */
-  conv: z.strictObject({
-    mode: z.enum(['flatten', 'pool']).default('flatten'),
-    maxDatapoints: z.number().int().positive().default(4000),
-    seed: z.number().int().min(0).default(1),
-  }).default({ mode: 'flatten', maxDatapoints: 4000, seed: 1 }),
-  svccaKeep: z.number().gt(0).max(1).default(0.99),
+  /**
+   * Conv layers (@transfusion/cca's conv options): spatial positions as datapoints (`flatten`, subsampled) or
+   * averaged over space (`pool`). The study subsamples to 4000 datapoints unless told otherwise: every position of
+   * every probe image would make the CCA of a large layer slow.
+   */
+  conv: convOptionsSchema.extend({ maxDatapoints: convOptionsSchema.shape.maxDatapoints.unwrap().default(4000) }).prefault({}),
 });
 type Params = z.infer<typeof params>;
 
@@ -31,8 +34,14 @@ interface Captured {
   acts: Record<string, Tensor>;
 }
 
+/** SVCCA's kept directions: a fixed number, or a share of Σσ² (the SVCCA paper) or of Σσ. */
+function svccaKept(p: Params): string {
+  if (p.svccaDims !== undefined) return `${p.svccaDims} directions kept`;
+  return `${Math.round(p.svccaKeep * 100)}% ${p.svccaCriterion === 'variance' ? 'variance' : 'of the singular values'} kept`;
+}
+
 function describe(method: Method, p: Params, probe: number): string {
-  const name = { mean: 'mean CCA', svcca: `SVCCA (${Math.round(p.svccaKeep * 100)}% variance kept)`, pwcca: 'PWCCA (Morcos et al.)', 'pwcca-google': "google/svcca compute_pwcca", cka: 'linear CKA', 'cka-debiased': 'debiased linear CKA' }[method];
+  const name = { mean: 'mean CCA', svcca: `SVCCA (${svccaKept(p)})`, pwcca: 'PWCCA (Morcos et al.)', 'pwcca-google': "google/svcca compute_pwcca", cka: 'linear CKA', 'cka-debiased': 'debiased linear CKA' }[method];
   const conv = p.conv.mode === 'flatten' ? `spatial positions as datapoints (at most ${p.conv.maxDatapoints.toLocaleString('en-US')} sampled)` : 'averaged over space';
   return `${name}, ${conv}, ${probe} probe test images`;
 }
@@ -70,6 +79,8 @@ export const ccaAnalysisStage = defineStage({
   runtimeFacts: linalgFacts,
   async run(ctx) {
     const p = ctx.params;
+    // the lib's similarity options as the pipeline file gave them
+    const { methods: _, conv: __, ...similarity } = p;
     const { compare, convPairToMatrices } = await import('@transfusion/cca');
     const rows = {
       analysis: [] as string[], method: [] as string[], task: [] as string[], model: [] as string[], layer: [] as string[],
@@ -86,7 +97,7 @@ export const ccaAnalysisStage = defineStage({
       const out = new Map<Method, number>();
       for (const method of p.methods) {
         try {
-          const [r] = await compare(x, y, [method], { svccaKeep: p.svccaKeep }, { threads: 1 });
+          const [r] = await compare(x, y, [method], similarity, { threads: 1 });
           // similarity values are in [0, 1]; clamp rounding just outside it
           out.set(method, Math.min(1, Math.max(0, r!.value)));
         } catch (e) {

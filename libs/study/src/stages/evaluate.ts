@@ -2,7 +2,7 @@ import { tableFromArrays } from 'apache-arrow';
 import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
 import { runOfFile, withRun } from '../lib/run-info.js';
-import { computeFacts } from '../lib/compute-facts.js';
+import { trainingComputeFacts } from '../lib/compute-facts.js';
 import { predictionsTable } from '../lib/predictions.js';
 
 /** Test metrics written besides the per-label AUCs: MedMNIST's AUC and ACC, QWK of ordinal grades, referable AUC. */
@@ -31,7 +31,7 @@ export const evaluateStage = defineStage({
   inputs: { dataset: { kind: 'any' }, weights: { kind: 'any' } },
   outputs: { metrics: 'table', predictions: 'table' },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
-  runtimeFacts: computeFacts,
+  runtimeFacts: trainingComputeFacts,
   async run(ctx) {
     const { bootstrap } = ctx.params;
     const { bootstrapEvaluation, evaluateModel, inputTransformSchema } = await import('@transfusion/train');

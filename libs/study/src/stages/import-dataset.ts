@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { importDatasetOptionsSchema, type ImportDatasetOptions } from '@transfusion/data';
+import { importDatasetOptionsSchema, type ImportDatasetOptions } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 
 /**

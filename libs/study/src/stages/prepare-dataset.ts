@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { resizeOptionsSchema } from '@transfusion/data';
+import { resizeOptionsSchema } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { StudyError } from '../lib/run-info.js';
 

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
-import { architectureSchema, checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
-import { computeFacts } from '../lib/compute-facts.js';
+import { architectureSchema } from '@transfusion/models/schemas';
+import { checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
+import { trainingComputeFacts } from '../lib/compute-facts.js';
 
 /** What a source set is called in the report's labels ("Transfer (pretrained on …)"). */
 function describeSourceSet(name: string, meta: Record<string, string>): string {
@@ -28,7 +29,7 @@ export const pretrainStage = defineStage({
   inputs: { dataset: { kind: 'any' } },
   outputs: { weights: 'any', history: 'table' },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
-  runtimeFacts: computeFacts,
+  runtimeFacts: trainingComputeFacts,
   async run(ctx) {
     const p = ctx.params;
     const { getWeights } = await import('@transfusion/models');

@@ -4,7 +4,7 @@ import { inspectArrowFile, readTensors } from '@transfusion/arrow-io';
 import { defineStage } from '@transfusion/pipeline';
 import type { CcaResult, FilterSnapshot, StudyResultsInput } from '@transfusion/report';
 type CcaMethod = CcaResult['variant']['method'];
-import { benchmarkSuites, modelInfoSchema, reportOptionsSchema } from '@transfusion/report/schemas';
+import { modelInfoSchema, reportOptionsSchema, taskSchema } from '@transfusion/report/schemas';
 import { parseRunInfo, RUN_META_KEY, StudyError } from '../lib/run-info.js';
 import { attachPredictions, derivedPredictions } from '../lib/predictions.js';
 import { withStages } from '../lib/model-stages.js';
@@ -18,14 +18,10 @@ const params = z.strictObject({
   /** The pipeline (name and file as given to `transfusion run`), for the provenance section. */
   pipeline: z.strictObject({ name: z.string().min(1), file: z.string().min(1) }),
   models: z.array(modelInfoSchema).min(1),
-  /** Tasks in report order; kind and labels come from the runs. */
-  tasks: z.array(z.strictObject({
-    id: z.string().min(1),
-    paperSetting: z.enum(['retina', 'chexpert']).optional(),
-    /** Shown under the task's tables. */
-    description: z.string().min(1).optional(),
+  /** Tasks in report order: the report's task fields but kind and labels, which come from the runs. */
+  tasks: z.array(taskSchema.pick({ id: true, paperSetting: true, description: true }).extend({
     /** Published results for the same test split (dataset: MedMNIST's flag; default the runs' MedMNIST file). */
-    benchmark: z.strictObject({ suite: z.enum(benchmarkSuites), dataset: z.string().min(1).optional() }).optional(),
+    benchmark: taskSchema.shape.benchmark.unwrap().partial({ dataset: true }).optional(),
     /**
      * A task scored from another task's models: e.g. the referable task P(grade ≥ k) of the graded models
      * (`metric: referable_auc`, convergence curve `val_referable_auc`). Left out when no run has the metric (a file

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { chestOptionsSchema, fundusOptionsSchema, naturalOptionsSchema, writeSyntheticSet } from '@transfusion/data';
+import { chestOptionsSchema, fundusOptionsSchema, naturalOptionsSchema } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 
 const params = z.discriminatedUnion('kind', [
@@ -23,6 +23,7 @@ export const syntheticDatasetStage = defineStage({
   outputs: { dataset: 'any' },
   async run(ctx) {
     const { kind, options, shardSize } = ctx.params;
+    const { writeSyntheticSet } = await import('@transfusion/data');
     let last = 0;
     const result = await writeSyntheticSet(kind, options, join(ctx.outDir, 'dataset.arrow'), shardSize, (done, total) => {
       if (done === total || done - last >= total / 10) {

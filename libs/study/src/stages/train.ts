@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { InitStrategy } from '@transfusion/models';
+import { architectureSchema, initStrategySchema, type InitStrategy } from '@transfusion/models/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { StudyError, withRun, type ReportInit, type RunInfo } from '../lib/run-info.js';
 import { taskIdSchema } from '../lib/task-data-schema.js';
-import { architectureSchema, checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
-import { computeFacts } from '../lib/compute-facts.js';
+import { checkpointEverySchema, initParamSchema, trainingSchema } from '../lib/schemas.js';
+import { trainingComputeFacts } from '../lib/compute-facts.js';
 import { architectureStages, checkInitStage, initName } from '../lib/init-stage.js';
 
 const params = z.strictObject({
@@ -17,7 +17,7 @@ const params = z.strictObject({
    * value: `random`, `pretrained`, `meanvar`, `gabor`, `transfusion-<stage>` or `slim-<stage>`, where <stage> is a body
    * stage of the model (ResNet50: conv1, block1..block4; Inception-v3: conv1, stem, mixed0..mixed10).
    */
-  init: z.union([z.string().regex(/^(random|pretrained|meanvar|gabor|(transfusion|slim)-[a-z0-9_]+)$/, 'random, pretrained, meanvar, gabor, transfusion-<stage> or slim-<stage>'), z.record(z.string(), z.unknown())]),
+  init: initParamSchema,
   seed: z.number().int().nonnegative(),
   /** Task id for the report (the dataset artifact decides the labels). */
   task: taskIdSchema,
@@ -63,11 +63,11 @@ export const trainStage = defineStage({
   inputs: { dataset: { kind: 'any' }, source: { kind: 'any', optional: true } },
   outputs: { initial: 'any', weights: 'any', history: 'table' },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
-  runtimeFacts: computeFacts,
+  runtimeFacts: trainingComputeFacts,
   async run(ctx) {
     const p = ctx.params;
     // heavy libs (tfjs) load only in the process that runs this stage, not with the registry
-    const { getWeights, initStrategySchema, loadWeights, minimumInputSide, stageNamesOf } = await import('@transfusion/models');
+    const { getWeights, loadWeights, minimumInputSide, stageNamesOf } = await import('@transfusion/models');
     const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const { loadTaskData } = await import('../lib/task-data.js');
     const { historyTable, PRETRAINED_ON_META_KEY, trainRun, writeWeights } = await import('../lib/training.js');
