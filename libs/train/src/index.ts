@@ -18,7 +18,7 @@ export { computeFacts } from './compute-facts.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
 export { clearResumePoint, RESUME_FILE } from './training/resume.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel, taskMetrics } from './training/evaluate.js';
-export { bootstrapEvaluation, type EvaluationCiOptions } from './training/bootstrap-evaluation.js';
+export { bootstrapEvaluation } from './training/bootstrap-evaluation.js';
 export { sigmoidBce, softmaxCe } from './training/losses.js';
 export { formatProgress, ProgressBar, type ProgressSink } from './training/progress.js';
 export { learningRateAt } from './training/schedule.js';

@@ -163,5 +163,16 @@ describe('bootstrapEvaluation', () => {
       Array.from(rows).flatMap((r) => m.labels.slice(r * 5, r * 5 + 5)), 5).macro, { replicates: 200, seed: 2, groups: ev.patients });
     expect(cis['auc']!.lower).toBeCloseTo(direct.lower, 10);
     expect(cis['auc']!.upper).toBeCloseTo(direct.upper, 10);
+    // byPatient: false resamples images although the evaluation has patient ids
+    expect(bootstrapEvaluation(ev, { type: 'multilabel', labelNames: ['a', 'b', 'c', 'd', 'e'] }, { replicates: 50, byPatient: false })['auc']!.resampled).toBe('rows');
+  });
+
+  it('checks its options with evaluationCiOptionsSchema, naming the field', async () => {
+    const { bootstrapEvaluation } = await import('../src/training/bootstrap-evaluation.js');
+    const ev = { metrics: {}, n: 2, probabilities: Float32Array.from([0.2, 0.8]), labels: Float32Array.from([0, 1]) };
+    const task = { type: 'multilabel' as const, labelNames: ['a'] };
+    expect(() => bootstrapEvaluation(ev, task, { replicates: 0 })).toThrow(/bootstrapEvaluation: replicates: /);
+    expect(() => bootstrapEvaluation(ev, task, { level: 1 })).toThrow(/bootstrapEvaluation: level: /);
+    expect(() => bootstrapEvaluation(ev, task, { replicates: 10, bogus: 1 } as never)).toThrow(/Unrecognized key: "bogus"/);
   });
 });

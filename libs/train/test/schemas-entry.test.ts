@@ -38,7 +38,7 @@ describe("'@transfusion/train/schemas' (built entry)", () => {
     const ours = urls.filter((u) => u.includes('/libs/train/dist/'));
     const others = urls.filter((u) => !u.includes('/libs/train/dist/'));
     expect(ours.map((u) => u.slice(u.indexOf('/dist/') + 6)).sort()).toEqual([
-      'options/augment.js', 'options/backend.js', 'options/class-weights.js', 'options/input-transform.js', 'options/optimizer.js',
+      'options/augment.js', 'options/backend.js', 'options/class-weights.js', 'options/evaluation-ci.js', 'options/input-transform.js', 'options/optimizer.js',
       'options/schedule.js', 'options/task.js', 'options/train-options.js', 'schemas.js',
     ]);
     expect(others.length).toBeGreaterThan(0);

@@ -4,12 +4,8 @@ import { describeZodIssues, TrainError } from '../errors.js';
 import { type BootstrapInterval, bootstrapCiMany, type BootstrapOptions } from '../metrics/bootstrap.js';
 import type { Evaluation } from './evaluate.js';
 import { taskMetrics } from './evaluate.js';
+import { type EvaluationCiOptions, evaluationCiOptionsSchema } from '../options/evaluation-ci.js';
 import { type TaskConfig, taskSchema } from '../options/task.js';
-
-export interface EvaluationCiOptions extends Omit<BootstrapOptions, 'groups'> {
-  /** Resample patients (default true when the evaluation has patient ids). */
-  byPatient?: boolean;
-}
 
 function pickRows(src: Float32Array, width: number, rows: Uint32Array): Float32Array {
   const out = new Float32Array(rows.length * width);
@@ -27,9 +23,11 @@ export function bootstrapEvaluation(ev: Evaluation, taskConfig: TaskConfig, opti
   const task = parsed.data;
   const k = ev.probabilities.length / ev.n;
   const l = ev.labels.length / ev.n;
-  const byPatient = options.byPatient ?? ev.patients !== undefined;
+  const o = evaluationCiOptionsSchema.safeParse(options);
+  if (!o.success) throw new TrainError('TRAIN_BAD_OPTIONS', `bootstrapEvaluation: ${describeZodIssues(o.error.issues)}`);
+  const { byPatient: wanted, ...rest } = o.data;
+  const byPatient = wanted ?? ev.patients !== undefined;
   if (byPatient && !ev.patients) throw new TrainError('TRAIN_BAD_OPTIONS', 'bootstrapEvaluation: byPatient needs patient ids in the evaluation');
-  const { byPatient: _ignored, ...rest } = options;
   const base: BootstrapOptions = { ...rest };
   if (byPatient && ev.patients) base.groups = ev.patients;
   return bootstrapCiMany(ev.n, (rows) =>
