@@ -19,7 +19,8 @@ export const importOptionsSchema = z
   .strict();
 export type ImportOptions = z.input<typeof importOptionsSchema>;
 
-const shardSize = z.number().int().min(1).default(512);
+/** Images per shard (record batch) of a dataset artifact: what is read or written at once. */
+export const shardSizeSchema = z.number().int().min(1).default(512);
 
 /** How the decode runs (the loader's `onBadRow` also governs images that fail to decode). */
 const importRunSchema = importOptionsSchema.omit({ preprocess: true, onBadRow: true });
@@ -33,7 +34,7 @@ function fileFormat<F extends string, S extends z.ZodType>(format: F, options: S
       /** size (required: files differ in size), minSize, fit, channels, fundus, window. */
       preprocess: preprocessOptionsSchema,
       import: importRunSchema.prefault({}),
-      shardSize,
+      shardSize: shardSizeSchema,
     })
     .strict();
 }
@@ -55,7 +56,7 @@ export const importDatasetOptionsSchema = z.discriminatedUnion('format', [
       format: z.literal('medmnist'),
       options: medmnistOptionsSchema,
       preprocess: resizeOptionsSchema.prefault({}),
-      shardSize,
+      shardSize: shardSizeSchema,
     })
     .strict(),
 ]);

@@ -8,7 +8,7 @@ export {
 } from './formats/options.js';
 export { MEDMNIST_FLAGS, type MedmnistFlag } from './formats/medmnist-info.js';
 export {
-  IMPORT_FORMATS, type ImportDatasetOptions, importDatasetOptionsSchema, type ImportFormat, type ImportOptions, importOptionsSchema,
+  IMPORT_FORMATS, type ImportDatasetOptions, importDatasetOptionsSchema, type ImportFormat, type ImportOptions, importOptionsSchema, shardSizeSchema,
 } from './import-options.js';
 export { blankPolicySchema, type BlankPolicy, type UncertaintyPolicy, uncertaintyPolicySchema } from './labels.js';
 export { type PreprocessOptions, preprocessOptionsSchema, type ResizeOptions, resizeOptionsSchema } from './preprocess-options.js';

@@ -8,13 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import type { z } from 'zod';
 import { convOptionsSchema, similarityOptionsSchema } from '@transfusion/cca/schemas';
-import { chestOptionsSchema, fundusOptionsSchema, importDatasetOptionsSchema, naturalOptionsSchema, resizeOptionsSchema } from '@transfusion/data/schemas';
+import {
+  chestOptionsSchema, fundusOptionsSchema, importDatasetOptionsSchema, naturalOptionsSchema, resizeOptionsSchema, shardSizeSchema,
+} from '@transfusion/data/schemas';
 import { architectureSchema } from '@transfusion/models/schemas';
 import { loadPipelineFile, loadRegistry, planPipeline, PipelineFileError } from '@transfusion/pipeline';
 import { modelInfoSchema, reportOptionsSchema, taskSchema } from '@transfusion/report/schemas';
-import { inputTransformSchema, resumeOptionsSchema, trainingRecipeSchema } from '@transfusion/train/schemas';
+import { evaluationCiOptionsSchema, inputTransformSchema, resumeOptionsSchema, trainingRecipeSchema } from '@transfusion/train/schemas';
 import {
-  ccaAnalysisStage, importDatasetStage, importWeightsStage, prepareDatasetStage, pretrainStage, reportStage, syntheticDatasetStage, trainStage,
+  ccaAnalysisStage, evaluateStage, importDatasetStage, importWeightsStage, prepareDatasetStage, pretrainStage, reportStage, syntheticDatasetStage, trainStage,
 } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,9 +43,19 @@ describe('stage params are the libs’ schema objects', () => {
     }
   });
 
+  test('evaluate: @transfusion/train’s bootstrap options, with the study’s default and minimum number of replicates', () => {
+    const bootstrap = (inner((evaluateStage.params.shape as Shape)['bootstrap']!) as z.ZodObject).shape as Shape;
+    expect(Object.keys(bootstrap).sort()).toEqual(Object.keys(evaluationCiOptionsSchema.shape).sort());
+    for (const key of ['level', 'seed', 'byPatient'] as const) expect(bootstrap[key], key).toBe(evaluationCiOptionsSchema.shape[key]);
+    expect(evaluateStage.params.parse({}).bootstrap).toEqual({ replicates: 1000, level: 0.95, seed: 0 });
+    expect(evaluateStage.params.safeParse({ bootstrap: { replicates: 49 } }).error?.issues[0]?.path).toEqual(['bootstrap', 'replicates']);
+  });
+
   test('dataset stages: @transfusion/data’s import union, resize options and synthetic-set options', () => {
     expect(importDatasetStage.params).toBe(importDatasetOptionsSchema);
     expect(inner((prepareDatasetStage.params.shape as Shape)['resize']!)).toBe(resizeOptionsSchema);
+    expect((prepareDatasetStage.params.shape as Shape)['shardSize']).toBe(shardSizeSchema);
+    for (const o of syntheticDatasetStage.params.options) expect(o.shape.shardSize).toBe(shardSizeSchema);
     const byKind = new Map(syntheticDatasetStage.params.options.map((o) => [o.shape.kind.value, o.shape.options]));
     expect(byKind).toEqual(new Map<string, z.ZodType>([['natural', naturalOptionsSchema], ['fundus', fundusOptionsSchema], ['chest', chestOptionsSchema]]));
     expect(inner((importWeightsStage.params.shape as Shape)['preprocessing']!)).toBe(inputTransformSchema);
@@ -81,6 +93,13 @@ describe('options the study used to drop are reachable from a pipeline file', ()
     const err = await plan(join(PIPELINES, 'quick.yaml'), ['stages.similarity.with.svccaCriterion=most']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineFileError);
     expect((err as PipelineFileError).issues.map((i) => i.path)).toContain('stages.similarity.with.svccaCriterion');
+  });
+
+  test("evaluate takes @transfusion/train's byPatient (the study offered resamples, level and seed only)", async () => {
+    const p = await plan(join(PIPELINES, 'quick.yaml'), ['defaults.evaluate.bootstrap.byPatient=false']);
+    const evaluate = p.stages.filter((s) => s.uses === 'evaluate');
+    expect(evaluate.length).toBeGreaterThan(0);
+    for (const s of evaluate) expect(s.params).toMatchObject({ bootstrap: { replicates: 200, level: 0.95, seed: 0, byPatient: false } });
   });
 
   test("a train stage's init object is checked by @transfusion/models's initStrategySchema when the file is loaded", async () => {

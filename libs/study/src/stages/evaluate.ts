@@ -1,6 +1,7 @@
 import { tableFromArrays } from 'apache-arrow';
 import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
+import { evaluationCiOptionsSchema } from '@transfusion/train/schemas';
 import { runOfFile, withRun } from '../lib/run-info.js';
 import { trainingComputeFacts } from '../lib/compute-facts.js';
 import { predictionsTable } from '../lib/predictions.js';
@@ -22,11 +23,11 @@ export const evaluateStage = defineStage({
   source: import.meta.url,
   description: 'test AUC (macro and per label) of a trained run with patient-level bootstrap intervals',
   params: z.strictObject({
-    bootstrap: z.strictObject({
-      resamples: z.number().int().min(50).default(1000),
-      level: z.number().gt(0).lt(1).default(0.95),
-      seed: z.number().int().default(0),
-    }).default({ resamples: 1000, level: 0.95, seed: 0 }),
+    /**
+     * @transfusion/train's bootstrap options (`replicates`, `level`, `seed`, `byPatient`), with the study's default
+     * of 1000 replicates and at least 50 (fewer make the 2.5th/97.5th percentiles meaningless).
+     */
+    bootstrap: evaluationCiOptionsSchema.extend({ replicates: evaluationCiOptionsSchema.shape.replicates.unwrap().min(50).default(1000) }).prefault({}),
   }),
   inputs: { dataset: { kind: 'any' }, weights: { kind: 'any' } },
   outputs: { metrics: 'table', predictions: 'table' },
@@ -42,7 +43,7 @@ export const evaluateStage = defineStage({
     const zm = await loadTrainedModel(ctx.inputs.weights.path);
     // the input the run was trained with (e.g. 'caffe' for Keras ResNet50 weights), recorded in its weights
     const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test', input: inputTransformSchema.parse(run.input) }).finally(() => data.close());
-    const ci = bootstrapEvaluation(evaluation, data.task, { replicates: bootstrap.resamples, level: bootstrap.level, seed: bootstrap.seed });
+    const ci = bootstrapEvaluation(evaluation, data.task, bootstrap);
     const names = Object.keys(ci).filter((k) => REPORTED.has(k) || k.startsWith('auc/')).sort();
     const shown = ['auc', 'acc', 'kappa', 'referable_auc'].filter((k) => evaluation.metrics[k] !== undefined).map((k) => `${k} ${evaluation.metrics[k]!.toFixed(4)}`);
     ctx.log(`${run.id}: test ${shown.join(', ')} on ${evaluation.n} images`);
@@ -55,7 +56,7 @@ export const evaluateStage = defineStage({
           ciLow: Float64Array.from(names, (n) => ci[n]!.lower),
           ciHigh: Float64Array.from(names, (n) => ci[n]!.upper),
           images: Int32Array.from(names, () => evaluation.n),
-          resamples: Int32Array.from(names, () => bootstrap.resamples),
+          resamples: Int32Array.from(names, () => bootstrap.replicates),
           level: Float64Array.from(names, () => bootstrap.level),
         }),
         run,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { resizeOptionsSchema } from '@transfusion/data/schemas';
+import { resizeOptionsSchema, shardSizeSchema } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { StudyError } from '../lib/run-info.js';
 
@@ -28,7 +28,7 @@ export const prepareDatasetStage = defineStage({
       /** Ordinal sets: also score "grade ≥ k" from the graded model (ignored, with a log line, for other sets). */
       scoreReferable: z.strictObject({ grade: z.number().int().min(1) }).optional(),
       resize: resizeOptionsSchema.optional(),
-      shardSize: z.number().int().positive().default(512),
+      shardSize: shardSizeSchema,
     })
     .refine((p) => p.referableGrade === undefined || p.scoreReferable === undefined, 'referableGrade (a binary task) and scoreReferable (graded task, referable scored) exclude each other'),
   inputs: { dataset: { kind: 'any' } },

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { chestOptionsSchema, fundusOptionsSchema, naturalOptionsSchema } from '@transfusion/data/schemas';
+import { chestOptionsSchema, fundusOptionsSchema, naturalOptionsSchema, shardSizeSchema } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 
 const params = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('natural'), options: naturalOptionsSchema, shardSize: z.number().int().positive().default(512) }),
-  z.strictObject({ kind: z.literal('fundus'), options: fundusOptionsSchema, shardSize: z.number().int().positive().default(512) }),
-  z.strictObject({ kind: z.literal('chest'), options: chestOptionsSchema, shardSize: z.number().int().positive().default(512) }),
+  z.strictObject({ kind: z.literal('natural'), options: naturalOptionsSchema, shardSize: shardSizeSchema }),
+  z.strictObject({ kind: z.literal('fundus'), options: fundusOptionsSchema, shardSize: shardSizeSchema }),
+  z.strictObject({ kind: z.literal('chest'), options: chestOptionsSchema, shardSize: shardSizeSchema }),
 ]);
 
 /**
