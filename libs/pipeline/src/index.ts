@@ -13,6 +13,8 @@ export { fingerprintDataPath, CONTENT_HASH_LIMIT } from './data-fingerprint.js';
 export type { DataFingerprint } from './data-fingerprint.js';
 export { canonicalJson } from './canonical-json.js';
 export { codeClosure } from './code-hash.js';
+export type { CodeClosure } from './code-hash.js';
+export { CodeScanError } from './module-imports.js';
 export { Store } from './store.js';
 export type { OutputRecord, RunRecord, LatestRun } from './store.js';
 export { forcedStages, localExecutor, runPipeline } from './run-pipeline.js';
