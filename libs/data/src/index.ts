@@ -23,7 +23,7 @@ export { readDicomFile, readDicomHeader, decodeDicom, dicomToUint8, type DicomIm
 // Preprocessing, import, normalisation, augmentation
 export { type RawImage, type PreprocessOptions, type ResolvedPreprocess, type ResizeOptions, type ResolvedResize, preprocessOptionsSchema, resizeOptionsSchema, parsePreprocessOptions, decodeImageFile, preprocessRaw, preprocessFile, foregroundBox, maskCircle, convertChannels } from './preprocess.js';
 export { importResumable, removeImportWork, type ResumeOptions } from './import-resume.js';
-export { importManifest, importManifestToArrow, importCached, importChunks, preprocessKey, rowTargets, importOptionsSchema, type ImportOptions, type ImportResult, type ImportProgress } from './import.js';
+export { importManifest, importManifestToArrow, importChunks, rowTargets, importOptionsSchema, type ImportOptions, type ImportResult, type ImportProgress } from './import.js';
 export { resizeImageSet } from './resize.js';
 export { importDataset, importDatasetOptionsSchema, IMPORT_FORMATS, type ImportDatasetOptions, type ImportDatasetResult, type ImportFormat } from './import-dataset.js';
 export { computeChannelStats, normalizeImages, normalizePixels, normalizedSet, type ChannelStats } from './normalize.js';
