@@ -23,7 +23,7 @@ export { dryRunPipeline, explainPipeline, explainChange } from './explain.js';
 export type { DryRunResult, DryRunStage, StageExplanation } from './explain.js';
 export { collectGarbage } from './gc.js';
 export type { GcResult } from './gc.js';
-export { PipelineError, PipelineFileError, StageError, StageFailedError, StoreError, UsageError, formatIssue } from './errors.js';
+export { PipelineError, PipelineFileError, StageError, StoreError, UsageError, formatIssue } from './errors.js';
 export type { FileIssue } from './errors.js';
 export { runOrReuse, stageTaskSchema, taskFor } from './stage-task.js';
 export type { StageTask, TaskHooks, TaskOptions, TaskOutcome } from './stage-task.js';

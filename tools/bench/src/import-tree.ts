@@ -188,8 +188,3 @@ export async function main(argv: string[], io: BenchIo = processIo): Promise<num
     return 1;
   }
 }
-
-/** For tests: removes a generated tree. */
-export async function removeTree(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
