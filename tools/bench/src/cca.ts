@@ -219,7 +219,7 @@ export async function main(argv: string[]): Promise<number> {
       const m = stats.value;
       const statistics = stats.wall;
       const alone: Record<string, number> = {};
-      const valueOf: Record<string, number> = {};
+      const valueByMethod: Record<string, number> = {};
       // Shallow copies are new cache keys, so every timing includes its own layer decompositions.
       const fresh = (): PairMoments => ({ x: { ...m.x }, y: { ...m.y }, xy: m.xy });
       for (const method of FOUR) {
@@ -227,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
         t = performance.now();
         const s = new PairSimilarity(fresh());
         await s.prepare([method], threads);
-        valueOf[method] = s.run(method).value;
+        valueByMethod[method] = s.run(method).value;
         alone[method] = seconds(t);
       }
       log('all four together…');
@@ -247,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!f['no-numpy']) {
         log(`numpy (${python})…`);
         const r = await runNumpy(python, fileA, fileB);
-        numpy = 'error' in r ? r : { ...r, maxAbsDiff: Math.max(...FOUR.map((k) => Math.abs((r.values[k] ?? NaN) - valueOf[k]!))) };
+        numpy = 'error' in r ? r : { ...r, maxAbsDiff: Math.max(...FOUR.map((k) => Math.abs((r.values[k] ?? NaN) - valueByMethod[k]!))) };
       }
       await rm(fileA);
       await rm(fileB);
@@ -256,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
         seconds: { generate, statistics, alone, allFourFromStatistics: together, statisticsPlusAllFour: round(statistics + together), endToEnd },
         cpuSeconds: { statistics: stats.cpu, allFourFromStatistics: four.cpu, endToEnd: e2e.cpu },
         loadAverage: loadavg().map(round),
-        values: valueOf,
+        values: valueByMethod,
         numpy,
       };
       report.push(entry);
