@@ -1,5 +1,5 @@
 // Peak memory and throughput of training streamed from an Arrow image set much larger
-// than the batch. Generates the set (written shard by shard, never held in memory) unless --file exists, then
+// than the batch. Generates the set (written shard by shard, never held in memory) unless `file` exists, then
 // trains a zoo model (or bench-cbr) on it with the real training loop, reading batches through the streamed
 // dataset (worker threads, bounded prefetch), and reports images/s and the process's peak RSS.
 import { existsSync, readFileSync } from 'node:fs';
