@@ -3,7 +3,7 @@ export { type ImageSet, type LabelSpec, type Split, SPLITS, labelSpecSchema, lab
 export { type SplitFractions, DEFAULT_SPLIT, splitFractionsSchema, splitForPatient, hashString } from './split.js';
 export { CHEXPERT_OBSERVATIONS, CHEXPERT_COMPETITION, type UncertaintyPolicy, type BlankPolicy, type RawLabelState, uncertaintyPolicySchema, blankPolicySchema, applyUncertaintyPolicy, rawState } from './labels.js';
 export { type Rng, createRng, mixSeed } from './rng.js';
-export { DataError, type DataErrorCode, type RejectedRow, type RejectReason, type OnBadRow } from './errors.js';
+export { DataError, formatZodIssues, type DataErrorCode, type RejectedRow, type RejectReason, type OnBadRow } from './errors.js';
 
 // Real formats
 export { type Manifest, type ManifestRow } from './manifest.js';
