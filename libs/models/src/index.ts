@@ -18,6 +18,9 @@ export { gaborInit, gaborKernel, gaborGrid, type GaborParams } from './init/gabo
 export * from './io/layers-format.js';
 export * from './io/keras-h5.js';
 export * from './io/artifact.js';
+export { useCpuBackend } from './cpu-backend.js';
+export { summarizeZoo, summarizeZooOptionsSchema, type SummarizeZooOptions } from './summarize-zoo.js';
+export { importWeightsFile, importWeightsFileOptionsSchema, type ImportWeightsFileOptions, type ImportWeightsFileResult } from './import-weights-file.js';
 export { initialise, modelOptionsFor, needsSource } from './init/strategy.js';
 // Every option schema (architecture, init strategies), also at '@transfusion/models/schemas'.
 export * from './schemas.js';

@@ -17,8 +17,6 @@ export const loaderBaseSchema = z.object({
   checkFiles: z.boolean().default(true),
 });
 
-export const splitOptionSchema = splitFractionsSchema;
-
 export const labelColumnFields = {
   labelColumns: z.array(z.string()).min(1).default(['label']),
   kind: z.enum(['multiclass', 'binary', 'multilabel']).default('multiclass'),
