@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DataError, formatZodIssues, type RejectedRow } from './errors.js';
 import type { LabelSpec } from './image-set.js';
 import { importManifestToArrow, type ImportProgress } from './import.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { createImageSetWriter } from './artifact.js';
 import { importResumable, type ResumeOptions } from './import-resume.js';
 import { DataError, formatZodIssues, rejectedToError, type RejectedRow } from './errors.js';

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readCsv, requireColumns } from '../csv.js';
 import { DICOM_EXTENSIONS, hasDicomMagic, readDicomHeader, type DicomHeader } from '../dicom.js';
 import { DataError } from '../errors.js';

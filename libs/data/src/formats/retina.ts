@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readCsv, requireColumns } from '../csv.js';
 import { DataError } from '../errors.js';
 import type { LabelSpec, Split } from '../image-set.js';
