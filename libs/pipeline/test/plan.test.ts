@@ -28,12 +28,12 @@ stages:
     with:
       command: [node, emit.mjs]
       params: { model: "\${matrix.model}", seed: "\${matrix.seed}", tag: "\${matrix.model}-s\${matrix.seed}", base: "\${vars.base}" }
-    outputs: [metrics]
+    outputs: { metrics: table }
   table:
     uses: exec
     with: { command: [node, emit.mjs] }
     needs: { runs: train.metrics, random: "train.*.random.*.metrics" }
-    outputs: [out]
+    outputs: { out: table }
 `;
 
   test('one instance per combination, with readable ids in key order, exclude and include applied', async () => {
@@ -57,7 +57,7 @@ stages:
   });
 
   test('a matrix axis may name a list in vars; --set changes it like any var', async () => {
-    const src = `vars:\n  seeds: [1, 2, 3]\nstages:\n  t:\n    uses: exec\n    matrix: { init: [random], seed: "\${vars.seeds}" }\n    with: { command: [node, emit.mjs], params: { seed: "\${matrix.seed}" } }\n    outputs: [m]\n`;
+    const src = `vars:\n  seeds: [1, 2, 3]\nstages:\n  t:\n    uses: exec\n    matrix: { init: [random], seed: "\${vars.seeds}" }\n    with: { command: [node, emit.mjs], params: { seed: "\${matrix.seed}" } }\n    outputs: { m: table }\n`;
     expect((await plan(src)).stages.map((s) => s.id)).toEqual(['t.random.1', 't.random.2', 't.random.3']);
     expect((await plan(src, ['vars.seeds=[7, 8]'])).stages.map((s) => s.id)).toEqual(['t.random.7', 't.random.8']);
     await expect(plan(src, ['vars.seeds=5'])).rejects.toThrow(/stages\.t\.matrix\.seed: \$\{vars\.seeds\} must name a non-empty list/);
