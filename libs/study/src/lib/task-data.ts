@@ -1,6 +1,7 @@
 import { readImageSetHeader } from '@transfusion/data';
 import { openStreamedImages, type StreamedDataset } from '@transfusion/train';
 import type { TaskConfig } from '@transfusion/train';
+import { provenanceOf } from './artifact-kinds.js';
 import { StudyError } from './run-info.js';
 
 
@@ -30,12 +31,6 @@ export interface TaskData {
 }
 
 /**
- * Dataset metadata key set by prepare-dataset on graded sets: the grade k of the referable task P(grade ≥ k)
- * scored from the graded model (RETINA's referable DR: 2).
- */
-export const REFERABLE_GRADE_META = 'referableGrade';
-
-/**
  * Opens a dataset artifact split by split, streamed: memory holds the labels and ids, never the images.
  * `trainImages` keeps the first N training images (the small-data regime); the order is the generator's, which
  * does not depend on the label, so the prefix is a fair sample. Call `close()` when done.
@@ -59,7 +54,9 @@ export async function loadTaskData(path: string, trainImages?: number): Promise<
     }
     const kind = header.task.kind;
     const labels = header.task.names;
-    const referable = header.meta[REFERABLE_GRADE_META] === undefined ? undefined : Number(header.meta[REFERABLE_GRADE_META]);
+    // set by prepare-dataset on graded sets: the grade k of the referable task P(grade ≥ k) (RETINA's referable DR: 2)
+    const { referableGrade } = provenanceOf(header.meta, path);
+    const referable = referableGrade === undefined ? undefined : Number(referableGrade);
     const task: TaskConfig =
       kind === 'multiclass'
         ? { type: 'multiclass', numClasses: labels.length, ordinal: header.task.ordinal === true, ...(referable !== undefined ? { referableClass: referable } : {}) }

@@ -4,6 +4,7 @@ import { defineStage } from '@transfusion/pipeline';
 import { runOfFile, withRun } from '../lib/run-info.js';
 import { computeFacts } from '../lib/compute-facts.js';
 import { predictionsTable } from '../lib/predictions.js';
+import { imageSetKind, metricsKind, predictionsKind, weightsKind } from '../lib/artifact-kinds.js';
 
 /** Test metrics written besides the per-label AUCs: MedMNIST's AUC and ACC, QWK of ordinal grades, referable AUC. */
 const REPORTED = new Set(['auc', 'acc', 'kappa', 'referable_auc']);
@@ -28,8 +29,8 @@ export const evaluateStage = defineStage({
       seed: z.number().int().default(0),
     }).default({ resamples: 1000, level: 0.95, seed: 0 }),
   }),
-  inputs: { dataset: { kind: 'any' }, weights: { kind: 'any' } },
-  outputs: { metrics: 'table', predictions: 'table' },
+  inputs: { dataset: { kind: imageSetKind }, weights: { kind: weightsKind } },
+  outputs: { metrics: metricsKind, predictions: predictionsKind },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: computeFacts,
   async run(ctx) {
