@@ -1,7 +1,7 @@
 import { readImageSetHeader } from '@transfusion/data';
 import { openStreamedImages, type StreamedDataset } from '@transfusion/train';
 import type { TaskConfig } from '@transfusion/train';
-import { provenanceOf } from './artifact-kinds.js';
+import { provenanceOf, type ImageSetProvenance } from './artifact-kinds.js';
 import { StudyError } from './run-info.js';
 
 
@@ -24,8 +24,8 @@ export interface TaskData {
   classes: number;
   /** Ordered classes (DR grades): quadratic-weighted kappa is reported. */
   ordinal: boolean;
-  /** The artifact's provenance metadata (format, source file, MedMNIST flag, resize, ...). */
-  meta: Record<string, string>;
+  /** Where the images came from (format, source file, MedMNIST flag, generator, ...), checked. */
+  provenance: ImageSetProvenance;
   /** Stops the image reader threads. */
   close(): Promise<void>;
 }
@@ -55,7 +55,8 @@ export async function loadTaskData(path: string, trainImages?: number): Promise<
     const kind = header.task.kind;
     const labels = header.task.names;
     // set by prepare-dataset on graded sets: the grade k of the referable task P(grade ≥ k) (RETINA's referable DR: 2)
-    const { referableGrade } = provenanceOf(header.meta, path);
+    const provenance = provenanceOf(header.meta, path);
+    const { referableGrade } = provenance;
     const referable = referableGrade === undefined ? undefined : Number(referableGrade);
     const task: TaskConfig =
       kind === 'multiclass'
@@ -63,7 +64,7 @@ export async function loadTaskData(path: string, trainImages?: number): Promise<
         : { type: 'multilabel', labelNames: labels };
     return {
       train, val, test, task, kind, labels, dataset: header.name, channels: header.channels, size: header.height, classes: labels.length,
-      ordinal: header.task.ordinal === true, meta: header.meta, close: () => file.close(),
+      ordinal: header.task.ordinal === true, provenance, close: () => file.close(),
     };
   } catch (e) {
     await file.close();

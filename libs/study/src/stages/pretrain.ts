@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
 import { architectureSchema, checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
 import { computeFacts } from '../lib/compute-facts.js';
-import { imageSetKind, provenanceOf, sourceHistoryKind, sourceWeightsKind, type ImageSetProvenance } from '../lib/artifact-kinds.js';
+import { imageSetKind, sourceHistoryKind, sourceWeightsKind, type ImageSetProvenance } from '../lib/artifact-kinds.js';
 
 /** What a source set is called in the report's labels ("Transfer (pretrained on …)"). */
 function describeSourceSet(name: string, provenance: ImageSetProvenance): string {
@@ -42,7 +42,7 @@ export const pretrainStage = defineStage({
       init: { strategy: 'random', seed: p.seed }, train: data.train, validation: data.val, task: data.task,
       training: p.training, seed: p.seed, log: ctx.log, resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
-    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, provenanceOf(data.meta, ctx.inputs.dataset.path)) });
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.provenance) });
     const last = trained.history.at(-1)?.metrics ?? {};
     ctx.log(`pretrained in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}, val_acc ${last['val_acc']?.toFixed(4) ?? 'n/a'}`);
     return { history: historyTable(trained.history) };

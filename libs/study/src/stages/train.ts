@@ -7,7 +7,7 @@ import { taskIdSchema } from '../lib/task-data-schema.js';
 import { architectureSchema, checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
 import { computeFacts } from '../lib/compute-facts.js';
 import { architectureStages, checkInitStage, initName } from '../lib/init-stage.js';
-import { historyKind, imageSetKind, pretrainedOnOf, provenanceOf, sourceWeightsKind, weightsKind } from '../lib/artifact-kinds.js';
+import { historyKind, imageSetKind, pretrainedOnOf, sourceWeightsKind, weightsKind } from '../lib/artifact-kinds.js';
 
 const params = z.strictObject({
   /** The model's id in the study (e.g. `resnet50`); Slim runs get `<model>-slim`. The report groups runs by it. */
@@ -98,7 +98,6 @@ export const trainStage = defineStage({
     }).finally(() => data.close());
     const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
     const pretrainedOn = sourcePath ? await pretrainedOnOf(sourcePath) : undefined;
-    const provenance = provenanceOf(data.meta, ctx.inputs.dataset.path);
     const run: RunInfo = {
       id: `${p.task}/${model}/${kind.kind}${kind.kind === 'transfusion' ? `-${kind.upTo}` : ''}/${p.data}/seed${p.seed}`,
       model, init: kind, seed: p.seed, task: p.task, dataset: data.dataset || p.task, regime,
@@ -107,7 +106,7 @@ export const trainStage = defineStage({
       backend: trained.backend, input: trained.input,
       checkpoint: { kind: which, step, epoch, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
       ...(pretrainedOn && init.strategy !== 'random' ? { transferSource: pretrainedOn } : {}),
-      ...(provenance.format === 'medmnist' && provenance.flag ? { medmnistFlag: provenance.flag } : {}),
+      ...(data.provenance.format === 'medmnist' && data.provenance.flag ? { medmnistFlag: data.provenance.flag } : {}),
       startedAt, finishedAt: new Date().toISOString(),
     };
     await writeWeights(join(ctx.outDir, 'initial.arrow'), trained.initial, trained.zm, { input: trained.input, run });
