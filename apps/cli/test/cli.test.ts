@@ -24,12 +24,12 @@ const twoStages = (value = 1) => `stages:
   make:
     uses: exec
     with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: make, value: ${value} } }
-    outputs: [out]
+    outputs: { out: table }
   use:
     uses: exec
     needs: { table: make.out }
     with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: use } }
-    outputs: [out]
+    outputs: { out: table }
 `;
 
 describe('transfusion CLI', () => {
@@ -173,7 +173,7 @@ describe('transfusion run under a wrapper (as the Nx targets start it)', () => {
   hold:
     uses: exec
     with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: hold, waitFor: never-created, startedFile: hold.pid } }
-    outputs: [out]
+    outputs: { out: table }
 `);
     // The wrapper starts `transfusion run` and stays alive, like nx does, until it is killed.
     const wrapperSource = `

@@ -2,7 +2,8 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Tensor } from '@transfusion/arrow-io';
 import { StageError } from './errors.js';
-import type { ArtifactKind, FilesValue, PathValue } from './stage.js';
+import { metadataIssues, type ArtifactKind, type ArtifactStorage } from './artifact-kind.js';
+import type { FilesValue, PathValue } from './stage.js';
 
 /** Where output NAME of a given kind lives inside an attempt's output folder. */
 export function outputPath(outDir: string, name: string): { file: string; dir: string } {
@@ -25,9 +26,10 @@ async function listFiles(dir: string): Promise<string[]> {
 // Arrow is loaded only when a stage has typed inputs or outputs: an `exec` stage's process starts faster without it.
 const arrowIo = () => import('@transfusion/arrow-io');
 
-/** Loads an input for a stage's `run`, by the kind the stage declared. */
+/** Loads an input for a stage's `run`, by the kind the stage declared: its value, or its path for kinds handed as `path`. */
 export async function loadArtifact(kind: ArtifactKind, path: string): Promise<unknown> {
-  switch (kind) {
+  if (kind.handedAs === 'path') return { path, isDirectory: (await stat(path)).isDirectory() } satisfies PathValue;
+  switch (kind.storage) {
     case 'table':
       return (await arrowIo()).readTable(path);
     case 'tensor':
@@ -36,8 +38,6 @@ export async function loadArtifact(kind: ArtifactKind, path: string): Promise<un
       return (await arrowIo()).readTensors(path);
     case 'files':
       return { dir: path, files: await listFiles(path) } satisfies FilesValue;
-    case 'any':
-      return { path, isDirectory: (await stat(path)).isDirectory() } satisfies PathValue;
   }
 }
 
@@ -46,9 +46,9 @@ function isTensor(v: unknown): v is Tensor {
 }
 
 /** Writes what `run` returned for output NAME into the attempt's output folder. */
-export async function saveArtifact(outDir: string, name: string, kind: ArtifactKind, value: unknown): Promise<void> {
+export async function saveArtifact(outDir: string, name: string, storage: ArtifactStorage, value: unknown): Promise<void> {
   const { file, dir } = outputPath(outDir, name);
-  switch (kind) {
+  switch (storage) {
     case 'table': {
       const { Table } = await import('apache-arrow');
       if (!(value instanceof Table)) throw new StageError(`output ${name}: expected an Arrow table`);
@@ -74,7 +74,19 @@ export async function saveArtifact(outDir: string, name: string, kind: ArtifactK
       }
       return;
     }
-    case 'any':
-      return; // written by the stage itself into outDir
   }
+}
+
+/**
+ * Checks output NAME's metadata record against its kind's schema, before the engine commits it: a bad artifact
+ * fails in the stage that wrote it, naming the output, its kind and the field. Missing files are the engine's to
+ * report (it knows what was expected); kinds without a schema pass.
+ */
+export async function checkOutputMetadata(outDir: string, name: string, kind: ArtifactKind): Promise<void> {
+  if (!kind.metadata || kind.storage === 'files') return;
+  const { file } = outputPath(outDir, name);
+  if (!(await stat(file).then((st) => st.isFile(), () => false))) return;
+  const { metadata } = await (await arrowIo()).inspectArrowFile(file);
+  const checked = kind.metadata.safeParse(metadata);
+  if (!checked.success) throw new StageError(`output '${name}' (${kind.name}): bad metadata record: ${metadataIssues(checked.error)}`);
 }

@@ -18,6 +18,20 @@ export interface FileIssue {
   line?: number;
   column?: number;
   message: string;
+  /** Set when the problem is a mis-wired edge: an input given an artifact of another kind. */
+  mismatch?: KindMismatch;
+}
+
+/** An input wired to an output of another kind (weights into a dataset port), found at plan time. */
+export interface KindMismatch {
+  /** The consuming stage instance and its input port. */
+  instance: string;
+  input: string;
+  /** Kind names: what the input takes, and what the producer's output is. */
+  expected: string;
+  got: string;
+  /** The producing `INSTANCE.OUTPUT`. */
+  from: string;
 }
 
 export function formatIssue(issue: FileIssue): string {

@@ -1,5 +1,7 @@
-export { defineStage, makeRegistry, ARTIFACT_KINDS } from './stage.js';
-export type { AnyStage, ArtifactKind, FilesValue, InputSpec, PathValue, StageContext, StageDefinition, StageRegistry } from './stage.js';
+export { defineStage, kindsOf, makeRegistry, portKinds } from './stage.js';
+export type { AnyStage, FilesValue, InputSpec, OutputValueOf, PathValue, StageContext, StageDefinition, StageRegistry, ValueOf } from './stage.js';
+export { ARTIFACT_STORAGES, BUILTIN_KINDS, defineArtifactKind, jsonField, kindOf } from './artifact-kind.js';
+export type { ArtifactKind, ArtifactStorage, BuiltinKindName, KindRef } from './artifact-kind.js';
 export { execStage } from './stages/exec.js';
 export { loadPipelineFile, parseSetFlag, pipelineFileSchema } from './pipeline-file.js';
 export type { LoadedPipelineFile, PipelineFileContent } from './pipeline-file.js';
@@ -24,7 +26,7 @@ export type { DryRunResult, DryRunStage, StageExplanation } from './explain.js';
 export { collectGarbage } from './gc.js';
 export type { GcResult } from './gc.js';
 export { PipelineError, PipelineFileError, StageError, StoreError, UsageError, formatIssue } from './errors.js';
-export type { FileIssue } from './errors.js';
+export type { FileIssue, KindMismatch } from './errors.js';
 export { runOrReuse, stageTaskSchema, taskFor } from './stage-task.js';
 export type { StageTask, TaskHooks, TaskOptions, TaskOutcome } from './stage-task.js';
 export { stageThreadsEnv } from './spawn-stage.js';

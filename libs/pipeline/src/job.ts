@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ARTIFACT_KINDS } from './stage.js';
 
 /** What the engine hands a stage-runner process (as a JSON file in the attempt folder). */
 export const jobSchema = z.object({
@@ -7,8 +6,9 @@ export const jobSchema = z.object({
   stage: z.string(),
   instance: z.string(),
   params: z.unknown(),
-  inputs: z.record(z.string(), z.object({ kind: z.enum(ARTIFACT_KINDS), many: z.boolean(), paths: z.array(z.string()) })),
-  outputs: z.record(z.string(), z.enum(ARTIFACT_KINDS)),
+  /** Kinds by name: the stage process resolves them with its registry (`kindsOf`). */
+  inputs: z.record(z.string(), z.object({ kind: z.string(), many: z.boolean(), paths: z.array(z.string()) })),
+  outputs: z.record(z.string(), z.string()),
   outDir: z.string(),
   /** The stage's working folder: kept across attempts of the same key, removed by the engine after the commit. */
   workDir: z.string(),

@@ -34,7 +34,16 @@ const stageEntrySchema = z.strictObject({
   /** `INPUT: STAGE.OUTPUT`, or a list of such references (the input then takes all of them, in order). */
   needs: z.record(z.string().regex(IDENT, 'an input name: letters, digits and _'), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).default({}),
   matrix: matrixSchema.optional(),
-  outputs: z.array(z.string().regex(IDENT, 'an output name: letters, digits and _')).optional(),
+  /**
+   * The outputs of a stage whose outputs the file declares (`exec`), each with its artifact kind: `{ NAME: KIND }`.
+   * A bare list of names is read so the planner can ask for the kinds by name.
+   */
+  outputs: z
+    .union([
+      z.record(z.string().regex(IDENT, 'an output name: letters, digits and _'), z.string().min(1, 'an artifact kind, e.g. table')),
+      z.array(z.string().regex(IDENT, 'an output name: letters, digits and _')),
+    ])
+    .optional(),
 });
 
 export const pipelineFileSchema = z.strictObject({

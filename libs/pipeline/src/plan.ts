@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { PipelineFileError, UsageError, type FileIssue } from './errors.js';
+import type { ArtifactKind } from './artifact-kind.js';
+import { PipelineFileError, UsageError, type FileIssue, type KindMismatch } from './errors.js';
 import { deepMerge, interpolate, InterpolationError } from './interpolate.js';
 import type { LoadedPipelineFile, StageEntry } from './pipeline-file.js';
-import type { AnyStage, ArtifactKind, StageRegistry } from './stage.js';
+import { kindsOf, portKinds, type AnyStage, type InputSpec, type StageRegistry } from './stage.js';
 import { didYouMean, keysAt } from './suggest.js';
 
 type Scalar = string | number | boolean;
@@ -75,157 +76,233 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 }
 
-/** Expands, interpolates and validates a loaded pipeline file against the registry. Throws every problem at once. */
-export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry): Plan {
-  const issues: FileIssue[] = [];
-  const { content } = file;
-  const stages: PlannedStage[] = [];
-  const groups = new Map<string, PlannedStage[]>();
-  const needsByInstance = new Map<PlannedStage, Record<string, string | string[]>>();
+/** What planning has found so far: the problems, and the instances with their still unresolved `needs`. */
+interface Planning {
+  file: LoadedPipelineFile;
+  registry: StageRegistry;
+  issues: FileIssue[];
+  stages: PlannedStage[];
+  /** Matrix stages: group name → its instances. */
+  groups: Map<string, PlannedStage[]>;
+  needs: Map<PlannedStage, Record<string, string | string[]>>;
   /** Stages with an instance whose params are invalid: references to them are not reported again as missing. */
-  const invalidGroups = new Set<string>();
-  const reported = new Set<string>();
+  invalidGroups: Set<string>;
+  /** Param problems already said for a group (the same problem in every instance of a matrix is said once). */
+  reported: Set<string>;
+}
 
-  for (const uses of Object.keys(content.defaults)) {
+/**
+ * Expands, interpolates and validates a loaded pipeline file against the registry. Throws every problem at once:
+ * unknown stages, bad params, dangling references and mis-wired edges (an input given another kind of artifact).
+ */
+export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry): Plan {
+  const planning: Planning = { file, registry, issues: [], stages: [], groups: new Map(), needs: new Map(), invalidGroups: new Set(), reported: new Set() };
+  checkDefaults(planning);
+  for (const [group, entry] of Object.entries(file.content.stages)) planGroup(planning, group, entry);
+  const byId = new Map(planning.stages.map((s) => [s.id, s]));
+  for (const s of planning.stages) wireInputs(planning, s, byId);
+  if (planning.issues.length) throw new PipelineFileError(planning.issues);
+  return { file, stages: topoSort(file, planning.stages, byId), byId };
+}
+
+function checkDefaults({ file, registry, issues }: Planning): void {
+  for (const uses of Object.keys(file.content.defaults)) {
     if (!registry.has(uses)) issues.push(file.issue(['defaults', uses], `defaults for unknown stage '${uses}'${didYouMean(uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
   }
+}
 
-  for (const [group, entry] of Object.entries(content.stages)) {
-    const stage = registry.get(entry.uses);
-    if (!stage) {
-      issues.push(file.issue(['stages', group, 'uses'], `unknown stage '${entry.uses}'${didYouMean(entry.uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
+/** One stage of the file: its instances (one, or one per matrix combination), each with validated params. */
+function planGroup(planning: Planning, group: string, entry: StageEntry): void {
+  const { file, registry, issues } = planning;
+  const stage = registry.get(entry.uses);
+  if (!stage) {
+    issues.push(file.issue(['stages', group, 'uses'], `unknown stage '${entry.uses}'${didYouMean(entry.uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
+    return;
+  }
+  const outputs = outputsOf(planning, group, entry, stage);
+  if (!outputs) return;
+  let combos: Record<string, Scalar>[];
+  try {
+    combos = expandMatrix(entry, file.content.vars, ['stages', group, 'matrix']);
+  } catch (e) {
+    if (!(e instanceof InterpolationError)) throw e;
+    issues.push(file.issue(e.path, e.message));
+    return;
+  }
+  const instances: PlannedStage[] = [];
+  for (const combo of combos) {
+    const planned = planInstance(planning, group, entry, stage, combo, outputs);
+    if (!planned) continue;
+    if (planning.stages.some((s) => s.id === planned.id) || instances.some((s) => s.id === planned.id)) {
+      issues.push(file.issue(['stages', group, 'matrix'], `two instances get the id ${planned.id}; make the matrix values distinct`));
       continue;
     }
-    let outputs: Record<string, ArtifactKind>;
-    if (stage.outputs === 'declared') {
-      if (!entry.outputs || entry.outputs.length === 0) {
-        issues.push(file.issue(['stages', group], `stage '${entry.uses}' needs \`outputs: [NAME, ...]\`: the names of what the command writes`));
-        continue;
-      }
-      outputs = Object.fromEntries(entry.outputs.map((o) => [o, 'any' as const]));
-    } else {
-      if (entry.outputs) issues.push(file.issue(['stages', group, 'outputs'], `stage '${entry.uses}' has fixed outputs (${Object.keys(stage.outputs).join(', ')}); remove \`outputs\``));
-      outputs = stage.outputs as Record<string, ArtifactKind>;
-    }
-    const instances: PlannedStage[] = [];
-    let combos: Record<string, Scalar>[];
-    try {
-      combos = expandMatrix(entry, content.vars, ['stages', group, 'matrix']);
-    } catch (e) {
-      if (!(e instanceof InterpolationError)) throw e;
-      issues.push(file.issue(e.path, e.message));
+    instances.push(planned);
+  }
+  if (entry.matrix) planning.groups.set(group, instances);
+  planning.stages.push(...instances);
+}
+
+/** The stage's outputs with their kinds: fixed by the stage, or declared by the file with kinds the registry knows. */
+function outputsOf({ file, registry, issues }: Planning, group: string, entry: StageEntry, stage: AnyStage): Record<string, ArtifactKind> | undefined {
+  if (stage.outputs !== 'declared') {
+    if (entry.outputs) issues.push(file.issue(['stages', group, 'outputs'], `stage '${entry.uses}' has fixed outputs (${Object.keys(stage.outputs).join(', ')}); remove \`outputs\``));
+    return portKinds(stage).outputs;
+  }
+  const kinds = kindsOf(registry);
+  const known = [...kinds.keys()].join(', ');
+  if (!entry.outputs || Object.keys(entry.outputs).length === 0) {
+    issues.push(file.issue(['stages', group], `stage '${entry.uses}' needs \`outputs: { NAME: KIND }\`: what the command writes and its kind (${known})`));
+    return undefined;
+  }
+  if (Array.isArray(entry.outputs)) {
+    const example = entry.outputs.map((o) => `${o}: table`).join(', ');
+    issues.push(file.issue(['stages', group, 'outputs'], `say the kind of each output: \`outputs: { ${example} }\`, each kind one of ${known}`));
+    return undefined;
+  }
+  const outputs: Record<string, ArtifactKind> = {};
+  for (const [name, kindName] of Object.entries(entry.outputs)) {
+    const kind = kinds.get(kindName);
+    if (kind) outputs[name] = kind;
+    else issues.push(file.issue(['stages', group, 'outputs', name], `unknown artifact kind '${kindName}'${didYouMean(kindName, kinds.keys())}; kinds: ${known}`));
+  }
+  return Object.keys(outputs).length === Object.keys(entry.outputs).length ? outputs : undefined;
+}
+
+/** One instance: `with` and `needs` interpolated for its matrix combination, params validated by the stage's schema. */
+function planInstance(
+  planning: Planning,
+  group: string,
+  entry: StageEntry,
+  stage: AnyStage,
+  combo: Record<string, Scalar>,
+  outputs: Record<string, ArtifactKind>,
+): PlannedStage | undefined {
+  const { file, issues } = planning;
+  const { vars, defaults } = file.content;
+  const id = [group, ...Object.values(combo).map(idSegment)].join('.');
+  const scope = { matrix: combo, vars };
+  let withValue: unknown;
+  let needs: Record<string, string | string[]>;
+  try {
+    withValue = interpolate(deepMerge(defaults[entry.uses] ?? {}, entry.with), scope, ['stages', group, 'with']);
+    needs = interpolate(entry.needs, scope, ['stages', group, 'needs']) as Record<string, string | string[]>;
+  } catch (e) {
+    if (!(e instanceof InterpolationError)) throw e;
+    issues.push(file.issue(e.path, e.message));
+    return undefined;
+  }
+  const params = stage.params.safeParse(withValue);
+  if (!params.success) {
+    planning.invalidGroups.add(group);
+    reportParamIssues(planning, group, entry.uses, stage, Object.keys(combo).length ? ` (instance ${id})` : '', params.error as z.ZodError);
+    return undefined;
+  }
+  const planned: PlannedStage = { id, group, uses: entry.uses, stage, params: params.data, matrix: combo, inputs: [], outputs };
+  planning.needs.set(planned, needs);
+  return planned;
+}
+
+function reportParamIssues(planning: Planning, group: string, uses: string, stage: AnyStage, where: string, error: z.ZodError): void {
+  for (const i of error.issues) {
+    const path = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
+    const known = i.code === 'unrecognized_keys' ? keysAt(stage.params, i.path) : [];
+    const msg = i.code === 'unrecognized_keys' ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')} for stage '${uses}'` : i.message;
+    // the same problem in every instance of a matrix stage is said once, for the first
+    const seen = `${group}\u0000${path.join('.')}\u0000${msg}`;
+    if (planning.reported.has(seen)) continue;
+    planning.reported.add(seen);
+    planning.issues.push(planning.file.issue(['stages', group, 'with', ...(path as (string | number)[])], msg + where));
+  }
+}
+
+/** `STAGE.OUTPUT` → the instances it names: one instance, every instance of a matrix stage, or a `*` pattern. */
+function resolveRef(planning: Planning, byId: ReadonlyMap<string, PlannedStage>, ref: string): { producers: PlannedStage[]; output: string; many: boolean } | { error: string } {
+  const dot = ref.lastIndexOf('.');
+  if (dot <= 0) return { error: `expected STAGE.OUTPUT (e.g. make.table), got '${ref}'` };
+  const target = ref.slice(0, dot);
+  const output = ref.slice(dot + 1);
+  const { groups, stages } = planning;
+  const many = target.includes('*') || groups.has(target);
+  const producers = target.includes('*') ? stages.filter((p) => globToRegExp(target).test(p.id)) : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
+  if (producers.length === 0) return { error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')${didYouMean(target, [...groups.keys(), ...byId.keys()])}` };
+  return { producers, output, many };
+}
+
+/** Resolves an instance's `needs` into inputs, now that every instance exists; checks each edge's kinds. */
+function wireInputs(planning: Planning, s: PlannedStage, byId: ReadonlyMap<string, PlannedStage>): void {
+  const { file, issues } = planning;
+  const needs = planning.needs.get(s)!;
+  const declared = s.stage.inputs as Record<string, InputSpec>;
+  const kinds = portKinds(s.stage).inputs;
+  for (const [name, spec] of Object.entries(declared)) {
+    if (!spec.optional && !(name in needs)) issues.push(file.issue(['stages', s.group, 'needs'], `missing input '${name}' (${kinds[name]!.name}) of stage '${s.uses}'`));
+  }
+  for (const [name, value] of Object.entries(needs)) {
+    const path = ['stages', s.group, 'needs', name];
+    if (!declared[name] && !s.stage.openInputs) {
+      issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'${didYouMean(name, Object.keys(declared))}; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
       continue;
     }
-    for (const combo of combos) {
-      const id = [group, ...Object.values(combo).map(idSegment)].join('.');
-      const scope = { matrix: combo, vars: content.vars };
-      let withValue: unknown;
-      let needs: Record<string, string | string[]>;
-      try {
-        withValue = interpolate(deepMerge(content.defaults[entry.uses] ?? {}, entry.with), scope, ['stages', group, 'with']);
-        needs = interpolate(entry.needs, scope, ['stages', group, 'needs']) as Record<string, string | string[]>;
-      } catch (e) {
-        if (!(e instanceof InterpolationError)) throw e;
-        issues.push(file.issue(e.path, e.message));
-        continue;
-      }
-      const params = stage.params.safeParse(withValue);
-      if (!params.success) {
-        invalidGroups.add(group);
-        const where = Object.keys(combo).length ? ` (instance ${id})` : '';
-        for (const i of (params.error as z.ZodError).issues) {
-          const path = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
-          const known = i.code === 'unrecognized_keys' ? keysAt(stage.params, i.path) : [];
-          const msg = i.code === 'unrecognized_keys' ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')} for stage '${entry.uses}'` : i.message;
-          // the same problem in every instance of a matrix stage is said once, for the first
-          const seen = `${group}\u0000${path.join('.')}\u0000${msg}`;
-          if (reported.has(seen)) continue;
-          reported.add(seen);
-          issues.push(file.issue(['stages', group, 'with', ...(path as (string | number)[])], msg + where));
-        }
-        continue;
-      }
-      const planned: PlannedStage = { id, group, uses: entry.uses, stage, params: params.data, matrix: combo, inputs: [], outputs };
-      if (stages.some((s) => s.id === id) || instances.some((s) => s.id === id)) {
-        issues.push(file.issue(['stages', group, 'matrix'], `two instances get the id ${id}; make the matrix values distinct`));
-        continue;
-      }
-      instances.push(planned);
-      needsByInstance.set(planned, needs);
+    const input = wireInput(planning, s, byId, name, value, kinds[name]);
+    if (!input) continue;
+    if (input.many && !declared[name]?.many && !s.stage.openInputs) {
+      const [first] = input.refs;
+      issues.push(file.issue(path, `${JSON.stringify(value)} names ${input.refs.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${first!.instance}.${first!.output}`));
+      continue;
     }
-    if (entry.matrix) groups.set(group, instances);
-    stages.push(...instances);
+    s.inputs.push({ ...input, many: input.many || Boolean(declared[name]?.many) });
   }
-  const byId = new Map(stages.map((s) => [s.id, s]));
+}
 
-  /** `STAGE.OUTPUT` → the instances it names: one instance, every instance of a matrix stage, or a `*` pattern. */
-  const resolveRef = (ref: string): { producers: PlannedStage[]; output: string; many: boolean } | { error: string } => {
-    const dot = ref.lastIndexOf('.');
-    if (dot <= 0) return { error: `expected STAGE.OUTPUT (e.g. make.table), got '${ref}'` };
-    const target = ref.slice(0, dot);
-    const output = ref.slice(dot + 1);
-    const many = target.includes('*') || groups.has(target);
-    const producers = target.includes('*')
-      ? stages.filter((p) => globToRegExp(target).test(p.id))
-      : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
-    if (producers.length === 0) return { error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')${didYouMean(target, [...groups.keys(), ...byId.keys()])}` };
-    return { producers, output, many };
-  };
-
-  // Resolve `needs` now that every instance exists.
-  for (const s of stages) {
-    const needs = needsByInstance.get(s)!;
-    const declared = s.stage.inputs as Record<string, { kind: ArtifactKind; many?: boolean; optional?: boolean }>;
-    for (const [name, spec] of Object.entries(declared)) {
-      if (!spec.optional && !(name in needs)) issues.push(file.issue(['stages', s.group, 'needs'], `missing input '${name}' (${spec.kind}) of stage '${s.uses}'`));
+/**
+ * One input's references, resolved. `expected` is the kind the port takes; an open input (an `exec` stage's) takes
+ * its producers' kind, which must then be one kind for all of them.
+ */
+function wireInput(
+  planning: Planning,
+  s: PlannedStage,
+  byId: ReadonlyMap<string, PlannedStage>,
+  name: string,
+  value: string | string[],
+  expected: ArtifactKind | undefined,
+): PlannedInput | undefined {
+  const { file, issues } = planning;
+  const path = ['stages', s.group, 'needs', name];
+  const refs: InputRef[] = [];
+  let kind = expected;
+  let many = Array.isArray(value);
+  let ok = true;
+  for (const [i, ref] of (Array.isArray(value) ? value : [value]).entries()) {
+    const at = Array.isArray(value) ? [...path, i] : path;
+    const resolved = resolveRef(planning, byId, ref);
+    if ('error' in resolved) {
+      const target = ref.slice(0, Math.max(0, ref.lastIndexOf('.')));
+      const invalid = [...planning.invalidGroups].some((g) => target === g || target.startsWith(`${g}.`));
+      if (!invalid) issues.push(file.issue(at, resolved.error)); // else: its own problem is reported already
+      ok = false;
+      continue;
     }
-    for (const [name, value] of Object.entries(needs)) {
-      const path = ['stages', s.group, 'needs', name];
-      const spec = declared[name] ?? (s.stage.openInputs ? { kind: 'any' as const } : undefined);
-      if (!spec) {
-        issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'${didYouMean(name, Object.keys(declared))}; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
-        continue;
+    many ||= resolved.many;
+    for (const p of resolved.producers) {
+      const got = p.outputs[resolved.output];
+      if (got === undefined) {
+        issues.push(file.issue(at, `stage ${p.id} has no output '${resolved.output}'${didYouMean(resolved.output, Object.keys(p.outputs))}; its outputs: ${Object.keys(p.outputs).join(', ')}`));
+        ok = false;
+        break;
       }
-      const refs: InputRef[] = [];
-      let many = Array.isArray(value);
-      let ok = true;
-      for (const [i, ref] of (Array.isArray(value) ? value : [value]).entries()) {
-        const at = Array.isArray(value) ? [...path, i] : path;
-        const resolved = resolveRef(ref);
-        if ('error' in resolved) {
-          const target = ref.slice(0, Math.max(0, ref.lastIndexOf('.')));
-          const invalid = [...invalidGroups].some((g) => target === g || target.startsWith(`${g}.`));
-          if (!invalid) issues.push(file.issue(at, resolved.error)); // else: its own problem is reported already
-          ok = false;
-          continue;
-        }
-        many ||= resolved.many;
-        for (const p of resolved.producers) {
-          const kind = p.outputs[resolved.output];
-          if (kind === undefined) {
-            issues.push(file.issue(at, `stage ${p.id} has no output '${resolved.output}'${didYouMean(resolved.output, Object.keys(p.outputs))}; its outputs: ${Object.keys(p.outputs).join(', ')}`));
-            ok = false;
-            break;
-          }
-          if (kind !== spec.kind && kind !== 'any' && spec.kind !== 'any') {
-            issues.push(file.issue(at, `input '${name}' expects a ${spec.kind}, but ${p.id}.${resolved.output} is a ${kind}`));
-            ok = false;
-            break;
-          }
-          refs.push({ instance: p.id, output: resolved.output });
-        }
+      kind ??= got;
+      if (got.name !== kind.name) {
+        const mismatch: KindMismatch = { instance: s.id, input: name, expected: kind.name, got: got.name, from: `${p.id}.${resolved.output}` };
+        const takes = expected ? `expects ${kind.name}` : `takes one kind (${kind.name}, from the first reference)`;
+        issues.push({ ...file.issue(at, `stage ${s.id}: input '${name}' ${takes}, but ${mismatch.from} is ${got.name}`), mismatch });
+        ok = false;
+        break;
       }
-      if (!ok) continue;
-      if (many && !spec.many && !s.stage.openInputs) {
-        issues.push(file.issue(path, `${JSON.stringify(value)} names ${refs.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${refs[0]!.instance}.${refs[0]!.output}`));
-        continue;
-      }
-      s.inputs.push({ name, kind: spec.kind, many: many || Boolean(spec.many), refs });
+      refs.push({ instance: p.id, output: resolved.output });
     }
   }
-  if (issues.length) throw new PipelineFileError(issues);
-
-  return { file, stages: topoSort(file, stages, byId), byId };
+  return ok && kind ? { name, kind, many, refs } : undefined;
 }
 
 function topoSort(file: LoadedPipelineFile, stages: PlannedStage[], byId: Map<string, PlannedStage>): PlannedStage[] {

@@ -8,8 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { StageError } from './errors.js';
 import { jobSchema } from './job.js';
-import { loadArtifact, saveArtifact } from './artifacts.js';
+import { checkOutputMetadata, loadArtifact, saveArtifact } from './artifacts.js';
+import type { ArtifactKind } from './artifact-kind.js';
 import { loadRegistry } from './registry.js';
+import { kindsOf } from './stage.js';
 
 // No JS SIGTERM/SIGINT handlers: a stage in the middle of a long synchronous kernel (seconds of wasm or native
 // compute) could not run them, so the default disposition (die at once) is the only reliable one. The engine
@@ -44,10 +46,18 @@ async function main(): Promise<void> {
   const stage = registry.get(job.stage);
   if (!stage) throw new StageError(`stage ${job.stage} is not in the registry ${job.registry}`);
   const params = stage.params.parse(job.params);
+  const kinds = kindsOf(registry);
+  const kind = (name: string): ArtifactKind => {
+    const k = kinds.get(name);
+    if (!k) throw new StageError(`artifact kind '${name}' is not in the registry ${job.registry}`);
+    return k;
+  };
   const inputs: Record<string, unknown> = {};
   const inputPaths: Record<string, string | string[]> = {};
   for (const [name, input] of Object.entries(job.inputs)) {
-    const loaded = await Promise.all(input.paths.map((p) => loadArtifact(input.kind, p)));
+    // an open input (an exec stage's) is handed to the command by path, whatever its kind
+    const handed = stage.openInputs ? { ...kind(input.kind), handedAs: 'path' as const } : kind(input.kind);
+    const loaded = await Promise.all(input.paths.map((p) => loadArtifact(handed, p)));
     inputs[name] = input.many ? loaded : loaded[0];
     inputPaths[name] = input.many ? input.paths : input.paths[0]!;
   }
@@ -62,11 +72,15 @@ async function main(): Promise<void> {
     log: (message: string) => process.stderr.write(`${message}\n`),
     signal: controller.signal,
   })) as Record<string, unknown> | undefined;
-  for (const [name, kind] of Object.entries(job.outputs)) {
-    if (kind === 'any') continue;
-    const value = outputs?.[name];
-    if (value === undefined) throw new StageError(`run() returned no value for output '${name}' (${kind})`);
-    await saveArtifact(job.outDir, name, kind, value);
+  for (const [name, kindName] of Object.entries(job.outputs)) {
+    const k = kind(kindName);
+    // a kind handed as `path`, and every output of a declared-outputs stage, is written by the stage itself
+    if (k.handedAs === 'value' && stage.outputs !== 'declared') {
+      const value = outputs?.[name];
+      if (value === undefined) throw new StageError(`run() returned no value for output '${name}' (${k.name})`);
+      await saveArtifact(job.outDir, name, k.storage, value);
+    }
+    await checkOutputMetadata(job.outDir, name, k);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Job } from './job.js';
 import type { PlannedStage } from './plan.js';
 import type { Session } from './session.js';
 import { spawnStage } from './spawn-stage.js';
-import { ARTIFACT_KINDS, type ArtifactKind } from './stage.js';
+import { ARTIFACT_STORAGES, type ArtifactStorage } from './artifact-kind.js';
 import { outputRecordSchema, type OutputRecord, type RunRecord, type Store } from './store.js';
 
 /**
@@ -26,12 +26,14 @@ export const stageTaskSchema = z.object({
   inputs: z.array(
     z.object({
       name: z.string(),
-      kind: z.enum(ARTIFACT_KINDS),
+      /** The kind's name; the stage process resolves it with its registry. */
+      kind: z.string(),
       many: z.boolean(),
       from: z.array(z.object({ instance: z.string(), output: outputRecordSchema })),
     }),
   ),
-  outputs: z.record(z.string(), z.enum(ARTIFACT_KINDS)),
+  /** Each output's kind (by name) and how it is stored, which the commit checks. */
+  outputs: z.record(z.string(), z.object({ kind: z.string(), storage: z.enum(ARTIFACT_STORAGES) })),
   pipelineDir: z.string(),
   registry: z.string(),
   resources: z.enum(['cpu', 'gpu']).default('cpu'),
@@ -50,7 +52,7 @@ export function taskFor(session: Session, s: PlannedStage, key: string, preimage
     params: s.params,
     inputs: s.inputs.map((input) => ({
       name: input.name,
-      kind: input.kind,
+      kind: input.kind.name,
       many: input.many,
       from: input.refs.map((ref) => {
         const output = records.get(ref.instance)?.outputs[ref.output];
@@ -58,7 +60,7 @@ export function taskFor(session: Session, s: PlannedStage, key: string, preimage
         return { instance: ref.instance, output };
       }),
     })),
-    outputs: s.outputs,
+    outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, kind]) => [name, { kind: kind.name, storage: kind.storage }])),
     pipelineDir: session.plan.file.dir,
     registry: session.registryUrl,
     resources: s.stage.resources ?? 'cpu',
@@ -151,7 +153,7 @@ export async function executeTask(
       instance: task.instance,
       params: task.params,
       inputs: jobInputs,
-      outputs: task.outputs,
+      outputs: Object.fromEntries(Object.entries(task.outputs).map(([name, o]) => [name, o.kind])),
       outDir,
       workDir,
       pipelineDir: task.pipelineDir,
@@ -160,8 +162,8 @@ export async function executeTask(
     if (!proc.ok) return { error: proc.interrupted ? 'interrupted' : failureMessage(proc.tail, proc.signal) };
 
     const outputs: Record<string, OutputRecord> = {};
-    for (const [name, kind] of Object.entries(task.outputs)) {
-      const found = await collectOutput(outDir, name, kind);
+    for (const [name, { storage }] of Object.entries(task.outputs)) {
+      const found = await collectOutput(outDir, name, storage);
       if ('error' in found) return { error: found.error };
       outputs[name] = found.kind === 'file' ? { kind: 'file', ...(await store.putFile(found.path)) } : { kind: 'dir', ...(await store.putDir(found.path)) };
     }
@@ -199,25 +201,20 @@ function failureMessage(tail: string, signal?: string): string {
   return lines.length ? `${reason}\n${lines.map((l) => `  | ${l}`).join('\n')}` : reason;
 }
 
-/** Finds output NAME in the attempt's output folder and checks it is what the stage declared. */
-async function collectOutput(outDir: string, name: string, kind: ArtifactKind): Promise<{ kind: 'file' | 'dir'; path: string } | { error: string }> {
+/** Finds output NAME in the attempt's output folder and checks it is stored as its kind says. */
+async function collectOutput(outDir: string, name: string, storage: ArtifactStorage): Promise<{ kind: 'file' | 'dir'; path: string } | { error: string }> {
   const { file, dir } = outputPath(outDir, name);
-  const isFile = await stat(file).then((st) => st.isFile(), () => false);
-  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
-  if (kind === 'files' || (kind === 'any' && isDir && !isFile)) {
-    if (!isDir) return { error: `declared output '${name}' was not written (expected the folder ${name}/ in TRANSFUSION_OUT)` };
+  if (storage === 'files') {
+    if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) return { error: `declared output '${name}' was not written (expected the folder ${name}/ in TRANSFUSION_OUT)` };
     return { kind: 'dir', path: dir };
   }
-  if (!isFile) {
-    return { error: `declared output '${name}' was not written (expected ${name}.arrow${kind === 'any' ? ` or the folder ${name}/` : ''} in TRANSFUSION_OUT)` };
-  }
+  if (!(await stat(file).then((st) => st.isFile(), () => false))) return { error: `declared output '${name}' was not written (expected ${name}.arrow in TRANSFUSION_OUT)` };
   try {
     const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const info = await inspectArrowFile(file);
-    if (kind !== 'any' && info.kind !== kind) return { error: `output '${name}' holds a ${info.kind}, but the stage declares a ${kind}` };
+    if (info.kind !== storage) return { error: `output '${name}' holds a ${info.kind}, but its kind is stored as a ${storage}` };
   } catch (e) {
     return { error: `output '${name}': ${name}.arrow is not a valid Arrow IPC file (${(e as Error).message})` };
   }
   return { kind: 'file', path: file };
 }
-

@@ -71,7 +71,7 @@ describe('cache hits and misses', () => {
   });
 
   test('a declared output the command did not write fails the stage', async () => {
-    const ws = workspace(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], params: { outputs: [one] } }\n    outputs: [one, two]\n`);
+    const ws = workspace(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], params: { outputs: [one] } }\n    outputs: { one: table, two: table }\n`);
     const r = await run(ws);
     expect(r.failed).toBe(1);
     expect(r.events[0]!.error).toMatch(/declared output 'two' was not written/);
@@ -79,7 +79,7 @@ describe('cache hits and misses', () => {
   });
 
   test('an output that is not valid Arrow fails the stage', async () => {
-    const ws = workspace(`stages:\n  a:\n    uses: exec\n    with: { command: [node, -e, "require('fs').writeFileSync(process.env.TRANSFUSION_OUT + '/t.arrow', 'not arrow')"] }\n    outputs: [t]\n`);
+    const ws = workspace(`stages:\n  a:\n    uses: exec\n    with: { command: [node, -e, "require('fs').writeFileSync(process.env.TRANSFUSION_OUT + '/t.arrow', 'not arrow')"] }\n    outputs: { t: table }\n`);
     const r = await run(ws);
     expect(r.events[0]!.error).toMatch(/t.arrow is not a valid Arrow IPC file/);
   });
@@ -122,7 +122,7 @@ describe('external data (with.data): fingerprinted into the key', () => {
   imp:
     uses: exec
     with: { command: [node, emit.mjs], deps: [emit.mjs], data: ${JSON.stringify(data)}, params: { name: imp, outputs: [out], value: 1 } }
-    outputs: [out]
+    outputs: { out: table }
 ${emit('use', { value: 0 }, { x: 'imp.out' })}
 `;
 
@@ -245,6 +245,23 @@ describe('typed stages', () => {
     expect(readValue(join(out, 'pipeline', 'sum', 'sum.arrow'))).toBe(90);
     expect(readFileSync(join(out, 'pipeline', 'sum', 'report', 'index.html'), 'utf8')).toBe('<p>90</p>');
     expect(readFileSync(join(out, 'pipeline', 'sum', 'report', 'data', 'parts.txt'), 'utf8')).toBe('2');
+  });
+});
+
+describe('artifact kinds at commit', () => {
+  test("an output whose metadata record breaks its kind's schema is not committed; the failure names stage, output, kind and field", async () => {
+    const ws = workspace(`stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  fit:\n    uses: fit\n    with: { seed: "one" }\n    needs: { dataset: data.dataset }\n`);
+    const r = await run(ws);
+    expect(r).toMatchObject({ ran: 1, failed: 1 });
+    const failed = r.events.find((e) => e.stage === 'fit')!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/output 'weights' \(weights\): bad metadata record: demo\.run\.seed: Invalid input: expected number, received string/);
+    expect(await (await Store.open(ws.store)).readRecord(failed.key)).toBeNull();
+  });
+
+  test('a good metadata record is committed', async () => {
+    const ws = workspace(`stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  fit:\n    uses: fit\n    with: { seed: 7 }\n    needs: { dataset: data.dataset }\n`);
+    expect(await run(ws)).toMatchObject({ ran: 2, failed: 0 });
   });
 });
 

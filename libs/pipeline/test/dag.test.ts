@@ -9,13 +9,13 @@ ${emit('data', { value: 1 })}
     matrix: { seed: [0, 1] }
     with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: train } }
     needs: { table: data.out }
-    outputs: [out]
+    outputs: { out: table }
 ${emit('other', { value: 2 })}
   report:
     uses: exec
     with: { command: [node, emit.mjs], deps: [emit.mjs], params: { name: report } }
     needs: { runs: train.out, extra: other.out, table: data.out }
-    outputs: [out]
+    outputs: { out: table }
 `;
 
 describe('dag', () => {

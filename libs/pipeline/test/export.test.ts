@@ -113,7 +113,7 @@ ${emit('data', { value: 1 })}
     uses: exec
     with: { command: [node, hist.mjs], deps: [hist.mjs] }
     needs: { x: data.out }
-    outputs: [history, metrics]
+    outputs: { history: table, metrics: table }
 `);
     writeFileSync(join(ws.dir, 'hist.mjs'), SCRIPT);
     await run(ws);

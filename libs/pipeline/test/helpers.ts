@@ -34,7 +34,8 @@ export function emit(name: string, params: Record<string, unknown> = {}, needs: 
     `      command: [node, emit.mjs]`,
     `      deps: [emit.mjs]`,
     `      params: ${JSON.stringify({ name, outputs, ...params })}`,
-    `    outputs: [${outputs.join(', ')}]`,
+    // emit.mjs writes a one-row table per output, or a folder when asked to
+    `    outputs: { ${outputs.map((o) => `${o}: ${params['folder'] ? 'files' : 'table'}`).join(', ')} }`,
   ];
   if (Object.keys(needs).length) lines.push(`    needs: ${JSON.stringify(needs)}`);
   return lines.join('\n');

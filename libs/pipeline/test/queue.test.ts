@@ -141,7 +141,7 @@ ${emit('d', { value: 0 }, { x: 'slow.out', y: 'c.out' })}
   flaky:
     uses: exec
     with: { command: [node, flaky.mjs], deps: [flaky.mjs], params: { failTimes: 1, value: 7 } }
-    outputs: [out]
+    outputs: { out: table }
 ${emit('broken', { fail: true })}
 ${emit('after', {}, { x: 'broken.out' })}
 `);

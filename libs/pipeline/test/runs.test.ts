@@ -22,12 +22,12 @@ ${emit('data', { value: 1 })}
     uses: exec
     with: { command: [node, metrics.mjs], deps: [metrics.mjs], params: { epochs: "\${vars.epochs}", auc: ${auc0}, acc: 0.5 } }
     needs: { x: data.out }
-    outputs: [metrics]
+    outputs: { metrics: table }
   evaluate-1:
     uses: exec
     with: { command: [node, metrics.mjs], deps: [metrics.mjs], params: { epochs: "\${vars.epochs}", auc: ${auc1}, acc: 0.5 } }
     needs: { x: data.out }
-    outputs: [metrics]
+    outputs: { metrics: table }
 `;
 }
 

@@ -39,7 +39,7 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
   });
 
   test('a param of the wrong type names the param path and the expectation', async () => {
-    const issues = await issuesOf(`stages:\n  a:\n    uses: exec\n    with:\n      command: node\n    outputs: [out]\n`);
+    const issues = await issuesOf(`stages:\n  a:\n    uses: exec\n    with:\n      command: node\n    outputs: { out: table }\n`);
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ path: 'stages.a.with.command', line: 5 });
     expect(issues[0]!.message).toMatch(/expected array/);
@@ -81,7 +81,34 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
   test('kind mismatch between an output and the input that takes it', async () => {
     const [issue] = await issuesOf(`stages:\n  s:\n    uses: source\n    with: { n: 3 }\n  t:\n    uses: total\n    needs: { parts: s.values }\n  u:\n    uses: total\n    needs: { parts: t.sum }\n`);
     expect(issue).toMatchObject({ path: 'stages.u.needs.parts' });
-    expect(issue!.message).toMatch(/expects a tensor, but t.sum is a table/);
+    expect(issue!.message).toMatch(/stage u: input 'parts' expects tensor, but t.sum is table/);
+  });
+
+  test('weights wired into a dataset port fail at plan time, naming the stage instance, the port and both kinds', async () => {
+    const [issue, ...rest] = await issuesOf(
+      `stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  first:\n    uses: fit\n    with: { seed: 1 }\n    needs: { dataset: data.dataset }\n  second:\n    uses: fit\n    matrix: { seed: [1, 2] }\n    with: { seed: "\${matrix.seed}" }\n    needs: { dataset: first.weights }\n`,
+    );
+    expect(issue).toMatchObject({ path: 'stages.second.needs.dataset', line: 13 });
+    expect(issue!.message).toBe("stage second.1: input 'dataset' expects dataset, but first.weights is weights");
+    expect(issue!.mismatch).toEqual({ instance: 'second.1', input: 'dataset', expected: 'dataset', got: 'weights', from: 'first.weights' });
+    expect(rest.map((i) => i.mismatch?.instance)).toEqual(['second.2']);
+  });
+
+  test("an exec stage's outputs need their kinds, from the kinds the registry knows", async () => {
+    const [bare] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    outputs: [out, log]\n`);
+    expect(bare).toMatchObject({ path: 'stages.a.outputs', line: 5 });
+    expect(bare!.message).toMatch(/^say the kind of each output: `outputs: \{ out: table, log: table \}`, each kind one of table, tensor, tensors, files, dataset, weights$/);
+    const [typo] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    outputs: { out: weight }\n`);
+    expect(typo).toMatchObject({ path: 'stages.a.outputs.out' });
+    expect(typo!.message).toMatch(/unknown artifact kind 'weight' \(did you mean weights\?\)/);
+  });
+
+  test("an exec stage's open input takes its producer's kind, and one kind for a list", async () => {
+    const [issue] = await issuesOf(
+      `stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  s:\n    uses: source\n    with: { n: 3 }\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    needs: { both: [data.dataset, s.values] }\n    outputs: { out: table }\n`,
+    );
+    expect(issue).toMatchObject({ path: 'stages.a.needs.both.1', mismatch: { instance: 'a', input: 'both', expected: 'dataset', got: 'tensor', from: 's.values' } });
+    expect(issue!.message).toMatch(/takes one kind \(dataset, from the first reference\)/);
   });
 
   test('a missing required input', async () => {
@@ -104,20 +131,20 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
   });
 
   test('exec without outputs, and a typed stage with outputs', async () => {
-    const issues = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n  s:\n    uses: source\n    with: { n: 1 }\n    outputs: [x]\n`);
-    expect(issues.map((i) => i.message).join('\n')).toMatch(/needs `outputs: \[NAME, \.\.\.\]`/);
+    const issues = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n  s:\n    uses: source\n    with: { n: 1 }\n    outputs: { x: table }\n`);
+    expect(issues.map((i) => i.message).join('\n')).toMatch(/needs `outputs: \{ NAME: KIND \}`/);
     expect(issues.map((i) => i.message).join('\n')).toMatch(/has fixed outputs \(values\)/);
   });
 
   test('a deps file that does not exist, or leaves the folder', async () => {
-    const [issue] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [nope.py] }\n    outputs: [out]\n`);
+    const [issue] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [nope.py] }\n    outputs: { out: table }\n`);
     expect(issue!.message).toMatch(/nope.py: no such file/);
-    const [outside] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [../x.py] }\n    outputs: [out]\n`);
+    const [outside] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [../x.py] }\n    outputs: { out: table }\n`);
     expect(outside!.message).toMatch(/inside the pipeline's folder/);
   });
 
   test('all problems are reported at once', async () => {
-    const issues = await issuesOf(`stages:\n  a:\n    uses: nope\n  b:\n    uses: exec\n    with: { command: 3 }\n    outputs: [out]\n`);
+    const issues = await issuesOf(`stages:\n  a:\n    uses: nope\n  b:\n    uses: exec\n    with: { command: 3 }\n    outputs: { out: table }\n`);
     expect(issues.length).toBe(2);
   });
 

@@ -23,11 +23,11 @@ export function benchPipelineYaml(stages: number, width = 5): string {
   const body = stages - 1;
   for (let i = 0; i < body; i++) {
     const layer = Math.floor(i / width);
-    lines.push(`  s${i}:`, '    uses: exec', `    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: ${i} } }`, '    outputs: [out]');
+    lines.push(`  s${i}:`, '    uses: exec', `    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: ${i} } }`, '    outputs: { out: table }');
     if (layer > 0) lines.push(`    needs: { up: s${i - width}.out }`);
   }
   const last = Array.from({ length: Math.min(width, body) }, (_, k) => body - 1 - k);
-  lines.push('  total:', '    uses: exec', '    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: 0 } }', '    outputs: [out]');
+  lines.push('  total:', '    uses: exec', '    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: 0 } }', '    outputs: { out: table }');
   lines.push(`    needs: { ${last.map((i) => `in${i}: s${i}.out`).join(', ')} }`);
   return `${lines.join('\n')}\n`;
 }

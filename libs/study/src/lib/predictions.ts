@@ -1,21 +1,11 @@
 // A run's per-image test predictions as a table: what the report needs to compare runs on the same images
 // (paired bootstrap, DeLong, ROC curves, calibration). Written by the evaluate stage, read by the report stage.
-import { Schema, Table, tableFromArrays } from 'apache-arrow';
+import { tableFromArrays, type Table } from 'apache-arrow';
 import type { Evaluation, TaskConfig } from '@transfusion/train';
 import type { Run, TestSet } from '@transfusion/report';
 import { StudyError, runOfTable } from './run-info.js';
-
-/** Schema-metadata key: the task the labels belong to (kind, classes or labels, the referable grade). */
-export const PREDICTIONS_TASK_KEY = 'transfusion.predictions-task';
-
-export interface PredictionsTask {
-  kind: 'binary' | 'multilabel' | 'multiclass';
-  /** Label columns (`label_0` …) per image: 1 for a class index, L for binary / multi-label indicators. */
-  labelColumns: number;
-  /** Score columns (`score_0` …) per image. */
-  scoreColumns: number;
-  referableClass?: number;
-}
+import { predictionsMetadata, predictionsTaskOf, type PredictionsTask } from './artifact-kinds.js';
+import { withMetadata } from './table-metadata.js';
 
 /**
  * Columns `patient` (the image's patient id, or its row when the data has none), `label_j` (class index or 0/1;
@@ -34,8 +24,7 @@ export function predictionsTable(ev: Evaluation, task: TaskConfig): Table {
     scoreColumns: k,
     ...(task.type === 'multiclass' && task.referableClass !== undefined ? { referableClass: task.referableClass } : {}),
   };
-  const schema = new Schema(table.schema.fields, new Map([[PREDICTIONS_TASK_KEY, JSON.stringify(meta)]]));
-  return new Table(schema, table.batches);
+  return withMetadata(table, predictionsMetadata(meta));
 }
 
 interface RunPredictions {
@@ -47,9 +36,7 @@ interface RunPredictions {
 }
 
 function readPredictions(t: Table, origin: string): RunPredictions {
-  const raw = t.schema.metadata.get(PREDICTIONS_TASK_KEY);
-  if (!raw) throw new StudyError('STUDY_BAD_ARTIFACT', `${origin}: no '${PREDICTIONS_TASK_KEY}' metadata; expected the predictions of an evaluate stage`);
-  const task = JSON.parse(raw) as PredictionsTask;
+  const task = predictionsTaskOf(t, origin);
   const n = t.numRows;
   const col = (name: string) => {
     const c = t.getChild(name);

@@ -1,6 +1,10 @@
-import { RecordBatch, Schema, Table } from 'apache-arrow';
+// The run identity: who a training run is (model, init, seed, task, data regime, input/preprocessing) and what it
+// cost. This module is the only code that writes the record into an artifact's metadata or reads it from one.
+import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { inspectArrowFile } from '@transfusion/arrow-io';
+import { jsonField } from '@transfusion/pipeline';
+import { withMetadata } from './table-metadata.js';
 
 /** Schema-metadata key under which every per-run artifact carries the run it belongs to (JSON). */
 export const RUN_META_KEY = 'transfusion.run';
@@ -60,6 +64,16 @@ export const runInfoSchema = z.strictObject({
 });
 export type RunInfo = z.infer<typeof runInfoSchema>;
 
+/** The run record as a field of an artifact kind's metadata schema (JSON under RUN_META_KEY). */
+export const runField = jsonField(runInfoSchema);
+/** The part of a kind's metadata schema that requires the run record: spread into the kind's `z.object`. */
+export const runRecordShape = { [RUN_META_KEY]: runField };
+
+/** The metadata that tags an artifact with its run: for writers of tensors files (weights, activations). */
+export function runMetadata(run: RunInfo): Record<string, string> {
+  return { [RUN_META_KEY]: JSON.stringify(run) };
+}
+
 export class StudyError extends Error {
   constructor(
     readonly code: 'STUDY_BAD_ARTIFACT' | 'STUDY_BAD_INPUT' | 'STUDY_MISSING_RUN',
@@ -83,6 +97,11 @@ export function parseRunInfo(raw: string | undefined, origin: string): RunInfo {
   return parsed.data;
 }
 
+/** The run an artifact belongs to, from its schema metadata. */
+export function runOfMetadata(metadata: Record<string, string>, origin: string): RunInfo {
+  return parseRunInfo(metadata[RUN_META_KEY], origin);
+}
+
 /** The run a table belongs to. */
 export function runOfTable(table: Table, origin: string): RunInfo {
   return parseRunInfo(table.schema.metadata.get(RUN_META_KEY), origin);
@@ -96,8 +115,5 @@ export async function runOfFile(path: string): Promise<RunInfo> {
 
 /** The same table with the run attached as schema metadata. */
 export function withRun(table: Table, run: RunInfo): Table {
-  const meta = new Map(table.schema.metadata);
-  meta.set(RUN_META_KEY, JSON.stringify(run));
-  const schema = new Schema(table.schema.fields, meta, table.schema.dictionaries);
-  return new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data)));
+  return withMetadata(table, runMetadata(run));
 }

@@ -1,6 +1,7 @@
 import { readImageSetHeader } from '@transfusion/data';
 import { openStreamedImages, type StreamedDataset } from '@transfusion/train';
 import type { TaskConfig } from '@transfusion/train';
+import { provenanceOf, type ImageSetProvenance } from './artifact-kinds.js';
 import { StudyError } from './run-info.js';
 
 
@@ -23,17 +24,11 @@ export interface TaskData {
   classes: number;
   /** Ordered classes (DR grades): quadratic-weighted kappa is reported. */
   ordinal: boolean;
-  /** The artifact's provenance metadata (format, source file, MedMNIST flag, resize, ...). */
-  meta: Record<string, string>;
+  /** Where the images came from (format, source file, MedMNIST flag, generator, ...), checked. */
+  provenance: ImageSetProvenance;
   /** Stops the image reader threads. */
   close(): Promise<void>;
 }
-
-/**
- * Dataset metadata key set by prepare-dataset on graded sets: the grade k of the referable task P(grade ≥ k)
- * scored from the graded model (RETINA's referable DR: 2).
- */
-export const REFERABLE_GRADE_META = 'referableGrade';
 
 /**
  * Opens a dataset artifact split by split, streamed: memory holds the labels and ids, never the images.
@@ -59,14 +54,17 @@ export async function loadTaskData(path: string, trainImages?: number): Promise<
     }
     const kind = header.task.kind;
     const labels = header.task.names;
-    const referable = header.meta[REFERABLE_GRADE_META] === undefined ? undefined : Number(header.meta[REFERABLE_GRADE_META]);
+    // set by prepare-dataset on graded sets: the grade k of the referable task P(grade ≥ k) (RETINA's referable DR: 2)
+    const provenance = provenanceOf(header.meta, path);
+    const { referableGrade } = provenance;
+    const referable = referableGrade === undefined ? undefined : Number(referableGrade);
     const task: TaskConfig =
       kind === 'multiclass'
         ? { type: 'multiclass', numClasses: labels.length, ordinal: header.task.ordinal === true, ...(referable !== undefined ? { referableClass: referable } : {}) }
         : { type: 'multilabel', labelNames: labels };
     return {
       train, val, test, task, kind, labels, dataset: header.name, channels: header.channels, size: header.height, classes: labels.length,
-      ordinal: header.task.ordinal === true, meta: header.meta, close: () => file.close(),
+      ordinal: header.task.ordinal === true, provenance, close: () => file.close(),
     };
   } catch (e) {
     await file.close();

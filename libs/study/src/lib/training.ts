@@ -4,12 +4,10 @@ import {
   type InitStrategy, type WeightMap, type WeightSource, type ZooModel,
 } from '@transfusion/models';
 import { describeBackend, inputTransformSchema, resolveBackend, trainModel, type HistoryEntry, type InputTransform, type ReturnedCheckpoint, type TaskConfig } from '@transfusion/train';
-import { RUN_META_KEY, StudyError, type RunInfo } from './run-info.js';
+import { runMetadata, StudyError, type RunInfo } from './run-info.js';
+import { sourceWeightsMetadata } from './artifact-kinds.js';
 import type { Architecture } from '@transfusion/models/schemas';
 import type { Training } from './schemas.js';
-
-/** Schema-metadata key of source weights: what they were pretrained on (e.g. "the synthetic natural set"). */
-export const PRETRAINED_ON_META_KEY = 'transfusion.pretrained-on';
 
 export interface TrainedModel {
   zm: ZooModel;
@@ -85,9 +83,7 @@ export async function trainRun(args: {
  * were trained on, and the run or what they were pretrained on.
  */
 export async function writeWeights(path: string, weights: WeightMap, zm: ZooModel, meta: { input: InputTransform; run?: RunInfo; pretrainedOn?: string }): Promise<void> {
-  const metadata: Record<string, string> = {};
-  if (meta.run) metadata[RUN_META_KEY] = JSON.stringify(meta.run);
-  if (meta.pretrainedOn) metadata[PRETRAINED_ON_META_KEY] = meta.pretrainedOn;
+  const metadata = { ...(meta.run ? runMetadata(meta.run) : {}), ...(meta.pretrainedOn ? sourceWeightsMetadata(meta.pretrainedOn) : {}) };
   await saveWeights(path, weights, zm.spec, { preprocessing: meta.input, metadata });
 }
 

@@ -3,11 +3,9 @@ import { z } from 'zod';
 import { writeTensors } from '@transfusion/arrow-io';
 import type { ZooModel } from '@transfusion/models';
 import { defineStage } from '@transfusion/pipeline';
-import { RUN_META_KEY, runOfFile, StudyError } from '../lib/run-info.js';
+import { runMetadata, runOfFile, StudyError } from '../lib/run-info.js';
 import { trainingComputeFacts } from '../lib/compute-facts.js';
-
-/** Metadata key listing the captured stages in network order (JSON array). */
-export const STAGES_META_KEY = 'transfusion.stages';
+import { activationsKind, activationsMetadata, imageSetKind, weightsKind } from '../lib/artifact-kinds.js';
 
 function bodyStages(zm: ZooModel, wanted: string[] | undefined): { name: string; layer: string }[] {
   const body = zm.stages.filter((s) => s.name !== 'head');
@@ -34,8 +32,8 @@ export const captureActivationsStage = defineStage({
     /** Stages to capture (default: every body stage). */
     stages: z.array(z.string().min(1)).min(1).optional(),
   }),
-  inputs: { dataset: { kind: 'any' }, initial: { kind: 'any' }, weights: { kind: 'any' } },
-  outputs: { activations: 'any' },
+  inputs: { dataset: { kind: imageSetKind }, initial: { kind: weightsKind }, weights: { kind: weightsKind } },
+  outputs: { activations: activationsKind },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: trainingComputeFacts,
   async run(ctx) {
@@ -61,6 +59,6 @@ export const captureActivationsStage = defineStage({
       await data.close();
     }
     ctx.log(`${run.id}: ${names.length} stages on ${n} probe images`);
-    await writeTensors(join(ctx.outDir, 'activations.arrow'), out, { [RUN_META_KEY]: JSON.stringify(run), [STAGES_META_KEY]: JSON.stringify(names) });
+    await writeTensors(join(ctx.outDir, 'activations.arrow'), out, { ...runMetadata(run), ...activationsMetadata(names) });
   },
 });

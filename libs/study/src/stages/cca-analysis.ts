@@ -1,16 +1,12 @@
 import { tableFromArrays } from 'apache-arrow';
 import { z } from 'zod';
-import { readTensors, inspectArrowFile, type Tensor } from '@transfusion/arrow-io';
+import { readTensors, type Tensor } from '@transfusion/arrow-io';
 import { convOptionsSchema, METHODS, type Method, similarityOptionsSchema } from '@transfusion/cca/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { linalgFacts } from '../lib/compute-facts.js';
-import { parseRunInfo, RUN_META_KEY, StudyError, type RunInfo } from '../lib/run-info.js';
-import { STAGES_META_KEY } from './capture-activations.js';
-
-/** Schema-metadata key of the CCA table: the variants (id, method, description) as JSON. */
-export const CCA_VARIANTS_META_KEY = 'transfusion.cca.variants';
-/** Layer comparisons left out because N ≤ neurons (JSON array of descriptions). */
-export const CCA_SKIPPED_META_KEY = 'transfusion.cca.skipped';
+import { runOfFile, StudyError, type RunInfo } from '../lib/run-info.js';
+import { activationsKind, capturedStagesOf, similarityKind, similarityMetadata } from '../lib/artifact-kinds.js';
+import { withMetadata } from '../lib/table-metadata.js';
 
 /**
  * @transfusion/cca's similarity options (svccaKeep, svccaCriterion, svccaDims, neuronEps, linalg, ...) at the top
@@ -47,10 +43,8 @@ function describe(method: Method, p: Params, probe: number): string {
 }
 
 async function load(path: string): Promise<Captured> {
-  const info = await inspectArrowFile(path);
-  const run = parseRunInfo(info.metadata[RUN_META_KEY], path);
-  const stages = JSON.parse(info.metadata[STAGES_META_KEY] ?? '[]') as string[];
-  if (stages.length === 0) throw new StudyError('STUDY_BAD_ARTIFACT', `${path}: no captured stages (metadata '${STAGES_META_KEY}')`);
+  const run = await runOfFile(path);
+  const stages = await capturedStagesOf(path);
   return { run, stages, acts: await readTensors(path) };
 }
 
@@ -73,8 +67,8 @@ export const ccaAnalysisStage = defineStage({
   source: import.meta.url,
   description: 'CCA/SVCCA/PWCCA/CKA similarity between runs and between init and trained representations (Figs 2-4)',
   params,
-  inputs: { activations: { kind: 'any', many: true } },
-  outputs: { similarity: 'table' },
+  inputs: { activations: { kind: activationsKind, many: true } },
+  outputs: { similarity: similarityKind },
   env: ['TRANSFUSION_NATIVE'],
   runtimeFacts: linalgFacts,
   async run(ctx) {
@@ -153,8 +147,6 @@ export const ccaAnalysisStage = defineStage({
       atInit: Float64Array.from(rows.atInit),
     });
     const variants = p.methods.map((m) => ({ id: m, method: m, description: describe(m, p, probe) }));
-    const { Schema, Table, RecordBatch } = await import('apache-arrow');
-    const schema = new Schema(table.schema.fields, new Map([[CCA_VARIANTS_META_KEY, JSON.stringify(variants)], [CCA_SKIPPED_META_KEY, JSON.stringify(skipped)]]));
-    return { similarity: new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data))) };
+    return { similarity: withMetadata(table, similarityMetadata(variants, skipped)) };
   },
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
 import type { HistoryEntry } from '@transfusion/train';
 import { runOfTable } from '../lib/run-info.js';
+import { convergenceKind, historyKind } from '../lib/artifact-kinds.js';
 
 /**
  * Convergence (Figs 6–8) per run and validation metric: best and final value and the first step reaching each
@@ -20,8 +21,8 @@ export const convergenceStage = defineStage({
     /** Levels relative to each task: 0.5 + f · (best final value of the task − 0.5). */
     fractions: z.array(z.number().gt(0).max(1)).min(1).default([0.8, 0.9]),
   }),
-  inputs: { histories: { kind: 'table', many: true } },
-  outputs: { convergence: 'table' },
+  inputs: { histories: { kind: historyKind, many: true } },
+  outputs: { convergence: convergenceKind },
   async run(ctx) {
     const { metrics, fractions } = ctx.params;
     const { stepsToThreshold } = await import('@transfusion/train');

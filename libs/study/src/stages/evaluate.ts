@@ -5,6 +5,7 @@ import { evaluationCiOptionsSchema } from '@transfusion/train/schemas';
 import { runOfFile, withRun } from '../lib/run-info.js';
 import { trainingComputeFacts } from '../lib/compute-facts.js';
 import { predictionsTable } from '../lib/predictions.js';
+import { imageSetKind, metricsKind, predictionsKind, weightsKind } from '../lib/artifact-kinds.js';
 
 /** Test metrics written besides the per-label AUCs: MedMNIST's AUC and ACC, QWK of ordinal grades, referable AUC. */
 const REPORTED = new Set(['auc', 'acc', 'kappa', 'referable_auc']);
@@ -29,8 +30,8 @@ export const evaluateStage = defineStage({
      */
     bootstrap: evaluationCiOptionsSchema.extend({ replicates: evaluationCiOptionsSchema.shape.replicates.unwrap().min(50).default(1000) }).prefault({}),
   }),
-  inputs: { dataset: { kind: 'any' }, weights: { kind: 'any' } },
-  outputs: { metrics: 'table', predictions: 'table' },
+  inputs: { dataset: { kind: imageSetKind }, weights: { kind: weightsKind } },
+  outputs: { metrics: metricsKind, predictions: predictionsKind },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: trainingComputeFacts,
   async run(ctx) {

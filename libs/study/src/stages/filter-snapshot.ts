@@ -2,15 +2,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeTensors, type Tensor } from '@transfusion/arrow-io';
 import { defineStage } from '@transfusion/pipeline';
-import { runOfFile, StudyError, type RunInfo } from '../lib/run-info.js';
-
-/** Metadata key of the snapshot file: `[{ run, layer }]` (JSON); tensors `<i>/before` and `<i>/after` belong to entry i. */
-export const FILTERS_META_KEY = 'transfusion.filters';
-
-export interface FilterEntry {
-  run: RunInfo;
-  layer: string;
-}
+import { runOfFile, StudyError } from '../lib/run-info.js';
+import { filtersKind, filtersMetadata, weightsKind, type FilterEntry } from '../lib/artifact-kinds.js';
 
 /**
  * Fig 5: the first conv layer's kernels ([kh, kw, in, out]) of each given run before and after training, in one
@@ -21,8 +14,8 @@ export const filterSnapshotStage = defineStage({
   source: import.meta.url,
   description: "runs' first-layer conv kernels before and after training (Fig 5)",
   params: z.strictObject({}),
-  inputs: { initial: { kind: 'any', many: true }, weights: { kind: 'any', many: true } },
-  outputs: { filters: 'any' },
+  inputs: { initial: { kind: weightsKind, many: true }, weights: { kind: weightsKind, many: true } },
+  outputs: { filters: filtersKind },
   async run(ctx) {
     const { buildModel, loadWeights, weightSpecs } = await import('@transfusion/models');
     const { optionsOfSpec } = await import('../lib/trained-model.js');
@@ -47,6 +40,6 @@ export const filterSnapshotStage = defineStage({
       entries.push({ run, layer: first.layer });
       ctx.log(`${run.id}: ${first.name} [${a.shape.join(', ')}]`);
     }
-    await writeTensors(join(ctx.outDir, 'filters.arrow'), tensors, { [FILTERS_META_KEY]: JSON.stringify(entries) });
+    await writeTensors(join(ctx.outDir, 'filters.arrow'), tensors, filtersMetadata(entries));
   },
 });

@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { importDatasetOptionsSchema, type ImportDatasetOptions } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
+import { imageSetKind } from '../lib/artifact-kinds.js';
 
 /**
  * A user's dataset in any format libs/data reads — a CSV plus an image folder (path column, label columns,
@@ -15,7 +16,7 @@ export const importDatasetStage = defineStage({
   description: 'import a dataset (csv, folder, dicom, medmnist, chexpert, eyepacs, aptos) as an Arrow image set',
   params: importDatasetOptionsSchema,
   inputs: {},
-  outputs: { dataset: 'any' },
+  outputs: { dataset: imageSetKind },
   // The engine fingerprints the dataset into the key (label files by content, images by size and mtime), so
   // editing labels or adding images reruns the import; `touch` an image whose bytes changed in place.
   dataPaths: (p) => [p.format === 'medmnist' ? p.options.file : p.options.root],

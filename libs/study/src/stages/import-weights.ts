@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { defineStage } from '@transfusion/pipeline';
 import { inputTransformSchema } from '@transfusion/train/schemas';
 import { StudyError } from '../lib/run-info.js';
+import { sourceWeightsKind, sourceWeightsMetadata } from '../lib/artifact-kinds.js';
 
 /**
  * User-provided pretrained weights (Keras ImageNet weights as Keras applications ship them in .h5, the same converted
@@ -29,13 +30,12 @@ export const importWeightsStage = defineStage({
     pretrainedOn: z.string().min(1).default('ImageNet'),
   }),
   inputs: {},
-  outputs: { weights: 'any' },
+  outputs: { weights: sourceWeightsKind },
   // Its content is part of the cache key: for a tfjs model.json, with every weight shard it lists (a changed .bin
   // reruns the import, though with.sha256 pins model.json only).
   dataPaths: (p) => [p.path],
   async run(ctx) {
     const { importKerasH5Weights, importLayersModelWeights, loadWeights, saveWeights } = await import('@transfusion/models');
-    const { PRETRAINED_ON_META_KEY } = await import('../lib/training.js');
     const p = ctx.params;
     const file = isAbsolute(p.path) ? p.path : resolve(ctx.pipelineDir, p.path);
     const actual = createHash('sha256').update(await readFile(file)).digest('hex');
@@ -50,6 +50,6 @@ export const importWeightsStage = defineStage({
       throw new StudyError('STUDY_BAD_INPUT', `${file}: cannot tell which input these weights were trained on (not Keras ResNet50/InceptionV3, no metadata); set with.preprocessing to one of ${inputTransformSchema.options.join(', ')}`);
     }
     ctx.log(`${Object.keys(source.weights).length} weights from ${basename(file)}, trained on '${preprocessing}' input, pretrained on ${p.pretrainedOn}`);
-    await saveWeights(join(ctx.outDir, 'weights.arrow'), source.weights, source.spec, { preprocessing, metadata: { [PRETRAINED_ON_META_KEY]: p.pretrainedOn } });
+    await saveWeights(join(ctx.outDir, 'weights.arrow'), source.weights, source.spec, { preprocessing, metadata: sourceWeightsMetadata(p.pretrainedOn) });
   },
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { resizeOptionsSchema, shardSizeSchema } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { StudyError } from '../lib/run-info.js';
+import { imageSetKind, type ImageSetProvenance } from '../lib/artifact-kinds.js';
 
 /**
  * Preprocessing into the study's task:
@@ -31,12 +32,11 @@ export const prepareDatasetStage = defineStage({
       shardSize: shardSizeSchema,
     })
     .refine((p) => p.referableGrade === undefined || p.scoreReferable === undefined, 'referableGrade (a binary task) and scoreReferable (graded task, referable scored) exclude each other'),
-  inputs: { dataset: { kind: 'any' } },
-  outputs: { dataset: 'any' },
+  inputs: { dataset: { kind: imageSetKind } },
+  outputs: { dataset: imageSetKind },
   async run(ctx) {
     const { referableGrade, scoreReferable, resize, shardSize } = ctx.params;
     const { readImageSet, resizeImageSet, toBinaryFromGrade, writeImageSet } = await import('@transfusion/data');
-    const { REFERABLE_GRADE_META } = await import('../lib/task-data.js');
     const path = ctx.inputs.dataset.path;
     let set = await readImageSet(path);
     const name = ctx.params.name ?? set.name;
@@ -48,7 +48,7 @@ export const prepareDatasetStage = defineStage({
       const { grade } = scoreReferable;
       if (set.task.kind === 'multiclass' && set.task.ordinal) {
         if (grade >= set.task.names.length) throw new StudyError('STUDY_BAD_INPUT', `${path}: scoreReferable.grade is ${grade}, but the set has grades 0..${set.task.names.length - 1}`);
-        set = { ...set, meta: { ...set.meta, [REFERABLE_GRADE_META]: String(grade) } };
+        set = { ...set, meta: { ...set.meta, referableGrade: String(grade) } satisfies ImageSetProvenance };
         ctx.log(`${name}: referable task P(grade ≥ ${grade}) scored from the graded model`);
       } else {
         ctx.log(`${name}: the task is ${set.task.kind}${set.task.kind === 'multiclass' ? ' (not ordinal)' : ''}, not graded: no referable task (scoreReferable applies to ordinal grades)`);

@@ -4,10 +4,11 @@ import { defineStage } from '@transfusion/pipeline';
 import { architectureSchema } from '@transfusion/models/schemas';
 import { checkpointEverySchema, trainingSchema } from '../lib/schemas.js';
 import { trainingComputeFacts } from '../lib/compute-facts.js';
+import { imageSetKind, sourceHistoryKind, sourceWeightsKind, type ImageSetProvenance } from '../lib/artifact-kinds.js';
 
 /** What a source set is called in the report's labels ("Transfer (pretrained on …)"). */
-function describeSourceSet(name: string, meta: Record<string, string>): string {
-  return meta['generator'] === 'synthetic-natural' ? 'the synthetic natural set' : name;
+function describeSourceSet(name: string, provenance: ImageSetProvenance): string {
+  return provenance.generator === 'synthetic-natural' ? 'the synthetic natural set' : name;
 }
 
 /**
@@ -26,8 +27,8 @@ export const pretrainStage = defineStage({
     training: trainingSchema,
     checkpointEvery: checkpointEverySchema,
   }),
-  inputs: { dataset: { kind: 'any' } },
-  outputs: { weights: 'any', history: 'table' },
+  inputs: { dataset: { kind: imageSetKind } },
+  outputs: { weights: sourceWeightsKind, history: sourceHistoryKind },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: trainingComputeFacts,
   async run(ctx) {
@@ -42,7 +43,7 @@ export const pretrainStage = defineStage({
       init: { strategy: 'random', seed: p.seed }, train: data.train, validation: data.val, task: data.task,
       training: p.training, seed: p.seed, log: ctx.log, resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
-    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.meta) });
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.provenance) });
     const last = trained.history.at(-1)?.metrics ?? {};
     ctx.log(`pretrained in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}, val_acc ${last['val_acc']?.toFixed(4) ?? 'n/a'}`);
     return { history: historyTable(trained.history) };

@@ -1,16 +1,17 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
-import { inspectArrowFile, readTensors } from '@transfusion/arrow-io';
+import { readTensors } from '@transfusion/arrow-io';
 import { defineStage } from '@transfusion/pipeline';
-import type { CcaResult, FilterSnapshot, StudyResultsInput } from '@transfusion/report';
-type CcaMethod = CcaResult['variant']['method'];
+import type { FilterSnapshot, StudyResultsInput } from '@transfusion/report';
 import { modelInfoSchema, reportOptionsSchema, taskSchema } from '@transfusion/report/schemas';
-import { parseRunInfo, RUN_META_KEY, StudyError } from '../lib/run-info.js';
+import { runOfTable, StudyError } from '../lib/run-info.js';
+import {
+  ccaVariantsOf, convergenceKind, datasetSummaryKind, filterEntriesOf, filtersKind, historyKind, metricsKind, predictionsKind, similarityKind,
+  type CcaVariant,
+} from '../lib/artifact-kinds.js';
 import { attachPredictions, derivedPredictions } from '../lib/predictions.js';
 import { withStages } from '../lib/model-stages.js';
 import { ccaResults, derivedRuns, joinRuns } from '../lib/study-results.js';
-import { CCA_VARIANTS_META_KEY } from './cca-analysis.js';
-import { FILTERS_META_KEY, type FilterEntry } from './filter-snapshot.js';
 
 const params = z.strictObject({
   /** `{dataset}` is replaced by the runs' dataset name(s), e.g. RetinaMNIST, so one pipeline file fits any data. */
@@ -39,11 +40,12 @@ const params = z.strictObject({
 type Row = Record<string, unknown>;
 
 /** The CCA variants the similarity tables were computed with: the same in every table, or the report would mix measures. */
-function variantsOf(tables: Table[]): { id: string; method: CcaMethod; description: string }[] {
-  const all = tables.map((t) => t.schema.metadata.get(CCA_VARIANTS_META_KEY) ?? '[]');
+function variantsOf(tables: Table[]): CcaVariant[] {
+  const variants = tables.map((t, i) => ccaVariantsOf(t, `similarity[${i}]`));
+  const all = variants.map((v) => JSON.stringify(v));
   const differing = all.findIndex((v) => v !== all[0]);
   if (differing > 0) throw new StudyError('STUDY_BAD_INPUT', `similarity[${differing}] was computed with other CCA variants than similarity[0] (${all[differing]} vs ${all[0]}); give every cca-analysis stage the same methods and conv settings`);
-  return JSON.parse(all[0]!) as { id: string; method: CcaMethod; description: string }[];
+  return variants[0]!;
 }
 const rowsOf = (t: Table): Row[] => t.toArray().map((r) => r.toJSON() as Row);
 
@@ -64,15 +66,15 @@ export const reportStage = defineStage({
   description: "the study's report (HTML, Markdown, results.json, figures) from the run's artifacts",
   params,
   inputs: {
-    histories: { kind: 'table', many: true },
-    metrics: { kind: 'table', many: true },
+    histories: { kind: historyKind, many: true },
+    metrics: { kind: metricsKind, many: true },
     /** Per-image test predictions of the runs (evaluate's `predictions`): paired statistics, ROC curves, calibration. */
-    predictions: { kind: 'table', many: true, optional: true },
+    predictions: { kind: predictionsKind, many: true, optional: true },
     /** One CCA table, or one per model group (the analyses are independent per architecture). */
-    similarity: { kind: 'table', many: true, optional: true },
-    filters: { kind: 'any', optional: true },
-    convergence: { kind: 'table', optional: true },
-    datasets: { kind: 'table', optional: true },
+    similarity: { kind: similarityKind, many: true, optional: true },
+    filters: { kind: filtersKind, optional: true },
+    convergence: { kind: convergenceKind, optional: true },
+    datasets: { kind: datasetSummaryKind, optional: true },
   },
   outputs: { report: 'files' },
   async run(ctx) {
@@ -87,7 +89,7 @@ export const reportStage = defineStage({
     const runs = scored.runs;
     const testSets = [...scored.testSets];
     if (!inputs.predictions?.length) ctx.log('no predictions among the inputs: the findings resample seeds only, and the tables have no interval of the mean');
-    const infos = inputs.metrics.map((m, i) => parseRunInfo(m.schema.metadata.get(RUN_META_KEY), `metrics[${i}]`));
+    const infos = inputs.metrics.map((m, i) => runOfTable(m, `metrics[${i}]`));
     const firstMetrics = rowsOf(inputs.metrics[0]!)[0]!;
     const tasks = [];
     for (const t of p.tasks) {
@@ -118,8 +120,7 @@ export const reportStage = defineStage({
     const cca = inputs.similarity?.length ? ccaResults(inputs.similarity, variantsOf(inputs.similarity)) : [];
     const filters: FilterSnapshot[] = [];
     if (inputs.filters) {
-      const info = await inspectArrowFile(inputs.filters.path);
-      const entries = JSON.parse(info.metadata[FILTERS_META_KEY] ?? '[]') as FilterEntry[];
+      const entries = await filterEntriesOf(inputs.filters.path);
       const t = await readTensors(inputs.filters.path);
       for (const [i, { run, layer }] of entries.entries()) {
         if (run.init.kind !== 'random' && run.init.kind !== 'pretrained') continue; // Fig 5 compares these two

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { chestOptionsSchema, fundusOptionsSchema, naturalOptionsSchema, shardSizeSchema } from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
+import { imageSetKind } from '../lib/artifact-kinds.js';
 
 const params = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('natural'), options: naturalOptionsSchema, shardSize: shardSizeSchema }),
@@ -20,7 +21,7 @@ export const syntheticDatasetStage = defineStage({
   description: 'generate a synthetic demo dataset (natural, fundus or chest) as a sharded Arrow image set',
   params,
   inputs: {},
-  outputs: { dataset: 'any' },
+  outputs: { dataset: imageSetKind },
   async run(ctx) {
     const { kind, options, shardSize } = ctx.params;
     const { writeSyntheticSet } = await import('@transfusion/data');

@@ -7,6 +7,7 @@ import { taskIdSchema } from '../lib/task-data-schema.js';
 import { checkpointEverySchema, initParamSchema, trainingSchema } from '../lib/schemas.js';
 import { trainingComputeFacts } from '../lib/compute-facts.js';
 import { architectureStages, checkInitStage, initName } from '../lib/init-stage.js';
+import { historyKind, imageSetKind, pretrainedOnOf, sourceWeightsKind, weightsKind } from '../lib/artifact-kinds.js';
 
 const params = z.strictObject({
   /** The model's id in the study (e.g. `resnet50`); Slim runs get `<model>-slim`. The report groups runs by it. */
@@ -60,17 +61,16 @@ export const trainStage = defineStage({
   source: import.meta.url,
   description: 'train one (model, init, seed, data size) run; weights at init and after training, and the history',
   params,
-  inputs: { dataset: { kind: 'any' }, source: { kind: 'any', optional: true } },
-  outputs: { initial: 'any', weights: 'any', history: 'table' },
+  inputs: { dataset: { kind: imageSetKind }, source: { kind: sourceWeightsKind, optional: true } },
+  outputs: { initial: weightsKind, weights: weightsKind, history: historyKind },
   env: ['TRANSFUSION_BACKEND', 'TRANSFUSION_NATIVE'],
   runtimeFacts: trainingComputeFacts,
   async run(ctx) {
     const p = ctx.params;
     // heavy libs (tfjs) load only in the process that runs this stage, not with the registry
     const { getWeights, loadWeights, minimumInputSide, stageNamesOf } = await import('@transfusion/models');
-    const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const { loadTaskData } = await import('../lib/task-data.js');
-    const { historyTable, PRETRAINED_ON_META_KEY, trainRun, writeWeights } = await import('../lib/training.js');
+    const { historyTable, trainRun, writeWeights } = await import('../lib/training.js');
     const parsedInit = initStrategySchema.safeParse(initOf(p.init, p.seed));
     if (!parsedInit.success) throw new StudyError('STUDY_BAD_INPUT', `init: ${z.prettifyError(parsedInit.error)}`);
     const init = parsedInit.data as InitStrategy;
@@ -97,7 +97,7 @@ export const trainStage = defineStage({
       resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
     const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
-    const pretrainedOn = sourcePath ? (await inspectArrowFile(sourcePath)).metadata[PRETRAINED_ON_META_KEY] : undefined;
+    const pretrainedOn = sourcePath ? await pretrainedOnOf(sourcePath) : undefined;
     const run: RunInfo = {
       id: `${p.task}/${model}/${kind.kind}${kind.kind === 'transfusion' ? `-${kind.upTo}` : ''}/${p.data}/seed${p.seed}`,
       model, init: kind, seed: p.seed, task: p.task, dataset: data.dataset || p.task, regime,
@@ -106,7 +106,7 @@ export const trainStage = defineStage({
       backend: trained.backend, input: trained.input,
       checkpoint: { kind: which, step, epoch, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
       ...(pretrainedOn && init.strategy !== 'random' ? { transferSource: pretrainedOn } : {}),
-      ...(data.meta['format'] === 'medmnist' && data.meta['flag'] ? { medmnistFlag: data.meta['flag'] } : {}),
+      ...(data.provenance.format === 'medmnist' && data.provenance.flag ? { medmnistFlag: data.provenance.flag } : {}),
       startedAt, finishedAt: new Date().toISOString(),
     };
     await writeWeights(join(ctx.outDir, 'initial.arrow'), trained.initial, trained.zm, { input: trained.input, run });
