@@ -2,7 +2,10 @@ import { loadLinalg } from '@transfusion/native';
 import { describe, expect, it } from 'vitest';
 import { linalgFacts } from '../src/index.js';
 import { convOptionsSchema, linalgModeSchema, METHODS, similarityOptionsSchema } from '../src/schemas.js';
-import { loadedModules } from './loaded-modules.js';
+import { fileURLToPath } from 'node:url';
+import { loadedModules as loadedFrom } from '../../../tools/testing/loaded-modules.js';
+
+const loadedModules = (specifier: string): string[] => loadedFrom(specifier, fileURLToPath(new URL('..', import.meta.url)));
 
 describe("'@transfusion/cca/schemas' (built entry)", () => {
   it('loads zod and its own option modules only: no native addon', () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { importDatasetOptionsSchema, IMPORT_FORMATS, naturalOptionsSchema, resizeOptionsSchema } from '../src/schemas.js';
-import { loadedModules } from './loaded-modules.js';
+import { fileURLToPath } from 'node:url';
+import { loadedModules as loadedFrom } from '../../../tools/testing/loaded-modules.js';
+
+const loadedModules = (specifier: string): string[] => loadedFrom(specifier, fileURLToPath(new URL('..', import.meta.url)));
 
 describe("'@transfusion/data/schemas' (built entry)", () => {
   it('loads zod, Node built-ins and its own modules only: no sharp, DICOM codecs or Arrow', () => {

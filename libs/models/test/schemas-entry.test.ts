@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { architectureSchema, initStrategySchema, MODEL_NAMES, modelOptionsSchema } from '../src/schemas.js';
-import { loadedModules } from './loaded-modules.js';
+import { fileURLToPath } from 'node:url';
+import { loadedModules as loadedFrom } from '../../../tools/testing/loaded-modules.js';
+
+const loadedModules = (specifier: string): string[] => loadedFrom(specifier, fileURLToPath(new URL('..', import.meta.url)));
 
 describe("'@transfusion/models/schemas' (built entry)", () => {
   it('loads zod and its own option modules only: no tfjs', () => {
