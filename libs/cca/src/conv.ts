@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CcaError } from './errors.js';
 import { matrix, type Matrix } from './matrix.js';
-import { sampleSorted } from './rng.js';
+import { sampleSorted } from '@transfusion/random';
 
 /** Activations of a conv layer: N images × H × W positions × C channels, in either layout. */
 export interface ConvActivations {

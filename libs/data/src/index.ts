@@ -2,7 +2,6 @@
 export { type ImageSet, type LabelSpec, type Split, SPLITS, labelSpecSchema, labelWidth, imageAt, imageSetSize, validateImageSet, selectRows, splitOf, toBinaryFromGrade } from './image-set.js';
 export { type SplitFractions, DEFAULT_SPLIT, splitFractionsSchema, splitForPatient, hashString } from './split.js';
 export { CHEXPERT_OBSERVATIONS, CHEXPERT_COMPETITION, type UncertaintyPolicy, type BlankPolicy, type RawLabelState, uncertaintyPolicySchema, blankPolicySchema, applyUncertaintyPolicy, rawState } from './labels.js';
-export { type Rng, createRng, mixSeed } from './rng.js';
 export { DataError, type DataErrorCode, type RejectedRow, type RejectReason, type OnBadRow } from './errors.js';
 
 // Real formats

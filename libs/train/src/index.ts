@@ -27,6 +27,5 @@ export { applyInputTransform, transformCoefficients } from './training/input-tra
 export { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } from './training/augment.js';
 export { balancedClassWeights } from './training/class-weights.js';
 export { setBatchNormMomentum } from './training/batch-norm.js';
-export { mixSeed, mulberry32, permutation } from './random.js';
 export { BENCH_MODELS, type BenchModel, type BenchModelBuilder, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
 export { findTorchPython, runTorchPeer, type TorchResult } from './bench/torch-peer.js';

@@ -9,14 +9,13 @@ import {
   matrix,
   pairMomentsParallel,
   PairSimilarity,
-  sampleSorted,
   similarityFromMomentsParallel,
   writeNpy,
-  XorShift32,
   type Matrix,
   type Method,
   type PairMoments,
 } from '@transfusion/cca';
+import { sampleSorted, XorShift32 } from '@transfusion/random';
 import { main as ccaMain } from '@transfusion/cca/cli';
 
 export const summary = 'time mean CCA, SVCCA, PWCCA and CKA at the issue sizes (optionally next to numpy)';

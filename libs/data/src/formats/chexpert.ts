@@ -8,7 +8,7 @@ import { blankPolicySchema, CHEXPERT_COMPETITION, CHEXPERT_OBSERVATIONS, uncerta
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
 import { hashString } from '../split.js';
-import { mixSeed } from '../rng.js';
+import { mixSeed } from '@transfusion/random';
 import { loaderBaseSchema } from './options.js';
 
 export const chexpertOptionsSchema = loaderBaseSchema

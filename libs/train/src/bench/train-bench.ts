@@ -9,7 +9,7 @@ import { type BackendName, BACKEND_NAMES, MAX_WASM_THREADS } from '../options/ba
 import { describeZodIssues, TrainError } from '../errors.js';
 import { buildBenchCbr } from '../models/bench-cbr.js';
 import { trainingFlopsPerImage } from '../models/flops.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '@transfusion/random';
 import { trainModel } from '../training/train-model.js';
 import { runTorchPeer, TORCH_MODELS, type TorchResult } from './torch-peer.js';
 import type { LayersModel } from '@tensorflow/tfjs';

@@ -7,7 +7,7 @@ import * as arrow from 'apache-arrow';
 import { type ArrowFileHandle, openArrowFile } from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
-import { mulberry32, permutation } from '../random.js';
+import { mulberry32, permutation } from '@transfusion/random';
 import { type Batch, type BatchOptions, type Dataset, imageSetColumnFields } from './dataset.js';
 
 export const arrowDatasetOptionsSchema = z

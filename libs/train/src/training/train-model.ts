@@ -8,7 +8,7 @@ import type { Batch, Dataset } from '../data/dataset.js';
 import { describeZodIssues, TrainError } from '../errors.js';
 import type { Task } from '../options/task.js';
 import { type TrainOptions, trainOptionsSchema } from '../options/train-options.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '@transfusion/random';
 import { setBatchNormMomentum } from './batch-norm.js';
 import { fuseLayers } from './fused-layers.js';
 import { BestTracker, type Monitor } from './best-evaluation.js';
