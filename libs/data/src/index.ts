@@ -16,7 +16,6 @@ export { loadDicomFolder, dicomOptionsSchema, type DicomFolderOptions } from './
 export { parseCsv, readCsv, type CsvTable, type CsvRow } from './csv.js';
 export { DatasetRoot, type ResolvedPath } from './safe-path.js';
 export { listZip, streamZipMember, type ZipMember } from './zip-reader.js';
-export { parseNpyHeader, type NpyHeader, type NpyDtype } from './npy.js';
 export { readDicomFile, readDicomHeader, decodeDicom, dicomToUint8, type DicomImage, type DicomHeader, type WindowOptions } from './dicom.js';
 
 // Preprocessing, import, normalisation, augmentation
