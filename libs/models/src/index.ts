@@ -19,3 +19,4 @@ export * from './io/layers-format.js';
 export * from './io/keras-h5.js';
 export * from './io/artifact.js';
 export { initialise, initStrategySchema, modelOptionsFor, needsSource, type InitStrategy, type InitStrategyName } from './init/strategy.js';
+export * from './flops.js';

@@ -12,7 +12,6 @@ export { ArrowDataset, type ArrowDatasetOptions, arrowDatasetOptionsSchema, open
 export { openStreamedImages, StreamedDataset, StreamedImageFile, type StreamedImagesOptions, streamedImagesOptionsSchema } from './data/streamed-dataset.js';
 export * from './metrics/index.js';
 export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './models/bench-cbr.js';
-export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
 export { captureActivations, type CaptureOptions } from './activations.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
 export { clearResumePoint, RESUME_FILE } from './training/resume.js';

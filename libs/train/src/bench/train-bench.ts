@@ -8,7 +8,7 @@ import { describeBackend, resolveBackend } from '../backend/resolve.js';
 import { type BackendName, BACKEND_NAMES, MAX_WASM_THREADS } from '../options/backend.js';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { buildBenchCbr } from '../models/bench-cbr.js';
-import { trainingFlopsPerImage } from '../models/flops.js';
+import { trainingFlopsPerImage } from '@transfusion/models';
 import { mulberry32 } from '@transfusion/random';
 import { trainModel } from '../training/train-model.js';
 import { runTorchPeer, TORCH_MODELS, type TorchResult } from './torch-peer.js';
