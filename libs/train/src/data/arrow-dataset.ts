@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { mulberry32, permutation } from '@transfusion/random';
 import { type Batch, type BatchOptions, type Dataset, imageSetColumnFields } from './dataset.js';
+import { failData, listView, readImageSetLayout } from './image-set-file.js';
 
 export const arrowDatasetOptionsSchema = z
   .object({
@@ -35,25 +36,6 @@ interface Source {
   handle: ArrowFileHandle;
   /** Rows kept per record batch (after the split filter). */
   kept: number[];
-}
-
-function fail(path: string, msg: string): never {
-  throw new TrainError('TRAIN_BAD_DATA', `${path}: ${msg}`, { file: path });
-}
-
-/** Flat values of row i of a FixedSizeList column (zero-copy view). */
-function listView(vec: arrow.Vector, path: string, column: string): (i: number) => ArrayLike<number> {
-  if (vec.data.length !== 1) fail(path, `column '${column}' is split into ${vec.data.length} chunks inside one record batch`);
-  const d = vec.data[0]!;
-  if (!(d.type instanceof arrow.FixedSizeList)) fail(path, `column '${column}' is ${String(d.type)}, expected a FixedSizeList`);
-  const size = d.type.listSize;
-  const child = d.children[0]!;
-  const values = child.values as Uint8Array | Float32Array;
-  if (!(values instanceof Uint8Array || values instanceof Float32Array)) {
-    fail(path, `column '${column}' holds ${String(child.type)}, expected Uint8 or Float32 items`);
-  }
-  const base = child.offset + d.offset * size;
-  return (i) => values.subarray(base + i * size, base + (i + 1) * size);
 }
 
 export class ArrowDataset implements Dataset {
@@ -85,28 +67,11 @@ export class ArrowDataset implements Dataset {
       for (const path of list) {
         const handle = await openArrowFile(path);
         sources.push({ path, handle, kept: [] });
-        const schema = handle.info.schema;
-        const field = (name: string) => schema.fields.find((f) => f.name === name);
-        const img = field(o.imageColumn);
-        const lab = field(o.labelColumn);
-        if (!img) fail(path, `no image column '${o.imageColumn}' (columns: ${schema.fields.map((f) => f.name).join(', ')})`);
-        if (!lab) fail(path, `no label column '${o.labelColumn}' (columns: ${schema.fields.map((f) => f.name).join(', ')})`);
-        let fileShape = o.imageShape;
-        const meta = handle.info.metadata['transfusion.shape'];
-        if (!fileShape && meta) {
-          const s = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).safeParse(JSON.parse(meta));
-          if (!s.success) fail(path, `metadata 'transfusion.shape' is ${meta}, expected [H, W, C]`);
-          fileShape = s.data;
-        }
-        if (!fileShape) fail(path, "image shape unknown: no 'transfusion.shape' metadata; pass imageShape");
-        if (shape && fileShape.join() !== shape.join()) fail(path, `images are ${fileShape.join('x')}, earlier files have ${shape.join('x')}`);
-        shape = fileShape;
-        if (!(img.type instanceof arrow.FixedSizeList) || img.type.listSize !== shape[0] * shape[1] * shape[2]) {
-          fail(path, `column '${o.imageColumn}' is ${String(img.type)}, expected FixedSizeList<Uint8|Float32>[${shape[0] * shape[1] * shape[2]}]`);
-        }
-        const width = lab.type instanceof arrow.FixedSizeList ? lab.type.listSize : 1;
-        if (labelWidth !== undefined && width !== labelWidth) fail(path, `has ${width} labels per row, earlier files have ${labelWidth}`);
-        labelWidth = width;
+        const layout = readImageSetLayout(handle.info, path, o, { imageShape: o.imageShape, offersImageShape: true });
+        if (shape && layout.shape.join() !== shape.join()) failData(path, `images are ${layout.shape.join('x')}, earlier files have ${shape.join('x')}`);
+        shape = layout.shape;
+        if (labelWidth !== undefined && layout.labelWidth !== labelWidth) failData(path, `has ${layout.labelWidth} labels per row, earlier files have ${labelWidth}`);
+        labelWidth = layout.labelWidth;
         const sizes = await ArrowDataset.keptRows(handle, path, o);
         sources[sources.length - 1]!.kept = sizes;
       }
@@ -127,7 +92,7 @@ export class ArrowDataset implements Dataset {
         continue;
       }
       const col = batch.getChild(o.splitColumn);
-      if (!col) fail(path, `no split column '${o.splitColumn}' to filter on`);
+      if (!col) failData(path, `no split column '${o.splitColumn}' to filter on`);
       let n = 0;
       for (let i = 0; i < batch.numRows; i++) if (col.get(i) === o.split) n++;
       out.push(n);

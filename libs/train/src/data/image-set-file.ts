@@ -1,0 +1,107 @@
+// The train-side reader of the Arrow image-set layout (written by @transfusion/data's artifact.ts): which
+// columns a file has, its image shape ('transfusion.shape' metadata), pixel dtype and label width, and views
+// of its FixedSizeList columns. The in-memory window reader (arrow-dataset.ts) and the streamed one
+// (streamed-dataset.ts) both open files through it, so a file is accepted or refused alike by both.
+import * as arrow from 'apache-arrow';
+import type { ArrowFileInfo } from '@transfusion/arrow-io';
+import { z } from 'zod';
+import { TrainError } from '../errors.js';
+
+/** A file that is not a usable image set, named in the message. */
+export function failData(path: string, msg: string): never {
+  throw new TrainError('TRAIN_BAD_DATA', `${path}: ${msg}`, { file: path });
+}
+
+export interface ImageSetColumns {
+  imageColumn: string;
+  labelColumn: string;
+  maskColumn: string;
+  patientColumn: string;
+  splitColumn: string;
+}
+
+export interface ImageSetLayout {
+  shape: [number, number, number];
+  dtype: 'uint8' | 'float32';
+  labelWidth: number;
+  /** The label column is a FixedSizeList (else one scalar per row). */
+  labelIsList: boolean;
+  hasMask: boolean;
+  hasPatient: boolean;
+  hasSplit: boolean;
+}
+
+const shapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+
+export interface LayoutOptions {
+  /** Overrides the 'transfusion.shape' metadata (needed when a file lacks it). */
+  imageShape?: [number, number, number] | undefined;
+  /** The reader takes an imageShape option: an error about missing metadata says to pass it. */
+  offersImageShape?: boolean;
+}
+
+/** Checks the file's columns and metadata against the image-set layout; throws TRAIN_BAD_DATA naming the file. */
+export function readImageSetLayout(info: Pick<ArrowFileInfo, 'schema' | 'metadata'>, path: string, c: ImageSetColumns, opts: LayoutOptions = {}): ImageSetLayout {
+  const field = (name: string) => info.schema.fields.find((f) => f.name === name);
+  const columns = info.schema.fields.map((f) => f.name).join(', ');
+  const img = field(c.imageColumn);
+  const lab = field(c.labelColumn);
+  if (!img) failData(path, `no image column '${c.imageColumn}' (columns: ${columns})`);
+  if (!lab) failData(path, `no label column '${c.labelColumn}' (columns: ${columns})`);
+  const shape = opts.imageShape ?? shapeFromMetadata(info.metadata['transfusion.shape'], path, opts.offersImageShape === true);
+  const per = shape[0] * shape[1] * shape[2];
+  const item = img.type instanceof arrow.FixedSizeList ? img.type.children[0]!.type : undefined;
+  const dtype = arrow.DataType.isInt(item) && item.bitWidth === 8 && !item.isSigned ? 'uint8'
+    : arrow.DataType.isFloat(item) && item.precision === arrow.Precision.SINGLE ? 'float32' : undefined;
+  if (!(img.type instanceof arrow.FixedSizeList) || img.type.listSize !== per || !dtype) {
+    failData(path, `column '${c.imageColumn}' is ${String(img.type)}, expected FixedSizeList<Uint8|Float32>[${per}] for images ${shape.join('x')}`);
+  }
+  const labelIsList = lab.type instanceof arrow.FixedSizeList;
+  return {
+    shape, dtype, labelWidth: lab.type instanceof arrow.FixedSizeList ? lab.type.listSize : 1, labelIsList,
+    hasMask: field(c.maskColumn) !== undefined, hasPatient: field(c.patientColumn) !== undefined, hasSplit: field(c.splitColumn) !== undefined,
+  };
+}
+
+function shapeFromMetadata(meta: string | undefined, path: string, canPassShape: boolean): [number, number, number] {
+  if (meta === undefined) failData(path, `image shape unknown: no 'transfusion.shape' metadata, so not an image set${canPassShape ? '; pass imageShape' : ''}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(meta);
+  } catch {
+    failData(path, `metadata 'transfusion.shape' is ${meta}, expected [H, W, C]`);
+  }
+  const s = shapeSchema.safeParse(json);
+  if (!s.success) failData(path, `metadata 'transfusion.shape' is ${meta}, expected [H, W, C]`);
+  return s.data;
+}
+
+/** Flat values of row i of a FixedSizeList column of one record batch (zero-copy view). */
+export function listView(vec: arrow.Vector, path: string, column: string): (i: number) => Uint8Array | Float32Array {
+  if (vec.data.length !== 1) failData(path, `column '${column}' is split into ${vec.data.length} chunks inside one record batch`);
+  const d = vec.data[0]!;
+  if (!(d.type instanceof arrow.FixedSizeList)) failData(path, `column '${column}' is ${String(d.type)}, expected a FixedSizeList`);
+  const size = d.type.listSize;
+  const child = d.children[0]!;
+  const values = child.values as unknown;
+  if (!(values instanceof Uint8Array || values instanceof Float32Array)) {
+    failData(path, `column '${column}' holds ${String(child.type)}, expected Uint8 or Float32 items`);
+  }
+  const base = child.offset + d.offset * size;
+  return (i) => values.subarray(base + i * size, base + (i + 1) * size);
+}
+
+/**
+ * Copies `rows` rows of a label-like column (a FixedSizeList of `width`, or one scalar a row) into `out` from
+ * row `at` on.
+ */
+export function copyRows(vec: arrow.Vector, width: number, out: Float32Array | Uint8Array, at: number, rows: number): void {
+  if (vec.type instanceof arrow.FixedSizeList) {
+    const d = vec.data[0]!;
+    const vals = d.children[0]!.values as ArrayLike<number>;
+    const base = d.children[0]!.offset + d.offset * width;
+    for (let i = 0; i < rows * width; i++) out[at * width + i] = vals[base + i]!;
+  } else {
+    for (let i = 0; i < rows; i++) out[at + i] = Number(vec.get(i));
+  }
+}
