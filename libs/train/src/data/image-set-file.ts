@@ -3,7 +3,7 @@
 // of its FixedSizeList columns. The in-memory window reader (arrow-dataset.ts) and the streamed one
 // (streamed-dataset.ts) both open files through it, so a file is accepted or refused alike by both.
 import * as arrow from 'apache-arrow';
-import type { ArrowFileInfo } from '@transfusion/arrow-io';
+import { type ArrowFileInfo, ArrowFileError, type FixedSizeListValues, fixedSizeListValues } from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { TrainError } from '../errors.js';
 
@@ -76,32 +76,28 @@ function shapeFromMetadata(meta: string | undefined, path: string, canPassShape:
   return s.data;
 }
 
-/** Flat values of row i of a FixedSizeList column of one record batch (zero-copy view). */
-export function listView(vec: arrow.Vector, path: string, column: string): (i: number) => Uint8Array | Float32Array {
-  if (vec.data.length !== 1) failData(path, `column '${column}' is split into ${vec.data.length} chunks inside one record batch`);
-  const d = vec.data[0]!;
-  if (!(d.type instanceof arrow.FixedSizeList)) failData(path, `column '${column}' is ${String(d.type)}, expected a FixedSizeList`);
-  const size = d.type.listSize;
-  const child = d.children[0]!;
-  const values = child.values as unknown;
-  if (!(values instanceof Uint8Array || values instanceof Float32Array)) {
-    failData(path, `column '${column}' holds ${String(child.type)}, expected Uint8 or Float32 items`);
+/** The flat values of a FixedSizeList column of one record batch; a file whose column is not one is TRAIN_BAD_DATA. */
+function listValues(vec: arrow.Vector, path: string, column: string): FixedSizeListValues {
+  try {
+    return fixedSizeListValues(vec, path, column);
+  } catch (e) {
+    if (e instanceof ArrowFileError) failData(path, e.reason);
+    throw e;
   }
-  const base = child.offset + d.offset * size;
-  return (i) => values.subarray(base + i * size, base + (i + 1) * size);
+}
+
+/** Flat values of row i of a FixedSizeList<Uint8|Float32> column of one record batch (zero-copy view). */
+export function listView(vec: arrow.Vector, path: string, column: string): (i: number) => Uint8Array | Float32Array {
+  const { listSize, values } = listValues(vec, path, column);
+  if (!(values instanceof Uint8Array || values instanceof Float32Array)) failData(path, `column '${column}' holds ${values.constructor.name} items, expected Uint8 or Float32`);
+  return (i) => values.subarray(i * listSize, (i + 1) * listSize);
 }
 
 /**
  * Copies `rows` rows of a label-like column (a FixedSizeList of `width`, or one scalar a row) into `out` from
  * row `at` on.
  */
-export function copyRows(vec: arrow.Vector, width: number, out: Float32Array | Uint8Array, at: number, rows: number): void {
-  if (vec.type instanceof arrow.FixedSizeList) {
-    const d = vec.data[0]!;
-    const vals = d.children[0]!.values as ArrayLike<number>;
-    const base = d.children[0]!.offset + d.offset * width;
-    for (let i = 0; i < rows * width; i++) out[at * width + i] = vals[base + i]!;
-  } else {
-    for (let i = 0; i < rows; i++) out[at + i] = Number(vec.get(i));
-  }
+export function copyRows(vec: arrow.Vector, path: string, column: string, width: number, out: Float32Array | Uint8Array, at: number, rows: number): void {
+  if (vec.type instanceof arrow.FixedSizeList) out.set(listValues(vec, path, column).values.subarray(0, rows * width), at * width);
+  else for (let i = 0; i < rows; i++) out[at + i] = Number(vec.get(i));
 }

@@ -235,12 +235,12 @@ export class StreamedImageFile {
         for (let i = 0; i < region.rows; i++) offsets[row + i] = region.offset + i * rowBytes;
         const l = await handle.column(b, o.labelColumn);
         if (l.length !== region.rows) failData(path, `${where}: column '${o.labelColumn}' has ${l.length} rows, '${o.imageColumn}' ${region.rows}`);
-        copyRows(l, width, labels, row, region.rows);
+        copyRows(l, path, o.labelColumn, width, labels, row, region.rows);
         if (mask) {
           const m = await handle.column(b, o.maskColumn);
           const mw = m.type instanceof arrow.FixedSizeList ? m.type.listSize : 1;
           if (mw !== width) failData(path, `${where}: column '${o.maskColumn}' has ${mw} values per row, '${o.labelColumn}' ${width}`);
-          copyRows(m, width, mask, row, region.rows);
+          copyRows(m, path, o.maskColumn, width, mask, row, region.rows);
         }
         if (patients) for (const p of (await handle.column(b, o.patientColumn)).toArray() as string[]) patients.push(String(p));
         if (splits) for (const p of (await handle.column(b, o.splitColumn)).toArray() as string[]) splits.push(String(p));
