@@ -5,3 +5,4 @@ export { mulberry32, mixSeedMurmur } from './mulberry32.js';
 export { permutation } from './permutation.js';
 export { XorShift32, sampleSorted } from './xorshift32.js';
 export { type StreamRng, createStreamRng } from './sfc32.js';
+export { noise32 } from './noise32.js';
