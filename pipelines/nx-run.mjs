@@ -8,14 +8,14 @@
 //
 //   node pipelines/nx-run.mjs <pipeline.yaml> [transfusion run flags]
 //
-// TRANSFUSION_NX_CLI / TRANSFUSION_NX_PUBLISH replace the two scripts (tests).
+// Both steps are the CLI: `transfusion run ...`, then `transfusion study publish ...`. TRANSFUSION_NX_CLI replaces
+// it (tests).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = process.env.TRANSFUSION_NX_CLI ?? join(root, 'apps/cli/dist/main.js');
-const publish = process.env.TRANSFUSION_NX_PUBLISH ?? join(root, 'libs/study/dist/publish-bin.js');
 
 const [file, ...args] = process.argv.slice(2);
 if (!file) {
@@ -56,4 +56,4 @@ const ran = await step(cli, ['run', file, '--exit-with-parent', ...args]);
 if (ran !== 0) process.exit(ran);
 if (args.some((a) => a === '--dry-run' || a === '--help' || a === '-h')) process.exit(0);
 const store = flagValue('store');
-process.exit(await step(publish, [file, ...(store ? ['--store', store] : [])]));
+process.exit(await step(cli, ['study', 'publish', file, ...(store ? ['--store', store] : [])]));

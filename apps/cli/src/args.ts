@@ -1,4 +1,5 @@
 import { UsageError } from '@transfusion/pipeline';
+import { z } from 'zod';
 
 /** Runs node:util parseArgs (strict); an unknown flag or a missing value becomes a usage error naming it (exit 2). */
 export function parseFlags<T>(command: string, parse: () => T): T {
@@ -30,3 +31,22 @@ export const PIPELINE_FLAGS = {
   registry: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+/**
+ * Checks parsed flags against the command's zod schema; the first problem becomes a usage error naming the flag
+ * (`--threads: Invalid input: expected number`), so every command reports bad values the same way.
+ */
+export function checkFlags<S extends z.ZodType>(schema: S, values: unknown, prefix = ''): z.output<S> {
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const flag = issue.path.length > 0 ? `--${issue.path.join('.')}: ` : '';
+  throw new UsageError(`${prefix}${flag}${issue.message}`);
+}
+
+/**
+ * Usage errors and node:util parseArgs's errors (unknown option, missing value: codes ERR_PARSE_ARGS_*) are bad
+ * input (exit 2); commands add their libs' bad-input errors to this.
+ */
+export const isUsageError = (e: unknown): boolean =>
+  e instanceof UsageError || (e instanceof Error && String((e as Error & { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));

@@ -37,11 +37,16 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker', 'cca', 'data', 'models', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker', 'cca', 'data', 'models', 'study', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
     for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: transfusion ${c}`));
+    }
+    for (const c of ['cca', 'data', 'models', 'study', 'report', 'bench']) {
+      const r = await cli([c, '--help'], dir);
+      expect(r.exitCode, c).toBe(0);
+      expect(r.stdout, c).toMatch(new RegExp(`transfusion ${c}`));
     }
     expect((await cli(['frobnicate'], dir)).exitCode).toBe(2);
     const bad = await cli(['run', 'x.yaml', '--bogus'], dir);

@@ -10,17 +10,20 @@ import { alive, waitUntil } from './processes.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const NX_RUN = resolve(here, '../../../pipelines/nx-run.mjs');
 
-/** Fake run and publish scripts that record their arguments; the run exits with `runExit`. */
+/** A fake CLI that records its arguments (the step is `run` or `study publish`); the run exits with `runExit`. */
 function fakes(runExit = 0): { dir: string; env: Record<string, string>; calls(): { step: string; args: string[] }[] } {
   const dir = mkdtempSync(join(tmpdir(), 'tf-nxrun-'));
   const log = join(dir, 'calls.jsonl');
-  const script = (step: string, exit: number) =>
-    `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(log)}, JSON.stringify({ step: ${JSON.stringify(step)}, args: process.argv.slice(2) }) + '\\n');\nprocess.exit(${exit});\n`;
-  writeFileSync(join(dir, 'cli.mjs'), script('run', runExit));
-  writeFileSync(join(dir, 'publish.mjs'), script('publish', 0));
+  const script = `import { appendFileSync } from 'node:fs';
+const args = process.argv.slice(2);
+const step = args[0] === 'run' ? 'run' : args.slice(0, 2).join(' ');
+appendFileSync(${JSON.stringify(log)}, JSON.stringify({ step, args }) + '\\n');
+process.exit(step === 'run' ? ${runExit} : 0);
+`;
+  writeFileSync(join(dir, 'cli.mjs'), script);
   return {
     dir,
-    env: { TRANSFUSION_NX_CLI: join(dir, 'cli.mjs'), TRANSFUSION_NX_PUBLISH: join(dir, 'publish.mjs') },
+    env: { TRANSFUSION_NX_CLI: join(dir, 'cli.mjs') },
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; args: string[] }) : []),
   };
 }
@@ -32,7 +35,7 @@ describe('npx nx run pipeline:<name> [flags]', () => {
     expect(r.exitCode).toBe(0);
     expect(f.calls()).toEqual([
       { step: 'run', args: ['run', 'pipelines/quick.yaml', '--exit-with-parent', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'] },
-      { step: 'publish', args: ['pipelines/quick.yaml', '--store', '/tmp/s'] },
+      { step: 'study publish', args: ['study', 'publish', 'pipelines/quick.yaml', '--store', '/tmp/s'] },
     ]);
   });
 

@@ -173,7 +173,8 @@ function checkLayout(fields: FieldInfo[], h: BatchHeader, what: string): void {
   let ni = 0;
   let bi = 0;
   let vi = 0;
-  const fail = (reason: string): never => {
+  // typed as a declared never-returning function, so a call narrows like a throw
+  const fail: (reason: string) => never = (reason) => {
     throw new FormatProblem('ARROW_DAMAGED', `${what}: ${reason}`);
   };
   const need = (buf: BufferRegion, bytes: number, name: string, field: string): void => {
@@ -181,7 +182,7 @@ function checkLayout(fields: FieldInfo[], h: BatchHeader, what: string): void {
   };
   const walk = (f: FieldInfo, minLength: number | null, exactLength: number | null, path: string): void => {
     const node = h.nodes[ni++];
-    if (!node) return fail(`has fewer field nodes than the schema needs (at "${path}")`);
+    if (!node) fail(`has fewer field nodes than the schema needs (at "${path}")`);
     if (node.length < 0 || node.nullCount < 0 || node.nullCount > node.length) fail(`field "${path}": bad node length ${node.length} / null count ${node.nullCount}`);
     if (exactLength !== null && node.length !== exactLength) fail(`field "${path}" has ${node.length} rows, the batch has ${exactLength}`);
     if (minLength !== null && node.length < minLength) fail(`field "${path}" has ${node.length} values, needs at least ${minLength}`);
@@ -271,12 +272,12 @@ function checkLayout(fields: FieldInfo[], h: BatchHeader, what: string): void {
         validity(v);
         need(views, len * 16, 'views', path);
         const extra = h.variadicCounts[vi++];
-        if (extra === undefined || extra < 0) return fail(`field "${path}": missing variadic buffer count`);
+        if (extra === undefined || extra < 0) fail(`field "${path}": missing variadic buffer count`);
         take(extra);
         return;
       }
       default: {
-        if (bits === null) return fail(`field "${path}": unsupported type id ${f.typeId}`);
+        if (bits === null) fail(`field "${path}": unsupported type id ${f.typeId}`);
         const [v, data] = take(2) as [BufferRegion, BufferRegion];
         validity(v);
         need(data, Math.ceil((len * bits) / 8), 'values', path);

@@ -133,7 +133,10 @@ export function copyNpyValues(bytes: Uint8Array, h: NpyHeader, out: NumberArray,
   }
   if (out.length !== count) throw new RangeError(`copyNpyValues: ${file} holds ${count} values, the output has room for ${out.length}`);
   const fast = fastView(body, h, count);
-  if (fast) return out.set(fast);
+  if (fast) {
+    out.set(fast);
+    return;
+  }
   if (!h.fortranOrder || h.shape.length < 2) {
     for (let i = 0; i < count; i++) out[i] = readNpyNumber(body, h, i);
     return;
@@ -178,7 +181,7 @@ export function encodeNpy(a: NpyArray): Uint8Array {
   let dict = `{'descr': '${DESCR[a.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   // numpy leaves room for the first axis to grow to 21 digits, then pads to a multiple of 64 bytes
   dict += ' '.repeat(21 - String(a.shape[0]).length);
-  dict += ' '.repeat(64 - ((10 + dict.length + 1) % 64)) + '\n';
+  dict += `${' '.repeat(64 - ((10 + dict.length + 1) % 64))}\n`;
   const header = new Uint8Array(10 + dict.length);
   header.set([...MAGIC, 1, 0]);
   new DataView(header.buffer).setUint16(8, dict.length, true);

@@ -4,7 +4,7 @@ import { copyNpyValues, encodeNpy, isNpy, parseNpyHeader } from '../src/npy.js';
 /** A .npy file written by hand, for layouts encodeNpy does not produce (big endian, Fortran order). */
 function npyBytes(descr: string, shape: number[], fortran: boolean, body: Uint8Array): Uint8Array {
   let dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  dict = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 11, ' ') + '\n';
+  dict = `${dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 11, ' ')}\n`;
   const out = new Uint8Array(10 + dict.length + body.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   new DataView(out.buffer).setUint16(8, dict.length, true);

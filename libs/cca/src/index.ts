@@ -29,3 +29,4 @@ export { thresholdMean } from './canonical.js';
 export { readActivations } from './read-activations.js';
 export { rbfCka, type RbfCkaOptions } from './rbf-cka.js';
 export { LINALG_MODES, linalgModeSchema, resolveLinalg, type LinalgBackend, type LinalgMode } from './linalg.js';
+export { compareActivationFiles, compareFilesOptionsSchema, type CompareFilesOptions, type CompareFilesResult } from './compare-files.js';

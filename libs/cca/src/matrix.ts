@@ -19,18 +19,6 @@ export function matrix(rows: number, cols: number, data?: Float64Array | Float32
   return { rows, cols, data: values };
 }
 
-/** Builds a Matrix from an array of equal-length rows (convenient for small inputs and tests). */
-export function fromRows(rows: readonly (readonly number[])[]): Matrix {
-  const n = rows.length;
-  const d = n === 0 ? 0 : rows[0]!.length;
-  const data = new Float64Array(n * d);
-  rows.forEach((row, i) => {
-    if (row.length !== d) throw new CcaError('CCA_SHAPE', `row ${i} has ${row.length} values, expected ${d}`);
-    data.set(row, i * d);
-  });
-  return { rows: n, cols: d, data };
-}
-
 /**
  * Checks a matrix is usable as activations: non-empty and finite. `label` names it in errors ("A", a file path...).
  * Reports the first offending row and column, because a NaN from a diverged layer is a common real failure.

@@ -46,7 +46,10 @@ function hasBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend): b
 
 function storeBasis(m: LayerMoments, key: string, b: LayerBasis): LayerBasis {
   let byKey = basisCache.get(m);
-  if (byKey === undefined) basisCache.set(m, (byKey = new Map()));
+  if (byKey === undefined) {
+    byKey = new Map();
+    basisCache.set(m, byKey);
+  }
   byKey.set(key, b);
   return b;
 }
@@ -217,7 +220,10 @@ export class PairSimilarity {
 
   private svdOf(cr: CrossEntry, side: 'x' | 'y', wantVectors: boolean): SideSvd {
     let s = this.cachedSvd(cr, side, wantVectors);
-    if (s === undefined) cr.svd.set(side, (s = sideSvd(cr.c, cr.bx.rank, cr.by.rank, side, wantVectors, this.backend)));
+    if (s === undefined) {
+      s = sideSvd(cr.c, cr.bx.rank, cr.by.rank, side, wantVectors, this.backend);
+      cr.svd.set(side, s);
+    }
     return s;
   }
 
@@ -301,7 +307,10 @@ export class PairSimilarity {
     const [kx, ky] = this.svccaDims(cr);
     const key = `${kx}x${ky}`;
     let rho = cr.blocks.get(key);
-    if (rho === undefined) cr.blocks.set(key, (rho = blockCorrelations(c, bx.rank, by.rank, kx, ky, this.backend)));
+    if (rho === undefined) {
+      rho = blockCorrelations(c, bx.rank, by.rank, kx, ky, this.backend);
+      cr.blocks.set(key, rho);
+    }
     const variant =
       svccaDims !== undefined
         ? `top ${svccaDims} principal directions per layer, then mean canonical correlation`

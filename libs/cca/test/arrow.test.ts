@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tensor, writeTensor } from '@transfusion/arrow-io';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main } from '../src/cli.js';
-import { ActivationFileError, readActivations } from '../src/index.js';
+import { ActivationFileError, compareActivationFiles, readActivations } from '../src/index.js';
 import { ACTS_DIR, readJhb } from './helpers.js';
 
 describe('Arrow tensor activations (@transfusion/arrow-io)', () => {
@@ -38,18 +37,14 @@ describe('Arrow tensor activations (@transfusion/arrow-io)', () => {
     expect((err as Error).message).toMatch(/cut\.arrow: not a readable Arrow tensor file/);
   });
 
-  test('the CLI reads Arrow tensor files', async () => {
+  test('compareActivationFiles (what `transfusion cca` runs) reads Arrow tensor files', async () => {
     const m = readJhb(`${ACTS_DIR}mnist_lay04_model0.jhb`);
     const m1 = readJhb(`${ACTS_DIR}mnist_lay04_model1.jhb`);
     await writeTensor(join(dir, 'a.arrow'), tensor('float32', [m.rows, m.cols], m.data as Float32Array));
     await writeTensor(join(dir, 'b.arrow'), tensor('float32', [m1.rows, m1.cols], m1.data as Float32Array));
-    let out = '';
-    const code = await main([join(dir, 'a.arrow'), join(dir, 'b.arrow'), '--method', 'mean,cka', '--json'], {
-      stdout: (s) => void (out += s),
-      stderr: () => undefined,
-    });
-    expect(code).toBe(0);
-    const [mean, cka] = out.trim().split('\n').map((l) => JSON.parse(l) as { value: number });
+    const r = await compareActivationFiles(join(dir, 'a.arrow'), join(dir, 'b.arrow'), { methods: ['mean', 'cka'] });
+    expect([r.a, r.b]).toEqual([{ rows: m.rows, cols: m.cols }, { rows: m1.rows, cols: m1.cols }]);
+    const [mean, cka] = r.results;
     expect(mean!.value).toBeCloseTo(0.7057263136599201, 9);
     expect(cka!.value).toBeCloseTo(0.4374523124254893, 9);
   });

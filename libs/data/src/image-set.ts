@@ -55,10 +55,6 @@ export interface ImageSet {
   meta: Record<string, string>;
 }
 
-export function imageSetSize(set: ImageSet): number {
-  return set.ids.length;
-}
-
 /** The i-th image as a view (no copy). */
 export function imageAt(set: ImageSet, i: number): Uint8Array | Float32Array {
   const d = set.height * set.width * set.channels;

@@ -1,8 +1,3 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { inspectArrowFile } from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { createImageSetWriter } from './artifact.js';
 import { importResumable, type ResumeOptions } from './import-resume.js';
@@ -189,44 +184,4 @@ export async function importManifestToArrow(
   if (!writer) throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`, { file: m.root });
   const r = await writer.close();
   return { ...r, rejected };
-}
-
-/**
- * Cache key of a preprocessed set: the index (ids, paths, labels, splits), the file sizes and mtimes are
- * not included — pass `contentHash` of the sources if you need it — plus the preprocessing options. A changed
- * resize size changes this key but not the index, so only preprocessing reruns.
- */
-export function preprocessKey(m: Manifest, options: ImportOptions, contentHash = ''): string {
-  const o = parse(options);
-  const h = createHash('sha256');
-  h.update(JSON.stringify({ v: 1, format: m.format, task: m.task, policy: m.policy ?? null, pre: o.preprocess, splits: o.splits ?? null, limit: o.limit ?? null, contentHash }));
-  for (const r of m.rows) h.update(`${r.id}\0${r.split}\0${r.raw.join(',')}\n`);
-  return h.digest('hex');
-}
-
-/**
- * Imports through a cache folder: the artifact is stored as `<cacheDir>/<preprocessKey>.arrow` and reused
- * when the index and preprocessing are unchanged (a changed resize size gives a new key, so only
- * preprocessing re-runs). Returns the artifact path and whether it came from the cache.
- */
-export async function importCached(
-  m: Manifest,
-  cacheDir: string,
-  options: ImportOptions & { shardSize?: number },
-  onProgress?: (p: ImportProgress) => void,
-): Promise<{ path: string; cached: boolean; rejected: RejectedRow[] }> {
-  const { shardSize, ...rest } = options;
-  const key = preprocessKey(m, rest);
-  const file = path.join(cacheDir, `${key}.arrow`);
-  await mkdir(cacheDir, { recursive: true });
-  if (existsSync(file)) {
-    try {
-      await inspectArrowFile(file);
-      return { path: file, cached: true, rejected: [...m.rejected] };
-    } catch {
-      // a damaged cache entry is a miss; it is rewritten below
-    }
-  }
-  const r = await importManifestToArrow(m, file, { ...rest, ...(shardSize ? { shardSize } : {}) }, onProgress);
-  return { path: file, cached: false, rejected: r.rejected };
 }

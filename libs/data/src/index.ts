@@ -1,8 +1,8 @@
 // In-memory sets, splits and labels
-export { type ImageSet, type LabelSpec, type Split, SPLITS, labelSpecSchema, labelWidth, imageAt, imageSetSize, validateImageSet, selectRows, splitOf, toBinaryFromGrade } from './image-set.js';
+export { type ImageSet, type LabelSpec, type Split, SPLITS, labelSpecSchema, labelWidth, imageAt, validateImageSet, selectRows, splitOf, toBinaryFromGrade } from './image-set.js';
 export { type SplitFractions, DEFAULT_SPLIT, splitFractionsSchema, splitForPatient, hashString } from './split.js';
 export { CHEXPERT_OBSERVATIONS, CHEXPERT_COMPETITION, type UncertaintyPolicy, type BlankPolicy, type RawLabelState, uncertaintyPolicySchema, blankPolicySchema, applyUncertaintyPolicy, rawState } from './labels.js';
-export { DataError, type DataErrorCode, type RejectedRow, type RejectReason, type OnBadRow } from './errors.js';
+export { DataError, formatZodIssues, type DataErrorCode, type RejectedRow, type RejectReason, type OnBadRow } from './errors.js';
 
 // Real formats
 export { type Manifest, type ManifestRow } from './manifest.js';
@@ -21,7 +21,7 @@ export { readDicomFile, readDicomHeader, decodeDicom, dicomToUint8, type DicomIm
 // Preprocessing, import, normalisation, augmentation
 export { type RawImage, type PreprocessOptions, type ResolvedPreprocess, type ResizeOptions, type ResolvedResize, preprocessOptionsSchema, resizeOptionsSchema, parsePreprocessOptions, decodeImageFile, preprocessRaw, preprocessFile, foregroundBox, maskCircle, convertChannels } from './preprocess.js';
 export { importResumable, removeImportWork, type ResumeOptions } from './import-resume.js';
-export { importManifest, importManifestToArrow, importCached, importChunks, preprocessKey, rowTargets, importOptionsSchema, type ImportOptions, type ImportResult, type ImportProgress } from './import.js';
+export { importManifest, importManifestToArrow, importChunks, rowTargets, importOptionsSchema, type ImportOptions, type ImportResult, type ImportProgress } from './import.js';
 export { resizeImageSet } from './resize.js';
 export { importDataset, importDatasetOptionsSchema, IMPORT_FORMATS, type ImportDatasetOptions, type ImportDatasetResult, type ImportFormat } from './import-dataset.js';
 export { computeChannelStats, normalizeImages, normalizePixels, normalizedSet, type ChannelStats } from './normalize.js';

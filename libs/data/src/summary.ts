@@ -49,7 +49,10 @@ function summarizeRows(task: LabelSpec, rows: Iterable<Row>, rawKnown: boolean):
   const fresh = (): LabelCounts[] => task.names.map((name) => ({ name, positive: 0, negative: 0, uncertain: rawKnown ? 0 : null, blank: rawKnown ? 0 : null, ignored: 0 }));
   for (const r of rows) {
     let s = per.get(r.split);
-    if (!s) per.set(r.split, (s = { images: 0, patients: new Set(), labels: fresh() }));
+    if (!s) {
+      s = { images: 0, patients: new Set(), labels: fresh() };
+      per.set(r.split, s);
+    }
     s.images++;
     s.patients.add(r.patient);
     if (task.kind === 'multiclass') {

@@ -159,10 +159,3 @@ export async function zipMemberBytes(file: string, name: string): Promise<Buffer
   for await (const c of streamZipMember(file, m)) chunks.push(c.slice());
   return Buffer.concat(chunks);
 }
-
-/** Captures a CLI run's output. */
-export function captureIo(): { io: { stdout(s: string): void; stderr(s: string): void }; out: () => string; err: () => string } {
-  let o = '';
-  let e = '';
-  return { io: { stdout: (s) => void (o += s), stderr: (s) => void (e += s) }, out: () => o, err: () => e };
-}

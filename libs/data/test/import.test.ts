@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageSet } from '../src/artifact.js';
 import { loadCsvDataset } from '../src/formats/generic.js';
-import { importCached, importManifest, importManifestToArrow, preprocessKey } from '../src/import.js';
+import { importManifest, importManifestToArrow } from '../src/import.js';
 import type { Manifest } from '../src/manifest.js';
 import { place, removeDir, SAMPLE, tempDir, writePng, writeText, writeTruncated } from './helpers.js';
 
@@ -58,44 +58,12 @@ describe('import', () => {
     expect(existsSync(none)).toBe(false);
   });
 
-  it('filters splits and limits rows; the cache key changes with preprocessing but not with unrelated options', () => {
-    const k32 = preprocessKey(manifest, { preprocess: { size: 32 } });
-    expect(preprocessKey(manifest, { preprocess: { size: 32 }, concurrency: 4 })).toBe(k32);
-    expect(preprocessKey(manifest, { preprocess: { size: 64 } })).not.toBe(k32);
-    expect(preprocessKey({ ...manifest, rows: manifest.rows.slice(1) }, { preprocess: { size: 32 } })).not.toBe(k32);
-    expect(() => preprocessKey(manifest, { preprocess: { size: 32 }, concurrency: 0 })).toThrow(/import options: concurrency/);
+  it('refuses bad options, naming the field', async () => {
+    await expect(importManifest(manifest, { preprocess: { size: 32 }, concurrency: 0 })).rejects.toThrow(/import options: concurrency/);
   });
 
   it('imports only requested splits', async () => {
     const { set } = await importManifest(manifest, { preprocess: { size: 16 }, splits: ['train'], limit: 1 });
     expect(set.ids).toEqual(['img/a.png']);
-  });
-});
-
-describe('importCached', () => {
-  it('reuses the artifact until preprocessing changes, and rewrites a damaged entry', async () => {
-    const root = await tempDir();
-    const cache = await tempDir();
-    try {
-      await place(root, 'a/1.png', SAMPLE.microaneurysms);
-      await place(root, 'b/2.png', SAMPLE.microaneurysms);
-      const { loadFolderDataset } = await import('../src/formats/generic.js');
-      const m = await loadFolderDataset({ root });
-      const first = await importCached(m, cache, { preprocess: { size: 16 } });
-      expect(first.cached).toBe(false);
-      const again = await importCached(m, cache, { preprocess: { size: 16 }, concurrency: 1 });
-      expect(again).toMatchObject({ cached: true, path: first.path });
-      const bigger = await importCached(m, cache, { preprocess: { size: 24 } });
-      expect(bigger.cached).toBe(false);
-      expect(bigger.path).not.toBe(first.path);
-      expect((await readImageSet(bigger.path)).height).toBe(24);
-      await writeText(cache, path.basename(first.path), 'damaged');
-      const redo = await importCached(m, cache, { preprocess: { size: 16 } });
-      expect(redo.cached).toBe(false);
-      expect((await readImageSet(redo.path)).ids).toEqual(['a/1.png', 'b/2.png']);
-    } finally {
-      await removeDir(root);
-      await removeDir(cache);
-    }
   });
 });

@@ -19,4 +19,7 @@ export * from './io/layers-format.js';
 export * from './io/keras-h5.js';
 export * from './io/artifact.js';
 export { initialise, initStrategySchema, modelOptionsFor, needsSource, type InitStrategy, type InitStrategyName } from './init/strategy.js';
+export { useCpuBackend } from './cpu-backend.js';
+export { summarizeZoo, summarizeZooOptionsSchema, type SummarizeZooOptions } from './summarize-zoo.js';
+export { importWeightsFile, importWeightsFileOptionsSchema, type ImportWeightsFileOptions, type ImportWeightsFileResult } from './import-weights-file.js';
 export * from './flops.js';

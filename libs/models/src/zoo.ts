@@ -54,11 +54,6 @@ export function buildModel(options: ModelOptions, settings: BuildSettings = {}):
   return { spec, model, stages };
 }
 
-/** The stage a layer belongs to. */
-export function stageOfLayer(zm: ZooModel, layerName: string): string | undefined {
-  return zm.stages.find((s) => s.layers.includes(layerName))?.name;
-}
-
 /** Body stage names followed by 'head'. */
 export function stageNames(zm: ZooModel): string[] {
   return zm.stages.map((s) => s.name);

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WeightsFileError, WeightsMismatchError, getWeights, importKerasH5Weights, pretrainedInit, randomInit } from '../src/index.js';
-import { main, type CliIo } from '../src/cli.js';
+import { WeightsFileError, WeightsMismatchError, getWeights, importKerasH5Weights, importWeightsFile, pretrainedInit, randomInit } from '../src/index.js';
 import { SMALL, build, disposeBuilt } from './helpers.js';
 import { writeKerasH5 } from './keras-h5-helper.js';
 
@@ -95,15 +94,11 @@ describe('Keras .h5 weights', () => {
     await expect(importKerasH5Weights(broken)).rejects.toThrow(/dense\/dense\/kernel:0: listed in weight_names but not a dataset/);
   });
 
-  it('transfusion models import reads .h5 and reports what matched and what was not used', async () => {
+  it('importWeightsFile (`transfusion models import`) reads .h5 and reports what matched and what was not used', async () => {
     const weights = randomInit(build(SMALL.cbr), { seed: 5 });
     const path = join(dir, 'cli.h5');
     await writeKerasH5(path, { ...weights, 'extra_dense/kernel': { dtype: 'float32', shape: [2, 2], data: new Float32Array(4) } });
-    let out = '';
-    const io: CliIo = { out: (t) => void (out += t), err: () => undefined };
-    const code = await main(['import', path, '--model', 'cbr-small', '--width', '0.125', '--json'], io);
-    expect(code).toBe(0);
-    const report = JSON.parse(out) as { loaded: number; unused: string[] };
+    const report = await importWeightsFile(path, { model: 'cbr-small', width: 0.125 });
     expect(report.loaded).toBe(Object.keys(weights).length);
     expect(report.unused).toEqual(['extra_dense/kernel']);
   });

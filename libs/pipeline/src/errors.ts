@@ -45,17 +45,6 @@ export class UsageError extends PipelineError {
   }
 }
 
-/** A stage's run failed; carried to the caller with the tail of the stage's log. */
-export class StageFailedError extends PipelineError {
-  constructor(
-    readonly stage: string,
-    readonly reason: string,
-    readonly logTail = '',
-  ) {
-    super(`stage ${stage} failed: ${reason}`, 'STAGE_FAILED');
-  }
-}
-
 /** Raised inside a stage's run for a clean, user-facing failure (no stack trace in the log). */
 export class StageError extends Error {
   constructor(message: string) {

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from './errors.js';
+import type { z } from 'zod';
 import { latestSchema, Store } from './store.js';
 
 export interface GcResult {
@@ -42,7 +43,7 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
     for (const file of (await readdir(join(storeRoot, sub)).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort()) {
       const name = file.slice(0, -'.json'.length);
       if (sub === 'pins' && opts.unpin?.includes(name)) continue;
-      let latest;
+      let latest: z.infer<typeof latestSchema>;
       try {
         latest = latestSchema.parse(JSON.parse(await readFile(join(storeRoot, sub, file), 'utf8')));
       } catch {

@@ -22,6 +22,7 @@ const matrixSchema = z
   .catchall(
     z.union([
       z.array(scalar).min(1, 'at least one value'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows the pipeline file's own ${…} syntax
       z.string().regex(VARS_REF, 'a list of values, or "${vars.NAME}" naming a list in vars'),
     ]),
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
+import { type BigIntStats, constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -134,7 +134,7 @@ export class Store {
   /** True if the object exists with the expected size and its content hashes to its name. */
   async verifyObject(hash: string, size?: number): Promise<boolean> {
     const path = this.objectPath(hash);
-    let st;
+    let st: BigIntStats;
     try {
       st = await stat(path, { bigint: true });
     } catch {

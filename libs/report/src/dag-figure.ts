@@ -29,7 +29,10 @@ export function dagLayers(dag: Dag): Map<string, number> {
 export function dagSvg(dag: Dag): string {
   const layers = dagLayers(dag);
   const columns: string[][] = [];
-  for (const n of dag.nodes) (columns[layers.get(n.id)!] ??= []).push(n.id);
+  for (const n of dag.nodes) {
+    const layer = layers.get(n.id)!;
+    columns[layer] = [...(columns[layer] ?? []), n.id];
+  }
   const label = new Map(dag.nodes.map((n) => [n.id, n.label]));
   const boxW = Math.max(90, ...dag.nodes.map((n) => Math.min(260, 6.2 * n.label.length + 16)));
   const boxH = 24;

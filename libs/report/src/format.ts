@@ -5,9 +5,6 @@ export const pct = (x: number, digits = 2): string => (Number.isFinite(x) ? (x *
 export const meanStdPct = (m: number, s: number, digits = 2): string =>
   Number.isFinite(s) ? `${pct(m, digits)} ± ${pct(s, digits)}` : pct(m, digits);
 
-/** Mean ± std on the metric's own scale (e.g. kappa), typographic minus. */
-export const meanStdFixed = (m: number, s: number, digits = 3): string => (Number.isFinite(s) ? `${fixed(m, digits)} ± ${fixed(s, digits)}` : fixed(m, digits));
-
 export const ciPct = (lo: number, hi: number, digits = 1): string => (Number.isFinite(lo) && Number.isFinite(hi) ? `[${pct(lo, digits)}, ${pct(hi, digits)}]` : '–');
 
 /** "51.80 [49.0, 54.6]": a mean in percent with its interval, when there is one. */

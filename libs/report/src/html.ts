@@ -83,7 +83,8 @@ export function renderHtml(c: ReportContent): string {
   let figNo = 0;
   const figs = (section: RenderedFigure['section']) => c.figures.filter((f) => f.section === section).map((f) => figureHtml(f, ++figNo)).join('\n');
   const tablesHtml = c.tables.map((t) => tableHtml(t)).join('\n');
-  const counts = c.findings.reduce<Record<string, number>>((a, f) => ({ ...a, [f.verdict]: (a[f.verdict] ?? 0) + 1 }), {});
+  const counts: Record<string, number> = {};
+  for (const f of c.findings) counts[f.verdict] = (counts[f.verdict] ?? 0) + 1;
   const section = (id: string, title: string, body: string, empty: string) => `<section id="${id}"><h2>${esc(title)}</h2>${body.trim() ? body : `<p class="sub">${esc(empty)}</p>`}</section>`;
   const evaluationNote = missingScoresNote(r);
   const evaluation = `${evaluationNote ? `<p class="sub">${esc(evaluationNote)}</p>` : ''}${figs('evaluation')}`;

@@ -1,4 +1,4 @@
-export { buildReportFiles, renderReport, type ReportFile } from './build.js';
+export { buildReportFiles, jsonReplacer, renderReport, type ReportFile } from './build.js';
 export { ReportError } from './errors.js';
 export { evaluateFindings, statements, verdicts, FINDINGS_METHOD, type Comparison, type Finding, type Verdict } from './findings.js';
 export { estimateContrast, bootstrapArms, type BootstrapSettings, type Interval } from './paired-bootstrap.js';
@@ -46,3 +46,4 @@ export {
   type PaperModel,
 } from './schema.js';
 export { dagSvg, dagLayers } from './dag-figure.js';
+export { readStudyResults } from './read-results.js';

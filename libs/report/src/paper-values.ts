@@ -39,9 +39,6 @@ export const paperTable2Chexpert: Partial<Record<PaperModel, Record<string, ByIn
   },
 };
 
-/** Fig 2, ResNet50 top layers: mean CCA similarity as read from the paper's figure. */
-export const paperFig2ResNet50 = { randRand: 0.266, randPretrained: 0.239 };
-
 /** The published value for a setting, when the paper reports one. */
 export function paperValue(q: {
   setting: 'retina' | 'chexpert' | undefined;

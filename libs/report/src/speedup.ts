@@ -45,9 +45,6 @@ export function compareSpeed(groups: readonly RunGroup[], metric: string, option
 export const isFig6Init = (k: string): boolean => k === 'random' || k === 'meanvar' || k === 'pretrained';
 export const isFig7Init = (k: string): boolean => k === 'random' || k === 'pretrained' || k.startsWith('transfusion:');
 
-/** Steps with "not reached" as +∞, so a run that never gets there is slower than any that does. */
-export const stepsOrInf = (s: StepsSummary | undefined): number => (s?.mean ?? Number.POSITIVE_INFINITY);
-
 export interface Recovery {
   initKey: string;
   steps: number | null;

@@ -42,7 +42,10 @@ export function testDataOf(results: StudyResults, task: Task): TestData | undefi
   for (let i = 0; i < n; i++) {
     const id = set.patients?.[i] ?? String(i);
     let p = ids.get(id);
-    if (p === undefined) ids.set(id, (p = ids.size));
+    if (p === undefined) {
+      p = ids.size;
+      ids.set(id, p);
+    }
     patientOf[i] = p;
   }
   return { task, n, k, positive, known, ...(classes ? { classes } : {}), patientOf, patients: ids.size };

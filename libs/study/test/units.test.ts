@@ -6,7 +6,6 @@ import { tableFromArrays, type Table } from 'apache-arrow';
 import { readTensors } from '@transfusion/arrow-io';
 import { describe, expect, test } from 'vitest';
 import { runPipeline, type AnyStage, type StageEvent } from '@transfusion/pipeline';
-import { main } from '../src/cli.js';
 import { parseRunInfo, runOfTable, StudyError, withRun, type RunInfo } from '../src/lib/run-info.js';
 import { ccaResults, derivedRuns, historyOf, reportRun } from '../src/lib/study-results.js';
 import { architectureStages, checkInitStage } from '../src/lib/init-stage.js';
@@ -25,12 +24,6 @@ const run: RunInfo = {
   cost: { params: 1000, flopsPerImage: 2e6, trainSeconds: 3, imagesPerSecond: 50 }, backend: 'wasm', input: 'unit',
   checkpoint: { kind: 'best', step: 20, epoch: 1, monitor: 'val_auc', value: 0.8 }, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:03.000Z',
 };
-
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s) }, out, err };
-}
 
 describe('run info', () => {
   test('travels as table metadata and comes back equal', () => {
@@ -143,29 +136,6 @@ describe('the input a run is trained on follows its source weights', () => {
   test('feeding other input to weights that start the run is an error naming both', () => {
     expect(() => runInput({ input: 'unit' } as Training, source('caffe'), true)).toThrow(/training\.input is 'unit', but the source weights r50\.arrow were trained on 'caffe' input/);
     expect(() => runInput({} as Training, source('bgr'), true)).toThrow(/r50\.arrow: the weights say they were trained on 'bgr' input, which libs\/train does not know/);
-  });
-});
-
-describe('study publish CLI', () => {
-  test('--help prints usage; no pipeline or an unknown flag is a usage error (2)', async () => {
-    const a = io();
-    expect(await main(['publish', '--help'], a.io)).toBe(0);
-    expect(a.out.join('')).toMatch(/transfusion study publish <pipeline.yaml>/);
-    const b = io();
-    expect(await main(['publish'], b.io)).toBe(2);
-    expect(b.err.join('')).toMatch(/expected one pipeline file/);
-    const c = io();
-    expect(await main(['publish', 'x.yaml', '--bogus'], c.io)).toBe(2);
-    const d = io();
-    expect(await main(['unpublish'], d.io)).toBe(2);
-  });
-
-  test('a pipeline that never ran in the store fails (1) and says to run it first', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tf-publish-'));
-    writeFileSync(join(dir, 'p.yaml'), 'stages:\n  a: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 10, size: 16 } } }\n');
-    const e = io();
-    expect(await main(['publish', join(dir, 'p.yaml'), '--store', join(dir, 'store')], e.io)).toBe(1);
-    expect(e.err.join('')).toMatch(/no run of pipeline 'p' yet; run it first/);
   });
 });
 

@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseBenchOptions } from './errors.js';
 import {
+  compareActivationFiles,
   matrix,
   pairMomentsParallel,
   PairSimilarity,
@@ -16,41 +17,25 @@ import {
   type PairMoments,
 } from '@transfusion/cca';
 import { sampleSorted, XorShift32 } from '@transfusion/random';
-import { main as ccaMain } from '@transfusion/cca/cli';
 
-export const summary = 'time mean CCA, SVCCA, PWCCA and CKA at the issue sizes (optionally next to numpy)';
 
-const HELP = `Usage: transfusion bench cca [options]
-
-Times @transfusion/cca on synthetic ReLU-like activations (two correlated layers sharing a 64-dimensional latent):
-statistics accumulation, each method alone, all four together (mean,svcca,pwcca,cka), and the end-to-end CLI call
-'transfusion cca A.npy B.npy --method mean,svcca,pwcca,cka --json' on float32 .npy files. With numpy available it
-runs the same computation (covariance route, LAPACK) on the same files and reports both times and the largest
-difference between the values.
-
-Options:
-  --sizes LIST            NxD pairs (default: 10000x512,50000x2048, the sizes of issue 6)
-  --max-datapoints K      subsample rows (seeded, the same rows for both layers) when N > K (default 20000)
-  --threads T             worker threads for the statistics (default: available cores)
-  --python PATH           python with numpy (default: /usr/bin/python3 if present, else python3)
-  --no-numpy              skip the numpy comparison
-  --seed S                data seed (default 1)
-  --json                  print one JSON document on stdout
-  -h, --help              show this help
-`;
-
-const flagsSchema = z
+export const benchCcaOptionsSchema = z
   .object({
-    sizes: z.string().default('10000x512,50000x2048'),
-    'max-datapoints': z.coerce.number().int().positive().default(20000),
-    threads: z.coerce.number().int().positive().optional(),
-    python: z.string().optional(),
-    'no-numpy': z.boolean().default(false),
-    seed: z.coerce.number().int().min(0).default(1),
-    json: z.boolean().default(false),
-    help: z.boolean().default(false),
+    /** [N, D] pairs: datapoints and neurons per layer (default: the sizes of issue 6). */
+    sizes: z.array(z.tuple([z.number().int().min(8), z.number().int().min(1)])).min(1).default([[10000, 512], [50000, 2048]]),
+    /** Subsample rows (seeded, the same rows for both layers) when N is larger. */
+    maxDatapoints: z.number().int().positive().default(20000),
+    /** Worker threads for the statistics (default: available cores). */
+    threads: z.number().int().positive().optional(),
+    /** Python with numpy (default: /usr/bin/python3 if present, else python3). */
+    python: z.string().min(1).optional(),
+    /** Run the same computation in numpy and compare. */
+    numpy: z.boolean().default(true),
+    seed: z.number().int().min(0).default(1),
   })
   .strict();
+
+export type BenchCcaOptions = z.input<typeof benchCcaOptionsSchema>;
 
 const FOUR: Method[] = ['mean', 'svcca', 'pwcca', 'cka'];
 
@@ -135,7 +120,7 @@ print(json.dumps({"numpy": np.__version__, "statistics": t1 - t0, "methods": t2 
                   "values": {"mean": mean, "svcca": svcca, "pwcca": pwcca, "cka": cka}}))
 `;
 
-interface NumpyResult {
+export interface NumpyResult {
   numpy: string;
   cpu: number;
   statistics: number;
@@ -153,60 +138,42 @@ function runNumpy(python: string, a: string, b: string): Promise<NumpyResult | {
   });
 }
 
-/** `transfusion bench cca ...`; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        sizes: { type: 'string' },
-        'max-datapoints': { type: 'string' },
-        threads: { type: 'string' },
-        python: { type: 'string' },
-        'no-numpy': { type: 'boolean' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`bench cca: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    process.stderr.write(`bench cca: invalid --${issue.path.join('.')}: ${issue.message}\n`);
-    return 2;
-  }
-  const f = parsed.data;
-  if (f.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const sizes: [number, number][] = [];
-  for (const s of f.sizes.split(',')) {
-    const m = /^\s*(\d+)x(\d+)\s*$/.exec(s);
-    if (m === null || Number(m[1]) < 8 || Number(m[2]) < 1) {
-      process.stderr.write(`bench cca: bad size "${s}" in --sizes; expected NxD such as 10000x512\n`);
-      return 2;
-    }
-    sizes.push([Number(m[1]), Number(m[2])]);
-  }
+/** One size's measurements (seconds rounded to 0.01). */
+export interface BenchCcaSize {
+  n: number;
+  d: number;
+  datapoints: number;
+  threads: number;
+  seconds: { generate: number; statistics: number; alone: Record<string, number>; allFourFromStatistics: number; statisticsPlusAllFour: number; endToEnd: number };
+  cpuSeconds: { statistics: number; allFourFromStatistics: number; endToEnd: number };
+  loadAverage: number[];
+  values: Record<string, number>;
+  numpy: (NumpyResult & { maxAbsDiff: number }) | { error: string } | null;
+}
+
+export interface BenchCcaResult {
+  machine: { cpus: number; model: string; node: string };
+  sizes: BenchCcaSize[];
+}
+
+/**
+ * Times @transfusion/cca on synthetic ReLU-like activations at each size: statistics, each method alone, all four
+ * together, and end to end from .npy files (compareActivationFiles, what `transfusion cca A B` runs); with numpy,
+ * the same computation there. `onSize` receives each size's entry as soon as it is measured.
+ */
+export async function benchCca(options: BenchCcaOptions, log: (line: string) => void, onSize: (entry: BenchCcaSize) => void = () => undefined): Promise<BenchCcaResult> {
+  const f = parseBenchOptions(benchCcaOptionsSchema, options);
   const threads = f.threads ?? availableParallelism();
   const python = f.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-  const log = (s: string) => process.stderr.write(`bench cca: ${s}\n`);
   const dir = await mkdtemp(join(tmpdir(), 'bench-cca-'));
-  const report = [];
+  const report: BenchCcaSize[] = [];
   try {
-    for (const [n, d] of sizes) {
+    for (const [n, d] of f.sizes) {
       log(`N=${n} d=${d}: generating data…`);
       let t = performance.now();
       let { a, b } = syntheticPair(n, d, f.seed);
       const generate = seconds(t);
-      const datapoints = Math.min(n, f['max-datapoints']);
+      const datapoints = Math.min(n, f.maxDatapoints);
       if (datapoints < n) {
         const rows = sampleSorted(datapoints, n, f.seed);
         a = subsample(a, rows);
@@ -218,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       const m = stats.value;
       const statistics = stats.wall;
       const alone: Record<string, number> = {};
-      const valueOf: Record<string, number> = {};
+      const valueByMethod: Record<string, number> = {};
       // Shallow copies are new cache keys, so every timing includes its own layer decompositions.
       const fresh = (): PairMoments => ({ x: { ...m.x }, y: { ...m.y }, xy: m.xy });
       for (const method of FOUR) {
@@ -226,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
         t = performance.now();
         const s = new PairSimilarity(fresh());
         await s.prepare([method], threads);
-        valueOf[method] = s.run(method).value;
+        valueByMethod[method] = s.run(method).value;
         alone[method] = seconds(t);
       }
       log('all four together…');
@@ -237,46 +204,29 @@ export async function main(argv: string[]): Promise<number> {
       await writeNpy(fileA, a);
       await writeNpy(fileB, b);
       log(`end-to-end: transfusion cca A B --method ${FOUR.join(',')} --json`);
-      const silent = { stdout: () => undefined, stderr: () => undefined };
-      const e2e = await timed(() => ccaMain([fileA, fileB, '--method', FOUR.join(','), '--json', '--threads', String(threads)], silent));
-      const code = e2e.value;
+      const e2e = await timed(() => compareActivationFiles(fileA, fileB, { methods: FOUR, threads }));
       const endToEnd = e2e.wall;
-      if (code !== 0) throw new Error(`cca CLI exited with ${code}`);
       let numpy: (NumpyResult & { maxAbsDiff: number }) | { error: string } | null = null;
-      if (!f['no-numpy']) {
+      if (f.numpy) {
         log(`numpy (${python})…`);
         const r = await runNumpy(python, fileA, fileB);
-        numpy = 'error' in r ? r : { ...r, maxAbsDiff: Math.max(...FOUR.map((k) => Math.abs((r.values[k] ?? NaN) - valueOf[k]!))) };
+        numpy = 'error' in r ? r : { ...r, maxAbsDiff: Math.max(...FOUR.map((k) => Math.abs((r.values[k] ?? NaN) - valueByMethod[k]!))) };
       }
       await rm(fileA);
       await rm(fileB);
-      const entry = {
+      const entry: BenchCcaSize = {
         n, d, datapoints, threads,
         seconds: { generate, statistics, alone, allFourFromStatistics: together, statisticsPlusAllFour: round(statistics + together), endToEnd },
         cpuSeconds: { statistics: stats.cpu, allFourFromStatistics: four.cpu, endToEnd: e2e.cpu },
         loadAverage: loadavg().map(round),
-        values: valueOf,
+        values: valueByMethod,
         numpy,
       };
       report.push(entry);
-      if (!f.json) {
-        process.stdout.write(
-          `N=${n} d=${d} (datapoints ${datapoints}, ${threads} threads): statistics ${statistics} s; alone ${FOUR.map((k) => `${k} ${alone[k]} s`).join(', ')}; ` +
-            `all four from statistics ${together} s; end-to-end CLI ${endToEnd} s (CPU ${e2e.cpu} s); load ${loadavg()[0]!.toFixed(1)}` +
-            (numpy === null
-              ? ''
-              : 'error' in numpy
-                ? `; numpy: ${numpy.error}`
-                : `; numpy ${numpy.numpy}: ${numpy.all.toFixed(2)} s (CPU ${numpy.cpu.toFixed(2)} s; statistics ${numpy.statistics.toFixed(2)} s), max |Δvalue| ${numpy.maxAbsDiff.toExponential(1)}`) +
-            '\n',
-        );
-      }
+      onSize(entry);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  if (f.json) {
-    process.stdout.write(`${JSON.stringify({ machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version }, sizes: report })}\n`);
-  }
-  return 0;
+  return { machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version }, sizes: report };
 }

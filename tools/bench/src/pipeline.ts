@@ -1,20 +1,10 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { runPipeline, UsageError, type RunSummary, type StageEvent } from '@transfusion/pipeline';
-
-export const summary = 'engine overhead: cold run, fully cached rerun and one-param rerun of an N-stage exec pipeline';
-
-const help = `Usage: transfusion bench pipeline [--stages N] [--jobs J] [--json]
-
-Builds an N-stage exec pipeline (default 50: layers of 5 stages, each stage of a layer reading the one
-above it, one fan-in stage at the end) in a temporary folder with its own store, then measures:
-  cold       every stage runs (one Node process per stage writing a small Arrow table)
-  cached     a fully cached rerun: the engine's own overhead (plan, keys, store lookups, output links)
-  one-param  one stage's param changed: only it and its dependents rerun
-Times are measured inside the process, so Nx and Node start-up are not counted.`;
+import { runPipeline, type RunSummary, type StageEvent } from '@transfusion/pipeline';
+import { z } from 'zod';
+import { parseBenchOptions } from './errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REGISTRY = resolve(here, '../../../apps/cli/dist/registry.js');
@@ -42,31 +32,43 @@ export function benchPipelineYaml(stages: number, width = 5): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { stages: { type: 'string', default: '50' }, jobs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
-  const n = Number(values.stages);
-  if (!Number.isInteger(n) || n < 2) throw new UsageError(`--stages ${values.stages}: expected a whole number ≥ 2`);
+export const benchPipelineOptionsSchema = z
+  .object({
+    /** Stages in the generated pipeline (layers of 5, one fan-in stage at the end). */
+    stages: z.number().int().min(2).default(50),
+    /** Stages run at once (default: the engine's). */
+    jobs: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type BenchPipelineOptions = z.input<typeof benchPipelineOptionsSchema>;
+
+export interface BenchPipelineResult {
+  stages: number;
+  runs: { run: 'cold' | 'cached' | 'one-param'; seconds: number; ran: number; cached: number; failed: number }[];
+}
+
+/**
+ * Engine overhead: a cold run, a fully cached rerun and a one-param rerun of an N-stage exec pipeline built in a
+ * temporary folder with its own store. Times are measured in this process (no Nx or Node start-up).
+ */
+export async function benchPipeline(options: BenchPipelineOptions, log: (line: string) => void): Promise<BenchPipelineResult> {
+  const o = parseBenchOptions(benchPipelineOptionsSchema, options);
+  const n = o.stages;
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-pipeline-'));
   try {
     symlinkSync(NODE_MODULES, join(dir, 'node_modules'));
     writeFileSync(join(dir, 'stage.mjs'), SCRIPT);
     const file = join(dir, 'bench.yaml');
     writeFileSync(file, benchPipelineYaml(n));
-    const opts = { pipelineFile: file, registry: REGISTRY, store: join(dir, 'store'), outRoot: join(dir, 'out'), jobs: values.jobs ? Number(values.jobs) : undefined };
-    const measure = async (label: string, sets: string[] = []): Promise<RunSummary & { label: string }> => {
-      process.stderr.write(`${label}...\n`);
-      const observer = { finished: (e: StageEvent) => void (e.error && process.stderr.write(`${e.stage} failed: ${e.error}\n`)) };
+    const opts = { pipelineFile: file, registry: REGISTRY, store: join(dir, 'store'), outRoot: join(dir, 'out'), jobs: o.jobs };
+    const measure = async (label: 'cold' | 'cached' | 'one-param', sets: string[] = []): Promise<RunSummary & { label: typeof label }> => {
+      log(`${label}...`);
+      const observer = { finished: (e: StageEvent) => void (e.error && log(`${e.stage} failed: ${e.error}`)) };
       return { label, ...(await runPipeline({ ...opts, sets, observer })) };
     };
     const runs = [await measure('cold'), await measure('cached'), await measure('one-param', ['stages.s7.with.params.value=700'])];
-    const rows = runs.map((r) => ({ run: r.label, seconds: r.seconds, ran: r.ran, cached: r.cached, failed: r.failed }));
-    if (values.json) process.stdout.write(`${JSON.stringify({ stages: n, runs: rows })}\n`);
-    else for (const r of rows) process.stdout.write(`${r.run.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} s   ran ${r.ran}, cached ${r.cached}, failed ${r.failed}\n`);
-    return runs.some((r) => r.failed) ? 1 : 0;
+    return { stages: n, runs: runs.map((r) => ({ run: r.label, seconds: r.seconds, ran: r.ran, cached: r.cached, failed: r.failed })) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

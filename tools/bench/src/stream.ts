@@ -1,55 +1,27 @@
-// `transfusion bench stream`: peak memory and throughput of training streamed from an Arrow image set much larger
-// than the batch. Generates the set (written shard by shard, never held in memory) unless --file exists, then
+// Peak memory and throughput of training streamed from an Arrow image set much larger
+// than the batch. Generates the set (written shard by shard, never held in memory) unless `file` exists, then
 // trains a zoo model (or bench-cbr) on it with the real training loop, reading batches through the streamed
 // dataset (worker threads, bounded prefetch), and reports images/s and the process's peak RSS.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createImageSetWriter, type ImageSet } from '@transfusion/data';
 import { buildModel, isModelName, MODEL_NAMES } from '@transfusion/models';
 import {
   type BackendOptions, buildBenchCbr, describeBackend, openStreamedImages, releaseBackend, resolveBackend, trainModel, type tf,
 } from '@transfusion/train';
 import { z } from 'zod';
+import { parseBenchOptions } from './errors.js';
 import { noise32 } from '@transfusion/random';
 
-export const summary = 'peak RSS and images/s of training streamed from a generated N-image Arrow set';
 
-const HELP = `Usage: transfusion bench stream [options]
-
-Generates an Arrow image set of N random H×W×C images (5 classes; written shard by shard, so generating it
-needs no more memory than one shard) unless --file already holds one, then trains a model on it for K steps,
-streaming the batches from disk (reader threads convert uint8 to float32 ahead of the compute), and reports
-images/s and the peak resident memory (getrusage maxRSS and /proc/self/status VmHWM) next to the set's size.
-
-Options:
-  --images N        images in the generated set (default 50000)
-  --size S          image height and width (default 224)
-  --channels C      image channels (default 3)
-  --model NAME      bench-cbr | ${MODEL_NAMES.join(' | ')} (default resnet50)
-  --width W         zoo model width multiplier (default 1)
-  --batch B         batch size (default 16)
-  --steps K         training steps (default 20)
-  --workers T       reader threads (default 2; 0 = on the main thread)
-  --prefetch Q      batches read ahead (default 4)
-  --file PATH       the image set (default: a temporary file, removed afterwards); generated if missing
-  --keep            keep a generated --file
-  --generate-only   write the set and stop
-  --backend NAME    compute backend (default: $TRANSFUSION_BACKEND or auto)
-  --json            one JSON object on stdout
-  -h, --help        show this help
-
-Progress goes to stderr. Memory is what the whole process holds at its peak (model, optimiser state, backend
-heap, the prefetch queue), not the data set: compare peak_rss_bytes with dataset_bytes.
-`;
-
-const flagsSchema = z.object({
+export const benchStreamOptionsSchema = z.object({
   images: z.coerce.number().int().min(1).default(50_000),
   size: z.coerce.number().int().min(8).max(1024).default(224),
   channels: z.coerce.number().int().min(1).max(4).default(3),
-  model: z.string().default('resnet50'),
+  /** bench-cbr or a zoo model. */
+  model: z.string().refine((m) => m === 'bench-cbr' || isModelName(m), { error: `expected bench-cbr or one of ${MODEL_NAMES.join(', ')}` }).default('resnet50'),
   width: z.coerce.number().positive().max(16).default(1),
   batch: z.coerce.number().int().min(1).default(16),
   steps: z.coerce.number().int().min(1).default(20),
@@ -57,16 +29,13 @@ const flagsSchema = z.object({
   prefetch: z.coerce.number().int().min(1).max(64).default(4),
   file: z.string().min(1).optional(),
   keep: z.boolean().default(false),
-  'generate-only': z.boolean().default(false),
+  /** Write the set and stop. */
+  generateOnly: z.boolean().default(false),
   backend: z.string().optional(),
-  json: z.boolean().default(false),
-});
+}).strict();
 
-export interface BenchIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-const processIo: BenchIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+export type BenchStreamOptions = z.input<typeof benchStreamOptionsSchema>;
+
 
 /** Peak resident set of this process: getrusage (kB on Linux) and /proc/self/status VmHWM (null elsewhere). */
 export function peakMemory(): { maxrss_bytes: number; vmhwm_bytes: number | null; rss_bytes: number } {
@@ -118,35 +87,12 @@ export async function generateImageSet(
   await w.close();
 }
 
-export async function main(argv: string[], io: BenchIo = processIo): Promise<number> {
-  let raw: Record<string, unknown>;
-  try {
-    ({ values: raw } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        images: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' }, model: { type: 'string' }, width: { type: 'string' },
-        batch: { type: 'string' }, steps: { type: 'string' }, workers: { type: 'string' }, prefetch: { type: 'string' }, file: { type: 'string' },
-        keep: { type: 'boolean' }, 'generate-only': { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    io.stderr(`bench stream: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (raw['help']) {
-    io.stdout(HELP);
-    return 0;
-  }
-  const parsed = flagsSchema.safeParse(raw);
-  if (!parsed.success) {
-    io.stderr(`bench stream: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\nRun 'transfusion bench stream --help' for usage.\n`);
-    return 2;
-  }
-  const o = parsed.data;
-  if (o.model !== 'bench-cbr' && !isModelName(o.model)) {
-    io.stderr(`bench stream: --model: expected bench-cbr or one of ${MODEL_NAMES.join(', ')}, got '${o.model}'\n`);
-    return 2;
-  }
+/**
+ * Generates the set unless `file` exists, then trains on it streamed for `steps` steps and measures images/s and
+ * the peak resident memory; `log` receives progress lines. With generateOnly, stops after writing the set.
+ */
+export async function benchStream(options: BenchStreamOptions, log: (line: string) => void) {
+  const o = parseBenchOptions(benchStreamOptionsSchema, options);
   const temp = o.file === undefined;
   const file = o.file ?? join(tmpdir(), `transfusion-bench-stream-${process.pid}`, 'set.arrow');
   try {
@@ -154,14 +100,13 @@ export async function main(argv: string[], io: BenchIo = processIo): Promise<num
     let generated = false;
     if (!existsSync(file)) {
       await mkdir(dirname(file), { recursive: true });
-      await generateImageSet(file, o, (l) => io.stderr(`${l}\n`));
+      await generateImageSet(file, o, log);
       generated = true;
     }
     const generateSeconds = (performance.now() - t0) / 1000;
     const afterGenerate = peakMemory();
-    if (o['generate-only']) {
-      io.stdout(o.json ? `${JSON.stringify({ file, images: o.images, generate_seconds: generateSeconds, ...afterGenerate })}\n` : `wrote ${file} in ${generateSeconds.toFixed(1)} s\n`);
-      return 0;
+    if (o.generateOnly) {
+      return { generateOnly: true as const, file, images: o.images, generate_seconds: generateSeconds, ...afterGenerate };
     }
     // validated by the backend schema (an unknown name is a TRAIN_BAD_OPTIONS error naming the choices)
     const backendOptions = (o.backend ? { backend: o.backend } : {}) as BackendOptions;
@@ -173,7 +118,7 @@ export async function main(argv: string[], io: BenchIo = processIo): Promise<num
       let model: tf.LayersModel;
       if (o.model === 'bench-cbr') model = buildBenchCbr({ size: h, channels: c, classes: 5 });
       else model = buildModel({ name: o.model as (typeof MODEL_NAMES)[number], inputSize: [h, w], channels: c, classes: 5, width: o.width }).model;
-      io.stderr(`${o.model} on ${train.size} streamed ${h}x${w}x${c} images from ${file}; ${describeBackend(backend)}\n`);
+      log(`${o.model} on ${train.size} streamed ${h}x${w}x${c} images from ${file}; ${describeBackend(backend)}`);
       const stepTimes: number[] = [];
       let last = performance.now();
       const result = await trainModel(model, { train }, {
@@ -184,7 +129,7 @@ export async function main(argv: string[], io: BenchIo = processIo): Promise<num
           const now = performance.now();
           stepTimes.push((now - last) / 1000);
           last = now;
-          io.stderr(`step ${step}/${o.steps}: ${((now - t0) / 1000).toFixed(1)} s, rss ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB\n`);
+          log(`step ${step}/${o.steps}: ${((now - t0) / 1000).toFixed(1)} s, rss ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB`);
         },
       });
       // the first step includes building the graph and the first reads: images/s is over the later steps
@@ -202,20 +147,11 @@ export async function main(argv: string[], io: BenchIo = processIo): Promise<num
         peak_rss_after_generate_bytes: afterGenerate.maxrss_bytes,
         reader_thread_jobs: data.workerJobs,
       };
-      const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
-      io.stdout(o.json ? `${JSON.stringify(out)}\n` : [
-        `${o.model} (width ${o.width}) on ${out.train_images} streamed ${h}x${w}x${c} images, batch ${o.batch}, ${out.steps} steps on ${out.backend}`,
-        `throughput: ${out.images_per_s.toFixed(1)} images/s (steps 2..${out.steps}); first step ${out.first_step_seconds?.toFixed(1)} s`,
-        `memory: peak RSS ${mib(out.peak_rss_bytes)} (VmHWM ${mib(out.vmhwm_bytes)}) for a ${mib(out.dataset_bytes)} data set; ${o.workers} reader threads, ${o.prefetch} batches ahead`,
-      ].join('\n') + '\n');
       model.dispose();
-      return 0;
+      return { generateOnly: false as const, ...out };
     } finally {
       await data.close();
     }
-  } catch (err) {
-    io.stderr(`bench stream: ${(err as Error).message}\n`);
-    return 1;
   } finally {
     releaseBackend();
     if (temp && !o.keep) await rm(dirname(file), { recursive: true, force: true });

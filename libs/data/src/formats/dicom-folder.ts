@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -184,7 +185,7 @@ async function findDicomFiles(root: string, files: DatasetRoot, log: RejectLog):
   const out: DicomFile[] = [];
   const visit = async (dirRel: string): Promise<void> => {
     const dir = path.join(root, dirRel);
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {

@@ -12,5 +12,3 @@ export const loaderBaseSchema = z.object({
   /** Check that every image file exists inside the root (turn off only for huge indexes you trust). */
   checkFiles: z.boolean().default(true),
 });
-
-export const splitOptionSchema = splitFractionsSchema;

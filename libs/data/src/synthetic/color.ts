@@ -15,7 +15,3 @@ export function hsv(h: number, s: number, v: number): [number, number, number] {
     default: return [v, p, q];
   }
 }
-
-export function scale3(c: readonly number[], k: number): [number, number, number] {
-  return [c[0]! * k, c[1]! * k, c[2]! * k];
-}

@@ -68,58 +68,22 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   const opts = parsed.data;
   await checkRedis(opts.redis);
   const store = await Store.open(opts.store);
-  const registry = await loadRegistry(opts.registry);
-  const ownRegistry = registryUrl(opts.registry);
-  const name = opts.name ?? `${hostname()}:${process.pid}`;
-  const keys = new KeyContext({ fingerprintCache: join(store.root, 'fingerprints') });
-  const threadsEnv = stageThreadsEnv(opts.concurrency); // each concurrent job its share of this machine's cores
-  const emit = (job: Job, state: WorkerEvent['state'], error?: string): void =>
-    opts.onEvent?.({ job: job.id ?? '', stage: (job.data as { instance?: string })?.instance ?? job.name, state, attempt: job.attemptsMade + 1, ...(error ? { error } : {}) });
-  let shuttingDown = false;
-
-  const processor = async (job: Job, token: string | undefined, signal?: AbortSignal): Promise<JobResult> => {
-    const refusal = await refuse(job, registry, opts.allowExec, keys, opts.registry, name);
-    if (typeof refusal === 'string') {
-      emit(job, 'refused', refusal);
-      throw new UnrecoverableError(refusal); // no retry: another attempt would be refused the same way
-    }
-    const task = refusal;
-    const attempt = job.attemptsMade + 1;
-    emit(job, 'started');
-    await job.updateProgress({ worker: name, attempt } satisfies JobProgress);
-    let lastSent = 0;
-    const outcome = await runOrReuse(store, { ...task, registry: ownRegistry }, {
-      signal: signal ?? new AbortController().signal,
-      onLine: (line) => {
-        const now = Date.now();
-        if (now - lastSent < 1000) return; // the coordinator shows the latest line; no need for every one
-        lastSent = now;
-        void job.updateProgress({ worker: name, attempt, line: line.slice(0, 300) } satisfies JobProgress).catch(() => undefined);
-      },
-    }, { env: threadsEnv });
-    if (outcome.status !== 'failed') {
-      emit(job, outcome.status);
-      return { status: outcome.status, worker: name, host: hostname(), store: store.root };
-    }
-    if (signal?.aborted && shuttingDown && token) {
-      // Stopped by our own shutdown: hand the job back untouched for another worker.
-      await job.moveToWait(token);
-      emit(job, 'requeued');
-      throw new WaitingError();
-    }
-    const error = signal?.aborted ? `cancelled on worker ${name}${signal.reason ? `: ${String(signal.reason)}` : ''}` : `on worker ${name}: ${outcome.error}`;
-    emit(job, 'failed', error);
-    if (signal?.aborted) throw new UnrecoverableError(error);
-    throw new Error(error);
+  const ctx: WorkerContext = {
+    opts,
+    store,
+    registry: await loadRegistry(opts.registry),
+    ownRegistry: registryUrl(opts.registry),
+    name: opts.name ?? `${hostname()}:${process.pid}`,
+    keys: new KeyContext({ fingerprintCache: join(store.root, 'fingerprints') }),
+    threadsEnv: stageThreadsEnv(opts.concurrency), // each concurrent job its share of this machine's cores
+    shuttingDown: false,
   };
-
-  const target = parseRedisUrl(opts.redis);
-  const client: Redis = redisClient(target, `transfusion-worker-${name.replace(/[^A-Za-z0-9_.:-]/g, '_')}`); // CLIENT SETNAME: no spaces
-  const worker = new Worker(queueName(opts.queue), processor, {
+  const client: Redis = redisClient(parseRedisUrl(opts.redis), `transfusion-worker-${ctx.name.replace(/[^A-Za-z0-9_.:-]/g, '_')}`); // CLIENT SETNAME: no spaces
+  const worker = new Worker(queueName(opts.queue), (job: Job, token?: string, signal?: AbortSignal) => processJob(ctx, job, token, signal), {
     connection: client,
     prefix: opts.prefix,
     concurrency: opts.concurrency,
-    name,
+    name: ctx.name,
     lockDuration: opts.lockMs,
     stalledInterval: opts.stalledCheckMs,
     autorun: false,
@@ -129,17 +93,84 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
   await worker.waitUntilReady();
 
   return {
-    name,
+    name: ctx.name,
     queue: queueName(opts.queue),
     async close(closeOpts = {}) {
       if (!closeOpts.finish) {
-        shuttingDown = true;
+        ctx.shuttingDown = true;
         worker.cancelAllJobs('worker shutting down');
       }
       await worker.close();
       client.disconnect();
     },
   };
+}
+
+/** What every job of one worker shares. */
+interface WorkerContext {
+  opts: z.output<typeof workerOptionsSchema>;
+  store: Store;
+  registry: StageRegistry;
+  /** The registry as the stage runner loads it (a URL), for the child process. */
+  ownRegistry: string;
+  name: string;
+  keys: KeyContext;
+  threadsEnv: Record<string, string>;
+  /** Set by `close()` without `finish`: running jobs are then handed back rather than failed. */
+  shuttingDown: boolean;
+}
+
+/** One job: refused, or run in a child process with its progress reported to the coordinator. */
+async function processJob(ctx: WorkerContext, job: Job, token: string | undefined, signal?: AbortSignal): Promise<JobResult> {
+  const refusal = await refuse(job, ctx.registry, ctx.opts.allowExec, ctx.keys, ctx.opts.registry, ctx.name);
+  if (typeof refusal === 'string') {
+    emit(ctx, job, 'refused', refusal);
+    throw new UnrecoverableError(refusal); // no retry: another attempt would be refused the same way
+  }
+  const task = refusal;
+  const attempt = job.attemptsMade + 1;
+  emit(ctx, job, 'started');
+  await job.updateProgress({ worker: ctx.name, attempt } satisfies JobProgress);
+  const outcome = await runOrReuse(
+    ctx.store,
+    { ...task, registry: ctx.ownRegistry },
+    { signal: signal ?? new AbortController().signal, onLine: progressLines(job, ctx.name, attempt) },
+    { env: ctx.threadsEnv },
+  );
+  if (outcome.status !== 'failed') {
+    emit(ctx, job, outcome.status);
+    return { status: outcome.status, worker: ctx.name, host: hostname(), store: ctx.store.root };
+  }
+  return failJob(ctx, job, outcome.error, token, signal);
+}
+
+/** Sends the stage's log lines as job progress, at most one a second: the coordinator shows the latest line. */
+function progressLines(job: Job, worker: string, attempt: number): (line: string) => void {
+  let lastSent = 0;
+  return (line) => {
+    const now = Date.now();
+    if (now - lastSent < 1000) return;
+    lastSent = now;
+    void job.updateProgress({ worker, attempt, line: line.slice(0, 300) } satisfies JobProgress).catch(() => undefined);
+  };
+}
+
+/** Ends a job whose stage failed or was stopped: handed back on our own shutdown, else failed (cancelled: no retry). */
+async function failJob(ctx: WorkerContext, job: Job, stageError: string, token: string | undefined, signal?: AbortSignal): Promise<never> {
+  if (signal?.aborted && ctx.shuttingDown && token) {
+    // Stopped by our own shutdown: hand the job back untouched for another worker.
+    await job.moveToWait(token);
+    emit(ctx, job, 'requeued');
+    throw new WaitingError();
+  }
+  const error = signal?.aborted ? `cancelled on worker ${ctx.name}${signal.reason ? `: ${String(signal.reason)}` : ''}` : `on worker ${ctx.name}: ${stageError}`;
+  emit(ctx, job, 'failed', error);
+  if (signal?.aborted) throw new UnrecoverableError(error);
+  throw new Error(error);
+}
+
+function emit(ctx: WorkerContext, job: Job, state: WorkerEvent['state'], error?: string): void {
+  ctx.opts.onEvent?.({ job: job.id ?? '', stage: (job.data as { instance?: string })?.instance ?? job.name, state, attempt: job.attemptsMade + 1, ...(error ? { error } : {}) });
 }
 
 /**

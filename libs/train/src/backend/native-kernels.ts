@@ -481,11 +481,6 @@ function reluGrad({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): 
   return out;
 }
 
-/** Whether the native kernels are switched on (for the wasm backend; the native backend always has them). */
-export function nativeKernelsActive(): boolean {
-  return active;
-}
-
 /** Whether the current tfjs backend runs the native kernels: 'native', or 'wasm' with them switched on. */
 export function nativeServesCurrentBackend(): boolean {
   const b = tf.getBackend();

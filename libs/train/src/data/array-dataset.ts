@@ -102,10 +102,6 @@ export class ArrayDataset implements Dataset {
   }
 }
 
-export function datasetFromArrays(input: ArrayDatasetInput, name?: string): ArrayDataset {
-  return new ArrayDataset(input, name);
-}
-
 /** A Dataset, or in-memory arrays to wrap in one. */
 export type DatasetLike = Dataset | ArrayDatasetInput;
 

@@ -1,7 +1,6 @@
 // The train-side reader of the Arrow image-set layout (written by @transfusion/data's artifact.ts): which
-// columns a file has, its image shape ('transfusion.shape' metadata), pixel dtype and label width, and views
-// of its FixedSizeList columns. The in-memory window reader (arrow-dataset.ts) and the streamed one
-// (streamed-dataset.ts) both open files through it, so a file is accepted or refused alike by both.
+// columns a file has, its image shape ('transfusion.shape' metadata), pixel dtype and label width, and the
+// label/mask rows of a record batch. The streamed dataset (streamed-dataset.ts) opens files through it.
 import * as arrow from 'apache-arrow';
 import { type ArrowFileInfo, ArrowFileError, type FixedSizeListValues, fixedSizeListValues } from '@transfusion/arrow-io';
 import { z } from 'zod';
@@ -33,22 +32,15 @@ export interface ImageSetLayout {
 
 const shapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 
-export interface LayoutOptions {
-  /** Overrides the 'transfusion.shape' metadata (needed when a file lacks it). */
-  imageShape?: [number, number, number] | undefined;
-  /** The reader takes an imageShape option: an error about missing metadata says to pass it. */
-  offersImageShape?: boolean;
-}
-
 /** Checks the file's columns and metadata against the image-set layout; throws TRAIN_BAD_DATA naming the file. */
-export function readImageSetLayout(info: Pick<ArrowFileInfo, 'schema' | 'metadata'>, path: string, c: ImageSetColumns, opts: LayoutOptions = {}): ImageSetLayout {
+export function readImageSetLayout(info: Pick<ArrowFileInfo, 'schema' | 'metadata'>, path: string, c: ImageSetColumns): ImageSetLayout {
   const field = (name: string) => info.schema.fields.find((f) => f.name === name);
   const columns = info.schema.fields.map((f) => f.name).join(', ');
   const img = field(c.imageColumn);
   const lab = field(c.labelColumn);
   if (!img) failData(path, `no image column '${c.imageColumn}' (columns: ${columns})`);
   if (!lab) failData(path, `no label column '${c.labelColumn}' (columns: ${columns})`);
-  const shape = opts.imageShape ?? shapeFromMetadata(info.metadata['transfusion.shape'], path, opts.offersImageShape === true);
+  const shape = shapeFromMetadata(info.metadata['transfusion.shape'], path);
   const per = shape[0] * shape[1] * shape[2];
   const item = img.type instanceof arrow.FixedSizeList ? img.type.children[0]!.type : undefined;
   const dtype = arrow.DataType.isInt(item) && item.bitWidth === 8 && !item.isSigned ? 'uint8'
@@ -63,8 +55,8 @@ export function readImageSetLayout(info: Pick<ArrowFileInfo, 'schema' | 'metadat
   };
 }
 
-function shapeFromMetadata(meta: string | undefined, path: string, canPassShape: boolean): [number, number, number] {
-  if (meta === undefined) failData(path, `image shape unknown: no 'transfusion.shape' metadata, so not an image set${canPassShape ? '; pass imageShape' : ''}`);
+function shapeFromMetadata(meta: string | undefined, path: string): [number, number, number] {
+  if (meta === undefined) failData(path, "no 'transfusion.shape' metadata: not an image set");
   let json: unknown;
   try {
     json = JSON.parse(meta);
@@ -84,13 +76,6 @@ function listValues(vec: arrow.Vector, path: string, column: string): FixedSizeL
     if (e instanceof ArrowFileError) failData(path, e.reason);
     throw e;
   }
-}
-
-/** Flat values of row i of a FixedSizeList<Uint8|Float32> column of one record batch (zero-copy view). */
-export function listView(vec: arrow.Vector, path: string, column: string): (i: number) => Uint8Array | Float32Array {
-  const { listSize, values } = listValues(vec, path, column);
-  if (!(values instanceof Uint8Array || values instanceof Float32Array)) failData(path, `column '${column}' holds ${values.constructor.name} items, expected Uint8 or Float32`);
-  return (i) => values.subarray(i * listSize, (i + 1) * listSize);
 }
 
 /**

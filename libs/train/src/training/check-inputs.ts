@@ -27,7 +27,7 @@ export function checkModel(model: tf.LayersModel, data: Dataset, task: Task, nam
     throw new TrainError('TRAIN_BAD_DATA', `${name}: a multiclass task needs one label column (the class index), got ${data.labelWidth}`);
   }
   const last = model.layers[model.layers.length - 1];
-  const act = (last?.getConfig() as { activation?: string }).activation;
+  const act = last ? (last.getConfig() as { activation?: string }).activation : undefined;
   if (act === 'sigmoid' || act === 'softmax') {
     throw new TrainError('TRAIN_BAD_MODEL', `model '${model.name}': the last layer applies '${act}'; trainModel expects logits (use a linear last layer)`);
   }

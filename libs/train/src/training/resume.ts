@@ -134,7 +134,9 @@ export async function loadResumePoint(dir: string, fingerprint: string): Promise
     else if (name.startsWith(SLOT)) {
       const hash = name.lastIndexOf('#');
       const param = name.slice(SLOT.length, hash);
-      (slots[param] ??= [])[Number(name.slice(hash + 1))] = f;
+      const paramSlots = slots[param] ?? [];
+      paramSlots[Number(name.slice(hash + 1))] = f;
+      slots[param] = paramSlots;
     } else throw bad(path, `unexpected tensor '${name}'`);
   }
   for (const [param, n] of Object.entries(state.optimizerSlots)) {

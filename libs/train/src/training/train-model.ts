@@ -6,7 +6,6 @@ import { type BackendInfo, describeBackend, resolveBackend } from '../backend/re
 import { asDataset, type DatasetLike } from '../data/array-dataset.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { describeZodIssues, TrainError } from '../errors.js';
-import type { Task } from '../options/task.js';
 import { type TrainOptions, trainOptionsSchema } from '../options/train-options.js';
 import { mulberry32 } from '@transfusion/random';
 import { batchLoss } from './batch-loss.js';

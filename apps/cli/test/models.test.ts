@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { main, summary, type CliIo } from '../src/cli.js';
-import type { ModelSummary } from '../src/index.js';
+import type { ModelSummary } from '@transfusion/models';
+import { main, summary } from '../src/commands/models.js';
+import { runCommand } from './capture.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t) };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCommand(main, argv);
 
 describe('transfusion models', () => {
   it('has a one-line summary and help', async () => {
@@ -70,7 +65,7 @@ describe('transfusion models import', () => {
     const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { buildModel, exportLayersModel, loadWeights, randomInit, setWeights, getWeights } = await import('../src/index.js');
+    const { buildModel, exportLayersModel, loadWeights, randomInit, setWeights, getWeights } = await import('@transfusion/models');
     const dir = await mkdtemp(join(tmpdir(), 'models-cli-'));
     try {
       const zm = buildModel({ name: 'cbr-small', width: 0.125, classes: 4, inputSize: 16 });

@@ -3,15 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, summary } from '../src/cli.js';
-import { withTestScores } from './fixtures/test-scores.js';
-import { makeStudyResults } from './fixtures/study-fixture.js';
+import { main, summary } from '../src/commands/report.js';
+import { captureIo } from './capture.js';
+// study results fixtures of libs/report's tests
+import { withTestScores } from '../../../libs/report/test/fixtures/test-scores.js';
+import { makeStudyResults } from '../../../libs/report/test/fixtures/study-fixture.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) }, out: () => out.join(''), err: () => err.join('') };
-}
+const capture = captureIo;
 
 const toJson = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x instanceof Float32Array ? Array.from(x) : x));
 

@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readImageSet } from '../src/artifact.js';
-import { main, summary } from '../src/cli.js';
-import { captureIo, FIXTURES, makeDicom, place, removeDir, SAMPLE, tempDir, writeText } from './helpers.js';
+import { FILE_FORMATS, readImageSet, SYNTHETIC_KINDS } from '@transfusion/data';
+import { main, summary } from '../src/commands/data.js';
+import { captureIo } from './capture.js';
+// sample images, DICOM writer and fixtures shipped with libs/data's tests
+import { FIXTURES, makeDicom, place, removeDir, SAMPLE, tempDir, writeText } from '../../../libs/data/test/helpers.js';
 
 describe('transfusion data (CLI)', () => {
   let root: string;
@@ -29,6 +31,10 @@ describe('transfusion data (CLI)', () => {
     }
     const c = captureIo();
     expect(await main([], c.io)).toBe(2);
+    // the --format list in the help is the lib's
+    const help = captureIo();
+    await main(['summary', '--help'], help.io);
+    for (const f of [...FILE_FORMATS, 'medmnist', ...SYNTHETIC_KINDS.map((k) => `synthetic-${k}`)]) expect(help.out()).toContain(f);
   });
 
   it('exits 2 with a clear message on bad usage', async () => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { publishReport } from './publish.js';
+import { defaultStore } from '../args.js';
+import { EXIT, processIo, type CommandIo } from '../command.js';
 
 export const summary = 'publish a study report from the store to reports/<pipeline>/';
 
@@ -23,46 +24,48 @@ const flagsSchema = z.strictObject({
   help: z.boolean().optional(),
 });
 
-export async function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+/** `transfusion study publish <pipeline.yaml> ...`; returns the exit code. */
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h') {
-    io.out(HELP);
-    return command ? 0 : 2;
+    io.stdout(HELP);
+    return command ? EXIT.ok : EXIT.usage;
   }
   if (command !== 'publish') {
-    io.err(`unknown command '${command}'; expected 'publish'\n\n${HELP}`);
-    return 2;
+    io.stderr(`unknown command '${command}'; expected 'publish'\n\n${HELP}`);
+    return EXIT.usage;
   }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { store: { type: 'string' }, stage: { type: 'string' }, dest: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    io.err(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    io.stderr(`${(e as Error).message}\n\n${HELP}`);
+    return EXIT.usage;
   }
   const flags = flagsSchema.safeParse(parsed.values);
   if (!flags.success) {
-    io.err(`${z.prettifyError(flags.error)}\n`);
-    return 2;
+    io.stderr(`${z.prettifyError(flags.error)}\n`);
+    return EXIT.usage;
   }
   if (flags.data.help) {
-    io.out(HELP);
-    return 0;
+    io.stdout(HELP);
+    return EXIT.ok;
   }
   if (parsed.positionals.length !== 1) {
-    io.err(`expected one pipeline file, got ${parsed.positionals.length}\n\n${HELP}`);
-    return 2;
+    io.stderr(`expected one pipeline file, got ${parsed.positionals.length}\n\n${HELP}`);
+    return EXIT.usage;
   }
   try {
+    const { publishReport } = await import('@transfusion/study'); // loaded when used: the study pulls in every lib
     const r = await publishReport({
-      pipelineFile: parsed.positionals[0]!, store: flags.data.store ?? process.env['TRANSFUSION_STORE'] ?? '.transfusion',
+      pipelineFile: parsed.positionals[0]!, store: defaultStore(flags.data.store),
       ...(flags.data.stage ? { stage: flags.data.stage } : {}), ...(flags.data.dest ? { dest: flags.data.dest } : {}),
     });
-    if (flags.data.json) io.out(`${JSON.stringify(r)}\n`);
-    else io.out(`published ${r.files.length} files to ${r.dest} (${r.stages} stages, ${r.wallSeconds.toFixed(1)} s of stage time span)\n`);
-    return 0;
+    if (flags.data.json) io.stdout(`${JSON.stringify(r)}\n`);
+    else io.stdout(`published ${r.files.length} files to ${r.dest} (${r.stages} stages, ${r.wallSeconds.toFixed(1)} s of stage time span)\n`);
+    return EXIT.ok;
   } catch (e) {
-    io.err(`study publish: ${(e as Error).message}\n`);
-    return 1;
+    io.stderr(`study publish: ${(e as Error).message}\n`);
+    return EXIT.failure;
   }
 }

@@ -1,10 +1,9 @@
+// `transfusion models list`: every zoo model with its stages, parameter counts and forward FLOPs.
 import { parseArgs } from 'node:util';
+import { MODEL_NAMES, summarizeZoo, type ModelName, type ModelSummary } from '@transfusion/models';
 import { z } from 'zod';
-import { MODEL_NAMES, type ModelName } from '../spec.js';
-import { modelSummary, type ModelSummary } from '../summary.js';
-import { ModelsError } from '../errors.js';
-import { buildModel, type ZooModel } from '../zoo.js';
-import { intFlag, parseFlags, useCpuBackend, widthFlag, type CliIo } from './shared.js';
+import type { CommandIo } from '../../command.js';
+import { intFlag, parseFlags, widthFlag } from './flags.js';
 
 const LIST_HELP = `Usage: transfusion models list [options]
 
@@ -63,7 +62,7 @@ function renderText(rows: ModelSummary[]): string {
   return lines.join('\n') + '\n';
 }
 
-export async function list(argv: string[], io: CliIo): Promise<number> {
+export async function list(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -79,31 +78,15 @@ export async function list(argv: string[], io: CliIo): Promise<number> {
     },
   });
   if (values.help) {
-    io.out(LIST_HELP);
+    io.stdout(LIST_HELP);
     return 0;
   }
   const f = parseFlags(listFlagsSchema, values, 'list', io);
   if (!f) return 2;
-  const names = (f.model.length ? f.model : MODEL_NAMES) as readonly ModelName[];
-  await useCpuBackend();
-  const rows: ModelSummary[] = [];
-  for (const [i, name] of names.entries()) {
-    io.err(`[${i + 1}/${names.length}] building ${name}\n`);
-    let zm: ZooModel;
-    try {
-      zm = buildModel({ name, inputSize: f['input-size'], channels: f.channels, classes: f.classes, width: f.width }, { initialWeights: 'zeros' });
-    } catch (e) {
-      // Listing all models at a small size skips those that cannot take it; naming one makes it an error.
-      if (f.model.length === 0 && e instanceof ModelsError && e.code === 'INPUT_TOO_SMALL') {
-        io.err(`skipped: ${e.message}\n`);
-        continue;
-      }
-      throw e;
-    }
-    rows.push(modelSummary(zm));
-    zm.model.dispose();
-  }
-  io.out(f.json ? JSON.stringify(rows, null, 2) + '\n' : renderText(rows));
+  const rows = await summarizeZoo(
+    { inputSize: f['input-size'], channels: f.channels, classes: f.classes, width: f.width, models: f.model as ModelName[] }, // names checked by the schema's refine
+    (line) => io.stderr(`${line}\n`),
+  );
+  io.stdout(f.json ? JSON.stringify(rows, null, 2) + '\n' : renderText(rows));
   return 0;
 }
-

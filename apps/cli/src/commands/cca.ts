@@ -1,24 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ActivationFileError, CcaError, NpyError } from './errors.js';
-import { linalgModeSchema, resolveLinalg } from './linalg.js';
-import { pairMomentsParallel } from './moments.js';
-import { METHODS, parseMethods } from './options.js';
-import { readActivations } from './read-activations.js';
-import type { SimilarityResult } from './results.js';
-import { similarityFromMomentsParallel } from './similarity.js';
+import type { LinalgMode, SimilarityResult } from '@transfusion/cca';
+import { checkFlags, isUsageError } from '../args.js';
+import { EXIT, guarded, processIo, type CommandIo } from '../command.js';
 
 export const summary = 'representational similarity of two activation matrices (mean CCA, SVCCA, PWCCA, CKA)';
-
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-const processIo: CliIo = {
-  stdout: (s) => void process.stdout.write(s),
-  stderr: (s) => void process.stderr.write(s),
-};
 
 const HELP = `Usage: transfusion cca A B [--method M[,M...]] [options]
 
@@ -62,7 +48,7 @@ const flagsSchema = z
     'svcca-dims': z.coerce.number().int().optional(),
     'allow-underdetermined': z.boolean().default(false),
     threads: z.coerce.number().int().positive().optional(),
-    linalg: linalgModeSchema.default('auto'),
+    linalg: z.enum(['auto', 'native', 'typescript'] as const satisfies readonly LinalgMode[]).default('auto'),
     help: z.boolean().default(false),
   })
   .strict();
@@ -83,10 +69,12 @@ function human(r: SimilarityResult): string {
 }
 
 /** `transfusion cca A B --method ...`; returns the exit code. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  // the lib is loaded here, not at the top: `transfusion --help` must not pay for it
+  const { ActivationFileError, CcaError, NpyError, compareActivationFiles, parseMethods } = await import('@transfusion/cca');
+  const badInput = (e: unknown) => isUsageError(e) || e instanceof CcaError || e instanceof NpyError || e instanceof ActivationFileError;
+  return guarded(io, 'transfusion cca', async () => {
+    const parsed = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -104,60 +92,30 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         help: { type: 'boolean', short: 'h' },
       },
     });
-  } catch (e) {
-    io.stderr(`transfusion cca: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const flags = flagsSchema.safeParse(parsed.values);
-  if (!flags.success) {
-    const issue = flags.error.issues[0]!;
-    io.stderr(`transfusion cca: invalid --${issue.path.join('.')}: ${issue.message}\n`);
-    return 2;
-  }
-  const f = flags.data;
-  if (f.help) {
-    io.stdout(HELP);
-    return 0;
-  }
-  if (parsed.positionals.length !== 2) {
-    io.stderr(`transfusion cca: expected two activation files A and B, got ${parsed.positionals.length} argument(s)\n\n${HELP}`);
-    return 2;
-  }
-  const [fileA, fileB] = parsed.positionals as [string, string];
-  try {
-    const methods = parseMethods(f.method);
-    const options = {
+    const f = checkFlags(flagsSchema, parsed.values, 'invalid ');
+    if (f.help) {
+      io.stdout(HELP);
+      return EXIT.ok;
+    }
+    if (parsed.positionals.length !== 2) {
+      io.stderr(`transfusion cca: expected two activation files A and B, got ${parsed.positionals.length} argument(s)\n\n${HELP}`);
+      return EXIT.usage;
+    }
+    const [fileA, fileB] = parsed.positionals as [string, string];
+    const similarity = {
       ...(f['neuron-eps'] === undefined ? {} : { neuronEps: f['neuron-eps'] }),
       ...(f['google-neuron-eps'] === undefined ? {} : { googleNeuronEps: f['google-neuron-eps'] }),
       ...(f['svcca-keep'] === undefined ? {} : { svccaKeep: f['svcca-keep'] }),
       ...(f['svcca-criterion'] === undefined ? {} : { svccaCriterion: f['svcca-criterion'] }),
       ...(f['svcca-dims'] === undefined ? {} : { svccaDims: f['svcca-dims'] }),
       allowUnderdetermined: f['allow-underdetermined'],
-      linalg: f.linalg,
     };
-    const t0 = performance.now();
-    const [a, b] = await Promise.all([readActivations(fileA), readActivations(fileB)]);
-    io.stderr(`cca: A ${a.rows}×${a.cols}, B ${b.rows}×${b.cols}; accumulating statistics…\n`);
-    const parallel = { ...(f.threads === undefined ? {} : { threads: f.threads }), linalg: f.linalg };
-    io.stderr(`cca: linear algebra: ${resolveLinalg(f.linalg).description}\n`);
-    const m = await pairMomentsParallel(a, b, parallel, fileA, fileB);
-    const t1 = performance.now();
-    io.stderr(`cca: statistics in ${((t1 - t0) / 1000).toFixed(2)} s; computing ${methods.join(', ')}…\n`);
-    const results = await similarityFromMomentsParallel(m, methods, options, parallel);
-    io.stderr(`cca: done in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+    const options = { methods: parseMethods(f.method), similarity, linalg: f.linalg, ...(f.threads === undefined ? {} : { threads: f.threads }) };
+    const { results } = await compareActivationFiles(fileA, fileB, options, (line) => io.stderr(`cca: ${line}\n`));
     for (const r of results) {
       io.stdout(f.json ? `${JSON.stringify(r)}\n` : `${human(r)}\n`);
       if (!f.json) for (const w of r.warnings) io.stderr(`warning (${r.method}): ${w}\n`);
     }
-    return 0;
-  } catch (e) {
-    if (e instanceof CcaError || e instanceof NpyError || e instanceof ActivationFileError) {
-      io.stderr(`transfusion cca: ${e.message}\n`);
-      return 2;
-    }
-    io.stderr(`transfusion cca: ${(e as Error).stack ?? String(e)}\n`);
-    return 1;
-  }
+    return EXIT.ok;
+  }, badInput, "Run 'transfusion cca --help' for usage.\n");
 }
-
-export { METHODS };

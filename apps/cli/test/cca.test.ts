@@ -3,16 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLinalg } from '@transfusion/native';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main, summary } from '../src/cli.js';
-import { matrix, writeNpy } from '../src/index.js';
-import { ACTS_DIR, readJhb } from './helpers.js';
+import { matrix, writeNpy } from '@transfusion/cca';
+import { main, summary } from '../src/commands/cca.js';
+import { runCommand } from './capture.js';
+// the activations google/svcca's tests use, shipped with libs/cca's tests
+import { ACTS_DIR, readJhb } from '../../../libs/cca/test/helpers.js';
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s) });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCommand(main, argv);
 
 describe('transfusion cca', () => {
   let dir = '';
