@@ -14,6 +14,26 @@ const PROJECTS = ['arrow-io', 'native', 'random', 'data', 'models', 'train', 'cc
   (name) => `@transfusion/${name}`,
 );
 
+// what a test of apps/* or tools/* may reach by path: another lib's test folder (matched as a prefix)
+const LIB_TEST_FOLDERS = PROJECTS.map((name) => `../../../libs/${name.slice('@transfusion/'.length)}/test/**`);
+
+const BOUNDARIES = {
+  enforceBuildableLibDependency: false,
+  allow: [],
+  // heavy libs (tfjs, sharp) load lazily inside a stage's run and statically elsewhere (types, tests), on purpose
+  checkDynamicDependenciesExceptions: PROJECTS,
+  // tests import their own package by name, as a user does (they test the built entry points)
+  allowCircularSelfDependency: true,
+  depConstraints: [
+    { sourceTag: 'layer:base', onlyDependOnLibsWithTags: ['layer:base'] },
+    { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain'] },
+    { sourceTag: 'scope:report', notDependOnLibsWithTags: ['scope:train'] },
+    { sourceTag: 'layer:engine', onlyDependOnLibsWithTags: ['layer:base'] },
+    { sourceTag: 'layer:study', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine'] },
+    { sourceTag: 'layer:app', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine', 'layer:study', 'layer:app'] },
+  ],
+};
+
 export default [
   { ignores: ['**/dist/**', '**/build/**', '**/node_modules/**', '**/*.d.ts', 'datasets/**', '.nx/**'] },
   {
@@ -21,25 +41,7 @@ export default [
     languageOptions: { parser: tsParser, ecmaVersion: 'latest', sourceType: 'module' },
     plugins: { '@nx': nx },
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          // heavy libs (tfjs, sharp) load lazily inside a stage's run and statically elsewhere (types, tests), on purpose
-          checkDynamicDependenciesExceptions: PROJECTS,
-          // tests import their own package by name, as a user does (they test the built entry points)
-          allowCircularSelfDependency: true,
-          depConstraints: [
-            { sourceTag: 'layer:base', onlyDependOnLibsWithTags: ['layer:base'] },
-            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain'] },
-            { sourceTag: 'scope:report', notDependOnLibsWithTags: ['scope:train'] },
-            { sourceTag: 'layer:engine', onlyDependOnLibsWithTags: ['layer:base'] },
-            { sourceTag: 'layer:study', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine'] },
-            { sourceTag: 'layer:app', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine', 'layer:study', 'layer:app'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', BOUNDARIES],
     },
   },
   {
@@ -57,6 +59,13 @@ export default [
           message: 'ask @transfusion/train or @transfusion/cca for compute facts',
         },
       ],
+    },
+  },
+  {
+    // tests may reuse another project's test fixtures (activations, DICOM samples, study results) by path
+    files: ['**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { ...BOUNDARIES, allow: LIB_TEST_FOLDERS }],
     },
   },
 ];
