@@ -1,6 +1,7 @@
 // ESLint runs one rule: Nx's module boundaries, which encode the house (Biome does format and the other lint).
 // Each project's tags are in its package.json ("nx": { "tags": [...] }):
-//   layer:base    arrow-io, native: Arrow/tensor I/O and the optional native kernels; import nothing of ours
+//   layer:base    arrow-io, native, random: Arrow/tensor I/O, the optional native kernels and the seeded
+//                 generators; import only each other
 //   layer:domain  data, models, train, cca, report: one concern each; import only base and other domain libs
 //   layer:engine  pipeline: the generic DAG engine; knows no domain lib
 //   layer:study   study: the paper's stages, composing domain libs on the engine
@@ -9,7 +10,7 @@
 import nx from '@nx/eslint-plugin';
 import tsParser from '@typescript-eslint/parser';
 
-const PROJECTS = ['arrow-io', 'native', 'data', 'models', 'train', 'cca', 'report', 'pipeline', 'study', 'cli', 'bench'].map(
+const PROJECTS = ['arrow-io', 'native', 'random', 'data', 'models', 'train', 'cca', 'report', 'pipeline', 'study', 'cli', 'bench'].map(
   (name) => `@transfusion/${name}`,
 );
 

@@ -9,4 +9,5 @@ export { encodeTable, decodeTable, writeTable, readTable } from './table-file.js
 export { type ColumnValues, tableFromColumns } from './columns.js';
 export { type ArrowFileHandle, openArrowFile, readBatches } from './stream.js';
 export { type FixedSizeRegion } from './columns-read.js';
+export { type FixedSizeListValues, type ListValues, fixedSizeListValues } from './fixed-size-list.js';
 export { type BatchWriter, createBatchWriter } from './batch-writer.js';

@@ -1,6 +1,6 @@
 import { CcaError } from './errors.js';
 import { matrix, type Matrix } from './matrix.js';
-import { sampleSorted } from './rng.js';
+import { sampleSorted } from '@transfusion/random';
 import { convOptionsSchema, type ConvOptions } from './conv-options.js';
 
 // The options schema lives in conv-options.ts (zod only) for the light '@transfusion/cca/schemas' entry.

@@ -21,19 +21,8 @@ export class CcaError extends Error {
   }
 }
 
-export type NpyErrorCode = 'NPY_BAD_MAGIC' | 'NPY_BAD_HEADER' | 'NPY_UNSUPPORTED' | 'NPY_TRUNCATED' | 'NPY_IO';
-
-/** A .npy file that cannot be read as a 2-D float32/float64 matrix. */
-export class NpyError extends Error {
-  override readonly name = 'NpyError';
-  constructor(
-    readonly code: NpyErrorCode,
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-  }
-}
+/** A .npy file that cannot be read: the project's one .npy reader raises it. */
+export { NpyError, type NpyErrorCode } from '@transfusion/arrow-io/npy';
 
 /** An Arrow tensor file that cannot be used as activations (damaged, wrong kind, not 2-D). */
 export class ActivationFileError extends Error {

@@ -24,7 +24,6 @@ export * from './compare.js';
 export * from './conv.js';
 export * from './npy.js';
 export * from './baseline.js';
-export { XorShift32, sampleSorted } from './rng.js';
 export { layerBasis, type LayerBasis } from './basis.js';
 export { thresholdMean } from './canonical.js';
 export { readActivations } from './read-activations.js';

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { isNpy } from '@transfusion/arrow-io/npy';
 import { ActivationFileError, NpyError } from './errors.js';
 import { matrix, type Matrix } from './matrix.js';
 import { readNpy } from './npy.js';
@@ -14,7 +15,7 @@ async function sniff(path: string): Promise<'npy' | 'arrow' | 'unknown'> {
     const head = Buffer.alloc(6);
     const { bytesRead } = await fh.read(head, 0, 6, 0);
     const text = head.subarray(0, bytesRead);
-    if (text[0] === 0x93 && text.subarray(1).toString('latin1') === 'NUMPY') return 'npy';
+    if (isNpy(text)) return 'npy';
     if (text.toString('latin1') === 'ARROW1') return 'arrow';
     return 'unknown';
   } finally {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { CcaError, convPairToMatrices, convToMatrix, sampleSorted, type ConvActivations } from '../src/index.js';
+import { CcaError, convPairToMatrices, convToMatrix, type ConvActivations } from '../src/index.js';
 import { convFixture } from './fixtures.js';
+import { sampleSorted } from '@transfusion/random';
 
 /** NHWC → NCHW copy of the same activations. */
 function toNchw(a: ConvActivations): ConvActivations {

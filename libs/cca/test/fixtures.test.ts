@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { convPairToMatrices, pairMoments, rbfCka, similarityFromMoments, XorShift32, type Method } from '../src/index.js';
+import { convPairToMatrices, pairMoments, rbfCka, similarityFromMoments, type Method } from '../src/index.js';
 import { convFixture, fixture } from './fixtures.js';
+import { XorShift32 } from '@transfusion/random';
 
 // Expected values from the research note §9.1 (independent numpy reference, cross-checked against google/svcca).
 // Columns: mean ρ, mean ρ², SVCCA99, PWCCA paper, PWCCA google, linear CKA, debiased CKA, k, ρ₁, ρ_k.

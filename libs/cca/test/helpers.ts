@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { matrix, XorShift32, type Matrix } from '../src/index.js';
+import { matrix, type Matrix } from '../src/index.js';
+import { XorShift32 } from '@transfusion/random';
 
 /**
  * google/svcca's tutorial activations with reference values (copied from the project's shared research folder

@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { createBatchWriter, inspectArrowFile, openArrowFile, type BatchWriter } from '@transfusion/arrow-io';
+import { createBatchWriter, fixedSizeListValues, inspectArrowFile, openArrowFile, type BatchWriter } from '@transfusion/arrow-io';
 import { DataError, formatZodIssues } from './errors.js';
 import { concatImageSets, labelSpecSchema, labelWidth, sliceImageSet, SPLITS, validateImageSet, type ImageSet, type LabelSpec, type Split } from './image-set.js';
 
@@ -195,13 +195,7 @@ export async function readImageSetHeader(path: string): Promise<ImageSetHeader &
 
 /** Converts one record batch back to an in-memory set (copies the tensor columns out of the file buffer). */
 export function batchToImageSet(batch: arrow.RecordBatch, header: ImageSetHeader): ImageSet {
-  const values = (name: string): Uint8Array | Float32Array => {
-    const col = batch.getChild(name)!;
-    const child = col.data[0]!.children[0]!;
-    const per = (col.type as arrow.FixedSizeList).listSize;
-    const v = child.values as Uint8Array | Float32Array;
-    return v.slice(child.offset + col.data[0]!.offset * per, child.offset + (col.data[0]!.offset + batch.numRows) * per);
-  };
+  const values = (name: string): Uint8Array | Float32Array => fixedSizeListValues(batch.getChild(name)!, 'dataset artifact', name).values.slice() as Uint8Array | Float32Array;
   const strings = (name: string): string[] => batch.getChild(name)!.toArray() as string[];
   const splits = strings('split');
   for (const s of splits) if (!SPLITS.includes(s as Split)) throw new DataError('DATA_BAD_SET', `dataset artifact: split value "${s}" is not train/val/test`);

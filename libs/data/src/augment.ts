@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DataError, formatZodIssues } from './errors.js';
 import type { ImageSet } from './image-set.js';
-import { createRng, mixSeed, type Rng } from './rng.js';
+import { createRng, mixSeed, type Rng } from '@transfusion/random';
 
 /**
  * Training-time augmentation. Defaults suit both sets: horizontal flips, ±10° rotations, ±10 % brightness

@@ -2,7 +2,6 @@
 export { type ImageSet, type LabelSpec, type Split, SPLITS, labelSpecSchema, labelWidth, imageAt, validateImageSet, selectRows, splitOf, toBinaryFromGrade } from './image-set.js';
 export { type SplitFractions, DEFAULT_SPLIT, splitFractionsSchema, splitForPatient, hashString } from './split.js';
 export { CHEXPERT_OBSERVATIONS, CHEXPERT_COMPETITION, type UncertaintyPolicy, type BlankPolicy, type RawLabelState, uncertaintyPolicySchema, blankPolicySchema, applyUncertaintyPolicy, rawState } from './labels.js';
-export { type Rng, createRng, mixSeed } from './rng.js';
 export { DataError, formatZodIssues, type DataErrorCode, type RejectedRow, type RejectReason, type OnBadRow } from './errors.js';
 
 // Real formats
@@ -17,7 +16,6 @@ export { loadDicomFolder, dicomOptionsSchema, type DicomFolderOptions } from './
 export { parseCsv, readCsv, type CsvTable, type CsvRow } from './csv.js';
 export { DatasetRoot, type ResolvedPath } from './safe-path.js';
 export { listZip, streamZipMember, type ZipMember } from './zip-reader.js';
-export { parseNpyHeader, type NpyHeader, type NpyDtype } from './npy.js';
 export { readDicomFile, readDicomHeader, decodeDicom, dicomToUint8, type DicomImage, type DicomHeader, type WindowOptions } from './dicom.js';
 
 // Preprocessing, import, normalisation, augmentation

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { mixSeed } from './rng.js';
+import { mixSeed } from '@transfusion/random';
 import type { Split } from './image-set.js';
 
 /** Fractions of patients per split; they must sum to 1. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { augmentBatch, augmentImage, parseAugmentOptions } from '../src/augment.js';
 import type { ImageSet } from '../src/image-set.js';
 import { computeChannelStats, normalizeImages } from '../src/normalize.js';
-import { createRng } from '../src/rng.js';
+import { createRng } from '@transfusion/random';
 
 function tinySet(values: number[][], splits: ImageSet['splits'], channels = 1): ImageSet {
   const n = values.length;

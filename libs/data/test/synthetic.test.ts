@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../src/errors.js';
 import { labelWidth } from '../src/image-set.js';
-import { createRng } from '../src/rng.js';
+import { createRng } from '@transfusion/random';
 import { generateChestSet, drawChest } from '../src/synthetic/chest.js';
 import { drawFundus, generateFundusSet, streamFundusSet } from '../src/synthetic/fundus.js';
 import { generateNaturalSet, naturalClass, naturalClassName } from '../src/synthetic/natural.js';

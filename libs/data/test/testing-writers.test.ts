@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMedmnist } from '../src/formats/medmnist.js';
-import { parseNpyHeader } from '../src/npy.js';
+import { parseNpyHeader } from '@transfusion/arrow-io/npy';
 import { listZip } from '../src/zip-reader.js';
 import { encodeNpy, generateLearnableMedmnist, writeLearnableMedmnistNpz, writeMedmnistNpz } from '../src/testing/index.js';
 import { FIXTURES, removeDir, tempDir, zipMemberBytes } from './helpers.js';

@@ -24,3 +24,4 @@ export { importWeightsFile, importWeightsFileOptionsSchema, type ImportWeightsFi
 export { initialise, modelOptionsFor, needsSource } from './init/strategy.js';
 // Every option schema (architecture, init strategies), also at '@transfusion/models/schemas'.
 export * from './schemas.js';
+export * from './flops.js';

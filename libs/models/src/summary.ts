@@ -1,4 +1,5 @@
 import { isCbrName, PAPER_REPORTED_PARAMS } from './arch/cbr.js';
+import { layerMacs, outputShapeOf } from './flops.js';
 import type { ModelSpec } from './spec.js';
 import { sizeOf } from './weights.js';
 import type { ZooModel } from './zoo.js';
@@ -21,34 +22,13 @@ export interface ModelSummary {
   params: { total: number; trainable: number };
   /** Multiply-accumulates of the conv and dense layers for one image. */
   macs: number;
-  /** Forward FLOPs = 2 × macs (batch norm, activations, pooling and adds not counted, as is usual). */
+  /** Forward FLOPs = 2 × macs, counted by flops.ts (batch norm, activations, pooling and adds not counted). */
   flops: number;
   stages: StageSummary[];
   /** CBR only: the paper's way of counting (see paperStyleParamCount) with this head. */
   paperStyleParams?: number;
   /** The number published for this model: the paper's (5 classes) for CBRs, Keras's (1000 classes) otherwise. */
   reference?: { params: number; classes: number; source: 'paper' | 'keras' };
-}
-
-function shapeOf(s: unknown): number[] {
-  // tfjs Shape is (number | null)[], possibly nested for multi-output layers; our layers have one output.
-  const shape = (Array.isArray(s) && Array.isArray(s[0]) ? s[0] : s) as (number | null)[];
-  return shape.slice(1).map((d) => Number(d));
-}
-
-/** Multiply-accumulates of one layer for one image, from its configuration and output shape. */
-function layerMacs(zmLayer: ZooModel['model']['layers'][number]): number {
-  const cls = zmLayer.getClassName();
-  if (cls === 'Conv2D') {
-    const kernel = zmLayer.weights.find((w) => w.originalName.endsWith('kernel'));
-    const [kh = 0, kw = 0, cin = 0] = kernel ? kernel.shape.map(Number) : [];
-    return sizeOf(shapeOf(zmLayer.outputShape)) * kh * kw * cin;
-  }
-  if (cls === 'Dense') {
-    const kernel = zmLayer.weights.find((w) => w.originalName.endsWith('kernel'));
-    return kernel ? sizeOf(kernel.shape.map(Number)) : 0;
-  }
-  return 0;
 }
 
 /**
@@ -77,7 +57,7 @@ export function modelSummary(zm: ZooModel): ModelSummary {
       stageMacs += layerMacs(layer);
     }
     macs += stageMacs;
-    return { name: s.name, output: s.output, outputShape: shapeOf(byName.get(s.output)?.outputShape), params, macs: stageMacs };
+    return { name: s.name, output: s.output, outputShape: outputShapeOf(byName.get(s.output)?.outputShape), params, macs: stageMacs };
   });
   const trainable = zm.model.trainableWeights.reduce((a, w) => a + sizeOf(w.shape.map(Number)), 0);
   const summary: ModelSummary = {

@@ -1,17 +1,11 @@
 // Direct (loop) definitions of the kernels, in float64, to check the addon against.
+import { mulberry32 } from '@transfusion/random';
 import type { ConvGeometry, PoolGeometry } from '../src/addon.js';
 
+/** n values uniform in [-1, 1) from mulberry32(seed). */
 export function randomArray(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0; // mulberry32
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    a[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return a;
+  const rnd = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => rnd() * 2 - 1);
 }
 
 /** max |a - b| / max |b| */

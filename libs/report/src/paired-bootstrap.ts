@@ -2,6 +2,7 @@
 // (with replacement, shared by every arm, so a comparison is paired on the same images) and, within each arm,
 // the seeds (with replacement). The statistic is a contrast of arm means, e.g. mean AUC(transfer) − mean
 // AUC(random), or a single arm's mean for the tables' "interval of the mean".
+import { mulberry32 } from '@transfusion/random';
 import type { Run } from './schema.js';
 import { mean } from './stats.js';
 import type { ResampledMetric, RunScorer, TestData } from './test-scores.js';
@@ -24,18 +25,6 @@ export interface Interval {
   resampled: 'patients and seeds' | 'seeds';
   /** The seeds of each arm. */
   seeds: number[][];
-}
-
-/** mulberry32: small, fast, seedable; the intervals are reproducible from `seed`. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Type-7 (linear) percentile of ascending values; an infinite neighbour is taken as is (no ∞ − ∞). */
@@ -62,7 +51,7 @@ function intervalOf(estimate: number, draws: number[], s: BootstrapSettings, res
  * per-image scores exist): each arm's values are resampled with replacement, `statistic` gets the arm means.
  */
 export function bootstrapArms(arms: { values: number[]; seeds: number[] }[], statistic: (means: number[]) => number, s: BootstrapSettings): Interval {
-  const random = seededRandom(s.seed);
+  const random = mulberry32(s.seed);
   const estimate = statistic(arms.map((a) => mean(a.values)));
   const draws: number[] = [];
   for (let b = 0; b < s.resamples; b++) {
@@ -115,7 +104,7 @@ export function estimateContrast(arms: ContrastArm[], metric: ResampledMetric, s
   const contrast = (w: Float64Array, pick: (list: RunScorer[]) => RunScorer[]): number =>
     lists.reduce((acc, list, i) => acc + arms[i]!.coefficient * mean(pick(list).map((sc) => sc.metric(metric, w))), 0);
   const estimate = contrast(unitWeights(data.n), (list) => list);
-  const random = seededRandom(s.seed);
+  const random = mulberry32(s.seed);
   const w = new Float64Array(data.n);
   const draws: number[] = [];
   for (let b = 0; b < s.resamples; b++) {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { delongContrast } from '../src/delong.js';
 import { normalCdf, normalQuantile } from '../src/normal.js';
-import { bootstrapArms, estimateContrast, percentile, resamplePatients, seededRandom } from '../src/paired-bootstrap.js';
+import { mulberry32 } from '@transfusion/random';
+import { bootstrapArms, estimateContrast, percentile, resamplePatients } from '../src/paired-bootstrap.js';
 import type { Run, Task } from '../src/schema.js';
 import { RunScorer, unitWeights, type TestData } from '../src/test-scores.js';
 import { judge, combine } from '../src/verdict.js';
@@ -52,7 +53,7 @@ describe('scoring runs under resampling weights', () => {
   });
 
   test('integer weights equal the AUC of the data with each image repeated that often', () => {
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     const sc = new RunScorer(data, run('a'), REF.a);
     for (let t = 0; t < 50; t++) {
       const w = Float64Array.from({ length: 10 }, () => Math.floor(random() * 4));
@@ -122,7 +123,7 @@ describe('the hierarchical paired bootstrap', () => {
 
   test('a resample weights each image by how often its patient was drawn', () => {
     const d = binaryData([1, 0, 1, 0], [0, 0, 1, 1]);
-    const w = resamplePatients(d, seededRandom(5), new Float64Array(4));
+    const w = resamplePatients(d, mulberry32(5), new Float64Array(4));
     expect(w[0]).toBe(w[1]); // both images of patient 0 move together
     expect(w[2]).toBe(w[3]);
     expect(w[0]! + w[2]!).toBe(2); // two patients drawn
@@ -140,7 +141,7 @@ describe('the hierarchical paired bootstrap', () => {
     const sc = new RunScorer(data, run('a'), REF.a);
     const ci = estimateContrast([{ runs: [run('a')], scorers: [sc], coefficient: 1 }], 'auc', s);
     // the same draws, made independently: patients drawn with the same generator, AUC from its definition
-    const random = seededRandom(s.seed);
+    const random = mulberry32(s.seed);
     const draws: number[] = [];
     for (let b = 0; b < s.resamples; b++) {
       const w = new Array<number>(10).fill(0);

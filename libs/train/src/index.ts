@@ -11,7 +11,6 @@ export { ArrayDataset, type ArrayDatasetInput, asDataset, type DatasetLike } fro
 export { openStreamedImages, StreamedDataset, StreamedImageFile, type StreamedImagesOptions, streamedImagesOptionsSchema } from './data/streamed-dataset.js';
 export * from './metrics/index.js';
 export { buildBenchCbr, type BenchCbrOptions, benchCbrOptionsSchema } from './models/bench-cbr.js';
-export { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from './models/flops.js';
 export { captureActivations, type CaptureOptions } from './activations.js';
 export { computeFacts } from './compute-facts.js';
 export { checkpointPath, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './training/checkpoint.js';
@@ -27,6 +26,5 @@ export { applyInputTransform, transformCoefficients } from './training/input-tra
 export { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } from './training/augment.js';
 export { balancedClassWeights } from './training/class-weights.js';
 export { setBatchNormMomentum } from './training/batch-norm.js';
-export { mixSeed, mulberry32, permutation } from './random.js';
 export { BENCH_MODELS, type BenchModel, type BenchModelBuilder, runTrainBenchmark, type TrainBenchOptions, type TrainBenchResult, trainBenchOptionsSchema } from './bench/train-bench.js';
 export { findTorchPython, runTorchPeer, type TorchResult } from './bench/torch-peer.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { augmentSchema, type AugmentConfig } from '../src/options/augment.js';
-import { mulberry32 } from '../src/random.js';
+import { mulberry32 } from '@transfusion/random';
 import { type AugmentDraw, applyAugmentation, augmentBatch, drawAugmentation } from '../src/training/augment.js';
 
 const none: AugmentDraw = { hflip: false, vflip: false, rotate: 0, brightness: 0, contrast: 1 };

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { optimizerSchema } from '../src/options/optimizer.js';
-import { mulberry32 } from '../src/random.js';
+import { mulberry32 } from '@transfusion/random';
 import { Optimizer } from '../src/training/optimizer.js';
 
 // Shared by the kernel tests that compare a backend's kernels with the cpu backend.

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll } from 'vitest';
 import { releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import type { ArrayDatasetInput } from '../src/data/array-dataset.js';
-import { mulberry32 } from '../src/random.js';
+import { mulberry32 } from '@transfusion/random';
 import type { TrainOptions } from '../src/training/train-model.js';
 
 /** A tiny CBR net (conv -> BN -> ReLU -> pool -> GAP -> dense logits) with seeded initialisers. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildBenchCbr } from '../src/models/bench-cbr.js';
-import { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from '../src/models/flops.js';
+import { forwardFlopsPerImage, layerFlops, trainingFlopsPerImage } from '@transfusion/models';
 import { sigmoidBce, softmaxCe } from '../src/training/losses.js';
 import { optimizerSchema } from '../src/options/optimizer.js';
 import { Optimizer } from '../src/training/optimizer.js';

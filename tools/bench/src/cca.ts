@@ -10,14 +10,13 @@ import {
   matrix,
   pairMomentsParallel,
   PairSimilarity,
-  sampleSorted,
   similarityFromMomentsParallel,
   writeNpy,
-  XorShift32,
   type Matrix,
   type Method,
   type PairMoments,
 } from '@transfusion/cca';
+import { sampleSorted, XorShift32 } from '@transfusion/random';
 
 
 export const benchCcaOptionsSchema = z

@@ -8,6 +8,7 @@ import { importDataset, removeImportWork } from '@transfusion/data';
 import { z } from 'zod';
 import { parseBenchOptions } from './errors.js';
 import { peakMemory } from './stream.js';
+import { noise32 } from '@transfusion/random';
 
 
 export const benchImportTreeOptionsSchema = z.object({
@@ -65,7 +66,7 @@ export function encodePng(rgb: Uint8Array, width: number, height: number): Buffe
 
 /** Writes the tree; labels.csv last (atomically), so a tree with labels.csv is complete. */
 export async function generateTree(dir: string, files: number, size: number, log: (s: string) => void): Promise<void> {
-  let s = 0x12345678;
+  const noise = noise32(0x12345678);
   const rgb = new Uint8Array(size * size * 3);
   const lines = ['path,label,patient,split'];
   let lastAt = 0;
@@ -74,8 +75,7 @@ export async function generateTree(dir: string, files: number, size: number, log
     const folder = String(Math.floor(i / 1000)).padStart(3, '0');
     if (i % 1000 === 0) await mkdir(join(dir, 'img', folder), { recursive: true });
     for (let p = 0; p < rgb.length; p++) {
-      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-      rgb[p] = s >>> 24;
+      rgb[p] = noise() >>> 24;
     }
     const rel = `img/${folder}/${i}.png`;
     await writeFile(join(dir, rel), encodePng(rgb, size, size));

@@ -13,6 +13,7 @@ import {
 } from '@transfusion/train';
 import { z } from 'zod';
 import { parseBenchOptions } from './errors.js';
+import { noise32 } from '@transfusion/random';
 
 
 export const benchStreamOptionsSchema = z.object({
@@ -58,17 +59,14 @@ export async function generateImageSet(
     name: 'bench-stream', height: o.size, width: o.size, channels: o.channels, dtype: 'uint8',
     task: { kind: 'multiclass', names: ['0', '1', '2', '3', '4'] }, meta: { generator: 'transfusion bench stream', images: String(o.images) },
   }, shard);
-  let s = 0x9e3779b9;
+  const noise = noise32(0x9e3779b9);
   let lastAt = 0;
   try {
     for (let a = 0; a < o.images; a += shard) {
       const n = Math.min(shard, o.images - a);
       const images = new Uint8Array(n * per);
       const words = new Uint32Array(images.buffer, 0, Math.floor(images.length / 4));
-      for (let i = 0; i < words.length; i++) {
-        s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-        words[i] = s;
-      }
+      for (let i = 0; i < words.length; i++) words[i] = noise();
       const labels = Float32Array.from({ length: n }, (_, i) => (a + i) % 5);
       const set: ImageSet = {
         name: 'bench-stream', height: o.size, width: o.size, channels: o.channels, images, task: { kind: 'multiclass', names: ['0', '1', '2', '3', '4'] },

@@ -6,7 +6,7 @@ import type { Split } from '../image-set.js';
 import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../manifest.js';
 import { DatasetRoot } from '../safe-path.js';
 import { hashString } from '../split.js';
-import { mixSeed } from '../rng.js';
+import { mixSeed } from '@transfusion/random';
 import { chexpertOptionsSchema, type ChexpertOptions } from './options.js';
 
 // The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createImageSetWriter } from '../artifact.js';
 import { DataError } from '../errors.js';
 import { labelWidth, packSamples, SPLITS, type ImageSet, type LabelSpec, type SampleRow, type Split } from '../image-set.js';
-import { parseNpyHeader, readNpyNumber, type NpyHeader } from '../npy.js';
+import { copyNpyValues, NpyError, parseNpyHeader, type NpyHeader } from '@transfusion/arrow-io/npy';
 import type { ResizeOptions } from '../preprocess.js';
 import { parseResizeOptions, resizeChannels, resizeRaw, resizeTarget } from '../resize.js';
 import { listZip, streamZipMember, type ZipMember } from '../zip-reader.js';
@@ -215,11 +215,28 @@ export async function readMedmnist(options: MedmnistOptions): Promise<ImageSet> 
   };
 }
 
+/**
+ * The .npy header of archive member `m`, or undefined when `bytes` ends inside it. Members are streamed in
+ * storage order, so only C order is accepted; reader errors become DATA_BAD_NPZ naming file and member.
+ */
+function memberHeader(bytes: Uint8Array, file: string, m: ZipMember): NpyHeader | undefined {
+  const bad = (msg: string, cause?: unknown): DataError => new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: ${msg}`, { file, field: m.name, cause });
+  let h: NpyHeader | undefined;
+  try {
+    h = parseNpyHeader(bytes, `${file}:${m.name}`);
+  } catch (e) {
+    if (e instanceof NpyError) throw bad(e.reason, e);
+    throw e;
+  }
+  if (h?.fortranOrder && h.shape.length > 1) throw bad('Fortran-order arrays are not supported (expected C order, as numpy saves by default)');
+  return h;
+}
+
 async function readHeader(file: string, m: ZipMember): Promise<NpyHeader> {
   let buf: Uint8Array = new Uint8Array(0);
   for await (const chunk of streamZipMember(file, m)) {
     buf = concat(buf, chunk);
-    const h = parseNpyHeader(buf, `${file}:${m.name}`);
+    const h = memberHeader(buf, file, m);
     if (h) return h;
     if (buf.length > 1 << 20) break;
   }
@@ -230,12 +247,14 @@ async function readAllLabels(file: string, m: ZipMember): Promise<number[]> {
   const chunks: Uint8Array[] = [];
   for await (const c of streamZipMember(file, m)) chunks.push(c.slice());
   const all = concat(new Uint8Array(0), ...chunks);
-  const h = parseNpyHeader(all, `${file}:${m.name}`);
+  const h = memberHeader(all, file, m);
   if (!h) throw new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: .npy header incomplete`, { file, field: m.name });
   const n = h.shape.reduce((a, b) => a * b, 1);
-  const body = all.slice(h.headerBytes);
-  if (body.length < n * h.itemSize) throw new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: expected ${n} values, file holds ${Math.floor(body.length / h.itemSize)}`, { file, field: m.name });
-  return Array.from({ length: n }, (_, i) => readNpyNumber(body, h.dtype, i));
+  const body = all.length - h.headerBytes;
+  if (body < n * h.itemSize) throw new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: expected ${n} values, file holds ${Math.floor(body / h.itemSize)}`, { file, field: m.name });
+  const values = new Float64Array(n);
+  copyNpyValues(all, h, values, `${file}:${m.name}`);
+  return Array.from(values);
 }
 
 /** Cuts a member's body (after the .npy header) into records of `per` bytes. */
@@ -248,7 +267,7 @@ async function* fixedRecords(file: string, m: ZipMember, per: number): AsyncGene
     let data = chunk;
     if (!header) {
       pending = concat(pending, chunk);
-      header = parseNpyHeader(pending, `${file}:${m.name}`);
+      header = memberHeader(pending, file, m);
       if (!header) continue;
       data = pending.subarray(header.headerBytes);
     }

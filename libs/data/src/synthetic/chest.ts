@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createRng, type Rng } from '../rng.js';
+import { createRng, type Rng } from '@transfusion/random';
 import type { ImageSet } from '../image-set.js';
 import { applyUncertaintyPolicy, CHEXPERT_COMPETITION, uncertaintyPolicySchema } from '../labels.js';
 import { generateSynthetic, parseOptions, streamSynthetic, syntheticBaseSchema, type SyntheticGenerator, type SyntheticSample } from './common.js';

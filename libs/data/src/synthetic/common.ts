@@ -5,7 +5,7 @@ import { DataError, formatZodIssues } from '../errors.js';
 export const MAX_IN_MEMORY_BYTES = 2 ** 31;
 import type { ImageSet, LabelSpec, Split } from '../image-set.js';
 import { labelWidth } from '../image-set.js';
-import { createRng, mixSeed, type Rng } from '../rng.js';
+import { createRng, mixSeed, type Rng } from '@transfusion/random';
 import { DEFAULT_SPLIT, hashString, splitFractionsSchema, splitForPatient } from '../split.js';
 import { Raster } from './raster.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createRng, mixSeed, type Rng } from '../rng.js';
+import { createRng, mixSeed, type Rng } from '@transfusion/random';
 import { generateSynthetic, parseOptions, streamSynthetic, syntheticBaseSchema, type SyntheticGenerator, type SyntheticSample } from './common.js';
 import type { ImageSet } from '../image-set.js';
 import { Raster, type Paint } from './raster.js';

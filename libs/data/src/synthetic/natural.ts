@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@transfusion/random';
 import type { ImageSet } from '../image-set.js';
 import { hsv } from './color.js';
 import { generateSynthetic, parseOptions, streamSynthetic, syntheticBaseSchema, type SyntheticGenerator, type SyntheticSample } from './common.js';

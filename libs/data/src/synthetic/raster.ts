@@ -1,4 +1,4 @@
-import type { Rng } from '../rng.js';
+import type { Rng } from '@transfusion/random';
 
 /**
  * A small float raster (values 0..1, HWC) with anti-aliased shape primitives, used by the synthetic

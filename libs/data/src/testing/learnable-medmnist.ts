@@ -1,6 +1,6 @@
 import { labelWidth, type LabelSpec, type Split } from '../image-set.js';
 import { medmnistLabelSpec, MEDMNIST_TASKS, type MedmnistFlag } from '../formats/medmnist-info.js';
-import { createRng, mixSeed } from '../rng.js';
+import { createRng, mixSeed } from '@transfusion/random';
 import { writeMedmnistNpz, type MedmnistSplitArrays } from './npz-writer.js';
 
 export interface LearnableMedmnistOptions {

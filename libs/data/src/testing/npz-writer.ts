@@ -1,56 +1,6 @@
 import type { Split } from '../image-set.js';
-import type { NpyDtype } from '../npy.js';
+import { encodeNpy, type NpyArray, type NpyDtype } from '@transfusion/arrow-io/npy';
 import { writeZip, type ZipWriteOptions } from './zip-writer.js';
-
-/** A C-order array to store as .npy: `data` holds prod(shape) numbers. */
-export interface NpyArray {
-  dtype: NpyDtype;
-  shape: readonly number[];
-  data: ArrayLike<number>;
-}
-
-const DESCR: Record<NpyDtype, string> = {
-  uint8: '|u1', int8: '|i1', bool: '|b1', uint16: '<u2', int16: '<i2', int32: '<i4', int64: '<i8', float32: '<f4', float64: '<f8',
-};
-
-/** Encodes an array as a .npy file, byte for byte as numpy 2 writes it (format 1.0). */
-export function encodeNpy(a: NpyArray): Uint8Array {
-  const n = a.shape.reduce((x, y) => x * y, 1);
-  if (a.data.length !== n) throw new RangeError(`encodeNpy: shape (${a.shape.join(',')}) needs ${n} values, got ${a.data.length}`);
-  if (a.shape.length === 0) throw new RangeError('encodeNpy: 0-d arrays are not supported');
-  const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(', ')})`;
-  let dict = `{'descr': '${DESCR[a.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
-  // numpy leaves room for the first axis to grow to 21 digits, then pads to a multiple of 64 bytes
-  dict += ' '.repeat(21 - String(a.shape[0]).length);
-  dict += ' '.repeat(64 - ((10 + dict.length + 1) % 64)) + '\n';
-  const header = new Uint8Array(10 + dict.length);
-  header.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(header.buffer).setUint16(8, dict.length, true);
-  header.set(new TextEncoder().encode(dict), 10);
-  const body = encodeValues(a.dtype, a.data);
-  const out = new Uint8Array(header.length + body.length);
-  out.set(header);
-  out.set(body, header.length);
-  return out;
-}
-
-function encodeValues(dtype: NpyDtype, data: ArrayLike<number>): Uint8Array {
-  const n = data.length;
-  const typed = (() => {
-    switch (dtype) {
-      case 'uint8': case 'bool': return Uint8Array.from(data);
-      case 'int8': return Int8Array.from(data);
-      case 'uint16': return Uint16Array.from(data);
-      case 'int16': return Int16Array.from(data);
-      case 'int32': return Int32Array.from(data);
-      case 'int64': return BigInt64Array.from(Array.from({ length: n }, (_, i) => BigInt(Math.trunc(data[i]!))));
-      case 'float32': return Float32Array.from(data);
-      case 'float64': return Float64Array.from(data);
-    }
-  })();
-  // numpy's '<' descriptors are little endian, which is every platform Node runs on
-  return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
-}
 
 /** Writes arrays as a NumPy .npz (`{key}.npy` members), stored or deflated. For tests. */
 export async function writeNpz(file: string, arrays: Readonly<Record<string, NpyArray>>, options: ZipWriteOptions = {}): Promise<void> {

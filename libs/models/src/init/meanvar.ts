@@ -1,6 +1,6 @@
 import { WeightsMismatchError, type WeightMismatch } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { createRng } from '../rng.js';
+import { createStreamRng } from '@transfusion/random';
 import { moments, sameShape, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightSpec } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
@@ -44,7 +44,7 @@ export function meanVarInit(zm: ZooModel, source: WeightSource, options: MeanVar
     } else {
       const { mean, variance } = moments(src.data);
       const std = Math.sqrt(variance);
-      const rng = createRng(o.seed, `meanvar:${s.name}`);
+      const rng = createStreamRng(o.seed, `meanvar:${s.name}`);
       const t = weightTensor(s.shape);
       for (let i = 0; i < t.data.length; i++) t.data[i] = mean + std * rng.normal();
       weights[s.name] = t;

@@ -1,4 +1,4 @@
-import { createRng } from '../rng.js';
+import { createStreamRng } from '@transfusion/random';
 import { sizeOf, weightSpecs, weightTensor, type WeightMap, type WeightSpec, type WeightTensor } from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { parseOptions } from '../options.js';
@@ -23,7 +23,7 @@ export function randomWeight(spec: Pick<WeightSpec, 'name' | 'kind' | 'shape'>, 
   const d = t.data;
   switch (spec.kind) {
     case 'kernel': {
-      const rng = createRng(seed, spec.name);
+      const rng = createStreamRng(seed, spec.name);
       const { fanIn, fanOut } = fans(spec.shape);
       if (scheme === 'keras') {
         const limit = Math.sqrt(6 / (fanIn + fanOut));

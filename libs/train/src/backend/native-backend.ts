@@ -7,6 +7,7 @@ import type { BackendValues, DataId } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { isPooled, recycleBuffer } from './buffer-pool.js';
 import type { CpuBackendLike } from './kernel-memory.js';
+import { overrideKernel } from './kernel-override.js';
 import { concat, padV2, slice, splitV } from './kernels/slice-pad.js';
 import { tile } from './kernels/tile.js';
 
@@ -21,10 +22,8 @@ export function registerNativeBackend(): void {
   if (!cpuFactory) throw new Error("internal: tfjs's cpu backend is not registered");
   // Block copies instead of the cpu backend's element-by-element Slice, PadV2, SplitV, Concat and Tile.
   const faster: Record<string, (fallback: tf.KernelFunc) => tf.KernelFunc> = { Slice: slice, PadV2: padV2, SplitV: splitV, Concat: concat, Tile: tile };
-  for (const k of tf.getKernelsForBackend('cpu')) {
-    const make = faster[k.kernelName];
-    tf.registerKernel({ ...k, backendName: NATIVE_BACKEND, ...(make ? { kernelFunc: make(k.kernelFunc) } : {}) });
-  }
+  for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
+  for (const [name, make] of Object.entries(faster)) overrideKernel(name, NATIVE_BACKEND, { make });
   // Priority below the others: only chosen by name (resolveBackend does), never by tfjs on its own.
   tf.registerBackend(NATIVE_BACKEND, cpuFactory, -1);
   registered = true;

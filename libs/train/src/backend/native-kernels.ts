@@ -6,13 +6,14 @@
 // complete. TRANSFUSION_NATIVE=0 switches them off at the next resolveBackend; they are checked against the cpu
 // backend in test/native-kernels.test.ts.
 // Gradients that use them (batch norm, ReLU, Mean/Sum broadcasts) are in native-gradients.ts.
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 // Type-only: erased at run time, so a missing package never breaks loading this module.
 import type * as NativeModule from '@transfusion/native';
 import { TrainError } from '../errors.js';
 import { isPooled } from './buffer-pool.js';
 import { type CpuBackendLike, type KernelMemory, memoryOf } from './kernel-memory.js';
+import { overrideKernel } from './kernel-override.js';
 import {
   ADD_RELU_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
 } from './native-gradients.js';
@@ -142,16 +143,7 @@ function registerNativeKernels(backendName: 'wasm' | 'native'): void {
     FusedBatchNorm: batchNorm,
   };
   for (const name of NATIVE_KERNELS) {
-    const replaced = tf.getKernel(name, backendName);
-    if (!replaced) throw new Error(`internal: no ${backendName} kernel ${name} to wrap`);
-    tf.unregisterKernel(name, backendName);
-    const config: KernelConfig = {
-      kernelName: name, backendName,
-      kernelFunc: withFallback(name, replaced.kernelFunc, make[name]),
-      ...(replaced.setupFunc ? { setupFunc: replaced.setupFunc } : {}),
-      ...(replaced.disposeFunc ? { disposeFunc: replaced.disposeFunc } : {}),
-    };
-    tf.registerKernel(config);
+    overrideKernel(name, backendName, { make: (replaced) => withFallback(name, replaced, make[name]) });
   }
   // Kernels of our own (no tfjs counterpart), called only by the gradients in native-gradients.ts while active.
   const own: [string, (args: Parameters<KernelFunc>[0], a: Addon) => TensorInfo | TensorInfo[]][] = [

@@ -10,8 +10,8 @@
 // - Identity (upstream: a copy): shares the buffer, as the cpu backend does.
 // Cases outside these fast paths call the upstream kernel.
 // Each is checked against the cpu backend in test/wasm-kernels.test.ts. The kernels live in ./kernels/.
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
-import * as tf from '@tensorflow/tfjs';
+import type { KernelFunc } from '@tensorflow/tfjs';
+import { overrideKernel } from './kernel-override.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv-grads.js';
 import { identity } from './kernels/identity.js';
 import { leadingReduce } from './kernels/leading-reduce.js';
@@ -49,17 +49,6 @@ export function registerWasmTrainingKernels(): void {
     Identity: () => identity(),
   };
   for (const name of OUR_WASM_KERNELS) {
-    const upstream = tf.getKernel(name, 'wasm');
-    if (upstream) tf.unregisterKernel(name, 'wasm');
-    const config: KernelConfig = {
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc: make[name](counted(name, upstream?.kernelFunc)),
-      setupFunc: (backend) => {
-        setupConv(backend);
-        upstream?.setupFunc?.(backend);
-      },
-    };
-    tf.registerKernel(config);
+    overrideKernel(name, 'wasm', { optional: true, make: (upstream) => make[name](counted(name, upstream)), setup: setupConv });
   }
 }

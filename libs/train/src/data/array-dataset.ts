@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
-import { mulberry32, permutation } from '../random.js';
+import { mulberry32, permutation } from '@transfusion/random';
 import type { Batch, BatchOptions, Dataset } from './dataset.js';
 
 /** In-memory samples. Field names match `ImageSet` from @transfusion/data, so one can be passed directly. */

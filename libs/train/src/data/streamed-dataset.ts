@@ -14,8 +14,9 @@ import { type ArrowFileHandle, openArrowFile } from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { describeZodIssues, TrainError } from '../errors.js';
 import { transformCoefficients, type ChannelMap } from '../training/input-transform.js';
-import { mulberry32, permutation } from '../random.js';
+import { mulberry32, permutation } from '@transfusion/random';
 import { type Batch, type BatchOptions, type Dataset, imageSetColumnFields } from './dataset.js';
+import { copyRows, failData, readImageSetLayout } from './image-set-file.js';
 
 export const streamedImagesOptionsSchema = z
   .object({
@@ -177,9 +178,6 @@ class ReadPool {
   }
 }
 
-function fail(path: string, msg: string): never {
-  throw new TrainError('TRAIN_BAD_DATA', `${path}: ${msg}`, { file: path });
-}
 
 /** The image set of one Arrow file: small columns in memory, images on disk. Make datasets of its rows with `dataset`. */
 export class StreamedImageFile {
@@ -221,35 +219,8 @@ export class StreamedImageFile {
       throw new TrainError('TRAIN_BAD_DATA', (e as Error).message, { file: path });
     }
     try {
-      const schema = handle.info.schema;
-      const field = (name: string) => schema.fields.find((f) => f.name === name);
-      const columns = schema.fields.map((f) => f.name).join(', ');
-      const img = field(o.imageColumn);
-      const lab = field(o.labelColumn);
-      if (!img) fail(path, `no image column '${o.imageColumn}' (columns: ${columns})`);
-      if (!lab) fail(path, `no label column '${o.labelColumn}' (columns: ${columns})`);
-      const meta = handle.info.metadata['transfusion.shape'];
-      if (!meta) fail(path, "no 'transfusion.shape' metadata: not an image set");
-      let shapeJson: unknown;
-      try {
-        shapeJson = JSON.parse(meta);
-      } catch {
-        fail(path, `metadata 'transfusion.shape' is ${meta}, expected [H, W, C]`);
-      }
-      const s = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).safeParse(shapeJson);
-      if (!s.success) fail(path, `metadata 'transfusion.shape' is ${meta}, expected [H, W, C]`);
-      const shape = s.data;
+      const { shape, dtype, labelWidth: width, hasMask, hasPatient, hasSplit } = readImageSetLayout(handle.info, path, o);
       const per = shape[0] * shape[1] * shape[2];
-      const item = img.type instanceof arrow.FixedSizeList ? img.type.children[0]!.type : undefined;
-      const dtype = arrow.DataType.isInt(item) && item.bitWidth === 8 && !item.isSigned ? 'uint8'
-        : arrow.DataType.isFloat(item) && item.precision === arrow.Precision.SINGLE ? 'float32' : undefined;
-      if (!(img.type instanceof arrow.FixedSizeList) || img.type.listSize !== per || !dtype) {
-        fail(path, `column '${o.imageColumn}' is ${String(img.type)}, expected FixedSizeList<Uint8|Float32>[${per}] for images ${shape.join('x')}`);
-      }
-      const width = lab.type instanceof arrow.FixedSizeList ? lab.type.listSize : 1;
-      const hasMask = field(o.maskColumn) !== undefined;
-      const hasPatient = field(o.patientColumn) !== undefined;
-      const hasSplit = field(o.splitColumn) !== undefined;
       const n = handle.info.numRows;
       const offsets = new Float64Array(n);
       const labels = new Float32Array(n * width);
@@ -263,27 +234,13 @@ export class StreamedImageFile {
         const region = handle.region(b, o.imageColumn);
         for (let i = 0; i < region.rows; i++) offsets[row + i] = region.offset + i * rowBytes;
         const l = await handle.column(b, o.labelColumn);
-        if (l.length !== region.rows) fail(path, `${where}: column '${o.labelColumn}' has ${l.length} rows, '${o.imageColumn}' ${region.rows}`);
-        if (width > 1 || lab.type instanceof arrow.FixedSizeList) {
-          const d = l.data[0]!;
-          const vals = d.children[0]!.values as ArrayLike<number>;
-          const base = d.children[0]!.offset + d.offset * width;
-          for (let i = 0; i < region.rows * width; i++) labels[row * width + i] = vals[base + i]!;
-        } else {
-          for (let i = 0; i < region.rows; i++) labels[row + i] = Number(l.get(i));
-        }
+        if (l.length !== region.rows) failData(path, `${where}: column '${o.labelColumn}' has ${l.length} rows, '${o.imageColumn}' ${region.rows}`);
+        copyRows(l, path, o.labelColumn, width, labels, row, region.rows);
         if (mask) {
           const m = await handle.column(b, o.maskColumn);
-          const d = m.data[0]!;
           const mw = m.type instanceof arrow.FixedSizeList ? m.type.listSize : 1;
-          if (mw !== width) fail(path, `${where}: column '${o.maskColumn}' has ${mw} values per row, '${o.labelColumn}' ${width}`);
-          if (m.type instanceof arrow.FixedSizeList) {
-            const vals = d.children[0]!.values as ArrayLike<number>;
-            const base = d.children[0]!.offset + d.offset * width;
-            for (let i = 0; i < region.rows * width; i++) mask[row * width + i] = vals[base + i]!;
-          } else {
-            for (let i = 0; i < region.rows; i++) mask[row + i] = Number(m.get(i));
-          }
+          if (mw !== width) failData(path, `${where}: column '${o.maskColumn}' has ${mw} values per row, '${o.labelColumn}' ${width}`);
+          copyRows(m, path, o.maskColumn, width, mask, row, region.rows);
         }
         if (patients) for (const p of (await handle.column(b, o.patientColumn)).toArray() as string[]) patients.push(String(p));
         if (splits) for (const p of (await handle.column(b, o.splitColumn)).toArray() as string[]) splits.push(String(p));
@@ -300,7 +257,7 @@ export class StreamedImageFile {
 
   /** Row numbers (file order) whose split column equals `split`. */
   rowsOf(split: string): Uint32Array {
-    if (!this.splits) fail(this.path, `no split column '${this.options.splitColumn}' to select '${split}' rows`);
+    if (!this.splits) failData(this.path, `no split column '${this.options.splitColumn}' to select '${split}' rows`);
     const out: number[] = [];
     this.splits.forEach((s, i) => s === split && out.push(i));
     return Uint32Array.from(out);

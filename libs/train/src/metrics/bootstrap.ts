@@ -1,7 +1,7 @@
 // Percentile bootstrap confidence intervals. When patient ids are given, patients (with all their rows)
 // are resampled, not rows: images of one patient are not independent.
 import { TrainError } from '../errors.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '@transfusion/random';
 
 export interface BootstrapOptions {
   /** Number of resamples (pROC's default is 2000). */

@@ -4,7 +4,7 @@
 // (outside the image is 0, the black background of x-rays and fundus photographs), then contrast about the
 // image mean and an additive brightness shift. Values are not clipped.
 import type { Augment } from '../options/augment.js';
-import { mixSeed, mulberry32 } from '../random.js';
+import { mixSeedMurmur, mulberry32 } from '@transfusion/random';
 
 /** Keeps augmentation's streams apart from any other use of (seed, step, row). */
 const AUGMENT_STREAM = 0xa06e;
@@ -155,7 +155,7 @@ export function applyAugmentation(src: Float32Array, shape: readonly [number, nu
 export function augmentBatch(pixels: Float32Array, n: number, shape: readonly [number, number, number], o: Augment, seed: number, step: number): Float32Array {
   const per = shape[0] * shape[1] * shape[2];
   for (let r = 0; r < n; r++) {
-    const rnd = mulberry32(mixSeed(seed, step, r, AUGMENT_STREAM));
+    const rnd = mulberry32(mixSeedMurmur(seed, step, r, AUGMENT_STREAM));
     const d = drawAugmentation(o, shape[0], shape[1], rnd);
     pixels.set(applyAugmentation(pixels.subarray(r * per, (r + 1) * per), shape, d), r * per);
   }

@@ -6,17 +6,17 @@ import { type BackendInfo, describeBackend, resolveBackend } from '../backend/re
 import { asDataset, type DatasetLike } from '../data/array-dataset.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { describeZodIssues, TrainError } from '../errors.js';
-import type { Task } from '../options/task.js';
 import { type TrainOptions, trainOptionsSchema } from '../options/train-options.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '@transfusion/random';
+import { batchLoss } from './batch-loss.js';
 import { setBatchNormMomentum } from './batch-norm.js';
 import { fuseLayers } from './fused-layers.js';
-import { BestTracker, type Monitor } from './best-evaluation.js';
+import { BestTracker } from './best-evaluation.js';
 import { saveCheckpoint } from './checkpoint.js';
+import { checkModel, checkMonitor } from './check-inputs.js';
 import { resolveClassWeights } from './class-weights.js';
-import { checkLabels, evaluateModel, maskedLabels } from './evaluate.js';
+import { checkLabels, evaluateModel } from './evaluate.js';
 import { checkInputChannels } from './input-transform.js';
-import { sigmoidBce, softmaxCe } from './losses.js';
 import { Optimizer, type Param } from './optimizer.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { loadResumePoint, resumeFingerprint, type ResumeState, saveResumePoint } from './resume.js';
@@ -80,55 +80,47 @@ export interface TrainResult {
   classWeights?: number[];
 }
 
-function checkModel(model: tf.LayersModel, data: Dataset, task: Task, name: string): void {
-  const inShape = model.inputs[0]?.shape;
-  if (model.inputs.length !== 1 || !inShape || inShape.length !== 4) {
-    throw new TrainError('TRAIN_BAD_MODEL', `model '${model.name}' must have one NHWC image input, has ${JSON.stringify(model.inputs.map((i) => i.shape))}`);
-  }
-  const [h, w, c] = inShape.slice(1);
-  const [dh, dw, dc] = data.imageShape;
-  if ((h !== null && h !== dh) || (w !== null && w !== dw) || c !== dc) {
-    throw new TrainError('TRAIN_BAD_DATA', `${name}: images are ${dh}x${dw}x${dc} but model '${model.name}' expects ${h}x${w}x${c}`);
-  }
-  const outShape = model.outputs[0]?.shape;
-  const units = outShape?.[outShape.length - 1];
-  const want = task.type === 'multiclass' ? task.numClasses : data.labelWidth;
-  if (model.outputs.length !== 1 || units !== want) {
-    throw new TrainError('TRAIN_BAD_MODEL', `model '${model.name}' outputs ${units} values per image; the ${task.type} task needs ${want}`);
-  }
-  if (task.type === 'multiclass' && data.labelWidth !== 1) {
-    throw new TrainError('TRAIN_BAD_DATA', `${name}: a multiclass task needs one label column (the class index), got ${data.labelWidth}`);
-  }
-  const last = model.layers[model.layers.length - 1];
-  const act = (last?.getConfig() as { activation?: string }).activation;
-  if (act === 'sigmoid' || act === 'softmax') {
-    throw new TrainError('TRAIN_BAD_MODEL', `model '${model.name}': the last layer applies '${act}'; trainModel expects logits (use a linear last layer)`);
-  }
+/** What stays fixed for the whole run. */
+interface Run {
+  model: tf.LayersModel;
+  o: ParsedTrainOptions;
+  train: Dataset;
+  validation: Dataset | undefined;
+  backend: BackendInfo;
+  hooks: TrainHooks;
+  sink: ProgressSink;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  evalEvery: number;
+  classWeights: Float32Array | undefined;
+  params: Param[];
+  optimizer: Optimizer;
+  progress: ProgressBar | undefined;
+  /** Decides which weights are kept: keepBest, else early stopping's restoreBest. */
+  kept: BestTracker | undefined;
+  /** Counts evaluations since the best for early stopping (`kept` itself when it monitors the same). */
+  stopper: BestTracker | undefined;
 }
 
-/**
- * The batch's training loss. `classWeights`: per class (multi-class: row i weighs classWeights[y_i], the mean is
- * Σ w·ℓ / Σ w) or per label (multi-label: BCE pos_weight).
- */
-function batchLoss(model: tf.LayersModel, task: Task, x: tf.Tensor4D, batch: Batch, labelWidth: number, classWeights?: Float32Array): tf.Scalar {
-  const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-  const y = maskedLabels(batch.y, batch.mask);
-  if (task.type === 'multilabel') {
-    const m = batch.mask ? tf.tensor2d(Float32Array.from(batch.mask), [batch.n, labelWidth]) : undefined;
-    return sigmoidBce(logits, tf.tensor2d(y, [batch.n, labelWidth]), m, classWeights ? tf.tensor1d(classWeights) : undefined);
-  }
-  if (!batch.mask && !classWeights) return softmaxCe(logits, tf.tensor1d(y));
-  const rowWeights = new Float32Array(batch.n);
-  for (let i = 0; i < batch.n; i++) rowWeights[i] = (batch.mask ? batch.mask[i]! : 1) * (classWeights ? classWeights[y[i]!]! : 1);
-  return softmaxCe(logits, tf.tensor1d(y), tf.tensor1d(rowWeights));
+/** Everything the loop changes as it goes: what a resume point saves and restores. */
+interface LoopState {
+  step: number;
+  epoch: number;
+  /** Batches of `epoch` trained so far (a resumed run skips them). */
+  batchInEpoch: number;
+  images: number;
+  lossSum: number;
+  lossCount: number;
+  lastMetrics: Record<string, number>;
+  stoppedEarly: boolean;
+  lastCheckpointStep: number;
+  history: HistoryEntry[];
+  checkpoints: string[];
+  /** performance.now() when training started (moved back by a resumed run's elapsed time). */
+  start: number;
 }
 
-/** A 'val_*' monitor cannot work without a validation set: say so before training, not after the first epoch. */
-function checkMonitor(m: Monitor | undefined, option: string, hasValidation: boolean): void {
-  if (m && !hasValidation && m.monitor !== 'train_loss') {
-    throw new TrainError('TRAIN_BAD_OPTIONS', `${option}.monitor '${m.monitor}' needs a validation set (without one only 'train_loss' is recorded)`);
-  }
-}
+type ParsedTrainOptions = ReturnType<typeof trainOptionsSchema.parse>;
 
 export async function trainModel(
   model: tf.LayersModel,
@@ -136,24 +128,55 @@ export async function trainModel(
   options: TrainOptions,
   hooks: TrainHooks = {},
 ): Promise<TrainResult> {
-  const parsed = trainOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new TrainError('TRAIN_BAD_OPTIONS', `training options: ${describeZodIssues(parsed.error.issues)}`);
-  const o = parsed.data;
+  const o = parseOptions(options);
   const backend = await resolveBackend(o.backend ?? {});
   const train = asDataset(data.train, 'train');
   const validation = data.validation ? asDataset(data.validation, 'validation') : undefined;
+  checkInputs(model, train, validation, o);
+  const run = await prepareRun(model, o, train, validation, backend, hooks);
+  const restoreMomentum = o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
+  const unfuseLayers = fuseLayers(model);
+  const s: LoopState = {
+    step: 0, epoch: 0, batchInEpoch: 0, images: 0, lossSum: 0, lossCount: 0, lastMetrics: {}, stoppedEarly: false, lastCheckpointStep: -1,
+    history: [], checkpoints: [], start: performance.now(),
+  };
+  // Taken after fuseLayers, as the weights the loop trains.
+  const fingerprint = loopFingerprint(run);
+  const resumedAt = await resumeIfAsked(run, s, fingerprint);
+  try {
+    if (resumedAt !== 'done') await trainEpochs(run, s, fingerprint, resumedAt === 'training');
+    await finishTraining(run, s, fingerprint, resumedAt === 'done');
+    return returnedResult(run, s);
+  } finally {
+    run.optimizer.dispose();
+    restoreMomentum?.();
+    unfuseLayers();
+  }
+}
+
+function parseOptions(options: TrainOptions): ParsedTrainOptions {
+  const parsed = trainOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new TrainError('TRAIN_BAD_OPTIONS', `training options: ${describeZodIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+function checkInputs(model: tf.LayersModel, train: Dataset, validation: Dataset | undefined, o: ParsedTrainOptions): void {
   checkModel(model, train, o.task, 'train');
   if (validation) checkModel(model, validation, o.task, 'validation');
   checkInputChannels(o.input, train.imageShape[2], 'the training images');
   checkMonitor(o.keepBest, 'keepBest', validation !== undefined);
   checkMonitor(o.earlyStopping, 'earlyStopping', validation !== undefined);
+}
 
+/** Step counts, class weights, optimiser and trackers; announces the run on the progress sink. */
+async function prepareRun(
+  model: tf.LayersModel, o: ParsedTrainOptions, train: Dataset, validation: Dataset | undefined, backend: BackendInfo, hooks: TrainHooks,
+): Promise<Run> {
   const stepsPerEpoch = o.dropRemainder ? Math.floor(train.size / o.batchSize) : Math.ceil(train.size / o.batchSize);
   if (stepsPerEpoch === 0) {
     throw new TrainError('TRAIN_BAD_OPTIONS', `batchSize ${o.batchSize} exceeds the ${train.size} training samples (dropRemainder is on)`);
   }
   const totalSteps = Math.min(o.maxSteps ?? Infinity, o.epochs * stepsPerEpoch);
-  const evalEvery = o.evalEvery ?? stepsPerEpoch;
   const sink = hooks.progressSink ?? process.stderr;
   const classWeights = await resolveClassWeights(o.classWeights, o.task, train);
   if (classWeights && o.classWeights === 'balanced' && o.progress) {
@@ -163,163 +186,186 @@ export async function trainModel(
   const optimizer = new Optimizer(o.optimizer);
   const progress = o.progress ? new ProgressBar(sink) : undefined;
   if (o.progress) sink.write(`training '${model.name}' on ${describeBackend(backend)}: ${totalSteps} steps of ${o.batchSize}\n`);
-  const restoreMomentum = o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
-  const unfuseLayers = fuseLayers(model);
-
   // keepBest, else early stopping's restoreBest, decides which weights are kept; early stopping alone only counts.
   const es = o.earlyStopping;
   const keep = o.keepBest ?? (es?.restoreBest ? es : undefined);
   const kept = keep ? new BestTracker(keep, o.keepBest ? 'keepBest' : 'earlyStopping') : undefined;
   const stopper = es ? (kept && !o.keepBest ? kept : new BestTracker(es, 'earlyStopping')) : undefined;
+  return {
+    model, o, train, validation, backend, hooks, sink, stepsPerEpoch, totalSteps, evalEvery: o.evalEvery ?? stepsPerEpoch, classWeights,
+    params, optimizer, progress, kept, stopper,
+  };
+}
 
-  let history: HistoryEntry[] = [];
-  let checkpoints: string[] = [];
-  let start = performance.now();
-  let step = 0;
-  let epoch = 0;
-  /** Batches of `epoch` trained so far (a resumed run skips them). */
-  let batchInEpoch = 0;
-  let images = 0;
-  let lossSum = 0;
-  let lossCount = 0;
-  let lastMetrics: Record<string, number> = {};
-  let stoppedEarly = false;
-  let lastCheckpointStep = -1;
-
-  // What a resumed run must share with the one that wrote the checkpoint: the options that shape the loop, the
-  // model's weights and the data sizes. Not the backend: another one resumes fine, only not bitwise.
+/**
+ * What a resumed run must share with the one that wrote the checkpoint: the options that shape the loop, the
+ * model's weights and the data sizes. Not the backend: another one resumes fine, only not bitwise.
+ */
+function loopFingerprint({ o, model, train, validation }: Run): string {
   const { resume: _resume, progress: _progress, backend: _backend, checkpoint: _checkpoint, ...loopOptions } = o;
-  const fingerprint = resumeFingerprint({
+  return resumeFingerprint({
     options: loopOptions, model: model.weights.map((w) => [weightName(w), w.shape]), train: [train.size, ...train.imageShape, train.labelWidth],
     validation: validation ? [validation.size, ...validation.imageShape, validation.labelWidth] : null,
   });
-  let finished = false;
+}
+
+/** Restores the run's last resume point, if asked and one matches; returns the phase it was written in. */
+async function resumeIfAsked(run: Run, s: LoopState, fingerprint: string): Promise<ResumeState['phase'] | undefined> {
+  const { o, model, optimizer, kept, stopper } = run;
   const resumed = o.resume ? await loadResumePoint(o.resume.dir, fingerprint) : undefined;
-  if (resumed) {
-    const r = resumed.state;
-    restoreWeights(model, resumed.weights);
-    optimizer.importState(resumed.optimizer);
-    if (kept && r.kept) kept.importState(r.kept, resumed.bestWeights);
-    if (stopper && stopper !== kept && r.stopper) stopper.importState(r.stopper, undefined);
-    ({ step, epoch, batchInEpoch, images, lossSum, lossCount, lastMetrics, stoppedEarly, lastCheckpointStep } = r);
-    history = r.history;
-    checkpoints = r.checkpoints;
-    start -= r.elapsedSeconds * 1000;
-    finished = r.phase === 'done';
-    if (o.progress) {
-      const here = describeBackend(backend);
-      sink.write(`resuming from ${o.resume!.dir} at step ${step} (epoch ${epoch})${r.backend !== here ? `; it was written on ${r.backend}, this run is on ${here}, so the result will not be bitwise the same` : ''}\n`);
-    }
+  if (!resumed) return undefined;
+  const r = resumed.state;
+  restoreWeights(model, resumed.weights);
+  optimizer.importState(resumed.optimizer);
+  if (kept && r.kept) kept.importState(r.kept, resumed.bestWeights);
+  if (stopper && stopper !== kept && r.stopper) stopper.importState(r.stopper, undefined);
+  ({ step: s.step, epoch: s.epoch, batchInEpoch: s.batchInEpoch, images: s.images, lossSum: s.lossSum, lossCount: s.lossCount } = r);
+  ({ lastMetrics: s.lastMetrics, stoppedEarly: s.stoppedEarly, lastCheckpointStep: s.lastCheckpointStep, history: s.history, checkpoints: s.checkpoints } = r);
+  s.start -= r.elapsedSeconds * 1000;
+  if (o.progress) {
+    const here = describeBackend(run.backend);
+    run.sink.write(`resuming from ${o.resume!.dir} at step ${s.step} (epoch ${s.epoch})${r.backend !== here ? `; it was written on ${r.backend}, this run is on ${here}, so the result will not be bitwise the same` : ''}\n`);
   }
+  return r.phase;
+}
 
-  const saveResume = async (phase: ResumeState['phase']): Promise<void> => {
-    if (!o.resume) return;
-    const state: ResumeState = {
-      format: 'transfusion-resume/1', fingerprint, backend: describeBackend(backend), phase, step, epoch, batchInEpoch, images, lossSum, lossCount,
-      lastMetrics, stoppedEarly, lastCheckpointStep, checkpoints, elapsedSeconds: (performance.now() - start) / 1000, history,
-      optimizerStep: 0, optimizerSlots: {}, // filled from the optimiser state by saveResumePoint
-    };
-    if (kept) state.kept = kept.exportState();
-    if (stopper && stopper !== kept) state.stopper = stopper.exportState();
-    const bestWeights = kept?.best?.weights;
-    await saveResumePoint(o.resume.dir, { state, weights: snapshotWeights(model), optimizer: optimizer.exportState(), ...(bestWeights ? { bestWeights } : {}) });
-  };
-
-  const evaluate = async (): Promise<void> => {
-    const metrics: Record<string, number> = { train_loss: lossCount ? lossSum / lossCount : NaN };
-    lossSum = 0;
-    lossCount = 0;
-    if (validation) {
-      const ev = await evaluateModel(model, validation, o.task, { batchSize: o.evalBatchSize, input: o.input });
-      for (const [k, v] of Object.entries(ev.metrics)) metrics[`val_${k}`] = v;
-    }
-    const entry: HistoryEntry = {
-      step, epoch, lr: learningRateAt(Math.max(0, step - 1), optimizer.baseLr, o.schedule, o.warmupSteps, totalSteps),
-      metrics, seconds: (performance.now() - start) / 1000,
-    };
-    history.push(entry);
-    lastMetrics = metrics;
-    await hooks.onEvaluation?.(entry);
-    kept?.offer(metrics, step, epoch, () => snapshotWeights(model));
-    if (stopper && stopper !== kept) stopper.offer(metrics, step, epoch);
-    if (es && stopper && stopper.sinceBest >= es.patience) stoppedEarly = true;
-    if (o.checkpoint && o.checkpoint.every === undefined) await checkpoint();
-  };
-
-  const checkpoint = async (): Promise<void> => {
-    if (!o.checkpoint || lastCheckpointStep === step) return;
-    lastCheckpointStep = step;
-    checkpoints.push(await saveCheckpoint(o.checkpoint.dir, snapshotWeights(model), { step, epoch, backend: describeBackend(backend), metrics: lastMetrics }));
-  };
-
-  try {
-    // A run resumed in the middle of an epoch finishes that epoch (its remaining batches, or only the epoch count
-    // when the checkpoint came after its last step), exactly as the uninterrupted run does.
-    let inEpoch = resumed !== undefined && !finished;
-    while (!finished && (inEpoch || (step < totalSteps && !stoppedEarly))) {
-      inEpoch = false;
-      const skip = batchInEpoch;
-      let index = 0;
-      if (skip < stepsPerEpoch && step < totalSteps && !stoppedEarly) for await (const batch of train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch, dropRemainder: o.dropRemainder, prepare: { input: o.input, augment: o.augment !== undefined } })) {
-        if (index++ < skip) continue;
-        if (step >= totalSteps || stoppedEarly) break;
-        checkLabels(o.task, batch.y, train.labelWidth, `train (epoch ${epoch})`, batch.mask, batch.rows);
-        const lr = learningRateAt(step, optimizer.baseLr, o.schedule, o.warmupSteps, totalSteps);
-        const rnd = mulberry32((o.seed * 0x27d4eb2d + step * 0x165667b1 + 1) >>> 0);
-        const augment = o.augment ? { options: o.augment, seed: o.seed, step } : undefined;
-        const { value, grads } = tf.tidy(() => {
-          let x = batchImages(batch, train.imageShape, o.input, augment);
-          if (hooks.augment) x = hooks.augment(x, rnd);
-          const xs = x;
-          return tf.variableGrads(() => batchLoss(model, o.task, xs, batch, train.labelWidth, classWeights), params.map((p) => p.variable));
-        });
-        const loss = (await value.data())[0]!;
-        if (!Number.isFinite(loss)) {
-          tf.dispose([value, ...Object.values(grads)]);
-          throw new TrainError('TRAIN_NON_FINITE_LOSS', `loss became ${loss} at step ${step} (epoch ${epoch}); lower the learning rate or check the inputs`, { step });
-        }
-        optimizer.apply(params, grads, lr);
-        tf.dispose([value, ...Object.values(grads)]);
-        step++;
-        batchInEpoch = index;
-        images += batch.n;
-        lossSum += loss;
-        lossCount++;
-        hooks.onStep?.(step, loss, batch.n);
-        progress?.update({ step, totalSteps, images, metrics: { loss, ...pickShown(lastMetrics) } });
-        if (step % evalEvery === 0 || step === totalSteps) await evaluate();
-        if (o.checkpoint?.every !== undefined && step % o.checkpoint.every === 0) await checkpoint();
-        if (o.resume && step % o.resume.every === 0) await saveResume('training');
-      }
-      epoch++;
-      batchInEpoch = 0;
-    }
-    if (history.length === 0 || history[history.length - 1]!.step !== step) await evaluate();
-    // The last step's weights go to disk before the best ones (if any) replace them in the model.
-    if (o.checkpoint) await checkpoint();
-    if (!finished) await saveResume('done');
-    const last = history[history.length - 1]!;
-    let metrics = lastMetrics;
-    let returned: ReturnedCheckpoint = { kind: 'last', step: last.step, epoch: last.epoch };
-    const best = kept?.best;
-    if (best?.weights) {
-      if (best.step !== step) restoreWeights(model, best.weights);
-      metrics = best.metrics;
-      returned = { kind: 'best', step: best.step, epoch: best.epoch, monitor: kept!.config.monitor, value: best.value };
-    }
-    const seconds = (performance.now() - start) / 1000;
-    progress?.done({ step, totalSteps, images, metrics: pickShown(metrics) });
-    const result: TrainResult = {
-      weights: best?.weights ?? snapshotWeights(model), history, metrics, checkpoint: returned, steps: step, epochs: epoch, stoppedEarly,
-      imagesSeen: images, seconds, imagesPerSecond: images / seconds, backend, checkpoints,
-    };
-    if (classWeights) result.classWeights = Array.from(classWeights);
-    return result;
-  } finally {
-    optimizer.dispose();
-    restoreMomentum?.();
-    unfuseLayers();
+/** Epoch after epoch until the step budget is spent or early stopping says stop. */
+async function trainEpochs(run: Run, s: LoopState, fingerprint: string, resumedMidRun: boolean): Promise<void> {
+  // A run resumed in the middle of an epoch finishes that epoch (its remaining batches, or only the epoch count
+  // when the checkpoint came after its last step), exactly as the uninterrupted run does.
+  let inEpoch = resumedMidRun;
+  while (inEpoch || (s.step < run.totalSteps && !s.stoppedEarly)) {
+    inEpoch = false;
+    if (s.batchInEpoch < run.stepsPerEpoch && s.step < run.totalSteps && !s.stoppedEarly) await trainEpoch(run, s, fingerprint);
+    s.epoch++;
+    s.batchInEpoch = 0;
   }
+}
+
+/** The batches of epoch `s.epoch` in its seeded order, skipping those a resumed run already trained. */
+async function trainEpoch(run: Run, s: LoopState, fingerprint: string): Promise<void> {
+  const { o, train } = run;
+  const skip = s.batchInEpoch;
+  let index = 0;
+  const batches = train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch: s.epoch, dropRemainder: o.dropRemainder, prepare: { input: o.input, augment: o.augment !== undefined } });
+  for await (const batch of batches) {
+    if (index++ < skip) continue;
+    if (s.step >= run.totalSteps || s.stoppedEarly) break;
+    const loss = await optimiserStep(run, s, batch);
+    s.step++;
+    s.batchInEpoch = index;
+    s.images += batch.n;
+    s.lossSum += loss;
+    s.lossCount++;
+    run.hooks.onStep?.(s.step, loss, batch.n);
+    run.progress?.update({ step: s.step, totalSteps: run.totalSteps, images: s.images, metrics: { loss, ...pickShown(s.lastMetrics) } });
+    await afterStep(run, s, fingerprint);
+  }
+}
+
+/** One optimiser step on `batch` (augmented as the options and hooks say); returns the batch loss. */
+async function optimiserStep(run: Run, s: LoopState, batch: Batch): Promise<number> {
+  const { o, train, hooks, model, params, optimizer } = run;
+  checkLabels(o.task, batch.y, train.labelWidth, `train (epoch ${s.epoch})`, batch.mask, batch.rows);
+  const lr = learningRateAt(s.step, optimizer.baseLr, o.schedule, o.warmupSteps, run.totalSteps);
+  const rnd = mulberry32((o.seed * 0x27d4eb2d + s.step * 0x165667b1 + 1) >>> 0);
+  const augment = o.augment ? { options: o.augment, seed: o.seed, step: s.step } : undefined;
+  const { value, grads } = tf.tidy(() => {
+    let x = batchImages(batch, train.imageShape, o.input, augment);
+    if (hooks.augment) x = hooks.augment(x, rnd);
+    const xs = x;
+    return tf.variableGrads(() => batchLoss(model, o.task, xs, batch, train.labelWidth, run.classWeights), params.map((p) => p.variable));
+  });
+  const loss = (await value.data())[0]!;
+  if (!Number.isFinite(loss)) {
+    tf.dispose([value, ...Object.values(grads)]);
+    throw new TrainError('TRAIN_NON_FINITE_LOSS', `loss became ${loss} at step ${s.step} (epoch ${s.epoch}); lower the learning rate or check the inputs`, { step: s.step });
+  }
+  optimizer.apply(params, grads, lr);
+  tf.dispose([value, ...Object.values(grads)]);
+  return loss;
+}
+
+/** Evaluation, checkpoint and resume point, each when its period comes round. */
+async function afterStep(run: Run, s: LoopState, fingerprint: string): Promise<void> {
+  const { o } = run;
+  if (s.step % run.evalEvery === 0 || s.step === run.totalSteps) await evaluate(run, s);
+  if (o.checkpoint?.every !== undefined && s.step % o.checkpoint.every === 0) await checkpoint(run, s);
+  if (o.resume && s.step % o.resume.every === 0) await saveResume(run, s, fingerprint, 'training');
+}
+
+/** Records the training loss since the last evaluation and the validation metrics; feeds the trackers. */
+async function evaluate(run: Run, s: LoopState): Promise<void> {
+  const { o, model, validation, kept, stopper } = run;
+  const metrics: Record<string, number> = { train_loss: s.lossCount ? s.lossSum / s.lossCount : NaN };
+  s.lossSum = 0;
+  s.lossCount = 0;
+  if (validation) {
+    const ev = await evaluateModel(model, validation, o.task, { batchSize: o.evalBatchSize, input: o.input });
+    for (const [k, v] of Object.entries(ev.metrics)) metrics[`val_${k}`] = v;
+  }
+  const entry: HistoryEntry = {
+    step: s.step, epoch: s.epoch, lr: learningRateAt(Math.max(0, s.step - 1), run.optimizer.baseLr, o.schedule, o.warmupSteps, run.totalSteps),
+    metrics, seconds: (performance.now() - s.start) / 1000,
+  };
+  s.history.push(entry);
+  s.lastMetrics = metrics;
+  await run.hooks.onEvaluation?.(entry);
+  kept?.offer(metrics, s.step, s.epoch, () => snapshotWeights(model));
+  if (stopper && stopper !== kept) stopper.offer(metrics, s.step, s.epoch);
+  if (o.earlyStopping && stopper && stopper.sinceBest >= o.earlyStopping.patience) s.stoppedEarly = true;
+  if (o.checkpoint && o.checkpoint.every === undefined) await checkpoint(run, s);
+}
+
+async function checkpoint(run: Run, s: LoopState): Promise<void> {
+  const { o } = run;
+  if (!o.checkpoint || s.lastCheckpointStep === s.step) return;
+  s.lastCheckpointStep = s.step;
+  s.checkpoints.push(await saveCheckpoint(o.checkpoint.dir, snapshotWeights(run.model), { step: s.step, epoch: s.epoch, backend: describeBackend(run.backend), metrics: s.lastMetrics }));
+}
+
+async function saveResume(run: Run, s: LoopState, fingerprint: string, phase: ResumeState['phase']): Promise<void> {
+  const { o, kept, stopper } = run;
+  if (!o.resume) return;
+  const { start, ...counters } = s;
+  const state: ResumeState = {
+    format: 'transfusion-resume/1', fingerprint, backend: describeBackend(run.backend), phase, ...counters, elapsedSeconds: (performance.now() - start) / 1000,
+    optimizerStep: 0, optimizerSlots: {}, // filled from the optimiser state by saveResumePoint
+  };
+  if (kept) state.kept = kept.exportState();
+  if (stopper && stopper !== kept) state.stopper = stopper.exportState();
+  const bestWeights = kept?.best?.weights;
+  await saveResumePoint(o.resume.dir, { state, weights: snapshotWeights(run.model), optimizer: run.optimizer.exportState(), ...(bestWeights ? { bestWeights } : {}) });
+}
+
+/** The final evaluation and checkpoint (when the last step had none) and the 'done' resume point. */
+async function finishTraining(run: Run, s: LoopState, fingerprint: string, alreadyDone: boolean): Promise<void> {
+  if (s.history.length === 0 || s.history[s.history.length - 1]!.step !== s.step) await evaluate(run, s);
+  // The last step's weights go to disk before the best ones (if any) replace them in the model.
+  if (run.o.checkpoint) await checkpoint(run, s);
+  if (!alreadyDone) await saveResume(run, s, fingerprint, 'done');
+}
+
+/** The best evaluation's weights and metrics when a tracker kept them (put back in the model), else the last. */
+function returnedResult(run: Run, s: LoopState): TrainResult {
+  const { kept } = run;
+  const last = s.history[s.history.length - 1]!;
+  let metrics = s.lastMetrics;
+  let returned: ReturnedCheckpoint = { kind: 'last', step: last.step, epoch: last.epoch };
+  const best = kept?.best;
+  if (best?.weights) {
+    if (best.step !== s.step) restoreWeights(run.model, best.weights);
+    metrics = best.metrics;
+    returned = { kind: 'best', step: best.step, epoch: best.epoch, monitor: kept!.config.monitor, value: best.value };
+  }
+  const seconds = (performance.now() - s.start) / 1000;
+  run.progress?.done({ step: s.step, totalSteps: run.totalSteps, images: s.images, metrics: pickShown(metrics) });
+  const result: TrainResult = {
+    weights: best?.weights ?? snapshotWeights(run.model), history: s.history, metrics, checkpoint: returned, steps: s.step, epochs: s.epoch,
+    stoppedEarly: s.stoppedEarly, imagesSeen: s.images, seconds, imagesPerSecond: s.images / seconds, backend: run.backend, checkpoints: s.checkpoints,
+  };
+  if (run.classWeights) result.classWeights = Array.from(run.classWeights);
+  return result;
 }
 
 /** The few metrics worth showing on the progress line. */

@@ -3,7 +3,7 @@
  * tensor's random values do not depend on which other tensors were drawn before it: weight transfusion with
  * seed s equals random init with seed s outside the transferred prefix.
  */
-export interface Rng {
+export interface StreamRng {
   /** Uniform in [0, 1). */
   uniform(): number;
   /** Standard normal. */
@@ -23,7 +23,7 @@ function hash32(seed: number, text: string): number {
 }
 
 /** sfc32: small, fast, passes PractRand to 2^40+ bytes; plenty for weight initialisation. */
-export function createRng(seed: number, stream = ''): Rng {
+export function createStreamRng(seed: number, stream = ''): StreamRng {
   let a = hash32(seed, `a:${stream}`);
   let b = hash32(seed, `b:${stream}`);
   let c = hash32(seed, `c:${stream}`);

@@ -10,19 +10,6 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Fisher-Yates shuffle of 0..n-1 driven by `rnd`. */
-export function permutation(n: number, rnd: () => number): Uint32Array {
-  const p = new Uint32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
-}
-
 /** murmur3's 32-bit finaliser: every input bit affects every output bit. */
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -33,8 +20,11 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** One 32-bit seed from several integers (e.g. seed, step, row), so nearby tuples give unrelated streams. */
-export function mixSeed(...parts: number[]): number {
+/**
+ * One 32-bit seed from several integers (e.g. seed, step, row), so nearby tuples give unrelated streams. A
+ * different mix from xoshiro128's `mixSeed`: training's augmentation streams are pinned to this one.
+ */
+export function mixSeedMurmur(...parts: number[]): number {
   let h = 0x9e3779b9;
   for (const p of parts) h = fmix32((h ^ fmix32(p >>> 0)) + 0x6d2b79f5);
   return h;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, mixSeed } from '../src/rng.js';
+import { createRng, mixSeed } from '../src/index.js';
 
 describe('createRng', () => {
   it('is deterministic per seed and differs across seeds', () => {
