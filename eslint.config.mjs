@@ -10,9 +10,20 @@
 import nx from '@nx/eslint-plugin';
 import tsParser from '@typescript-eslint/parser';
 
-const PROJECTS = ['arrow-io', 'native', 'random', 'data', 'models', 'train', 'cca', 'report', 'pipeline', 'study', 'cli', 'bench'].map(
-  (name) => `@transfusion/${name}`,
-);
+const PROJECTS = [
+  'arrow-io',
+  'native',
+  'random',
+  'data',
+  'models',
+  'train',
+  'cca',
+  'report',
+  'pipeline',
+  'study',
+  'cli',
+  'bench',
+].map((name) => `@transfusion/${name}`);
 
 // what a test of apps/* or tools/* may reach by path: another lib's test folder (matched as a prefix)
 const LIB_TEST_FOLDERS = PROJECTS.map((name) => `../../../libs/${name.slice('@transfusion/'.length)}/test/**`);
@@ -30,7 +41,10 @@ const BOUNDARIES = {
     { sourceTag: 'scope:report', notDependOnLibsWithTags: ['scope:train'] },
     { sourceTag: 'layer:engine', onlyDependOnLibsWithTags: ['layer:base'] },
     { sourceTag: 'layer:study', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine'] },
-    { sourceTag: 'layer:app', onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine', 'layer:study', 'layer:app'] },
+    {
+      sourceTag: 'layer:app',
+      onlyDependOnLibsWithTags: ['layer:base', 'layer:domain', 'layer:engine', 'layer:study', 'layer:app'],
+    },
   ],
 };
 
@@ -50,7 +64,11 @@ export default [
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@transfusion/native', message: 'ask @transfusion/train or @transfusion/cca for compute facts' }] },
+        {
+          paths: [
+            { name: '@transfusion/native', message: 'ask @transfusion/train or @transfusion/cca for compute facts' },
+          ],
+        },
       ],
       'no-restricted-syntax': [
         'error',
@@ -62,10 +80,14 @@ export default [
     },
   },
   {
-    // tests may reuse another project's test fixtures (activations, DICOM samples, study results) by path
+    // tests may reuse another project's test fixtures (activations, DICOM samples, study results) by path, and the
+    // shared test support in tools/testing
     files: ['**/test/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { ...BOUNDARIES, allow: LIB_TEST_FOLDERS }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { ...BOUNDARIES, allow: [...LIB_TEST_FOLDERS, '../../../tools/testing/**'] },
+      ],
     },
   },
 ];

@@ -25,7 +25,11 @@ console.log(JSON.stringify(urls));`;
 
 /** Every module URL loaded by importing `specifier` from the folder `libRoot` (a package's built dist, resolved as a user would). */
 export function loadedModules(specifier: string, libRoot: string): string[] {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(libRoot), specifier], { cwd: libRoot, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(libRoot), specifier], {
+    cwd: libRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`node exited with ${r.status}: ${r.stderr}`);
   return [...new Set(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as string[])];
 }

@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 
 const main = new URL('../dist/main.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write('transfusion: the CLI is not built yet; run `npm run build` (or `npx nx run-many -t build`) first\n');
+  process.stderr.write(
+    'transfusion: the CLI is not built yet; run `npm run build` (or `npx nx run-many -t build`) first\n',
+  );
   process.exit(1);
 }
 await import(main.href);

@@ -1,12 +1,14 @@
 import { UsageError } from '@transfusion/pipeline';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** Runs node:util parseArgs (strict); an unknown flag or a missing value becomes a usage error naming it (exit 2). */
 export function parseFlags<T>(command: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    throw new UsageError(`transfusion ${command}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (see transfusion ${command} --help)`);
+    throw new UsageError(
+      `transfusion ${command}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (see transfusion ${command} --help)`,
+    );
   }
 }
 
@@ -49,4 +51,5 @@ export function checkFlags<S extends z.ZodType>(schema: S, values: unknown, pref
  * input (exit 2); commands add their libs' bad-input errors to this.
  */
 export const isUsageError = (e: unknown): boolean =>
-  e instanceof UsageError || (e instanceof Error && String((e as Error & { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
+  e instanceof UsageError ||
+  (e instanceof Error && String((e as Error & { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));

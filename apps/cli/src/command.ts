@@ -24,7 +24,13 @@ export interface Command {
  * Runs a command body and turns what it throws into an exit code with one message on stderr:
  * a bad-input error (as `isBadInput` says) exits 2, anything else 1 with its stack (a bug or an environment problem).
  */
-export async function guarded(io: CommandIo, prefix: string, body: () => Promise<number>, isBadInput: (e: unknown) => boolean, usageHint = ''): Promise<number> {
+export async function guarded(
+  io: CommandIo,
+  prefix: string,
+  body: () => Promise<number>,
+  isBadInput: (e: unknown) => boolean,
+  usageHint = '',
+): Promise<number> {
   try {
     return await body();
   } catch (e) {

@@ -21,7 +21,22 @@ import type { Command } from './command.js';
 // Every command module is light: the libs behind cca, data, models, study, report and bench are imported inside
 // their main, so `transfusion --help` loads none of them.
 const commands: Record<string, Command> = {
-  run, explain, status, dag, runs, params, metrics, export: exportCmd, gc, worker, cca, data, models, study, report, bench,
+  run,
+  explain,
+  status,
+  dag,
+  runs,
+  params,
+  metrics,
+  export: exportCmd,
+  gc,
+  worker,
+  cca,
+  data,
+  models,
+  study,
+  report,
+  bench,
 };
 
 const usage = `Usage: transfusion <command> [options]    (transfusion <command> --help for details)

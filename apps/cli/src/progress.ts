@@ -16,7 +16,10 @@ const MARK: Record<StageEvent['status'], string> = { cached: '·', ran: '✓', f
  * Progress on stderr: on a terminal, finished stages scroll above a live block that shows every running stage
  * with its elapsed time and latest log line; elsewhere (CI, pipes), one plain line per event.
  */
-export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, tty = Boolean(stream.isTTY)): RunObserver & { close(): void } {
+export function progressDisplay(
+  stream: NodeJS.WriteStream = process.stderr,
+  tty = Boolean(stream.isTTY),
+): RunObserver & { close(): void } {
   let total = 0;
   let done = 0;
   const live = new Map<string, Live>();
@@ -35,9 +38,11 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, tty
     const block = [`[${done}/${total}] ${live.size} running`];
     const now = performance.now();
     for (const [id, l] of live) {
-      block.push(`  ${l.waiting ? '…' : '▸'} ${id}  ${fmtSeconds((now - l.started) / 1000)}${l.waiting ? '  waiting for another run' : ''}${l.line ? `  ${l.line}` : ''}`);
+      block.push(
+        `  ${l.waiting ? '…' : '▸'} ${id}  ${fmtSeconds((now - l.started) / 1000)}${l.waiting ? '  waiting for another run' : ''}${l.line ? `  ${l.line}` : ''}`,
+      );
     }
-    out += block.map(clip).join('\n') + '\n';
+    out += `${block.map(clip).join('\n')}\n`;
     drawnLines = block.length;
     stream.write(out);
   };
@@ -63,7 +68,9 @@ export function progressDisplay(stream: NodeJS.WriteStream = process.stderr, tty
     finished(event) {
       done++;
       live.delete(event.stage);
-      const lines = [`[${done}/${total}] ${MARK[event.status]} ${event.status.padEnd(6)} ${event.stage}  ${fmtSeconds(event.seconds)}`];
+      const lines = [
+        `[${done}/${total}] ${MARK[event.status]} ${event.status.padEnd(6)} ${event.stage}  ${fmtSeconds(event.seconds)}`,
+      ];
       if (event.error) lines.push(...event.error.split('\n').map((l) => `      ${l}`));
       redraw(lines);
     },

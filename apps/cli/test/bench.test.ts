@@ -12,13 +12,46 @@ function capture() {
 describe('transfusion bench train', () => {
   it('prints one JSON object with the contract fields', async () => {
     const c = capture();
-    const code = await main(['train', '--model', 'bench-cbr', '--size', '16', '--channels', '1', '--batch', '4', '--steps', '1', '--warmup', '0',
-      '--backend', 'wasm', '--threads', '1', '--no-torch', '--json'], c.io);
+    const code = await main(
+      [
+        'train',
+        '--model',
+        'bench-cbr',
+        '--size',
+        '16',
+        '--channels',
+        '1',
+        '--batch',
+        '4',
+        '--steps',
+        '1',
+        '--warmup',
+        '0',
+        '--backend',
+        'wasm',
+        '--threads',
+        '1',
+        '--no-torch',
+        '--json',
+      ],
+      c.io,
+    );
     expect(code).toBe(0);
     expect(c.out).toHaveLength(1);
     const r = JSON.parse(c.out[0]!) as Record<string, unknown>;
-    expect(r).toMatchObject({ model: 'bench-cbr', size: 16, channels: 1, batch: 4, backend: 'wasm', threads: 1, torch: null, ratio_vs_torch: null, cpu_ratio_vs_torch: null });
-    for (const k of ['images_per_s', 'gflops_per_s', 'gflop_per_image', 'images_per_cpu_s', 'load_average_1m']) expect(typeof r[k]).toBe('number');
+    expect(r).toMatchObject({
+      model: 'bench-cbr',
+      size: 16,
+      channels: 1,
+      batch: 4,
+      backend: 'wasm',
+      threads: 1,
+      torch: null,
+      ratio_vs_torch: null,
+      cpu_ratio_vs_torch: null,
+    });
+    for (const k of ['images_per_s', 'gflops_per_s', 'gflop_per_image', 'images_per_cpu_s', 'load_average_1m'])
+      expect(typeof r[k]).toBe('number');
     expect(r['images_per_s']).toBeGreaterThan(0);
     // conv/dense forward FLOPs at 16 px are 20,072,960; training = 3x forward minus conv1's input gradient.
     expect(r['gflop_per_image']).toBeCloseTo((3 * 20_072_960 - 2 * 16 * 16 * 25 * 32) / 1e9, 9);
@@ -27,8 +60,28 @@ describe('transfusion bench train', () => {
 
   it("trains the zoo's full-width ResNet50 (Keras's parameter count with a 5-way head) and reports its memory", async () => {
     const c = capture();
-    const code = await main(['train', '--model', 'resnet50', '--size', '32', '--channels', '3', '--batch', '2', '--steps', '1', '--warmup', '0',
-      '--threads', '1', '--no-torch', '--json'], c.io);
+    const code = await main(
+      [
+        'train',
+        '--model',
+        'resnet50',
+        '--size',
+        '32',
+        '--channels',
+        '3',
+        '--batch',
+        '2',
+        '--steps',
+        '1',
+        '--warmup',
+        '0',
+        '--threads',
+        '1',
+        '--no-torch',
+        '--json',
+      ],
+      c.io,
+    );
     expect(code).toBe(0);
     const r = JSON.parse(c.out[0]!) as Record<string, unknown>;
     expect(r).toMatchObject({ model: 'resnet50', size: 32, channels: 3, batch: 2, parameters: 23_544_837 });
@@ -57,7 +110,12 @@ describe('transfusion bench train', () => {
 describe('transfusion bench cca, stream, import-tree, pipeline', () => {
   it('bench cca --json at a tiny size prints one JSON document; bad sizes exit 2', async () => {
     const c = capture();
-    expect(await main(['cca', '--sizes', '600x8', '--max-datapoints', '500', '--threads', '1', '--no-numpy', '--json'], c.io)).toBe(0);
+    expect(
+      await main(
+        ['cca', '--sizes', '600x8', '--max-datapoints', '500', '--threads', '1', '--no-numpy', '--json'],
+        c.io,
+      ),
+    ).toBe(0);
     const report = JSON.parse(c.out.join('')) as { machine: { cpus: number }; sizes: Record<string, unknown>[] };
     expect(report.sizes[0]).toMatchObject({ n: 600, d: 8, datapoints: 500, threads: 1, numpy: null });
     expect(c.err.join('')).toMatch(/bench cca: end-to-end/);
@@ -87,7 +145,12 @@ describe('transfusion bench cca, stream, import-tree, pipeline', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-bench-tree-'));
     try {
       const c = capture();
-      expect(await main(['import-tree', '--tree', join(dir, 'tree'), '--files', '12', '--size', '8', '--shard-size', '8', '--json'], c.io)).toBe(0);
+      expect(
+        await main(
+          ['import-tree', '--tree', join(dir, 'tree'), '--files', '12', '--size', '8', '--shard-size', '8', '--json'],
+          c.io,
+        ),
+      ).toBe(0);
       expect(JSON.parse(c.out[0]!)).toMatchObject({ rows: 12, shards: 2, rejected: 0, resumed_at_row: null });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../../..');
 const BIN = resolve(here, '../bin/transfusion.js');
 
-const binOf = (pkg: string) => (JSON.parse(readFileSync(resolve(ROOT, pkg), 'utf8')) as { bin?: Record<string, string> }).bin;
+const binOf = (pkg: string) =>
+  (JSON.parse(readFileSync(resolve(ROOT, pkg), 'utf8')) as { bin?: Record<string, string> }).bin;
 
 describe('the transfusion bin', () => {
   test('the root package and @transfusion/cli declare the same committed, executable script', () => {
@@ -30,8 +31,12 @@ describe('the transfusion bin', () => {
     const r = await execa('npx', ['--offline', '--no-install', 'transfusion', '--help'], { cwd: ROOT, reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: transfusion <command>/);
-    for (const c of ['run', 'cca', 'data', 'models', 'study', 'report', 'bench']) expect(r.stdout).toContain(`\n  ${c} `);
-    const unknown = await execa('npx', ['--offline', '--no-install', 'transfusion', 'frobnicate'], { cwd: ROOT, reject: false });
+    for (const c of ['run', 'cca', 'data', 'models', 'study', 'report', 'bench'])
+      expect(r.stdout).toContain(`\n  ${c} `);
+    const unknown = await execa('npx', ['--offline', '--no-install', 'transfusion', 'frobnicate'], {
+      cwd: ROOT,
+      reject: false,
+    });
     expect(unknown.exitCode).toBe(2);
   });
 });

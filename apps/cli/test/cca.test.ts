@@ -35,7 +35,10 @@ describe('transfusion cca', () => {
   test('--json with a method list prints one object per method, values matching google/svcca', async () => {
     const r = await run([a, b, '--method', 'mean,svcca,pwcca,cka', '--json', '--threads', '2']);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.method)).toEqual(['mean', 'svcca', 'pwcca', 'cka']);
     for (const l of lines) {
       expect(l).toMatchObject({ n: 1000, d1: 200, d2: 200 });
@@ -73,7 +76,11 @@ describe('transfusion cca', () => {
     const auto = await run([a, b, '--method', 'mean,cka', '--json']);
     expect(auto.code).toBe(0);
     expect(auto.err).toMatch(loadLinalg().available ? /linear algebra: OpenBLAS \d/ : /linear algebra: TypeScript/);
-    const values = (out: string) => out.trim().split('\n').map((l) => (JSON.parse(l) as { value: number }).value);
+    const values = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { value: number }).value);
     values(auto.out).forEach((v, i) => expect(v).toBeCloseTo(values(ts.out)[i]!, 10));
     const bad = await run([a, b, '--linalg', 'blas']);
     expect(bad.code).toBe(2);

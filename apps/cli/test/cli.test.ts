@@ -18,7 +18,8 @@ function workspace(yaml: string): { dir: string; file: string } {
   return { dir, file: join(dir, 'p.yaml') };
 }
 
-const cli = (args: string[], cwd: string) => execa('node', [CLI, ...args], { cwd, reject: false, env: { TRANSFUSION_STORE: join(cwd, '.store') } });
+const cli = (args: string[], cwd: string) =>
+  execa('node', [CLI, ...args], { cwd, reject: false, env: { TRANSFUSION_STORE: join(cwd, '.store') } });
 
 const twoStages = (value = 1) => `stages:
   make:
@@ -37,7 +38,25 @@ describe('transfusion CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-cli-'));
     const top = await cli(['--help'], dir);
     expect(top.exitCode).toBe(0);
-    for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker', 'cca', 'data', 'models', 'study', 'report', 'bench']) expect(top.stdout).toContain(`  ${c} `);
+    for (const c of [
+      'run',
+      'explain',
+      'status',
+      'dag',
+      'runs',
+      'params',
+      'metrics',
+      'export',
+      'gc',
+      'worker',
+      'cca',
+      'data',
+      'models',
+      'study',
+      'report',
+      'bench',
+    ])
+      expect(top.stdout).toContain(`  ${c} `);
     for (const c of ['run', 'explain', 'status', 'dag', 'runs', 'params', 'metrics', 'export', 'gc', 'worker']) {
       const r = await cli([c, '--help'], dir);
       expect(r.exitCode, c).toBe(0);
@@ -59,7 +78,10 @@ describe('transfusion CLI', () => {
     const ws = workspace(twoStages());
     const first = await cli(['run', ws.file, '--json'], ws.dir);
     expect(first.exitCode).toBe(0);
-    const lines = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = first.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.slice(0, 2).map((l) => [l['stage'], l['status']])).toEqual([
       ['make', 'ran'],
       ['use', 'ran'],
@@ -71,7 +93,13 @@ describe('transfusion CLI', () => {
     expect(lines[2]).toMatchObject({ summary: { pipeline: 'p', stages: 2, ran: 2, cached: 0, failed: 0 } });
     expect(first.stderr).toMatch(/ran\s+make/); // progress lines on stderr without a TTY
     const again = await cli(['run', ws.file, '--json'], ws.dir);
-    expect(again.stdout.trim().split('\n').slice(0, 2).map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['cached', 'cached']);
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .slice(0, 2)
+        .map((l) => (JSON.parse(l) as { status: string }).status),
+    ).toEqual(['cached', 'cached']);
   });
 
   test('a bad pipeline exits 2 naming file, line and path; a failing stage exits 1', async () => {
@@ -94,7 +122,9 @@ describe('transfusion CLI', () => {
     expect((await cli(['status', ws.file], ws.dir)).stdout).toMatch(/p: 2 cached, 0 stale, 0 missing/);
     writeFileSync(ws.file, twoStages(2));
     const explain = await cli(['explain', ws.file], ws.dir);
-    expect(explain.stdout).toMatch(/make  rerun\s+[0-9a-f]{12}\n    params\.params\.value: 1 → 2\nuse  rerun\n    inputs: upstream make will rerun first/);
+    expect(explain.stdout).toMatch(
+      /make {2}rerun\s+[0-9a-f]{12}\n {4}params\.params\.value: 1 → 2\nuse {2}rerun\n {4}inputs: upstream make will rerun first/,
+    );
     const status = await cli(['status', ws.file, '--json'], ws.dir);
     expect(JSON.parse(status.stdout)).toMatchObject({ counts: { cached: 0, stale: 2, missing: 0 } });
     await cli(['run', ws.file], ws.dir);
@@ -130,21 +160,34 @@ describe('transfusion CLI', () => {
     const ws = workspace(twoStages());
     const fresh = await cli(['run', ws.file, '--dry-run'], ws.dir);
     expect(fresh.exitCode).toBe(0);
-    expect(fresh.stdout).toBe('run     make  never ran in this store\nrun     use   inputs: upstream make will rerun first\np: 2 stages — 2 would run, 0 cached (dry run: nothing was run or written)');
+    expect(fresh.stdout).toBe(
+      'run     make  never ran in this store\nrun     use   inputs: upstream make will rerun first\np: 2 stages — 2 would run, 0 cached (dry run: nothing was run or written)',
+    );
     expect(existsSync(join(ws.dir, '.store'))).toBe(false);
     expect(existsSync(join(ws.dir, 'out'))).toBe(false);
     await cli(['run', ws.file], ws.dir);
     writeFileSync(ws.file, twoStages(2));
     const changed = await cli(['run', ws.file, '--dry-run', '--json'], ws.dir);
-    const lines = changed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = changed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ stage: 'make', action: 'run', changes: ['params.params.value: 1 → 2'] });
     expect(lines[2]).toEqual({ summary: { pipeline: 'p', stages: 2, run: 2, cached: 0, dryRun: true } });
     writeFileSync(ws.file, twoStages());
     const forced = await cli(['run', ws.file, '--force', 'use', '--json'], ws.dir);
-    expect(forced.stdout.trim().split('\n').slice(0, 2).map((l) => (JSON.parse(l) as { status: string }).status)).toEqual(['cached', 'ran']);
+    expect(
+      forced.stdout
+        .trim()
+        .split('\n')
+        .slice(0, 2)
+        .map((l) => (JSON.parse(l) as { status: string }).status),
+    ).toEqual(['cached', 'ran']);
     const down = await cli(['run', ws.file, '--downstream', 'use', '--dry-run'], ws.dir);
-    expect(down.stdout).toMatch(/^cached  make\s*\ncached  use\s*\np: 2 stages — 0 would run, 2 cached/);
-    expect((await cli(['run', ws.file, '--dry-run', '--pin', 'x'], ws.dir)).stderr).toMatch(/--pin has no effect with --dry-run/);
+    expect(down.stdout).toMatch(/^cached {2}make\s*\ncached {2}use\s*\np: 2 stages — 0 would run, 2 cached/);
+    expect((await cli(['run', ws.file, '--dry-run', '--pin', 'x'], ws.dir)).stderr).toMatch(
+      /--pin has no effect with --dry-run/,
+    );
   });
 
   test('runs lists the history; params diff and metrics diff compare the last two', async () => {
@@ -183,7 +226,9 @@ describe('transfusion run under a wrapper (as the Nx targets start it)', () => {
       setInterval(() => {}, 1000);
     `;
     const wrapper = execa('node', ['-e', wrapperSource], { cwd: ws.dir, reject: false, buffer: false });
-    const runPid = await new Promise<number>((res) => wrapper.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))));
+    const runPid = await new Promise<number>((res) =>
+      wrapper.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))),
+    );
     const startedFile = join(ws.dir, 'hold.pid');
     await waitUntil(() => existsSync(startedFile) && readFileSync(startedFile, 'utf8') !== '');
     const stagePid = Number(readFileSync(startedFile, 'utf8'));

@@ -18,13 +18,19 @@ describe('transfusion data (CLI)', () => {
       lines.push(`${p}_left,${p % 5}`);
     }
     lines.push('7_left,9', '8_left,1');
-    await writeText(root, 'trainLabels.csv', lines.join('\n') + '\n');
+    await writeText(root, 'trainLabels.csv', `${lines.join('\n')}\n`);
   });
   afterAll(() => removeDir(root));
 
   it('has a one-line summary and help for every command', async () => {
     expect(summary).not.toContain('\n');
-    for (const argv of [['--help'], ['summary', '--help'], ['preview', '--help'], ['import', '--help'], ['synthetic', '--help']]) {
+    for (const argv of [
+      ['--help'],
+      ['summary', '--help'],
+      ['preview', '--help'],
+      ['import', '--help'],
+      ['synthetic', '--help'],
+    ]) {
       const c = captureIo();
       expect(await main(argv, c.io)).toBe(0);
       expect(c.out()).toMatch(/transfusion data/);
@@ -34,7 +40,8 @@ describe('transfusion data (CLI)', () => {
     // the --format list in the help is the lib's
     const help = captureIo();
     await main(['summary', '--help'], help.io);
-    for (const f of [...FILE_FORMATS, 'medmnist', ...SYNTHETIC_KINDS.map((k) => `synthetic-${k}`)]) expect(help.out()).toContain(f);
+    for (const f of [...FILE_FORMATS, 'medmnist', ...SYNTHETIC_KINDS.map((k) => `synthetic-${k}`)])
+      expect(help.out()).toContain(f);
   });
 
   it('exits 2 with a clear message on bad usage', async () => {
@@ -76,31 +83,85 @@ describe('transfusion data (CLI)', () => {
 
   it('summarises MedMNIST and synthetic sets', async () => {
     const c = captureIo();
-    expect(await main(['summary', '--format', 'medmnist', '--root', path.join(FIXTURES, 'deflated/retinamnist.npz'), '--json'], c.io)).toBe(0);
+    expect(
+      await main(
+        ['summary', '--format', 'medmnist', '--root', path.join(FIXTURES, 'deflated/retinamnist.npz'), '--json'],
+        c.io,
+      ),
+    ).toBe(0);
     const s = JSON.parse(c.out());
-    expect(s.splits.map((x: { split: string; images: number }) => `${x.split}:${x.images}`)).toEqual(['train:6', 'val:2', 'test:3']);
+    expect(s.splits.map((x: { split: string; images: number }) => `${x.split}:${x.images}`)).toEqual([
+      'train:6',
+      'val:2',
+      'test:3',
+    ]);
     const d = captureIo();
-    expect(await main(['summary', '--format', 'synthetic-chest', '--count', '40', '--size', '16', '--json'], d.io)).toBe(0);
+    expect(
+      await main(['summary', '--format', 'synthetic-chest', '--count', '40', '--size', '16', '--json'], d.io),
+    ).toBe(0);
     expect(JSON.parse(d.out()).task.names).toContain('Cardiomegaly');
   });
 
   it('preview writes a PNG contact sheet', async () => {
     const out = path.join(root, 'sheet.png');
     const c = captureIo();
-    expect(await main(['preview', '--format', 'eyepacs', '--root', root, '--out', out, '--samples', '4', '--size', '32', '--fundus', 'circle'], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'preview',
+          '--format',
+          'eyepacs',
+          '--root',
+          root,
+          '--out',
+          out,
+          '--samples',
+          '4',
+          '--size',
+          '32',
+          '--fundus',
+          'circle',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     const meta = await sharp(out).metadata();
     expect(meta.format).toBe('png');
     expect(meta.width).toBeGreaterThanOrEqual(160 * 2);
     expect(c.err()).toMatch(/wrote 4 samples/);
     const s = path.join(root, 'synth.png');
-    expect(await main(['preview', '--format', 'synthetic-fundus', '--count', '12', '--size', '32', '--out', s], captureIo().io)).toBe(0);
+    expect(
+      await main(
+        ['preview', '--format', 'synthetic-fundus', '--count', '12', '--size', '32', '--out', s],
+        captureIo().io,
+      ),
+    ).toBe(0);
     expect(existsSync(s)).toBe(true);
   });
 
   it('import writes an Arrow artifact with progress on stderr and a JSON result on stdout', async () => {
     const out = path.join(root, 'eyepacs.arrow');
     const c = captureIo();
-    expect(await main(['import', '--format', 'eyepacs', '--root', root, '--out', out, '--size', '24', '--fundus', 'trim', '--shard-size', '4'], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'import',
+          '--format',
+          'eyepacs',
+          '--root',
+          root,
+          '--out',
+          out,
+          '--size',
+          '24',
+          '--fundus',
+          'trim',
+          '--shard-size',
+          '4',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     expect(JSON.parse(c.out())).toEqual({ out, rows: 6, shards: 2, rejected: 2 });
     expect(c.err()).toMatch(/import: 6\/6 \(100%\)/);
     const set = await readImageSet(out);
@@ -110,19 +171,59 @@ describe('transfusion data (CLI)', () => {
   it('imports MedMNIST with an optional resize', async () => {
     const out = path.join(root, 'medmnist.arrow');
     const c = captureIo();
-    expect(await main(['import', '--format', 'medmnist', '--root', path.join(FIXTURES, 'deflated/chestmnist.npz'), '--out', out, '--size', '20', '--split', 'test'], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'import',
+          '--format',
+          'medmnist',
+          '--root',
+          path.join(FIXTURES, 'deflated/chestmnist.npz'),
+          '--out',
+          out,
+          '--size',
+          '20',
+          '--split',
+          'test',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     expect(JSON.parse(c.out())).toEqual({ out, rows: 2, shards: 1, rejected: 0 });
     const set = await readImageSet(out);
     expect([set.height, set.channels, set.task.kind]).toEqual([20, 1, 'multilabel']);
     const up = path.join(root, 'medmnist-up.arrow');
-    expect(await main(['import', '--format', 'medmnist', '--root', path.join(FIXTURES, 'deflated/retinamnist.npz'), '--out', up, '--min-size', '32'], captureIo().io)).toBe(0);
+    expect(
+      await main(
+        [
+          'import',
+          '--format',
+          'medmnist',
+          '--root',
+          path.join(FIXTURES, 'deflated/retinamnist.npz'),
+          '--out',
+          up,
+          '--min-size',
+          '32',
+        ],
+        captureIo().io,
+      ),
+    ).toBe(0);
     expect((await readImageSet(up)).height).toBe(32);
   });
 
   it('summarises a DICOM folder tree (class folders, PatientID)', async () => {
     const tree = path.join(root, 'dicom');
-    for (const [cls, pid] of [['normal', 'A'], ['normal', 'B'], ['effusion', 'C']] as const) {
-      await writeText(tree, `${cls}/${pid}/1.dcm`, makeDicom({ rows: 4, cols: 4, pixels: new Array(16).fill(7), patientId: pid }));
+    for (const [cls, pid] of [
+      ['normal', 'A'],
+      ['normal', 'B'],
+      ['effusion', 'C'],
+    ] as const) {
+      await writeText(
+        tree,
+        `${cls}/${pid}/1.dcm`,
+        makeDicom({ rows: 4, cols: 4, pixels: new Array(16).fill(7), patientId: pid }),
+      );
     }
     const c = captureIo();
     expect(await main(['summary', '--format', 'dicom', '--root', tree, '--json'], c.io)).toBe(0);
@@ -143,7 +244,29 @@ describe('transfusion data (CLI)', () => {
   it('synthetic writes a deterministic set', async () => {
     const a = path.join(root, 'a.arrow');
     const b = path.join(root, 'b.arrow');
-    for (const f of [a, b]) expect(await main(['synthetic', '--kind', 'natural', '--count', '30', '--size', '16', '--seed', '5', '--classes', '4', '--out', f, '--shard-size', '10'], captureIo().io)).toBe(0);
+    for (const f of [a, b])
+      expect(
+        await main(
+          [
+            'synthetic',
+            '--kind',
+            'natural',
+            '--count',
+            '30',
+            '--size',
+            '16',
+            '--seed',
+            '5',
+            '--classes',
+            '4',
+            '--out',
+            f,
+            '--shard-size',
+            '10',
+          ],
+          captureIo().io,
+        ),
+      ).toBe(0);
     const [x, y] = [await readImageSet(a), await readImageSet(b)];
     expect(x.task.names).toHaveLength(4);
     expect(Buffer.compare(Buffer.from(x.images), Buffer.from(y.images))).toBe(0);

@@ -14,15 +14,23 @@ const CLI = resolve(here, '../dist/main.js');
 async function modulesLoaded(args: string[]): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-cli-modules-'));
   const log = join(dir, 'modules.txt');
-  writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
   return r;
 }
-`);
-  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
-  const r = await execa('node', ['--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI, ...args], { reject: false });
+`,
+  );
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+  );
+  const r = await execa('node', ['--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI, ...args], {
+    reject: false,
+  });
   expect(r.exitCode, r.stderr).toBe(0);
   return readFileSync(log, 'utf8').trim().split('\n');
 }
@@ -30,8 +38,22 @@ export async function resolve(specifier, context, next) {
 test('transfusion --help loads none of the heavy libs', async () => {
   const loaded = await modulesLoaded(['--help']);
   expect(loaded.some((u) => u.endsWith('/apps/cli/dist/commands/models.js'))).toBe(true); // the hook sees the commands
-  for (const heavy of ['@tensorflow', 'sharp', 'vega', '/libs/cca/dist/', '/libs/data/dist/', '/libs/models/dist/', '/libs/report/dist/', '/libs/study/dist/', '/libs/train/dist/', '/tools/bench/dist/']) {
-    expect(loaded.filter((u) => u.includes(heavy)), heavy).toEqual([]);
+  for (const heavy of [
+    '@tensorflow',
+    'sharp',
+    'vega',
+    '/libs/cca/dist/',
+    '/libs/data/dist/',
+    '/libs/models/dist/',
+    '/libs/report/dist/',
+    '/libs/study/dist/',
+    '/libs/train/dist/',
+    '/tools/bench/dist/',
+  ]) {
+    expect(
+      loaded.filter((u) => u.includes(heavy)),
+      heavy,
+    ).toEqual([]);
   }
 });
 

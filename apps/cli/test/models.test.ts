@@ -17,7 +17,20 @@ describe('transfusion models', () => {
   });
 
   it('list --json gives every model with stages, parameter counts, FLOPs and references', async () => {
-    const r = await run(['list', '--json', '--input-size', '32', '--classes', '5', '--width', '0.25', '--model', 'cbr-small', '--model', 'resnet50']);
+    const r = await run([
+      'list',
+      '--json',
+      '--input-size',
+      '32',
+      '--classes',
+      '5',
+      '--width',
+      '0.25',
+      '--model',
+      'cbr-small',
+      '--model',
+      'resnet50',
+    ]);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/\[1\/2\] building cbr-small/);
     const rows = JSON.parse(r.out) as ModelSummary[];
@@ -30,7 +43,14 @@ describe('transfusion models', () => {
     expect(cbr.params.trainable).toBe(cbr.params.total - 2 * (8 + 16 + 32 + 64));
     expect(cbr.flops).toBe(2 * cbr.macs);
     expect(cbr.reference).toEqual({ params: 2_108_672, classes: 5, source: 'paper' });
-    expect(rows[1]!.stages.map((s) => s.outputShape)).toEqual([[16, 16, 16], [8, 8, 64], [4, 4, 128], [2, 2, 256], [1, 1, 512], [5]]);
+    expect(rows[1]!.stages.map((s) => s.outputShape)).toEqual([
+      [16, 16, 16],
+      [8, 8, 64],
+      [4, 4, 128],
+      [2, 2, 256],
+      [1, 1, 512],
+      [5],
+    ]);
   });
 
   it('list prints a table by default', async () => {
@@ -65,7 +85,9 @@ describe('transfusion models import', () => {
     const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { buildModel, exportLayersModel, loadWeights, randomInit, setWeights, getWeights } = await import('@transfusion/models');
+    const { buildModel, exportLayersModel, loadWeights, randomInit, setWeights, getWeights } = await import(
+      '@transfusion/models'
+    );
     const dir = await mkdtemp(join(tmpdir(), 'models-cli-'));
     try {
       const zm = buildModel({ name: 'cbr-small', width: 0.125, classes: 4, inputSize: 16 });
@@ -88,9 +110,15 @@ describe('transfusion models import', () => {
       expect(text.out).toMatch(/22 weights match cbr-small \(head kept; 0 layers renamed\)\nchecked only/);
 
       const wrong = await run(['import', modelJson, '--model', 'resnet50']);
-      expect([wrong.code, wrong.err]).toEqual([2, expect.stringMatching(/weights were saved from cbr-small, the model is resnet50/)]);
+      expect([wrong.code, wrong.err]).toEqual([
+        2,
+        expect.stringMatching(/weights were saved from cbr-small, the model is resnet50/),
+      ]);
       const narrow = await run(['import', modelJson, '--model', 'cbr-small']);
-      expect([narrow.code, narrow.err]).toEqual([2, expect.stringMatching(/layer1_conv\/kernel: expected \[7, 7, 3, 32\], source has \[7, 7, 3, 4\]/)]);
+      expect([narrow.code, narrow.err]).toEqual([
+        2,
+        expect.stringMatching(/layer1_conv\/kernel: expected \[7, 7, 3, 32\], source has \[7, 7, 3, 4\]/),
+      ]);
       expect((await run(['import', modelJson])).err).toMatch(/--model is required/);
       expect((await run(['import', '--model', 'cbr-small'])).err).toMatch(/expected one weights file/);
       const missing = await run(['import', join(dir, 'none.json'), '--model', 'cbr-small']);

@@ -24,24 +24,49 @@ process.exit(step === 'run' ? ${runExit} : 0);
   return {
     dir,
     env: { TRANSFUSION_NX_CLI: join(dir, 'cli.mjs') },
-    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; args: string[] }) : []),
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { step: string; args: string[] })
+        : [],
   };
 }
 
 describe('npx nx run pipeline:<name> [flags]', () => {
   test('--set, --only and the rest reach the run only; publish gets the pipeline and the store', async () => {
     const f = fakes();
-    const r = await execa('node', [NX_RUN, 'pipelines/quick.yaml', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'], { env: f.env, reject: false });
+    const r = await execa(
+      'node',
+      [NX_RUN, 'pipelines/quick.yaml', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'],
+      { env: f.env, reject: false },
+    );
     expect(r.exitCode).toBe(0);
     expect(f.calls()).toEqual([
-      { step: 'run', args: ['run', 'pipelines/quick.yaml', '--exit-with-parent', '--set', 'vars.steps=3', '--only', 'train', '--store=/tmp/s'] },
+      {
+        step: 'run',
+        args: [
+          'run',
+          'pipelines/quick.yaml',
+          '--exit-with-parent',
+          '--set',
+          'vars.steps=3',
+          '--only',
+          'train',
+          '--store=/tmp/s',
+        ],
+      },
       { step: 'study publish', args: ['study', 'publish', 'pipelines/quick.yaml', '--store', '/tmp/s'] },
     ]);
   });
 
   test('no publish after --dry-run or a failed run (whose exit code is kept)', async () => {
     const dry = fakes();
-    expect((await execa('node', [NX_RUN, 'p.yaml', '--dry-run', '--set', 'vars.x=1'], { env: dry.env, reject: false })).exitCode).toBe(0);
+    expect(
+      (await execa('node', [NX_RUN, 'p.yaml', '--dry-run', '--set', 'vars.x=1'], { env: dry.env, reject: false }))
+        .exitCode,
+    ).toBe(0);
     expect(dry.calls().map((c) => c.step)).toEqual(['run']);
     const failed = fakes(1);
     expect((await execa('node', [NX_RUN, 'p.yaml'], { env: failed.env, reject: false })).exitCode).toBe(1);
@@ -49,7 +74,9 @@ describe('npx nx run pipeline:<name> [flags]', () => {
   });
 
   test('every pipeline target execs nx-run.mjs (Nx is its parent), so no flag reaches a publish command', () => {
-    const project = JSON.parse(readFileSync(resolve(here, '../../../pipelines/project.json'), 'utf8')) as { targets: Record<string, { options: { commands: unknown[] } }> };
+    const project = JSON.parse(readFileSync(resolve(here, '../../../pipelines/project.json'), 'utf8')) as {
+      targets: Record<string, { options: { commands: unknown[] } }>;
+    };
     for (const [name, t] of Object.entries(project.targets)) {
       expect(t.options.commands, name).toEqual([`exec node pipelines/nx-run.mjs pipelines/${name}.yaml`]);
     }
@@ -58,10 +85,22 @@ describe('npx nx run pipeline:<name> [flags]', () => {
   test('when Nx dies (even by SIGKILL) nx-run.mjs stops its step and exits', async () => {
     const f = fakes();
     const pidFile = join(f.dir, 'run.pid');
-    writeFileSync(f.env.TRANSFUSION_NX_CLI!, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
+    writeFileSync(
+      f.env.TRANSFUSION_NX_CLI!,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`,
+    );
     // stands in for nx: starts nx-run.mjs, prints its pid, stays alive until killed
-    const nx = execa('node', ['-e', `const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([NX_RUN, 'p.yaml'])}, { stdio: 'ignore', env: { ...process.env, ...${JSON.stringify(f.env)} } }); process.stdout.write(c.pid + '\\n'); setInterval(() => {}, 1000);`], { reject: false, buffer: false });
-    const nxRunPid = await new Promise<number>((res) => nx.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))));
+    const nx = execa(
+      'node',
+      [
+        '-e',
+        `const c = require('node:child_process').spawn(process.execPath, ${JSON.stringify([NX_RUN, 'p.yaml'])}, { stdio: 'ignore', env: { ...process.env, ...${JSON.stringify(f.env)} } }); process.stdout.write(c.pid + '\\n'); setInterval(() => {}, 1000);`,
+      ],
+      { reject: false, buffer: false },
+    );
+    const nxRunPid = await new Promise<number>((res) =>
+      nx.stdout!.once('data', (chunk: Buffer) => res(Number(chunk.toString().trim()))),
+    );
     await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
     const runPid = Number(readFileSync(pidFile, 'utf8'));
     try {

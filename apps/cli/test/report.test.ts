@@ -74,11 +74,19 @@ describe('transfusion report', () => {
 
     const f = capture();
     // a results.json of 'report build' (its input re-judged), given as the positional FILE
-    expect(await main(['findings', path.join(out, 'results.json'), '--json', '--auc-tolerance', '0.0001'], f.io)).toBe(0);
-    const findings = JSON.parse(f.out()) as { id: number; verdict: string; comparisons: { delta: number; low: number; high: number; n: number[] }[] }[];
+    expect(await main(['findings', path.join(out, 'results.json'), '--json', '--auc-tolerance', '0.0001'], f.io)).toBe(
+      0,
+    );
+    const findings = JSON.parse(f.out()) as {
+      id: number;
+      verdict: string;
+      comparisons: { delta: number; low: number; high: number; n: number[] }[];
+    }[];
     const saved = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { findings: typeof findings };
     // the same comparisons (same seeded bootstrap), judged against a tighter margin
-    expect(findings[0]!.comparisons.map((x) => [x.delta, x.low, x.high])).toEqual(saved.findings[0]!.comparisons.map((x) => [x.delta, x.low, x.high]));
+    expect(findings[0]!.comparisons.map((x) => [x.delta, x.low, x.high])).toEqual(
+      saved.findings[0]!.comparisons.map((x) => [x.delta, x.low, x.high]),
+    );
     expect(findings[0]!.comparisons[0]!.n).toEqual([2, 2]);
     expect(findings[0]!.verdict).not.toBe('supported');
 
@@ -86,7 +94,9 @@ describe('transfusion report', () => {
     expect(await main(['findings', resultsFile], t.io)).toBe(0);
     expect(t.out()).toMatch(/^Each statement is judged on differences Δ/);
     expect(t.out()).toContain(`1. [${saved.findings[0]!.verdict}] |AUC(transfer) − AUC(random)| is small`);
-    expect(t.out()).toMatch(/retina-referable, ResNet50: transfer − random: Δ = [+−]\d+\.\d\d points \[.+\] \(95%, 2 vs 2 seeds, patients and seeds resampled\); DeLong/);
+    expect(t.out()).toMatch(
+      /retina-referable, ResNet50: transfer − random: Δ = [+−]\d+\.\d\d points \[.+\] \(95%, 2 vs 2 seeds, patients and seeds resampled\); DeLong/,
+    );
     expect(t.err()).toMatch(/report: judging \d+ runs/);
     const twice = capture();
     expect(await main(['findings', resultsFile, '--results', resultsFile], twice.io)).toBe(2);

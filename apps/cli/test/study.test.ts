@@ -21,7 +21,10 @@ describe('transfusion study publish', () => {
 
   test('a pipeline that never ran in the store fails (1) and says to run it first', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-publish-'));
-    writeFileSync(join(dir, 'p.yaml'), 'stages:\n  a: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 10, size: 16 } } }\n');
+    writeFileSync(
+      join(dir, 'p.yaml'),
+      'stages:\n  a: { uses: synthetic-dataset, with: { kind: fundus, options: { count: 10, size: 16 } } }\n',
+    );
     const e = captureIo();
     expect(await main(['publish', join(dir, 'p.yaml'), '--store', join(dir, 'store')], e.io)).toBe(1);
     expect(e.err()).toMatch(/no run of pipeline 'p' yet; run it first/);

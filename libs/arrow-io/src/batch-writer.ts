@@ -23,7 +23,10 @@ export async function createBatchWriter(path: string, schema: arrow.Schema): Pro
   if (!(schema instanceof arrow.Schema)) throw new ArrowArgumentError('schema', 'expected an apache-arrow Schema');
   const kind = schema.metadata.get(KIND_KEY);
   if (kind !== undefined && !(ARTIFACT_KINDS as readonly string[]).includes(kind)) {
-    throw new ArrowArgumentError(`schema.metadata["${KIND_KEY}"]`, `expected one of ${ARTIFACT_KINDS.join(', ')}, got "${kind}"`);
+    throw new ArrowArgumentError(
+      `schema.metadata["${KIND_KEY}"]`,
+      `expected one of ${ARTIFACT_KINDS.join(', ')}, got "${kind}"`,
+    );
   }
   const metadata = new Map(schema.metadata);
   metadata.set(KIND_KEY, kind ?? 'table');
@@ -48,9 +51,14 @@ export async function createBatchWriter(path: string, schema: arrow.Schema): Pro
     write: (b) =>
       serial(async () => {
         ensureOpen();
-        if (!(b instanceof arrow.RecordBatch)) throw new ArrowArgumentError('batch', 'expected an apache-arrow RecordBatch');
+        if (!(b instanceof arrow.RecordBatch))
+          throw new ArrowArgumentError('batch', 'expected an apache-arrow RecordBatch');
         if (!compareSchemas(b.schema, fileSchema)) {
-          throw new ArrowFileError('ARROW_SCHEMA_MISMATCH', path, `batch columns (${describe(b.schema)}) do not match the file's (${describe(fileSchema)})`);
+          throw new ArrowFileError(
+            'ARROW_SCHEMA_MISMATCH',
+            path,
+            `batch columns (${describe(b.schema)}) do not match the file's (${describe(fileSchema)})`,
+          );
         }
         let chunks: Uint8Array[];
         try {

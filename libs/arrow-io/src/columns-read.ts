@@ -59,19 +59,38 @@ function counts(f: FieldInfo): { nodes: number; buffers: number } | null {
 export function columnSpan(parsed: ParsedFile, i: number, name: string, path: string): ColumnSpan {
   const h: BatchHeader | undefined = parsed.batches[i];
   if (!h) throw new ArrowFileError('ARROW_IO', path, `has no record batch ${i} (it has ${parsed.batches.length})`);
-  if (h.compressed) throw new ArrowFileError('ARROW_UNSUPPORTED', path, `record batch ${i} is compressed; columns cannot be read alone`);
+  if (h.compressed)
+    throw new ArrowFileError(
+      'ARROW_UNSUPPORTED',
+      path,
+      `record batch ${i} is compressed; columns cannot be read alone`,
+    );
   let ni = 0;
   let bi = 0;
   for (const [k, f] of parsed.schemaInfo.fields.entries()) {
     const c = counts(f);
-    if (!c) throw new ArrowFileError('ARROW_UNSUPPORTED', path, `column '${f.name}' has a layout (type id ${f.typeId}) that cannot be skipped when reading other columns`);
+    if (!c)
+      throw new ArrowFileError(
+        'ARROW_UNSUPPORTED',
+        path,
+        `column '${f.name}' has a layout (type id ${f.typeId}) that cannot be skipped when reading other columns`,
+      );
     if (f.name === name) {
-      return { field: f, arrowField: parsed.schema.fields[k]!, nodes: h.nodes.slice(ni, ni + c.nodes), buffers: h.buffers.slice(bi, bi + c.buffers).map((b) => ({ offset: h.bodyStart + b.offset, length: b.length })) };
+      return {
+        field: f,
+        arrowField: parsed.schema.fields[k]!,
+        nodes: h.nodes.slice(ni, ni + c.nodes),
+        buffers: h.buffers.slice(bi, bi + c.buffers).map((b) => ({ offset: h.bodyStart + b.offset, length: b.length })),
+      };
     }
     ni += c.nodes;
     bi += c.buffers;
   }
-  throw new ArrowFileError('ARROW_IO', path, `has no column '${name}' (columns: ${parsed.schemaInfo.fields.map((f) => f.name).join(', ')})`);
+  throw new ArrowFileError(
+    'ARROW_IO',
+    path,
+    `has no column '${name}' (columns: ${parsed.schemaInfo.fields.map((f) => f.name).join(', ')})`,
+  );
 }
 
 /** The values region of a FixedSizeList column of fixed-width, byte-sized items without nulls. */
@@ -80,15 +99,24 @@ export function fixedSizeRegion(parsed: ParsedFile, i: number, name: string, pat
   const child = s.field.children[0];
   const bits = child ? fixedBitWidth(child) : null;
   if (s.field.typeId !== TYPE.FixedSizeList || !child || bits === null || bits % 8 !== 0 || child.dictionary) {
-    throw new ArrowFileError('ARROW_UNSUPPORTED', path, `column '${name}' is ${String(s.arrowField.type)}, expected a FixedSizeList of fixed-width values`);
+    throw new ArrowFileError(
+      'ARROW_UNSUPPORTED',
+      path,
+      `column '${name}' is ${String(s.arrowField.type)}, expected a FixedSizeList of fixed-width values`,
+    );
   }
   const [list, items] = s.nodes as [NodeInfo, NodeInfo];
-  if (list.nullCount > 0 || items.nullCount > 0) throw new ArrowFileError('ARROW_UNSUPPORTED', path, `column '${name}' of record batch ${i} holds nulls`);
+  if (list.nullCount > 0 || items.nullCount > 0)
+    throw new ArrowFileError('ARROW_UNSUPPORTED', path, `column '${name}' of record batch ${i} holds nulls`);
   const size = s.field.params[0] as number;
   const values = s.buffers[2]!; // [list validity, item validity, item values]
   const rowBytes = (size * bits) / 8;
   if (values.length < rowBytes * list.length) {
-    throw new ArrowFileError('ARROW_DAMAGED', path, `record batch ${i}: column '${name}' values buffer has ${values.length} bytes, needs ${rowBytes * list.length}`);
+    throw new ArrowFileError(
+      'ARROW_DAMAGED',
+      path,
+      `record batch ${i}: column '${name}' values buffer has ${values.length} bytes, needs ${rowBytes * list.length}`,
+    );
   }
   return { offset: values.offset, rowBytes, rows: list.length };
 }
@@ -96,16 +124,33 @@ export function fixedSizeRegion(parsed: ParsedFile, i: number, name: string, pat
 type Read = (offset: number, length: number) => Promise<Uint8Array>;
 
 /** Decodes one column of one batch, reading only its buffers (fixed-width, Utf8/Binary and FixedSizeList of them). */
-export async function readColumn(parsed: ParsedFile, i: number, name: string, path: string, read: Read): Promise<arrow.Vector> {
+export async function readColumn(
+  parsed: ParsedFile,
+  i: number,
+  name: string,
+  path: string,
+  read: Read,
+): Promise<arrow.Vector> {
   const s = columnSpan(parsed, i, name, path);
   let ni = 0;
   let bi = 0;
-  const bytes = async (b: BufferRegion): Promise<Uint8Array> => (b.length > 0 ? read(b.offset, b.length) : new Uint8Array(0));
+  const bytes = async (b: BufferRegion): Promise<Uint8Array> =>
+    b.length > 0 ? read(b.offset, b.length) : new Uint8Array(0);
   const build = async (f: FieldInfo, type: arrow.DataType): Promise<arrow.Data> => {
     const node = s.nodes[ni++]!;
     const nullBitmap = await bytes(s.buffers[bi++]!);
-    const common = { type, length: node.length, nullCount: node.nullCount, ...(node.nullCount > 0 ? { nullBitmap } : {}) };
-    if (f.dictionary) throw new ArrowFileError('ARROW_UNSUPPORTED', path, `column '${name}' is dictionary-encoded; read the batch whole`);
+    const common = {
+      type,
+      length: node.length,
+      nullCount: node.nullCount,
+      ...(node.nullCount > 0 ? { nullBitmap } : {}),
+    };
+    if (f.dictionary)
+      throw new ArrowFileError(
+        'ARROW_UNSUPPORTED',
+        path,
+        `column '${name}' is dictionary-encoded; read the batch whole`,
+      );
     if (f.typeId === TYPE.Utf8 || f.typeId === TYPE.Binary) {
       const offsets = await bytes(s.buffers[bi++]!);
       const data = await bytes(s.buffers[bi++]!);
@@ -120,10 +165,18 @@ export async function readColumn(parsed: ParsedFile, i: number, name: string, pa
     }
     const bits = fixedBitWidth(f);
     if (bits === null || bits % 8 !== 0 || f.typeId === TYPE.Bool) {
-      throw new ArrowFileError('ARROW_UNSUPPORTED', path, `column '${name}' has type ${String(type)}, which cannot be read alone`);
+      throw new ArrowFileError(
+        'ARROW_UNSUPPORTED',
+        path,
+        `column '${name}' has type ${String(type)}, which cannot be read alone`,
+      );
     }
     const raw = await bytes(s.buffers[bi++]!);
-    const Ctor = (type as arrow.Int | arrow.Float).ArrayType as unknown as new (b: ArrayBufferLike, o: number, n: number) => ArrayLike<number>;
+    const Ctor = (type as arrow.Int | arrow.Float).ArrayType as unknown as new (
+      b: ArrayBufferLike,
+      o: number,
+      n: number,
+    ) => ArrayLike<number>;
     const per = bits / 8;
     const stride = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
     const data = new Ctor(raw.buffer, raw.byteOffset, (node.length * per) / stride);

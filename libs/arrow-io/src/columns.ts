@@ -4,7 +4,14 @@ import { ArrowArgumentError } from './errors.js';
 
 /** Column values accepted by tableFromColumns. */
 export type ColumnValues =
-  | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
   | BigInt64Array
   | readonly (number | null)[]
   | readonly (string | null)[]
@@ -18,7 +25,8 @@ export type ColumnValues =
  * `null` entries make the column nullable. All columns must have the same length.
  */
 export function tableFromColumns(cols: Record<string, ColumnValues>): arrow.Table {
-  if (cols === null || typeof cols !== 'object' || Array.isArray(cols)) throw new ArrowArgumentError('columns', 'expected a record of name -> values');
+  if (cols === null || typeof cols !== 'object' || Array.isArray(cols))
+    throw new ArrowArgumentError('columns', 'expected a record of name -> values');
   const entries = Object.entries(cols);
   if (entries.length === 0) throw new ArrowArgumentError('columns', 'expected at least one column');
   const length = entries[0]![1]?.length;
@@ -29,7 +37,10 @@ export function tableFromColumns(cols: Record<string, ColumnValues>): arrow.Tabl
       throw new ArrowArgumentError(field, 'expected an array or typed array');
     }
     if (values.length !== length) {
-      throw new ArrowArgumentError(field, `has ${values.length} rows, column ${JSON.stringify(entries[0]![0])} has ${String(length)}`);
+      throw new ArrowArgumentError(
+        field,
+        `has ${values.length} rows, column ${JSON.stringify(entries[0]![0])} has ${String(length)}`,
+      );
     }
     vectors[name] = toVector(values, field);
   }
@@ -52,9 +63,16 @@ function toVector(values: ColumnValues, field: string): arrow.Vector {
     }
     if (k !== 'null') kinds.add(k);
   });
-  if (kinds.size > 1) throw new ArrowArgumentError(field, `mixes value types (${[...kinds].join(', ')}); a column has one type`);
+  if (kinds.size > 1)
+    throw new ArrowArgumentError(field, `mixes value types (${[...kinds].join(', ')}); a column has one type`);
   const kind = [...kinds][0] ?? 'number';
   const type =
-    kind === 'string' ? new arrow.Utf8() : kind === 'boolean' ? new arrow.Bool() : kind === 'bigint' ? new arrow.Int64() : new arrow.Float64();
+    kind === 'string'
+      ? new arrow.Utf8()
+      : kind === 'boolean'
+        ? new arrow.Bool()
+        : kind === 'bigint'
+          ? new arrow.Int64()
+          : new arrow.Float64();
   return arrow.vectorFromArray(values as unknown[], type);
 }

@@ -83,5 +83,10 @@ export function flatTypeOf(dtype: DType): { typeId: number; params: (number | bo
 export function primitiveData(dtype: DType, data: AnyTypedArray): arrow.Data {
   // makeData's overloads are per concrete type; dtype and array class agree by construction (checkTensor),
   // so the Float32 view of the union is only for overload resolution.
-  return arrow.makeData({ type: arrowTypeOf(dtype) as arrow.Float32, length: data.length, nullCount: 0, data: data as Float32Array });
+  return arrow.makeData({
+    type: arrowTypeOf(dtype) as arrow.Float32,
+    length: data.length,
+    nullCount: 0,
+    data: data as Float32Array,
+  });
 }

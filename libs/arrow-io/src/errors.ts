@@ -54,7 +54,11 @@ export class FormatProblem extends Error {
  * Turns anything thrown while reading `file` into an ArrowFileError (never a raw RangeError/TypeError);
  * argument errors from the caller pass through unchanged.
  */
-export function asArrowFileError(err: unknown, file: string, what = 'could not be decoded'): ArrowFileError | ArrowArgumentError {
+export function asArrowFileError(
+  err: unknown,
+  file: string,
+  what = 'could not be decoded',
+): ArrowFileError | ArrowArgumentError {
   if (err instanceof ArrowFileError || err instanceof ArrowArgumentError) return err;
   if (err instanceof FormatProblem) return new ArrowFileError(err.code, file, err.message);
   if (isFsError(err)) return new ArrowFileError('ARROW_IO', file, `${err.code}: ${err.message}`, { cause: err });

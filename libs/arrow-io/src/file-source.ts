@@ -36,7 +36,11 @@ export class FileSource {
       const chunk = Math.min(length - done, 1 << 30);
       const { bytesRead } = await this.fh.read(out, done, chunk, offset + done);
       if (bytesRead === 0) {
-        throw new ArrowFileError('ARROW_TRUNCATED', this.path, `ended at ${offset + done} bytes while reading ${length} bytes at offset ${offset} (file changed while reading?)`);
+        throw new ArrowFileError(
+          'ARROW_TRUNCATED',
+          this.path,
+          `ended at ${offset + done} bytes while reading ${length} bytes at offset ${offset} (file changed while reading?)`,
+        );
       }
       done += bytesRead;
     }

@@ -4,7 +4,15 @@
 import * as arrow from 'apache-arrow';
 import { ArrowFileError } from './errors.js';
 
-export type ListValues = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type ListValues =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
 
 export interface FixedSizeListValues<T extends ListValues = ListValues> {
   listSize: number;
@@ -17,14 +25,33 @@ export interface FixedSizeListValues<T extends ListValues = ListValues> {
  * ARROW_UNSUPPORTED naming `file` and the column when it is not a single-chunk FixedSizeList of numbers.
  */
 export function fixedSizeListValues(vec: arrow.Vector, file: string, column: string): FixedSizeListValues {
-  if (vec.data.length !== 1) throw new ArrowFileError('ARROW_UNSUPPORTED', file, `column '${column}' is split into ${vec.data.length} chunks inside one record batch`);
+  if (vec.data.length !== 1)
+    throw new ArrowFileError(
+      'ARROW_UNSUPPORTED',
+      file,
+      `column '${column}' is split into ${vec.data.length} chunks inside one record batch`,
+    );
   const d = vec.data[0]!;
-  if (!(d.type instanceof arrow.FixedSizeList)) throw new ArrowFileError('ARROW_UNSUPPORTED', file, `column '${column}' is ${String(d.type)}, expected a FixedSizeList`);
+  if (!(d.type instanceof arrow.FixedSizeList))
+    throw new ArrowFileError(
+      'ARROW_UNSUPPORTED',
+      file,
+      `column '${column}' is ${String(d.type)}, expected a FixedSizeList`,
+    );
   const listSize = d.type.listSize;
   const child = d.children[0]!;
   const values: unknown = child.values;
-  if (!ArrayBuffer.isView(values) || values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    throw new ArrowFileError('ARROW_UNSUPPORTED', file, `column '${column}' holds ${String(child.type)}, expected numeric items`);
+  if (
+    !ArrayBuffer.isView(values) ||
+    values instanceof DataView ||
+    values instanceof BigInt64Array ||
+    values instanceof BigUint64Array
+  ) {
+    throw new ArrowFileError(
+      'ARROW_UNSUPPORTED',
+      file,
+      `column '${column}' holds ${String(child.type)}, expected numeric items`,
+    );
   }
   // apache-arrow keeps a (sliced) child's values starting at its first element, as its own getters read them:
   // the offsets are already applied.

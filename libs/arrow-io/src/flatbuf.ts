@@ -50,7 +50,8 @@ export class FlatBuf {
   i64(pos: number): number {
     this.check(pos, 8);
     const v = this.view.getBigInt64(pos, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) this.fail(`int64 at ${pos} is out of range (${v})`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+      this.fail(`int64 at ${pos} is out of range (${v})`);
     return Number(v);
   }
 
@@ -156,7 +157,8 @@ export class FbTable {
     const p = this.ref(slot);
     if (!p) return { start: 0, length: 0 };
     const length = this.fb.u32(p);
-    if (p + 4 + length * elemSize > this.fb.bytes.byteLength) this.fb.fail(`${this.name}.${name}: vector of ${length} runs past the buffer`);
+    if (p + 4 + length * elemSize > this.fb.bytes.byteLength)
+      this.fb.fail(`${this.name}.${name}: vector of ${length} runs past the buffer`);
     return { start: p + 4, length };
   }
   get buf(): FlatBuf {

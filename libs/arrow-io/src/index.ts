@@ -1,13 +1,13 @@
 export { type DType, type TypedArrayOf, DTYPES } from './dtype.js';
 export { type Tensor, tensor, shapeSize } from './tensor.js';
 export { ArrowFileError, ArrowArgumentError, type ArrowFileErrorCode } from './errors.js';
-export { type ArtifactKind } from './parse-file.js';
+export type { ArtifactKind } from './parse-file.js';
 export { type ArrowFileInfo, inspectArrowBytes, inspectArrowFile } from './inspect.js';
 export { type TensorWriteOptions, encodeTensor, decodeTensor, writeTensor, readTensor } from './tensor-file.js';
 export { encodeTensors, decodeTensors, writeTensors, readTensors } from './tensors-file.js';
 export { encodeTable, decodeTable, writeTable, readTable } from './table-file.js';
 export { type ColumnValues, tableFromColumns } from './columns.js';
 export { type ArrowFileHandle, openArrowFile, readBatches } from './stream.js';
-export { type FixedSizeRegion } from './columns-read.js';
+export type { FixedSizeRegion } from './columns-read.js';
 export { type FixedSizeListValues, type ListValues, fixedSizeListValues } from './fixed-size-list.js';
 export { type BatchWriter, createBatchWriter } from './batch-writer.js';

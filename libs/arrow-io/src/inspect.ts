@@ -16,12 +16,20 @@ export interface ArrowFileInfo {
 export const IN_MEMORY = '<bytes>';
 
 export function infoOf(p: ParsedFile): ArrowFileInfo {
-  return { kind: p.kind, numRows: p.numRows, numBatches: p.batches.length, schema: p.schema, metadata: p.metadata, bytes: p.size };
+  return {
+    kind: p.kind,
+    numRows: p.numRows,
+    numBatches: p.batches.length,
+    schema: p.schema,
+    metadata: p.metadata,
+    bytes: p.size,
+  };
 }
 
 /** Validates an in-memory Arrow IPC file; `source` names it in errors. */
 export function parseArrowBytes(bytes: Uint8Array, source = IN_MEMORY): ParsedFile {
-  if (!(bytes instanceof Uint8Array)) throw new ArrowFileError('ARROW_IO', source, `expected a Uint8Array, got ${typeof bytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new ArrowFileError('ARROW_IO', source, `expected a Uint8Array, got ${typeof bytes}`);
   try {
     return parseBytes(bytes);
   } catch (err) {
@@ -45,6 +53,10 @@ export async function inspectArrowFile(path: string): Promise<ArrowFileInfo> {
 /** Throws ARROW_WRONG_KIND unless the file holds `expected`. */
 export function expectKind(p: { kind: ArtifactKind }, expected: ArtifactKind, file: string): void {
   if (p.kind !== expected) {
-    throw new ArrowFileError('ARROW_WRONG_KIND', file, `holds a ${p.kind} (metadata transfusion.kind), expected a ${expected}`);
+    throw new ArrowFileError(
+      'ARROW_WRONG_KIND',
+      file,
+      `holds a ${p.kind} (metadata transfusion.kind), expected a ${expected}`,
+    );
   }
 }

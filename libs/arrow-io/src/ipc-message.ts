@@ -97,14 +97,18 @@ export function parseBatchAt(
   const framing = messageFraming(bytes, what);
   if (!framing) throw new FormatProblem('ARROW_DAMAGED', `${what}: footer points at an end-of-stream marker`);
   if (framing.prefix + framing.metaLength !== block.metaDataLength) {
-    throw new FormatProblem('ARROW_DAMAGED', `${what}: message metadata length ${framing.metaLength} disagrees with the footer's ${block.metaDataLength}`);
+    throw new FormatProblem(
+      'ARROW_DAMAGED',
+      `${what}: message metadata length ${framing.metaLength} disagrees with the footer's ${block.metaDataLength}`,
+    );
   }
   const msg = parseMessage(bytes.subarray(framing.prefix, block.metaDataLength), what);
   const fail = (reason: string): never => {
     throw new FormatProblem('ARROW_DAMAGED', `${what}: ${reason}`);
   };
   if (msg.headerType !== expectType) fail(`expected message type ${expectType}, found ${msg.headerType}`);
-  if (msg.bodyLength !== block.bodyLength) fail(`body length ${msg.bodyLength} disagrees with the footer's ${block.bodyLength}`);
+  if (msg.bodyLength !== block.bodyLength)
+    fail(`body length ${msg.bodyLength} disagrees with the footer's ${block.bodyLength}`);
   if (!msg.header) return fail('message has no header');
   let rb: FbTable | null = msg.header;
   let fields = schema.fields;
@@ -137,7 +141,8 @@ function readRecordBatch(rb: FbTable, block: BlockInfo): BatchHeader {
   if (length < 0) fb.fail(`negative row count ${length}`);
   const n = rb.vector(1, 16, 'nodes');
   const nodes: NodeInfo[] = [];
-  for (let i = 0; i < n.length; i++) nodes.push({ length: fb.i64(n.start + i * 16), nullCount: fb.i64(n.start + i * 16 + 8) });
+  for (let i = 0; i < n.length; i++)
+    nodes.push({ length: fb.i64(n.start + i * 16), nullCount: fb.i64(n.start + i * 16 + 8) });
   const b = rb.vector(2, 16, 'buffers');
   const buffers: BufferRegion[] = [];
   for (let i = 0; i < b.length; i++) {
@@ -153,11 +158,23 @@ function readRecordBatch(rb: FbTable, block: BlockInfo): BatchHeader {
   const v = rb.vector(4, 8, 'variadicBufferCounts');
   const variadicCounts: number[] = [];
   for (let i = 0; i < v.length; i++) variadicCounts.push(fb.i64(v.start + i * 8));
-  return { block, bodyStart: block.offset + block.metaDataLength, length, nodes, buffers, compressed, variadicCounts, bodyChecks: [] };
+  return {
+    block,
+    bodyStart: block.offset + block.metaDataLength,
+    length,
+    nodes,
+    buffers,
+    compressed,
+    variadicCounts,
+    bodyChecks: [],
+  };
 }
 
 function checkNoOverlap(buffers: BufferRegion[], fb: FlatBuf): void {
-  const nonEmpty = buffers.map((b, i) => ({ ...b, i })).filter((b) => b.length > 0).sort((x, y) => x.offset - y.offset);
+  const nonEmpty = buffers
+    .map((b, i) => ({ ...b, i }))
+    .filter((b) => b.length > 0)
+    .sort((x, y) => x.offset - y.offset);
   for (let k = 1; k < nonEmpty.length; k++) {
     const prev = nonEmpty[k - 1]!;
     const cur = nonEmpty[k]!;
@@ -178,14 +195,18 @@ function checkLayout(fields: FieldInfo[], h: BatchHeader, what: string): void {
     throw new FormatProblem('ARROW_DAMAGED', `${what}: ${reason}`);
   };
   const need = (buf: BufferRegion, bytes: number, name: string, field: string): void => {
-    if (!h.compressed && buf.length < bytes) fail(`field "${field}": ${name} buffer has ${buf.length} bytes, needs ${bytes}`);
+    if (!h.compressed && buf.length < bytes)
+      fail(`field "${field}": ${name} buffer has ${buf.length} bytes, needs ${bytes}`);
   };
   const walk = (f: FieldInfo, minLength: number | null, exactLength: number | null, path: string): void => {
     const node = h.nodes[ni++];
     if (!node) fail(`has fewer field nodes than the schema needs (at "${path}")`);
-    if (node.length < 0 || node.nullCount < 0 || node.nullCount > node.length) fail(`field "${path}": bad node length ${node.length} / null count ${node.nullCount}`);
-    if (exactLength !== null && node.length !== exactLength) fail(`field "${path}" has ${node.length} rows, the batch has ${exactLength}`);
-    if (minLength !== null && node.length < minLength) fail(`field "${path}" has ${node.length} values, needs at least ${minLength}`);
+    if (node.length < 0 || node.nullCount < 0 || node.nullCount > node.length)
+      fail(`field "${path}": bad node length ${node.length} / null count ${node.nullCount}`);
+    if (exactLength !== null && node.length !== exactLength)
+      fail(`field "${path}" has ${node.length} rows, the batch has ${exactLength}`);
+    if (minLength !== null && node.length < minLength)
+      fail(`field "${path}" has ${node.length} values, needs at least ${minLength}`);
     const take = (k: number): BufferRegion[] => {
       const out = h.buffers.slice(bi, bi + k);
       if (out.length < k) fail(`has fewer buffers than the schema needs (at "${path}")`);
@@ -195,14 +216,27 @@ function checkLayout(fields: FieldInfo[], h: BatchHeader, what: string): void {
     const validity = (buf: BufferRegion): void => {
       if (node.nullCount > 0 || buf.length > 0) need(buf, Math.ceil(node.length / 8), 'validity', path);
       if (buf.length > 0 && node.length > 0 && !h.compressed) {
-        h.bodyChecks.push({ kind: 'validity', at: h.bodyStart + buf.offset, length: node.length, nullCount: node.nullCount, what: `${what}: field "${path}"` });
+        h.bodyChecks.push({
+          kind: 'validity',
+          at: h.bodyStart + buf.offset,
+          length: node.length,
+          nullCount: node.nullCount,
+          what: `${what}: field "${path}"`,
+        });
       }
     };
     const len = node.length;
     const offsets = (buf: BufferRegion, width: 4 | 8, limit: () => number, target: string): void => {
       if (len === 0) return;
       need(buf, (len + 1) * width, 'offsets', path);
-      if (!h.compressed) h.bodyChecks.push({ kind: 'offset', at: h.bodyStart + buf.offset + len * width, width, limit: limit(), what: `${what}: field "${path}": last offset must lie within its ${target}` });
+      if (!h.compressed)
+        h.bodyChecks.push({
+          kind: 'offset',
+          at: h.bodyStart + buf.offset + len * width,
+          width,
+          limit: limit(),
+          what: `${what}: field "${path}": last offset must lie within its ${target}`,
+        });
     };
     if (f.dictionary) {
       const [v, data] = take(2) as [BufferRegion, BufferRegion];
@@ -222,7 +256,12 @@ function checkLayout(fields: FieldInfo[], h: BatchHeader, what: string): void {
       case TYPE.LargeUtf8: {
         const [v, o, data] = take(3) as [BufferRegion, BufferRegion, BufferRegion];
         validity(v);
-        offsets(o, f.typeId === TYPE.LargeBinary || f.typeId === TYPE.LargeUtf8 ? 8 : 4, () => data.length, `${data.length}-byte data buffer`);
+        offsets(
+          o,
+          f.typeId === TYPE.LargeBinary || f.typeId === TYPE.LargeUtf8 ? 8 : 4,
+          () => data.length,
+          `${data.length}-byte data buffer`,
+        );
         return;
       }
       case TYPE.List:

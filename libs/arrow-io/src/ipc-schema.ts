@@ -24,9 +24,31 @@ export interface SchemaInfo {
 }
 
 export const TYPE = {
-  Null: 1, Int: 2, FloatingPoint: 3, Binary: 4, Utf8: 5, Bool: 6, Decimal: 7, Date: 8, Time: 9, Timestamp: 10,
-  Interval: 11, List: 12, Struct: 13, Union: 14, FixedSizeBinary: 15, FixedSizeList: 16, Map: 17, Duration: 18,
-  LargeBinary: 19, LargeUtf8: 20, LargeList: 21, RunEndEncoded: 22, BinaryView: 23, Utf8View: 24, ListView: 25,
+  Null: 1,
+  Int: 2,
+  FloatingPoint: 3,
+  Binary: 4,
+  Utf8: 5,
+  Bool: 6,
+  Decimal: 7,
+  Date: 8,
+  Time: 9,
+  Timestamp: 10,
+  Interval: 11,
+  List: 12,
+  Struct: 13,
+  Union: 14,
+  FixedSizeBinary: 15,
+  FixedSizeList: 16,
+  Map: 17,
+  Duration: 18,
+  LargeBinary: 19,
+  LargeUtf8: 20,
+  LargeList: 21,
+  RunEndEncoded: 22,
+  BinaryView: 23,
+  Utf8View: 24,
+  ListView: 25,
   LargeListView: 26,
 } as const;
 
@@ -56,7 +78,8 @@ function parseField(f: FbTable): FieldInfo {
       indexSigned: index ? index.bool(1) : true,
       ordered: dict.bool(2),
     };
-    if (![8, 16, 32, 64].includes(dictionary.indexBitWidth)) f.buf.fail(`${f.name}: bad dictionary index width ${dictionary.indexBitWidth}`);
+    if (![8, 16, 32, 64].includes(dictionary.indexBitWidth))
+      f.buf.fail(`${f.name}: bad dictionary index width ${dictionary.indexBitWidth}`);
   }
   return {
     name: f.string(0, 'name') ?? '',

@@ -13,7 +13,10 @@ export function checkUserMeta(meta: unknown): Record<string, string> {
   const r = metaSchema.safeParse(meta);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ArrowArgumentError(`meta${issue?.path.length ? `.${issue.path.join('.')}` : ''}`, `expected a record of string values (${issue?.message ?? 'invalid'})`);
+    throw new ArrowArgumentError(
+      `meta${issue?.path.length ? `.${issue.path.join('.')}` : ''}`,
+      `expected a record of string values (${issue?.message ?? 'invalid'})`,
+    );
   }
   const out = r.data ?? {};
   for (const k of RESERVED) {

@@ -2,7 +2,17 @@
 // order, C or Fortran order. It imports nothing from apache-arrow (it is reached through the
 // `@transfusion/arrow-io/npy` entry), so .npy users do not pay for loading Arrow.
 
-export type NpyDtype = 'uint8' | 'int8' | 'bool' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'int64' | 'float32' | 'float64';
+export type NpyDtype =
+  | 'uint8'
+  | 'int8'
+  | 'bool'
+  | 'uint16'
+  | 'int16'
+  | 'uint32'
+  | 'int32'
+  | 'int64'
+  | 'float32'
+  | 'float64';
 
 export interface NpyHeader {
   dtype: NpyDtype;
@@ -43,7 +53,16 @@ const KINDS: Record<string, Partial<Record<number, NpyDtype>>> = {
 };
 
 const DESCR: Record<NpyDtype, string> = {
-  uint8: '|u1', int8: '|i1', bool: '|b1', uint16: '<u2', int16: '<i2', uint32: '<u4', int32: '<i4', int64: '<i8', float32: '<f4', float64: '<f8',
+  uint8: '|u1',
+  int8: '|i1',
+  bool: '|b1',
+  uint16: '<u2',
+  int16: '<i2',
+  uint32: '<u4',
+  int32: '<i4',
+  int64: '<i8',
+  float32: '<f4',
+  float64: '<f8',
 };
 
 /** True when `bytes` starts with the .npy magic. */
@@ -70,10 +89,17 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader | und
     length = view.getUint32(8, true);
     start = 12;
   } else {
-    throw new NpyError('NPY_UNSUPPORTED', file, `.npy format version ${major}.${bytes[7]} is not supported (expected 1, 2 or 3)`);
+    throw new NpyError(
+      'NPY_UNSUPPORTED',
+      file,
+      `.npy format version ${major}.${bytes[7]} is not supported (expected 1, 2 or 3)`,
+    );
   }
   if (bytes.length < start + length) return undefined;
-  return { ...parseDict(new TextDecoder().decode(bytes.subarray(start, start + length)), file), headerBytes: start + length };
+  return {
+    ...parseDict(new TextDecoder().decode(bytes.subarray(start, start + length)), file),
+    headerBytes: start + length,
+  };
 }
 
 /** The Python-literal header dict, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }. */
@@ -90,13 +116,18 @@ function parseDict(text: string, file: string): Omit<NpyHeader, 'headerBytes'> {
     .filter((s) => s !== '')
     .map((s) => {
       const v = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(v) || v < 0) throw new NpyError('NPY_BAD_HEADER', file, `bad shape entry "${s}" in ${text.trim()}`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new NpyError('NPY_BAD_HEADER', file, `bad shape entry "${s}" in ${text.trim()}`);
       return v;
     });
   const m = /^([<>|=])([a-zA-Z])(\d+)$/.exec(descr);
   const dtype = m ? KINDS[m[2]!]?.[Number(m[3])] : undefined;
   if (m === null || dtype === undefined) {
-    throw new NpyError('NPY_UNSUPPORTED', file, `dtype '${descr}' is not supported; expected bool, (u)int8/16/32, int64, float32 or float64 in either byte order`);
+    throw new NpyError(
+      'NPY_UNSUPPORTED',
+      file,
+      `dtype '${descr}' is not supported; expected bool, (u)int8/16/32, int64, float32 or float64 in either byte order`,
+    );
   }
   return { dtype, descr, shape, itemSize: Number(m[3]), littleEndian: m[1] !== '>', fortranOrder: fortran === 'True' };
 }
@@ -106,20 +137,38 @@ export function readNpyNumber(body: Uint8Array, h: Pick<NpyHeader, 'dtype' | 'li
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const le = h.littleEndian;
   switch (h.dtype) {
-    case 'uint8': case 'bool': return body[i]!;
-    case 'int8': return view.getInt8(i);
-    case 'uint16': return view.getUint16(i * 2, le);
-    case 'int16': return view.getInt16(i * 2, le);
-    case 'uint32': return view.getUint32(i * 4, le);
-    case 'int32': return view.getInt32(i * 4, le);
-    case 'int64': return Number(view.getBigInt64(i * 8, le));
-    case 'float32': return view.getFloat32(i * 4, le);
-    case 'float64': return view.getFloat64(i * 8, le);
+    case 'uint8':
+    case 'bool':
+      return body[i]!;
+    case 'int8':
+      return view.getInt8(i);
+    case 'uint16':
+      return view.getUint16(i * 2, le);
+    case 'int16':
+      return view.getInt16(i * 2, le);
+    case 'uint32':
+      return view.getUint32(i * 4, le);
+    case 'int32':
+      return view.getInt32(i * 4, le);
+    case 'int64':
+      return Number(view.getBigInt64(i * 8, le));
+    case 'float32':
+      return view.getFloat32(i * 4, le);
+    case 'float64':
+      return view.getFloat64(i * 8, le);
   }
 }
 
 /** A typed array that values of any .npy dtype can be copied into (int64 becomes a JS number). */
-export type NumberArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type NumberArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
 
 /**
  * Copies the values of a whole .npy file into `out` in C (row-major) order, whatever the file's byte order
@@ -129,9 +178,14 @@ export function copyNpyValues(bytes: Uint8Array, h: NpyHeader, out: NumberArray,
   const count = h.shape.reduce((a, b) => a * b, 1);
   const body = bytes.subarray(h.headerBytes);
   if (body.length < count * h.itemSize) {
-    throw new NpyError('NPY_TRUNCATED', file, `data is truncated: ${body.length} bytes for shape (${h.shape.join(', ')}) of ${h.itemSize}-byte ${h.dtype}`);
+    throw new NpyError(
+      'NPY_TRUNCATED',
+      file,
+      `data is truncated: ${body.length} bytes for shape (${h.shape.join(', ')}) of ${h.itemSize}-byte ${h.dtype}`,
+    );
   }
-  if (out.length !== count) throw new RangeError(`copyNpyValues: ${file} holds ${count} values, the output has room for ${out.length}`);
+  if (out.length !== count)
+    throw new RangeError(`copyNpyValues: ${file} holds ${count} values, the output has room for ${out.length}`);
   const fast = fastView(body, h, count);
   if (fast) {
     out.set(fast);
@@ -156,12 +210,17 @@ export function copyNpyValues(bytes: Uint8Array, h: NpyHeader, out: NumberArray,
 function fastView(body: Uint8Array, h: NpyHeader, count: number): ArrayLike<number> | undefined {
   if (h.fortranOrder && h.shape.length > 1) return undefined;
   if (!h.littleEndian && h.itemSize > 1) return undefined;
-  if ((body.byteOffset % h.itemSize) !== 0) return undefined;
+  if (body.byteOffset % h.itemSize !== 0) return undefined;
   switch (h.dtype) {
-    case 'uint8': case 'bool': return body.subarray(0, count);
-    case 'float32': return new Float32Array(body.buffer, body.byteOffset, count);
-    case 'float64': return new Float64Array(body.buffer, body.byteOffset, count);
-    default: return undefined;
+    case 'uint8':
+    case 'bool':
+      return body.subarray(0, count);
+    case 'float32':
+      return new Float32Array(body.buffer, body.byteOffset, count);
+    case 'float64':
+      return new Float64Array(body.buffer, body.byteOffset, count);
+    default:
+      return undefined;
   }
 }
 
@@ -175,7 +234,8 @@ export interface NpyArray {
 /** Encodes an array as a .npy file, byte for byte as numpy 2 writes it (format 1.0, little endian, C order). */
 export function encodeNpy(a: NpyArray): Uint8Array {
   const n = a.shape.reduce((x, y) => x * y, 1);
-  if (a.data.length !== n) throw new RangeError(`encodeNpy: shape (${a.shape.join(',')}) needs ${n} values, got ${a.data.length}`);
+  if (a.data.length !== n)
+    throw new RangeError(`encodeNpy: shape (${a.shape.join(',')}) needs ${n} values, got ${a.data.length}`);
   if (a.shape.length === 0) throw new RangeError('encodeNpy: 0-d arrays are not supported');
   const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(', ')})`;
   let dict = `{'descr': '${DESCR[a.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
@@ -196,15 +256,25 @@ export function encodeNpy(a: NpyArray): Uint8Array {
 function encodeValues(dtype: NpyDtype, data: ArrayLike<number>): Uint8Array {
   const typed = (() => {
     switch (dtype) {
-      case 'uint8': case 'bool': return Uint8Array.from(data);
-      case 'int8': return Int8Array.from(data);
-      case 'uint16': return Uint16Array.from(data);
-      case 'int16': return Int16Array.from(data);
-      case 'uint32': return Uint32Array.from(data);
-      case 'int32': return Int32Array.from(data);
-      case 'int64': return BigInt64Array.from(Array.from(data, (v) => BigInt(Math.trunc(v))));
-      case 'float32': return Float32Array.from(data);
-      case 'float64': return Float64Array.from(data);
+      case 'uint8':
+      case 'bool':
+        return Uint8Array.from(data);
+      case 'int8':
+        return Int8Array.from(data);
+      case 'uint16':
+        return Uint16Array.from(data);
+      case 'int16':
+        return Int16Array.from(data);
+      case 'uint32':
+        return Uint32Array.from(data);
+      case 'int32':
+        return Int32Array.from(data);
+      case 'int64':
+        return BigInt64Array.from(Array.from(data, (v) => BigInt(Math.trunc(v))));
+      case 'float32':
+        return Float32Array.from(data);
+      case 'float64':
+        return Float64Array.from(data);
     }
   })();
   // numpy's '<' descriptors are little endian, which is every platform Node runs on

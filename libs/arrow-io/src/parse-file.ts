@@ -2,7 +2,14 @@ import type * as arrow from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { FormatProblem } from './errors.js';
 import { FlatBuf } from './flatbuf.js';
-import { type BatchHeader, type BlockInfo, MESSAGE, messageFraming, parseBatchAt, parseMessage } from './ipc-message.js';
+import {
+  type BatchHeader,
+  type BlockInfo,
+  MESSAGE,
+  messageFraming,
+  parseBatchAt,
+  parseMessage,
+} from './ipc-message.js';
 import { type SchemaInfo, parseSchema } from './ipc-schema.js';
 
 /** What a file holds; stored in the schema metadata key `transfusion.kind` (absent = 'table'). */
@@ -43,10 +50,14 @@ export function* parseFileSteps(size: number): Generator<ReadRequest, ParsedFile
   if (size === 0) throw problem('ARROW_TRUNCATED', 'is empty (0 bytes); expected an Arrow IPC file');
   const head = yield { offset: 0, length: Math.min(size, 8) };
   checkLeadingMagic(head, size);
-  if (size < 8 + 8 + 4 + MAGIC.length) throw problem('ARROW_TRUNCATED', `is only ${size} bytes, too short for an Arrow IPC file with a footer`);
+  if (size < 8 + 8 + 4 + MAGIC.length)
+    throw problem('ARROW_TRUNCATED', `is only ${size} bytes, too short for an Arrow IPC file with a footer`);
   const tail = yield { offset: size - 10, length: 10 };
   if (!MAGIC.every((b, i) => tail[4 + i] === b)) {
-    throw problem('ARROW_TRUNCATED', 'does not end with the Arrow magic "ARROW1": the file is truncated or was never finished');
+    throw problem(
+      'ARROW_TRUNCATED',
+      'does not end with the Arrow magic "ARROW1": the file is truncated or was never finished',
+    );
   }
   const footerLength = new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true);
   const footerStart = size - 10 - footerLength;
@@ -60,13 +71,18 @@ export function* parseFileSteps(size: number): Generator<ReadRequest, ParsedFile
   const schemaTable = footer.table(1, 'schema');
   if (!schemaTable) return footer.buf.fail('has no schema');
   const schemaInfo = parseSchema(schemaTable);
-  if (schemaInfo.endianness !== 0) throw problem('ARROW_UNSUPPORTED', 'is big-endian; only little-endian Arrow files are supported');
+  if (schemaInfo.endianness !== 0)
+    throw problem('ARROW_UNSUPPORTED', 'is big-endian; only little-endian Arrow files are supported');
   const readBlocks = (slot: number, name: string): BlockInfo[] => {
     const { start, length } = footer.vector(slot, BLOCK_SIZE, name);
     const out: BlockInfo[] = [];
     for (let i = 0; i < length; i++) {
       const p = start + i * BLOCK_SIZE;
-      out.push({ offset: footer.buf.i64(p), metaDataLength: footer.buf.i32(p + 8), bodyLength: footer.buf.i64(p + 16) });
+      out.push({
+        offset: footer.buf.i64(p),
+        metaDataLength: footer.buf.i32(p + 8),
+        bodyLength: footer.buf.i64(p + 16),
+      });
     }
     return out;
   };
@@ -99,7 +115,10 @@ export function* parseFileSteps(size: number): Generator<ReadRequest, ParsedFile
   const metadata = Object.fromEntries(schemaInfo.metadata);
   const kind = metadata[KIND_KEY] ?? 'table';
   if (!(ARTIFACT_KINDS as readonly string[]).includes(kind)) {
-    throw problem('ARROW_BAD_METADATA', `metadata ${KIND_KEY} is "${kind}", expected one of ${ARTIFACT_KINDS.join(', ')}`);
+    throw problem(
+      'ARROW_BAD_METADATA',
+      `metadata ${KIND_KEY} is "${kind}", expected one of ${ARTIFACT_KINDS.join(', ')}`,
+    );
   }
   const numRows = batches.reduce((n, b) => n + b.length, 0);
   return { size, kind: kind as ArtifactKind, schema, schemaInfo, metadata, dictionaries, batches, numRows };
@@ -116,7 +135,11 @@ function* checkBody(h: BatchHeader): Generator<ReadRequest, void, Uint8Array> {
     } else {
       const bits = yield { offset: c.at, length: Math.ceil(c.length / 8) };
       const nulls = c.length - countSetBits(bits, c.length);
-      if (nulls !== c.nullCount) throw problem('ARROW_DAMAGED', `${c.what}: null count ${c.nullCount} disagrees with its validity bitmap (${nulls} nulls)`);
+      if (nulls !== c.nullCount)
+        throw problem(
+          'ARROW_DAMAGED',
+          `${c.what}: null count ${c.nullCount} disagrees with its validity bitmap (${nulls} nulls)`,
+        );
     }
   }
 }
@@ -142,7 +165,10 @@ function checkLeadingMagic(head: Uint8Array, size: number): void {
     return;
   }
   if (head.length >= 4 && head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff) {
-    throw problem('ARROW_BAD_MAGIC', 'is in the Arrow IPC stream format (no "ARROW1" magic and footer); expected the Arrow IPC file format');
+    throw problem(
+      'ARROW_BAD_MAGIC',
+      'is in the Arrow IPC stream format (no "ARROW1" magic and footer); expected the Arrow IPC file format',
+    );
   }
   const hex = Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw problem('ARROW_BAD_MAGIC', `is not an Arrow IPC file: expected it to start with "ARROW1", found bytes ${hex}`);
@@ -151,11 +177,17 @@ function checkLeadingMagic(head: Uint8Array, size: number): void {
 function checkBlocks(blocks: BlockInfo[], footerStart: number): void {
   for (const b of blocks) {
     const where = `footer block at offset ${b.offset}`;
-    if (b.offset < 8 || b.offset % 8 !== 0) throw problem('ARROW_DAMAGED', `${where}: offset is not an 8-byte aligned position after the magic`);
-    if (b.metaDataLength < 8 || b.metaDataLength % 8 !== 0) throw problem('ARROW_DAMAGED', `${where}: bad metadata length ${b.metaDataLength}`);
-    if (b.bodyLength < 0 || b.bodyLength % 8 !== 0) throw problem('ARROW_DAMAGED', `${where}: bad body length ${b.bodyLength}`);
+    if (b.offset < 8 || b.offset % 8 !== 0)
+      throw problem('ARROW_DAMAGED', `${where}: offset is not an 8-byte aligned position after the magic`);
+    if (b.metaDataLength < 8 || b.metaDataLength % 8 !== 0)
+      throw problem('ARROW_DAMAGED', `${where}: bad metadata length ${b.metaDataLength}`);
+    if (b.bodyLength < 0 || b.bodyLength % 8 !== 0)
+      throw problem('ARROW_DAMAGED', `${where}: bad body length ${b.bodyLength}`);
     if (b.offset + b.metaDataLength + b.bodyLength > footerStart) {
-      throw problem('ARROW_DAMAGED', `${where}: message (${b.metaDataLength} + ${b.bodyLength} bytes) runs past the footer at ${footerStart}`);
+      throw problem(
+        'ARROW_DAMAGED',
+        `${where}: message (${b.metaDataLength} + ${b.bodyLength} bytes) runs past the footer at ${footerStart}`,
+      );
     }
   }
   const sorted = [...blocks].sort((a, b) => a.offset - b.offset);
@@ -172,22 +204,36 @@ function checkBlocks(blocks: BlockInfo[], footerStart: number): void {
  * this lib, Arrow C++/pyarrow) it must equal the footer's schema: a second, independent copy that catches
  * damage to either. apache-arrow JS omits it and starts with the first batch, which the blocks cover.
  */
-function* checkLeadingMessage(footerSchema: SchemaInfo, footerStart: number, blocks: BlockInfo[]): Generator<ReadRequest, number, Uint8Array> {
+function* checkLeadingMessage(
+  footerSchema: SchemaInfo,
+  footerStart: number,
+  blocks: BlockInfo[],
+): Generator<ReadRequest, number, Uint8Array> {
   if (blocks.some((b) => b.offset === 8)) return 8;
   if (footerStart < 16) throw problem('ARROW_DAMAGED', 'has no room for the stream between the magic and the footer');
   const framing = messageFraming(yield { offset: 8, length: 8 }, 'message at offset 8');
   if (!framing) {
-    if (blocks.length > 0) throw problem('ARROW_DAMAGED', `stream ends at offset 8 but the footer lists ${blocks.length} batches`);
+    if (blocks.length > 0)
+      throw problem('ARROW_DAMAGED', `stream ends at offset 8 but the footer lists ${blocks.length} batches`);
     return 8;
   }
-  if (8 + framing.prefix + framing.metaLength > footerStart) throw problem('ARROW_DAMAGED', 'message at offset 8: runs into the footer');
-  const msg = parseMessage(yield { offset: 8 + framing.prefix, length: framing.metaLength }, 'schema message at offset 8');
+  if (8 + framing.prefix + framing.metaLength > footerStart)
+    throw problem('ARROW_DAMAGED', 'message at offset 8: runs into the footer');
+  const msg = parseMessage(
+    yield { offset: 8 + framing.prefix, length: framing.metaLength },
+    'schema message at offset 8',
+  );
   if (msg.headerType !== MESSAGE.Schema || !msg.header) {
-    throw problem('ARROW_DAMAGED', `message at offset 8: expected the schema or a batch listed in the footer, found message type ${msg.headerType}`);
+    throw problem(
+      'ARROW_DAMAGED',
+      `message at offset 8: expected the schema or a batch listed in the footer, found message type ${msg.headerType}`,
+    );
   }
-  if (msg.bodyLength !== 0) throw problem('ARROW_DAMAGED', `schema message at offset 8 has a body of ${msg.bodyLength} bytes`);
+  if (msg.bodyLength !== 0)
+    throw problem('ARROW_DAMAGED', `schema message at offset 8 has a body of ${msg.bodyLength} bytes`);
   const diff = describeSchemaDifference(parseSchema(msg.header), footerSchema);
-  if (diff) throw problem('ARROW_DAMAGED', `the schema at the start of the file differs from the footer's copy (${diff})`);
+  if (diff)
+    throw problem('ARROW_DAMAGED', `the schema at the start of the file differs from the footer's copy (${diff})`);
   return 8 + framing.prefix + framing.metaLength;
 }
 
@@ -196,18 +242,28 @@ function* checkLeadingMessage(footerSchema: SchemaInfo, footerStart: number, blo
  * the schema, then only the end-of-stream marker before the footer. Otherwise a damaged footer could drop
  * batches (or dictionaries) and the file would read as a smaller, "valid" one.
  */
-function* checkTiling(blocks: BlockInfo[], streamStart: number, footerStart: number): Generator<ReadRequest, void, Uint8Array> {
+function* checkTiling(
+  blocks: BlockInfo[],
+  streamStart: number,
+  footerStart: number,
+): Generator<ReadRequest, void, Uint8Array> {
   let pos = streamStart;
   for (const b of [...blocks].sort((x, y) => x.offset - y.offset)) {
-    if (b.offset !== pos) throw problem('ARROW_DAMAGED', `the stream has ${b.offset - pos} bytes at offset ${pos} that the footer does not account for`);
+    if (b.offset !== pos)
+      throw problem(
+        'ARROW_DAMAGED',
+        `the stream has ${b.offset - pos} bytes at offset ${pos} that the footer does not account for`,
+      );
     pos = b.offset + b.metaDataLength + b.bodyLength;
   }
   const gap = footerStart - pos;
   const eos = gap === 8 ? [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0] : gap === 4 ? [0, 0, 0, 0] : gap === 0 ? [] : null;
-  if (!eos) throw problem('ARROW_DAMAGED', `the stream has ${gap} bytes at offset ${pos} that the footer does not account for`);
+  if (!eos)
+    throw problem('ARROW_DAMAGED', `the stream has ${gap} bytes at offset ${pos} that the footer does not account for`);
   if (gap > 0) {
     const bytes = yield { offset: pos, length: gap };
-    if (!eos.every((x, i) => bytes[i] === x)) throw problem('ARROW_DAMAGED', `expected the end-of-stream marker at offset ${pos}`);
+    if (!eos.every((x, i) => bytes[i] === x))
+      throw problem('ARROW_DAMAGED', `expected the end-of-stream marker at offset ${pos}`);
   }
 }
 
@@ -231,7 +287,10 @@ export function parseBytes(bytes: Uint8Array): ParsedFile {
 }
 
 /** Runs the parser over any positional reader (a file handle), reading only the requested ranges. */
-export async function parseWith(size: number, readAt: (offset: number, length: number) => Promise<Uint8Array>): Promise<ParsedFile> {
+export async function parseWith(
+  size: number,
+  readAt: (offset: number, length: number) => Promise<Uint8Array>,
+): Promise<ParsedFile> {
   const steps = parseFileSteps(size);
   let r = steps.next();
   while (!r.done) {

@@ -17,7 +17,10 @@ export class SpecFileWriter extends arrow.RecordBatchFileWriter {
 class ChunkSink extends arrow.AsyncByteQueue<Uint8Array> {
   chunks: Uint8Array[] = [];
   override write(value: ArrayBufferView | ArrayBuffer): void {
-    const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    const bytes =
+      value instanceof ArrayBuffer
+        ? new Uint8Array(value)
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     if (bytes.byteLength > 0) this.chunks.push(bytes);
   }
   take(): Uint8Array[] {

@@ -67,7 +67,10 @@ export async function openArrowFile(path: string): Promise<ArrowFileHandle> {
       if (closed) throw new ArrowFileError('ARROW_IO', path, 'is closed');
       const header = parsed.batches[i];
       if (!Number.isInteger(i) || !header) {
-        throw new ArrowArgumentError('batch index', `${path}: expected an integer in [0, ${parsed.batches.length - 1}], got ${i}`);
+        throw new ArrowArgumentError(
+          'batch index',
+          `${path}: expected an integer in [0, ${parsed.batches.length - 1}], got ${i}`,
+        );
       }
       const n = header.block.metaDataLength + header.block.bodyLength;
       const stream = new Uint8Array(prefix.byteLength + n + EOS.byteLength);

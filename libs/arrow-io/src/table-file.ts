@@ -19,7 +19,10 @@ function tableChunks(t: arrow.Table, meta: Record<string, string> | undefined): 
   if (!(t instanceof arrow.Table)) throw new ArrowArgumentError('table', 'expected an apache-arrow Table');
   const schema = tableSchema(t.schema, checkUserMeta(meta));
   try {
-    return encodeFileChunks(schema, t.batches.map((b) => new arrow.RecordBatch(schema, b.data)));
+    return encodeFileChunks(
+      schema,
+      t.batches.map((b) => new arrow.RecordBatch(schema, b.data)),
+    );
   } catch (err) {
     // e.g. batches whose dictionaries differ: the file format allows only one dictionary (plus deltas) per column
     throw new ArrowArgumentError('table', `cannot be written as an Arrow IPC file: ${(err as Error).message}`);

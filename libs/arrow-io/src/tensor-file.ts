@@ -20,7 +20,11 @@ export interface TensorWriteOptions {
 
 const DEFAULT_BATCH_BYTES = 256 * 1024 * 1024;
 
-function tensorBatches(t: Tensor, meta: Record<string, string>, options: TensorWriteOptions): { schema: arrow.Schema; batches: arrow.RecordBatch[] } {
+function tensorBatches(
+  t: Tensor,
+  meta: Record<string, string>,
+  options: TensorWriteOptions,
+): { schema: arrow.Schema; batches: arrow.RecordBatch[] } {
   const type = arrowTypeOf(t.dtype);
   const schema = new arrow.Schema(
     [new arrow.Field('data', type, false)],
@@ -35,7 +39,12 @@ function tensorBatches(t: Tensor, meta: Record<string, string>, options: TensorW
   for (let start = 0; start < n || batches.length === 0; start += per) {
     const slice = t.data.subarray(start, Math.min(n, start + per));
     const column = primitiveData(t.dtype, slice);
-    const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: slice.length, nullCount: 0, children: [column] });
+    const struct = arrow.makeData({
+      type: new arrow.Struct(schema.fields),
+      length: slice.length,
+      nullCount: 0,
+      children: [column],
+    });
     batches.push(new arrow.RecordBatch(schema, struct));
   }
   return { schema, batches };
@@ -85,7 +94,12 @@ function copySegments(bytes: Uint8Array, segments: Segment[], out: Uint8Array): 
 }
 
 /** Writes a tensor file atomically (temp file + fsync + rename). */
-export async function writeTensor(path: string, t: Tensor, meta?: Record<string, string>, options?: TensorWriteOptions): Promise<void> {
+export async function writeTensor(
+  path: string,
+  t: Tensor,
+  meta?: Record<string, string>,
+  options?: TensorWriteOptions,
+): Promise<void> {
   // Written chunk by chunk straight from the tensor's memory: no second copy of a big tensor.
   await writeFileAtomic(path, tensorChunks(t, meta, options ?? {}));
 }

@@ -21,15 +21,31 @@ export interface TensorLayout {
 const bad = (msg: string): FormatProblem => new FormatProblem('ARROW_BAD_TENSOR', msg);
 
 /** dtype + shape from a metadata record, checked against the column type. */
-export function dtypeAndShape(meta: Record<string, string>, field: FieldInfo, where: string): { dtype: DType; shape: number[]; size: number } {
+export function dtypeAndShape(
+  meta: Record<string, string>,
+  field: FieldInfo,
+  where: string,
+): { dtype: DType; shape: number[]; size: number } {
   const dtype = meta[DTYPE_KEY];
-  if (!isDType(dtype)) throw new FormatProblem('ARROW_BAD_METADATA', `${where}: metadata ${DTYPE_KEY} is ${JSON.stringify(dtype)}, expected a dtype such as "float32"`);
+  if (!isDType(dtype))
+    throw new FormatProblem(
+      'ARROW_BAD_METADATA',
+      `${where}: metadata ${DTYPE_KEY} is ${JSON.stringify(dtype)}, expected a dtype such as "float32"`,
+    );
   const shape = parseShape(meta[SHAPE_KEY]);
-  if (!shape) throw new FormatProblem('ARROW_BAD_METADATA', `${where}: metadata ${SHAPE_KEY} is ${JSON.stringify(meta[SHAPE_KEY])}, expected a JSON array of non-negative integers`);
+  if (!shape)
+    throw new FormatProblem(
+      'ARROW_BAD_METADATA',
+      `${where}: metadata ${SHAPE_KEY} is ${JSON.stringify(meta[SHAPE_KEY])}, expected a JSON array of non-negative integers`,
+    );
   const size = shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(size)) throw bad(`${where}: shape [${shape.join(', ')}] is too large`);
   const want = flatTypeOf(dtype);
-  if (field.dictionary || field.typeId !== want.typeId || JSON.stringify(field.params) !== JSON.stringify(want.params)) {
+  if (
+    field.dictionary ||
+    field.typeId !== want.typeId ||
+    JSON.stringify(field.params) !== JSON.stringify(want.params)
+  ) {
     throw bad(`${where}: column type does not match dtype ${dtype}`);
   }
   return { dtype, shape, size };
@@ -39,7 +55,9 @@ export function dtypeAndShape(meta: Record<string, string>, field: FieldInfo, wh
 export function tensorLayout(p: ParsedFile): TensorLayout {
   const fields = p.schemaInfo.fields;
   if (fields.length !== 1 || fields[0]!.name !== 'data') {
-    throw bad(`expected exactly one column "data", found ${fields.map((f) => JSON.stringify(f.name)).join(', ') || 'none'}`);
+    throw bad(
+      `expected exactly one column "data", found ${fields.map((f) => JSON.stringify(f.name)).join(', ') || 'none'}`,
+    );
   }
   const { dtype, shape, size } = dtypeAndShape(p.metadata, fields[0]!, 'tensor');
   const width = bytesPerElement(dtype);
@@ -47,7 +65,11 @@ export function tensorLayout(p: ParsedFile): TensorLayout {
   p.batches.forEach((b, i) => {
     const node = b.nodes[0]!;
     if (node.nullCount !== 0) throw bad(`record batch ${i} has ${node.nullCount} nulls; tensors cannot hold nulls`);
-    if (b.compressed) throw new FormatProblem('ARROW_UNSUPPORTED', `record batch ${i} is compressed; tensor files must be uncompressed`);
+    if (b.compressed)
+      throw new FormatProblem(
+        'ARROW_UNSUPPORTED',
+        `record batch ${i} is compressed; tensor files must be uncompressed`,
+      );
     if (node.length > 0) segments.push({ offset: b.bodyStart + b.buffers[1]!.offset, bytes: node.length * width });
   });
   if (p.numRows !== size) throw bad(`holds ${p.numRows} elements but shape [${shape.join(', ')}] needs ${size}`);

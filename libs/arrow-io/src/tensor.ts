@@ -10,7 +10,8 @@ export interface Tensor<D extends DType = DType> {
 
 /** Number of elements of a shape; throws on negative, fractional or unsafe sizes. */
 export function shapeSize(shape: readonly number[], field = 'shape'): number {
-  if (!Array.isArray(shape)) throw new ArrowArgumentError(field, `expected an array of dimension sizes, got ${typeof shape}`);
+  if (!Array.isArray(shape))
+    throw new ArrowArgumentError(field, `expected an array of dimension sizes, got ${typeof shape}`);
   let n = 1;
   shape.forEach((d, i) => {
     if (!Number.isSafeInteger(d) || d < 0) {
@@ -18,7 +19,8 @@ export function shapeSize(shape: readonly number[], field = 'shape'): number {
     }
     n *= d;
   });
-  if (!Number.isSafeInteger(n)) throw new ArrowArgumentError(field, `size of [${shape.join(', ')}] is not a safe integer`);
+  if (!Number.isSafeInteger(n))
+    throw new ArrowArgumentError(field, `size of [${shape.join(', ')}] is not a safe integer`);
   return n;
 }
 
@@ -27,7 +29,11 @@ export function shapeSize(shape: readonly number[], field = 'shape'): number {
  * its typed array class must match the dtype and its length must be the product of the shape.
  */
 export function tensor<D extends DType>(dtype: D, shape: number[], data?: TypedArrayOf<D>): Tensor<D> {
-  if (!isDType(dtype)) throw new ArrowArgumentError('dtype', `expected one of float32, float64, int8, int16, int32, uint8, uint16, uint32, got ${String(dtype)}`);
+  if (!isDType(dtype))
+    throw new ArrowArgumentError(
+      'dtype',
+      `expected one of float32, float64, int8, int16, int32, uint8, uint16, uint32, got ${String(dtype)}`,
+    );
   const size = shapeSize(shape);
   if (data === undefined) return { dtype, shape: [...shape], data: new (typedArrayCtor(dtype))(size) };
   checkTensorData(dtype, shape, data, size, 'data');
@@ -36,8 +42,10 @@ export function tensor<D extends DType>(dtype: D, shape: number[], data?: TypedA
 
 /** Validates a tensor built by hand (object literal) before it is written. */
 export function checkTensor(t: Tensor, field = 'tensor'): void {
-  if (t === null || typeof t !== 'object') throw new ArrowArgumentError(field, 'expected a tensor {dtype, shape, data}');
-  if (!isDType(t.dtype)) throw new ArrowArgumentError(`${field}.dtype`, `expected a dtype such as float32, got ${String(t.dtype)}`);
+  if (t === null || typeof t !== 'object')
+    throw new ArrowArgumentError(field, 'expected a tensor {dtype, shape, data}');
+  if (!isDType(t.dtype))
+    throw new ArrowArgumentError(`${field}.dtype`, `expected a dtype such as float32, got ${String(t.dtype)}`);
   const size = shapeSize(t.shape, `${field}.shape`);
   checkTensorData(t.dtype, t.shape, t.data, size, `${field}.data`);
 }

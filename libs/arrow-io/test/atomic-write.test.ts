@@ -1,7 +1,16 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ArrowArgumentError, encodeTensor, readTensor, tensor, writeTable, writeTensor, writeTensors, tableFromColumns } from '../src/index.js';
+import {
+  ArrowArgumentError,
+  encodeTensor,
+  readTensor,
+  tensor,
+  writeTable,
+  writeTensor,
+  writeTensors,
+  tableFromColumns,
+} from '../src/index.js';
 import { expectArrowErrorAsync, useTempDir } from './helpers.js';
 
 const dir = useTempDir();
@@ -11,9 +20,15 @@ describe('atomic writes', () => {
     const sub = join(dir(), 'invalid');
     await mkdir(sub);
     const path = join(sub, 't.arrow');
-    await expect(writeTensor(path, { dtype: 'float32', shape: [4], data: new Float32Array(3) })).rejects.toThrow(ArrowArgumentError);
-    await expect(writeTensors(path, { w: { dtype: 'int8', shape: [2], data: new Float32Array(2) as unknown as Int8Array } })).rejects.toThrow(/tensors\["w"\]\.data/);
-    await expect(writeTable(path, tableFromColumns({ a: [1] }), { 'transfusion.kind': 'tensor' })).rejects.toThrow(/reserved/);
+    await expect(writeTensor(path, { dtype: 'float32', shape: [4], data: new Float32Array(3) })).rejects.toThrow(
+      ArrowArgumentError,
+    );
+    await expect(
+      writeTensors(path, { w: { dtype: 'int8', shape: [2], data: new Float32Array(2) as unknown as Int8Array } }),
+    ).rejects.toThrow(/tensors\["w"\]\.data/);
+    await expect(writeTable(path, tableFromColumns({ a: [1] }), { 'transfusion.kind': 'tensor' })).rejects.toThrow(
+      /reserved/,
+    );
     expect(await readdir(sub)).toEqual([]);
   });
 

@@ -21,16 +21,35 @@ async function writeFile3(path: string): Promise<arrow.Table> {
   for (let b = 0; b < 3; b++) {
     const n = 2 + b;
     const pixels = Uint8Array.from({ length: n * 6 }, (_, i) => (b * 50 + i) % 256);
-    const image = arrow.makeData({ type: fsl, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Uint8(), length: n * 6, data: pixels }) });
-    const rb = new arrow.RecordBatch(schema, arrow.makeData({
-      type: new arrow.Struct(schema.fields), length: n, nullCount: 0,
-      children: [
-        arrow.vectorFromArray(Array.from({ length: n }, (_, i) => `r${b}-${i}`), new arrow.Utf8()).data[0]!,
-        image,
-        arrow.vectorFromArray(Array.from({ length: n }, (_, i) => (i === 1 ? null : b + i / 4)), new arrow.Float32()).data[0]!,
-        arrow.vectorFromArray(Array.from({ length: n }, (_, i) => (i % 2 ? 'val' : 'train')), new arrow.Utf8()).data[0]!,
-      ],
-    }));
+    const image = arrow.makeData({
+      type: fsl,
+      length: n,
+      nullCount: 0,
+      child: arrow.makeData({ type: new arrow.Uint8(), length: n * 6, data: pixels }),
+    });
+    const rb = new arrow.RecordBatch(
+      schema,
+      arrow.makeData({
+        type: new arrow.Struct(schema.fields),
+        length: n,
+        nullCount: 0,
+        children: [
+          arrow.vectorFromArray(
+            Array.from({ length: n }, (_, i) => `r${b}-${i}`),
+            new arrow.Utf8(),
+          ).data[0]!,
+          image,
+          arrow.vectorFromArray(
+            Array.from({ length: n }, (_, i) => (i === 1 ? null : b + i / 4)),
+            new arrow.Float32(),
+          ).data[0]!,
+          arrow.vectorFromArray(
+            Array.from({ length: n }, (_, i) => (i % 2 ? 'val' : 'train')),
+            new arrow.Utf8(),
+          ).data[0]!,
+        ],
+      }),
+    );
     batches.push(rb);
     await w.write(rb);
   }
@@ -56,12 +75,19 @@ describe('reading single columns and row regions', () => {
         expect((await f.column(b, 'score')).get(1)).toBeNull();
         expect(f.bytesRead - before).toBeLessThan(batchBytes); // the image column was not read
         const img = await f.column(b, 'image');
-        expect(img.toArray().map((v: Uint8Array) => Array.from(v))).toEqual(whole.getChild('image')!.toArray().map((v: Uint8Array) => Array.from(v)));
+        expect(img.toArray().map((v: Uint8Array) => Array.from(v))).toEqual(
+          whole
+            .getChild('image')!
+            .toArray()
+            .map((v: Uint8Array) => Array.from(v)),
+        );
         const region = f.region(b, 'image');
         expect(region.rowBytes).toBe(6);
         expect(region.rows).toBe(whole.numRows);
         for (let r = 0; r < region.rows; r++) {
-          expect(Array.from(bytes.subarray(region.offset + r * 6, region.offset + (r + 1) * 6))).toEqual(Array.from(whole.getChild('image')!.get(r) as Uint8Array));
+          expect(Array.from(bytes.subarray(region.offset + r * 6, region.offset + (r + 1) * 6))).toEqual(
+            Array.from(whole.getChild('image')!.get(r) as Uint8Array),
+          );
         }
       }
       expect(() => f.region(0, 'id')).toThrow(ArrowFileError);

@@ -3,8 +3,22 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import {
-  ArrowFileError, decodeTable, decodeTensor, decodeTensors, encodeTable, encodeTensor, encodeTensors, inspectArrowBytes,
-  inspectArrowFile, openArrowFile, readBatches, readTable, readTensor, readTensors, tableFromColumns, tensor,
+  ArrowFileError,
+  decodeTable,
+  decodeTensor,
+  decodeTensors,
+  encodeTable,
+  encodeTensor,
+  encodeTensors,
+  inspectArrowBytes,
+  inspectArrowFile,
+  openArrowFile,
+  readBatches,
+  readTable,
+  readTensor,
+  readTensors,
+  tableFromColumns,
+  tensor,
 } from '../src/index.js';
 import { parseBytes } from '../src/parse-file.js';
 import { expectArrowError, expectArrowErrorAsync, useTempDir } from './helpers.js';
@@ -12,7 +26,10 @@ import { expectArrowError, expectArrowErrorAsync, useTempDir } from './helpers.j
 const dir = useTempDir();
 
 /** A comparable rendering of a decoded artifact (typed arrays as plain arrays). */
-const render = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : typeof v === 'bigint' ? `${v}n` : v));
+const render = (x: unknown): string =>
+  JSON.stringify(x, (_k, v: unknown) =>
+    ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : typeof v === 'bigint' ? `${v}n` : v,
+  );
 const tableRows = (t: arrow.Table) => t.toArray().map((r) => r.toJSON());
 
 interface Case {
@@ -29,21 +46,36 @@ interface Case {
 
 const CASES: Record<string, Case> = {
   'tensor (3 batches)': {
-    bytes: encodeTensor(tensor('float32', [2, 5], Float32Array.from({ length: 10 }, (_, i) => i * 0.5)), { note: 'x' }, { batchElements: 4 }),
+    bytes: encodeTensor(
+      tensor(
+        'float32',
+        [2, 5],
+        Float32Array.from({ length: 10 }, (_, i) => i * 0.5),
+      ),
+      { note: 'x' },
+      { batchElements: 4 },
+    ),
     decode: (b, s) => decodeTensor(b, s),
     read: (p) => readTensor(p),
   },
   'tensors collection': {
-    bytes: encodeTensors({ 'conv/kernel:0': tensor('float64', [2, 2], new Float64Array([1, 2, 3, 4])), step: tensor('int8', [], new Int8Array([5])), e: tensor('uint16', [0]) }),
+    bytes: encodeTensors({
+      'conv/kernel:0': tensor('float64', [2, 2], new Float64Array([1, 2, 3, 4])),
+      step: tensor('int8', [], new Int8Array([5])),
+      e: tensor('uint16', [0]),
+    }),
     decode: (b, s) => decodeTensors(b, s),
     read: (p) => readTensors(p),
   },
   'table with strings, nulls, dictionary': {
     bytes: encodeTable(
       new arrow.Table({
-        ...tableFromColumns({ auc: [0.5, null, 0.75], model: ['a', 'bb', null], ok: [true, false, true] }).data[0]!.children.reduce(
-          (acc, d, i) => ({ ...acc, [['auc', 'model', 'ok'][i]!]: arrow.makeVector(d) }),
-          {} as Record<string, arrow.Vector>,
+        ...Object.fromEntries(
+          tableFromColumns({
+            auc: [0.5, null, 0.75],
+            model: ['a', 'bb', null],
+            ok: [true, false, true],
+          }).data[0]!.children.map((d, i) => [['auc', 'model', 'ok'][i]!, arrow.makeVector(d)]),
         ),
         label: arrow.vectorFromArray(['cat', 'dog', 'cat'], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
       }),
@@ -55,8 +87,19 @@ const CASES: Record<string, Case> = {
   'table written by plain apache-arrow (2 batches, no leading schema)': {
     bytes: arrow.tableToIPC(
       new arrow.Table(
-        [[[1, 2], ['a', 'b']], [[3], ['c']]].map(([x, s]) =>
-          new arrow.RecordBatch({ x: arrow.vectorFromArray(x!, new arrow.Float64()).data[0]!, s: arrow.vectorFromArray(s!, new arrow.Utf8()).data[0]! })),
+        [
+          [
+            [1, 2],
+            ['a', 'b'],
+          ],
+          [[3], ['c']],
+        ].map(
+          ([x, s]) =>
+            new arrow.RecordBatch({
+              x: arrow.vectorFromArray(x!, new arrow.Float64()).data[0]!,
+              s: arrow.vectorFromArray(s!, new arrow.Utf8()).data[0]!,
+            }),
+        ),
       ),
       'file',
     ),
@@ -98,7 +141,17 @@ describe.each(Object.entries(CASES))('%s', (_name, c) => {
 
   test('truncated files (inside the footer, inside a body buffer, ...) are rejected by every file reader', async () => {
     const [bodyStart, bodyEnd] = bodyRanges(c.bytes)[0]!;
-    const cuts = [0, 3, 8, bodyStart + 1, Math.floor((bodyStart + bodyEnd) / 2), bodyEnd, c.bytes.length - 20, c.bytes.length - 7, c.bytes.length - 1];
+    const cuts = [
+      0,
+      3,
+      8,
+      bodyStart + 1,
+      Math.floor((bodyStart + bodyEnd) / 2),
+      bodyEnd,
+      c.bytes.length - 20,
+      c.bytes.length - 7,
+      c.bytes.length - 1,
+    ];
     for (const n of cuts) {
       const path = join(dir(), `cut-${n}.arrow`);
       await writeFile(path, c.bytes.subarray(0, n));
@@ -110,7 +163,8 @@ describe.each(Object.entries(CASES))('%s', (_name, c) => {
 
   test('every bit flip outside the column data is detected or leaves the result identical', () => {
     const body = bodyRanges(c.bytes);
-    const unprotected: [number, number][] = c.footerHasCopy === false ? [[footerStartOf(c.bytes), c.bytes.length - 10]] : [];
+    const unprotected: [number, number][] =
+      c.footerHasCopy === false ? [[footerStartOf(c.bytes), c.bytes.length - 10]] : [];
     const within = (ranges: [number, number][], i: number) => ranges.some(([s, e]) => i >= s && i < e);
     let detected = 0;
     let harmless = 0;
@@ -166,7 +220,8 @@ describe('metadata damage', () => {
   test('a changed metadata value in either schema copy is caught by the cross-check', () => {
     const bytes = encodeTensor(tensor('float32', [2]), { note: 'x' });
     const hits: number[] = [];
-    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x78 && bytes[i - 1] === 0 && bytes[i + 1] === 0) hits.push(i); // the value "x"
+    for (let i = 0; i < bytes.length; i++)
+      if (bytes[i] === 0x78 && bytes[i - 1] === 0 && bytes[i + 1] === 0) hits.push(i); // the value "x"
     expect(hits.length).toBe(2); // leading Schema message and footer
     for (const at of hits) {
       const damaged = bytes.slice();
@@ -178,12 +233,20 @@ describe('metadata damage', () => {
 });
 
 describe('not an Arrow file', () => {
-  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+  const png = new Uint8Array([
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6,
+    0, 0, 0,
+  ]);
   const json = new TextEncoder().encode(JSON.stringify({ dtype: 'float32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }));
   const stream = arrow.tableToIPC(arrow.tableFromArrays({ x: new Float32Array([1, 2]) }), 'stream');
   const inputs: [string, Uint8Array, string, RegExp][] = [
     ['empty', new Uint8Array(0), 'ARROW_TRUNCATED', /is empty \(0 bytes\)/],
-    ['png', png, 'ARROW_BAD_MAGIC', /not an Arrow IPC file: expected it to start with "ARROW1", found bytes 89 50 4e 47/],
+    [
+      'png',
+      png,
+      'ARROW_BAD_MAGIC',
+      /not an Arrow IPC file: expected it to start with "ARROW1", found bytes 89 50 4e 47/,
+    ],
     ['json', json, 'ARROW_BAD_MAGIC', /not an Arrow IPC file/],
     ['ipc stream', stream, 'ARROW_BAD_MAGIC', /stream format/],
     ['magic only', new TextEncoder().encode('ARROW1'), 'ARROW_TRUNCATED', /too short/],
@@ -206,9 +269,13 @@ describe('not an Arrow file', () => {
     await expectArrowErrorAsync(() => readTable(path), c, path);
     await expectArrowErrorAsync(() => inspectArrowFile(path), c, path);
     await expectArrowErrorAsync(() => openArrowFile(path), c, path);
-    await expectArrowErrorAsync(async () => {
-      for await (const b of readBatches(path)) void b;
-    }, c, path);
+    await expectArrowErrorAsync(
+      async () => {
+        for await (const b of readBatches(path)) void b;
+      },
+      c,
+      path,
+    );
   });
 
   test('a non-Uint8Array input is a clear error, not a TypeError', () => {

@@ -23,6 +23,8 @@ describe('fixedSizeListValues', () => {
   it('names the file and column of anything else', () => {
     const strings = arrow.vectorFromArray(['a', 'b'], new arrow.Utf8());
     expect(() => fixedSizeListValues(strings, 'f.arrow', 'id')).toThrow(ArrowFileError);
-    expect(() => fixedSizeListValues(strings, 'f.arrow', 'id')).toThrow(/^f\.arrow: column 'id' is Utf8, expected a FixedSizeList/);
+    expect(() => fixedSizeListValues(strings, 'f.arrow', 'id')).toThrow(
+      /^f\.arrow: column 'id' is Utf8, expected a FixedSizeList/,
+    );
   });
 });

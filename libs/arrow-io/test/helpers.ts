@@ -21,7 +21,11 @@ export async function listDir(dir: string): Promise<string[]> {
 }
 
 /** Asserts fn throws an ArrowFileError with `code` whose message names `file`. */
-export function expectArrowError(fn: () => unknown, code: ArrowFileErrorCode | ArrowFileErrorCode[], file: string): ArrowFileError {
+export function expectArrowError(
+  fn: () => unknown,
+  code: ArrowFileErrorCode | ArrowFileErrorCode[],
+  file: string,
+): ArrowFileError {
   let caught: unknown;
   try {
     fn();
@@ -31,7 +35,11 @@ export function expectArrowError(fn: () => unknown, code: ArrowFileErrorCode | A
   return checkArrowError(caught, code, file);
 }
 
-export async function expectArrowErrorAsync(fn: () => Promise<unknown>, code: ArrowFileErrorCode | ArrowFileErrorCode[], file: string): Promise<ArrowFileError> {
+export async function expectArrowErrorAsync(
+  fn: () => Promise<unknown>,
+  code: ArrowFileErrorCode | ArrowFileErrorCode[],
+  file: string,
+): Promise<ArrowFileError> {
   let caught: unknown;
   try {
     await fn();
@@ -41,7 +49,11 @@ export async function expectArrowErrorAsync(fn: () => Promise<unknown>, code: Ar
   return checkArrowError(caught, code, file);
 }
 
-function checkArrowError(caught: unknown, code: ArrowFileErrorCode | ArrowFileErrorCode[], file: string): ArrowFileError {
+function checkArrowError(
+  caught: unknown,
+  code: ArrowFileErrorCode | ArrowFileErrorCode[],
+  file: string,
+): ArrowFileError {
   expect(caught, 'expected an ArrowFileError').toBeInstanceOf(ArrowFileError);
   const err = caught as ArrowFileError;
   expect([code].flat()).toContain(err.code);

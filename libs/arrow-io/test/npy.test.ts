@@ -15,7 +15,18 @@ function npyBytes(descr: string, shape: number[], fortran: boolean, body: Uint8A
 
 describe('.npy reader', () => {
   it('round-trips every dtype through encodeNpy', () => {
-    for (const dtype of ['uint8', 'int8', 'bool', 'uint16', 'int16', 'uint32', 'int32', 'int64', 'float32', 'float64'] as const) {
+    for (const dtype of [
+      'uint8',
+      'int8',
+      'bool',
+      'uint16',
+      'int16',
+      'uint32',
+      'int32',
+      'int64',
+      'float32',
+      'float64',
+    ] as const) {
       const data = dtype === 'bool' ? [0, 1, 1, 0, 1, 0] : [0, 1, 2, 3, 4, 5];
       const bytes = encodeNpy({ dtype, shape: [2, 3], data });
       const h = parseNpyHeader(bytes, 'a.npy')!;
@@ -51,9 +62,13 @@ describe('.npy reader', () => {
   });
 
   it('names the file and what was expected', () => {
-    expect(() => parseNpyHeader(new TextEncoder().encode('{"shape":[2,3]} padding'), 'acts.json')).toThrow(/^acts\.json: not a \.npy file/);
+    expect(() => parseNpyHeader(new TextEncoder().encode('{"shape":[2,3]} padding'), 'acts.json')).toThrow(
+      /^acts\.json: not a \.npy file/,
+    );
     const c8 = npyBytes('<c8', [1], false, new Uint8Array(8));
-    expect(() => parseNpyHeader(c8, 'c.npy')).toThrow(expect.objectContaining({ name: 'NpyError', code: 'NPY_UNSUPPORTED', file: 'c.npy' }));
+    expect(() => parseNpyHeader(c8, 'c.npy')).toThrow(
+      expect.objectContaining({ name: 'NpyError', code: 'NPY_UNSUPPORTED', file: 'c.npy' }),
+    );
     expect(() => parseNpyHeader(c8, 'c.npy')).toThrow(/dtype '<c8' is not supported; expected bool/);
     const bytes = encodeNpy({ dtype: 'float32', shape: [2, 2], data: [1, 2, 3, 4] });
     const short = bytes.subarray(0, bytes.length - 1);

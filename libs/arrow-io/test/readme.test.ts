@@ -12,7 +12,10 @@ test('the README example runs and prints what its comments say', async () => {
   expect(code).toBeDefined();
   const dir = await mkdtemp(join(tmpdir(), 'arrow-io-readme-'));
   const file = join(dir, 'example.ts');
-  await writeFile(file, code!.replace("'@transfusion/arrow-io'", JSON.stringify(resolve(here, '..', 'src', 'index.ts'))));
+  await writeFile(
+    file,
+    code!.replace("'@transfusion/arrow-io'", JSON.stringify(resolve(here, '..', 'src', 'index.ts'))),
+  );
   const logs: unknown[][] = [];
   const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logs.push(args));
   try {

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  ArrowArgumentError, createBatchWriter, decodeTable, inspectArrowFile, openArrowFile, readBatches, readTable, readTensor, tensor, writeTensor,
+  ArrowArgumentError,
+  createBatchWriter,
+  decodeTable,
+  inspectArrowFile,
+  openArrowFile,
+  readBatches,
+  readTable,
+  readTensor,
+  tensor,
+  writeTensor,
 } from '../src/index.js';
 import { expectArrowErrorAsync, useTempDir } from './helpers.js';
 
@@ -14,14 +23,34 @@ function shard(schema: arrow.Schema, first: number, n: number, pixels: number): 
   const values = new Uint8Array(n * pixels);
   for (let i = 0; i < values.length; i++) values[i] = (first * pixels + i) % 251;
   const imageType = schema.fields[0]!.type as arrow.FixedSizeList<arrow.Uint8>;
-  const image = arrow.makeData({ type: imageType, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Uint8(), length: values.length, nullCount: 0, data: values }) });
-  const label = arrow.makeData({ type: new arrow.Int32(), length: n, nullCount: 0, data: Int32Array.from({ length: n }, (_, i) => (first + i) % 3) });
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [image, label] }));
+  const image = arrow.makeData({
+    type: imageType,
+    length: n,
+    nullCount: 0,
+    child: arrow.makeData({ type: new arrow.Uint8(), length: values.length, nullCount: 0, data: values }),
+  });
+  const label = arrow.makeData({
+    type: new arrow.Int32(),
+    length: n,
+    nullCount: 0,
+    data: Int32Array.from({ length: n }, (_, i) => (first + i) % 3),
+  });
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [image, label] }),
+  );
 }
 
 function shardSchema(pixels: number): arrow.Schema {
   return new arrow.Schema(
-    [new arrow.Field('image', new arrow.FixedSizeList(pixels, new arrow.Field('item', new arrow.Uint8(), false)), false), new arrow.Field('label', new arrow.Int32(), false)],
+    [
+      new arrow.Field(
+        'image',
+        new arrow.FixedSizeList(pixels, new arrow.Field('item', new arrow.Uint8(), false)),
+        false,
+      ),
+      new arrow.Field('label', new arrow.Int32(), false),
+    ],
     new Map([['shape', '[16,16,1]']]),
   );
 }
@@ -41,8 +70,14 @@ describe('createBatchWriter', () => {
     expect(info).toMatchObject({ kind: 'table', numRows: 50, numBatches: 5 });
     expect(info.metadata).toEqual({ shape: '[16,16,1]', 'transfusion.kind': 'table' });
     const t = await readTable(path);
-    expect(Array.from(t.getChild('label')!.toArray() as Int32Array)).toEqual(Array.from({ length: 50 }, (_, i) => i % 3));
-    expect(Array.from(t.getChild('image')!.get(17) as Uint8Array).slice(0, 3)).toEqual([(17 * pixels) % 251, (17 * pixels + 1) % 251, (17 * pixels + 2) % 251]);
+    expect(Array.from(t.getChild('label')!.toArray() as Int32Array)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i % 3),
+    );
+    expect(Array.from(t.getChild('image')!.get(17) as Uint8Array).slice(0, 3)).toEqual([
+      (17 * pixels) % 251,
+      (17 * pixels + 1) % 251,
+      (17 * pixels + 2) % 251,
+    ]);
     expect(await readdir(dir())).not.toContainEqual(expect.stringMatching(/\.tmp$/));
   });
 
@@ -58,15 +93,29 @@ describe('createBatchWriter', () => {
 
     const other = new arrow.Schema([new arrow.Field('x', new arrow.Float64())]);
     const w2 = await createBatchWriter(join(dir(), 'mismatch.arrow'), schema);
-    const bad = new arrow.RecordBatch(other, arrow.makeData({ type: new arrow.Struct(other.fields), length: 1, nullCount: 0, children: [arrow.makeData({ type: new arrow.Float64(), length: 1, nullCount: 0, data: new Float64Array(1) })] }));
-    const err = await expectArrowErrorAsync(() => w2.write(bad), 'ARROW_SCHEMA_MISMATCH', join(dir(), 'mismatch.arrow'));
+    const bad = new arrow.RecordBatch(
+      other,
+      arrow.makeData({
+        type: new arrow.Struct(other.fields),
+        length: 1,
+        nullCount: 0,
+        children: [arrow.makeData({ type: new arrow.Float64(), length: 1, nullCount: 0, data: new Float64Array(1) })],
+      }),
+    );
+    const err = await expectArrowErrorAsync(
+      () => w2.write(bad),
+      'ARROW_SCHEMA_MISMATCH',
+      join(dir(), 'mismatch.arrow'),
+    );
     expect(err.message).toMatch(/x: Float64/);
     await w2.abort();
     expect((await readdir(dir())).filter((f) => f.includes('mismatch'))).toEqual([]);
   });
 
   test('rejects bad schemas and double close', async () => {
-    await expect(createBatchWriter(join(dir(), 'k.arrow'), new arrow.Schema([], new Map([['transfusion.kind', 'blob']])))).rejects.toThrow(ArrowArgumentError);
+    await expect(
+      createBatchWriter(join(dir(), 'k.arrow'), new arrow.Schema([], new Map([['transfusion.kind', 'blob']]))),
+    ).rejects.toThrow(ArrowArgumentError);
     const path = join(dir(), 'twice.arrow');
     const w = await createBatchWriter(path, shardSchema(2));
     await w.close();
@@ -92,7 +141,7 @@ describe('readBatches / openArrowFile', () => {
     const seen: number[] = [];
     for await (const b of readBatches(path)) {
       expect(b.numRows).toBe(perBatch);
-      seen.push((b.getChild('label')!.get(0) as number));
+      seen.push(b.getChild('label')!.get(0) as number);
       expect(b.schema.metadata.get('shape')).toBe('[16,16,1]');
     }
     expect(seen).toEqual(Array.from({ length: batches }, (_, s) => (s * perBatch) % 3));
@@ -111,7 +160,10 @@ describe('readBatches / openArrowFile', () => {
       expect(batchBytes).toBeGreaterThanOrEqual(perBatch * pixels);
       expect(batchBytes).toBeLessThan(perBatch * pixels + 1024);
       expect(b2.numRows).toBe(perBatch);
-      expect(Array.from(b2.getChild('image')!.get(0) as Uint8Array).slice(0, 2)).toEqual([(2 * perBatch * pixels) % 251, (2 * perBatch * pixels + 1) % 251]);
+      expect(Array.from(b2.getChild('image')!.get(0) as Uint8Array).slice(0, 2)).toEqual([
+        (2 * perBatch * pixels) % 251,
+        (2 * perBatch * pixels + 1) % 251,
+      ]);
       await expect(f.batch(batches)).rejects.toThrow(ArrowArgumentError);
     } finally {
       await f.close();
@@ -121,19 +173,27 @@ describe('readBatches / openArrowFile', () => {
 
   test('dictionary-encoded columns decode per batch', async () => {
     const p = join(dir(), 'dict.arrow');
-    const whole = arrow.tableFromArrays({ label: ['cat', 'dog', 'cat', 'emu'], x: new Float64Array([1, 2, 3, 4]) }).batches[0]!;
+    const whole = arrow.tableFromArrays({ label: ['cat', 'dog', 'cat', 'emu'], x: new Float64Array([1, 2, 3, 4]) })
+      .batches[0]!;
     const w = await createBatchWriter(p, whole.schema);
     await w.write(whole.slice(0, 2));
     await w.write(whole.slice(2));
     await w.close();
     const f = await openArrowFile(p);
-    expect((await f.batch(1)).toArray().map((r) => r.toJSON())).toEqual([{ label: 'cat', x: 3 }, { label: 'emu', x: 4 }]);
+    expect((await f.batch(1)).toArray().map((r) => r.toJSON())).toEqual([
+      { label: 'cat', x: 3 },
+      { label: 'emu', x: 4 },
+    ]);
     await f.close();
   });
 
   test('a tensor file streams as its batches and reads whole with readTensor', async () => {
     const p = join(dir(), 'tensor.arrow');
-    const t = tensor('float32', [10, 10], Float32Array.from({ length: 100 }, (_, i) => i));
+    const t = tensor(
+      'float32',
+      [10, 10],
+      Float32Array.from({ length: 100 }, (_, i) => i),
+    );
     await writeTensor(p, t, undefined, { batchElements: 30 });
     const sizes: number[] = [];
     for await (const b of readBatches(p)) sizes.push(b.numRows);

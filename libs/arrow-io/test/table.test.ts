@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import {
-  ArrowArgumentError, decodeTable, encodeTable, encodeTensors, inspectArrowBytes, readTable, tableFromColumns, tensor, writeTable,
+  ArrowArgumentError,
+  decodeTable,
+  encodeTable,
+  encodeTensors,
+  inspectArrowBytes,
+  readTable,
+  tableFromColumns,
+  tensor,
+  writeTable,
 } from '../src/index.js';
 import { expectArrowError, expectArrowErrorAsync, useTempDir } from './helpers.js';
 
@@ -13,7 +21,10 @@ const rows = (t: arrow.Table): unknown[] => t.toArray().map((r) => r.toJSON());
 
 /** Two batches sharing one dictionary-encoded column (tableFromArrays dictionary-encodes strings). */
 function dictionaryTable(): arrow.Table {
-  const whole = arrow.tableFromArrays({ label: ['cat', 'dog', 'cat', 'emu', 'dog'], x: new Float64Array([1, 2, 3, 4, 5]) }).batches[0]!;
+  const whole = arrow.tableFromArrays({
+    label: ['cat', 'dog', 'cat', 'emu', 'dog'],
+    x: new Float64Array([1, 2, 3, 4, 5]),
+  }).batches[0]!;
   return new arrow.Table([whole.slice(0, 3), whole.slice(3)]);
 }
 
@@ -30,29 +41,50 @@ describe('tableFromColumns', () => {
       mask: new Uint8Array([1, 0, 1]),
     });
     expect(t.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
-      'auc: Float64', 'model: Utf8', 'pretrained: Bool', 'epochs: Int32', 'loss: Float32', 'steps: Int64', 'mask: Uint8',
+      'auc: Float64',
+      'model: Utf8',
+      'pretrained: Bool',
+      'epochs: Int32',
+      'loss: Float32',
+      'steps: Int64',
+      'mask: Uint8',
     ]);
     expect(t.numRows).toBe(3);
     expect(t.getChild('loss')!.data[0]!.values).toBe(f32);
-    expect(t.get(1)!.toJSON()).toMatchObject({ auc: 0.875, model: 'cbr-tiny', pretrained: false, epochs: 20, steps: 2n });
+    expect(t.get(1)!.toJSON()).toMatchObject({
+      auc: 0.875,
+      model: 'cbr-tiny',
+      pretrained: false,
+      epochs: 20,
+      steps: 2n,
+    });
   });
 
   test('nulls make a column nullable', () => {
     const t = tableFromColumns({ a: [1, null, 3], s: [null, 'x', null], b: [null, true, false] });
-    expect(rows(t)).toEqual([{ a: 1, s: null, b: null }, { a: null, s: 'x', b: true }, { a: 3, s: null, b: false }]);
+    expect(rows(t)).toEqual([
+      { a: 1, s: null, b: null },
+      { a: null, s: 'x', b: true },
+      { a: 3, s: null, b: false },
+    ]);
     expect(t.getChild('a')!.nullCount).toBe(1);
   });
 
   test('rejects ragged columns, mixed types and unsupported values, naming the column/row', () => {
     expect(() => tableFromColumns({ a: [1, 2], b: [1] })).toThrow(/columns\["b"\]: has 1 rows, column "a" has 2/);
-    expect(() => tableFromColumns({ a: [1, 'x'] as unknown as number[] })).toThrow(/columns\["a"\]: mixes value types \(number, string\)/);
-    expect(() => tableFromColumns({ a: [1, {}] as unknown as number[] })).toThrow(/columns\["a"\]\[1\]: expected a number/);
+    expect(() => tableFromColumns({ a: [1, 'x'] as unknown as number[] })).toThrow(
+      /columns\["a"\]: mixes value types \(number, string\)/,
+    );
+    expect(() => tableFromColumns({ a: [1, {}] as unknown as number[] })).toThrow(
+      /columns\["a"\]\[1\]: expected a number/,
+    );
     expect(() => tableFromColumns({})).toThrow(ArrowArgumentError);
   });
 });
 
 describe('encodeTable / decodeTable / files', () => {
-  const metrics = () => tableFromColumns({ model: ['a', 'b', 'c', 'd'], auc: [0.5, 0.6, 0.7, 0.8], seed: new Int32Array([1, 2, 3, 4]) });
+  const metrics = () =>
+    tableFromColumns({ model: ['a', 'b', 'c', 'd'], auc: [0.5, 0.6, 0.7, 0.8], seed: new Int32Array([1, 2, 3, 4]) });
 
   test('round-trips values and merges metadata, marking the kind', () => {
     const t = metrics();
@@ -75,7 +107,9 @@ describe('encodeTable / decodeTable / files', () => {
   test('batches with different dictionaries cannot be a file: a clear argument error', () => {
     const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), 0);
     const batch = (labels: string[]) => new arrow.RecordBatch({ label: arrow.vectorFromArray(labels, type).data[0]! });
-    expect(() => encodeTable(new arrow.Table([batch(['a']), batch(['b'])]))).toThrow(/table: cannot be written as an Arrow IPC file: .*replacement dictionaries/);
+    expect(() => encodeTable(new arrow.Table([batch(['a']), batch(['b'])]))).toThrow(
+      /table: cannot be written as an Arrow IPC file: .*replacement dictionaries/,
+    );
   });
 
   test('an empty table (schema only) round-trips', () => {

@@ -3,8 +3,18 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import {
-  ArrowArgumentError, type DType, DTYPES, type Tensor, decodeTensor, encodeTensor, inspectArrowBytes, readTensor,
-  tensor, writeTensor, writeTable, tableFromColumns,
+  ArrowArgumentError,
+  type DType,
+  DTYPES,
+  type Tensor,
+  decodeTensor,
+  encodeTensor,
+  inspectArrowBytes,
+  readTensor,
+  tensor,
+  writeTensor,
+  writeTable,
+  tableFromColumns,
 } from '../src/index.js';
 import { expectArrowError, expectArrowErrorAsync, useTempDir } from './helpers.js';
 
@@ -33,7 +43,11 @@ function expectSameTensor(a: Tensor, b: Tensor): void {
   expect(a.shape).toEqual(b.shape);
   expect(a.data.constructor).toBe(b.data.constructor);
   // Compare bytes so NaN and -0 count as equal only when bit-identical.
-  expect(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength))).toBe(true);
+  expect(
+    Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+      Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+    ),
+  ).toBe(true);
 }
 
 describe('tensor()', () => {
@@ -55,7 +69,9 @@ describe('tensor()', () => {
 
   test('rejects size mismatches, wrong array classes, bad dimensions and unknown dtypes', () => {
     expect(() => tensor('float32', [2, 3], new Float32Array(5))).toThrow(/5 elements but shape \[2, 3\] needs 6/);
-    expect(() => tensor('float32', [2], new Float64Array(2) as unknown as Float32Array)).toThrow(/expected a Float32Array for dtype float32, got float64/);
+    expect(() => tensor('float32', [2], new Float64Array(2) as unknown as Float32Array)).toThrow(
+      /expected a Float32Array for dtype float32, got float64/,
+    );
     expect(() => tensor('float32', [2, -1])).toThrow(ArrowArgumentError);
     expect(() => tensor('float32', [1.5])).toThrow(/shape\[0\]: expected a non-negative integer/);
     expect(() => tensor('float16' as DType, [1])).toThrow(/dtype: expected one of/);
@@ -94,7 +110,9 @@ describe('encodeTensor / decodeTensor', () => {
     const t = sample('float32', [2]);
     expect(() => encodeTensor(t, { 'transfusion.shape': '[9]' })).toThrow(/reserved/);
     expect(() => encodeTensor(t, { n: 3 } as unknown as Record<string, string>)).toThrow(/meta\.n/);
-    expect(() => encodeTensor({ dtype: 'float32', shape: [3], data: new Float32Array(2) })).toThrow(/tensor\.data: has 2 elements/);
+    expect(() => encodeTensor({ dtype: 'float32', shape: [3], data: new Float32Array(2) })).toThrow(
+      /tensor\.data: has 2 elements/,
+    );
   });
 
   test('decodes zero-copy when aligned: data is a view of the input buffer', () => {
@@ -150,13 +168,25 @@ describe('encodeTensor / decodeTensor', () => {
 
   test('reads a tensor file written by plain apache-arrow (no leading schema message)', () => {
     const values = new Float64Array([1, 2, 3, 4, 5, 6]);
-    const schema = new arrow.Schema([new arrow.Field('data', new arrow.Float64(), false)], new Map([
-      ['transfusion.kind', 'tensor'], ['transfusion.dtype', 'float64'], ['transfusion.shape', '[3,2]'],
-    ]));
-    const table = new arrow.Table(schema, [new arrow.RecordBatch(schema, arrow.makeData({
-      type: new arrow.Struct(schema.fields), length: 6, nullCount: 0,
-      children: [arrow.makeData({ type: new arrow.Float64(), length: 6, nullCount: 0, data: values })],
-    }))]);
+    const schema = new arrow.Schema(
+      [new arrow.Field('data', new arrow.Float64(), false)],
+      new Map([
+        ['transfusion.kind', 'tensor'],
+        ['transfusion.dtype', 'float64'],
+        ['transfusion.shape', '[3,2]'],
+      ]),
+    );
+    const table = new arrow.Table(schema, [
+      new arrow.RecordBatch(
+        schema,
+        arrow.makeData({
+          type: new arrow.Struct(schema.fields),
+          length: 6,
+          nullCount: 0,
+          children: [arrow.makeData({ type: new arrow.Float64(), length: 6, nullCount: 0, data: values })],
+        }),
+      ),
+    ]);
     const d = decodeTensor(arrow.tableToIPC(table, 'file'));
     expect(d.shape).toEqual([3, 2]);
     expect(Array.from(d.data)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -166,18 +196,50 @@ describe('encodeTensor / decodeTensor', () => {
     const make = (meta: [string, string][], type: arrow.DataType = new arrow.Float32(), n = 4) => {
       const schema = new arrow.Schema([new arrow.Field('data', type, false)], new Map(meta));
       const data = arrow.makeData({ type: type as arrow.Float32, length: n, nullCount: 0, data: new Float32Array(n) });
-      return arrow.tableToIPC(new arrow.Table(schema, [new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }))]), 'file');
+      return arrow.tableToIPC(
+        new arrow.Table(schema, [
+          new arrow.RecordBatch(
+            schema,
+            arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }),
+          ),
+        ]),
+        'file',
+      );
     };
     const kind: [string, string] = ['transfusion.kind', 'tensor'];
-    expectArrowError(() => decodeTensor(make([kind, ['transfusion.dtype', 'float32'], ['transfusion.shape', '[5]']]), 'a.arrow'), 'ARROW_BAD_TENSOR', 'a.arrow');
-    expectArrowError(() => decodeTensor(make([kind, ['transfusion.dtype', 'int32'], ['transfusion.shape', '[4]']]), 'b.arrow'), 'ARROW_BAD_TENSOR', 'b.arrow');
-    expectArrowError(() => decodeTensor(make([kind, ['transfusion.dtype', 'float32'], ['transfusion.shape', '[2,-2]']]), 'c.arrow'), 'ARROW_BAD_METADATA', 'c.arrow');
-    expectArrowError(() => decodeTensor(make([kind, ['transfusion.shape', '[4]']]), 'd.arrow'), 'ARROW_BAD_METADATA', 'd.arrow');
-    expectArrowError(() => decodeTensor(make([['transfusion.kind', 'weights']]), 'e.arrow'), 'ARROW_BAD_METADATA', 'e.arrow');
+    expectArrowError(
+      () => decodeTensor(make([kind, ['transfusion.dtype', 'float32'], ['transfusion.shape', '[5]']]), 'a.arrow'),
+      'ARROW_BAD_TENSOR',
+      'a.arrow',
+    );
+    expectArrowError(
+      () => decodeTensor(make([kind, ['transfusion.dtype', 'int32'], ['transfusion.shape', '[4]']]), 'b.arrow'),
+      'ARROW_BAD_TENSOR',
+      'b.arrow',
+    );
+    expectArrowError(
+      () => decodeTensor(make([kind, ['transfusion.dtype', 'float32'], ['transfusion.shape', '[2,-2]']]), 'c.arrow'),
+      'ARROW_BAD_METADATA',
+      'c.arrow',
+    );
+    expectArrowError(
+      () => decodeTensor(make([kind, ['transfusion.shape', '[4]']]), 'd.arrow'),
+      'ARROW_BAD_METADATA',
+      'd.arrow',
+    );
+    expectArrowError(
+      () => decodeTensor(make([['transfusion.kind', 'weights']]), 'e.arrow'),
+      'ARROW_BAD_METADATA',
+      'e.arrow',
+    );
   });
 
   test('decoding a table or a collection as a tensor is ARROW_WRONG_KIND naming both kinds', () => {
-    const err = expectArrowError(() => decodeTensor(arrow.tableToIPC(arrow.tableFromArrays({ x: [1, 2] }), 'file'), 'm.arrow'), 'ARROW_WRONG_KIND', 'm.arrow');
+    const err = expectArrowError(
+      () => decodeTensor(arrow.tableToIPC(arrow.tableFromArrays({ x: [1, 2] }), 'file'), 'm.arrow'),
+      'ARROW_WRONG_KIND',
+      'm.arrow',
+    );
     expect(err.message).toMatch(/holds a table .* expected a tensor/);
   });
 });

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import {
-  type Tensor, decodeTensors, encodeTensor, encodeTensors, inspectArrowBytes, readTensors, tensor, writeTensor, writeTensors,
+  type Tensor,
+  decodeTensors,
+  encodeTensor,
+  encodeTensors,
+  inspectArrowBytes,
+  readTensors,
+  tensor,
+  writeTensor,
+  writeTensors,
 } from '../src/index.js';
 import { expectArrowError, expectArrowErrorAsync, useTempDir } from './helpers.js';
 
@@ -11,18 +19,27 @@ const dir = useTempDir();
 
 function weights(): Record<string, Tensor> {
   const ts: Record<string, Tensor> = {
-    'conv2d_1/kernel:0': tensor('float32', [3, 3, 1, 2], Float32Array.from({ length: 18 }, (_, i) => i / 7 - 1)),
+    'conv2d_1/kernel:0': tensor(
+      'float32',
+      [3, 3, 1, 2],
+      Float32Array.from({ length: 18 }, (_, i) => i / 7 - 1),
+    ),
     'conv2d_1/bias:0': tensor('float32', [2], new Float32Array([0.5, -0.25])),
     'bn/moving_mean': tensor('float64', [2], new Float64Array([1e-300, -2])),
-    'step': tensor('int32', [], new Int32Array([123456])),
-    'empty': tensor('uint16', [0, 4]),
+    step: tensor('int32', [], new Int32Array([123456])),
+    empty: tensor('uint16', [0, 4]),
     '': tensor('int8', [1], new Int8Array([-7])),
     'ünïcödé ✓ \n\t"quotes"': tensor('uint8', [2, 1], new Uint8Array([0, 255])),
     '10': tensor('uint32', [1], new Uint32Array([4294967295])),
-    'mask': tensor('int16', [2, 2], new Int16Array([-32768, 32767, 0, 1])),
+    mask: tensor('int16', [2, 2], new Int16Array([-32768, 32767, 0, 1])),
   };
   // An own property named "__proto__" (a legal layer name) must survive too.
-  Object.defineProperty(ts, '__proto__', { value: tensor('float32', [1], new Float32Array([9])), enumerable: true, configurable: true, writable: true });
+  Object.defineProperty(ts, '__proto__', {
+    value: tensor('float32', [1], new Float32Array([9])),
+    enumerable: true,
+    configurable: true,
+    writable: true,
+  });
   return ts;
 }
 
@@ -79,7 +96,9 @@ describe('tensor collections', () => {
   });
 
   test('rejects invalid members, naming the tensor', () => {
-    expect(() => encodeTensors({ 'a/b': { dtype: 'float32', shape: [2], data: new Float32Array(3) } })).toThrow(/tensors\["a\/b"\]\.data: has 3 elements/);
+    expect(() => encodeTensors({ 'a/b': { dtype: 'float32', shape: [2], data: new Float32Array(3) } })).toThrow(
+      /tensors\["a\/b"\]\.data: has 3 elements/,
+    );
     expect(() => encodeTensors([] as unknown as Record<string, Tensor>)).toThrow(/expected a record/);
   });
 
@@ -92,6 +111,10 @@ describe('tensor collections', () => {
     await writeTensor(single, tensor('float32', [1]));
     const err = await expectArrowErrorAsync(() => readTensors(single), 'ARROW_WRONG_KIND', single);
     expect(err.message).toMatch(/holds a tensor .* expected a tensors/);
-    expectArrowError(() => decodeTensors(encodeTensor(tensor('float32', [1])), 'x.arrow'), 'ARROW_WRONG_KIND', 'x.arrow');
+    expectArrowError(
+      () => decodeTensors(encodeTensor(tensor('float32', [1])), 'x.arrow'),
+      'ARROW_WRONG_KIND',
+      'x.arrow',
+    );
   });
 });

@@ -20,8 +20,13 @@ export interface RandomBaseline {
  * values are far from 0 when d/N is not small (ρ̄ ≈ 0.19 at d/N = 0.05): report them next to real values.
  */
 export function randomBaseline(n: number, p: number, q: number): RandomBaseline {
-  for (const [k, v] of [['n', n], ['p', p], ['q', q]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new CcaError('CCA_BAD_OPTIONS', `randomBaseline: ${k} must be a positive integer, got ${v}`);
+  for (const [k, v] of [
+    ['n', n],
+    ['p', p],
+    ['q', q],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new CcaError('CCA_BAD_OPTIONS', `randomBaseline: ${k} must be a positive integer, got ${v}`);
   }
   if (n < 2) throw new CcaError('CCA_TOO_FEW_POINTS', `randomBaseline needs N ≥ 2, got ${n}`);
   const m = n - 1;

@@ -78,11 +78,22 @@ export function sideSvd(
   wantVectors = true,
   backend: LinalgBackend = typescriptBackend,
 ): SideSvd {
-  return sideSvdFromEigen(backend.eigh(sideGram(c, r, cols, side, backend), side === 'x' ? r : cols, wantVectors), r, cols, side);
+  return sideSvdFromEigen(
+    backend.eigh(sideGram(c, r, cols, side, backend), side === 'x' ? r : cols, wantVectors),
+    r,
+    cols,
+    side,
+  );
 }
 
 /** C·Cᵀ (side 'x') or Cᵀ·C (side 'y'): the matrix whose eigendecomposition {@link sideSvd} takes. */
-export function sideGram(c: Float64Array, r: number, cols: number, side: 'x' | 'y', backend: LinalgBackend = typescriptBackend): Float64Array {
+export function sideGram(
+  c: Float64Array,
+  r: number,
+  cols: number,
+  side: 'x' | 'y',
+  backend: LinalgBackend = typescriptBackend,
+): Float64Array {
   if (side === 'x') return backend.matmulT(c, c, r, cols, r);
   const ct = transpose(c, r, cols);
   return backend.matmulT(ct, ct, cols, r, cols);

@@ -20,7 +20,10 @@ function trace(s: Float64Array, d: number): number {
  * exactly Kornblith's `feature_space_linear_cka(debiased=True)`. A non-positive debiased self-term (tiny n or a
  * degenerate layer) gives NaN with a warning, never a square root of a negative.
  */
-export function linearCka(m: PairMoments, debiased: boolean): { value: number; xy: number; xx: number; yy: number; warnings: string[] } {
+export function linearCka(
+  m: PairMoments,
+  debiased: boolean,
+): { value: number; xy: number; xx: number; yy: number; warnings: string[] } {
   const { x, y, xy: c } = m;
   const n = x.n;
   const warnings: string[] = [];
@@ -28,7 +31,10 @@ export function linearCka(m: PairMoments, debiased: boolean): { value: number; x
   let xx = frobeniusSq(x.s);
   let yy = frobeniusSq(y.s);
   if (xx === 0 || yy === 0) {
-    throw new CcaError('CCA_NO_LIVE_NEURONS', `CKA is undefined: ${xx === 0 ? 'A' : 'B'} is constant over all ${n} datapoints`);
+    throw new CcaError(
+      'CCA_NO_LIVE_NEURONS',
+      `CKA is undefined: ${xx === 0 ? 'A' : 'B'} is constant over all ${n} datapoints`,
+    );
   }
   if (debiased) {
     if (n < 4) throw new CcaError('CCA_TOO_FEW_POINTS', `debiased CKA needs at least 4 datapoints, got ${n}`);
@@ -40,7 +46,9 @@ export function linearCka(m: PairMoments, debiased: boolean): { value: number; x
     xx = xx - k * x.sumAA + tx * tx * t;
     yy = yy - k * y.sumAA + ty * ty * t;
     if (!(xx > 0 && yy > 0)) {
-      warnings.push(`debiased self-similarity is not positive (A: ${xx}, B: ${yy}); too few datapoints for debiased CKA`);
+      warnings.push(
+        `debiased self-similarity is not positive (A: ${xx}, B: ${yy}); too few datapoints for debiased CKA`,
+      );
       return { value: Number.NaN, xy, xx, yy, warnings };
     }
   }

@@ -32,7 +32,12 @@ export interface CompareFilesResult {
 }
 
 /** Compares the activations in fileA and fileB; `log` receives one progress line at a time (no newline). */
-export async function compareActivationFiles(fileA: string, fileB: string, options: CompareFilesOptions = {}, log: (line: string) => void = () => undefined): Promise<CompareFilesResult> {
+export async function compareActivationFiles(
+  fileA: string,
+  fileB: string,
+  options: CompareFilesOptions = {},
+  log: (line: string) => void = () => undefined,
+): Promise<CompareFilesResult> {
   const parsed = compareFilesOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -51,5 +56,11 @@ export async function compareActivationFiles(fileA: string, fileB: string, optio
   const results = await similarityFromMomentsParallel(m, o.methods, { ...o.similarity, linalg: o.linalg }, parallel);
   const total = (performance.now() - t0) / 1000;
   log(`done in ${total.toFixed(2)} s`);
-  return { a: { rows: a.rows, cols: a.cols }, b: { rows: b.rows, cols: b.cols }, linalg, results, seconds: { statistics, total } };
+  return {
+    a: { rows: a.rows, cols: a.cols },
+    b: { rows: b.rows, cols: b.cols },
+    linalg,
+    results,
+    seconds: { statistics, total },
+  };
 }

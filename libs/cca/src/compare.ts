@@ -31,12 +31,23 @@ interface ResultOf {
   'cka-debiased': CkaResult;
 }
 
-async function one<M extends Method>(method: M, x: Matrix, y: Matrix, options?: SimilarityOptions, parallel?: ParallelOptions): Promise<ResultOf[M]> {
+async function one<M extends Method>(
+  method: M,
+  x: Matrix,
+  y: Matrix,
+  options?: SimilarityOptions,
+  parallel?: ParallelOptions,
+): Promise<ResultOf[M]> {
   const [r] = await compare(x, y, [method], options, parallel);
   return r as ResultOf[M];
 }
 
-type One<M extends Method> = (x: Matrix, y: Matrix, options?: SimilarityOptions, parallel?: ParallelOptions) => Promise<ResultOf[M]>;
+type One<M extends Method> = (
+  x: Matrix,
+  y: Matrix,
+  options?: SimilarityOptions,
+  parallel?: ParallelOptions,
+) => Promise<ResultOf[M]>;
 
 /** Mean canonical correlation of two layers (rows = the same datapoints). */
 export const meanCca: One<'mean'> = (x, y, o, p) => one('mean', x, y, o, p);

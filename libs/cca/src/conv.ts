@@ -24,7 +24,10 @@ function dims(a: ConvActivations, label: string): Dims {
   const [s0, s1, s2, s3] = a.shape;
   const d = a.layout === 'NHWC' ? { n: s0, h: s1, w: s2, c: s3 } : { n: s0, c: s1, h: s2, w: s3 };
   if (![d.n, d.h, d.w, d.c].every((v) => Number.isInteger(v) && v > 0)) {
-    throw new CcaError('CCA_SHAPE', `${label}: conv shape ${JSON.stringify(a.shape)} must be four positive integers (${a.layout})`);
+    throw new CcaError(
+      'CCA_SHAPE',
+      `${label}: conv shape ${JSON.stringify(a.shape)} must be four positive integers (${a.layout})`,
+    );
   }
   if (a.data.length !== d.n * d.h * d.w * d.c) {
     throw new CcaError('CCA_SHAPE', `${label}: ${a.data.length} values do not fill shape ${JSON.stringify(a.shape)}`);
@@ -71,13 +74,15 @@ export function convToMatrix(a: ConvActivations, options?: ConvOptions, label = 
     const out = new Float64Array(d.n * d.c);
     const inv = 1 / (d.h * d.w);
     for (let i = 0; i < d.n; i++) {
-      for (let y = 0; y < d.h; y++) for (let x = 0; x < d.w; x++) for (let c = 0; c < d.c; c++) out[i * d.c + c]! += at(i, y, x, c);
+      for (let y = 0; y < d.h; y++)
+        for (let x = 0; x < d.w; x++) for (let c = 0; c < d.c; c++) out[i * d.c + c]! += at(i, y, x, c);
       for (let c = 0; c < d.c; c++) out[i * d.c + c]! *= inv;
     }
     return matrix(d.n, d.c, out);
   }
   const total = d.n * d.h * d.w;
-  const rows = o.maxDatapoints !== undefined && o.maxDatapoints < total ? sampleSorted(o.maxDatapoints, total, o.seed) : null;
+  const rows =
+    o.maxDatapoints !== undefined && o.maxDatapoints < total ? sampleSorted(o.maxDatapoints, total, o.seed) : null;
   const count = rows?.length ?? total;
   const out = new Float64Array(count * d.c);
   const hw = d.h * d.w;
@@ -114,15 +119,26 @@ export interface ConvPairInfo {
  * (image, position) pair aligned (the same subsample on both sides). With different sizes, the larger map is
  * area-pooled to the smaller one when the ratio is an integer; otherwise both are average-pooled over space.
  */
-export function convPairToMatrices(a: ConvActivations, b: ConvActivations, options?: ConvOptions): { a: Matrix; b: Matrix; info: ConvPairInfo } {
+export function convPairToMatrices(
+  a: ConvActivations,
+  b: ConvActivations,
+  options?: ConvOptions,
+): { a: Matrix; b: Matrix; info: ConvPairInfo } {
   const o = parseConvOptions(options);
   const da = dims(a, 'A');
   const db = dims(b, 'B');
   if (da.n !== db.n) {
-    throw new CcaError('CCA_MISMATCHED_N', `A has ${da.n} images but B has ${db.n}; they must be the same images in the same order`);
+    throw new CcaError(
+      'CCA_MISMATCHED_N',
+      `A has ${da.n} images but B has ${db.n}; they must be the same images in the same order`,
+    );
   }
   if (o.mode === 'pool') {
-    return { a: convToMatrix(a, o, 'A'), b: convToMatrix(b, o, 'B'), info: { mode: 'pool', spatial: [1, 1], datapoints: da.n } };
+    return {
+      a: convToMatrix(a, o, 'A'),
+      b: convToMatrix(b, o, 'B'),
+      info: { mode: 'pool', spatial: [1, 1], datapoints: da.n },
+    };
   }
   let aa = a;
   let bb = b;
@@ -139,12 +155,21 @@ export function convPairToMatrices(a: ConvActivations, b: ConvActivations, optio
       return {
         a: convToMatrix(a, pooled, 'A'),
         b: convToMatrix(b, pooled, 'B'),
-        info: { mode: 'pool', spatial: [1, 1], datapoints: da.n, note: `spatial sizes ${da.h}×${da.w} and ${db.h}×${db.w} are not integer multiples: both average-pooled` },
+        info: {
+          mode: 'pool',
+          spatial: [1, 1],
+          datapoints: da.n,
+          note: `spatial sizes ${da.h}×${da.w} and ${db.h}×${db.w} are not integer multiples: both average-pooled`,
+        },
       };
     }
   }
   const ma = convToMatrix(aa, o, 'A');
   const mb = convToMatrix(bb, o, 'B');
   const [h, w] = aa.layout === 'NHWC' ? [aa.shape[1], aa.shape[2]] : [aa.shape[2], aa.shape[3]];
-  return { a: ma, b: mb, info: { mode: 'flatten', spatial: [h, w], datapoints: ma.rows, ...(note === undefined ? {} : { note }) } };
+  return {
+    a: ma,
+    b: mb,
+    info: { mode: 'flatten', spatial: [h, w], datapoints: ma.rows, ...(note === undefined ? {} : { note }) },
+  };
 }

@@ -197,12 +197,29 @@ export function tql2(t: Float64Array, n: number, d: Float64Array, e: Float64Arra
  * Four consecutive rotations are fused per pass, so each element of five rows is loaded and stored once instead
  * of four times: at d in the thousands the eigenvector matrix does not fit in cache and this loop is memory-bound.
  */
-export function rotateRows(t: Float64Array, n: number, rc: Float64Array, rs: Float64Array, from: number, to: number): void {
+export function rotateRows(
+  t: Float64Array,
+  n: number,
+  rc: Float64Array,
+  rs: Float64Array,
+  from: number,
+  to: number,
+): void {
   let i = from;
   for (; i - 3 >= to; i -= 4) {
-    const c0 = rc[i]!, s0 = rs[i]!, c1 = rc[i - 1]!, s1 = rs[i - 1]!;
-    const c2 = rc[i - 2]!, s2 = rs[i - 2]!, c3 = rc[i - 3]!, s3 = rs[i - 3]!;
-    const r4 = (i + 1) * n, r3 = i * n, r2 = r3 - n, r1 = r2 - n, r0 = r1 - n;
+    const c0 = rc[i]!,
+      s0 = rs[i]!,
+      c1 = rc[i - 1]!,
+      s1 = rs[i - 1]!;
+    const c2 = rc[i - 2]!,
+      s2 = rs[i - 2]!,
+      c3 = rc[i - 3]!,
+      s3 = rs[i - 3]!;
+    const r4 = (i + 1) * n,
+      r3 = i * n,
+      r2 = r3 - n,
+      r1 = r2 - n,
+      r0 = r1 - n;
     for (let k = 0; k < n; k++) {
       let h = t[r4 + k]!;
       let v = t[r3 + k]!;
@@ -220,7 +237,8 @@ export function rotateRows(t: Float64Array, n: number, rc: Float64Array, rs: Flo
     }
   }
   for (; i >= to; i--) {
-    const c = rc[i]!, s = rs[i]!;
+    const c = rc[i]!,
+      s = rs[i]!;
     const ri = i * n;
     const rj = ri + n;
     for (let k = 0; k < n; k++) {

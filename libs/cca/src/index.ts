@@ -29,7 +29,12 @@ export { thresholdMean } from './canonical.js';
 export { readActivations } from './read-activations.js';
 export { rbfCka, type RbfCkaOptions } from './rbf-cka.js';
 export { LINALG_MODES, linalgModeSchema, resolveLinalg, type LinalgBackend, type LinalgMode } from './linalg.js';
-export { compareActivationFiles, compareFilesOptionsSchema, type CompareFilesOptions, type CompareFilesResult } from './compare-files.js';
+export {
+  compareActivationFiles,
+  compareFilesOptionsSchema,
+  type CompareFilesOptions,
+  type CompareFilesResult,
+} from './compare-files.js';
 export { linalgFacts } from './linalg-facts.js';
 // Every option schema (methods, similarity, conv layers, linalg mode), also at '@transfusion/cca/schemas'.
 export * from './schemas.js';

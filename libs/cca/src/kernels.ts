@@ -28,15 +28,27 @@ export function gramPanel(
     const jb = ja + b;
     const jc = jb + b;
     const jd = jc + b;
-    for (let k = j > k0 ? j : k0; k < k1; k += 4) {
+    for (let k = Math.max(j, k0); k < k1; k += 4) {
       const ka = k * b;
       const kb = ka + b;
       const kc = kb + b;
       const kd = kc + b;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
-      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       for (let t = 0; t < b; t++) {
         const a0 = p[ja + t]!;
         const a1 = p[jb + t]!;
@@ -46,19 +58,43 @@ export function gramPanel(
         const c1 = p[kb + t]!;
         const c2 = p[kc + t]!;
         const c3 = p[kd + t]!;
-        s00 += a0 * c0; s01 += a0 * c1; s02 += a0 * c2; s03 += a0 * c3;
-        s10 += a1 * c0; s11 += a1 * c1; s12 += a1 * c2; s13 += a1 * c3;
-        s20 += a2 * c0; s21 += a2 * c1; s22 += a2 * c2; s23 += a2 * c3;
-        s30 += a3 * c0; s31 += a3 * c1; s32 += a3 * c2; s33 += a3 * c3;
+        s00 += a0 * c0;
+        s01 += a0 * c1;
+        s02 += a0 * c2;
+        s03 += a0 * c3;
+        s10 += a1 * c0;
+        s11 += a1 * c1;
+        s12 += a1 * c2;
+        s13 += a1 * c3;
+        s20 += a2 * c0;
+        s21 += a2 * c1;
+        s22 += a2 * c2;
+        s23 += a2 * c3;
+        s30 += a3 * c0;
+        s31 += a3 * c1;
+        s32 += a3 * c2;
+        s33 += a3 * c3;
       }
       let o = j * ld + k;
-      g[o] += s00; g[o + 1] += s01; g[o + 2] += s02; g[o + 3] += s03;
+      g[o] += s00;
+      g[o + 1] += s01;
+      g[o + 2] += s02;
+      g[o + 3] += s03;
       o += ld;
-      g[o] += s10; g[o + 1] += s11; g[o + 2] += s12; g[o + 3] += s13;
+      g[o] += s10;
+      g[o + 1] += s11;
+      g[o + 2] += s12;
+      g[o + 3] += s13;
       o += ld;
-      g[o] += s20; g[o + 1] += s21; g[o + 2] += s22; g[o + 3] += s23;
+      g[o] += s20;
+      g[o + 1] += s21;
+      g[o + 2] += s22;
+      g[o + 3] += s23;
       o += ld;
-      g[o] += s30; g[o + 1] += s31; g[o + 2] += s32; g[o + 3] += s33;
+      g[o] += s30;
+      g[o + 1] += s31;
+      g[o + 2] += s32;
+      g[o + 3] += s33;
     }
   }
 }
@@ -100,7 +136,11 @@ export function partialMoments(
   const g = new Float64Array(dim4 * dim4);
   const panel = new Float64Array(dim4 * blockRows);
   // With a_i = ‖x_i − m_x‖², b_i = ‖y_i − m_y‖² and u_i, v_i the centred rows:
-  let sumA = 0, sumB = 0, sumAA = 0, sumBB = 0, sumAB = 0;
+  let sumA = 0,
+    sumB = 0,
+    sumAA = 0,
+    sumBB = 0,
+    sumAB = 0;
   const au = new Float64Array(p); // Σ a_i u_i
   const bu = new Float64Array(p); // Σ b_i u_i
   const av = new Float64Array(q); // Σ a_i v_i
@@ -143,7 +183,8 @@ export function partialMoments(
       const [count, first, sumsA, sumsB] = side === 0 ? [p, 0, au, bu] : [q, p4, av, bv];
       for (let j = 0; j < count; j++) {
         const o = (first + j) * b;
-        let sa = 0, sb = 0;
+        let sa = 0,
+          sb = 0;
         for (let t = 0; t < b; t++) {
           const v = panel[o + t]!;
           sa += rowA[t]! * v;

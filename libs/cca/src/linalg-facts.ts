@@ -8,5 +8,9 @@ import { loadLinalg, loadNative } from '@transfusion/native';
 export function linalgFacts(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const la = loadLinalg(env);
   const native = loadNative(env);
-  return { linalg: la.available ? `OpenBLAS ${la.version}, sources ${native.available ? native.sources.slice(0, 16) : 'unknown'}` : 'typescript' };
+  return {
+    linalg: la.available
+      ? `OpenBLAS ${la.version}, sources ${native.available ? native.sources.slice(0, 16) : 'unknown'}`
+      : 'typescript',
+  };
 }

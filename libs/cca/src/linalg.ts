@@ -23,7 +23,15 @@ export interface LinalgBackend {
    * partialMoments over all rows in one call (threads inside BLAS), or null: the TypeScript kernels run by row
    * ranges on worker threads instead (parallel.ts).
    */
-  readonly moments: ((x: Float64Array | Float32Array, p: number, y: Float64Array | Float32Array | null, q: number, want: number) => RawMoments) | null;
+  readonly moments:
+    | ((
+        x: Float64Array | Float32Array,
+        p: number,
+        y: Float64Array | Float32Array | null,
+        q: number,
+        want: number,
+      ) => RawMoments)
+    | null;
   /** Threads for the following calls (OpenBLAS's pool; the TypeScript path takes them per call). */
   setThreads(threads: number): void;
 }
@@ -56,7 +64,11 @@ export function nativeBackend(la: Linalg): LinalgBackend {
 /** Validates a `linalg` option (CLI flag or options object). */
 export function parseLinalgMode(v: unknown, where = 'linalg'): LinalgMode {
   const r = linalgModeSchema.safeParse(v ?? 'auto');
-  if (!r.success) throw new CcaError('CCA_BAD_OPTIONS', `invalid option ${where}: expected one of ${LINALG_MODES.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!r.success)
+    throw new CcaError(
+      'CCA_BAD_OPTIONS',
+      `invalid option ${where}: expected one of ${LINALG_MODES.join(', ')}, got ${JSON.stringify(v)}`,
+    );
   return r.data;
 }
 
@@ -64,7 +76,11 @@ export function parseLinalgMode(v: unknown, where = 'linalg'): LinalgMode {
  * The backend for `mode` with `threads` BLAS threads. Throws CCA_LINALG_UNAVAILABLE when native is required
  * ('native', or TRANSFUSION_NATIVE=1) but cannot load; in 'auto' mode prints the reason once and uses TypeScript.
  */
-export function resolveLinalg(mode: LinalgMode = 'auto', threads?: number, env: NodeJS.ProcessEnv = process.env): LinalgBackend {
+export function resolveLinalg(
+  mode: LinalgMode = 'auto',
+  threads?: number,
+  env: NodeJS.ProcessEnv = process.env,
+): LinalgBackend {
   if (mode === 'typescript') return typescriptBackend;
   let envMode: string;
   try {
@@ -76,7 +92,10 @@ export function resolveLinalg(mode: LinalgMode = 'auto', threads?: number, env: 
   if (!load.available) {
     if (mode === 'native' || envMode === '1') {
       const why = mode === 'native' ? 'linalg: native' : 'TRANSFUSION_NATIVE=1';
-      throw new CcaError('CCA_LINALG_UNAVAILABLE', `native linear algebra unavailable: ${load.reason} (${why} requires it)`);
+      throw new CcaError(
+        'CCA_LINALG_UNAVAILABLE',
+        `native linear algebra unavailable: ${load.reason} (${why} requires it)`,
+      );
     }
     if (envMode !== '0') noticeLinalgUnavailable(load.reason);
     return typescriptBackend;

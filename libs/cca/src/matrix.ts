@@ -14,7 +14,10 @@ export function matrix(rows: number, cols: number, data?: Float64Array | Float32
   }
   const values = data ?? new Float64Array(rows * cols);
   if (values.length !== rows * cols) {
-    throw new CcaError('CCA_SHAPE', `matrix data has ${values.length} values, expected ${rows} × ${cols} = ${rows * cols}`);
+    throw new CcaError(
+      'CCA_SHAPE',
+      `matrix data has ${values.length} values, expected ${rows} × ${cols} = ${rows * cols}`,
+    );
   }
   return { rows, cols, data: values };
 }
@@ -35,7 +38,10 @@ export function assertActivations(m: Matrix, label: string): void {
     const v = data[i]!;
     if (v - v !== 0) {
       const row = Math.floor(i / cols);
-      throw new CcaError('CCA_NONFINITE', `${label} has a non-finite value ${v} at row ${row}, column ${i - row * cols}`);
+      throw new CcaError(
+        'CCA_NONFINITE',
+        `${label} has a non-finite value ${v} at row ${row}, column ${i - row * cols}`,
+      );
     }
   }
 }

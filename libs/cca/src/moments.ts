@@ -59,8 +59,17 @@ export function layerFromRaw(r: RawMoments, side: 'x' | 'y'): LayerMoments {
 export function crossFromRaw(r: RawMoments): CrossMoments {
   if (r.sxy === null) throw new CcaError('CCA_BAD_OPTIONS', 'internal: cross co-moment was not computed');
   return {
-    n: r.n, p: r.p, q: r.q, meanX: r.meanX, meanY: r.meanY, sxy: r.sxy,
-    sumA: r.sumA, sumB: r.sumB, sumAB: r.sumAB, bu: r.bu, av: r.av,
+    n: r.n,
+    p: r.p,
+    q: r.q,
+    meanX: r.meanX,
+    meanY: r.meanY,
+    sxy: r.sxy,
+    sumA: r.sumA,
+    sumB: r.sumB,
+    sumAB: r.sumAB,
+    bu: r.bu,
+    av: r.av,
   };
 }
 
@@ -184,8 +193,17 @@ export function mergeCross(a: CrossMoments, b: CrossMoments): CrossMoments {
   const av = new Float64Array(q);
   for (let i = 0; i < q; i++) av[i] = sa.av[i]! + sb.av[i]!;
   return {
-    n, p, q, meanX, meanY, sxy,
-    sumA: sa.sumA + sb.sumA, sumB: sa.sumB + sb.sumB, sumAB: sa.sumAB + sb.sumAB, bu, av,
+    n,
+    p,
+    q,
+    meanX,
+    meanY,
+    sxy,
+    sumA: sa.sumA + sb.sumA,
+    sumB: sa.sumB + sb.sumB,
+    sumAB: sa.sumAB + sb.sumAB,
+    bu,
+    av,
   };
 }
 
@@ -210,13 +228,25 @@ export function layerMoments(x: Matrix, label = 'A', linalg: LinalgMode = 'auto'
 }
 
 /** Cross statistics only (when both layers' own statistics are already known), on the calling thread. */
-export function crossMoments(x: Matrix, y: Matrix, labelX = 'A', labelY = 'B', linalg: LinalgMode = 'auto'): CrossMoments {
+export function crossMoments(
+  x: Matrix,
+  y: Matrix,
+  labelX = 'A',
+  labelY = 'B',
+  linalg: LinalgMode = 'auto',
+): CrossMoments {
   assertPair(x, y, labelX, labelY);
   return crossFromRaw(momentsHere(x, y, WANT_XY, linalg));
 }
 
 /** All statistics of a pair of in-memory layers, on the calling thread (see `pairMomentsParallel` for threads). */
-export function pairMoments(x: Matrix, y: Matrix, labelX = 'A', labelY = 'B', linalg: LinalgMode = 'auto'): PairMoments {
+export function pairMoments(
+  x: Matrix,
+  y: Matrix,
+  labelX = 'A',
+  labelY = 'B',
+  linalg: LinalgMode = 'auto',
+): PairMoments {
   assertPair(x, y, labelX, labelY);
   const r = momentsHere(x, y, WANT_XX | WANT_YY | WANT_XY, linalg);
   return { x: layerFromRaw(r, 'x'), y: layerFromRaw(r, 'y'), xy: crossFromRaw(r) };
@@ -279,7 +309,8 @@ export interface ParallelOptions {
 
 function checkThreads(o: ParallelOptions | undefined): number {
   const t = o?.threads ?? defaultThreads();
-  if (!Number.isInteger(t) || t < 1) throw new CcaError('CCA_BAD_OPTIONS', `threads must be a positive integer, got ${t}`);
+  if (!Number.isInteger(t) || t < 1)
+    throw new CcaError('CCA_BAD_OPTIONS', `threads must be a positive integer, got ${t}`);
   return t;
 }
 
@@ -288,10 +319,18 @@ function backendOf(o: ParallelOptions | undefined) {
 }
 
 /** {@link pairMoments} with the accumulation split across worker threads. */
-export async function pairMomentsParallel(x: Matrix, y: Matrix, o?: ParallelOptions, labelX = 'A', labelY = 'B'): Promise<PairMoments> {
+export async function pairMomentsParallel(
+  x: Matrix,
+  y: Matrix,
+  o?: ParallelOptions,
+  labelX = 'A',
+  labelY = 'B',
+): Promise<PairMoments> {
   assertPair(x, y, labelX, labelY);
   const parts = await partialMomentsParallel(x, y, WANT_XX | WANT_YY | WANT_XY, checkThreads(o), backendOf(o));
-  return parts.map((r) => ({ x: layerFromRaw(r, 'x'), y: layerFromRaw(r, 'y'), xy: crossFromRaw(r) })).reduce(mergePair);
+  return parts
+    .map((r) => ({ x: layerFromRaw(r, 'x'), y: layerFromRaw(r, 'y'), xy: crossFromRaw(r) }))
+    .reduce(mergePair);
 }
 
 /** {@link layerMoments} with worker threads. */
@@ -302,7 +341,13 @@ export async function layerMomentsParallel(x: Matrix, o?: ParallelOptions, label
 }
 
 /** {@link crossMoments} with worker threads. */
-export async function crossMomentsParallel(x: Matrix, y: Matrix, o?: ParallelOptions, labelX = 'A', labelY = 'B'): Promise<CrossMoments> {
+export async function crossMomentsParallel(
+  x: Matrix,
+  y: Matrix,
+  o?: ParallelOptions,
+  labelX = 'A',
+  labelY = 'B',
+): Promise<CrossMoments> {
   assertPair(x, y, labelX, labelY);
   const parts = await partialMomentsParallel(x, y, WANT_XY, checkThreads(o), backendOf(o));
   return parts.map(crossFromRaw).reduce(mergeCross);

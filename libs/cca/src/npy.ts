@@ -11,7 +11,11 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Matrix {
   const header = parseNpyHeader(bytes, file);
   if (header === undefined) throw new NpyError('NPY_TRUNCATED', file, 'file ends inside the header');
   if (header.dtype !== 'float32' && header.dtype !== 'float64') {
-    throw new NpyError('NPY_UNSUPPORTED', file, `dtype '${header.descr}' is not supported; expected float32 ('<f4'/'>f4') or float64 ('<f8'/'>f8')`);
+    throw new NpyError(
+      'NPY_UNSUPPORTED',
+      file,
+      `dtype '${header.descr}' is not supported; expected float32 ('<f4'/'>f4') or float64 ('<f8'/'>f8')`,
+    );
   }
   if (header.shape.length !== 2) {
     throw new NpyError(
@@ -39,7 +43,11 @@ export async function readNpy(path: string): Promise<Matrix> {
 
 /** Encodes a row-major matrix as a version 1.0 little-endian C-order .npy file. */
 export function encodeNpy(m: Matrix): Uint8Array {
-  return encodeNpyArray({ dtype: m.data instanceof Float32Array ? 'float32' : 'float64', shape: [m.rows, m.cols], data: m.data });
+  return encodeNpyArray({
+    dtype: m.data instanceof Float32Array ? 'float32' : 'float64',
+    shape: [m.rows, m.cols],
+    data: m.data,
+  });
 }
 
 export async function writeNpy(path: string, m: Matrix): Promise<void> {

@@ -42,7 +42,8 @@ export function resolveOptions(o: SimilarityOptions | undefined): ResolvedOption
 /** Parses a method list such as "mean,svcca,cka" (also accepts an array), rejecting unknown names. */
 export function parseMethods(spec: string | readonly string[]): Method[] {
   const names = (typeof spec === 'string' ? spec.split(',') : [...spec]).map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new CcaError('CCA_BAD_OPTIONS', `no method given; expected some of ${METHODS.join(', ')}`);
+  if (names.length === 0)
+    throw new CcaError('CCA_BAD_OPTIONS', `no method given; expected some of ${METHODS.join(', ')}`);
   const out: Method[] = [];
   for (const name of names) {
     if (!(METHODS as readonly string[]).includes(name)) {

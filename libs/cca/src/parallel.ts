@@ -83,7 +83,19 @@ export async function partialMomentsParallel(
   for (let i = 0; i < t; i++) {
     const r0 = Math.floor((i * n) / t);
     const r1 = Math.floor(((i + 1) * n) / t);
-    jobs.push(runWorker<RawMoments>({ kind: 'moments', x: xs, p: x.cols, y: ys, q: y?.cols ?? 0, r0, r1, want, blockRows: PANEL_ROWS }));
+    jobs.push(
+      runWorker<RawMoments>({
+        kind: 'moments',
+        x: xs,
+        p: x.cols,
+        y: ys,
+        q: y?.cols ?? 0,
+        r0,
+        r1,
+        want,
+        blockRows: PANEL_ROWS,
+      }),
+    );
   }
   return Promise.all(jobs);
 }
@@ -99,7 +111,11 @@ export interface EighJob {
  * and an SVCCA block) at once, one worker each, at most `threads` at a time. Small ones stay on this thread,
  * where starting a worker would cost more than it saves.
  */
-export async function eighMany(jobs: readonly EighJob[], threads: number, backend: LinalgBackend = typescriptBackend): Promise<Eigen[]> {
+export async function eighMany(
+  jobs: readonly EighJob[],
+  threads: number,
+  backend: LinalgBackend = typescriptBackend,
+): Promise<Eigen[]> {
   if (backend.kind === 'native') {
     // LAPACK runs each one on all BLAS threads: one after the other.
     backend.setThreads(threads);
@@ -113,7 +129,9 @@ export async function eighMany(jobs: readonly EighJob[], threads: number, backen
     while (next < jobs.length) {
       const i = next++;
       const j = jobs[i]!;
-      out[i] = big(j) ? await runWorker<Eigen>({ kind: 'eigh', a: j.a, n: j.n, wantVectors: j.wantVectors }) : eigh(j.a, j.n, j.wantVectors);
+      out[i] = big(j)
+        ? await runWorker<Eigen>({ kind: 'eigh', a: j.a, n: j.n, wantVectors: j.wantVectors })
+        : eigh(j.a, j.n, j.wantVectors);
     }
   };
   await Promise.all(Array.from({ length: Math.min(threads, jobs.length) }, lane));

@@ -23,7 +23,11 @@ function normalisedRowAbsSums(m: Float64Array, r: number, c: number): Float64Arr
  * P the singular vectors of the whitened cross matrix (rows of `p`, r × r, r = rank) and V, Λ the layer's
  * principal basis — no N-vector is ever formed.
  */
-export function paperPwccaWeights(b: LayerBasis, p: Float64Array, backend: LinalgBackend = typescriptBackend): Float64Array {
+export function paperPwccaWeights(
+  b: LayerBasis,
+  p: Float64Array,
+  backend: LinalgBackend = typescriptBackend,
+): Float64Array {
   const r = b.rank;
   const live = b.live.length;
   const scaled = new Float64Array(r * r);

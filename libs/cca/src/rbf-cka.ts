@@ -26,7 +26,8 @@ function squaredDistances(m: Matrix): Float64Array {
     }
   }
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = -2 * g[i * n + j]! + g[i * n + i]! + g[j * n + j]!;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) out[i * n + j] = -2 * g[i * n + j]! + g[i * n + i]! + g[j * n + j]!;
   return out;
 }
 
@@ -101,20 +102,29 @@ export function rbfCka(x: Matrix, y: Matrix, options?: RbfCkaOptions): number {
   const parsed = rbfCkaOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new CcaError('CCA_BAD_OPTIONS', `invalid rbfCka option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new CcaError(
+      'CCA_BAD_OPTIONS',
+      `invalid rbfCka option ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   const o = parsed.data;
   assertPair(x, y);
   const n = x.rows;
   if (n > o.maxDatapoints) {
-    throw new CcaError('CCA_BAD_OPTIONS', `RBF CKA builds N × N Gram matrices; N = ${n} exceeds maxDatapoints = ${o.maxDatapoints} (subsample first)`);
+    throw new CcaError(
+      'CCA_BAD_OPTIONS',
+      `RBF CKA builds N × N Gram matrices; N = ${n} exceeds maxDatapoints = ${o.maxDatapoints} (subsample first)`,
+    );
   }
-  if (o.debiased && n < 4) throw new CcaError('CCA_TOO_FEW_POINTS', `debiased CKA needs at least 4 datapoints, got ${n}`);
+  if (o.debiased && n < 4)
+    throw new CcaError('CCA_TOO_FEW_POINTS', `debiased CKA needs at least 4 datapoints, got ${n}`);
   const k = rbfGram(x, o.threshold);
   const l = rbfGram(y, o.threshold);
   centerGram(k, n, o.debiased);
   centerGram(l, n, o.debiased);
-  let kl = 0, kk = 0, ll = 0;
+  let kl = 0,
+    kk = 0,
+    ll = 0;
   for (let i = 0; i < n * n; i++) {
     kl += k[i]! * l[i]!;
     kk += k[i]! * k[i]!;

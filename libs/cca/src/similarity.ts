@@ -20,7 +20,15 @@ import { defaultThreads, eighMany } from './parallel.js';
 import { resolveOptions, type Method, type ResolvedOptions, type SimilarityOptions } from './options.js';
 import { googlePwccaWeights, paperPwccaWeights } from './pwcca.js';
 import { linearCka } from './cka.js';
-import type { CkaResult, MeanCcaResult, NeuronReport, PwccaResult, ResultBase, SimilarityResult, SvccaResult } from './results.js';
+import type {
+  CkaResult,
+  MeanCcaResult,
+  NeuronReport,
+  PwccaResult,
+  ResultBase,
+  SimilarityResult,
+  SvccaResult,
+} from './results.js';
 
 // A layer's eigendecomposition is the expensive O(d³) step: cache it per statistics object, threshold and
 // backend (native and TypeScript agree only to rounding, and each path must be reproducible on its own), so
@@ -29,13 +37,21 @@ const basisCache = new WeakMap<LayerMoments, Map<string, LayerBasis>>();
 
 const basisKey = (neuronEps: number, backend: LinalgBackend) => `${backend.kind}:${neuronEps}`;
 
-export function cachedBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
+export function cachedBasis(
+  m: LayerMoments,
+  neuronEps: number,
+  backend: LinalgBackend = typescriptBackend,
+): LayerBasis {
   const b = basisCache.get(m)?.get(basisKey(neuronEps, backend));
   return b ?? storeBasis(m, basisKey(neuronEps, backend), layerBasis(m, neuronEps, backend));
 }
 
 /** google/svcca's whitening of the layer with `epsilon` = neuronEps ({@link googleBasis}), from the cached plain basis. */
-export function cachedGoogleBasis(m: LayerMoments, neuronEps: number, backend: LinalgBackend = typescriptBackend): LayerBasis {
+export function cachedGoogleBasis(
+  m: LayerMoments,
+  neuronEps: number,
+  backend: LinalgBackend = typescriptBackend,
+): LayerBasis {
   const key = `${basisKey(neuronEps, backend)}:google`;
   return basisCache.get(m)?.get(key) ?? storeBasis(m, key, googleBasis(cachedBasis(m, neuronEps, backend), m));
 }
@@ -70,7 +86,12 @@ interface CrossEntry {
 }
 
 /** SVCCA's number of kept directions for one layer. */
-export function svccaKeepCount(values: Float64Array, rank: number, keep: number, criterion: 'variance' | 'singular'): number {
+export function svccaKeepCount(
+  values: Float64Array,
+  rank: number,
+  keep: number,
+  criterion: 'variance' | 'singular',
+): number {
   let total = 0;
   const w = new Float64Array(rank);
   for (let i = 0; i < rank; i++) {
@@ -118,17 +139,25 @@ export class PairSimilarity {
    */
   async prepare(methods: readonly Method[], threads = defaultThreads()): Promise<void> {
     const wanted: { whitening: Whitening; eps: number }[] = [];
-    if (methods.some((m) => m === 'mean' || m === 'svcca' || m === 'pwcca')) wanted.push({ whitening: 'plain', eps: this.options.neuronEps });
+    if (methods.some((m) => m === 'mean' || m === 'svcca' || m === 'pwcca'))
+      wanted.push({ whitening: 'plain', eps: this.options.neuronEps });
     if (methods.includes('pwcca-google')) wanted.push({ whitening: 'google', eps: this.options.googleNeuronEps });
     // Stage 1: layer bases (google's whitening is derived from the plain basis with the same ε).
     const pending: { m: LayerMoments; eps: number; live: number[]; dead: number[]; block: Float64Array }[] = [];
     for (const { eps } of wanted) {
       for (const m of [this.moments.x, this.moments.y]) {
-        if (!hasBasis(m, eps, this.backend) && !pending.some((p) => p.m === m && p.eps === eps)) pending.push({ m, eps, ...liveBlock(m, eps) });
+        if (!hasBasis(m, eps, this.backend) && !pending.some((p) => p.m === m && p.eps === eps))
+          pending.push({ m, eps, ...liveBlock(m, eps) });
       }
     }
-    const eig = await eighMany(pending.map((p) => ({ a: p.block, n: p.live.length, wantVectors: true })), threads, this.backend);
-    pending.forEach((p, i) => storeBasis(p.m, basisKey(p.eps, this.backend), finishBasis(p.m, p.eps, p.live, p.dead, eig[i]!)));
+    const eig = await eighMany(
+      pending.map((p) => ({ a: p.block, n: p.live.length, wantVectors: true })),
+      threads,
+      this.backend,
+    );
+    pending.forEach((p, i) =>
+      storeBasis(p.m, basisKey(p.eps, this.backend), finishBasis(p.m, p.eps, p.live, p.dead, eig[i]!)),
+    );
     // Stage 2: the whitened cross matrices and the Grams of their SVDs (products split across threads), then the
     // eigendecompositions of those Grams, two at a time.
     const jobs: { a: Float64Array; n: number; wantVectors: boolean; done: (e: Eigen) => void }[] = [];
@@ -137,7 +166,16 @@ export class PairSimilarity {
       if (!this.crossCache.has(key)) {
         const [bx, by] = this.bases(whitening, eps);
         this.checkDetermined(bx, by);
-        const c = await whitenedCrossParallel(bx, by, this.moments.xy.sxy, this.moments.xy.q, bx.rank, by.rank, threads, this.backend);
+        const c = await whitenedCrossParallel(
+          bx,
+          by,
+          this.moments.xy.sxy,
+          this.moments.xy.q,
+          bx.rank,
+          by.rank,
+          threads,
+          this.backend,
+        );
         this.crossCache.set(key, { c, bx, by, svd: new Map(), blocks: new Map() });
       }
       const cr = this.cross(whitening, eps);
@@ -158,7 +196,14 @@ export class PairSimilarity {
         if (!cr.blocks.has(key)) {
           const side = kx <= ky ? 'x' : 'y';
           jobs.push({
-            a: await sideGramParallel(svccaBlock(cr.c, cr.bx.rank, cr.by.rank, kx, ky), kx, ky, side, threads, this.backend),
+            a: await sideGramParallel(
+              svccaBlock(cr.c, cr.bx.rank, cr.by.rank, kx, ky),
+              kx,
+              ky,
+              side,
+              threads,
+              this.backend,
+            ),
             n: side === 'x' ? kx : ky,
             wantVectors: false,
             done: (e) => cr.blocks.set(key, sideSvdFromEigen(e, kx, ky, side).rho),
@@ -187,7 +232,12 @@ export class PairSimilarity {
     }
   }
 
-  private base<M extends Method>(method: M, value: number, variant: string, warnings: string[]): ResultBase & { method: M } {
+  private base<M extends Method>(
+    method: M,
+    value: number,
+    variant: string,
+    warnings: string[],
+  ): ResultBase & { method: M } {
     const { x, y } = this.moments;
     return { method, value, n: x.n, d1: x.d, d2: y.d, variant, warnings };
   }
@@ -235,19 +285,32 @@ export class PairSimilarity {
   private svccaDims(cr: CrossEntry): [number, number] {
     const { svccaDims, svccaKeep, svccaCriterion } = this.options;
     if (svccaDims === undefined) {
-      return [svccaKeepCount(cr.bx.values, cr.bx.rank, svccaKeep, svccaCriterion), svccaKeepCount(cr.by.values, cr.by.rank, svccaKeep, svccaCriterion)];
+      return [
+        svccaKeepCount(cr.bx.values, cr.bx.rank, svccaKeep, svccaCriterion),
+        svccaKeepCount(cr.by.values, cr.by.rank, svccaKeep, svccaCriterion),
+      ];
     }
-    for (const [label, b] of [['A', cr.bx], ['B', cr.by]] as const) {
-      if (svccaDims > b.rank) throw new CcaError('CCA_BAD_OPTIONS', `svccaDims = ${svccaDims} exceeds the rank ${b.rank} of ${label}`);
+    for (const [label, b] of [
+      ['A', cr.bx],
+      ['B', cr.by],
+    ] as const) {
+      if (svccaDims > b.rank)
+        throw new CcaError('CCA_BAD_OPTIONS', `svccaDims = ${svccaDims} exceeds the rank ${b.rank} of ${label}`);
     }
     return [svccaDims, svccaDims];
   }
 
   private checkDetermined(bx: LayerBasis, by: LayerBasis): void {
     const n = this.moments.x.n;
-    for (const [label, b] of [['A', bx], ['B', by]] as const) {
+    for (const [label, b] of [
+      ['A', bx],
+      ['B', by],
+    ] as const) {
       if (b.live.length === 0) {
-        throw new CcaError('CCA_NO_LIVE_NEURONS', `${label} has no varying neuron (all ${b.d} are constant over the ${n} datapoints)`);
+        throw new CcaError(
+          'CCA_NO_LIVE_NEURONS',
+          `${label} has no varying neuron (all ${b.d} are constant over the ${n} datapoints)`,
+        );
       }
     }
     const widest = Math.max(bx.live.length, by.live.length);
@@ -265,7 +328,8 @@ export class PairSimilarity {
     const w: string[] = [];
     const n = this.moments.x.n;
     const widest = Math.max(bx.live.length, by.live.length);
-    if (n < 5 * widest) w.push(`only ${n} datapoints for ${widest} neurons (< 5×): canonical correlations are biased upwards`);
+    if (n < 5 * widest)
+      w.push(`only ${n} datapoints for ${widest} neurons (< 5×): canonical correlations are biased upwards`);
     if (bx.dead.length > 0) w.push(`A: ${bx.dead.length} constant neuron(s) dropped`);
     if (by.dead.length > 0) w.push(`B: ${by.dead.length} constant neuron(s) dropped`);
     if (bx.rank < bx.live.length) w.push(`A: rank ${bx.rank} < ${bx.live.length} live neurons (collinear neurons)`);
@@ -275,7 +339,12 @@ export class PairSimilarity {
 
   private neurons(bx: LayerBasis, by: LayerBasis): NeuronReport {
     return {
-      live1: bx.live.length, live2: by.live.length, dead1: bx.dead, dead2: by.dead, rank1: bx.rank, rank2: by.rank,
+      live1: bx.live.length,
+      live2: by.live.length,
+      dead1: bx.dead,
+      dead2: by.dead,
+      rank1: bx.rank,
+      rank2: by.rank,
     };
   }
 
@@ -283,7 +352,10 @@ export class PairSimilarity {
   private rhoAll(eps: number): { rho: Float64Array; bx: LayerBasis; by: LayerBasis } {
     const cr = this.cross('plain', eps);
     const { bx, by } = cr;
-    const rho = padRho(this.svdOf(cr, bx.rank <= by.rank ? 'x' : 'y', false).rho, Math.min(bx.live.length, by.live.length));
+    const rho = padRho(
+      this.svdOf(cr, bx.rank <= by.rank ? 'x' : 'y', false).rho,
+      Math.min(bx.live.length, by.live.length),
+    );
     return { rho, bx, by };
   }
 
@@ -292,7 +364,12 @@ export class PairSimilarity {
     let sq = 0;
     for (const r of rho) sq += r * r;
     return {
-      ...this.base('mean', mean(rho), 'mean of all min(p′,q′) canonical correlations (np.mean of google cca_coef1)', this.ccaWarnings(bx, by)),
+      ...this.base(
+        'mean',
+        mean(rho),
+        'mean of all min(p′,q′) canonical correlations (np.mean of google cca_coef1)',
+        this.ccaWarnings(bx, by),
+      ),
       ...this.neurons(bx, by),
       rho: Array.from(rho),
       meanSq: sq / rho.length,
@@ -369,7 +446,9 @@ export class PairSimilarity {
       ...this.base(
         debiased ? 'cka-debiased' : 'cka',
         r.value,
-        debiased ? 'linear CKA with unbiased HSIC (Kornblith et al. 2019, Song et al. 2012)' : 'linear CKA (Kornblith et al. 2019)',
+        debiased
+          ? 'linear CKA with unbiased HSIC (Kornblith et al. 2019, Song et al. 2012)'
+          : 'linear CKA (Kornblith et al. 2019)',
         r.warnings,
       ),
       hsicXY: r.xy,
@@ -380,7 +459,11 @@ export class PairSimilarity {
 }
 
 /** Computes the requested methods from a pair's statistics, on this thread; shared work is done once. */
-export function similarityFromMoments(m: PairMoments, methods: readonly Method[], options?: SimilarityOptions): SimilarityResult[] {
+export function similarityFromMoments(
+  m: PairMoments,
+  methods: readonly Method[],
+  options?: SimilarityOptions,
+): SimilarityResult[] {
   const s = new PairSimilarity(m, options);
   return methods.map((method) => s.run(method));
 }

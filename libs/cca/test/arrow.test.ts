@@ -43,7 +43,10 @@ describe('Arrow tensor activations (@transfusion/arrow-io)', () => {
     await writeTensor(join(dir, 'a.arrow'), tensor('float32', [m.rows, m.cols], m.data as Float32Array));
     await writeTensor(join(dir, 'b.arrow'), tensor('float32', [m1.rows, m1.cols], m1.data as Float32Array));
     const r = await compareActivationFiles(join(dir, 'a.arrow'), join(dir, 'b.arrow'), { methods: ['mean', 'cka'] });
-    expect([r.a, r.b]).toEqual([{ rows: m.rows, cols: m.cols }, { rows: m1.rows, cols: m1.cols }]);
+    expect([r.a, r.b]).toEqual([
+      { rows: m.rows, cols: m.cols },
+      { rows: m1.rows, cols: m1.cols },
+    ]);
     const [mean, cka] = r.results;
     expect(mean!.value).toBeCloseTo(0.7057263136599201, 9);
     expect(cka!.value).toBeCloseTo(0.4374523124254893, 9);

@@ -9,7 +9,8 @@ function toNchw(a: ConvActivations): ConvActivations {
   const out = new Float64Array(a.data.length);
   for (let i = 0; i < n; i++)
     for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[((i * c + k) * h + y) * w + x] = a.data[((i * h + y) * w + x) * c + k]!;
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) out[((i * c + k) * h + y) * w + x] = a.data[((i * h + y) * w + x) * c + k]!;
   return { data: out, shape: [n, c, h, w], layout: 'NCHW' };
 }
 
@@ -46,20 +47,32 @@ describe('conv activations', () => {
 
   test('different spatial sizes: area-pool by an integer ratio, else global pooling', () => {
     // b2 is a at 2×2 (each 2×2 block averaged) — pairing a with b2 area-pools a down to 2×2.
-    const p = convPairToMatrices(a, { data: new Float64Array(64 * 2 * 2 * 3).fill(1), shape: [64, 2, 2, 3], layout: 'NHWC' });
+    const p = convPairToMatrices(a, {
+      data: new Float64Array(64 * 2 * 2 * 3).fill(1),
+      shape: [64, 2, 2, 3],
+      layout: 'NHWC',
+    });
     expect(p.info.spatial).toEqual([2, 2]);
     expect(p.info.note).toMatch(/A area-pooled from 4×4 to 2×2/);
     expect(p.a.rows).toBe(256);
     const avg = (a.data[0 * 8]! + a.data[1 * 8]! + a.data[4 * 8]! + a.data[5 * 8]!) / 4;
     expect(p.a.data[0]).toBeCloseTo(avg, 14);
-    const q = convPairToMatrices(a, { data: new Float64Array(64 * 3 * 3 * 2).fill(1), shape: [64, 3, 3, 2], layout: 'NHWC' });
+    const q = convPairToMatrices(a, {
+      data: new Float64Array(64 * 3 * 3 * 2).fill(1),
+      shape: [64, 3, 3, 2],
+      layout: 'NHWC',
+    });
     expect(q.info.mode).toBe('pool');
     expect(q.a.rows).toBe(64);
   });
 
   test('bad shapes and mismatched image counts', () => {
-    expect(() => convToMatrix({ data: new Float64Array(10), shape: [1, 2, 2, 3], layout: 'NHWC' })).toThrow(/10 values do not fill shape \[1,2,2,3\]/);
-    expect(() => convPairToMatrices(a, { data: new Float64Array(8), shape: [2, 2, 2, 1], layout: 'NHWC' })).toThrow(CcaError);
+    expect(() => convToMatrix({ data: new Float64Array(10), shape: [1, 2, 2, 3], layout: 'NHWC' })).toThrow(
+      /10 values do not fill shape \[1,2,2,3\]/,
+    );
+    expect(() => convPairToMatrices(a, { data: new Float64Array(8), shape: [2, 2, 2, 1], layout: 'NHWC' })).toThrow(
+      CcaError,
+    );
     expect(() => convToMatrix(a, { mode: 'spiral' } as never)).toThrow(/invalid conv option mode/);
   });
 });

@@ -3,11 +3,17 @@ import { matmul, matmulT, transpose } from '../src/dense.js';
 import { gaussian } from './helpers.js';
 
 test('tiled products equal the plain triple loop on ragged sizes', () => {
-  for (const [r, k, c] of [[1, 1, 1], [5, 3, 7], [8, 9, 4], [13, 6, 11]] as const) {
+  for (const [r, k, c] of [
+    [1, 1, 1],
+    [5, 3, 7],
+    [8, 9, 4],
+    [13, 6, 11],
+  ] as const) {
     const a = gaussian(r, r, k).data as Float64Array;
     const b = gaussian(c + 100, k, c).data as Float64Array;
     const want = new Float64Array(r * c);
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) for (let l = 0; l < k; l++) want[i * c + j]! += a[i * k + l]! * b[l * c + j]!;
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < c; j++) for (let l = 0; l < k; l++) want[i * c + j]! += a[i * k + l]! * b[l * c + j]!;
     const got = matmul(a, b, r, k, c);
     const gotT = matmulT(a, transpose(b, k, c), r, k, c);
     want.forEach((v, i) => {

@@ -37,7 +37,8 @@ describe('symmetric eigendecomposition', () => {
     const q = orthogonal(3, n).data;
     const lam = [5, 5, 2, 0, 0, -1];
     const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j]! += q[k * n + i]! * lam[k]! * q[k * n + j]!;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j]! += q[k * n + i]! * lam[k]! * q[k * n + j]!;
     const values = check(a, n);
     values.forEach((v, i) => expect(v).toBeCloseTo(lam[i]!, 12));
   });

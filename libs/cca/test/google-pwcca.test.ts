@@ -24,12 +24,23 @@ interface Reference {
     {
       shape: [[number, number], [number, number]];
       checksum: { sumA: number; sumB: number; zerosA: number; zerosB: number };
-      results: { epsilon: number; value: number; weights: number[]; rho: number[]; side: 'A' | 'B'; live1: number; live2: number; numpy: string }[];
+      results: {
+        epsilon: number;
+        value: number;
+        weights: number[];
+        rho: number[];
+        side: 'A' | 'B';
+        live1: number;
+        live2: number;
+        numpy: string;
+      }[];
     }
   >;
 }
 
-const reference = JSON.parse(readFileSync(new URL('./reference/google_pwcca_degenerate.json', import.meta.url), 'utf8')) as Reference;
+const reference = JSON.parse(
+  readFileSync(new URL('./reference/google_pwcca_degenerate.json', import.meta.url), 'utf8'),
+) as Reference;
 
 interface LayerSpec {
   seed: number;
@@ -63,7 +74,13 @@ function layer(z: Matrix, { seed, d, bias, relu = false, scale, constant }: Laye
 
 function cases(): Record<string, [Matrix, Matrix]> {
   const z = uniform(11, reference.n, 5);
-  const reluA = layer(z, { seed: 41, d: 8, bias: [-0.1, -0.2, 0, -5, -0.1, -5, 0.05, -0.55], relu: true, scale: [1, 1, 1, 1, 1, 1, 1, 0.03] });
+  const reluA = layer(z, {
+    seed: 41,
+    d: 8,
+    bias: [-0.1, -0.2, 0, -5, -0.1, -5, 0.05, -0.55],
+    relu: true,
+    scale: [1, 1, 1, 1, 1, 1, 1, 0.03],
+  });
   const reluB = layer(z, {
     seed: 51,
     d: 12,
@@ -98,7 +115,10 @@ describe('test inputs', () => {
   test.each(Object.keys(reference.cases))('%s is the reference script’s input, bit for bit', (name) => {
     const [a, b] = inputs[name]!;
     const ref = reference.cases[name]!;
-    expect([[a.rows, a.cols], [b.rows, b.cols]]).toEqual(ref.shape);
+    expect([
+      [a.rows, a.cols],
+      [b.rows, b.cols],
+    ]).toEqual(ref.shape);
     // Plain left-to-right sums on both sides, but numpy's np.sum is pairwise: equal to rounding, not bit for bit.
     expect(Math.abs(sum(a) - ref.checksum.sumA)).toBeLessThan(1e-10);
     expect(Math.abs(sum(b) - ref.checksum.sumB)).toBeLessThan(1e-10);
@@ -106,18 +126,26 @@ describe('test inputs', () => {
   });
 });
 
-describe.each(PATHS)('pwcca-google = google/svcca compute_pwcca step by step (numpy reference), linalg %s', (linalg) => {
-  const rows = Object.entries(reference.cases).flatMap(([name, c]) => c.results.map((r) => [name, r.epsilon, r] as const));
-  test.each(rows)('%s, epsilon %s: value, ρ and weights to 1e-5', (name, epsilon, ref) => {
-    const [a, b] = inputs[name]!;
-    const r = new PairSimilarity(pairMoments(a, b, 'A', 'B', linalg), { googleNeuronEps: epsilon, linalg }).pwccaGoogle();
-    expect(r.side).toBe(ref.side);
-    expect([r.live1, r.live2]).toEqual([ref.live1, ref.live2]);
-    expect(Math.abs(r.value - ref.value)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(r.rho, ref.rho)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(r.weights, ref.weights)).toBeLessThan(1e-5);
-  });
-});
+describe.each(PATHS)(
+  'pwcca-google = google/svcca compute_pwcca step by step (numpy reference), linalg %s',
+  (linalg) => {
+    const rows = Object.entries(reference.cases).flatMap(([name, c]) =>
+      c.results.map((r) => [name, r.epsilon, r] as const),
+    );
+    test.each(rows)('%s, epsilon %s: value, ρ and weights to 1e-5', (name, epsilon, ref) => {
+      const [a, b] = inputs[name]!;
+      const r = new PairSimilarity(pairMoments(a, b, 'A', 'B', linalg), {
+        googleNeuronEps: epsilon,
+        linalg,
+      }).pwccaGoogle();
+      expect(r.side).toBe(ref.side);
+      expect([r.live1, r.live2]).toEqual([ref.live1, ref.live2]);
+      expect(Math.abs(r.value - ref.value)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(r.rho, ref.rho)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(r.weights, ref.weights)).toBeLessThan(1e-5);
+    });
+  },
+);
 
 describe('pwcca-google next to the other methods', () => {
   const [a, b] = inputs.relu!;
@@ -125,7 +153,10 @@ describe('pwcca-google next to the other methods', () => {
 
   test('the same ε for both families: google’s ridge stays out of mean CCA and paper PWCCA', () => {
     const m = pairMoments(a, b);
-    const both = similarityFromMoments(m, ['mean', 'pwcca', 'pwcca-google'], { neuronEps: 1e-6, googleNeuronEps: 1e-6 });
+    const both = similarityFromMoments(m, ['mean', 'pwcca', 'pwcca-google'], {
+      neuronEps: 1e-6,
+      googleNeuronEps: 1e-6,
+    });
     expect(Math.abs(both[2]!.value - ref.value)).toBeLessThan(1e-5);
     const alone = similarityFromMoments(pairMoments(a, b), ['mean', 'pwcca'], { neuronEps: 1e-6 });
     expect(both[0]!.value).toBe(alone[0]!.value);
@@ -137,7 +168,12 @@ describe('pwcca-google next to the other methods', () => {
   });
 
   test('worker-thread preparation gives the same value', async () => {
-    const [r] = await similarityFromMomentsParallel(pairMoments(a, b), ['pwcca-google'], { googleNeuronEps: 1e-6 }, { threads: 2 });
+    const [r] = await similarityFromMomentsParallel(
+      pairMoments(a, b),
+      ['pwcca-google'],
+      { googleNeuronEps: 1e-6 },
+      { threads: 2 },
+    );
     expect(Math.abs(r!.value - ref.value)).toBeLessThan(1e-5);
   });
 });

@@ -48,11 +48,19 @@ export function matMul(a: Matrix, b: Matrix): Matrix {
 }
 
 export function add(a: Matrix, b: Matrix): Matrix {
-  return matrix(a.rows, a.cols, Float64Array.from(a.data, (v, i) => v + b.data[i]!));
+  return matrix(
+    a.rows,
+    a.cols,
+    Float64Array.from(a.data, (v, i) => v + b.data[i]!),
+  );
 }
 
 export function map(a: Matrix, f: (v: number, row: number, col: number) => number): Matrix {
-  return matrix(a.rows, a.cols, Float64Array.from(a.data, (v, i) => f(v, Math.floor(i / a.cols), i % a.cols)));
+  return matrix(
+    a.rows,
+    a.cols,
+    Float64Array.from(a.data, (v, i) => f(v, Math.floor(i / a.cols), i % a.cols)),
+  );
 }
 
 /** Columns of `a` in the given order (a column index may repeat; -1 gives a constant column of `constant`). */

@@ -33,7 +33,11 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Two related layers with ReLU-like offsets (means ≫ std in some neurons), N × 24 and N × 17. */
 function pair(n: number, seed: number): [Matrix, Matrix] {
   const x = uniform(seed, n, 24);
-  const shifted = matrix(n, 24, Float64Array.from(x.data, (v, i) => v + (i % 3 === 0 ? 40 : 0)));
+  const shifted = matrix(
+    n,
+    24,
+    Float64Array.from(x.data, (v, i) => v + (i % 3 === 0 ? 40 : 0)),
+  );
   const y = add(matMul(x, uniform(seed + 1, 24, 17)), uniform(seed + 2, n, 17));
   return [shifted, y];
 }
@@ -45,9 +49,19 @@ function expectMomentsClose(a: PairMoments, b: PairMoments, tol: number): void {
   expect(maxRelDiff(a.x.s, b.x.s)).toBeLessThan(tol);
   expect(maxRelDiff(a.y.s, b.y.s)).toBeLessThan(tol);
   expect(maxRelDiff(a.xy.sxy, b.xy.sxy)).toBeLessThan(tol);
-  expect(maxRelDiff([a.x.sumAA, a.y.sumAA, a.xy.sumAB, a.xy.sumA, a.xy.sumB], [b.x.sumAA, b.y.sumAA, b.xy.sumAB, b.xy.sumA, b.xy.sumB])).toBeLessThan(tol);
+  expect(
+    maxRelDiff(
+      [a.x.sumAA, a.y.sumAA, a.xy.sumAB, a.xy.sumA, a.xy.sumB],
+      [b.x.sumAA, b.y.sumAA, b.xy.sumAB, b.xy.sumA, b.xy.sumB],
+    ),
+  ).toBeLessThan(tol);
   // Σ a_i u_i cancels (Σ u_i = 0); the offset of 40 makes the means' rounding the dominant difference.
-  for (const [u, v] of [[a.x.au, b.x.au], [a.y.au, b.y.au], [a.xy.bu, b.xy.bu], [a.xy.av, b.xy.av]] as const) {
+  for (const [u, v] of [
+    [a.x.au, b.x.au],
+    [a.y.au, b.y.au],
+    [a.xy.bu, b.xy.bu],
+    [a.xy.av, b.xy.av],
+  ] as const) {
     expect(maxRelDiff(u, v)).toBeLessThan(1e-9);
   }
 }
@@ -74,7 +88,10 @@ describe.skipIf(!native)('native (OpenBLAS/LAPACK) and TypeScript paths agree', 
     const y32 = matrix(y.rows, y.cols, Float32Array.from(y.data));
     expectMomentsClose(pairMoments(x32, y32, 'A', 'B', 'native'), pairMoments(x32, y32, 'A', 'B', 'typescript'), 1e-12);
     // 1500 rows run on 2 worker threads (then Chan-merged) on the TypeScript path, one BLAS call natively.
-    const [pn, pt] = await Promise.all([pairMomentsParallel(x, y, { threads: 2, linalg: 'native' }), pairMomentsParallel(x, y, { threads: 2, linalg: 'typescript' })]);
+    const [pn, pt] = await Promise.all([
+      pairMomentsParallel(x, y, { threads: 2, linalg: 'native' }),
+      pairMomentsParallel(x, y, { threads: 2, linalg: 'typescript' }),
+    ]);
     expectMomentsClose(pn, pt, 1e-12);
   });
 
@@ -92,7 +109,8 @@ describe.skipIf(!native)('native (OpenBLAS/LAPACK) and TypeScript paths agree', 
   });
 
   test('every method gives the same value on both paths (1e-10)', () => {
-    const r = (linalg: 'native' | 'typescript') => similarityFromMoments({ x: { ...ts.x }, y: { ...ts.y }, xy: ts.xy }, METHODS, { linalg });
+    const r = (linalg: 'native' | 'typescript') =>
+      similarityFromMoments({ x: { ...ts.x }, y: { ...ts.y }, xy: ts.xy }, METHODS, { linalg });
     const [n, t] = [r('native'), r('typescript')];
     n.forEach((v, i) => {
       expect(v.method).toBe(t[i]!.method);
@@ -104,7 +122,12 @@ describe.skipIf(!native)('native (OpenBLAS/LAPACK) and TypeScript paths agree', 
 
   test('the parallel entry points use the native path too and match the calling-thread results', async () => {
     const seq = similarityFromMoments(nat, ['mean', 'svcca', 'pwcca'], { linalg: 'native' });
-    const par = await similarityFromMomentsParallel({ x: { ...nat.x }, y: { ...nat.y }, xy: nat.xy }, ['mean', 'svcca', 'pwcca'], {}, { threads: 2, linalg: 'native' });
+    const par = await similarityFromMomentsParallel(
+      { x: { ...nat.x }, y: { ...nat.y }, xy: nat.xy },
+      ['mean', 'svcca', 'pwcca'],
+      {},
+      { threads: 2, linalg: 'native' },
+    );
     par.forEach((v, i) => expect(Math.abs(v.value - seq[i]!.value)).toBeLessThan(1e-12));
   });
 
@@ -113,7 +136,12 @@ describe.skipIf(!native)('native (OpenBLAS/LAPACK) and TypeScript paths agree', 
     if (!la.available) throw new Error(la.reason);
     await pairMomentsParallel(x, y, { threads: 1, linalg: 'native' });
     expect(la.info().threads).toBe(1);
-    await similarityFromMomentsParallel({ x: { ...nat.x }, y: { ...nat.y }, xy: nat.xy }, ['mean'], { linalg: 'native' }, { threads: 2 });
+    await similarityFromMomentsParallel(
+      { x: { ...nat.x }, y: { ...nat.y }, xy: nat.xy },
+      ['mean'],
+      { linalg: 'native' },
+      { threads: 2 },
+    );
     expect(la.info().threads).toBe(2);
   });
 
@@ -121,7 +149,10 @@ describe.skipIf(!native)('native (OpenBLAS/LAPACK) and TypeScript paths agree', 
     const acc = (linalg: 'native' | 'typescript') => {
       const a = new MomentAccumulator(24, 17, linalg);
       for (let s = 0; s < 1500; s += 500) {
-        a.push(matrix(500, 24, x.data.subarray(s * 24, (s + 500) * 24)), matrix(500, 17, y.data.subarray(s * 17, (s + 500) * 17)));
+        a.push(
+          matrix(500, 24, x.data.subarray(s * 24, (s + 500) * 24)),
+          matrix(500, 17, y.data.subarray(s * 17, (s + 500) * 17)),
+        );
       }
       return a.moments();
     };
@@ -135,7 +166,9 @@ describe('choosing the path', () => {
 
   test("'typescript' never loads the addon", () => {
     expect(resolveLinalg('typescript')).toBe(typescriptBackend);
-    expect(new PairSimilarity(pairMoments(x, y, 'A', 'B', 'typescript'), { linalg: 'typescript' }).backend.kind).toBe('typescript');
+    expect(new PairSimilarity(pairMoments(x, y, 'A', 'B', 'typescript'), { linalg: 'typescript' }).backend.kind).toBe(
+      'typescript',
+    );
   });
 
   test('TRANSFUSION_NATIVE=0 forces the TypeScript path quietly; native then is an error', () => {
@@ -169,9 +202,13 @@ describe('choosing the path', () => {
   test('bad values are rejected, naming the option', async () => {
     const m = pairMoments(x, y, 'A', 'B', 'typescript');
     expect(() => similarityFromMoments(m, ['mean'], { linalg: 'blas' as never })).toThrow(/invalid option linalg/);
-    await expect(pairMomentsParallel(x, y, { linalg: 'gpu' as never })).rejects.toThrow('invalid option linalg: expected one of auto, native, typescript, got "gpu"');
+    await expect(pairMomentsParallel(x, y, { linalg: 'gpu' as never })).rejects.toThrow(
+      'invalid option linalg: expected one of auto, native, typescript, got "gpu"',
+    );
     expect(() => pairMoments(x, y, 'A', 'B', 'fast' as never)).toThrow(CcaError);
     expect(() => new MomentAccumulator(24, 17, 'fast' as never)).toThrow('invalid option linalg');
-    expect(() => resolveLinalg('auto', 2, { TRANSFUSION_NATIVE: 'yes' })).toThrow('TRANSFUSION_NATIVE=yes: expected 0, 1 or auto');
+    expect(() => resolveLinalg('auto', 2, { TRANSFUSION_NATIVE: 'yes' })).toThrow(
+      'TRANSFUSION_NATIVE=yes: expected 0, 1 or auto',
+    );
   });
 });

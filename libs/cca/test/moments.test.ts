@@ -46,8 +46,13 @@ const y = map(gaussian(2, 1500, 5), (v, i, j) => -3e3 + v + 0.5 * x.data[i * 7 +
 describe('statistics', () => {
   test('the centred co-moment equals the two-pass definition despite a large mean', () => {
     const m = pairMoments(x, y);
-    for (const [j, k] of [[0, 0], [2, 5], [6, 6]] as const) {
-      let mj = 0, mk = 0;
+    for (const [j, k] of [
+      [0, 0],
+      [2, 5],
+      [6, 6],
+    ] as const) {
+      let mj = 0,
+        mk = 0;
       for (let i = 0; i < x.rows; i++) {
         mj += x.data[i * 7 + j]!;
         mk += x.data[i * 7 + k]!;
@@ -62,7 +67,13 @@ describe('statistics', () => {
 
   test('streaming blocks of uneven sizes (Chan merges) give the same statistics and similarities', () => {
     const acc = new MomentAccumulator(7, 5);
-    for (const [r0, r1] of [[0, 1], [1, 400], [400, 1013], [1013, 1500]] as const) acc.push(rows(x, r0, r1), rows(y, r0, r1));
+    for (const [r0, r1] of [
+      [0, 1],
+      [1, 400],
+      [400, 1013],
+      [1013, 1500],
+    ] as const)
+      acc.push(rows(x, r0, r1), rows(y, r0, r1));
     expect(acc.n).toBe(1500);
     const whole = pairMoments(x, y);
     expectSame(acc.moments(), whole, 1e-12);
@@ -86,16 +97,21 @@ describe('statistics', () => {
   test('per-layer statistics can be computed once and combined with per-pair cross statistics', () => {
     const z = map(gaussian(5, 1500, 4), (v, i) => v + y.data[i * 5]!);
     const lx = layerMoments(x);
-    const viaLayers = similarityFromMoments({ x: lx, y: layerMoments(z), xy: crossMoments(x, z) }, ['mean', 'cka-debiased']);
+    const viaLayers = similarityFromMoments({ x: lx, y: layerMoments(z), xy: crossMoments(x, z) }, [
+      'mean',
+      'cka-debiased',
+    ]);
     const direct = similarityFromMoments(pairMoments(x, z), ['mean', 'cka-debiased']);
     viaLayers.forEach((r, i) => expect(Math.abs(r.value - direct[i]!.value)).toBeLessThan(1e-12));
   });
 
   test('statistics of different datapoints are rejected', () => {
     const other = rows(y, 0, 1000);
-    expect(() => similarityFromMoments({ x: layerMoments(x), y: layerMoments(other), xy: crossMoments(rows(x, 0, 1000), other) }, ['mean'])).toThrow(
-      /do not belong together/,
-    );
+    expect(() =>
+      similarityFromMoments({ x: layerMoments(x), y: layerMoments(other), xy: crossMoments(rows(x, 0, 1000), other) }, [
+        'mean',
+      ]),
+    ).toThrow(/do not belong together/);
   });
 
   test('the accumulator checks widths and emptiness', () => {

@@ -9,7 +9,7 @@ function npyBytes(descr: string, shape: number[], fortran: boolean, body: Uint8A
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const pre = version === 1 ? 10 : 12;
   let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
-  header = header.padEnd(Math.ceil((pre + header.length + 1) / 64) * 64 - pre - 1, ' ') + '\n';
+  header = `${header.padEnd(Math.ceil((pre + header.length + 1) / 64) * 64 - pre - 1, ' ')}\n`;
   const out = new Uint8Array(pre + header.length + body.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
   const dv = new DataView(out.buffer);
@@ -77,7 +77,9 @@ describe('.npy reader', () => {
 
   test('clear errors for unsupported or damaged files', () => {
     const ok = npyBytes('<f8', [2, 3], false, body(C_ORDER, 8, true));
-    expect(errorOf(() => decodeNpy(new TextEncoder().encode('{"shape":[2,3]}'), 'acts.json')).message).toMatch(/^acts\.json: not a \.npy file/);
+    expect(errorOf(() => decodeNpy(new TextEncoder().encode('{"shape":[2,3]}'), 'acts.json')).message).toMatch(
+      /^acts\.json: not a \.npy file/,
+    );
     expect(errorOf(() => decodeNpy(npyBytes('<i4', [2, 3], false, new Uint8Array(24)), 'i.npy')).message).toMatch(
       /dtype '<i4' is not supported; expected float32/,
     );
@@ -85,7 +87,9 @@ describe('.npy reader', () => {
       /shape \(2, 3, 4\); expected 2-D/,
     );
     expect(errorOf(() => decodeNpy(npyBytes('<f4', [6], false, new Uint8Array(24)))).code).toBe('NPY_UNSUPPORTED');
-    expect(errorOf(() => decodeNpy(ok.subarray(0, ok.length - 1), 't.npy')).message).toMatch(/^t\.npy: data is truncated/);
+    expect(errorOf(() => decodeNpy(ok.subarray(0, ok.length - 1), 't.npy')).message).toMatch(
+      /^t\.npy: data is truncated/,
+    );
     expect(errorOf(() => decodeNpy(ok.subarray(0, 40))).code).toBe('NPY_TRUNCATED');
     const v9 = Uint8Array.from(ok);
     v9[6] = 9;
@@ -102,7 +106,9 @@ describe('readActivations', () => {
     await writeNpy(join(dir, 'weird-name.bin'), matrix(2, 2, Float64Array.from([1, 2, 3, 4])));
     expect(Array.from((await readActivations(join(dir, 'weird-name.bin'))).data)).toEqual([1, 2, 3, 4]);
     await writeFile(join(dir, 'x.csv'), '1,2\n3,4\n');
-    await expect(readActivations(join(dir, 'x.csv'))).rejects.toThrow(/x\.csv: neither a \.npy file nor an Arrow IPC file/);
+    await expect(readActivations(join(dir, 'x.csv'))).rejects.toThrow(
+      /x\.csv: neither a \.npy file nor an Arrow IPC file/,
+    );
     await expect(readActivations(join(dir, 'missing.npy'))).rejects.toThrow(/missing\.npy: cannot open/);
   });
 });

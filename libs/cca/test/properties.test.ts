@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { matrix, pairMoments, randomBaseline, similarityFromMoments, svccaKeepCount, type Matrix, type Method } from '../src/index.js';
+import {
+  matrix,
+  pairMoments,
+  randomBaseline,
+  similarityFromMoments,
+  svccaKeepCount,
+  type Matrix,
+  type Method,
+} from '../src/index.js';
 import { add, gaussian, hstack, map, matMul, orthogonal, uniform } from './helpers.js';
 
 function values(x: Matrix, y: Matrix, methods: Method[], options = {}): Record<string, number> {
@@ -16,7 +24,10 @@ const CCA_FAMILY: Method[] = ['mean', 'svcca', 'pwcca'];
 
 describe('invariances', () => {
   const x = reluLike(21, 800, 12);
-  const y = add(matMul(x, uniform(23, 12, 10)), map(gaussian(24, 800, 10), (v) => 3 * v));
+  const y = add(
+    matMul(x, uniform(23, 12, 10)),
+    map(gaussian(24, 800, 10), (v) => 3 * v),
+  );
 
   test('CCA, SVCCA and PWCCA are 1 for X against a rotated copy', () => {
     const r = values(x, matMul(x, orthogonal(30, 12)), CCA_FAMILY);
@@ -25,9 +36,16 @@ describe('invariances', () => {
 
   test('canonical correlations are unchanged by invertible maps of either side and by swapping sides', () => {
     const base = similarityFromMoments(pairMoments(x, y), ['mean'])[0]!;
-    const mixedX = add(matMul(x, add(orthogonal(31, 12), matrix(12, 12, new Float64Array(144).fill(0.05)))), matrix(800, 12, new Float64Array(9600).fill(7)));
+    const mixedX = add(
+      matMul(x, add(orthogonal(31, 12), matrix(12, 12, new Float64Array(144).fill(0.05)))),
+      matrix(800, 12, new Float64Array(9600).fill(7)),
+    );
     const rotatedY = matMul(y, orthogonal(32, 10));
-    for (const [a, b] of [[mixedX, y], [x, rotatedY], [y, x]] as const) {
+    for (const [a, b] of [
+      [mixedX, y],
+      [x, rotatedY],
+      [y, x],
+    ] as const) {
       const r = similarityFromMoments(pairMoments(a, b), ['mean'])[0]!;
       if (r.method !== 'mean' || base.method !== 'mean') throw new Error('unexpected');
       r.rho.forEach((v, i) => expect(Math.abs(v - base.rho[i]!)).toBeLessThan(1e-9));
@@ -46,21 +64,35 @@ describe('invariances', () => {
     expect(Math.abs(r.cka! - 1)).toBeLessThan(1e-12);
     expect(Math.abs(r['cka-debiased']! - 1)).toBeLessThan(1e-12);
     const base = values(x, y, ['cka', 'cka-debiased']);
-    const scaled = values(map(x, (v) => 0.01 * v), matMul(map(y, (v) => 40 * v), orthogonal(35, 10)), ['cka', 'cka-debiased']);
+    const scaled = values(
+      map(x, (v) => 0.01 * v),
+      matMul(
+        map(y, (v) => 40 * v),
+        orthogonal(35, 10),
+      ),
+      ['cka', 'cka-debiased'],
+    );
     expect(Math.abs(scaled.cka! - base.cka!)).toBeLessThan(1e-12);
     expect(Math.abs(scaled['cka-debiased']! - base['cka-debiased']!)).toBeLessThan(1e-12);
   });
 
   test('CKA is not invariant to anisotropic scaling, CCA is', () => {
     const z = gaussian(36, 1000, 6);
-    const r = values(z, map(z, (v, _i, j) => v * [0.1, 0.5, 1, 2, 3, 5][j]!), ['cka', 'mean']);
+    const r = values(
+      z,
+      map(z, (v, _i, j) => v * [0.1, 0.5, 1, 2, 3, 5][j]!),
+      ['cka', 'mean'],
+    );
     expect(r.cka!).toBeLessThan(0.99);
     expect(Math.abs(r.mean! - 1)).toBeLessThan(1e-9);
   });
 
   test('float32 input of the same values gives the same result to float32 rounding', () => {
     const a = values(x, y, ['mean', 'cka']);
-    const b = values(matrix(800, 12, Float32Array.from(x.data)), matrix(800, 10, Float32Array.from(y.data)), ['mean', 'cka']);
+    const b = values(matrix(800, 12, Float32Array.from(x.data)), matrix(800, 10, Float32Array.from(y.data)), [
+      'mean',
+      'cka',
+    ]);
     expect(Math.abs(a.mean! - b.mean!)).toBeLessThan(1e-5);
     expect(Math.abs(a.cka! - b.cka!)).toBeLessThan(1e-5);
   });
@@ -82,7 +114,10 @@ describe('debiased CKA', () => {
     };
     const n = 30;
     const hsicU = (k: Float64Array, l: Float64Array) => {
-      let tr = 0, sk = 0, sl = 0, kl = 0;
+      let tr = 0,
+        sk = 0,
+        sl = 0,
+        kl = 0;
       const rk = new Float64Array(n);
       const rl = new Float64Array(n);
       for (let i = 0; i < n; i++)
@@ -102,7 +137,15 @@ describe('debiased CKA', () => {
     // The Gram form on uncentred ReLU-like data (mean ≈ 5) loses a few digits itself, hence 1e-10.
     expect(Math.abs(values(x, y, ['cka-debiased'])['cka-debiased']! - want)).toBeLessThan(1e-10);
     // ... and is unchanged by adding a constant to X.
-    expect(Math.abs(values(map(x, (v) => v + 1e3), y, ['cka-debiased'])['cka-debiased']! - want)).toBeLessThan(1e-9);
+    expect(
+      Math.abs(
+        values(
+          map(x, (v) => v + 1e3),
+          y,
+          ['cka-debiased'],
+        )['cka-debiased']! - want,
+      ),
+    ).toBeLessThan(1e-9);
   });
 });
 
@@ -120,8 +163,16 @@ describe('degenerate neurons', () => {
   const y = add(matMul(z, uniform(51, 5, 4)), gaussian(52, 500, 4));
 
   test('a collinear neuron lowers the rank by one and adds a zero correlation, no NaN', () => {
-    const x = hstack(z, map(matrix(500, 1, new Float64Array(500)), (_v, i) => z.data[i * 5]! - 2 * z.data[i * 5 + 3]!));
-    const r = similarityFromMoments(pairMoments(x, hstack(y, gaussian(53, 500, 3))), ['mean', 'svcca', 'pwcca', 'pwcca-google'])[0]!;
+    const x = hstack(
+      z,
+      map(matrix(500, 1, new Float64Array(500)), (_v, i) => z.data[i * 5]! - 2 * z.data[i * 5 + 3]!),
+    );
+    const r = similarityFromMoments(pairMoments(x, hstack(y, gaussian(53, 500, 3))), [
+      'mean',
+      'svcca',
+      'pwcca',
+      'pwcca-google',
+    ])[0]!;
     if (r.method !== 'mean') throw new Error('unexpected');
     expect(r.rank1).toBe(5);
     expect(r.live1).toBe(6);
@@ -132,7 +183,14 @@ describe('degenerate neurons', () => {
 
   test('a constant neuron is dropped and reported; all methods stay finite', () => {
     const x = hstack(z, matrix(500, 1, new Float64Array(500).fill(4.2)));
-    const rs = similarityFromMoments(pairMoments(x, y), ['mean', 'svcca', 'pwcca', 'pwcca-google', 'cka', 'cka-debiased']);
+    const rs = similarityFromMoments(pairMoments(x, y), [
+      'mean',
+      'svcca',
+      'pwcca',
+      'pwcca-google',
+      'cka',
+      'cka-debiased',
+    ]);
     for (const r of rs) expect(Number.isFinite(r.value)).toBe(true);
     const mean = rs[0]!;
     if (mean.method !== 'mean') throw new Error('unexpected');
@@ -147,9 +205,16 @@ describe('degenerate neurons', () => {
 describe('independent random data (fixed seeds)', () => {
   test('Σρ² ≈ p·q/(N−1), mean ρ ≈ Wachter, CKA ≈ √(pq)/√((n+p+1)(n+q+1)), debiased CKA ≈ 0', () => {
     const [n, p, q, reps] = [1000, 20, 40, 8];
-    let sumSq = 0, meanRho = 0, cka = 0, deb = 0;
+    let sumSq = 0,
+      meanRho = 0,
+      cka = 0,
+      deb = 0;
     for (let r = 0; r < reps; r++) {
-      const out = similarityFromMoments(pairMoments(gaussian(100 + 2 * r, n, p), gaussian(101 + 2 * r, n, q)), ['mean', 'cka', 'cka-debiased']);
+      const out = similarityFromMoments(pairMoments(gaussian(100 + 2 * r, n, p), gaussian(101 + 2 * r, n, q)), [
+        'mean',
+        'cka',
+        'cka-debiased',
+      ]);
       const m = out[0]!;
       if (m.method !== 'mean') throw new Error('unexpected');
       sumSq += m.meanSq * m.rho.length;

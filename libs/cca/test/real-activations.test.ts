@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { loadLinalg } from '@transfusion/native';
 import { describe, expect, test } from 'vitest';
-import { METHODS, pairMoments, PairSimilarity, resolveLinalg, similarityFromMoments, type LinalgMode, type PairMoments } from '../src/index.js';
+import {
+  METHODS,
+  pairMoments,
+  PairSimilarity,
+  resolveLinalg,
+  similarityFromMoments,
+  type LinalgMode,
+  type PairMoments,
+} from '../src/index.js';
 import { cachedBasis } from '../src/similarity.js';
 import { sideSvd, whitenedCross } from '../src/canonical.js';
 import { googlePwccaWeights } from '../src/pwcca.js';
@@ -22,14 +30,22 @@ interface Expected {
   svcca_dims20?: number;
 }
 
-const expected = (JSON.parse(readFileSync(`${ACTS_DIR}expected.json`, 'utf8')) as { values: Record<string, Expected> }).values;
+const expected = (JSON.parse(readFileSync(`${ACTS_DIR}expected.json`, 'utf8')) as { values: Record<string, Expected> })
+  .values;
 
 const loaded = new Map<string, PairMoments>();
 function load(name: string, linalg: LinalgMode = 'auto'): PairMoments {
   const key = `${name}:${linalg}`;
   let m = loaded.get(key);
   if (m === undefined) {
-    loaded.set(key, (m = pairMoments(readJhb(`${ACTS_DIR}${name}_model0.jhb`), readJhb(`${ACTS_DIR}${name}_model1.jhb`), 'A', 'B', linalg)));
+    m = pairMoments(
+      readJhb(`${ACTS_DIR}${name}_model0.jhb`),
+      readJhb(`${ACTS_DIR}${name}_model1.jhb`),
+      'A',
+      'B',
+      linalg,
+    );
+    loaded.set(key, m);
   }
   return m;
 }
@@ -38,34 +54,45 @@ function load(name: string, linalg: LinalgMode = 'auto'): PairMoments {
 const PATHS: LinalgMode[] = loadLinalg().available ? ['typescript', 'native'] : ['typescript'];
 
 // google/svcca's tutorial activations, with values from google's own code and an independent numpy implementation.
-describe.each(PATHS.flatMap((linalg) => ['mnist_lay04', 'svhn_lay06'].map((name) => [name, linalg] as const)))('%s (google/svcca tutorial activations), linalg %s', (name, linalg) => {
-  const e = expected[name]!;
-  const m = load(name, linalg);
+describe.each(PATHS.flatMap((linalg) => ['mnist_lay04', 'svhn_lay06'].map((name) => [name, linalg] as const)))(
+  '%s (google/svcca tutorial activations), linalg %s',
+  (name, linalg) => {
+    const e = expected[name]!;
+    const m = load(name, linalg);
 
-  test('every method reproduces the reference values to 1e-6', () => {
-    const r = Object.fromEntries(similarityFromMoments(m, METHODS.filter((x) => x !== 'pwcca-google'), { linalg }).map((x) => [x.method, x]));
-    expect(r.mean!.value).toBeCloseTo(e.mean_cca, 6);
-    expect(r.svcca!.value).toBeCloseTo(e.svcca99_variance, 6);
-    expect(r.pwcca!.value).toBeCloseTo(e.pwcca_paper, 6);
-    expect(r.cka!.value).toBeCloseTo(e.cka, 6);
-    expect(r['cka-debiased']!.value).toBeCloseTo(e.cka_debiased, 6);
-    expect(Math.abs(r.mean!.value - e.mean_cca)).toBeLessThan(1e-9);
-    expect(Math.abs(r.pwcca!.value - e.pwcca_paper)).toBeLessThan(1e-9);
-  });
+    test('every method reproduces the reference values to 1e-6', () => {
+      const r = Object.fromEntries(
+        similarityFromMoments(
+          m,
+          METHODS.filter((x) => x !== 'pwcca-google'),
+          { linalg },
+        ).map((x) => [x.method, x]),
+      );
+      expect(r.mean!.value).toBeCloseTo(e.mean_cca, 6);
+      expect(r.svcca!.value).toBeCloseTo(e.svcca99_variance, 6);
+      expect(r.pwcca!.value).toBeCloseTo(e.pwcca_paper, 6);
+      expect(r.cka!.value).toBeCloseTo(e.cka, 6);
+      expect(r['cka-debiased']!.value).toBeCloseTo(e.cka_debiased, 6);
+      expect(Math.abs(r.mean!.value - e.mean_cca)).toBeLessThan(1e-9);
+      expect(Math.abs(r.pwcca!.value - e.pwcca_paper)).toBeLessThan(1e-9);
+    });
 
-  test('details: shapes, SVCCA kept dims, google threshold mean', () => {
-    const [mean, svcca] = similarityFromMoments(m, ['mean', 'svcca'], { linalg });
-    expect([mean!.n, mean!.d1, mean!.d2]).toEqual(e.shape.concat([e.shape[1]]));
-    if (mean!.method !== 'mean' || svcca!.method !== 'svcca') throw new Error('wrong order');
-    expect(Math.abs(mean!.googleMean - e.google_threshold98_mean)).toBeLessThan(1e-9);
-    expect([svcca!.kept1, svcca!.kept2]).toEqual(e.svcca99_k);
-    const singular = similarityFromMoments(m, ['svcca'], { svccaCriterion: 'singular', linalg })[0]!;
-    expect(Math.abs(singular.value - e.svcca99_singular)).toBeLessThan(1e-9);
-    if (e.svcca_dims20 !== undefined) {
-      expect(Math.abs(similarityFromMoments(m, ['svcca'], { svccaDims: 20, linalg })[0]!.value - e.svcca_dims20)).toBeLessThan(1e-9);
-    }
-  });
-});
+    test('details: shapes, SVCCA kept dims, google threshold mean', () => {
+      const [mean, svcca] = similarityFromMoments(m, ['mean', 'svcca'], { linalg });
+      expect([mean!.n, mean!.d1, mean!.d2]).toEqual(e.shape.concat([e.shape[1]]));
+      if (mean!.method !== 'mean' || svcca!.method !== 'svcca') throw new Error('wrong order');
+      expect(Math.abs(mean!.googleMean - e.google_threshold98_mean)).toBeLessThan(1e-9);
+      expect([svcca!.kept1, svcca!.kept2]).toEqual(e.svcca99_k);
+      const singular = similarityFromMoments(m, ['svcca'], { svccaCriterion: 'singular', linalg })[0]!;
+      expect(Math.abs(singular.value - e.svcca99_singular)).toBeLessThan(1e-9);
+      if (e.svcca_dims20 !== undefined) {
+        expect(
+          Math.abs(similarityFromMoments(m, ['svcca'], { svccaDims: 20, linalg })[0]!.value - e.svcca_dims20),
+        ).toBeLessThan(1e-9);
+      }
+    });
+  },
+);
 
 describe.each(PATHS)('pwcca-google (google/svcca compute_pwcca), linalg %s', (linalg) => {
   test('reproduces compute_pwcca exactly given the singular-vector signs numpy returned', () => {

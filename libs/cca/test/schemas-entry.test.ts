@@ -5,14 +5,21 @@ import { convOptionsSchema, linalgModeSchema, METHODS, similarityOptionsSchema }
 import { fileURLToPath } from 'node:url';
 import { loadedModules as loadedFrom } from '../../../tools/testing/loaded-modules.js';
 
-const loadedModules = (specifier: string): string[] => loadedFrom(specifier, fileURLToPath(new URL('..', import.meta.url)));
+const loadedModules = (specifier: string): string[] =>
+  loadedFrom(specifier, fileURLToPath(new URL('..', import.meta.url)));
 
 describe("'@transfusion/cca/schemas' (built entry)", () => {
   it('loads zod and its own option modules only: no native addon', () => {
     const urls = loadedModules('@transfusion/cca/schemas');
     const ours = urls.filter((u) => u.includes('/libs/cca/dist/'));
     const others = urls.filter((u) => !u.includes('/libs/cca/dist/'));
-    expect(ours.map((u) => u.slice(u.indexOf('/dist/') + 6)).sort()).toEqual(['conv-options.js', 'errors.js', 'linalg-mode.js', 'options.js', 'schemas.js']);
+    expect(ours.map((u) => u.slice(u.indexOf('/dist/') + 6)).sort()).toEqual([
+      'conv-options.js',
+      'errors.js',
+      'linalg-mode.js',
+      'options.js',
+      'schemas.js',
+    ]);
     expect(others.length).toBeGreaterThan(0);
     for (const u of others) expect(u).toMatch(/\/node_modules\/zod\//);
   });

@@ -1,7 +1,23 @@
 import * as arrow from 'apache-arrow';
-import { createBatchWriter, fixedSizeListValues, inspectArrowFile, openArrowFile, type BatchWriter } from '@transfusion/arrow-io';
+import {
+  createBatchWriter,
+  fixedSizeListValues,
+  inspectArrowFile,
+  openArrowFile,
+  type BatchWriter,
+} from '@transfusion/arrow-io';
 import { DataError, formatZodIssues } from './errors.js';
-import { concatImageSets, labelSpecSchema, labelWidth, sliceImageSet, SPLITS, validateImageSet, type ImageSet, type LabelSpec, type Split } from './image-set.js';
+import {
+  concatImageSets,
+  labelSpecSchema,
+  labelWidth,
+  sliceImageSet,
+  SPLITS,
+  validateImageSet,
+  type ImageSet,
+  type LabelSpec,
+  type Split,
+} from './image-set.js';
 
 /**
  * Dataset artifact layout (one Arrow IPC file, one record batch per shard of `shardSize` rows, so a set of
@@ -73,7 +89,14 @@ export function imageSetBatch(schema: arrow.Schema, set: ImageSet): arrow.Record
     type: new arrow.Struct(schema.fields),
     length: n,
     nullCount: 0,
-    children: [fsl(image!, set.images), fsl(label!, set.labels), fsl(mask!, set.mask), utf8(set.ids), utf8(set.patients), utf8(set.splits)],
+    children: [
+      fsl(image!, set.images),
+      fsl(label!, set.labels),
+      fsl(mask!, set.mask),
+      utf8(set.ids),
+      utf8(set.patients),
+      utf8(set.splits),
+    ],
   });
   return new arrow.RecordBatch(schema, data);
 }
@@ -86,7 +109,11 @@ export interface ImageSetWriter {
   abort(): Promise<void>;
 }
 
-export async function createImageSetWriter(path: string, header: ImageSetHeader, shardSize = 512): Promise<ImageSetWriter> {
+export async function createImageSetWriter(
+  path: string,
+  header: ImageSetHeader,
+  shardSize = 512,
+): Promise<ImageSetWriter> {
   const schema = imageSetSchema(header);
   const writer: BatchWriter = await createBatchWriter(path, schema);
   let pending: ImageSet[] = [];
@@ -109,11 +136,19 @@ export async function createImageSetWriter(path: string, header: ImageSetHeader,
     async write(part) {
       if (part.height !== header.height || part.width !== header.width || part.channels !== header.channels) {
         await writer.abort();
-        throw new DataError('DATA_BAD_SET', `${path}: rows are ${part.height}×${part.width}×${part.channels}, the file holds ${header.height}×${header.width}×${header.channels}`, { file: path });
+        throw new DataError(
+          'DATA_BAD_SET',
+          `${path}: rows are ${part.height}×${part.width}×${part.channels}, the file holds ${header.height}×${header.width}×${header.channels}`,
+          { file: path },
+        );
       }
-      if ((part.images instanceof Uint8Array) !== (header.dtype === 'uint8')) {
+      if (part.images instanceof Uint8Array !== (header.dtype === 'uint8')) {
         await writer.abort();
-        throw new DataError('DATA_BAD_SET', `${path}: rows have ${part.images instanceof Uint8Array ? 'uint8' : 'float32'} images, the file holds ${header.dtype}`, { file: path });
+        throw new DataError(
+          'DATA_BAD_SET',
+          `${path}: rows have ${part.images instanceof Uint8Array ? 'uint8' : 'float32'} images, the file holds ${header.dtype}`,
+          { file: path },
+        );
       }
       validateImageSet(part);
       pending.push(part);
@@ -140,7 +175,11 @@ export async function createImageSetWriter(path: string, header: ImageSetHeader,
 }
 
 /** Writes a whole in-memory set. */
-export async function writeImageSet(path: string, set: ImageSet, shardSize = 512): Promise<{ rows: number; shards: number }> {
+export async function writeImageSet(
+  path: string,
+  set: ImageSet,
+  shardSize = 512,
+): Promise<{ rows: number; shards: number }> {
   validateImageSet(set);
   const w = await createImageSetWriter(path, headerOf(set), shardSize);
   await w.write(set);
@@ -165,7 +204,8 @@ export function parseHeader(schema: arrow.Schema, file: string): ImageSetHeader 
   const bad = (msg: string): never => {
     throw new DataError('DATA_BAD_SET', `${file}: not a dataset artifact (${msg})`, { file });
   };
-  if (m.get('transfusion.dataset') !== DATASET_FORMAT) bad(`transfusion.dataset is ${JSON.stringify(m.get('transfusion.dataset') ?? null)}, expected "${DATASET_FORMAT}"`);
+  if (m.get('transfusion.dataset') !== DATASET_FORMAT)
+    bad(`transfusion.dataset is ${JSON.stringify(m.get('transfusion.dataset') ?? null)}, expected "${DATASET_FORMAT}"`);
   try {
     const [height, width, channels] = JSON.parse(m.get('transfusion.shape') ?? 'null') as number[];
     const dtype = m.get('transfusion.dtype');
@@ -195,10 +235,13 @@ export async function readImageSetHeader(path: string): Promise<ImageSetHeader &
 
 /** Converts one record batch back to an in-memory set (copies the tensor columns out of the file buffer). */
 export function batchToImageSet(batch: arrow.RecordBatch, header: ImageSetHeader): ImageSet {
-  const values = (name: string): Uint8Array | Float32Array => fixedSizeListValues(batch.getChild(name)!, 'dataset artifact', name).values.slice() as Uint8Array | Float32Array;
+  const values = (name: string): Uint8Array | Float32Array =>
+    fixedSizeListValues(batch.getChild(name)!, 'dataset artifact', name).values.slice() as Uint8Array | Float32Array;
   const strings = (name: string): string[] => batch.getChild(name)!.toArray() as string[];
   const splits = strings('split');
-  for (const s of splits) if (!SPLITS.includes(s as Split)) throw new DataError('DATA_BAD_SET', `dataset artifact: split value "${s}" is not train/val/test`);
+  for (const s of splits)
+    if (!SPLITS.includes(s as Split))
+      throw new DataError('DATA_BAD_SET', `dataset artifact: split value "${s}" is not train/val/test`);
   return {
     name: header.name,
     height: header.height,
@@ -249,7 +292,10 @@ export async function readImageSet(path: string, options: { splits?: readonly Sp
 }
 
 function pick(set: ImageSet, rows: number[]): ImageSet {
-  return concatImageSets(rows.map((r) => sliceImageSet(set, r, r + 1)), set);
+  return concatImageSets(
+    rows.map((r) => sliceImageSet(set, r, r + 1)),
+    set,
+  );
 }
 
 /** An empty set carrying a header, used as the template for concatenation. */

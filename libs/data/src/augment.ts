@@ -32,7 +32,14 @@ export function parseAugmentOptions(o: unknown): ResolvedAugment {
  * Augments one HWC image with values in [0,1] (returns a new array). Rotation samples bilinearly about the
  * centre and fills with 0 outside the source.
  */
-export function augmentImage(src: Float32Array, h: number, w: number, c: number, rng: Rng, o: ResolvedAugment): Float32Array {
+export function augmentImage(
+  src: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  rng: Rng,
+  o: ResolvedAugment,
+): Float32Array {
   const flipX = o.hflip && rng.bernoulli(0.5);
   const flipY = o.vflip && rng.bernoulli(0.5);
   const angle = ((o.rotate ? rng.uniform(-o.rotate, o.rotate) : 0) * Math.PI) / 180;
@@ -64,8 +71,11 @@ export function augmentImage(src: Float32Array, h: number, w: number, c: number,
       const fx = sx - x0;
       const fy = sy - y0;
       for (let k = 0; k < c; k++) {
-        const p = (xx: number, yy: number): number => (xx < 0 || yy < 0 || xx >= w || yy >= h ? 0 : src[(yy * w + xx) * c + k]!);
-        out[o0 + k] = (p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx) * (1 - fy) + (p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx) * fy;
+        const p = (xx: number, yy: number): number =>
+          xx < 0 || yy < 0 || xx >= w || yy >= h ? 0 : src[(yy * w + xx) * c + k]!;
+        out[o0 + k] =
+          (p(x0, y0) * (1 - fx) + p(x0 + 1, y0) * fx) * (1 - fy) +
+          (p(x0, y0 + 1) * (1 - fx) + p(x0 + 1, y0 + 1) * fx) * fy;
       }
     }
   }
@@ -82,7 +92,13 @@ export function augmentImage(src: Float32Array, h: number, w: number, c: number,
  * Augmented copies of the given rows as one float32 NHWC batch in [0,1] units. The randomness of row r in
  * epoch e depends only on (seed, epoch, row id index), so results do not depend on batch composition.
  */
-export function augmentBatch(set: ImageSet, rows: readonly number[], seed: number, epoch: number, options: AugmentOptions = {}): Float32Array {
+export function augmentBatch(
+  set: ImageSet,
+  rows: readonly number[],
+  seed: number,
+  epoch: number,
+  options: AugmentOptions = {},
+): Float32Array {
   const o = parseAugmentOptions(options);
   const d = set.height * set.width * set.channels;
   const scale = set.images instanceof Uint8Array ? 1 / 255 : 1;

@@ -31,7 +31,11 @@ export async function renderContactSheet(tiles: readonly SheetTile[], options: S
     const img = await sharp(Buffer.from(t.pixels.buffer, t.pixels.byteOffset, t.pixels.byteLength), {
       raw: { width: t.width, height: t.height, channels: t.channels as 1 | 3 },
     })
-      .resize(tile, tile, { fit: 'contain', background: { r: 0, g: 0, b: 0 }, kernel: t.width < tile ? 'nearest' : 'lanczos3' })
+      .resize(tile, tile, {
+        fit: 'contain',
+        background: { r: 0, g: 0, b: 0 },
+        kernel: t.width < tile ? 'nearest' : 'lanczos3',
+      })
       .toColourspace('srgb')
       .png()
       .toBuffer();
@@ -46,7 +50,10 @@ export async function renderContactSheet(tiles: readonly SheetTile[], options: S
       const lines = wrap(t.caption, Math.floor(tile / 6.2));
       return lines
         .slice(0, 2)
-        .map((l, j) => `<text x="${x}" y="${y + j * 12}" font-family="DejaVu Sans, sans-serif" font-size="10" fill="#111">${escapeXml(l)}</text>`)
+        .map(
+          (l, j) =>
+            `<text x="${x}" y="${y + j * 12}" font-family="DejaVu Sans, sans-serif" font-size="10" fill="#111">${escapeXml(l)}</text>`,
+        )
         .join('');
     })
     .join('');

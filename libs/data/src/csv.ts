@@ -21,18 +21,24 @@ export interface CsvTable {
  */
 export function parseCsv(text: string, file = '<csv>'): CsvTable {
   const records = tokenize(text, file);
-  if (records.length === 0) throw new DataError('DATA_BAD_CSV', `${file}: empty file, expected a header line`, { file });
+  if (records.length === 0)
+    throw new DataError('DATA_BAD_CSV', `${file}: empty file, expected a header line`, { file });
   const header = records[0]!.cells.map((h) => h.trim());
   const seen = new Set<string>();
   for (const h of header) {
-    if (seen.has(h)) throw new DataError('DATA_BAD_CSV', `${file}:1: duplicate column "${h}"`, { file, row: 1, field: h });
+    if (seen.has(h))
+      throw new DataError('DATA_BAD_CSV', `${file}:1: duplicate column "${h}"`, { file, row: 1, field: h });
     seen.add(h);
   }
   const rows: CsvRow[] = [];
   for (const rec of records.slice(1)) {
     if (rec.cells.length === 1 && rec.cells[0] === '') continue; // blank line
     if (rec.cells.length !== header.length) {
-      throw new DataError('DATA_BAD_CSV', `${file}:${rec.line}: expected ${header.length} cells (as in the header), got ${rec.cells.length}`, { file, row: rec.line });
+      throw new DataError(
+        'DATA_BAD_CSV',
+        `${file}:${rec.line}: expected ${header.length} cells (as in the header), got ${rec.cells.length}`,
+        { file, row: rec.line },
+      );
     }
     const cells: Record<string, string> = {};
     header.forEach((h, i) => (cells[h] = rec.cells[i]!));
@@ -46,7 +52,11 @@ export async function readCsv(file: string): Promise<CsvTable> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new DataError('DATA_NOT_FOUND', `${file}: cannot read CSV index (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file, cause: e });
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      `${file}: cannot read CSV index (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      { file, cause: e },
+    );
   }
   return parseCsv(text, file);
 }
@@ -55,10 +65,14 @@ export async function readCsv(file: string): Promise<CsvTable> {
 export function requireColumns(table: CsvTable, columns: readonly string[]): void {
   const missing = columns.filter((c) => !table.header.includes(c));
   if (missing.length) {
-    throw new DataError('DATA_MISSING_COLUMN', `${table.file}: missing column(s) ${missing.map((m) => `"${m}"`).join(', ')}; header is ${table.header.map((h) => `"${h}"`).join(', ')}`, {
-      file: table.file,
-      field: missing[0],
-    });
+    throw new DataError(
+      'DATA_MISSING_COLUMN',
+      `${table.file}: missing column(s) ${missing.map((m) => `"${m}"`).join(', ')}; header is ${table.header.map((h) => `"${h}"`).join(', ')}`,
+      {
+        file: table.file,
+        field: missing[0],
+      },
+    );
   }
 }
 
@@ -86,7 +100,10 @@ function tokenize(text: string, file: string): { line: number; cells: string[] }
         i++;
         const next = text[i];
         if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-          throw new DataError('DATA_BAD_CSV', `${file}:${line}: unexpected character after closing quote`, { file, row: line });
+          throw new DataError('DATA_BAD_CSV', `${file}:${line}: unexpected character after closing quote`, {
+            file,
+            row: line,
+          });
         }
         continue;
       }
@@ -124,7 +141,8 @@ function tokenize(text: string, file: string): { line: number; cells: string[] }
     cellStarted = true;
     i++;
   }
-  if (quoted) throw new DataError('DATA_BAD_CSV', `${file}:${recordLine}: unterminated quoted cell`, { file, row: recordLine });
+  if (quoted)
+    throw new DataError('DATA_BAD_CSV', `${file}:${recordLine}: unterminated quoted cell`, { file, row: recordLine });
   if (cellStarted || cells.length > 0 || cell !== '') {
     cells.push(cell);
     out.push({ line: recordLine, cells });

@@ -44,13 +44,18 @@ interface CharlsModule {
 
 type Factory<M> = (options: { print: (s: string) => void; printErr: (s: string) => void }) => Promise<M>;
 /** A fresh options object per module: Emscripten makes it the module itself (`var Module = moduleArg`), so two codecs sharing one would overwrite each other's bindings. */
-const quiet = (): { print: (s: string) => void; printErr: (s: string) => void } => ({ print: () => undefined, printErr: () => undefined });
+const quiet = (): { print: (s: string) => void; printErr: (s: string) => void } => ({
+  print: () => undefined,
+  printErr: () => undefined,
+});
 
 let openjpeg: Promise<OpenJpegModule> | undefined;
 let charls: Promise<CharlsModule> | undefined;
 
 export function openJpegCodec(): Promise<OpenJpegModule> {
-  openjpeg ??= import('@cornerstonejs/codec-openjpeg/wasmjs').then((m) => (m.default as Factory<OpenJpegModule>)(quiet()));
+  openjpeg ??= import('@cornerstonejs/codec-openjpeg/wasmjs').then((m) =>
+    (m.default as Factory<OpenJpegModule>)(quiet()),
+  );
   return openjpeg;
 }
 
@@ -70,9 +75,13 @@ function reason(e: unknown): string {
  * Decodes one JPEG 2000 or JPEG-LS codestream. Samples come back interleaved (RGB, not planar): one byte per
  * sample up to 8 bits, else two bytes little-endian.
  */
-export async function decodeCodecFrame(kind: 'jpeg2000' | 'jpeg-ls', frame: Uint8Array): Promise<{ info: CodecFrameInfo; data: Uint8Array }> {
+export async function decodeCodecFrame(
+  kind: 'jpeg2000' | 'jpeg-ls',
+  frame: Uint8Array,
+): Promise<{ info: CodecFrameInfo; data: Uint8Array }> {
   const codec = kind === 'jpeg2000' ? await openJpegCodec() : await charlsCodec();
-  const decoder = kind === 'jpeg2000' ? new (codec as OpenJpegModule).J2KDecoder() : new (codec as CharlsModule).JpegLSDecoder();
+  const decoder =
+    kind === 'jpeg2000' ? new (codec as OpenJpegModule).J2KDecoder() : new (codec as CharlsModule).JpegLSDecoder();
   try {
     decoder.getEncodedBuffer(frame.length).set(frame);
     decoder.decode();

@@ -19,7 +19,12 @@ export interface DicomImage {
   frames: number;
 }
 
-const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
+const UNCOMPRESSED = new Set([
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2.2',
+  '1.2.840.10008.1.2.1.99',
+]);
 const RLE = '1.2.840.10008.1.2.5';
 const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 const JPEG_LS = new Set(['1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81']);
@@ -39,7 +44,11 @@ export async function readDicomFile(file: string): Promise<DicomImage> {
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new DataError('DATA_NOT_FOUND', `${file}: cannot read DICOM file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file, cause: e });
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      `${file}: cannot read DICOM file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      { file, cause: e },
+    );
   }
   return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
@@ -49,7 +58,9 @@ export const DICOM_EXTENSIONS = ['.dcm', '.dicom'];
 
 /** True when the bytes carry the Part-10 magic "DICM" after the 128-byte preamble. */
 export function hasDicomMagic(bytes: Uint8Array): boolean {
-  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  return (
+    bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d
+  );
 }
 
 /** Identifying attributes of a DICOM file, read without its pixel data. */
@@ -83,25 +94,40 @@ export async function readDicomHeader(file: string): Promise<DicomHeader> {
       await fh.close();
     }
   } catch (e) {
-    throw new DataError('DATA_NOT_FOUND', `${file}: cannot read DICOM file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file, cause: e });
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      `${file}: cannot read DICOM file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      { file, cause: e },
+    );
   }
   let ds: dicomParser.DataSet;
   try {
     ds = parseUntilPixels(bytes);
   } catch (e) {
-    if (bytes.length >= size) throw new DataError('DATA_BAD_DICOM', `${file}: not a readable DICOM file (${dicomParserMessage(e)})`, { file, cause: e });
+    if (bytes.length >= size)
+      throw new DataError('DATA_BAD_DICOM', `${file}: not a readable DICOM file (${dicomParserMessage(e)})`, {
+        file,
+        cause: e,
+      });
     const all = await readFile(file);
     try {
       ds = parseUntilPixels(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
     } catch (e2) {
-      throw new DataError('DATA_BAD_DICOM', `${file}: not a readable DICOM file (${dicomParserMessage(e2)})`, { file, cause: e2 });
+      throw new DataError('DATA_BAD_DICOM', `${file}: not a readable DICOM file (${dicomParserMessage(e2)})`, {
+        file,
+        cause: e2,
+      });
     }
   }
   const text = (tag: string): string | undefined => ds.string(tag)?.trim() || undefined;
   const patientId = text('x00100020');
   const sopInstanceUid = text('x00080018');
   const studyInstanceUid = text('x0020000d');
-  return { ...(patientId ? { patientId } : {}), ...(sopInstanceUid ? { sopInstanceUid } : {}), ...(studyInstanceUid ? { studyInstanceUid } : {}) };
+  return {
+    ...(patientId ? { patientId } : {}),
+    ...(sopInstanceUid ? { sopInstanceUid } : {}),
+    ...(studyInstanceUid ? { studyInstanceUid } : {}),
+  };
 }
 
 function parseUntilPixels(bytes: Uint8Array): dicomParser.DataSet {
@@ -110,7 +136,9 @@ function parseUntilPixels(bytes: Uint8Array): dicomParser.DataSet {
 
 /** dicom-parser throws plain objects or strings, not Errors. */
 function dicomParserMessage(e: unknown): string {
-  return typeof e === 'string' ? e : ((e as { exception?: string; message?: string }).exception ?? (e as Error).message ?? String(e));
+  return typeof e === 'string'
+    ? e
+    : ((e as { exception?: string; message?: string }).exception ?? (e as Error).message ?? String(e));
 }
 
 /**
@@ -120,7 +148,8 @@ function dicomParserMessage(e: unknown): string {
  * (e.g. `gdcmconv --raw`).
  */
 export async function decodeDicom(bytes: Uint8Array, file = '<dicom>'): Promise<DicomImage> {
-  const bad = (msg: string, cause?: unknown): DataError => new DataError('DATA_BAD_DICOM', `${file}: ${msg}`, { file, cause });
+  const bad = (msg: string, cause?: unknown): DataError =>
+    new DataError('DATA_BAD_DICOM', `${file}: ${msg}`, { file, cause });
   let ds: dicomParser.DataSet;
   try {
     ds = dicomParser.parseDicom(bytes);
@@ -144,14 +173,17 @@ export async function decodeDicom(bytes: Uint8Array, file = '<dicom>'): Promise<
   const slope = ds.floatString('x00281053') ?? 1;
   const intercept = ds.floatString('x00281052') ?? 0;
   if (spp !== 1 && spp !== 3) throw bad(`SamplesPerPixel ${spp}: expected 1 or 3`);
-  if (photometric === 'PALETTE COLOR') throw bad('PALETTE COLOR images are not supported; expected MONOCHROME1/2, RGB or YBR_FULL');
+  if (photometric === 'PALETTE COLOR')
+    throw bad('PALETTE COLOR images are not supported; expected MONOCHROME1/2, RGB or YBR_FULL');
   const n = rows * cols * spp;
   const frameBytes = n * (bitsAllocated / 8);
 
   let raw: Uint8Array;
   if (UNCOMPRESSED.has(syntax)) {
     if (pixel.dataOffset + frameBytes > bytes.length || pixel.length < frameBytes) {
-      throw bad(`truncated pixel data: ${rows}×${cols}×${spp} at ${bitsAllocated} bits needs ${frameBytes} bytes, file has ${Math.min(pixel.length, bytes.length - pixel.dataOffset)}`);
+      throw bad(
+        `truncated pixel data: ${rows}×${cols}×${spp} at ${bitsAllocated} bits needs ${frameBytes} bytes, file has ${Math.min(pixel.length, bytes.length - pixel.dataOffset)}`,
+      );
     }
     raw = bytes.subarray(pixel.dataOffset, pixel.dataOffset + frameBytes);
     if (syntax === '1.2.840.10008.1.2.2' && bitsAllocated === 16) raw = swap16(raw);
@@ -170,22 +202,30 @@ export async function decodeDicom(bytes: Uint8Array, file = '<dicom>'): Promise<
     const name = SYNTAX_NAMES[syntax]!;
     let decoded: Awaited<ReturnType<typeof decodeCodecFrame>>;
     try {
-      decoded = await decodeCodecFrame(JPEG_2000.has(syntax) ? 'jpeg2000' : 'jpeg-ls', firstFrame(ds, pixel, frames, bad));
+      decoded = await decodeCodecFrame(
+        JPEG_2000.has(syntax) ? 'jpeg2000' : 'jpeg-ls',
+        firstFrame(ds, pixel, frames, bad),
+      );
     } catch (e) {
       if (e instanceof DataError) throw e;
       throw bad(`cannot decode ${name} frame (${(e as Error).message})`, e);
     }
     const { info, data } = decoded;
     if (info.width !== cols || info.height !== rows || info.componentCount !== spp) {
-      throw bad(`${name} frame is ${info.width}×${info.height}×${info.componentCount}, but the header says Columns ${cols}, Rows ${rows}, SamplesPerPixel ${spp}`);
+      throw bad(
+        `${name} frame is ${info.width}×${info.height}×${info.componentCount}, but the header says Columns ${cols}, Rows ${rows}, SamplesPerPixel ${spp}`,
+      );
     }
     const bits = info.bitsPerSample <= 8 ? 8 : 16;
-    if (data.length !== n * (bits / 8)) throw bad(`${name} frame decoded to ${data.length} bytes, expected ${n * (bits / 8)}`);
+    if (data.length !== n * (bits / 8))
+      throw bad(`${name} frame decoded to ${data.length} bytes, expected ${n * (bits / 8)}`);
     // the codec's output is interleaved, and OpenJPEG undoes JPEG 2000's colour transform (YBR_RCT / YBR_ICT → RGB)
     const values = toModalityValues(data, bits, Math.min(bitsStored, bits), signed, slope, intercept);
     return finish(values, JPEG_2000.has(syntax) && spp === 3 ? 'RGB' : photometric, true);
   } else {
-    throw bad(`unsupported transfer syntax ${SYNTAX_NAMES[syntax] ?? 'unknown'} (${syntax}); convert to uncompressed first, e.g. \`gdcmconv --raw in.dcm out.dcm\``);
+    throw bad(
+      `unsupported transfer syntax ${SYNTAX_NAMES[syntax] ?? 'unknown'} (${syntax}); convert to uncompressed first, e.g. \`gdcmconv --raw in.dcm out.dcm\``,
+    );
   }
   const values = toModalityValues(raw, bitsAllocated, bitsStored, signed, slope, intercept);
   return finish(values, photometric);
@@ -248,7 +288,14 @@ export function dicomToUint8(img: DicomImage, options: WindowOptions = {}): Uint
   return out;
 }
 
-function toModalityValues(raw: Uint8Array, bitsAllocated: number, bitsStored: number, signed: boolean, slope: number, intercept: number): Float32Array {
+function toModalityValues(
+  raw: Uint8Array,
+  bitsAllocated: number,
+  bitsStored: number,
+  signed: boolean,
+  slope: number,
+  intercept: number,
+): Float32Array {
   if (bitsAllocated !== 8 && bitsAllocated !== 16 && bitsAllocated !== 32) {
     throw new RangeError(`BitsAllocated ${bitsAllocated}: expected 8, 16 or 32`);
   }
@@ -273,10 +320,15 @@ function toModalityValues(raw: Uint8Array, bitsAllocated: number, bitsStored: nu
   return out;
 }
 
-function firstFrame(ds: dicomParser.DataSet, pixel: dicomParser.Element, frames: number, bad: (m: string, c?: unknown) => DataError): Uint8Array {
+function firstFrame(
+  ds: dicomParser.DataSet,
+  pixel: dicomParser.Element,
+  frames: number,
+  bad: (m: string, c?: unknown) => DataError,
+): Uint8Array {
   if (!pixel.encapsulatedPixelData) throw bad('compressed transfer syntax but pixel data is not encapsulated');
   try {
-    if (pixel.basicOffsetTable && pixel.basicOffsetTable.length) return dicomParser.readEncapsulatedImageFrame(ds, pixel, 0);
+    if (pixel.basicOffsetTable?.length) return dicomParser.readEncapsulatedImageFrame(ds, pixel, 0);
     return dicomParser.readEncapsulatedPixelDataFromFragments(ds, pixel, 0, frames === 1 ? pixel.fragments!.length : 1);
   } catch (e) {
     throw bad(`cannot read encapsulated frame (${String((e as Error).message ?? e)})`, e);
@@ -284,12 +336,19 @@ function firstFrame(ds: dicomParser.DataSet, pixel: dicomParser.Element, frames:
 }
 
 /** DICOM RLE Lossless (PS3.5 Annex G): one PackBits segment per byte plane, most significant byte first. */
-function decodeRle(frame: Uint8Array, pixels: number, spp: number, bitsAllocated: number, bad: (m: string) => DataError): Uint8Array {
+function decodeRle(
+  frame: Uint8Array,
+  pixels: number,
+  spp: number,
+  bitsAllocated: number,
+  bad: (m: string) => DataError,
+): Uint8Array {
   if (frame.length < 64) throw bad('RLE frame shorter than its 64-byte header');
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const segments = dv.getUint32(0, true);
   const bytesPerSample = bitsAllocated / 8;
-  if (segments !== spp * bytesPerSample) throw bad(`RLE header has ${segments} segments, expected ${spp * bytesPerSample}`);
+  if (segments !== spp * bytesPerSample)
+    throw bad(`RLE header has ${segments} segments, expected ${spp * bytesPerSample}`);
   const out = new Uint8Array(pixels * spp * bytesPerSample);
   for (let s = 0; s < segments; s++) {
     const start = dv.getUint32(4 + 4 * s, true);
@@ -332,7 +391,9 @@ function interleave(v: Float32Array, n: number): Float32Array {
 
 function ybrToRgb(v: Float32Array): void {
   for (let i = 0; i < v.length; i += 3) {
-    const y = v[i]!, cb = v[i + 1]! - 128, cr = v[i + 2]! - 128;
+    const y = v[i]!,
+      cb = v[i + 1]! - 128,
+      cr = v[i + 2]! - 128;
     v[i] = y + 1.402 * cr;
     v[i + 1] = y - 0.344136 * cb - 0.714136 * cr;
     v[i + 2] = y + 1.772 * cb;

@@ -26,7 +26,10 @@ export const labelSpecSchema = z
     ordinal: z.boolean().optional(),
   })
   .strict()
-  .refine((t) => t.ordinal === undefined || t.kind === 'multiclass', { message: 'ordinal is only meaningful for a multiclass task', path: ['ordinal'] });
+  .refine((t) => t.ordinal === undefined || t.kind === 'multiclass', {
+    message: 'ordinal is only meaningful for a multiclass task',
+    path: ['ordinal'],
+  });
 
 /** Number of label columns per sample. */
 export function labelWidth(spec: LabelSpec): number {
@@ -72,20 +75,26 @@ export function validateImageSet(set: ImageSet): void {
   for (const f of ['height', 'width', 'channels'] as const) {
     if (!Number.isInteger(set[f]) || set[f] <= 0) bad(f, `expected a positive integer, got ${set[f]}`);
   }
-  if (set.images.length !== n * d) bad('images', `expected ${n}×${set.height}×${set.width}×${set.channels} = ${n * d} values, got ${set.images.length}`);
+  if (set.images.length !== n * d)
+    bad(
+      'images',
+      `expected ${n}×${set.height}×${set.width}×${set.channels} = ${n * d} values, got ${set.images.length}`,
+    );
   if (set.labels.length !== n * k) bad('labels', `expected ${n}×${k} values, got ${set.labels.length}`);
   if (set.mask.length !== n * k) bad('mask', `expected ${n}×${k} values, got ${set.mask.length}`);
   if (set.patients.length !== n) bad('patients', `expected ${n} entries, got ${set.patients.length}`);
   if (set.splits.length !== n) bad('splits', `expected ${n} entries, got ${set.splits.length}`);
   if (set.task.names.length === 0) bad('task.names', 'expected at least one label name');
-  if (set.task.ordinal !== undefined && set.task.kind !== 'multiclass') bad('task.ordinal', `only a multiclass task can be ordinal, this one is ${set.task.kind}`);
+  if (set.task.ordinal !== undefined && set.task.kind !== 'multiclass')
+    bad('task.ordinal', `only a multiclass task can be ordinal, this one is ${set.task.kind}`);
 }
 
 /** A new set holding the given rows (copies the data). */
 export function selectRows(set: ImageSet, rows: readonly number[]): ImageSet {
   const d = set.height * set.width * set.channels;
   const k = labelWidth(set.task);
-  const images = set.images instanceof Float32Array ? new Float32Array(rows.length * d) : new Uint8Array(rows.length * d);
+  const images =
+    set.images instanceof Float32Array ? new Float32Array(rows.length * d) : new Uint8Array(rows.length * d);
   const labels = new Float32Array(rows.length * k);
   const mask = new Uint8Array(rows.length * k);
   rows.forEach((r, j) => {
@@ -121,7 +130,11 @@ export function splitOf(set: ImageSet, split: Split): ImageSet {
  */
 export function toBinaryFromGrade(set: ImageSet, threshold = 2, name = 'referable'): ImageSet {
   if (set.task.kind !== 'multiclass') {
-    throw new DataError('DATA_BAD_SET', `image set "${set.name}": task.kind: expected multiclass grades, got ${set.task.kind}`, { field: 'task.kind' });
+    throw new DataError(
+      'DATA_BAD_SET',
+      `image set "${set.name}": task.kind: expected multiclass grades, got ${set.task.kind}`,
+      { field: 'task.kind' },
+    );
   }
   const labels = set.labels.map((g) => (g >= threshold ? 1 : 0));
   return {
@@ -186,7 +199,10 @@ export interface SampleRow {
 }
 
 /** Packs samples into a uint8 set with the template's shape and task (mask defaults to all 1). */
-export function packSamples(samples: readonly SampleRow[], template: Omit<ImageSet, 'images' | 'labels' | 'mask' | 'ids' | 'patients' | 'splits'>): ImageSet {
+export function packSamples(
+  samples: readonly SampleRow[],
+  template: Omit<ImageSet, 'images' | 'labels' | 'mask' | 'ids' | 'patients' | 'splits'>,
+): ImageSet {
   const d = template.height * template.width * template.channels;
   const k = labelWidth(template.task);
   const images = new Uint8Array(samples.length * d);

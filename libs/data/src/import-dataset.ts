@@ -5,7 +5,12 @@ import { importManifestToArrow, type ImportProgress } from './import.js';
 import type { ResumeOptions } from './import-resume.js';
 import { loadManifest } from './load.js';
 import { importMedmnistToArrow } from './formats/medmnist.js';
-import { IMPORT_FORMATS, importDatasetOptionsSchema, type ImportDatasetOptions, type ImportFormat } from './import-options.js';
+import {
+  IMPORT_FORMATS,
+  importDatasetOptionsSchema,
+  type ImportDatasetOptions,
+  type ImportFormat,
+} from './import-options.js';
 
 // The options schema lives in import-options.ts (zod only) for the light '@transfusion/data/schemas' entry.
 export { IMPORT_FORMATS, importDatasetOptionsSchema, type ImportDatasetOptions, type ImportFormat };
@@ -40,10 +45,20 @@ export async function importDataset(
 ): Promise<ImportDatasetResult> {
   const p = parseImportDatasetOptions(options);
   if (p.format === 'medmnist') {
-    const r = await importMedmnistToArrow({ ...p.options, resize: p.preprocess, shardSize: p.shardSize }, outFile, (done, total) => onProgress?.({ done, total, rejected: 0 }));
+    const r = await importMedmnistToArrow(
+      { ...p.options, resize: p.preprocess, shardSize: p.shardSize },
+      outFile,
+      (done, total) => onProgress?.({ done, total, rejected: 0 }),
+    );
     return { format: p.format, ...r, rejected: [], filtered: {} };
   }
   const manifest = await loadManifest(p.format, p.options);
-  const r = await importManifestToArrow(manifest, outFile, { ...p.import, preprocess: p.preprocess, onBadRow: p.options.onBadRow, shardSize: p.shardSize }, onProgress, resume);
+  const r = await importManifestToArrow(
+    manifest,
+    outFile,
+    { ...p.import, preprocess: p.preprocess, onBadRow: p.options.onBadRow, shardSize: p.shardSize },
+    onProgress,
+    resume,
+  );
   return { format: p.format, task: manifest.task, ...r, filtered: manifest.filtered ?? {} };
 }

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { aptosOptionsSchema, chexpertOptionsSchema, csvOptionsSchema, dicomOptionsSchema, eyepacsOptionsSchema, folderOptionsSchema, medmnistOptionsSchema } from './formats/options.js';
+import {
+  aptosOptionsSchema,
+  chexpertOptionsSchema,
+  csvOptionsSchema,
+  dicomOptionsSchema,
+  eyepacsOptionsSchema,
+  folderOptionsSchema,
+  medmnistOptionsSchema,
+} from './formats/options.js';
 import { preprocessOptionsSchema, resizeOptionsSchema } from './preprocess-options.js';
 
 // zod only, for the light '@transfusion/data/schemas' entry (import.ts and import-dataset.ts use them).
@@ -10,7 +18,10 @@ export const importOptionsSchema = z
     /** Images decoded at once (sharp also uses its own threads). */
     concurrency: z.number().int().min(1).max(64).default(2),
     onBadRow: z.enum(['skip', 'fail']).default('skip'),
-    splits: z.array(z.enum(['train', 'val', 'test'])).min(1).optional(),
+    splits: z
+      .array(z.enum(['train', 'val', 'test']))
+      .min(1)
+      .optional(),
     /** Keep at most this many rows (after the split filter), in index order. */
     limit: z.number().int().min(1).optional(),
     /** Rows per chunk handed to the writer. */

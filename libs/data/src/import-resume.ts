@@ -24,13 +24,21 @@ export interface ResumeOptions {
   onResume?: (info: { shards: number; rows: number }) => void;
 }
 
-const rejectedSchema = z.object({ file: z.string(), line: z.number(), id: z.string().optional(), reason: z.string(), message: z.string() });
+const rejectedSchema = z.object({
+  file: z.string(),
+  line: z.number(),
+  id: z.string().optional(),
+  reason: z.string(),
+  message: z.string(),
+});
 const progressSchema = z.object({
   format: z.literal('transfusion-import-progress/1'),
   /** Digest of the index and the options: progress of another import is not reused. */
   key: z.string(),
   channels: z.number().int().positive().optional(),
-  shards: z.array(z.object({ file: z.string(), rows: z.number().int().positive(), next: z.number().int().nonnegative() })),
+  shards: z.array(
+    z.object({ file: z.string(), rows: z.number().int().positive(), next: z.number().int().nonnegative() }),
+  ),
   /** Rows rejected before the last complete shard's `next`, with their index in the selected rows. */
   rejected: z.array(z.object({ idx: z.number().int().nonnegative(), row: rejectedSchema })),
 });
@@ -40,7 +48,9 @@ const PROGRESS = 'progress.json';
 
 function importKey(m: Manifest, o: ReturnType<typeof parse>, shardSize: number): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ v: 1, format: m.format, root: m.root, task: m.task, policy: m.policy ?? null, o, shardSize }));
+  h.update(
+    JSON.stringify({ v: 1, format: m.format, root: m.root, task: m.task, policy: m.policy ?? null, o, shardSize }),
+  );
   for (const r of selectRows(m, o)) h.update(`${r.id}\0${r.path}\0${r.split}\0${r.patient}\0${r.raw.join(',')}\n`);
   return h.digest('hex');
 }
@@ -90,11 +100,20 @@ export async function importResumable(
   await mkdir(dir, { recursive: true });
   const key = importKey(m, o, shardSize);
   const loaded = await loadProgress(dir, key);
-  const state: Progress = loaded && loaded.shards.length > 0 ? loaded : { format: 'transfusion-import-progress/1', key, shards: [], rejected: [] };
+  const state: Progress =
+    loaded && loaded.shards.length > 0
+      ? loaded
+      : { format: 'transfusion-import-progress/1', key, shards: [], rejected: [] };
   if (state.shards.length > 0) resume.onResume?.({ shards: state.shards.length, rows: state.shards.at(-1)!.next });
   const from = state.shards.at(-1)?.next ?? 0;
   const header = (channels: number): ImageSetHeader => ({
-    name: m.format, height: o.preprocess.size, width: o.preprocess.size, channels, dtype: 'uint8', task: m.task, meta: setMeta(m, o.preprocess),
+    name: m.format,
+    height: o.preprocess.size,
+    width: o.preprocess.size,
+    channels,
+    dtype: 'uint8',
+    task: m.task,
+    meta: setMeta(m, o.preprocess),
   });
   let first: ImageSet | undefined; // the decoded set's real height/width (outputSide), from the first chunk
   let pending: ImageSet[] = [];
@@ -103,7 +122,11 @@ export async function importResumable(
 
   const commitShard = async (rows: ImageSet, next: number): Promise<void> => {
     const name = `shard-${String(state.shards.length).padStart(6, '0')}.arrow`;
-    const w = await createImageSetWriter(path.join(dir, name), { ...header(rows.channels), height: rows.height, width: rows.width }, shardSize);
+    const w = await createImageSetWriter(
+      path.join(dir, name),
+      { ...header(rows.channels), height: rows.height, width: rows.width },
+      shardSize,
+    );
     try {
       await w.write(rows);
     } catch (e) {
@@ -120,7 +143,11 @@ export async function importResumable(
 
   const total = selectRows(m, o).length;
   const fromRejected = state.rejected.length;
-  for await (const c of importChunks(m, o, onProgress, { row: from, ...(state.channels ? { channels: state.channels } : {}), rejected: fromRejected })) {
+  for await (const c of importChunks(m, o, onProgress, {
+    row: from,
+    ...(state.channels ? { channels: state.channels } : {}),
+    rejected: fromRejected,
+  })) {
     c.rejectedRows.forEach((idx, i) => pendingRejected.push({ idx, row: c.rejected[i]! }));
     if (c.chunk.ids.length === 0) continue;
     first ??= c.chunk;
@@ -138,7 +165,11 @@ export async function importResumable(
   if (pendingIdx.length > 0) await commitShard(concatImageSets(pending, first!), total);
   while (pendingRejected.length) state.rejected.push(pendingRejected.shift()!);
   if (state.shards.length === 0) {
-    throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no image could be imported (${m.rejected.length + state.rejected.length} rejected)`, { file: m.root });
+    throw new DataError(
+      'DATA_EMPTY',
+      `${m.format} dataset at ${m.root}: no image could be imported (${m.rejected.length + state.rejected.length} rejected)`,
+      { file: m.root },
+    );
   }
   // Join the shards: one record batch each, copied batch by batch (memory: one shard).
   const firstShard = await openArrowFile(path.join(dir, state.shards[0]!.file));
@@ -161,7 +192,11 @@ export async function importResumable(
     throw e;
   }
   await out.close();
-  return { rows, shards: state.shards.length, rejected: [...m.rejected, ...state.rejected.map((r) => r.row as RejectedRow)] };
+  return {
+    rows,
+    shards: state.shards.length,
+    rejected: [...m.rejected, ...state.rejected.map((r) => r.row as RejectedRow)],
+  };
 }
 
 /** The header a shard was written with (all shards share it). */
@@ -169,8 +204,13 @@ function headerFromSchema(schema: import('apache-arrow').Schema): ImageSetHeader
   const meta = (k: string) => schema.metadata.get(k) ?? '';
   const [height, width, channels] = JSON.parse(meta('transfusion.shape')) as [number, number, number];
   return {
-    name: meta('transfusion.name'), height, width, channels, dtype: 'uint8',
-    task: JSON.parse(meta('transfusion.task')) as ImageSetHeader['task'], meta: JSON.parse(meta('transfusion.meta')) as Record<string, string>,
+    name: meta('transfusion.name'),
+    height,
+    width,
+    channels,
+    dtype: 'uint8',
+    task: JSON.parse(meta('transfusion.task')) as ImageSetHeader['task'],
+    meta: JSON.parse(meta('transfusion.meta')) as Record<string, string>,
   };
 }
 

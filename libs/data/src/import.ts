@@ -53,7 +53,13 @@ export async function* importChunks(
   onProgress?: (p: ImportProgress) => void,
   /** Resume: start at this index of the selected rows, with the channel count an 'auto' import found before. */
   from: { row: number; channels?: number; rejected?: number } = { row: 0 },
-): AsyncGenerator<{ chunk: ImageSet; rejected: RejectedRow[]; keptRows: number[]; rejectedRows: number[]; end: number }> {
+): AsyncGenerator<{
+  chunk: ImageSet;
+  rejected: RejectedRow[];
+  keptRows: number[];
+  rejectedRows: number[];
+  end: number;
+}> {
   const o = parse(options);
   const rows = selectRows(m, o);
   const pre: ResolvedPreprocess = o.preprocess;
@@ -62,13 +68,18 @@ export async function* importChunks(
   let channels: number | undefined = pre.channels === 'auto' ? from.channels : pre.channels;
   for (let start = from.row; start < rows.length; start += o.chunkSize) {
     const part = rows.slice(start, start + o.chunkSize);
-    const results: ({ ok: true; data: Uint8Array; channels: number } | { ok: false; error: Error })[] = new Array(part.length);
+    const results: ({ ok: true; data: Uint8Array; channels: number } | { ok: false; error: Error })[] = new Array(
+      part.length,
+    );
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < part.length) {
         const i = next++;
         try {
-          const img = await preprocessFile(part[i]!.path, channels === undefined ? pre : { ...pre, channels: channels as 1 | 3 });
+          const img = await preprocessFile(
+            part[i]!.path,
+            channels === undefined ? pre : { ...pre, channels: channels as 1 | 3 },
+          );
           results[i] = { ok: true, data: img.data, channels: img.channels };
         } catch (e) {
           results[i] = { ok: false, error: e as Error };
@@ -88,7 +99,13 @@ export async function* importChunks(
         kept.push({ row, data: r.channels === channels ? r.data : convertChannels(r.data, r.channels, channels) });
         keptRows.push(start + i);
       } else {
-        const rej: RejectedRow = { file: row.source.file, line: row.source.line, id: row.id, reason: 'unreadable-image', message: r.error.message };
+        const rej: RejectedRow = {
+          file: row.source.file,
+          line: row.source.line,
+          id: row.id,
+          reason: 'unreadable-image',
+          message: r.error.message,
+        };
         if (o.onBadRow === 'fail') throw rejectedToError(rej);
         rejected.push(rej);
         rejectedRows.push(start + i);
@@ -98,8 +115,21 @@ export async function* importChunks(
     rejectedCount += rejected.length;
     onProgress?.({ done, total: rows.length, rejected: rejectedCount });
     const chunk = packSamples(
-      kept.map(({ row, data }) => ({ image: data, ...rowTargets(m, row), id: row.id, patient: row.patient, split: row.split })),
-      { name: m.format, height: outputSide(pre), width: outputSide(pre), channels: channels ?? 1, task: m.task, meta: {} },
+      kept.map(({ row, data }) => ({
+        image: data,
+        ...rowTargets(m, row),
+        id: row.id,
+        patient: row.patient,
+        split: row.split,
+      })),
+      {
+        name: m.format,
+        height: outputSide(pre),
+        width: outputSide(pre),
+        channels: channels ?? 1,
+        task: m.task,
+        meta: {},
+      },
     );
     yield {
       chunk,
@@ -121,7 +151,11 @@ export function setMeta(m: Manifest, pre: ResolvedPreprocess): Record<string, st
 }
 
 /** Imports a whole index into memory. */
-export async function importManifest(m: Manifest, options: ImportOptions, onProgress?: (p: ImportProgress) => void): Promise<ImportResult> {
+export async function importManifest(
+  m: Manifest,
+  options: ImportOptions,
+  onProgress?: (p: ImportProgress) => void,
+): Promise<ImportResult> {
   const o = parse(options);
   const chunks: ImageSet[] = [];
   const rejected: RejectedRow[] = [...m.rejected];
@@ -130,9 +164,17 @@ export async function importManifest(m: Manifest, options: ImportOptions, onProg
     rejected.push(...r);
   }
   const n = chunks.reduce((a, c) => a + c.ids.length, 0);
-  if (n === 0) throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`, { file: m.root });
+  if (n === 0)
+    throw new DataError(
+      'DATA_EMPTY',
+      `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`,
+      { file: m.root },
+    );
   const first = chunks.find((c) => c.ids.length > 0)!;
-  const set = concatImageSets(chunks.filter((c) => c.ids.length > 0), first);
+  const set = concatImageSets(
+    chunks.filter((c) => c.ids.length > 0),
+    first,
+  );
   return {
     set: { ...set, meta: setMeta(m, o.preprocess) },
     rejected,
@@ -161,7 +203,15 @@ export async function importManifestToArrow(
       if (chunk.ids.length === 0) continue;
       writer ??= await createImageSetWriter(
         file,
-        { name: m.format, height: chunk.height, width: chunk.width, channels: chunk.channels, dtype: 'uint8', task: m.task, meta: setMeta(m, o.preprocess) },
+        {
+          name: m.format,
+          height: chunk.height,
+          width: chunk.width,
+          channels: chunk.channels,
+          dtype: 'uint8',
+          task: m.task,
+          meta: setMeta(m, o.preprocess),
+        },
         shardSize ?? 512,
       );
       await writer.write(chunk);
@@ -170,7 +220,12 @@ export async function importManifestToArrow(
     await writer?.abort();
     throw e;
   }
-  if (!writer) throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`, { file: m.root });
+  if (!writer)
+    throw new DataError(
+      'DATA_EMPTY',
+      `${m.format} dataset at ${m.root}: no image could be imported (${rejected.length} rejected)`,
+      { file: m.root },
+    );
   const r = await writer.close();
   return { ...r, rejected };
 }

@@ -19,7 +19,13 @@ export const CHEXPERT_OBSERVATIONS = [
 ] as const;
 
 /** The five CheXpert competition pathologies (the paper's and the leaderboard's labels). */
-export const CHEXPERT_COMPETITION = ['Atelectasis', 'Cardiomegaly', 'Consolidation', 'Edema', 'Pleural Effusion'] as const;
+export const CHEXPERT_COMPETITION = [
+  'Atelectasis',
+  'Cardiomegaly',
+  'Consolidation',
+  'Edema',
+  'Pleural Effusion',
+] as const;
 
 /**
  * Uncertain-label policy (Irvin et al. 2019): U-Ignore masks -1 out of the loss, U-Zeros maps it to 0,
@@ -44,7 +50,11 @@ export function rawState(v: number): RawLabelState {
 /**
  * Maps raw values (1, 0, -1, NaN = blank) to training targets and a mask (1 = counts in the loss).
  */
-export function applyUncertaintyPolicy(raw: readonly number[], policy: UncertaintyPolicy, blank: BlankPolicy = 'zero'): { labels: number[]; mask: number[] } {
+export function applyUncertaintyPolicy(
+  raw: readonly number[],
+  policy: UncertaintyPolicy,
+  blank: BlankPolicy = 'zero',
+): { labels: number[]; mask: number[] } {
   const labels: number[] = [];
   const mask: number[] = [];
   for (const v of raw) {

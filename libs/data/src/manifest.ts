@@ -43,7 +43,9 @@ export class RejectLog {
 
 export function assertNonEmpty(m: Manifest): Manifest {
   if (m.rows.length === 0) {
-    const why = m.rejected.length ? ` (${m.rejected.length} rows rejected, first: ${m.rejected[0]!.file}:${m.rejected[0]!.line} ${m.rejected[0]!.message})` : '';
+    const why = m.rejected.length
+      ? ` (${m.rejected.length} rows rejected, first: ${m.rejected[0]!.file}:${m.rejected[0]!.line} ${m.rejected[0]!.message})`
+      : '';
     throw new DataError('DATA_EMPTY', `${m.format} dataset at ${m.root}: no usable images${why}`, { file: m.root });
   }
   return m;

@@ -37,7 +37,11 @@ export function computeChannelStats(set: ImageSet, splits: readonly Split[] = ['
       }
     }
   }
-  if (images === 0) throw new DataError('DATA_EMPTY', `image set "${set.name}": no images in split(s) ${splits.join(', ')} to compute normalisation statistics on`);
+  if (images === 0)
+    throw new DataError(
+      'DATA_EMPTY',
+      `image set "${set.name}": no images in split(s) ${splits.join(', ')} to compute normalisation statistics on`,
+    );
   const n = images * set.height * set.width;
   const mean = Array.from(sum, (v) => v / n);
   const std = Array.from(sq, (v, k) => Math.sqrt(Math.max(v / n - mean[k]! ** 2, 0)) || 1);
@@ -47,13 +51,22 @@ export function computeChannelStats(set: ImageSet, splits: readonly Split[] = ['
 /** (x/255 − mean)/std per channel, as float32 NHWC. */
 export function normalizeImages(set: ImageSet, stats: ChannelStats): Float32Array {
   if (stats.mean.length !== set.channels) {
-    throw new DataError('DATA_BAD_SET', `image set "${set.name}": stats have ${stats.mean.length} channels, images have ${set.channels}`, { field: 'stats' });
+    throw new DataError(
+      'DATA_BAD_SET',
+      `image set "${set.name}": stats have ${stats.mean.length} channels, images have ${set.channels}`,
+      { field: 'stats' },
+    );
   }
   return normalizePixels(set.images, set.channels, stats, scaleOf(set));
 }
 
 /** Normalises any NHWC pixel buffer; `scale` maps stored values to [0,1] (1/255 for uint8). */
-export function normalizePixels(pixels: ArrayLike<number>, channels: number, stats: ChannelStats, scale: number): Float32Array {
+export function normalizePixels(
+  pixels: ArrayLike<number>,
+  channels: number,
+  stats: ChannelStats,
+  scale: number,
+): Float32Array {
   const out = new Float32Array(pixels.length);
   const inv = stats.std.map((s) => 1 / s);
   for (let i = 0; i < pixels.length; i++) {

@@ -3,10 +3,24 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { decodeDicom, DICOM_EXTENSIONS, dicomToUint8, hasDicomMagic } from './dicom.js';
 import { DataError, formatZodIssues } from './errors.js';
-import { preprocessOptionsSchema, resizeOptionsSchema, type PreprocessOptions, type ResizeOptions, type ResolvedPreprocess, type ResolvedResize } from './preprocess-options.js';
+import {
+  preprocessOptionsSchema,
+  resizeOptionsSchema,
+  type PreprocessOptions,
+  type ResizeOptions,
+  type ResolvedPreprocess,
+  type ResolvedResize,
+} from './preprocess-options.js';
 
 // The schemas live in preprocess-options.ts (zod only) for the light '@transfusion/data/schemas' entry.
-export { preprocessOptionsSchema, resizeOptionsSchema, type PreprocessOptions, type ResizeOptions, type ResolvedPreprocess, type ResolvedResize };
+export {
+  preprocessOptionsSchema,
+  resizeOptionsSchema,
+  type PreprocessOptions,
+  type ResizeOptions,
+  type ResolvedPreprocess,
+  type ResolvedResize,
+};
 
 /** 8-bit pixels, HWC. */
 export interface RawImage {
@@ -40,7 +54,11 @@ export async function decodeImageFile(file: string, window: 'file' | 'minmax' = 
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new DataError('DATA_NOT_FOUND', `${file}: cannot read image (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file, cause: e });
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      `${file}: cannot read image (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      { file, cause: e },
+    );
   }
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isDicom(file, u8)) {
@@ -54,16 +72,31 @@ export async function decodeImageFile(file: string, window: 'file' | 'minmax' = 
     const grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w' || meta.space === 'grey16';
     const pipeline = grey ? img.extractChannel(0).toColourspace('b-w') : img.removeAlpha().toColourspace('srgb');
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+    };
   } catch (e) {
-    throw new DataError('DATA_BAD_IMAGE', `${file}: unreadable or truncated image (${(e as Error).message.split('\n')[0]})`, { file, cause: e });
+    throw new DataError(
+      'DATA_BAD_IMAGE',
+      `${file}: unreadable or truncated image (${(e as Error).message.split('\n')[0]})`,
+      { file, cause: e },
+    );
   }
 }
 
 /** Bounding box of pixels brighter than `threshold` (any channel); the whole image if none are. */
-export function foregroundBox(img: RawImage, threshold: number): { left: number; top: number; width: number; height: number } {
+export function foregroundBox(
+  img: RawImage,
+  threshold: number,
+): { left: number; top: number; width: number; height: number } {
   const { data, width, height, channels } = img;
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * channels;
@@ -109,18 +142,22 @@ export async function preprocessRaw(img: RawImage, options: ResolvedPreprocess):
 export async function grahamNormalise(img: RawImage): Promise<void> {
   const { data, width, height, channels } = img;
   const r = Math.min(width, height) / 2;
-  const blurred = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: channels as 1 | 3 } })
+  const blurred = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width, height, channels: channels as 1 | 3 },
+  })
     .blur(Math.max(0.3, r / 30))
     .raw()
     .toBuffer();
-  const cx = width / 2, cy = height / 2, limit = (0.9 * r) ** 2;
+  const cx = width / 2,
+    cy = height / 2,
+    limit = (0.9 * r) ** 2;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const inside = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= limit;
       for (let k = 0; k < channels; k++) {
         const i = (y * width + x) * channels + k;
         const v = inside ? 4 * data[i]! - 4 * blurred[i]! + 128 : 128;
-        data[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+        data[i] = v < 0 ? 0 : Math.min(v, 255);
       }
     }
   }
@@ -134,10 +171,13 @@ export async function preprocessFile(file: string, options: ResolvedPreprocess):
 /** Blacks out pixels outside the circle inscribed in the image (fundus camera aperture). */
 export function maskCircle(img: RawImage): void {
   const { data, width, height, channels } = img;
-  const cx = width / 2, cy = height / 2, r = Math.min(width, height) / 2;
+  const cx = width / 2,
+    cy = height / 2,
+    r = Math.min(width, height) / 2;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 > r * r) data.fill(0, (y * width + x) * channels, (y * width + x + 1) * channels);
+      if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 > r * r)
+        data.fill(0, (y * width + x) * channels, (y * width + x + 1) * channels);
     }
   }
 }
@@ -149,7 +189,10 @@ export function convertChannels(data: Uint8Array, from: number, to: number): Uin
   for (let i = 0; i < n; i++) {
     if (to === 1) {
       // luma of the colour channels (ignoring a 4th/alpha channel)
-      out[i] = from >= 3 ? Math.round(0.2126 * data[i * from]! + 0.7152 * data[i * from + 1]! + 0.0722 * data[i * from + 2]!) : data[i * from]!;
+      out[i] =
+        from >= 3
+          ? Math.round(0.2126 * data[i * from]! + 0.7152 * data[i * from + 1]! + 0.0722 * data[i * from + 2]!)
+          : data[i * from]!;
     } else for (let k = 0; k < to; k++) out[i * to + k] = data[i * from + Math.min(k, from >= 3 ? k : 0)]!;
   }
   return out;

@@ -1,6 +1,14 @@
 import { DataError, formatZodIssues } from './errors.js';
 import { imageAt, type ImageSet } from './image-set.js';
-import { convertChannels, parsePreprocessOptions, preprocessRaw, resizeOptionsSchema, type RawImage, type ResizeOptions, type ResolvedResize } from './preprocess.js';
+import {
+  convertChannels,
+  parsePreprocessOptions,
+  preprocessRaw,
+  resizeOptionsSchema,
+  type RawImage,
+  type ResizeOptions,
+  type ResolvedResize,
+} from './preprocess.js';
 
 export function parseResizeOptions(o: unknown): ResolvedResize {
   const r = resizeOptionsSchema.safeParse(o);
@@ -28,7 +36,10 @@ export function resizeChannels(channels: number, o: ResolvedResize): 1 | 3 {
 export async function resizeRaw(img: RawImage, o: ResolvedResize): Promise<RawImage> {
   const side = resizeTarget(img.height, img.width, o);
   const channels = resizeChannels(img.channels, o);
-  if (side === undefined) return channels === img.channels ? img : { ...img, data: convertChannels(img.data, img.channels, channels), channels };
+  if (side === undefined)
+    return channels === img.channels
+      ? img
+      : { ...img, data: convertChannels(img.data, img.channels, channels), channels };
   return preprocessRaw(img, parsePreprocessOptions({ size: side, fit: o.fit, channels }));
 }
 
@@ -40,7 +51,11 @@ export async function resizeRaw(img: RawImage, o: ResolvedResize): Promise<RawIm
 export async function resizeImageSet(set: ImageSet, options: ResizeOptions): Promise<ImageSet> {
   const o = parseResizeOptions(options);
   if (!(set.images instanceof Uint8Array)) {
-    throw new DataError('DATA_BAD_SET', `image set "${set.name}": images: resizing needs uint8 pixels, got float32 (resize before normalising)`, { field: 'images' });
+    throw new DataError(
+      'DATA_BAD_SET',
+      `image set "${set.name}": images: resizing needs uint8 pixels, got float32 (resize before normalising)`,
+      { field: 'images' },
+    );
   }
   const side = resizeTarget(set.height, set.width, o);
   const channels = resizeChannels(set.channels, o);
@@ -51,7 +66,10 @@ export async function resizeImageSet(set: ImageSet, options: ResizeOptions): Pro
   const per = height * width * channels;
   const images = new Uint8Array(set.ids.length * per);
   for (let i = 0; i < set.ids.length; i++) {
-    const out = await resizeRaw({ data: imageAt(set, i) as Uint8Array, height: set.height, width: set.width, channels: set.channels }, o);
+    const out = await resizeRaw(
+      { data: imageAt(set, i) as Uint8Array, height: set.height, width: set.width, channels: set.channels },
+      o,
+    );
     images.set(out.data, i * per);
   }
   return { ...set, height, width, channels, images, meta };

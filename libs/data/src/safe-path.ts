@@ -21,11 +21,16 @@ export class DatasetRoot {
     if (relative.includes('\0')) return { ok: false, reason: 'path-escape', message: 'path contains a NUL byte' };
     if (relative.trim() === '') return { ok: false, reason: 'missing-file', message: 'empty path' };
     if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
-      return { ok: false, reason: 'path-escape', message: `absolute path "${relative}" is not allowed; paths must be relative to the dataset root` };
+      return {
+        ok: false,
+        reason: 'path-escape',
+        message: `absolute path "${relative}" is not allowed; paths must be relative to the dataset root`,
+      };
     }
     const rootAbs = path.resolve(this.root);
     const full = path.resolve(rootAbs, relative);
-    if (!isInside(rootAbs, full)) return { ok: false, reason: 'path-escape', message: `"${relative}" escapes the dataset root ${rootAbs}` };
+    if (!isInside(rootAbs, full))
+      return { ok: false, reason: 'path-escape', message: `"${relative}" escapes the dataset root ${rootAbs}` };
     let real: string;
     try {
       real = await realpath(full);
@@ -33,7 +38,12 @@ export class DatasetRoot {
       return { ok: false, reason: 'missing-file', message: `file not found: ${full}` };
     }
     const realRoot = await this.realRoot;
-    if (!isInside(realRoot, real)) return { ok: false, reason: 'path-escape', message: `"${relative}" is a symlink to ${real}, outside the dataset root` };
+    if (!isInside(realRoot, real))
+      return {
+        ok: false,
+        reason: 'path-escape',
+        message: `"${relative}" is a symlink to ${real}, outside the dataset root`,
+      };
     const st = await stat(real);
     if (!st.isFile()) return { ok: false, reason: 'missing-file', message: `not a regular file: ${full}` };
     return { ok: true, path: full };

@@ -46,7 +46,15 @@ interface Row {
 
 function summarizeRows(task: LabelSpec, rows: Iterable<Row>, rawKnown: boolean): SplitSummary[] {
   const per = new Map<Split, { images: number; patients: Set<string>; labels: LabelCounts[] }>();
-  const fresh = (): LabelCounts[] => task.names.map((name) => ({ name, positive: 0, negative: 0, uncertain: rawKnown ? 0 : null, blank: rawKnown ? 0 : null, ignored: 0 }));
+  const fresh = (): LabelCounts[] =>
+    task.names.map((name) => ({
+      name,
+      positive: 0,
+      negative: 0,
+      uncertain: rawKnown ? 0 : null,
+      blank: rawKnown ? 0 : null,
+      ignored: 0,
+    }));
   for (const r of rows) {
     let s = per.get(r.split);
     if (!s) {
@@ -107,19 +115,32 @@ export function summarizeImageSet(set: ImageSet, format = set.name, root = ''): 
     labels: Array.from(set.labels.subarray(i * k, (i + 1) * k)),
     mask: Array.from(set.mask.subarray(i * k, (i + 1) * k)),
   }));
-  return { format, root, task: set.task, filtered: {}, splits: summarizeRows(set.task, rows, false), rejected: rejectedSummary([]) };
+  return {
+    format,
+    root,
+    task: set.task,
+    filtered: {},
+    splits: summarizeRows(set.task, rows, false),
+    rejected: rejectedSummary([]),
+  };
 }
 
 /** Human-readable report of a summary. */
 export function formatSummary(s: DatasetSummary, maxRejected = 20): string {
   const out: string[] = [];
-  out.push(`${s.format} dataset at ${s.root || '(in memory)'} — task ${s.task.kind}, ${s.task.names.length} label(s)${s.policy ? `, policy U-${cap(s.policy.uncertainty)}, blank → ${s.policy.blank === 'zero' ? '0' : 'ignored'}` : ''}`);
+  out.push(
+    `${s.format} dataset at ${s.root || '(in memory)'} — task ${s.task.kind}, ${s.task.names.length} label(s)${s.policy ? `, policy U-${cap(s.policy.uncertainty)}, blank → ${s.policy.blank === 'zero' ? '0' : 'ignored'}` : ''}`,
+  );
   for (const sp of s.splits) {
     out.push('');
     out.push(`${sp.split}: ${sp.images} images, ${sp.patients} patients`);
     const w = Math.max(5, ...sp.labels.map((l) => l.name.length));
     const multiclass = s.task.kind === 'multiclass';
-    out.push(multiclass ? `  ${'class'.padEnd(w)}  ${'count'.padStart(8)}  ${'share'.padStart(6)}` : `  ${'label'.padEnd(w)}  ${'pos'.padStart(7)}  ${'neg'.padStart(7)}  ${'uncert'.padStart(7)}  ${'blank'.padStart(7)}  ${'ignored'.padStart(7)}`);
+    out.push(
+      multiclass
+        ? `  ${'class'.padEnd(w)}  ${'count'.padStart(8)}  ${'share'.padStart(6)}`
+        : `  ${'label'.padEnd(w)}  ${'pos'.padStart(7)}  ${'neg'.padStart(7)}  ${'uncert'.padStart(7)}  ${'blank'.padStart(7)}  ${'ignored'.padStart(7)}`,
+    );
     for (const l of sp.labels) {
       out.push(
         multiclass
@@ -130,11 +151,15 @@ export function formatSummary(s: DatasetSummary, maxRejected = 20): string {
   }
   out.push('');
   for (const [what, n] of Object.entries(s.filtered)) out.push(`filtered out: ${n} ${what}`);
-  const reasons = Object.entries(s.rejected.byReason).map(([r, n]) => `${r} ${n}`).join(', ');
+  const reasons = Object.entries(s.rejected.byReason)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
   out.push(`rejected rows: ${s.rejected.total}${reasons ? ` (${reasons})` : ''}`);
-  for (const r of s.rejected.rows.slice(0, maxRejected)) out.push(`  ${r.file}${r.line ? `:${r.line}` : ''}: ${r.reason}: ${r.message}`);
-  if (s.rejected.rows.length > maxRejected) out.push(`  ... ${s.rejected.rows.length - maxRejected} more (use --json for all)`);
-  return out.join('\n') + '\n';
+  for (const r of s.rejected.rows.slice(0, maxRejected))
+    out.push(`  ${r.file}${r.line ? `:${r.line}` : ''}: ${r.reason}: ${r.message}`);
+  if (s.rejected.rows.length > maxRejected)
+    out.push(`  ... ${s.rejected.rows.length - maxRejected} more (use --json for all)`);
+  return `${out.join('\n')}\n`;
 }
 
 function cap(s: string): string {

@@ -32,7 +32,8 @@ export async function listZip(file: string): Promise<ZipMember[]> {
         break;
       }
     }
-    if (eocd < 0) throw bad(size === 0 ? 'empty file' : 'not a zip/npz archive (no end-of-central-directory record; truncated?)');
+    if (eocd < 0)
+      throw bad(size === 0 ? 'empty file' : 'not a zip/npz archive (no end-of-central-directory record; truncated?)');
     let count = tail.readUInt16LE(eocd + 10);
     let cdSize = tail.readUInt32LE(eocd + 12);
     let cdOffset = tail.readUInt32LE(eocd + 16);
@@ -46,7 +47,8 @@ export async function listZip(file: string): Promise<ZipMember[]> {
       cdSize = Number(z64.readBigUInt64LE(40));
       cdOffset = Number(z64.readBigUInt64LE(48));
     }
-    if (cdOffset + cdSize > size) throw bad(`central directory (${cdOffset}+${cdSize}) lies beyond the end of the file (${size} bytes): truncated`);
+    if (cdOffset + cdSize > size)
+      throw bad(`central directory (${cdOffset}+${cdSize}) lies beyond the end of the file (${size} bytes): truncated`);
     const cd = await readAt(fh, cdOffset, cdSize);
     const members: ZipMember[] = [];
     let p = 0;
@@ -69,9 +71,18 @@ export async function listZip(file: string): Promise<ZipMember[]> {
         const len = cd.readUInt16LE(e + 2);
         if (id === 0x0001) {
           let q = e + 4;
-          if (usize === 0xffffffff) { usize = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (compressedSize === 0xffffffff) { compressedSize = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (localHeaderOffset === 0xffffffff) { localHeaderOffset = Number(cd.readBigUInt64LE(q)); q += 8; }
+          if (usize === 0xffffffff) {
+            usize = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (localHeaderOffset === 0xffffffff) {
+            localHeaderOffset = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
         }
         e += 4 + len;
       }
@@ -86,8 +97,10 @@ export async function listZip(file: string): Promise<ZipMember[]> {
 
 /** Streams a member's uncompressed bytes, chunk by chunk. */
 export async function* streamZipMember(file: string, m: ZipMember): AsyncGenerator<Uint8Array> {
-  const bad = (msg: string): DataError => new DataError('DATA_BAD_NPZ', `${file}: member ${m.name}: ${msg}`, { file, field: m.name });
-  if (m.method !== 0 && m.method !== 8) throw bad(`compression method ${m.method} not supported (expected stored or deflate)`);
+  const bad = (msg: string): DataError =>
+    new DataError('DATA_BAD_NPZ', `${file}: member ${m.name}: ${msg}`, { file, field: m.name });
+  if (m.method !== 0 && m.method !== 8)
+    throw bad(`compression method ${m.method} not supported (expected stored or deflate)`);
   const fh = await openOrThrow(file);
   let dataStart: number;
   let fileSize: number;
@@ -101,7 +114,11 @@ export async function* streamZipMember(file: string, m: ZipMember): AsyncGenerat
   }
   if (dataStart + m.compressedSize > fileSize) throw bad(`data runs past the end of the file: truncated`);
   if (m.compressedSize === 0) return;
-  const raw = createReadStream(file, { start: dataStart, end: dataStart + m.compressedSize - 1, highWaterMark: 1 << 20 });
+  const raw = createReadStream(file, {
+    start: dataStart,
+    end: dataStart + m.compressedSize - 1,
+    highWaterMark: 1 << 20,
+  });
   const stream = m.method === 8 ? raw.pipe(createInflateRaw()) : raw;
   if (m.method === 8) raw.on('error', (e) => stream.destroy(e));
   let total = 0;
@@ -113,7 +130,10 @@ export async function* streamZipMember(file: string, m: ZipMember): AsyncGenerat
       yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }
   } catch (e) {
-    throw new DataError('DATA_BAD_NPZ', `${file}: member ${m.name}: cannot inflate (${(e as Error).message})`, { file, cause: e });
+    throw new DataError('DATA_BAD_NPZ', `${file}: member ${m.name}: cannot inflate (${(e as Error).message})`, {
+      file,
+      cause: e,
+    });
   } finally {
     raw.destroy();
   }
@@ -125,7 +145,10 @@ async function openOrThrow(file: string): Promise<FileHandle> {
   try {
     return await open(file, 'r');
   } catch (e) {
-    throw new DataError('DATA_NOT_FOUND', `${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file, cause: e });
+    throw new DataError('DATA_NOT_FOUND', `${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`, {
+      file,
+      cause: e,
+    });
   }
 }
 

@@ -60,7 +60,9 @@ describe('Arrow dataset artifacts', () => {
     await w.abort();
     expect(existsSync(file)).toBe(false);
     const w2 = await createImageSetWriter(path.join(tmp, 'wrong.arrow'), headerOf(set), 2);
-    await expect(w2.write(generateFundusSet({ count: 2, size: 16 }))).rejects.toThrow(/rows are 16×16×3, the file holds 16×16×1/);
+    await expect(w2.write(generateFundusSet({ count: 2, size: 16 }))).rejects.toThrow(
+      /rows are 16×16×3, the file holds 16×16×1/,
+    );
     expect(existsSync(path.join(tmp, 'wrong.arrow'))).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.includes('aborted') || f.includes('wrong'))).toEqual([]);
   });
@@ -72,21 +74,35 @@ describe('Arrow dataset artifacts', () => {
     await writeImageSet(file, graded);
     expect((await inspectArrowFile(file)).metadata['transfusion.task']).toBe(JSON.stringify(graded.task));
     const back = await readImageSet(file);
-    expect(back.task).toEqual({ kind: 'multiclass', names: ['none', 'mild', 'moderate', 'severe', 'proliferative'], ordinal: true });
+    expect(back.task).toEqual({
+      kind: 'multiclass',
+      names: ['none', 'mild', 'moderate', 'severe', 'proliferative'],
+      ordinal: true,
+    });
     expect(splitOf(back, 'train').task.ordinal).toBe(true);
     const referable = toBinaryFromGrade(back, 2);
     expect(referable.task).toEqual({ kind: 'binary', names: ['referable'] });
     expect(JSON.parse(referable.meta['gradeTask']!)).toEqual(back.task);
     expect(Array.from(referable.labels)).toEqual(Array.from(back.labels, (g) => (g >= 2 ? 1 : 0)));
-    expect(() => validateImageSet({ ...referable, task: { kind: 'binary', names: ['x'], ordinal: true } })).toThrow(/task\.ordinal: only a multiclass task can be ordinal, this one is binary/);
+    expect(() => validateImageSet({ ...referable, task: { kind: 'binary', names: ['x'], ordinal: true } })).toThrow(
+      /task\.ordinal: only a multiclass task can be ordinal, this one is binary/,
+    );
   });
 
   it('refuses an artifact whose transfusion.task is not a valid LabelSpec', async () => {
     const file = path.join(tmp, 'badtask.arrow');
     const set = generateChestSet({ count: 1, size: 16, seed: 1 });
-    const w = await createImageSetWriter(file, { ...headerOf(set), task: { kind: 'binary', names: ['x'], ordinal: true } });
+    const w = await createImageSetWriter(file, {
+      ...headerOf(set),
+      task: { kind: 'binary', names: ['x'], ordinal: true },
+    });
     await w.close();
-    await expect(readImageSet(file)).rejects.toMatchObject({ code: 'DATA_BAD_SET', message: expect.stringMatching(/badtask\.arrow: not a dataset artifact \(transfusion\.task: ordinal: ordinal is only meaningful for a multiclass task\)/) });
+    await expect(readImageSet(file)).rejects.toMatchObject({
+      code: 'DATA_BAD_SET',
+      message: expect.stringMatching(
+        /badtask\.arrow: not a dataset artifact \(transfusion\.task: ordinal: ordinal is only meaningful for a multiclass task\)/,
+      ),
+    });
   });
 
   it('refuses Arrow files that are not dataset artifacts', async () => {
@@ -98,7 +114,9 @@ describe('Arrow dataset artifacts', () => {
   it('streams a synthetic set straight to disk, equal to the in-memory one', async () => {
     const file = path.join(tmp, 'synth.arrow');
     const progress: number[] = [];
-    expect(await writeSyntheticSet('fundus', { count: 25, size: 16, seed: 4 }, file, 10, (d) => progress.push(d))).toEqual({ rows: 25, shards: 3 });
+    expect(
+      await writeSyntheticSet('fundus', { count: 25, size: 16, seed: 4 }, file, 10, (d) => progress.push(d)),
+    ).toEqual({ rows: 25, shards: 3 });
     expect(progress).toEqual([10, 20, 25]);
     const back = await readImageSet(file);
     const mem = generateFundusSet({ count: 25, size: 16, seed: 4 });

@@ -11,9 +11,16 @@ const HEADER =
   'Path,Sex,Age,Frontal/Lateral,AP/PA,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices';
 
 /** A CheXpert row; labels given for the 5 competition columns (Atelectasis, Cardiomegaly, Consolidation, Edema, Effusion). */
-function row(p: string, view: 'Frontal' | 'Lateral', apPa: string, [atel, cardio, consol, edema, eff]: string[]): string {
+function row(
+  p: string,
+  view: 'Frontal' | 'Lateral',
+  apPa: string,
+  [atel, cardio, consol, edema, eff]: string[],
+): string {
   // column order: NoFinding, EnlCM, Cardiomegaly, LungOpacity, LungLesion, Edema, Consolidation, Pneumonia, Atelectasis, Pneumothorax, Effusion, PleuralOther, Fracture, SupportDevices
-  return [p, 'Female', '68', view, apPa, '', '', cardio, '', '', edema, consol, '', atel, '', eff, '', '', '1.0'].join(',');
+  return [p, 'Female', '68', view, apPa, '', '', cardio, '', '', edema, consol, '', atel, '', eff, '', '', '1.0'].join(
+    ',',
+  );
 }
 
 describe('loadChexpert', () => {
@@ -27,34 +34,110 @@ describe('loadChexpert', () => {
     for (let i = 1; i <= 12; i++) {
       const id = `patient${String(i).padStart(5, '0')}`;
       await img(`train/${id}/study1/view1_frontal.jpg`);
-      rows.push(row(`CheXpert-v1.0-small/train/${id}/study1/view1_frontal.jpg`, 'Frontal', i % 2 ? 'AP' : 'PA', [i % 3 === 0 ? '-1.0' : '1.0', '0.0', '', '-1.0', '1.0']));
+      rows.push(
+        row(`CheXpert-v1.0-small/train/${id}/study1/view1_frontal.jpg`, 'Frontal', i % 2 ? 'AP' : 'PA', [
+          i % 3 === 0 ? '-1.0' : '1.0',
+          '0.0',
+          '',
+          '-1.0',
+          '1.0',
+        ]),
+      );
       if (i <= 3) {
         await img(`train/${id}/study1/view2_lateral.jpg`);
-        rows.push(row(`CheXpert-v1.0-small/train/${id}/study1/view2_lateral.jpg`, 'Lateral', '', ['1.0', '1.0', '1.0', '1.0', '1.0']));
+        rows.push(
+          row(`CheXpert-v1.0-small/train/${id}/study1/view2_lateral.jpg`, 'Lateral', '', [
+            '1.0',
+            '1.0',
+            '1.0',
+            '1.0',
+            '1.0',
+          ]),
+        );
       }
     }
     // rare LL / RL values and the full-size prefix are accepted
     await img('train/patient00013/study1/view1_frontal.jpg');
-    rows.push(row('CheXpert-v1.0/train/patient00013/study1/view1_frontal.jpg', 'Frontal', 'LL', ['0.0', '1.0', '0.0', '0.0', '0.0']));
+    rows.push(
+      row('CheXpert-v1.0/train/patient00013/study1/view1_frontal.jpg', 'Frontal', 'LL', [
+        '0.0',
+        '1.0',
+        '0.0',
+        '0.0',
+        '0.0',
+      ]),
+    );
     // bad rows
-    rows.push(row('CheXpert-v1.0-small/train/patient00014/study1/view1_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0'])); // missing file
+    rows.push(
+      row('CheXpert-v1.0-small/train/patient00014/study1/view1_frontal.jpg', 'Frontal', 'AP', [
+        '1',
+        '0',
+        '0',
+        '0',
+        '0',
+      ]),
+    ); // missing file
     await writeTruncated(root, 'train/patient00015/study1/view1_frontal.jpg', SAMPLE.cxr1); // kept by the index; fails at decode
-    rows.push(row('CheXpert-v1.0-small/train/patient00015/study1/view1_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0']));
-    rows.push(row('CheXpert-v1.0-small/../../etc/patient00016/x/view1_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0'])); // escape
+    rows.push(
+      row('CheXpert-v1.0-small/train/patient00015/study1/view1_frontal.jpg', 'Frontal', 'AP', [
+        '1',
+        '0',
+        '0',
+        '0',
+        '0',
+      ]),
+    );
+    rows.push(
+      row('CheXpert-v1.0-small/../../etc/patient00016/x/view1_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0']),
+    ); // escape
     rows.push(row('/etc/patient00017/study1/view1_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0'])); // absolute
     await symlink(SAMPLE.cxr2, path.join(root, 'train', 'patient00001', 'study1', 'link_frontal.jpg'));
-    rows.push(row('CheXpert-v1.0-small/train/patient00001/study1/link_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0'])); // symlink out
+    rows.push(
+      row('CheXpert-v1.0-small/train/patient00001/study1/link_frontal.jpg', 'Frontal', 'AP', ['1', '0', '0', '0', '0']),
+    ); // symlink out
     await img('train/patient00018/study1/view1_frontal.jpg');
-    rows.push(row('CheXpert-v1.0-small/train/patient00018/study1/view1_frontal.jpg', 'Frontal', 'AP', ['2.0', '0', '0', '0', '0'])); // unknown label
-    rows.push(row('CheXpert-v1.0-small/train/patient00018/study1/view1_frontal.jpg', 'Frontal', 'XX', ['1', '0', '0', '0', '0'])); // bad AP/PA
-    await writeText(root, 'train.csv', [HEADER, ...rows].join('\n') + '\n');
+    rows.push(
+      row('CheXpert-v1.0-small/train/patient00018/study1/view1_frontal.jpg', 'Frontal', 'AP', [
+        '2.0',
+        '0',
+        '0',
+        '0',
+        '0',
+      ]),
+    ); // unknown label
+    rows.push(
+      row('CheXpert-v1.0-small/train/patient00018/study1/view1_frontal.jpg', 'Frontal', 'XX', [
+        '1',
+        '0',
+        '0',
+        '0',
+        '0',
+      ]),
+    ); // bad AP/PA
+    await writeText(root, 'train.csv', `${[HEADER, ...rows].join('\n')}\n`);
     // valid.csv: two test patients, one of them also (wrongly) in train.csv → the train rows are dropped
     await img('valid/patient64541/study1/view1_frontal.jpg');
     await img('valid/patient00012/study1/view1_frontal.jpg');
     await writeText(
       root,
       'valid.csv',
-      [HEADER, row('CheXpert-v1.0-small/valid/patient64541/study1/view1_frontal.jpg', 'Frontal', 'AP', ['1.0', '0.0', '0.0', '1.0', '0.0']), row('CheXpert-v1.0-small/valid/patient00012/study1/view1_frontal.jpg', 'Frontal', 'PA', ['0.0', '1.0', '0.0', '0.0', '0.0'])].join('\n'),
+      [
+        HEADER,
+        row('CheXpert-v1.0-small/valid/patient64541/study1/view1_frontal.jpg', 'Frontal', 'AP', [
+          '1.0',
+          '0.0',
+          '0.0',
+          '1.0',
+          '0.0',
+        ]),
+        row('CheXpert-v1.0-small/valid/patient00012/study1/view1_frontal.jpg', 'Frontal', 'PA', [
+          '0.0',
+          '1.0',
+          '0.0',
+          '0.0',
+          '0.0',
+        ]),
+      ].join('\n'),
     );
   });
   afterAll(() => removeDir(parent));
@@ -79,10 +162,19 @@ describe('loadChexpert', () => {
     expect(m.rows).toHaveLength(11 + 1 + 1 + 2);
     expect(m.rows.find((r) => r.id.includes('patient00013'))!.attrs['view']).toBe('LL');
     const reasons = m.rejected.map((r) => `${r.line}:${r.reason}`);
-    expect(reasons).toEqual(['16:patient-leak', '18:missing-file', '20:path-escape', '21:path-escape', '22:path-escape', '23:unknown-label', '24:bad-field'],
-    );
+    expect(reasons).toEqual([
+      '16:patient-leak',
+      '18:missing-file',
+      '20:path-escape',
+      '21:path-escape',
+      '22:path-escape',
+      '23:unknown-label',
+      '24:bad-field',
+    ]);
     expect(m.rejected).toHaveLength(7);
-    expect(m.rejected.find((r) => r.reason === 'unknown-label')!.message).toBe('Atelectasis: expected 1, 0, -1 or blank, got "2.0"');
+    expect(m.rejected.find((r) => r.reason === 'unknown-label')!.message).toBe(
+      'Atelectasis: expected 1, 0, -1 or blank, got "2.0"',
+    );
     expect(m.rejected.find((r) => r.line === 22)!.message).toMatch(/symlink .* outside the dataset root/);
     expect(m.rejected.every((r) => r.file === path.join(root, 'train.csv'))).toBe(true);
   });
@@ -92,7 +184,12 @@ describe('loadChexpert', () => {
     const splitsOf = new Map<string, Set<string>>();
     for (const r of m.rows) splitsOf.set(r.patient, (splitsOf.get(r.patient) ?? new Set()).add(r.split));
     for (const s of splitsOf.values()) expect(s.size).toBe(1);
-    expect(m.rows.filter((r) => r.split === 'test').map((r) => r.patient).sort()).toEqual(['patient00012', 'patient64541']);
+    expect(
+      m.rows
+        .filter((r) => r.split === 'test')
+        .map((r) => r.patient)
+        .sort(),
+    ).toEqual(['patient00012', 'patient64541']);
     expect(m.rows.some((r) => r.split === 'val')).toBe(true);
     expect(m.rows.some((r) => r.split === 'train')).toBe(true);
   });
@@ -134,7 +231,9 @@ describe('loadChexpert', () => {
   });
 
   it('stops at the first bad row with onBadRow=fail, naming file and line', async () => {
-    await expect(loadChexpert({ root, onBadRow: 'fail' })).rejects.toThrow(/train\.csv:16: patient-leak: patient patient00012 is also in valid\.csv/);
+    await expect(loadChexpert({ root, onBadRow: 'fail' })).rejects.toThrow(
+      /train\.csv:16: patient-leak: patient patient00012 is also in valid\.csv/,
+    );
   });
 
   it('errors clearly on a missing dataset, missing columns or bad options', async () => {
@@ -144,7 +243,9 @@ describe('loadChexpert', () => {
       await writeText(empty, 'train.csv', 'Path,Sex\nx,Male\n');
       await expect(loadChexpert({ root: empty })).rejects.toThrow(/missing column\(s\) "Age", "Frontal\/Lateral"/);
       await expect(loadChexpert({ root: empty, policy: 'maybe' as never })).rejects.toBeInstanceOf(DataError);
-      await expect(loadChexpert({ root: empty, labels: ['Cancer' as never] })).rejects.toThrow(/chexpert options: labels/);
+      await expect(loadChexpert({ root: empty, labels: ['Cancer' as never] })).rejects.toThrow(
+        /chexpert options: labels/,
+      );
     } finally {
       await removeDir(empty);
     }

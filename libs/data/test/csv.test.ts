@@ -4,7 +4,10 @@ import { DataError } from '../src/errors.js';
 
 describe('parseCsv', () => {
   it('keeps blanks and label strings as they are, with line numbers', () => {
-    const t = parseCsv('\ufeffPath,Sex,Cardiomegaly\r\na.jpg,Male,1.0\r\nb.jpg,Female,\r\nc.jpg,Unknown,-1.0\r\n', 'x.csv');
+    const t = parseCsv(
+      '\ufeffPath,Sex,Cardiomegaly\r\na.jpg,Male,1.0\r\nb.jpg,Female,\r\nc.jpg,Unknown,-1.0\r\n',
+      'x.csv',
+    );
     expect(t.header).toEqual(['Path', 'Sex', 'Cardiomegaly']);
     expect(t.rows.map((r) => [r.line, r.cells['Cardiomegaly']])).toEqual([
       [2, '1.0'],

@@ -34,9 +34,15 @@ describe('loadDicomFolder', () => {
   });
 
   it('reads PatientID and SOPInstanceUID from the header', async () => {
-    expect(await readDicomHeader(path.join(root, 'normal/P1/study1/a.dcm'))).toEqual({ patientId: 'P1', sopInstanceUid: '1.2.3.1' });
+    expect(await readDicomHeader(path.join(root, 'normal/P1/study1/a.dcm'))).toEqual({
+      patientId: 'P1',
+      sopInstanceUid: '1.2.3.1',
+    });
     expect(await readDicomHeader(path.join(root, 'pneumonia/anon/e.dcm'))).toEqual({ sopInstanceUid: '1.2.3.5' });
-    await expect(readDicomHeader(path.join(root, 'pneumonia/bad.dcm'))).rejects.toMatchObject({ code: 'DATA_BAD_DICOM', file: path.join(root, 'pneumonia/bad.dcm') });
+    await expect(readDicomHeader(path.join(root, 'pneumonia/bad.dcm'))).rejects.toMatchObject({
+      code: 'DATA_BAD_DICOM',
+      file: path.join(root, 'pneumonia/bad.dcm'),
+    });
   });
 
   it('labels from class folders, patients from PatientID, bad files rejected with the file named', async () => {
@@ -58,11 +64,18 @@ describe('loadDicomFolder', () => {
       ['pneumonia/bad.dcm', 0, 'unreadable-image'],
     ]);
     expect(m.filtered).toEqual({ 'DICOM file outside a class folder': 1 });
-    await expect(loadDicomFolder({ root, onBadRow: 'fail' })).rejects.toMatchObject({ code: 'DATA_BAD_ROWS', message: expect.stringMatching(/link\.dcm:0: path-escape/) });
+    await expect(loadDicomFolder({ root, onBadRow: 'fail' })).rejects.toMatchObject({
+      code: 'DATA_BAD_ROWS',
+      message: expect.stringMatching(/link\.dcm:0: path-escape/),
+    });
   });
 
   it('labels from a CSV keyed by path: bad rows named by CSV line', async () => {
-    await writeText(root, 'labels.csv', 'path,finding\nnormal/P1/study1/a.dcm,1\npneumonia/P3/d.dcm,0\nnormal/missing.dcm,1\nnormal/P2/IM0001,maybe\npneumonia/P3/d.dcm,1\npneumonia/notes.txt,0\n');
+    await writeText(
+      root,
+      'labels.csv',
+      'path,finding\nnormal/P1/study1/a.dcm,1\npneumonia/P3/d.dcm,0\nnormal/missing.dcm,1\nnormal/P2/IM0001,maybe\npneumonia/P3/d.dcm,1\npneumonia/notes.txt,0\n',
+    );
     const m = await loadDicomFolder({ root, labels: { from: 'csv', labelColumns: ['finding'], kind: 'binary' } });
     expect(m.task).toEqual({ kind: 'binary', names: ['finding'] });
     expect(m.rows.map((r) => [r.id, r.raw[0], r.patient, r.source.line])).toEqual([
@@ -79,7 +92,16 @@ describe('loadDicomFolder', () => {
 
   it('labels from a CSV keyed by SOPInstanceUID; unlabelled files are counted, unknown UIDs rejected', async () => {
     await writeText(root, 'by-uid.csv', 'SOPInstanceUID,grade\n1.2.3.2,severe\n1.2.3.5,mild\n1.2.3.77,mild\n');
-    const m = await loadDicomFolder({ root, labels: { from: 'csv', csv: 'by-uid.csv', key: 'sopInstanceUid', labelColumns: ['grade'], classes: ['mild', 'severe'] } });
+    const m = await loadDicomFolder({
+      root,
+      labels: {
+        from: 'csv',
+        csv: 'by-uid.csv',
+        key: 'sopInstanceUid',
+        labelColumns: ['grade'],
+        classes: ['mild', 'severe'],
+      },
+    });
     expect(m.task).toEqual({ kind: 'multiclass', names: ['mild', 'severe'] });
     expect(m.rows.map((r) => [r.id, r.raw[0], r.patient])).toEqual([
       ['normal/P1/study2/b.dcm', 1, 'P1'],
@@ -99,7 +121,8 @@ describe('loadDicomFolder', () => {
     const many = await tempDir();
     try {
       for (let p = 0; p < 40; p++) {
-        for (const k of [0, 1, 2]) await writeText(many, `${p % 2 ? 'sick' : 'well'}/case${p}_${k}.dcm`, dcm(`PAT${p}`, `2.${p}.${k}`));
+        for (const k of [0, 1, 2])
+          await writeText(many, `${p % 2 ? 'sick' : 'well'}/case${p}_${k}.dcm`, dcm(`PAT${p}`, `2.${p}.${k}`));
       }
       const m = await loadDicomFolder({ root: many, split: { train: 0.5, val: 0.25, test: 0.25 } });
       expect(m.rows).toHaveLength(120);
@@ -117,9 +140,16 @@ describe('loadDicomFolder', () => {
     const one = await tempDir();
     try {
       await writeText(one, 'only/a.dcm', dcm('P1', '1'));
-      await expect(loadDicomFolder({ root: one })).rejects.toMatchObject({ code: 'DATA_BAD_SET', message: expect.stringMatching(/expected at least 2 class folders holding DICOM files, found 1 \(only\)/) });
-      await expect(loadDicomFolder({ root: one, labels: { from: 'xml' } } as never)).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS' });
-      await expect(loadDicomFolder({ root: one, labels: { from: 'csv', kind: 'binary', labelColumns: ['a', 'b'] } })).rejects.toThrow(/exactly one label column/);
+      await expect(loadDicomFolder({ root: one })).rejects.toMatchObject({
+        code: 'DATA_BAD_SET',
+        message: expect.stringMatching(/expected at least 2 class folders holding DICOM files, found 1 \(only\)/),
+      });
+      await expect(loadDicomFolder({ root: one, labels: { from: 'xml' } } as never)).rejects.toMatchObject({
+        code: 'DATA_BAD_OPTIONS',
+      });
+      await expect(
+        loadDicomFolder({ root: one, labels: { from: 'csv', kind: 'binary', labelColumns: ['a', 'b'] } }),
+      ).rejects.toThrow(/exactly one label column/);
     } finally {
       await removeDir(one);
     }

@@ -14,8 +14,17 @@ describe('loadCsvDataset', () => {
   afterAll(() => removeDir(root));
 
   it('multiclass: classes from the sorted values (or given), split column honoured', async () => {
-    await writeText(root, 'index.csv', 'path,label,split,pid\na.png,cat,train,p1\nb.png,dog,valid,p2\nc.png,cat,test,p3\nd.png,bird,holdout,p4\nsub/e.png,fish,train,p5\n');
-    const m = await loadCsvDataset({ root, splitColumn: 'split', patientColumn: 'pid', classes: ['cat', 'dog', 'bird'] });
+    await writeText(
+      root,
+      'index.csv',
+      'path,label,split,pid\na.png,cat,train,p1\nb.png,dog,valid,p2\nc.png,cat,test,p3\nd.png,bird,holdout,p4\nsub/e.png,fish,train,p5\n',
+    );
+    const m = await loadCsvDataset({
+      root,
+      splitColumn: 'split',
+      patientColumn: 'pid',
+      classes: ['cat', 'dog', 'bird'],
+    });
     expect(m.task).toEqual({ kind: 'multiclass', names: ['cat', 'dog', 'bird'] });
     expect(m.rows.map((r) => [r.id, r.raw[0], r.split, r.patient])).toEqual([
       ['a.png', 0, 'train', 'p1'],
@@ -32,7 +41,14 @@ describe('loadCsvDataset', () => {
 
   it('binary and multilabel kinds, with the uncertainty policy', async () => {
     await writeText(root, 'ml.csv', 'file,effusion,edema\na.png,1,-1\nb.png,0,\nc.png,maybe,1\n');
-    const m = await loadCsvDataset({ root, csv: 'ml.csv', pathColumn: 'file', labelColumns: ['effusion', 'edema'], kind: 'multilabel', policy: 'ones' });
+    const m = await loadCsvDataset({
+      root,
+      csv: 'ml.csv',
+      pathColumn: 'file',
+      labelColumns: ['effusion', 'edema'],
+      kind: 'multilabel',
+      policy: 'ones',
+    });
     expect(m.rows.map((r) => rowTargets(m, r))).toEqual([
       { labels: [1, 1], mask: [1, 1] },
       { labels: [0, 0], mask: [1, 1] },
@@ -41,7 +57,9 @@ describe('loadCsvDataset', () => {
     await writeText(root, 'bin.csv', 'path,label\na.png,1\nb.png,0\nc.png,2\n');
     const b = await loadCsvDataset({ root, csv: 'bin.csv', kind: 'binary' });
     expect(b.rows.map((r) => r.raw[0])).toEqual([1, 0]);
-    await expect(loadCsvDataset({ root, csv: 'bin.csv', kind: 'binary', labelColumns: ['a', 'b'] })).rejects.toThrow(/exactly one label column/);
+    await expect(loadCsvDataset({ root, csv: 'bin.csv', kind: 'binary', labelColumns: ['a', 'b'] })).rejects.toThrow(
+      /exactly one label column/,
+    );
   });
 
   it('rejects paths escaping the root', async () => {

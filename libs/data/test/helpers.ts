@@ -42,10 +42,19 @@ export async function writeText(root: string, rel: string, text: string | Uint8A
 }
 
 /** A small solid-colour PNG (w×h, 1 or 3 channels) written to root/rel. */
-export async function writePng(root: string, rel: string, w: number, h: number, channels: 1 | 3, value = 128): Promise<string> {
+export async function writePng(
+  root: string,
+  rel: string,
+  w: number,
+  h: number,
+  channels: 1 | 3,
+  value = 128,
+): Promise<string> {
   const dst = path.join(root, rel);
   await mkdir(path.dirname(dst), { recursive: true });
-  await sharp(Buffer.alloc(w * h * channels, value), { raw: { width: w, height: h, channels } }).png().toFile(dst);
+  await sharp(Buffer.alloc(w * h * channels, value), { raw: { width: w, height: h, channels } })
+    .png()
+    .toFile(dst);
   return dst;
 }
 
@@ -86,10 +95,16 @@ export function makeDicom(o: {
     const pad = value.length % 2 ? Buffer.from([vr === 'UI' || vr === 'OB' ? 0 : 0x20]) : Buffer.alloc(0);
     const v = Buffer.concat([value, pad]);
     const h = Buffer.alloc(long ? 12 : 8);
-    if (be) { h.writeUInt16BE(group, 0); h.writeUInt16BE(elem, 2); } else { h.writeUInt16LE(group, 0); h.writeUInt16LE(elem, 2); }
+    if (be) {
+      h.writeUInt16BE(group, 0);
+      h.writeUInt16BE(elem, 2);
+    } else {
+      h.writeUInt16LE(group, 0);
+      h.writeUInt16LE(elem, 2);
+    }
     h.write(vr, 4, 'latin1');
-    if (long) (be ? h.writeUInt32BE(v.length, 8) : h.writeUInt32LE(v.length, 8));
-    else (be ? h.writeUInt16BE(v.length, 6) : h.writeUInt16LE(v.length, 6));
+    if (long) be ? h.writeUInt32BE(v.length, 8) : h.writeUInt32LE(v.length, 8);
+    else be ? h.writeUInt16BE(v.length, 6) : h.writeUInt16LE(v.length, 6);
     return Buffer.concat([h, v]);
   };
   const be = o.bigEndian ?? false;
@@ -144,7 +159,13 @@ export function makeDicom(o: {
   } else {
     const pixels = o.pixels ?? [];
     const px = Buffer.alloc(pixels.length * (ba / 8));
-    pixels.forEach((v, i) => (ba === 8 ? px.writeUInt8(v & 0xff, i) : be ? px.writeUInt16BE(v & 0xffff, i * 2) : px.writeUInt16LE(v & 0xffff, i * 2)));
+    pixels.forEach((v, i) =>
+      ba === 8
+        ? px.writeUInt8(v & 0xff, i)
+        : be
+          ? px.writeUInt16BE(v & 0xffff, i * 2)
+          : px.writeUInt16LE(v & 0xffff, i * 2),
+    );
     d(0x7fe0, 0x0010, ba === 8 ? 'OB' : 'OW', px);
   }
   const b = Buffer.concat(parts);

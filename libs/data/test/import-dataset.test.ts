@@ -12,7 +12,9 @@ import { makeDicom, removeDir, tempDir, writePng, writeText, writeTruncated } fr
 async function writeJpeg(root: string, rel: string, value: number): Promise<void> {
   const dst = path.join(root, rel);
   await mkdir(path.dirname(dst), { recursive: true });
-  await sharp(Buffer.alloc(16 * 16 * 3, value), { raw: { width: 16, height: 16, channels: 3 } }).jpeg({ quality: 95 }).toFile(dst);
+  await sharp(Buffer.alloc(16 * 16 * 3, value), { raw: { width: 16, height: 16, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toFile(dst);
 }
 
 /** For each patient, the set of splits its rows landed in. */
@@ -46,10 +48,23 @@ describe('importDataset', () => {
     }
     await writeTruncated(root, 'img/cut.png', path.join(root, 'img/p0_0.png'));
     lines.push('img/cut.png,1,P99', 'img/none.png,0,P98', 'img/p1_0.png,2,P1');
-    await writeText(root, 'index.csv', lines.join('\n') + '\n');
+    await writeText(root, 'index.csv', `${lines.join('\n')}\n`);
     const progress: ImportProgress[] = [];
     const r = await importDataset(
-      { format: 'csv', options: { root, pathColumn: 'file', labelColumns: ['finding'], kind: 'binary', patientColumn: 'patient', split: { train: 0.5, val: 0.25, test: 0.25 }, seed: 2 }, preprocess: { size: 16, channels: 1 }, shardSize: 16 },
+      {
+        format: 'csv',
+        options: {
+          root,
+          pathColumn: 'file',
+          labelColumns: ['finding'],
+          kind: 'binary',
+          patientColumn: 'patient',
+          split: { train: 0.5, val: 0.25, test: 0.25 },
+          seed: 2,
+        },
+        preprocess: { size: 16, channels: 1 },
+        shardSize: 16,
+      },
       out('csv'),
       (p) => progress.push(p),
     );
@@ -77,7 +92,10 @@ describe('importDataset', () => {
       await writePng(root, `benign/${i}.png`, 20, 20, 3, 60);
       await writePng(root, `malignant/${i}.png`, 20, 20, 3, 190);
     }
-    const r = await importDataset({ format: 'folder', options: { root }, preprocess: { size: 16, minSize: 24, channels: 3 } }, out('folder'));
+    const r = await importDataset(
+      { format: 'folder', options: { root }, preprocess: { size: 16, minSize: 24, channels: 3 } },
+      out('folder'),
+    );
     expect([r.rows, r.rejected]).toEqual([6, []]);
     const set = await readImageSet(out('folder'));
     expect([set.height, set.width, set.channels]).toEqual([24, 24, 3]);
@@ -92,27 +110,82 @@ describe('importDataset', () => {
       await writePng(root, `g${i % 3}/${i}.png`, 8, 8, 3, 40 + 60 * (i % 3));
       lines.push(`g${i % 3}/${i}.png,${['none', 'mild', 'severe'][i % 3]}`);
     }
-    await writeText(root, 'grades.csv', lines.join('\n') + '\n');
-    const csv = await importDataset({ format: 'csv', options: { root, csv: 'grades.csv', pathColumn: 'file', labelColumns: ['grade'], classes: ['none', 'mild', 'severe'], ordinal: true }, preprocess: { size: 8 } }, out('ordinal-csv'));
+    await writeText(root, 'grades.csv', `${lines.join('\n')}\n`);
+    const csv = await importDataset(
+      {
+        format: 'csv',
+        options: {
+          root,
+          csv: 'grades.csv',
+          pathColumn: 'file',
+          labelColumns: ['grade'],
+          classes: ['none', 'mild', 'severe'],
+          ordinal: true,
+        },
+        preprocess: { size: 8 },
+      },
+      out('ordinal-csv'),
+    );
     expect(csv.task).toEqual({ kind: 'multiclass', names: ['none', 'mild', 'severe'], ordinal: true });
     expect((await readImageSet(out('ordinal-csv'))).task.ordinal).toBe(true);
-    const folders = await importDataset({ format: 'folder', options: { root, ordinal: true }, preprocess: { size: 8 } }, out('ordinal-folder'));
+    const folders = await importDataset(
+      { format: 'folder', options: { root, ordinal: true }, preprocess: { size: 8 } },
+      out('ordinal-folder'),
+    );
     expect(folders.task).toEqual({ kind: 'multiclass', names: ['g0', 'g1', 'g2'], ordinal: true });
     // without the option the classes are nominal
-    expect((await importDataset({ format: 'folder', options: { root }, preprocess: { size: 8 } }, out('nominal'))).task.ordinal).toBeUndefined();
-    await expect(importDataset({ format: 'csv', options: { root, csv: 'grades.csv', pathColumn: 'file', labelColumns: ['grade'], kind: 'binary', ordinal: true }, preprocess: { size: 8 } }, out('bad'))).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/grades\.csv: ordinal: only a multiclass task has ordered grades, this one is binary/) });
+    expect(
+      (await importDataset({ format: 'folder', options: { root }, preprocess: { size: 8 } }, out('nominal'))).task
+        .ordinal,
+    ).toBeUndefined();
+    await expect(
+      importDataset(
+        {
+          format: 'csv',
+          options: {
+            root,
+            csv: 'grades.csv',
+            pathColumn: 'file',
+            labelColumns: ['grade'],
+            kind: 'binary',
+            ordinal: true,
+          },
+          preprocess: { size: 8 },
+        },
+        out('bad'),
+      ),
+    ).rejects.toMatchObject({
+      code: 'DATA_BAD_OPTIONS',
+      message: expect.stringMatching(
+        /grades\.csv: ordinal: only a multiclass task has ordered grades, this one is binary/,
+      ),
+    });
   });
 
   it('dicom: PatientID splits, windowed pixels, unreadable files rejected', async () => {
     const root = path.join(tmp, 'dicom');
     const ramp = Array.from({ length: 64 }, (_, i) => i * 16);
     for (let p = 0; p < 6; p++) {
-      for (const k of [0, 1]) await writeText(root, `${p % 2 ? 'effusion' : 'normal'}/P${p}/s${k}.dcm`, makeDicom({ rows: 8, cols: 8, pixels: ramp, patientId: `PAT-${p}`, sopInstanceUid: `1.${p}.${k}` }));
+      for (const k of [0, 1])
+        await writeText(
+          root,
+          `${p % 2 ? 'effusion' : 'normal'}/P${p}/s${k}.dcm`,
+          makeDicom({ rows: 8, cols: 8, pixels: ramp, patientId: `PAT-${p}`, sopInstanceUid: `1.${p}.${k}` }),
+        );
     }
     await writeText(root, 'normal/broken.dcm', 'not a DICOM file');
-    const r = await importDataset({ format: 'dicom', options: { root, split: { train: 0.6, val: 0.2, test: 0.2 } }, preprocess: { size: 8, window: 'minmax' } }, out('dicom'));
+    const r = await importDataset(
+      {
+        format: 'dicom',
+        options: { root, split: { train: 0.6, val: 0.2, test: 0.2 } },
+        preprocess: { size: 8, window: 'minmax' },
+      },
+      out('dicom'),
+    );
     expect(r.rows).toBe(12);
-    expect(r.rejected.map((x) => [path.relative(root, x.file), x.reason])).toEqual([['normal/broken.dcm', 'unreadable-image']]);
+    expect(r.rejected.map((x) => [path.relative(root, x.file), x.reason])).toEqual([
+      ['normal/broken.dcm', 'unreadable-image'],
+    ]);
     const set = await readImageSet(out('dicom'));
     expect(new Set(set.patients)).toEqual(new Set(['PAT-0', 'PAT-1', 'PAT-2', 'PAT-3', 'PAT-4', 'PAT-5']));
     for (const s of splitsByPatient(set).values()) expect(s.size).toBe(1);
@@ -126,8 +199,19 @@ describe('importDataset', () => {
     const file = path.join(tmp, 'mnist', 'pneumoniamnist.npz');
     await writeLearnableMedmnistNpz(file, { flag: 'pneumoniamnist', counts: { train: 8, val: 4, test: 4 }, seed: 1 });
     const progress: ImportProgress[] = [];
-    const r = await importDataset({ format: 'medmnist', options: { file }, preprocess: { minSize: 32 }, shardSize: 10 }, out('medmnist'), (p) => progress.push(p));
-    expect(r).toEqual({ format: 'medmnist', task: { kind: 'binary', names: ['pneumonia'] }, rows: 16, shards: 2, rejected: [], filtered: {} });
+    const r = await importDataset(
+      { format: 'medmnist', options: { file }, preprocess: { minSize: 32 }, shardSize: 10 },
+      out('medmnist'),
+      (p) => progress.push(p),
+    );
+    expect(r).toEqual({
+      format: 'medmnist',
+      task: { kind: 'binary', names: ['pneumonia'] },
+      rows: 16,
+      shards: 2,
+      rejected: [],
+      filtered: {},
+    });
     expect(progress.map((p) => p.done)).toEqual([10, 16]);
     const set = await readImageSet(out('medmnist'));
     expect([set.height, set.width, set.channels]).toEqual([32, 32, 1]);
@@ -138,15 +222,41 @@ describe('importDataset', () => {
 
   it('chexpert, eyepacs and aptos layouts', async () => {
     const cx = path.join(tmp, 'chexpert', 'CheXpert-v1.0-small');
-    const header = 'Path,Sex,Age,Frontal/Lateral,AP/PA,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices';
+    const header =
+      'Path,Sex,Age,Frontal/Lateral,AP/PA,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices';
     const rows = [header];
     for (let i = 1; i <= 4; i++) {
       const rel = `train/patient0000${i}/study1/view1_frontal.jpg`;
       await writeJpeg(cx, rel, 100);
-      rows.push([`CheXpert-v1.0-small/${rel}`, 'Male', '50', 'Frontal', 'PA', '', '', '1.0', '', '', '0.0', '', '', '-1.0', '', '1.0', '', '', ''].join(','));
+      rows.push(
+        [
+          `CheXpert-v1.0-small/${rel}`,
+          'Male',
+          '50',
+          'Frontal',
+          'PA',
+          '',
+          '',
+          '1.0',
+          '',
+          '',
+          '0.0',
+          '',
+          '',
+          '-1.0',
+          '',
+          '1.0',
+          '',
+          '',
+          '',
+        ].join(','),
+      );
     }
-    await writeText(cx, 'train.csv', rows.join('\n') + '\n');
-    const c = await importDataset({ format: 'chexpert', options: { root: path.dirname(cx), policy: 'ones' }, preprocess: { size: 8, channels: 1 } }, out('chexpert'));
+    await writeText(cx, 'train.csv', `${rows.join('\n')}\n`);
+    const c = await importDataset(
+      { format: 'chexpert', options: { root: path.dirname(cx), policy: 'ones' }, preprocess: { size: 8, channels: 1 } },
+      out('chexpert'),
+    );
     expect([c.rows, c.task.kind, c.task.names.length]).toEqual([4, 'multilabel', 5]);
     const cs = await readImageSet(out('chexpert'));
     // Atelectasis -1 under U-Ones → 1; Cardiomegaly 1, Consolidation blank → 0, Edema 0, Effusion 1
@@ -154,12 +264,16 @@ describe('importDataset', () => {
 
     const ep = path.join(tmp, 'eyepacs');
     const ey = ['image,level'];
-    for (let p = 1; p <= 3; p++) for (const eye of ['left', 'right']) {
-      await writeJpeg(ep, `train/${p}_${eye}.jpeg`, 30 * p);
-      ey.push(`${p}_${eye},${p}`);
-    }
-    await writeText(ep, 'trainLabels.csv', ey.join('\n') + '\n');
-    const e = await importDataset({ format: 'eyepacs', options: { root: ep, task: 'referable' }, preprocess: { size: 8 } }, out('eyepacs'));
+    for (let p = 1; p <= 3; p++)
+      for (const eye of ['left', 'right']) {
+        await writeJpeg(ep, `train/${p}_${eye}.jpeg`, 30 * p);
+        ey.push(`${p}_${eye},${p}`);
+      }
+    await writeText(ep, 'trainLabels.csv', `${ey.join('\n')}\n`);
+    const e = await importDataset(
+      { format: 'eyepacs', options: { root: ep, task: 'referable' }, preprocess: { size: 8 } },
+      out('eyepacs'),
+    );
     expect([e.rows, e.task.kind]).toEqual([6, 'binary']);
     const es = await readImageSet(out('eyepacs'));
     expect(Array.from(es.labels)).toEqual([0, 0, 1, 1, 1, 1]);
@@ -179,13 +293,28 @@ describe('importDataset', () => {
     await writePng(root, 'a/1.png', 8, 8, 1);
     await writePng(root, 'b/2.png', 8, 8, 1);
     await writeTruncated(root, 'b/3.png', path.join(root, 'b/2.png'));
-    await expect(importDataset({ format: 'folder', options: { root, onBadRow: 'fail' }, preprocess: { size: 8 } }, out('strict'))).rejects.toMatchObject({ code: 'DATA_BAD_ROWS', message: expect.stringMatching(/unreadable-image/) });
+    await expect(
+      importDataset({ format: 'folder', options: { root, onBadRow: 'fail' }, preprocess: { size: 8 } }, out('strict')),
+    ).rejects.toMatchObject({ code: 'DATA_BAD_ROWS', message: expect.stringMatching(/unreadable-image/) });
     expect(existsSync(out('strict'))).toBe(false);
   });
 
   it('refuses bad options with the field named', async () => {
-    await expect(importDataset({ format: 'csv', options: { root: tmp }, preprocess: {} } as never, out('x'))).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/import options: preprocess\.size/) });
-    await expect(importDataset({ format: 'nifti', options: { root: tmp } } as never, out('x'))).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/import options: format/) });
-    await expect(importDataset({ format: 'medmnist', options: { file: 'x.npz' }, preprocess: { fundus: 'trim' } } as never, out('x'))).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/preprocess/) });
+    await expect(
+      importDataset({ format: 'csv', options: { root: tmp }, preprocess: {} } as never, out('x')),
+    ).rejects.toMatchObject({
+      code: 'DATA_BAD_OPTIONS',
+      message: expect.stringMatching(/import options: preprocess\.size/),
+    });
+    await expect(importDataset({ format: 'nifti', options: { root: tmp } } as never, out('x'))).rejects.toMatchObject({
+      code: 'DATA_BAD_OPTIONS',
+      message: expect.stringMatching(/import options: format/),
+    });
+    await expect(
+      importDataset(
+        { format: 'medmnist', options: { file: 'x.npz' }, preprocess: { fundus: 'trim' } } as never,
+        out('x'),
+      ),
+    ).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/preprocess/) });
   });
 });

@@ -19,11 +19,12 @@ describe('resumable import', () => {
     const lines = ['path,label,split'];
     for (let i = 0; i < N; i++) {
       const name = `img/${String(i).padStart(3, '0')}.png`;
-      if (i === 9) await writeTruncated(root, name, SAMPLE.cxr1); // a rejected row inside an early shard
+      if (i === 9)
+        await writeTruncated(root, name, SAMPLE.cxr1); // a rejected row inside an early shard
       else await writePng(root, name, 12 + (i % 5), 10, (i % 3 === 0 ? 1 : 3) as 1 | 3, (i * 37) % 256);
       lines.push(`${name},${i % 2},${['train', 'val', 'test'][i % 3]}`);
     }
-    await writeText(root, 'index.csv', lines.join('\n') + '\n');
+    await writeText(root, 'index.csv', `${lines.join('\n')}\n`);
     manifest = await loadCsvDataset({ root, kind: 'binary', splitColumn: 'split' });
   });
   afterAll(() => removeDir(root));
@@ -50,17 +51,27 @@ describe('resumable import', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Interrupt);
     expect(existsSync(file)).toBe(false); // nothing half-written at the destination
-    expect(readdirSync(workDir).filter((f) => f.endsWith('.arrow')).sort()).toEqual(['shard-000000.arrow', 'shard-000001.arrow']);
+    expect(
+      readdirSync(workDir)
+        .filter((f) => f.endsWith('.arrow'))
+        .sort(),
+    ).toEqual(['shard-000000.arrow', 'shard-000001.arrow']);
 
     const progress: number[] = [];
     let resumed: { shards: number; rows: number } | undefined;
-    const r1 = await importManifestToArrow(manifest, file, options, (p) => progress.push(p.done), { workDir, onResume: (i) => (resumed = i) });
+    const r1 = await importManifestToArrow(manifest, file, options, (p) => progress.push(p.done), {
+      workDir,
+      onResume: (i) => (resumed = i),
+    });
     // shard 1 ends at row 10 (rows 0..10 hold 10 decodable images, row 9 is the bad one)
     expect(resumed).toEqual({ shards: 2, rows: 11 });
     expect(progress[0]).toBeGreaterThan(11); // rows before 11 were not decoded again
     // libvips words the same decode failure differently from run to run ("vipspng: libpng read error" or
     // "Unknown error"): compare the rejections without sharp's detail.
-    const stable = (r: typeof r0) => ({ ...r, rejected: r.rejected.map((x) => ({ ...x, message: x.message.replace(/ \(.*\)$/, '') })) });
+    const stable = (r: typeof r0) => ({
+      ...r,
+      rejected: r.rejected.map((x) => ({ ...x, message: x.message.replace(/ \(.*\)$/, '') })),
+    });
     expect(stable(r1)).toEqual(stable(r0));
     expect(Buffer.compare(await readFile(file), await readFile(straight))).toBe(0);
     const back = await readImageSet(file);
@@ -77,7 +88,10 @@ describe('resumable import', () => {
     }).catch(() => undefined);
     let resumed = false;
     const other = path.join(root, 'y.arrow');
-    await importManifestToArrow(manifest, other, { ...options, preprocess: { size: 12 } }, undefined, { workDir, onResume: () => (resumed = true) });
+    await importManifestToArrow(manifest, other, { ...options, preprocess: { size: 12 } }, undefined, {
+      workDir,
+      onResume: () => (resumed = true),
+    });
     expect(resumed).toBe(false);
     expect((await readImageSet(other)).height).toBe(12);
     await writeText(workDir, 'progress.json', '{"format": "transfusion-import-progress/1", "key": 1');

@@ -17,14 +17,22 @@ describe('import', () => {
     await writePng(root, 'img/c.png', 30, 20, 3, 200); // an RGB image in a grey set
     await writeTruncated(root, 'img/d.png', SAMPLE.cxr1);
     await place(root, 'img/e.dcm', SAMPLE.dicom('MR_small.dcm'));
-    await writeText(root, 'index.csv', 'path,label,split\nimg/a.png,1,train\nimg/b.png,0,train\nimg/c.png,1,val\nimg/d.png,0,test\nimg/e.dcm,0,test\nimg/missing.png,1,train\n');
+    await writeText(
+      root,
+      'index.csv',
+      'path,label,split\nimg/a.png,1,train\nimg/b.png,0,train\nimg/c.png,1,val\nimg/d.png,0,test\nimg/e.dcm,0,test\nimg/missing.png,1,train\n',
+    );
     manifest = await loadCsvDataset({ root, kind: 'binary', splitColumn: 'split' });
   });
   afterAll(() => removeDir(root));
 
   it('decodes in index order, converts channels, and rejects unreadable images with a reason', async () => {
     const progress: number[] = [];
-    const { set, rejected } = await importManifest(manifest, { preprocess: { size: 32 }, concurrency: 3, chunkSize: 2 }, (p) => progress.push(p.done));
+    const { set, rejected } = await importManifest(
+      manifest,
+      { preprocess: { size: 32 }, concurrency: 3, chunkSize: 2 },
+      (p) => progress.push(p.done),
+    );
     expect(set.ids).toEqual(['img/a.png', 'img/b.png', 'img/c.png', 'img/e.dcm']);
     expect([set.height, set.width, set.channels]).toEqual([32, 32, 1]); // first image fixes 1 channel; c.png converted
     expect(Array.from(set.labels)).toEqual([1, 0, 1, 0]);
@@ -41,7 +49,9 @@ describe('import', () => {
   });
 
   it('stops on the first unreadable image with onBadRow=fail', async () => {
-    await expect(importManifest(manifest, { preprocess: { size: 16 }, onBadRow: 'fail' })).rejects.toThrow(/index\.csv:5: unreadable-image/);
+    await expect(importManifest(manifest, { preprocess: { size: 16 }, onBadRow: 'fail' })).rejects.toThrow(
+      /index\.csv:5: unreadable-image/,
+    );
   });
 
   it('writes a sharded Arrow artifact equal to the in-memory import', async () => {
@@ -54,12 +64,18 @@ describe('import', () => {
     expect(Buffer.compare(Buffer.from(back.images), Buffer.from(mem.set.images))).toBe(0);
     expect(back.ids).toEqual(mem.set.ids);
     const none = path.join(root, 'none.arrow');
-    await expect(importManifestToArrow({ ...manifest, rows: manifest.rows.filter((x) => x.id === 'img/d.png') }, none, { preprocess: { size: 16 } })).rejects.toMatchObject({ code: 'DATA_EMPTY' });
+    await expect(
+      importManifestToArrow({ ...manifest, rows: manifest.rows.filter((x) => x.id === 'img/d.png') }, none, {
+        preprocess: { size: 16 },
+      }),
+    ).rejects.toMatchObject({ code: 'DATA_EMPTY' });
     expect(existsSync(none)).toBe(false);
   });
 
   it('refuses bad options, naming the field', async () => {
-    await expect(importManifest(manifest, { preprocess: { size: 32 }, concurrency: 0 })).rejects.toThrow(/import options: concurrency/);
+    await expect(importManifest(manifest, { preprocess: { size: 32 }, concurrency: 0 })).rejects.toThrow(
+      /import options: concurrency/,
+    );
   });
 
   it('imports only requested splits', async () => {

@@ -1,8 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importMedmnistToArrow, inspectMedmnist, medmnistFlag, readMedmnist, streamMedmnist } from '../src/formats/medmnist.js';
-import { MEDMNIST_FLAGS, MEDMNIST_SIZES, MEDMNIST_TASKS, medmnistFileName, medmnistLabelSpec, parseMedmnistFileName } from '../src/formats/medmnist-info.js';
+import {
+  importMedmnistToArrow,
+  inspectMedmnist,
+  medmnistFlag,
+  readMedmnist,
+  streamMedmnist,
+} from '../src/formats/medmnist.js';
+import {
+  MEDMNIST_FLAGS,
+  MEDMNIST_SIZES,
+  MEDMNIST_TASKS,
+  medmnistFileName,
+  medmnistLabelSpec,
+  parseMedmnistFileName,
+} from '../src/formats/medmnist-info.js';
 import { readImageSet } from '../src/artifact.js';
 import { listZip } from '../src/zip-reader.js';
 import { writeZip } from '../src/testing/index.js';
@@ -10,7 +23,8 @@ import { FIXTURES, removeDir, tempDir, writeText, zipMemberBytes } from './helpe
 
 // Fixtures were written by numpy 2.4 (stored/: np.savez, deflated/: np.savez_compressed); pixel (i, y, x, c) of split offset o is
 // (7i + 3y + x + o + 11c) mod 256, which the tests recompute.
-const expectedPixel = (i: number, y: number, x: number, c: number, off: number): number => (7 * i + 3 * y + x + off + 11 * c) % 256;
+const expectedPixel = (i: number, y: number, x: number, c: number, off: number): number =>
+  (7 * i + 3 * y + x + off + 11 * c) % 256;
 
 describe('MedMNIST .npz', () => {
   let tmp: string;
@@ -24,7 +38,12 @@ describe('MedMNIST .npz', () => {
     expect(medmnistFlag('chestmnist.npz')).toBe('chestmnist');
     expect(parseMedmnistFileName('/x/PathMNIST_64.npz')).toEqual({ flag: 'pathmnist', size: 64 });
     expect(parseMedmnistFileName('organamnist.npz')).toEqual({ flag: 'organamnist' });
-    expect(MEDMNIST_SIZES.map((s) => medmnistFileName('dermamnist', s))).toEqual(['dermamnist.npz', 'dermamnist_64.npz', 'dermamnist_128.npz', 'dermamnist_224.npz']);
+    expect(MEDMNIST_SIZES.map((s) => medmnistFileName('dermamnist', s))).toEqual([
+      'dermamnist.npz',
+      'dermamnist_64.npz',
+      'dermamnist_128.npz',
+      'dermamnist_224.npz',
+    ]);
   });
 
   it("knows every 2D set of MedMNIST's INFO table with its task and label names", () => {
@@ -32,16 +51,34 @@ describe('MedMNIST .npz', () => {
     expect(MEDMNIST_FLAGS).toHaveLength(12);
     const kinds = Object.fromEntries(MEDMNIST_FLAGS.map((f) => [f, MEDMNIST_TASKS[f].task]));
     expect(kinds).toEqual({
-      pathmnist: 'multi-class', chestmnist: 'multi-label, binary-class', dermamnist: 'multi-class', octmnist: 'multi-class',
-      pneumoniamnist: 'binary-class', retinamnist: 'ordinal-regression', breastmnist: 'binary-class', bloodmnist: 'multi-class',
-      tissuemnist: 'multi-class', organamnist: 'multi-class', organcmnist: 'multi-class', organsmnist: 'multi-class',
+      pathmnist: 'multi-class',
+      chestmnist: 'multi-label, binary-class',
+      dermamnist: 'multi-class',
+      octmnist: 'multi-class',
+      pneumoniamnist: 'binary-class',
+      retinamnist: 'ordinal-regression',
+      breastmnist: 'binary-class',
+      bloodmnist: 'multi-class',
+      tissuemnist: 'multi-class',
+      organamnist: 'multi-class',
+      organcmnist: 'multi-class',
+      organsmnist: 'multi-class',
     });
     expect(medmnistLabelSpec('pneumoniamnist')).toEqual({ kind: 'binary', names: ['pneumonia'] });
     expect(medmnistLabelSpec('breastmnist')).toEqual({ kind: 'binary', names: ['normal, benign'] });
-    expect(medmnistLabelSpec('retinamnist')).toEqual({ kind: 'multiclass', names: ['0', '1', '2', '3', '4'], ordinal: true });
-    expect(medmnistLabelSpec('octmnist')).toEqual({ kind: 'multiclass', names: ['choroidal neovascularization', 'diabetic macular edema', 'drusen', 'normal'] });
+    expect(medmnistLabelSpec('retinamnist')).toEqual({
+      kind: 'multiclass',
+      names: ['0', '1', '2', '3', '4'],
+      ordinal: true,
+    });
+    expect(medmnistLabelSpec('octmnist')).toEqual({
+      kind: 'multiclass',
+      names: ['choroidal neovascularization', 'diabetic macular edema', 'drusen', 'normal'],
+    });
     expect(medmnistLabelSpec('chestmnist').names.slice(0, 3)).toEqual(['atelectasis', 'cardiomegaly', 'effusion']);
-    expect(MEDMNIST_FLAGS.map((f) => medmnistLabelSpec(f).names.length)).toEqual([9, 14, 7, 4, 1, 5, 1, 8, 8, 11, 11, 11]);
+    expect(MEDMNIST_FLAGS.map((f) => medmnistLabelSpec(f).names.length)).toEqual([
+      9, 14, 7, 4, 1, 5, 1, 8, 8, 11, 11, 11,
+    ]);
     expect(MEDMNIST_TASKS.dermamnist.licence).toBe('CC BY-NC 4.0');
   });
 
@@ -53,12 +90,28 @@ describe('MedMNIST .npz', () => {
       const set = await readMedmnist({ file: f });
       expect(set.task).toEqual({ kind: 'multiclass', names: ['0', '1', '2', '3', '4'], ordinal: true });
       expect([set.height, set.width, set.channels]).toEqual([28, 28, 3]);
-      expect(set.splits).toEqual(['train', 'train', 'train', 'train', 'train', 'train', 'val', 'val', 'test', 'test', 'test']);
+      expect(set.splits).toEqual([
+        'train',
+        'train',
+        'train',
+        'train',
+        'train',
+        'train',
+        'val',
+        'val',
+        'test',
+        'test',
+        'test',
+      ]);
       expect(Array.from(set.labels)).toEqual([0, 1, 2, 3, 4, 2, 1, 4, 0, 2, 3]);
       const offsets = [0, 0, 0, 0, 0, 0, 100, 100, 200, 200, 200];
       const index = [0, 1, 2, 3, 4, 5, 0, 1, 0, 1, 2];
       for (let n = 0; n < 11; n++) {
-        for (const [y, x, c] of [[0, 0, 0], [5, 7, 2], [27, 27, 1]] as const) {
+        for (const [y, x, c] of [
+          [0, 0, 0],
+          [5, 7, 2],
+          [27, 27, 1],
+        ] as const) {
           expect(set.images[((n * 28 + y) * 28 + x) * 3 + c]).toBe(expectedPixel(index[n]!, y, x, c, offsets[n]!));
         }
       }
@@ -78,7 +131,8 @@ describe('MedMNIST .npz', () => {
 
   it('streams with a per-split limit', async () => {
     const got: string[] = [];
-    for await (const s of streamMedmnist({ file: path.join(FIXTURES, 'deflated/retinamnist.npz'), limit: 1 })) got.push(`${s.split}:${s.index}:${s.labels[0]}`);
+    for await (const s of streamMedmnist({ file: path.join(FIXTURES, 'deflated/retinamnist.npz'), limit: 1 }))
+      got.push(`${s.split}:${s.index}:${s.labels[0]}`);
     expect(got).toEqual(['train:0:0', 'val:0:1', 'test:0:0']);
   });
 
@@ -114,7 +168,11 @@ describe('MedMNIST .npz', () => {
   it('imports into a sharded Arrow artifact, as stored or resized', async () => {
     const file = path.join(tmp, 'retina.arrow');
     const progress: number[] = [];
-    expect(await importMedmnistToArrow({ file: path.join(FIXTURES, 'deflated/retinamnist.npz'), shardSize: 4 }, file, (d) => progress.push(d))).toEqual({
+    expect(
+      await importMedmnistToArrow({ file: path.join(FIXTURES, 'deflated/retinamnist.npz'), shardSize: 4 }, file, (d) =>
+        progress.push(d),
+      ),
+    ).toEqual({
       rows: 11,
       shards: 3,
       task: { kind: 'multiclass', names: ['0', '1', '2', '3', '4'], ordinal: true },

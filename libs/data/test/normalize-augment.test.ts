@@ -20,14 +20,21 @@ function tinySet(values: number[][], splits: ImageSet['splits'], channels = 1): 
     ids: values.map((_, i) => `i${i}`),
     patients: values.map((_, i) => `p${i}`),
     splits,
-  meta: {},
+    meta: {},
   };
 }
 
 describe('normalisation', () => {
   it('computes per-channel mean/std on the training split only', () => {
     // 2×1 RGB images: train pixels (R,G,B) = (0,51,255),(255,51,255); the val image is ignored
-    const set = tinySet([[0, 51, 255, 255, 51, 255], [9, 9, 9, 9, 9, 9]], ['train', 'val'], 3);
+    const set = tinySet(
+      [
+        [0, 51, 255, 255, 51, 255],
+        [9, 9, 9, 9, 9, 9],
+      ],
+      ['train', 'val'],
+      3,
+    );
     set.height = 1;
     set.width = 2;
     const s = computeChannelStats(set);
@@ -73,7 +80,10 @@ describe('augmentation', () => {
   });
 
   it('augmentBatch is deterministic per (seed, epoch, row) and independent of batch composition', () => {
-    const set = tinySet([Array.from({ length: 16 }, (_, i) => i * 10), Array.from({ length: 16 }, (_, i) => 255 - i * 10)], ['train', 'train']);
+    const set = tinySet(
+      [Array.from({ length: 16 }, (_, i) => i * 10), Array.from({ length: 16 }, (_, i) => 255 - i * 10)],
+      ['train', 'train'],
+    );
     const a = augmentBatch(set, [0, 1], 7, 3);
     const b = augmentBatch(set, [1], 7, 3);
     expect(Array.from(a.subarray(16))).toEqual(Array.from(b));

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DataError } from '../src/errors.js';
-import { decodeImageFile, foregroundBox, parsePreprocessOptions, preprocessFile, preprocessRaw } from '../src/preprocess.js';
+import {
+  decodeImageFile,
+  foregroundBox,
+  parsePreprocessOptions,
+  preprocessFile,
+  preprocessRaw,
+} from '../src/preprocess.js';
 import { removeDir, SAMPLE, tempDir, writeTruncated } from './helpers.js';
 
 describe('decode and preprocess', () => {
@@ -25,12 +31,17 @@ describe('decode and preprocess', () => {
 
   it('scales 16-bit grey PNGs to 8 bits and keeps them 1-channel; drops alpha from RGBA', async () => {
     const g16 = `${tmp}/g16.png`;
-    await sharp(new Uint16Array([0, 1000, 32768, 65535]), { raw: { width: 4, height: 1, channels: 1 } }).toColourspace('grey16').png().toFile(g16);
+    await sharp(new Uint16Array([0, 1000, 32768, 65535]), { raw: { width: 4, height: 1, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toFile(g16);
     const d = await decodeImageFile(g16);
     expect(d.channels).toBe(1);
     expect(Array.from(d.data)).toEqual([0, 4, 128, 255]); // round(v / 65535 · 255)
     const rgba = `${tmp}/rgba.png`;
-    await sharp(Buffer.from([255, 0, 0, 128, 0, 255, 0, 255]), { raw: { width: 2, height: 1, channels: 4 } }).png().toFile(rgba);
+    await sharp(Buffer.from([255, 0, 0, 128, 0, 255, 0, 255]), { raw: { width: 2, height: 1, channels: 4 } })
+      .png()
+      .toFile(rgba);
     expect(await decodeImageFile(rgba)).toMatchObject({ channels: 3, data: Uint8Array.from([255, 0, 0, 0, 255, 0]) });
   });
 
@@ -72,7 +83,12 @@ describe('decode and preprocess', () => {
     expect([out.data[0], out.data[1], out.data[2]]).toEqual([128, 128, 128]);
     let sum = 0;
     let n = 0;
-    for (let y = 20; y < 44; y++) for (let x = 20; x < 44; x++) for (let k = 0; k < 3; k++) { sum += out.data[(y * 64 + x) * 3 + k]!; n++; }
+    for (let y = 20; y < 44; y++)
+      for (let x = 20; x < 44; x++)
+        for (let k = 0; k < 3; k++) {
+          sum += out.data[(y * 64 + x) * 3 + k]!;
+          n++;
+        }
     // local average subtracted: the inner retina averages close to 128 whatever its original colour
     expect(Math.abs(sum / n - 128)).toBeLessThan(12);
   });

@@ -8,15 +8,31 @@ import { writeMedmnistNpz } from '../src/testing/index.js';
 import { FIXTURES, removeDir, tempDir } from './helpers.js';
 
 /** n images of side×side×channels, each drawn by fill(x, y, c), labels 0,1,0,… */
-function makeSet(n: number, side: number, channels: number, fill: (x: number, y: number, c: number) => number): ImageSet {
+function makeSet(
+  n: number,
+  side: number,
+  channels: number,
+  fill: (x: number, y: number, c: number) => number,
+): ImageSet {
   const images = new Uint8Array(n * side * side * channels);
-  for (let i = 0; i < n; i++) for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) for (let c = 0; c < channels; c++) images[((i * side + y) * side + x) * channels + c] = fill(x, y, c);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++)
+        for (let c = 0; c < channels; c++) images[((i * side + y) * side + x) * channels + c] = fill(x, y, c);
   const ids = Array.from({ length: n }, (_, i) => `img${i}`);
   return {
-    name: 'grades', height: side, width: side, channels, images,
+    name: 'grades',
+    height: side,
+    width: side,
+    channels,
+    images,
     task: { kind: 'multiclass', names: ['a', 'b'], ordinal: true },
-    labels: Float32Array.from(ids, (_, i) => i % 2), mask: new Uint8Array(n).fill(1),
-    ids, patients: ids.map((_, i) => `p${i >> 1}`), splits: ids.map((_, i) => (i === 0 ? 'test' : 'train')), meta: { source: 'test' },
+    labels: Float32Array.from(ids, (_, i) => i % 2),
+    mask: new Uint8Array(n).fill(1),
+    ids,
+    patients: ids.map((_, i) => `p${i >> 1}`),
+    splits: ids.map((_, i) => (i === 0 ? 'test' : 'train')),
+    meta: { source: 'test' },
   };
 }
 
@@ -73,9 +89,16 @@ describe('resizeImageSet', () => {
   });
 
   it('refuses float images and bad options with a DataError', async () => {
-    await expect(resizeImageSet({ ...halves, images: new Float32Array(halves.images.length) }, { minSize: 32 })).rejects.toMatchObject({ code: 'DATA_BAD_SET', message: expect.stringMatching(/resizing needs uint8 pixels/) });
-    await expect(resizeImageSet(halves, { minSize: 4 })).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/resize options: minSize/) });
-    await expect(resizeImageSet(halves, { fit: 'squash' } as never)).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS' });
+    await expect(
+      resizeImageSet({ ...halves, images: new Float32Array(halves.images.length) }, { minSize: 32 }),
+    ).rejects.toMatchObject({ code: 'DATA_BAD_SET', message: expect.stringMatching(/resizing needs uint8 pixels/) });
+    await expect(resizeImageSet(halves, { minSize: 4 })).rejects.toMatchObject({
+      code: 'DATA_BAD_OPTIONS',
+      message: expect.stringMatching(/resize options: minSize/),
+    });
+    await expect(resizeImageSet(halves, { fit: 'squash' } as never)).rejects.toMatchObject({
+      code: 'DATA_BAD_OPTIONS',
+    });
   });
 });
 
@@ -97,7 +120,9 @@ describe('importMedmnistToArrow with resize options', () => {
     expect(Array.from(a.labels)).toEqual(Array.from(stored.labels));
     expect(JSON.parse(a.meta['resize']!)).toMatchObject({ minSize: 32, from: [28, 28, 3] });
     // the same resize of the in-memory set gives the same pixels
-    expect(Buffer.compare(Buffer.from(a.images), Buffer.from((await resizeImageSet(stored, { minSize: 32 })).images))).toBe(0);
+    expect(
+      Buffer.compare(Buffer.from(a.images), Buffer.from((await resizeImageSet(stored, { minSize: 32 })).images)),
+    ).toBe(0);
 
     const keep = path.join(tmp, 'keep.arrow');
     await importMedmnistToArrow({ file: src, resize: { minSize: 16 } }, keep);
@@ -115,10 +140,23 @@ describe('importMedmnistToArrow with resize options', () => {
 
   it('takes the task from the `flag` option when the file name is not MedMNIST’s', async () => {
     const file = path.join(tmp, 'upload.npz');
-    await writeMedmnistNpz(file, { size: 8, channels: 1, splits: { train: { images: new Uint8Array(2 * 64), labels: [0, 1] } } });
+    await writeMedmnistNpz(file, {
+      size: 8,
+      channels: 1,
+      splits: { train: { images: new Uint8Array(2 * 64), labels: [0, 1] } },
+    });
     expect((await readMedmnist({ file, splits: ['train'] })).task).toEqual({ kind: 'binary', names: ['1'] });
-    expect((await readMedmnist({ file, splits: ['train'], flag: 'breastmnist' })).task).toEqual({ kind: 'binary', names: ['normal, benign'] });
-    expect([(await inspectMedmnist(file)).known, (await inspectMedmnist(file, 'breastmnist')).known]).toEqual([false, true]);
-    await expect(readMedmnist({ file, flag: 'cifar10' } as never)).rejects.toMatchObject({ code: 'DATA_BAD_OPTIONS', message: expect.stringMatching(/medmnist options: flag/) });
+    expect((await readMedmnist({ file, splits: ['train'], flag: 'breastmnist' })).task).toEqual({
+      kind: 'binary',
+      names: ['normal, benign'],
+    });
+    expect([(await inspectMedmnist(file)).known, (await inspectMedmnist(file, 'breastmnist')).known]).toEqual([
+      false,
+      true,
+    ]);
+    await expect(readMedmnist({ file, flag: 'cifar10' } as never)).rejects.toMatchObject({
+      code: 'DATA_BAD_OPTIONS',
+      message: expect.stringMatching(/medmnist options: flag/),
+    });
   });
 });

@@ -15,7 +15,7 @@ describe('loadEyepacs', () => {
       }
     }
     lines.push('99_left,5', '98_left,x', '97_left,2', '10_left,0'); // unknown grades, missing file, duplicate
-    await writeText(root, 'trainLabels.csv', lines.join('\n') + '\n');
+    await writeText(root, 'trainLabels.csv', `${lines.join('\n')}\n`);
   });
   afterAll(() => removeDir(root));
 
@@ -50,12 +50,18 @@ describe('loadEyepacs', () => {
   it('uses retinopathy_solution.csv Usage for val/test when present', async () => {
     await place(root, 'test/50_left.jpeg', SAMPLE.retina);
     await place(root, 'test/51_left.jpeg', SAMPLE.retina);
-    await writeText(root, 'retinopathy_solution.csv', 'image,level,Usage\n50_left,2,Public\n51_left,4,Private\n52_left,1,Other\n');
+    await writeText(
+      root,
+      'retinopathy_solution.csv',
+      'image,level,Usage\n50_left,2,Public\n51_left,4,Private\n52_left,1,Other\n',
+    );
     try {
       const m = await loadEyepacs({ root });
       expect(m.rows.find((r) => r.id === '50_left')!.split).toBe('val');
       expect(m.rows.find((r) => r.id === '51_left')!.split).toBe('test');
-      expect(m.rows.filter((r) => r.source.file.endsWith('trainLabels.csv')).every((r) => r.split === 'train')).toBe(true);
+      expect(m.rows.filter((r) => r.source.file.endsWith('trainLabels.csv')).every((r) => r.split === 'train')).toBe(
+        true,
+      );
       expect(m.rejected.find((r) => r.id === '52_left')!.message).toMatch(/Usage: expected Public or Private/);
     } finally {
       await removeDir(`${root}/test`);

@@ -8,11 +8,16 @@ import { MEDMNIST_TASKS } from '../src/formats/medmnist-info.js';
 import type { Split } from '../src/image-set.js';
 
 /** The RetinaMNIST copy the project ships (datasets/retinamnist at the repository root). */
-const SHIPPED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../datasets/retinamnist/retinamnist.npz');
+const SHIPPED = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../datasets/retinamnist/retinamnist.npz',
+);
 
 describe('shipped datasets/retinamnist/retinamnist.npz', () => {
   it('is the official MedMNIST v2 file (MD5 from MedMNIST INFO)', async () => {
-    const md5 = createHash('md5').update(await readFile(SHIPPED)).digest('hex');
+    const md5 = createHash('md5')
+      .update(await readFile(SHIPPED))
+      .digest('hex');
     expect(md5).toBe('bd4c0672f1bba3e3a89f0e4e876791e4');
     expect(MEDMNIST_TASKS.retinamnist.md5[28]).toBe(md5);
   });

@@ -69,7 +69,9 @@ describe('synthetic sets: determinism', () => {
     const set = generateFundusSet({ count: 4, size: 32, seed: 2 });
     const streamed = [...streamFundusSet({ count: 4, size: 32, seed: 2 })];
     streamed.forEach((s, i) => {
-      expect(Buffer.compare(Buffer.from(s.image), Buffer.from(set.images.subarray(i * 32 * 32 * 3, (i + 1) * 32 * 32 * 3)))).toBe(0);
+      expect(
+        Buffer.compare(Buffer.from(s.image), Buffer.from(set.images.subarray(i * 32 * 32 * 3, (i + 1) * 32 * 32 * 3))),
+      ).toBe(0);
       expect(s.labels[0]).toBe(set.labels[i]);
     });
   });
@@ -81,7 +83,9 @@ describe('synthetic sets: determinism', () => {
     expect(() => generateNaturalSet({ count: 5, classes: 1 })).toThrow(/classes/);
     expect(() => generateFundusSet({ count: 5, split: { train: 0.5, val: 0.1, test: 0.1 } })).toThrow(/sum to 1/);
     expect(() => generateFundusSet({ count: 5, bogus: 1 } as never)).toThrow(/bogus/);
-    expect(() => generateFundusSet({ count: 100_000, size: 256 })).toThrow(/need 18\.3 GiB.*stream it with writeSyntheticSet/);
+    expect(() => generateFundusSet({ count: 100_000, size: 256 })).toThrow(
+      /need 18\.3 GiB.*stream it with writeSyntheticSet/,
+    );
   });
 });
 
@@ -134,7 +138,7 @@ describe('synthetic fundus', () => {
     let testDiff = 0;
     let trainDiff = 0;
     noisy.labels.forEach((g, i) => {
-      if (g !== clean.labels[i]) (noisy.splits[i] === 'test' ? testDiff++ : trainDiff++);
+      if (g !== clean.labels[i]) noisy.splits[i] === 'test' ? testDiff++ : trainDiff++;
     });
     expect(testDiff).toBe(0);
     expect(trainDiff).toBeGreaterThan(100);
@@ -172,7 +176,16 @@ describe('synthetic chest', () => {
   it('labels are learnable from simple image features, less so when harder', () => {
     const S = 48;
     const featureAuc = (difficulty: number): { cardio: number; effusion: number } => {
-      const set = generateChestSet({ count: 300, size: S, seed: 11, difficulty, labelNoise: 0, uncertainMild: 0, uncertainNegative: 0, blankNegative: 0 });
+      const set = generateChestSet({
+        count: 300,
+        size: S,
+        seed: 11,
+        difficulty,
+        labelNoise: 0,
+        uncertainMild: 0,
+        uncertainNegative: 0,
+        blankNegative: 0,
+      });
       const px = (i: number, x: number, y: number): number => set.images[i * S * S + y * S + x]!;
       const cardio: number[] = [];
       const eff: number[] = [];
@@ -181,7 +194,8 @@ describe('synthetic chest', () => {
       for (let i = 0; i < set.ids.length; i++) {
         // cardiomegaly: brightness in the band beside the heart; effusion: brightness in the lung bases' lateral corners
         let c = 0;
-        for (let y = Math.round(S * 0.45); y < Math.round(S * 0.6); y++) for (let x = Math.round(S * 0.25); x < Math.round(S * 0.75); x++) c += px(i, x, y);
+        for (let y = Math.round(S * 0.45); y < Math.round(S * 0.6); y++)
+          for (let x = Math.round(S * 0.25); x < Math.round(S * 0.75); x++) c += px(i, x, y);
         let e = 0;
         for (let y = Math.round(S * 0.55); y < Math.round(S * 0.68); y++) {
           for (let x = Math.round(S * 0.12); x < Math.round(S * 0.3); x++) e += px(i, x, y);
@@ -206,11 +220,19 @@ describe('synthetic chest', () => {
     const S = 64;
     const render = (truth: number[], seed: number, difficulty = 0.5): Float32Array => {
       const r = new Raster(S, S, 1);
-      drawChest(createRng(seed), r, truth, truth.map((t) => (t ? 0.8 : 0)), difficulty);
+      drawChest(
+        createRng(seed),
+        r,
+        truth,
+        truth.map((t) => (t ? 0.8 : 0)),
+        difficulty,
+      );
       return r.data;
     };
     const centroid = (a: Float32Array, b: Float32Array): { mass: number; y: number; x: number } => {
-      let mass = 0, y = 0, x = 0;
+      let mass = 0,
+        y = 0,
+        x = 0;
       for (let i = 0; i < a.length; i++) {
         const d = Math.abs(a[i]! - b[i]!);
         mass += d;
@@ -238,7 +260,16 @@ describe('synthetic chest', () => {
   });
 
   it('finding prevalences follow the options', () => {
-    const set = generateChestSet({ count: 500, size: 16, seed: 2, prevalence: [0.1, 0.5, 0.2, 0.3, 0.4], labelNoise: 0, uncertainMild: 0, uncertainNegative: 0, blankNegative: 0 });
+    const set = generateChestSet({
+      count: 500,
+      size: 16,
+      seed: 2,
+      prevalence: [0.1, 0.5, 0.2, 0.3, 0.4],
+      labelNoise: 0,
+      uncertainMild: 0,
+      uncertainNegative: 0,
+      blankNegative: 0,
+    });
     const k = labelWidth(set.task);
     [0.1, 0.5, 0.2, 0.3, 0.4].forEach((p, j) => {
       let pos = 0;
@@ -269,8 +300,12 @@ describe('synthetic natural', () => {
     const d = 32 * 32 * 3;
     for (let i = 0; i < 20; i++) {
       const img = set.images.subarray(i * d, (i + 1) * d);
-      let mn = 255, mx = 0;
-      for (const v of img) { mn = Math.min(mn, v); mx = Math.max(mx, v); }
+      let mn = 255,
+        mx = 0;
+      for (const v of img) {
+        mn = Math.min(mn, v);
+        mx = Math.max(mx, v);
+      }
       expect(mx - mn).toBeGreaterThan(60);
     }
   });

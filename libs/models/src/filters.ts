@@ -35,9 +35,16 @@ export function extractFilters(weights: WeightMap, options: FilterOptions = {}):
   const name = o.kernel ?? Object.keys(weights).find((k) => weights[k]!.shape.length === 4 && k.endsWith('/kernel'));
   const k = name === undefined ? undefined : weights[name];
   if (!k || !name) {
-    throw new ModelsError('BAD_OPTIONS', o.kernel ? `extractFilters: no weight '${o.kernel}'` : 'extractFilters: the weights contain no conv kernel');
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      o.kernel ? `extractFilters: no weight '${o.kernel}'` : 'extractFilters: the weights contain no conv kernel',
+    );
   }
-  if (k.shape.length !== 4) throw new ModelsError('BAD_OPTIONS', `extractFilters: '${name}' has shape [${k.shape.join(', ')}]; expected [h, w, in, out]`);
+  if (k.shape.length !== 4)
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `extractFilters: '${name}' has shape [${k.shape.join(', ')}]; expected [h, w, in, out]`,
+    );
   const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
   const channels: 1 | 3 = cin === 3 ? 3 : 1;
   // value(y, x, c, o): grey images average the input channels.
@@ -49,12 +56,17 @@ export function extractFilters(weights: WeightMap, options: FilterOptions = {}):
   };
   let shared = o.range ?? 0;
   if (o.scale === 'shared' && o.range === undefined) {
-    for (let f = 0; f < cout; f++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < channels; c++) shared = Math.max(shared, Math.abs(value(y, x, c, f)));
+    for (let f = 0; f < cout; f++)
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++)
+          for (let c = 0; c < channels; c++) shared = Math.max(shared, Math.abs(value(y, x, c, f)));
   }
   const images: FilterImage[] = [];
   for (let f = 0; f < cout; f++) {
     const vals = new Float64Array(kh * kw * channels);
-    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let c = 0; c < channels; c++) vals[(y * kw + x) * channels + c] = value(y, x, c, f);
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++)
+        for (let c = 0; c < channels; c++) vals[(y * kw + x) * channels + c] = value(y, x, c, f);
     let lo: number;
     let hi: number;
     if (o.scale === 'shared') {
@@ -93,8 +105,14 @@ export function filterGrid(filters: FilterImage[], options: GridOptions = {}): F
   const o = parseOptions(gridOptionsSchema, options, 'filterGrid');
   const first = filters[0];
   if (!first) throw new ModelsError('BAD_OPTIONS', 'filterGrid: no filters given');
-  const bad = filters.findIndex((f) => f.width !== first.width || f.height !== first.height || f.channels !== first.channels);
-  if (bad >= 0) throw new ModelsError('BAD_OPTIONS', `filterGrid: filter ${bad} is ${filters[bad]!.width}×${filters[bad]!.height}×${filters[bad]!.channels}, filter 0 is ${first.width}×${first.height}×${first.channels}`);
+  const bad = filters.findIndex(
+    (f) => f.width !== first.width || f.height !== first.height || f.channels !== first.channels,
+  );
+  if (bad >= 0)
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `filterGrid: filter ${bad} is ${filters[bad]!.width}×${filters[bad]!.height}×${filters[bad]!.channels}, filter 0 is ${first.width}×${first.height}×${first.channels}`,
+    );
   const cols = o.columns ?? Math.ceil(Math.sqrt(filters.length));
   const rows = Math.ceil(filters.length / cols);
   const tw = first.width * o.zoom;

@@ -29,7 +29,9 @@ export interface LayerFlops {
 
 /** Per-image forward FLOPs of the conv2d and dense layers, in model order. */
 export function layerFlops(model: tf.LayersModel): LayerFlops[] {
-  return model.layers.filter((l) => l.getClassName() === 'Conv2D' || l.getClassName() === 'Dense').map((l) => ({ name: l.name, forward: 2 * layerMacs(l) }));
+  return model.layers
+    .filter((l) => l.getClassName() === 'Conv2D' || l.getClassName() === 'Dense')
+    .map((l) => ({ name: l.name, forward: 2 * layerMacs(l) }));
 }
 
 /** Per-image forward FLOPs of the model. */

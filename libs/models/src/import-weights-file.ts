@@ -50,9 +50,17 @@ async function readSource(path: string): Promise<WeightSource & { warnings: stri
  * Every weight of the model must be found in the file with the right shape (the head may be absent); a wrong
  * architecture or a missing weight is a ModelsError naming it.
  */
-export async function importWeightsFile(file: string, options: ImportWeightsFileOptions, log: (line: string) => void = () => undefined): Promise<ImportWeightsFileResult> {
+export async function importWeightsFile(
+  file: string,
+  options: ImportWeightsFileOptions,
+  log: (line: string) => void = () => undefined,
+): Promise<ImportWeightsFileResult> {
   const parsed = importWeightsFileOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new ModelsError('BAD_OPTIONS', `import options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `import options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const o = parsed.data;
   await useCpuBackend();
   log(`reading ${file}`);
@@ -63,7 +71,11 @@ export async function importWeightsFile(file: string, options: ImportWeightsFile
   assertArchitecture(o.model, source); // before building: a wrong ResNet50/Inception build costs seconds
   const zm = buildModel({ name: o.model, classes, width: o.width, channels: o.channels });
   try {
-    const { weights, report } = pretrainedInit(zm, source, { seed: 0, head: head ? 'keep' : 'reinit', inputChannels: 'strict' });
+    const { weights, report } = pretrainedInit(zm, source, {
+      seed: 0,
+      head: head ? 'keep' : 'reinit',
+      inputChannels: 'strict',
+    });
     // Only what came from the source: a head that was re-initialised is not part of the artifact.
     const matched: WeightMap = Object.fromEntries(report.loaded.map((n) => [n, weights[n]!]));
     if (o.out) await saveWeights(o.out, matched, zm.spec);

@@ -20,7 +20,12 @@ export * from './io/keras-h5.js';
 export * from './io/artifact.js';
 export { useCpuBackend } from './cpu-backend.js';
 export { summarizeZoo, summarizeZooOptionsSchema, type SummarizeZooOptions } from './summarize-zoo.js';
-export { importWeightsFile, importWeightsFileOptionsSchema, type ImportWeightsFileOptions, type ImportWeightsFileResult } from './import-weights-file.js';
+export {
+  importWeightsFile,
+  importWeightsFileOptionsSchema,
+  type ImportWeightsFileOptions,
+  type ImportWeightsFileResult,
+} from './import-weights-file.js';
 export { initialise, modelOptionsFor, needsSource } from './init/strategy.js';
 // Every option schema (architecture, init strategies), also at '@transfusion/models/schemas'.
 export * from './schemas.js';

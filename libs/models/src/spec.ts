@@ -45,7 +45,12 @@ export type ModelOptions = z.input<typeof modelOptionsSchema>;
  * decides (input size, channels, classes) and the head's activation, which the training loop decides (its losses
  * take logits, so the head stays 'linear').
  */
-export const architectureSchema = modelOptionsSchema.omit({ inputSize: true, channels: true, classes: true, headActivation: true });
+export const architectureSchema = modelOptionsSchema.omit({
+  inputSize: true,
+  channels: true,
+  classes: true,
+  headActivation: true,
+});
 export type Architecture = z.infer<typeof architectureSchema>;
 
 /** Options with every default filled in: what a model was built from, stored with its weights. */
@@ -72,7 +77,10 @@ export function resolveModelSpec(options: ModelOptions): ModelSpec {
   }
   const o = parseOptions(modelOptionsSchema, options, 'model');
   if (o.blocks && o.name !== 'resnet50') {
-    throw new ModelsError('BAD_OPTIONS', `model: invalid options: blocks: only resnet50 has residual blocks, not ${o.name}`);
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `model: invalid options: blocks: only resnet50 has residual blocks, not ${o.name}`,
+    );
   }
   const side = o.inputSize ?? (o.name === 'inception-v3' ? 299 : 224);
   const [h, w] = typeof side === 'number' ? [side, side] : side;

@@ -23,9 +23,16 @@ export type SummarizeZooOptions = z.input<typeof summarizeZooOptionsSchema>;
  * Builds each model and summarises it. Listing all models at a small input size skips those that cannot take it
  * (reported through `log`); naming one makes its INPUT_TOO_SMALL an error.
  */
-export async function summarizeZoo(options: SummarizeZooOptions = {}, log: (line: string) => void = () => undefined): Promise<ModelSummary[]> {
+export async function summarizeZoo(
+  options: SummarizeZooOptions = {},
+  log: (line: string) => void = () => undefined,
+): Promise<ModelSummary[]> {
   const parsed = summarizeZooOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new ModelsError('BAD_OPTIONS', `zoo summary options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `zoo summary options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const o = parsed.data;
   const names: readonly ModelName[] = o.models.length ? o.models : MODEL_NAMES;
   await useCpuBackend();
@@ -34,7 +41,10 @@ export async function summarizeZoo(options: SummarizeZooOptions = {}, log: (line
     log(`[${i + 1}/${names.length}] building ${name}`);
     let zm: ZooModel;
     try {
-      zm = buildModel({ name, inputSize: o.inputSize, channels: o.channels, classes: o.classes, width: o.width }, { initialWeights: 'zeros' });
+      zm = buildModel(
+        { name, inputSize: o.inputSize, channels: o.channels, classes: o.classes, width: o.width },
+        { initialWeights: 'zeros' },
+      );
     } catch (e) {
       if (o.models.length === 0 && e instanceof ModelsError && e.code === 'INPUT_TOO_SMALL') {
         log(`skipped: ${e.message}`);

@@ -57,7 +57,13 @@ export function modelSummary(zm: ZooModel): ModelSummary {
       stageMacs += layerMacs(layer);
     }
     macs += stageMacs;
-    return { name: s.name, output: s.output, outputShape: outputShapeOf(byName.get(s.output)?.outputShape), params, macs: stageMacs };
+    return {
+      name: s.name,
+      output: s.output,
+      outputShape: outputShapeOf(byName.get(s.output)?.outputShape),
+      params,
+      macs: stageMacs,
+    };
   });
   const trainable = zm.model.trainableWeights.reduce((a, w) => a + sizeOf(w.shape.map(Number)), 0);
   const summary: ModelSummary = {

@@ -114,8 +114,10 @@ export function setWeights(zm: ZooModel, weights: WeightMap, origin = 'weights')
   for (const s of specs) {
     const w = weights[s.name];
     if (!w) problems.push({ name: s.name, reason: 'missing-in-source', expected: s.shape });
-    else if (!sameShape(w.shape, s.shape)) problems.push({ name: s.name, reason: 'shape', expected: s.shape, got: w.shape });
-    else if (!(w.data instanceof Float32Array)) problems.push({ name: s.name, reason: 'dtype', expected: s.shape, got: w.shape });
+    else if (!sameShape(w.shape, s.shape))
+      problems.push({ name: s.name, reason: 'shape', expected: s.shape, got: w.shape });
+    else if (!(w.data instanceof Float32Array))
+      problems.push({ name: s.name, reason: 'dtype', expected: s.shape, got: w.shape });
   }
   if (problems.length) throw new WeightsMismatchError(origin, problems);
   let i = 0;
@@ -143,17 +145,29 @@ export function moments(data: ArrayLike<number>): { mean: number; variance: numb
 }
 
 /** Checks that `weights` holds plain float32 tensors whose sizes match their shapes. */
-export function validateWeightMap(weights: Record<string, { dtype: string; shape: number[]; data: ArrayLike<number> }>, origin: string): WeightMap {
+export function validateWeightMap(
+  weights: Record<string, { dtype: string; shape: number[]; data: ArrayLike<number> }>,
+  origin: string,
+): WeightMap {
   const out: WeightMap = {};
   for (const [name, t] of Object.entries(weights)) {
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ModelsError('BAD_WEIGHTS_FILE', `${origin}: weight '${name}' has an invalid shape ${JSON.stringify(t.shape)}`);
+      throw new ModelsError(
+        'BAD_WEIGHTS_FILE',
+        `${origin}: weight '${name}' has an invalid shape ${JSON.stringify(t.shape)}`,
+      );
     }
     if (t.data.length !== sizeOf(t.shape)) {
-      throw new ModelsError('BAD_WEIGHTS_FILE', `${origin}: weight '${name}' has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+      throw new ModelsError(
+        'BAD_WEIGHTS_FILE',
+        `${origin}: weight '${name}' has ${t.data.length} values for shape [${t.shape.join(', ')}]`,
+      );
     }
     if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-      throw new ModelsError('BAD_WEIGHTS_FILE', `${origin}: weight '${name}' has dtype ${t.dtype}; expected float32 (or float64)`);
+      throw new ModelsError(
+        'BAD_WEIGHTS_FILE',
+        `${origin}: weight '${name}' has dtype ${t.dtype}; expected float32 (or float64)`,
+      );
     }
     out[name] = weightTensor(t.shape, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data));
   }

@@ -47,7 +47,10 @@ export function buildModel(options: ModelOptions, settings: BuildSettings = {}):
   const min = MIN_SIDE[spec.name] ?? 1;
   const [h, w] = spec.inputShape;
   if (h < min || w < min) {
-    throw new ModelsError('INPUT_TOO_SMALL', `${spec.name}: input ${h}×${w} is too small; each side must be at least ${min}`);
+    throw new ModelsError(
+      'INPUT_TOO_SMALL',
+      `${spec.name}: input ${h}×${w} is too small; each side must be at least ${min}`,
+    );
   }
   const init = settings.initialWeights === 'zeros' ? 'zeros' : 'glorotUniform';
   const { model, stages } = buildFromPlan(spec, planFor(spec), spec.name, init);

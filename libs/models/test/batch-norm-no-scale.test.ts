@@ -11,7 +11,10 @@ test('Inception-v3 trains: its batch norm without scale works in training mode a
   const before = model.countParams();
   model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
   const x = tf.randomNormal([2, 75, 75, 1], 0, 1, 'float32', 1);
-  const y = tf.tensor2d([[1, 0], [0, 1]]);
+  const y = tf.tensor2d([
+    [1, 0],
+    [0, 1],
+  ]);
   const history = await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
   expect(Number.isFinite(history.history['loss']![0] as number)).toBe(true);
   expect(model.countParams()).toBe(before);

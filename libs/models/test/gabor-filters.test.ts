@@ -18,7 +18,9 @@ afterEach(disposeBuilt);
 /** Filter j of an HWIO kernel, input channel c, as a kh×kw plane. */
 function plane(k: { shape: number[]; data: Float32Array }, j: number, c = 0): number[][] {
   const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
-  return Array.from({ length: kh }, (_, y) => Array.from({ length: kw }, (_, x) => k.data[((y * kw + x) * cin + c) * cout + j]!));
+  return Array.from({ length: kh }, (_, y) =>
+    Array.from({ length: kw }, (_, x) => k.data[((y * kw + x) * cin + c) * cout + j]!),
+  );
 }
 
 describe('Gabor filters', () => {
@@ -43,7 +45,12 @@ describe('Gabor filters', () => {
   it('phase 0 gives even filters, phase π/2 odd ones; θ = 0 varies along x, θ = π/2 along y', () => {
     const k = gaborKernel([7, 7, 1, 4], { orientations: 2, frequencies: [0.25], target: { mean: 0, variance: 1 } });
     const g = gaborGrid(7, 4, { orientations: 2, frequencies: [0.25] });
-    expect(g.map((p) => [p.theta, p.phase])).toEqual([[0, 0], [0, Math.PI / 2], [Math.PI / 2, 0], [Math.PI / 2, Math.PI / 2]]);
+    expect(g.map((p) => [p.theta, p.phase])).toEqual([
+      [0, 0],
+      [0, Math.PI / 2],
+      [Math.PI / 2, 0],
+      [Math.PI / 2, Math.PI / 2],
+    ]);
     const even = plane(k, 0);
     const odd = plane(k, 1);
     for (let y = 0; y < 7; y++) {
@@ -117,7 +124,10 @@ describe('filter extraction', () => {
     expect(f0!.data[11]).toBe(255);
     const [g0] = extractFilters(kernel, { range: 2 });
     expect(g0!.data[0]).toBe(Math.round(((-0.5 + 2) / 4) * 255));
-    const grey = extractFilters({ k: { dtype: 'float32', shape: [1, 2, 2, 1], data: Float32Array.from([1, 3, -1, -3]) } }, { kernel: 'k' });
+    const grey = extractFilters(
+      { k: { dtype: 'float32', shape: [1, 2, 2, 1], data: Float32Array.from([1, 3, -1, -3]) } },
+      { kernel: 'k' },
+    );
     expect(grey[0]!.channels).toBe(1);
     expect([...grey[0]!.data]).toEqual([255, 0]);
   });
@@ -138,6 +148,8 @@ describe('filter extraction', () => {
     expect(() => extractFilters({})).toThrow(/no conv kernel/);
     expect(() => filterGrid([])).toThrow(/no filters/);
     const [a] = extractFilters(kernel);
-    expect(() => filterGrid([a!, { width: 3, height: 3, channels: 3, data: new Uint8Array(27) }])).toThrow(/filter 1 is 3×3×3, filter 0 is 2×2×3/);
+    expect(() => filterGrid([a!, { width: 3, height: 3, channels: 3, data: new Uint8Array(27) }])).toThrow(
+      /filter 1 is 3×3×3, filter 0 is 2×2×3/,
+    );
   });
 });

@@ -27,7 +27,8 @@ function pretrainedSource(options = SMALL.resnet, seed = 7): WeightSource {
   const w = randomInit(zm, { seed });
   for (const [name, t] of Object.entries(w)) {
     // Give BN tensors and biases distinct, non-default values so copying them is observable.
-    if (!name.endsWith('/kernel')) for (let i = 0; i < t.data.length; i++) t.data[i] = 0.5 + 0.01 * ((i * 7 + name.length) % 13);
+    if (!name.endsWith('/kernel'))
+      for (let i = 0; i < t.data.length; i++) t.data[i] = 0.5 + 0.01 * ((i * 7 + name.length) % 13);
   }
   setWeights(zm, w);
   return weightSourceOf(zm, 'pretrained-test');
@@ -107,7 +108,9 @@ describe('pretrainedInit', () => {
     const zm = build({ ...SMALL.resnet, classes: 7 });
     const { weights } = pretrainedInit(zm, src, { seed: 5 });
     expect(weights['predictions/kernel']!.shape).toEqual([128, 7]);
-    expect(() => pretrainedInit(zm, src, { seed: 5, head: 'keep' })).toThrow(/predictions\/kernel: expected \[128, 7\], source has \[128, 3\]/);
+    expect(() => pretrainedInit(zm, src, { seed: 5, head: 'keep' })).toThrow(
+      /predictions\/kernel: expected \[128, 7\], source has \[128, 3\]/,
+    );
   });
 
   it('adapts an RGB first conv to grayscale by summing channels (timm), or refuses when strict', () => {
@@ -117,7 +120,12 @@ describe('pretrainedInit', () => {
     expect(report.adapted).toEqual([{ name: 'conv1_conv/kernel', from: [7, 7, 3, 4], to: [7, 7, 1, 4] }]);
     const s = src.weights['conv1_conv/kernel']!.data;
     const t = weights['conv1_conv/kernel']!.data;
-    for (let p = 0; p < 49; p++) for (let o = 0; o < 4; o++) expect(t[p * 4 + o]).toBeCloseTo(s[(p * 3 + 0) * 4 + o]! + s[(p * 3 + 1) * 4 + o]! + s[(p * 3 + 2) * 4 + o]!, 6);
+    for (let p = 0; p < 49; p++)
+      for (let o = 0; o < 4; o++)
+        expect(t[p * 4 + o]).toBeCloseTo(
+          s[(p * 3 + 0) * 4 + o]! + s[(p * 3 + 1) * 4 + o]! + s[(p * 3 + 2) * 4 + o]!,
+          6,
+        );
     expect(() => pretrainedInit(zm, src, { seed: 5, inputChannels: 'strict' })).toThrow(WeightsMismatchError);
     // 5 channels: cyclic repeat scaled by 3/5.
     const zm5 = build({ ...SMALL.resnet, channels: 5 });
@@ -137,8 +145,15 @@ describe('pretrainedInit', () => {
     expect(err).toBeInstanceOf(WeightsMismatchError);
     const m = err as WeightsMismatchError;
     expect(m.code).toBe('WEIGHTS_MISMATCH');
-    expect(m.mismatches).toContainEqual({ name: 'conv1_conv/kernel', reason: 'shape', expected: [7, 7, 3, 4], got: [7, 7, 3, 8] });
-    expect(m.message).toMatch(/^pretrained-test: \d+ weight\(s\) do not fit the model:\n {2}conv1_conv\/kernel: expected \[7, 7, 3, 4\], source has \[7, 7, 3, 8\]/);
+    expect(m.mismatches).toContainEqual({
+      name: 'conv1_conv/kernel',
+      reason: 'shape',
+      expected: [7, 7, 3, 4],
+      got: [7, 7, 3, 8],
+    });
+    expect(m.message).toMatch(
+      /^pretrained-test: \d+ weight\(s\) do not fit the model:\n {2}conv1_conv\/kernel: expected \[7, 7, 3, 4\], source has \[7, 7, 3, 8\]/,
+    );
     const partial = pretrainedInit(zm, src, { seed: 1, allowPartial: true });
     expect(partial.report.mismatches.length).toBe(m.mismatches.length);
   });
@@ -147,20 +162,26 @@ describe('pretrainedInit', () => {
     const src = pretrainedSource();
     delete src.weights['conv2_block1_2_bn/gamma'];
     const zm = build(SMALL.resnet);
-    expect(() => pretrainedInit(zm, src, { seed: 1 })).toThrow(/conv2_block1_2_bn\/gamma: missing in source \(expected shape \[4\]\)/);
+    expect(() => pretrainedInit(zm, src, { seed: 1 })).toThrow(
+      /conv2_block1_2_bn\/gamma: missing in source \(expected shape \[4\]\)/,
+    );
   });
 
   it('refuses weights of another architecture', () => {
     const cbr = pretrainedSource(SMALL.cbr);
     const zm = build(SMALL.resnet);
-    expect(() => pretrainedInit(zm, cbr, { seed: 1 })).toThrow(/pretrained-test: weights were saved from cbr-small, the model is resnet50/);
+    expect(() => pretrainedInit(zm, cbr, { seed: 1 })).toThrow(
+      /pretrained-test: weights were saved from cbr-small, the model is resnet50/,
+    );
     const anonymous: WeightSource = { weights: cbr.weights, origin: 'other.arrow' };
     try {
       pretrainedInit(zm, anonymous, { seed: 1 });
       expect.unreachable();
     } catch (e) {
       expect((e as ModelsError).code).toBe('WRONG_ARCHITECTURE');
-      expect((e as Error).message).toMatch(/other\.arrow: none of the source's \d+ weights belongs to resnet50 \(source has layer1_conv\/kernel/);
+      expect((e as Error).message).toMatch(
+        /other\.arrow: none of the source's \d+ weights belongs to resnet50 \(source has layer1_conv\/kernel/,
+      );
     }
   });
 
@@ -176,7 +197,11 @@ describe('pretrainedInit', () => {
       shifted[`inception_v3/${renamed}/${kind}:0`] = t;
     }
     const zm = build(SMALL.inception);
-    const { weights, report } = pretrainedInit(zm, { weights: shifted, origin: 'keras-2.2' }, { seed: 3, head: 'keep' });
+    const { weights, report } = pretrainedInit(
+      zm,
+      { weights: shifted, origin: 'keras-2.2' },
+      { seed: 3, head: 'keep' },
+    );
     expect(report.renamed).toBe(188);
     expect(report.mismatches).toEqual([]);
     setWeights(zm, weights);
@@ -198,14 +223,20 @@ describe('transfusionInit', () => {
         expectSame(weights, src.weights, s.name, transferred);
         if (!transferred) expectSame(weights, random, s.name, true);
       }
-      expect(report.loaded.every((n) => order.indexOf(weightSpecs(zm).find((s) => s.name === n)!.stage) <= k)).toBe(true);
+      expect(report.loaded.every((n) => order.indexOf(weightSpecs(zm).find((s) => s.name === n)!.stage) <= k)).toBe(
+        true,
+      );
     }
   });
 
   it('rejects an unknown stage, naming the model’s stages', () => {
     const zm = build(SMALL.cbr);
-    expect(() => transfusionInit(zm, pretrainedSource(SMALL.cbr), { upTo: 'block1', seed: 1 })).toThrow(/unknown upTo 'block1'; stages: layer1, layer2, layer3, layer4/);
-    expect(() => transfusionInit(zm, pretrainedSource(SMALL.cbr), { upTo: 'head', seed: 1 })).toThrow(/unknown upTo 'head'/);
+    expect(() => transfusionInit(zm, pretrainedSource(SMALL.cbr), { upTo: 'block1', seed: 1 })).toThrow(
+      /unknown upTo 'block1'; stages: layer1, layer2, layer3, layer4/,
+    );
+    expect(() => transfusionInit(zm, pretrainedSource(SMALL.cbr), { upTo: 'head', seed: 1 })).toThrow(
+      /unknown upTo 'head'/,
+    );
   });
 });
 
@@ -233,13 +264,16 @@ describe('meanVarInit', () => {
     const src = pretrainedSource({ ...SMALL.cbr, width: 0.5 });
     const zm = build({ ...SMALL.cbr, width: 0.5 });
     const copy = meanVarInit(zm, src, { seed: 4, batchNorm: 'copy' }).weights;
-    for (const k of ['gamma', 'beta', 'moving_mean', 'moving_variance']) expectSame(copy, src.weights, `layer3_bn/${k}`, true);
+    for (const k of ['gamma', 'beta', 'moving_mean', 'moving_variance'])
+      expectSame(copy, src.weights, `layer3_bn/${k}`, true);
     const reset = meanVarInit(zm, src, { seed: 4, batchNorm: 'reset' }).weights;
     expect([...reset['layer3_bn/gamma']!.data].every((v) => v === 1)).toBe(true);
     const narrow = build(SMALL.cbr);
     const w = meanVarInit(narrow, src, { seed: 4 }).weights;
     expect(w['layer2_conv/kernel']!.shape).toEqual([7, 7, 4, 8]);
-    expect(() => meanVarInit(narrow, src, { seed: 4, batchNorm: 'copy' })).toThrow(/layer1_bn\/gamma: expected \[4\], source has \[16\]/);
+    expect(() => meanVarInit(narrow, src, { seed: 4, batchNorm: 'copy' })).toThrow(
+      /layer1_bn\/gamma: expected \[4\], source has \[16\]/,
+    );
   });
 });
 
@@ -256,7 +290,9 @@ describe('slim hybrid', () => {
     expectSame(weights, src.weights, 'conv3_block1_3_conv/kernel', true);
     expect(report.random).toContain('conv4_block1_1_conv/kernel');
     expect(report.unused).toContain('conv5_block1_3_conv/kernel');
-    expect(() => slimHybridInit(build(SMALL.resnet), src, { upTo: 'block2', seed: 2 })).toThrow(/not slimmed after 'block2'/);
+    expect(() => slimHybridInit(build(SMALL.resnet), src, { upTo: 'block2', seed: 2 })).toThrow(
+      /not slimmed after 'block2'/,
+    );
     expect(() => slimHybridOptions(SMALL.resnet, { upTo: 'block4' })).toThrow(/nothing is left to slim/);
     expect(() => slimHybridOptions(SMALL.resnet, { upTo: 'mixed3' })).toThrow(/unknown upTo stage 'mixed3'/);
   });
@@ -266,15 +302,18 @@ describe('slim hybrid', () => {
     expect(opts.stageWidth).toEqual({ mixed8: 0.5, mixed9: 0.5, mixed10: 0.5 });
     const zm = build(opts);
     const full = build(SMALL.inception);
-    const kernels = (m: typeof zm, stage: string) => weightSpecs(m).filter((s) => s.stage === stage && s.kind === 'kernel');
+    const kernels = (m: typeof zm, stage: string) =>
+      weightSpecs(m).filter((s) => s.stage === stage && s.kind === 'kernel');
     // every conv of a slimmed stage has half the output channels (width 1/16: 192 → 12 → 6); earlier stages are unchanged
     for (const stage of ['mixed8', 'mixed9', 'mixed10']) {
       const slim = kernels(zm, stage);
       const wide = kernels(full, stage);
       expect(slim.map((s) => s.name)).toEqual(wide.map((s) => s.name));
-      for (const [i, s] of slim.entries()) expect(s.shape.at(-1), s.name).toBe(Math.max(1, Math.round(wide[i]!.shape.at(-1)! / 2)));
+      for (const [i, s] of slim.entries())
+        expect(s.shape.at(-1), s.name).toBe(Math.max(1, Math.round(wide[i]!.shape.at(-1)! / 2)));
     }
-    for (const stage of ['conv1', 'stem', 'mixed0', 'mixed7']) expect(kernels(zm, stage).map((s) => s.shape)).toEqual(kernels(full, stage).map((s) => s.shape));
+    for (const stage of ['conv1', 'stem', 'mixed0', 'mixed7'])
+      expect(kernels(zm, stage).map((s) => s.shape)).toEqual(kernels(full, stage).map((s) => s.shape));
     const src = pretrainedSource(SMALL.inception);
     const { weights, report } = slimHybridInit(zm, src, { upTo: 'mixed7', seed: 2 });
     for (const s of kernels(zm, 'mixed7')) expectSame(weights, src.weights, s.name, true);
@@ -288,7 +327,9 @@ describe('slim hybrid', () => {
     expect(y.length).toBe(2 * 3);
     expect([...y].every(Number.isFinite)).toBe(true);
     expect(() => slimHybridOptions(SMALL.inception, { upTo: 'mixed10' })).toThrow(/nothing is left to slim/);
-    expect(() => slimHybridOptions(SMALL.inception, { upTo: 'block2' })).toThrow(/unknown upTo stage 'block2'; stages: conv1, stem, mixed0/);
+    expect(() => slimHybridOptions(SMALL.inception, { upTo: 'block2' })).toThrow(
+      /unknown upTo stage 'block2'; stages: conv1, stem, mixed0/,
+    );
   });
 });
 
@@ -308,12 +349,23 @@ describe('legacy Keras ResNet50 names', () => {
       const [layer, kind] = name.split('/') as [string, string];
       const m = /^conv(\d)_block(\d)_(\d)_(conv|bn)$/.exec(layer);
       const old =
-        layer === 'conv1_conv' ? 'conv1' : layer === 'conv1_bn' ? 'bn_conv1' : layer === 'predictions' ? 'fc1000'
-        : m ? `${m[4] === 'conv' ? 'res' : 'bn'}${m[1]}${String.fromCharCode(96 + Number(m[2]))}_branch${['1', '2a', '2b', '2c'][Number(m[3])]}` : layer;
+        layer === 'conv1_conv'
+          ? 'conv1'
+          : layer === 'conv1_bn'
+            ? 'bn_conv1'
+            : layer === 'predictions'
+              ? 'fc1000'
+              : m
+                ? `${m[4] === 'conv' ? 'res' : 'bn'}${m[1]}${String.fromCharCode(96 + Number(m[2]))}_branch${['1', '2a', '2b', '2c'][Number(m[3])]}`
+                : layer;
       legacy[`${old}/${kind}`] = t;
     }
     const zm = build(SMALL.resnet);
-    const { weights, report } = pretrainedInit(zm, { weights: legacy, origin: 'keras-2.2-resnet50' }, { seed: 1, head: 'keep' });
+    const { weights, report } = pretrainedInit(
+      zm,
+      { weights: legacy, origin: 'keras-2.2-resnet50' },
+      { seed: 1, head: 'keep' },
+    );
     expect(report.mismatches).toEqual([]);
     expect(report.renamed).toBe(zm.model.layers.filter((l) => l.weights.length > 0).length);
     setWeights(zm, weights);

@@ -35,7 +35,8 @@ function trained(options = SMALL.resnet, seed = 13): ZooModel {
   const zm = build(options);
   const w = randomInit(zm, { seed });
   // Non-default batch-norm statistics, as after training.
-  for (const [name, t] of Object.entries(w)) if (name.includes('moving_')) t.data.forEach((_, i) => (t.data[i] = 0.8 + ((i % 5) * 0.1)));
+  for (const [name, t] of Object.entries(w))
+    if (name.includes('moving_')) t.data.forEach((_, i) => (t.data[i] = 0.8 + (i % 5) * 0.1));
   setWeights(zm, w);
   return zm;
 }
@@ -48,8 +49,11 @@ describe('tfjs layers format (model.json + shards)', () => {
     const files = (await readdir(out)).sort();
     expect(files.length).toBeGreaterThan(3);
     expect(files).toContain('model.json');
-    expect(files).toContain('group1-shard1of' + (files.length - 1) + '.bin');
-    const json = JSON.parse(await readFile(modelJson, 'utf8')) as { format: string; weightsManifest: { weights: { name: string }[] }[] };
+    expect(files).toContain(`group1-shard1of${files.length - 1}.bin`);
+    const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
+      format: string;
+      weightsManifest: { weights: { name: string }[] }[];
+    };
     expect(json.format).toBe('layers-model');
     expect(json.weightsManifest[0]!.weights.map((w) => w.name)).toContain('conv1_conv/kernel');
 
@@ -88,7 +92,12 @@ describe('tfjs layers format (model.json + shards)', () => {
         {
           paths: ['q.bin'],
           weights: [
-            { name: 'layer1_conv/kernel', shape: [2, 2, 1, 1], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.5 } },
+            {
+              name: 'layer1_conv/kernel',
+              shape: [2, 2, 1, 1],
+              dtype: 'float32',
+              quantization: { dtype: 'uint8', min: -1, scale: 0.5 },
+            },
             { name: 'layer1_bn/gamma', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
           ],
         },
@@ -112,13 +121,18 @@ describe('tfjs layers format (model.json + shards)', () => {
       }
       return 'no error';
     };
-    await truncate(join(out, 'group1-shard2of' + ((await readdir(out)).length - 1) + '.bin'), 100);
-    expect(await err(modelJson)).toMatch(/model\.json: weightsManifest\[0\]: shards group1-shard1of\d+\.bin, .* hold \d+ bytes, the manifest describes \d+/);
-    await rm(join(out, 'group1-shard1of' + ((await readdir(out)).length - 1) + '.bin'));
+    await truncate(join(out, `group1-shard2of${(await readdir(out)).length - 1}.bin`), 100);
+    expect(await err(modelJson)).toMatch(
+      /model\.json: weightsManifest\[0\]: shards group1-shard1of\d+\.bin, .* hold \d+ bytes, the manifest describes \d+/,
+    );
+    await rm(join(out, `group1-shard1of${(await readdir(out)).length - 1}.bin`));
     expect(await err(modelJson)).toMatch(/cannot read shard group1-shard1of/);
     await writeFile(join(dir, 'bad.json'), '{"format": "layers-model", ');
     expect(await err(join(dir, 'bad.json'))).toMatch(/bad\.json: not valid JSON/);
-    await writeFile(join(dir, 'graph.json'), JSON.stringify({ format: 'graph-model', weightsManifest: [{ paths: ['x.bin'], weights: [] }] }));
+    await writeFile(
+      join(dir, 'graph.json'),
+      JSON.stringify({ format: 'graph-model', weightsManifest: [{ paths: ['x.bin'], weights: [] }] }),
+    );
     expect(await err(join(dir, 'graph.json'))).toMatch(/format is 'graph-model', expected 'layers-model'/);
     await writeFile(join(dir, 'nomani.json'), JSON.stringify({ modelTopology: {} }));
     expect(await err(join(dir, 'nomani.json'))).toMatch(/nomani\.json: not a tfjs layers model\.json: weightsManifest/);
@@ -131,7 +145,10 @@ describe('tfjs layers format (model.json + shards)', () => {
       join(dir, 'k3.json'),
       JSON.stringify({
         format: 'layers-model',
-        modelTopology: { keras_version: '3.3.3', model_config: { config: { layers: [{ config: { batch_shape: [null, 8, 8, 3] } }] } } },
+        modelTopology: {
+          keras_version: '3.3.3',
+          model_config: { config: { layers: [{ config: { batch_shape: [null, 8, 8, 3] } }] } },
+        },
         weightsManifest: [{ paths: ['k3.bin'], weights: [{ name: 'dense/bias', shape: [1], dtype: 'float32' }] }],
       }),
     );
@@ -142,11 +159,18 @@ describe('tfjs layers format (model.json + shards)', () => {
 
 describe('the input Keras applications trained their weights with', () => {
   it("ResNet50 → 'caffe', InceptionV3 → 'tf', others unknown; an exported value wins", async () => {
-    const names = (zm: ZooModel) => Object.fromEntries(weightSpecs(zm).map((w) => [w.name, { dtype: 'float32' as const, shape: w.shape, data: new Float32Array(0) }]));
+    const names = (zm: ZooModel) =>
+      Object.fromEntries(
+        weightSpecs(zm).map((w) => [w.name, { dtype: 'float32' as const, shape: w.shape, data: new Float32Array(0) }]),
+      );
     expect(kerasApplicationPreprocessing(names(build(SMALL.resnet)))).toBe('caffe');
     expect(kerasApplicationPreprocessing(names(build(SMALL.inception)))).toBe('tf');
     expect(kerasApplicationPreprocessing(names(build(SMALL.cbr)))).toBeUndefined();
-    expect(kerasApplicationPreprocessing({ 'res2a_branch2a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } })).toBe('caffe');
+    expect(
+      kerasApplicationPreprocessing({
+        'res2a_branch2a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) },
+      }),
+    ).toBe('caffe');
     const r50 = await exportLayersModel(trained(SMALL.resnet), join(dir, 'keras-r50'));
     expect((await importLayersModelWeights(r50)).preprocessing).toBe('caffe');
     const inc = await exportLayersModel(trained(SMALL.inception), join(dir, 'keras-inc'));
@@ -175,7 +199,11 @@ describe('Arrow weights artifacts', () => {
     await saveModelWeights(path, trained(SMALL.cbr));
     const source = await loadWeights(path);
     const zm = build(SMALL.resnet);
-    expect(() => pretrainedInit(zm, source, { seed: 1 })).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: weights were saved from cbr-small, the model is resnet50`));
+    expect(() => pretrainedInit(zm, source, { seed: 1 })).toThrow(
+      new RegExp(
+        `${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: weights were saved from cbr-small, the model is resnet50`,
+      ),
+    );
   });
 
   it('keeps the input transform the weights were trained on, and rejects a malformed one', async () => {
@@ -186,8 +214,12 @@ describe('Arrow weights artifacts', () => {
     await saveModelWeights(plain, trained(SMALL.cbr));
     expect((await loadWeights(plain)).preprocessing).toBeUndefined();
     const bad = join(dir, 'badpre.arrow');
-    await saveWeights(bad, { 'a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } }, undefined, { preprocessing: 'BGR mean!' });
-    await expect(loadWeights(bad)).rejects.toThrow(/badpre\.arrow: .*'transfusion\.preprocessing' is 'BGR mean!', expected an input transform name/);
+    await saveWeights(bad, { 'a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } }, undefined, {
+      preprocessing: 'BGR mean!',
+    });
+    await expect(loadWeights(bad)).rejects.toThrow(
+      /badpre\.arrow: .*'transfusion\.preprocessing' is 'BGR mean!', expected an input transform name/,
+    );
   });
 
   it('detects damaged files and a bad stored spec', async () => {
@@ -198,7 +230,9 @@ describe('Arrow weights artifacts', () => {
     await expect(loadWeights(path)).rejects.toBeInstanceOf(ArrowFileError);
     await expect(loadWeights(path)).rejects.toThrow(path);
     const bad = join(dir, 'badspec.arrow');
-    await saveWeights(bad, { 'a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } }, { name: 'resnet50' } as never);
+    await saveWeights(bad, { 'a/kernel': { dtype: 'float32', shape: [1], data: new Float32Array(1) } }, {
+      name: 'resnet50',
+    } as never);
     await expect(loadWeights(bad)).rejects.toThrow(/badspec\.arrow: stored model spec is invalid: inputShape/);
     await expect(loadWeights(bad)).rejects.toBeInstanceOf(ModelsError);
   });

@@ -7,7 +7,11 @@ import type { WeightMap } from '../src/index.js';
  * (`conv1_conv/kernel:0`), each weight a dataset at that path inside the layer group. `extraLayers` are layers
  * without weights (activations, pools), listed with empty weight_names as Keras does.
  */
-export async function writeKerasH5(path: string, weights: WeightMap, opts: { fullModel?: boolean; extraLayers?: string[]; dtype?: 'float32' | 'float64' } = {}): Promise<void> {
+export async function writeKerasH5(
+  path: string,
+  weights: WeightMap,
+  opts: { fullModel?: boolean; extraLayers?: string[]; dtype?: 'float32' | 'float64' } = {},
+): Promise<void> {
   await h5wasm.ready;
   const file = new h5wasm.File(path, 'w');
   try {
@@ -25,7 +29,12 @@ export async function writeKerasH5(path: string, weights: WeightMap, opts: { ful
     for (const layer of layers) {
       const group = root.create_group(layer);
       const ws = byLayer.get(layer) ?? [];
-      group.create_attribute('weight_names', ws.length ? ws.map(([kind]) => `${layer}/${kind}:0`) : [], ws.length ? null : [0], ws.length ? null : 'S');
+      group.create_attribute(
+        'weight_names',
+        ws.length ? ws.map(([kind]) => `${layer}/${kind}:0`) : [],
+        ws.length ? null : [0],
+        ws.length ? null : 'S',
+      );
       if (!ws.length) continue;
       const sub = group.create_group(layer);
       for (const [kind, t] of ws) {

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WeightsFileError, WeightsMismatchError, getWeights, importKerasH5Weights, importWeightsFile, pretrainedInit, randomInit } from '../src/index.js';
+import {
+  WeightsFileError,
+  WeightsMismatchError,
+  getWeights,
+  importKerasH5Weights,
+  importWeightsFile,
+  pretrainedInit,
+  randomInit,
+} from '../src/index.js';
 import { SMALL, build, disposeBuilt } from './helpers.js';
 import { writeKerasH5 } from './keras-h5-helper.js';
 
@@ -25,7 +33,10 @@ describe('Keras .h5 weights', () => {
     const source = await importKerasH5Weights(path);
     expect(source.preprocessing).toBe('caffe'); // recognised as Keras applications' ResNet50
     expect(Object.keys(source.weights).sort()).toEqual(Object.keys(weights).sort());
-    expect(source.layers.find((l) => l.name === 'conv1_conv')!.weights).toEqual(['conv1_conv/kernel:0', 'conv1_conv/bias:0']);
+    expect(source.layers.find((l) => l.name === 'conv1_conv')!.weights).toEqual([
+      'conv1_conv/kernel:0',
+      'conv1_conv/bias:0',
+    ]);
     expect(source.layers.some((l) => l.name === 'conv1_relu')).toBe(false); // no weights, skipped
     const k = source.weights['conv1_conv/kernel']!;
     expect(k.shape).toEqual(weights['conv1_conv/kernel']!.shape);
@@ -35,7 +46,9 @@ describe('Keras .h5 weights', () => {
     const { weights: loaded, report } = pretrainedInit(target, source, { seed: 1, head: 'keep' });
     expect(report.loaded.length).toBe(Object.keys(getWeights(target)).length);
     expect(report.unused).toEqual([]);
-    expect(Array.from(loaded['conv2_block1_1_conv/kernel']!.data)).toEqual(Array.from(weights['conv2_block1_1_conv/kernel']!.data));
+    expect(Array.from(loaded['conv2_block1_1_conv/kernel']!.data)).toEqual(
+      Array.from(weights['conv2_block1_1_conv/kernel']!.data),
+    );
   });
 
   it('a whole-model file (model_weights/) and float64 datasets read the same', async () => {
@@ -51,9 +64,14 @@ describe('Keras .h5 weights', () => {
   it('what does not match is reported: a missing layer names the weights, extra layers are listed unused', async () => {
     const weights = randomInit(build(SMALL.cbr), { seed: 5 });
     const [dropped] = Object.keys(weights).filter((n) => n.endsWith('/kernel'));
-    const partial = Object.fromEntries(Object.entries(weights).filter(([n]) => n.split('/')[0] !== dropped!.split('/')[0]));
+    const partial = Object.fromEntries(
+      Object.entries(weights).filter(([n]) => n.split('/')[0] !== dropped!.split('/')[0]),
+    );
     const path = join(dir, 'partial.h5');
-    await writeKerasH5(path, { ...partial, 'extra_dense/kernel': { dtype: 'float32', shape: [2, 2], data: new Float32Array(4) } });
+    await writeKerasH5(path, {
+      ...partial,
+      'extra_dense/kernel': { dtype: 'float32', shape: [2, 2], data: new Float32Array(4) },
+    });
     const source = await importKerasH5Weights(path);
     const err = (() => {
       try {
@@ -70,7 +88,9 @@ describe('Keras .h5 weights', () => {
   it('bad files are WeightsFileError naming the file and what was expected', async () => {
     const text = join(dir, 'not.h5');
     await writeFile(text, 'hello');
-    await expect(importKerasH5Weights(text)).rejects.toThrow(new RegExp(`${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not an HDF5 file \\(no HDF5 signature`));
+    await expect(importKerasH5Weights(text)).rejects.toThrow(
+      new RegExp(`${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not an HDF5 file \\(no HDF5 signature`),
+    );
     await expect(importKerasH5Weights(join(dir, 'missing.h5'))).rejects.toBeInstanceOf(WeightsFileError);
 
     await h5wasm.ready;
@@ -78,11 +98,16 @@ describe('Keras .h5 weights', () => {
     const f = new h5wasm.File(plain, 'w');
     f.create_dataset({ name: 'x', data: new Float32Array(2), shape: [2], dtype: '<f' });
     f.close();
-    await expect(importKerasH5Weights(plain)).rejects.toThrow(/no `layer_names` attribute on the root group: not a Keras weights file/);
+    await expect(importKerasH5Weights(plain)).rejects.toThrow(
+      /no `layer_names` attribute on the root group: not a Keras weights file/,
+    );
 
     const keras3 = join(dir, 'k3.weights.h5');
     const g = new h5wasm.File(keras3, 'w');
-    g.create_group('layers').create_group('dense').create_group('vars').create_dataset({ name: '0', data: new Float32Array(2), shape: [2], dtype: '<f' });
+    g.create_group('layers')
+      .create_group('dense')
+      .create_group('vars')
+      .create_dataset({ name: '0', data: new Float32Array(2), shape: [2], dtype: '<f' });
     g.close();
     await expect(importKerasH5Weights(keras3)).rejects.toThrow(/Keras 3 `\.weights\.h5` file/);
 
@@ -91,13 +116,18 @@ describe('Keras .h5 weights', () => {
     h.create_attribute('layer_names', ['dense']);
     h.create_group('dense').create_attribute('weight_names', ['dense/kernel:0']);
     h.close();
-    await expect(importKerasH5Weights(broken)).rejects.toThrow(/dense\/dense\/kernel:0: listed in weight_names but not a dataset/);
+    await expect(importKerasH5Weights(broken)).rejects.toThrow(
+      /dense\/dense\/kernel:0: listed in weight_names but not a dataset/,
+    );
   });
 
   it('importWeightsFile (`transfusion models import`) reads .h5 and reports what matched and what was not used', async () => {
     const weights = randomInit(build(SMALL.cbr), { seed: 5 });
     const path = join(dir, 'cli.h5');
-    await writeKerasH5(path, { ...weights, 'extra_dense/kernel': { dtype: 'float32', shape: [2, 2], data: new Float32Array(4) } });
+    await writeKerasH5(path, {
+      ...weights,
+      'extra_dense/kernel': { dtype: 'float32', shape: [2, 2], data: new Float32Array(4) },
+    });
     const report = await importWeightsFile(path, { model: 'cbr-small', width: 0.125 });
     expect(report.loaded).toBe(Object.keys(weights).length);
     expect(report.unused).toEqual(['extra_dense/kernel']);

@@ -17,7 +17,10 @@ import { SMALL, build, disposeBuilt, equalArrays } from './helpers.js';
 afterEach(disposeBuilt);
 
 function sameWeights(a: WeightMap, b: WeightMap): boolean {
-  return Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => b[k] && equalArrays(a[k]!.data, b[k]!.data));
+  return (
+    Object.keys(a).length === Object.keys(b).length &&
+    Object.keys(a).every((k) => b[k] && equalArrays(a[k]!.data, b[k]!.data))
+  );
 }
 
 describe('initialise (strategy as data)', () => {
@@ -29,11 +32,18 @@ describe('initialise (strategy as data)', () => {
     const cases: [InitStrategy, WeightMap][] = [
       [{ strategy: 'random', seed: 1 }, randomInit(zm, { seed: 1 })],
       [{ strategy: 'pretrained', seed: 1 }, pretrainedInit(zm, src, { seed: 1 }).weights],
-      [{ strategy: 'meanvar', seed: 1, batchNorm: 'copy' }, meanVarInit(zm, src, { seed: 1, batchNorm: 'copy' }).weights],
-      [{ strategy: 'transfusion', seed: 1, upTo: 'layer2' }, transfusionInit(zm, src, { seed: 1, upTo: 'layer2' }).weights],
+      [
+        { strategy: 'meanvar', seed: 1, batchNorm: 'copy' },
+        meanVarInit(zm, src, { seed: 1, batchNorm: 'copy' }).weights,
+      ],
+      [
+        { strategy: 'transfusion', seed: 1, upTo: 'layer2' },
+        transfusionInit(zm, src, { seed: 1, upTo: 'layer2' }).weights,
+      ],
       [{ strategy: 'gabor', seed: 1, orientations: 4 }, gaborInit(zm, { seed: 1, orientations: 4 }, src).weights],
     ];
-    for (const [init, expected] of cases) expect(sameWeights(initialise(zm, init, src).weights, expected), init.strategy).toBe(true);
+    for (const [init, expected] of cases)
+      expect(sameWeights(initialise(zm, init, src).weights, expected), init.strategy).toBe(true);
     expect(initialise(zm, { strategy: 'random', seed: 1 }).report.random.length).toBe(Object.keys(cases[0]![1]).length);
   });
 
@@ -51,8 +61,14 @@ describe('initialise (strategy as data)', () => {
 
   it('rejects a missing source and unknown strategies or fields', () => {
     const zm = build(SMALL.cbr);
-    expect(() => initialise(zm, { strategy: 'meanvar', seed: 1 })).toThrow(/strategy 'meanvar' needs source \(pretrained\) weights/);
-    expect(() => initialise(zm, { strategy: 'imagenet', seed: 1 } as never)).toThrow(/initialise: invalid options: strategy/);
-    expect(() => initialise(zm, { strategy: 'random', seed: 1, upTo: 'layer1' } as never)).toThrow(/initialise: invalid options: .*upTo/);
+    expect(() => initialise(zm, { strategy: 'meanvar', seed: 1 })).toThrow(
+      /strategy 'meanvar' needs source \(pretrained\) weights/,
+    );
+    expect(() => initialise(zm, { strategy: 'imagenet', seed: 1 } as never)).toThrow(
+      /initialise: invalid options: strategy/,
+    );
+    expect(() => initialise(zm, { strategy: 'random', seed: 1, upTo: 'layer1' } as never)).toThrow(
+      /initialise: invalid options: .*upTo/,
+    );
   });
 });

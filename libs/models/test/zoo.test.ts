@@ -17,7 +17,8 @@ import { SMALL, build, disposeBuilt, inputFor, predict } from './helpers.js';
 
 afterEach(disposeBuilt);
 
-const trainableCount = (m: tf.LayersModel) => m.trainableWeights.reduce((a, w) => a + w.shape.reduce<number>((x, y) => x * Number(y), 1), 0);
+const trainableCount = (m: tf.LayersModel) =>
+  m.trainableWeights.reduce((a, w) => a + w.shape.reduce<number>((x, y) => x * Number(y), 1), 0);
 
 describe('Keras applications parity at 224×224×3 with 1000 classes', () => {
   it('ResNet50 has Keras’s 25,636,712 parameters (25,583,592 trainable), 177 layers and its layer names', () => {
@@ -25,11 +26,29 @@ describe('Keras applications parity at 224×224×3 with 1000 classes', () => {
     expect(zm.model.countParams()).toBe(25_636_712);
     expect(trainableCount(zm.model)).toBe(25_583_592);
     expect(zm.model.layers.length).toBe(177);
-    for (const n of ['conv1_pad', 'conv1_conv', 'conv1_bn', 'pool1_pool', 'conv2_block1_0_conv', 'conv3_block4_out', 'conv4_block6_3_bn', 'conv5_block3_out', 'avg_pool', 'predictions']) {
+    for (const n of [
+      'conv1_pad',
+      'conv1_conv',
+      'conv1_bn',
+      'pool1_pool',
+      'conv2_block1_0_conv',
+      'conv3_block4_out',
+      'conv4_block6_3_bn',
+      'conv5_block3_out',
+      'avg_pool',
+      'predictions',
+    ]) {
       expect(() => zm.model.getLayer(n)).not.toThrow();
     }
     expect(stageNames(zm)).toEqual(['conv1', 'block1', 'block2', 'block3', 'block4', 'head']);
-    expect(zm.stages.map((s) => s.output)).toEqual(['conv1_relu', 'conv2_block3_out', 'conv3_block4_out', 'conv4_block6_out', 'conv5_block3_out', 'predictions']);
+    expect(zm.stages.map((s) => s.output)).toEqual([
+      'conv1_relu',
+      'conv2_block3_out',
+      'conv3_block4_out',
+      'conv4_block6_out',
+      'conv5_block3_out',
+      'predictions',
+    ]);
     // Keras ResNet50 v1: the stride sits on the first 1×1 conv of a stack, convs have biases.
     const c = zm.model.getLayer('conv3_block1_1_conv').getConfig();
     expect(c['strides']).toEqual([2, 2]);
@@ -63,7 +82,18 @@ describe('Keras applications parity at 224×224×3 with 1000 classes', () => {
     expect(zm.model.countParams()).toBe(23_851_784);
     expect(trainableCount(zm.model)).toBe(23_817_352);
     expect(zm.model.layers.length).toBe(313);
-    for (const n of ['conv2d', 'conv2d_93', 'batch_normalization_93', 'activation_93', 'max_pooling2d_1', 'average_pooling2d_8', 'mixed9_0', 'mixed9_1', 'concatenate_1', 'mixed10']) {
+    for (const n of [
+      'conv2d',
+      'conv2d_93',
+      'batch_normalization_93',
+      'activation_93',
+      'max_pooling2d_1',
+      'average_pooling2d_8',
+      'mixed9_0',
+      'mixed9_1',
+      'concatenate_1',
+      'mixed10',
+    ]) {
       expect(() => zm.model.getLayer(n)).not.toThrow();
     }
     expect(() => zm.model.getLayer('conv2d_94')).toThrow();
@@ -116,9 +146,22 @@ describe('CBR family', () => {
     expect(conv).toMatchObject({ kernelSize: [7, 7], strides: [1, 1], padding: 'same', useBias: false });
     expect(zm.model.getLayer('layer1_pool').getConfig()).toMatchObject({ poolSize: [3, 3], strides: [2, 2] });
     const s = modelSummary(zm);
-    expect(s.stages.map((x) => x.outputShape)).toEqual([[16, 16, 4], [8, 8, 8], [4, 4, 16], [2, 2, 32], [2, 2, 64], [2]]);
+    expect(s.stages.map((x) => x.outputShape)).toEqual([
+      [16, 16, 4],
+      [8, 8, 8],
+      [4, 4, 16],
+      [2, 2, 32],
+      [2, 2, 64],
+      [2],
+    ]);
     // FLOPs by hand: each conv at its input resolution.
-    const macs = 32 * 32 * 49 * 3 * 4 + 16 * 16 * 49 * 4 * 8 + 8 * 8 * 49 * 8 * 16 + 4 * 4 * 49 * 16 * 32 + 2 * 2 * 49 * 32 * 64 + 64 * 2;
+    const macs =
+      32 * 32 * 49 * 3 * 4 +
+      16 * 16 * 49 * 4 * 8 +
+      8 * 8 * 49 * 8 * 16 +
+      4 * 4 * 49 * 16 * 32 +
+      2 * 2 * 49 * 32 * 64 +
+      64 * 2;
     expect(s.macs).toBe(macs);
     expect(s.reference).toEqual({ params: 8_532_480, classes: 5, source: 'paper' });
   });
@@ -126,7 +169,14 @@ describe('CBR family', () => {
 
 describe('scaling knobs', () => {
   it('width, input size, channels, classes and lastStage keep stage names', () => {
-    const zm = build({ name: 'resnet50', inputSize: [48, 64], channels: 1, classes: 4, width: 0.25, lastStage: 'block2' });
+    const zm = build({
+      name: 'resnet50',
+      inputSize: [48, 64],
+      channels: 1,
+      classes: 4,
+      width: 0.25,
+      lastStage: 'block2',
+    });
     expect(stageNames(zm)).toEqual(['conv1', 'block1', 'block2', 'head']);
     const kernel = weightSpecs(zm).find((w) => w.name === 'conv1_conv/kernel');
     expect(kernel?.shape).toEqual([7, 7, 1, 16]);
@@ -175,14 +225,24 @@ describe('bad model options', () => {
     return undefined;
   };
   it('names the problem', () => {
-    expect(code(() => buildModel({ name: 'resnet51' as 'resnet50' }))).toMatch(/^UNKNOWN_MODEL: unknown model 'resnet51'; known models: .*inception-v3/);
+    expect(code(() => buildModel({ name: 'resnet51' as 'resnet50' }))).toMatch(
+      /^UNKNOWN_MODEL: unknown model 'resnet51'; known models: .*inception-v3/,
+    );
     expect(code(() => buildModel({ name: 'cbr-small', width: -1 }))).toMatch(/^BAD_OPTIONS: .*width/);
     expect(code(() => buildModel({ name: 'cbr-small', classes: 0 }))).toMatch(/^BAD_OPTIONS: .*classes/);
     expect(code(() => buildModel({ name: 'cbr-small', colour: true } as never))).toMatch(/^BAD_OPTIONS: .*colour/);
-    expect(code(() => buildModel({ name: 'cbr-small', blocks: [1, 1, 1, 1] }))).toMatch(/^BAD_OPTIONS: .*blocks: only resnet50/);
-    expect(code(() => buildModel({ name: 'cbr-small', lastStage: 'block2' }))).toMatch(/^UNKNOWN_STAGE: .*'block2'.*layer1, layer2/);
-    expect(code(() => buildModel({ name: 'resnet50', stageWidth: { layer3: 0.5 } }))).toMatch(/^UNKNOWN_STAGE: .*stageWidth/);
-    expect(code(() => buildModel({ name: 'inception-v3', inputSize: 74 }))).toMatch(/^INPUT_TOO_SMALL: .*74×74.*at least 75/);
+    expect(code(() => buildModel({ name: 'cbr-small', blocks: [1, 1, 1, 1] }))).toMatch(
+      /^BAD_OPTIONS: .*blocks: only resnet50/,
+    );
+    expect(code(() => buildModel({ name: 'cbr-small', lastStage: 'block2' }))).toMatch(
+      /^UNKNOWN_STAGE: .*'block2'.*layer1, layer2/,
+    );
+    expect(code(() => buildModel({ name: 'resnet50', stageWidth: { layer3: 0.5 } }))).toMatch(
+      /^UNKNOWN_STAGE: .*stageWidth/,
+    );
+    expect(code(() => buildModel({ name: 'inception-v3', inputSize: 74 }))).toMatch(
+      /^INPUT_TOO_SMALL: .*74×74.*at least 75/,
+    );
     expect(code(() => buildModel({ name: 'resnet50', inputSize: [31, 64] }))).toMatch(/^INPUT_TOO_SMALL/);
   });
 });

@@ -28,7 +28,12 @@ const logs = [];
 // kernel change reruns them even when no JavaScript changed.
 function sourceHash() {
   const h = createHash('sha256');
-  for (const f of ['binding.gyp', ...readdirSync(join(root, 'csrc')).sort().map((n) => `csrc/${n}`)]) {
+  for (const f of [
+    'binding.gyp',
+    ...readdirSync(join(root, 'csrc'))
+      .sort()
+      .map((n) => `csrc/${n}`),
+  ]) {
     h.update(`${f}\n`).update(readFileSync(join(root, f)));
   }
   return h.digest('hex');
@@ -37,12 +42,25 @@ function sourceHash() {
 function finish(status, blas) {
   mkdirSync(buildDir, { recursive: true });
   for (const { file, text } of logs) writeFileSync(file, text);
-  const all = { ...status, ...(status.ok ? { sources: sourceHash() } : {}), blas: status.ok ? blas : { ok: false, reason: `addon not built: ${status.reason}` } };
-  writeFileSync(join(buildDir, 'native-status.json'), `${JSON.stringify({ ...all, builtAt: new Date().toISOString() }, null, 2)}\n`);
+  const all = {
+    ...status,
+    ...(status.ok ? { sources: sourceHash() } : {}),
+    blas: status.ok ? blas : { ok: false, reason: `addon not built: ${status.reason}` },
+  };
+  writeFileSync(
+    join(buildDir, 'native-status.json'),
+    `${JSON.stringify({ ...all, builtAt: new Date().toISOString() }, null, 2)}\n`,
+  );
   if (status.ok) process.stderr.write(`native kernels built: oneDNN ${status.dnnlVersion} (${addonPath})\n`);
-  else process.stderr.write(`native kernels unavailable: ${status.reason}\nThe project works without them (wasm backend).\n`);
+  else
+    process.stderr.write(
+      `native kernels unavailable: ${status.reason}\nThe project works without them (wasm backend).\n`,
+    );
   if (all.blas.ok) process.stderr.write(`native linear algebra built: OpenBLAS ${all.blas.version}\n`);
-  else process.stderr.write(`native linear algebra unavailable: ${all.blas.reason}\n@transfusion/cca works without it (TypeScript path).\n`);
+  else
+    process.stderr.write(
+      `native linear algebra unavailable: ${all.blas.reason}\n@transfusion/cca works without it (TypeScript path).\n`,
+    );
   process.exit(0);
 }
 
@@ -66,7 +84,9 @@ const missing = missingPrerequisite();
 const openBlas = findOpenBlas();
 if (process.argv.includes('--check-blas')) {
   // Report only: whether a build would compile the linear algebra in (tests use this).
-  process.stdout.write(`${openBlas.ok ? `OpenBLAS ${openBlas.version} found` : `native linear algebra unavailable: ${openBlas.reason}`}\n`);
+  process.stdout.write(
+    `${openBlas.ok ? `OpenBLAS ${openBlas.version} found` : `native linear algebra unavailable: ${openBlas.reason}`}\n`,
+  );
   process.exit(0);
 }
 if (process.argv.includes('--check')) {
@@ -83,9 +103,15 @@ const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--
 /** node-gyp rebuild with or without linalg.cc; undefined on success, else the first error line (log written). */
 function rebuild(withBlas) {
   process.stderr.write(`building native kernels (node-gyp, oneDNN${withBlas ? ', OpenBLAS' : ''})...\n`);
-  const gyp = spawnSync(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', ...nodedir, '--', `-Dwith_blas=${withBlas ? 1 : 0}`], {
-    cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
-  });
+  const gyp = spawnSync(
+    process.execPath,
+    [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', ...nodedir, '--', `-Dwith_blas=${withBlas ? 1 : 0}`],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (gyp.status === 0) return undefined;
   const log = `${gyp.stdout ?? ''}${gyp.stderr ?? ''}`;
   const logFile = join(buildDir, withBlas ? 'native-build-blas.log' : 'native-build.log');
@@ -105,12 +131,27 @@ if (failure !== undefined) finish({ ok: false, reason: failure }, blas);
 // Load it once in a child process: a missing shared library shows up here rather than at training time.
 try {
   const probe = `const a = require(${JSON.stringify(addonPath)}); process.stdout.write(JSON.stringify({ ...a.info(), blas: a.blasInfo ? a.blasInfo() : null }))`;
-  const out = JSON.parse(execFileSync(process.execPath, ['-e', probe], {
-    encoding: 'utf8', env: { ...process.env, OMP_WAIT_POLICY: 'passive' }, stdio: ['ignore', 'pipe', 'pipe'],
-  }));
-  if (blas.ok && out.blas === null) blas = { ok: false, reason: 'built with OpenBLAS but the addon has no linear algebra (internal error)' };
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['-e', probe], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_WAIT_POLICY: 'passive' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  if (blas.ok && out.blas === null)
+    blas = { ok: false, reason: 'built with OpenBLAS but the addon has no linear algebra (internal error)' };
   if (blas.ok) blas = { ok: true, version: out.blas.version };
   finish({ ok: true, dnnlVersion: out.dnnlVersion }, blas);
 } catch (err) {
-  finish({ ok: false, reason: `built but cannot be loaded: ${String(err.stderr || err.message).trim().split('\n')[0]}` }, blas);
+  finish(
+    {
+      ok: false,
+      reason: `built but cannot be loaded: ${
+        String(err.stderr || err.message)
+          .trim()
+          .split('\n')[0]
+      }`,
+    },
+    blas,
+  );
 }

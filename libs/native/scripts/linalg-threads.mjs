@@ -9,7 +9,9 @@ const repeats = Number(process.argv[3] ?? 5);
 const la = loadLinalg();
 const nat = loadNative();
 if (!la.available || !nat.available) {
-  console.error(`needs the addon with linear algebra: ${la.available ? '' : la.reason} ${nat.available ? '' : nat.reason}`);
+  console.error(
+    `needs the addon with linear algebra: ${la.available ? '' : la.reason} ${nat.available ? '' : nat.reason}`,
+  );
   process.exit(1);
 }
 
@@ -40,7 +42,9 @@ const conv = [32, 32, 32, 16, 3, 3, 32, 32, 32, 1, 1, 1, 1, 1, 1, 1, 1];
 const cx = new Float32Array(32 * 32 * 32 * 16).fill(0.5);
 const cf = new Float32Array(3 * 3 * 16 * 32).fill(0.1);
 const cy = new Float32Array(32 * 32 * 32 * 32);
-console.log(`OpenBLAS ${la.info().config}; OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY']}; OPENBLAS_THREAD_TIMEOUT=${process.env['OPENBLAS_THREAD_TIMEOUT'] ?? '(default)'}`);
+console.log(
+  `OpenBLAS ${la.info().config}; OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY']}; OPENBLAS_THREAD_TIMEOUT=${process.env['OPENBLAS_THREAD_TIMEOUT'] ?? '(default)'}`,
+);
 for (const threads of [1, 2]) {
   la.setThreads(threads);
   nat.addon.setThreads(threads);
@@ -51,7 +55,9 @@ for (const threads of [1, 2]) {
     for (let r = 0; r < repeats; r++) la.eigh(sym, d);
   });
   la.gram(x, rows, d);
-  console.log(`${threads} BLAS thread(s): process CPU during 200 ms idle right after a BLAS call: ${idleCpu(200).toFixed(3)} s`);
+  console.log(
+    `${threads} BLAS thread(s): process CPU during 200 ms idle right after a BLAS call: ${idleCpu(200).toFixed(3)} s`,
+  );
   la.gram(x, rows, d);
   measure(`${threads} thread(s): oneDNN conv 32x32x32x16 -> 32 right after a BLAS call (x20)`, () => {
     for (let r = 0; r < 20; r++) nat.addon.conv2dForward(conv, cx, cf, null, 0, cy);

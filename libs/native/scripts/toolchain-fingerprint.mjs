@@ -13,13 +13,23 @@ function run(cmd, args) {
   }
 }
 const blas = findOpenBlas();
-const header = ['/usr/include/oneapi/dnnl/dnnl_version.h', '/usr/local/include/oneapi/dnnl/dnnl_version.h'].find((p) => existsSync(p));
-console.log([
-  process.version,
-  run('c++', ['--version']),
-  run('make', ['--version']),
-  header ? readFileSync(header, 'utf8').match(/DNNL_VERSION_\w+ \d+/g)?.join(' ') : 'no oneDNN',
-  blas.ok ? `OpenBLAS ${blas.version}` : blas.reason,
-  cpus()[0]?.model ?? 'unknown CPU',
-  existsSync('/proc/cpuinfo') ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim() : '',
-].join(' | '));
+const header = ['/usr/include/oneapi/dnnl/dnnl_version.h', '/usr/local/include/oneapi/dnnl/dnnl_version.h'].find((p) =>
+  existsSync(p),
+);
+console.log(
+  [
+    process.version,
+    run('c++', ['--version']),
+    run('make', ['--version']),
+    header
+      ? readFileSync(header, 'utf8')
+          .match(/DNNL_VERSION_\w+ \d+/g)
+          ?.join(' ')
+      : 'no oneDNN',
+    blas.ok ? `OpenBLAS ${blas.version}` : blas.reason,
+    cpus()[0]?.model ?? 'unknown CPU',
+    existsSync('/proc/cpuinfo')
+      ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim()
+      : '',
+  ].join(' | '),
+);

@@ -7,9 +7,28 @@ import { loadNative, nativeMode } from './load.js';
 
 /** The raw functions csrc/linalg.cc adds to the addon (row-major float64, written in place; checked in C++). */
 export interface LinalgAddon {
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float64Array, b: Float64Array, beta: number, c: Float64Array): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float64Array,
+    b: Float64Array,
+    beta: number,
+    c: Float64Array,
+  ): void;
   syrk(trans: boolean, n: number, k: number, alpha: number, a: Float64Array, beta: number, c: Float64Array): void;
-  comoments(x: Activations, rows: number, p: number, y: Activations | null, q: number, want: number, out: ComomentsOut): ComomentSums;
+  comoments(
+    x: Activations,
+    rows: number,
+    p: number,
+    y: Activations | null,
+    q: number,
+    want: number,
+    out: ComomentsOut,
+  ): ComomentSums;
   syevd(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array | null): void;
   gesdd(a: Float64Array, m: number, n: number, s: Float64Array, u: Float64Array | null, vt: Float64Array | null): void;
   potrf(a: Float64Array, n: number): number;
@@ -70,11 +89,23 @@ export interface Linalg {
    * rows: S_xx = XcᵀXc, S_yy, S_xy = XcᵀYc per `want` (bit flags WANT_XX | WANT_YY | WANT_XY), and the row-norm
    * sums of debiased CKA (a_i = ‖x_i − m_x‖², b_i = ‖y_i − m_y‖²; au = Σ a_i(x_i − m_x), ...).
    */
-  comoments(x: Activations, rows: number, p: number, y: Activations | null, q: number, want: number): ComomentsOut & ComomentSums;
+  comoments(
+    x: Activations,
+    rows: number,
+    p: number,
+    y: Activations | null,
+    q: number,
+    want: number,
+  ): ComomentsOut & ComomentSums;
   /** Symmetric eigendecomposition (dsyevd): values descending, row k of `vectors` the unit eigenvector of values[k]. */
   eigh(a: Float64Array, n: number, wantVectors?: boolean): { values: Float64Array; vectors: Float64Array };
   /** Thin SVD (dgesdd) A = U·diag(s)·Vᵀ: s descending (min(m, n)), u m × k, vt k × n (empty without vectors). */
-  svd(a: Float64Array, m: number, n: number, wantVectors?: boolean): { s: Float64Array; u: Float64Array; vt: Float64Array };
+  svd(
+    a: Float64Array,
+    m: number,
+    n: number,
+    wantVectors?: boolean,
+  ): { s: Float64Array; u: Float64Array; vt: Float64Array };
   /** Lower Cholesky factor L (A = L·Lᵀ) of a symmetric positive-definite matrix, or null if it is not positive definite. */
   cholesky(a: Float64Array, n: number): Float64Array | null;
   /** OpenBLAS threads for every following call (1..256). */
@@ -92,8 +123,20 @@ export interface GemmShape {
   transB?: boolean;
 }
 
-const dimSchema = z.number().int().min(0).max(2 ** 31 - 1);
-const gemmShapeSchema = z.object({ m: dimSchema, n: dimSchema, k: dimSchema, transA: z.boolean().default(false), transB: z.boolean().default(false) }).strict();
+const dimSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+const gemmShapeSchema = z
+  .object({
+    m: dimSchema,
+    n: dimSchema,
+    k: dimSchema,
+    transA: z.boolean().default(false),
+    transB: z.boolean().default(false),
+  })
+  .strict();
 const threadsSchema = z.number().int().min(1).max(256);
 
 function bad(message: string): NativeError {
@@ -102,7 +145,8 @@ function bad(message: string): NativeError {
 
 function dims(values: Record<string, number>, min = 0): void {
   for (const [name, v] of Object.entries(values)) {
-    if (!dimSchema.min(min).safeParse(v).success) throw bad(`${name}: expected an integer from ${min} to 2^31-1, got ${v}`);
+    if (!dimSchema.min(min).safeParse(v).success)
+      throw bad(`${name}: expected an integer from ${min} to 2^31-1, got ${v}`);
   }
 }
 
@@ -112,7 +156,8 @@ function float64(a: unknown, length: number, what: string): asserts a is Float64
 }
 
 function activations(a: unknown, length: number, what: string): asserts a is Activations {
-  if (!(a instanceof Float64Array) && !(a instanceof Float32Array)) throw bad(`${what}: expected a Float32Array or Float64Array`);
+  if (!(a instanceof Float64Array) && !(a instanceof Float32Array))
+    throw bad(`${what}: expected a Float32Array or Float64Array`);
   if (a.length !== length) throw bad(`${what}: expected ${length} elements, got ${a.length}`);
 }
 
@@ -123,7 +168,10 @@ function wrap(addon: LinalgAddon): Linalg {
     addon,
     gemm(a, b, shape) {
       const parsed = gemmShapeSchema.safeParse(shape);
-      if (!parsed.success) throw bad(`gemm shape: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw bad(
+          `gemm shape: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        );
       const { m, n, k, transA, transB } = parsed.data;
       float64(a, m * k, 'a');
       float64(b, k * n, 'b');
@@ -186,7 +234,8 @@ function wrap(addon: LinalgAddon): Linalg {
       return addon.potrf(l, n) === 0 ? l : null;
     },
     setThreads(threads) {
-      if (!threadsSchema.safeParse(threads).success) throw bad(`threads: expected an integer from 1 to 256, got ${threads}`);
+      if (!threadsSchema.safeParse(threads).success)
+        throw bad(`threads: expected an integer from 1 to 256, got ${threads}`);
       addon.setBlasThreads(threads);
     },
     info: () => addon.blasInfo(),
@@ -195,7 +244,8 @@ function wrap(addon: LinalgAddon): Linalg {
 
 /** Why the built addon has no linear algebra, from build-native's status file. */
 function blasReason(statusPath: string): string {
-  const fallback = 'the addon was built without OpenBLAS (apt-get install libopenblas-dev, then npx nx run @transfusion/native:build-native)';
+  const fallback =
+    'the addon was built without OpenBLAS (apt-get install libopenblas-dev, then npx nx run @transfusion/native:build-native)';
   const status = readBuildStatus(statusPath);
   if (status === 'missing') return fallback;
   if ('unreadable' in status) return status.unreadable;
@@ -209,7 +259,10 @@ function hasLinalg(addon: object): addon is LinalgAddon {
 }
 
 /** Exported for tests: the load decision given an addon object (or the reason there is none) and the status file. */
-export function linalgFrom(load: { available: true; addon: object } | { available: false; reason: string }, statusPath = STATUS_PATH): LinalgLoad {
+export function linalgFrom(
+  load: { available: true; addon: object } | { available: false; reason: string },
+  statusPath = STATUS_PATH,
+): LinalgLoad {
   if (!load.available) return { available: false, reason: load.reason };
   if (!hasLinalg(load.addon)) return { available: false, reason: blasReason(statusPath) };
   return wrap(load.addon);
@@ -240,7 +293,10 @@ let noticeShown = false;
  * Prints {@link linalgUnavailableMessage} to stderr the first time it is called in this process (callers call it
  * when they wanted the native path and fall back); returns whether it printed.
  */
-export function noticeLinalgUnavailable(reason: string, write: (s: string) => void = (s) => process.stderr.write(s)): boolean {
+export function noticeLinalgUnavailable(
+  reason: string,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): boolean {
   if (noticeShown) return false;
   noticeShown = true;
   write(`${linalgUnavailableMessage(reason)}; using the TypeScript path\n`);

@@ -42,7 +42,8 @@ function builtFrom(): string {
 /** Why build-native produced no addon, from its status file. */
 function buildReason(): string {
   const status = readBuildStatus();
-  if (status === 'missing') return `addon not built (run: npx nx run @transfusion/native:build-native; expected ${ADDON_PATH})`;
+  if (status === 'missing')
+    return `addon not built (run: npx nx run @transfusion/native:build-native; expected ${ADDON_PATH})`;
   if ('unreadable' in status) return status.unreadable;
   return status.reason ?? `addon missing at ${ADDON_PATH}`;
 }

@@ -11,7 +11,8 @@ export function nativeExpected(): { built: boolean; toolchain: boolean; status: 
   const parsed: unknown = existsSync(status) ? JSON.parse(readFileSync(status, 'utf8')) : undefined;
   return {
     built: existsSync(fileURLToPath(new URL('../build/Release/transfusion_native.node', import.meta.url))),
-    toolchain: existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p)),
+    toolchain:
+      existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p)),
     status: parsed,
   };
 }

@@ -1,7 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BINARY_OPS, convGeometryArray, poolGeometryArray, type NativeAddon, type PoolGeometry } from '../src/addon.js';
 import { loadNative } from '../src/load.js';
-import { avgPool, avgPoolGrad, convBackwardData, convBackwardWeights, convForward, convGeometry, maxPool, maxPoolGrad, randomArray, relError } from './reference.js';
+import {
+  avgPool,
+  avgPoolGrad,
+  convBackwardData,
+  convBackwardWeights,
+  convForward,
+  convGeometry,
+  maxPool,
+  maxPoolGrad,
+  randomArray,
+  relError,
+} from './reference.js';
 import { nativeExpected } from './expected.js';
 
 // Every kernel of the addon against its loop definition (float64), across strides, dilations, paddings and odd shapes.
@@ -18,9 +29,20 @@ beforeAll(() => {
 });
 
 type Pad = 'same' | 'valid' | [number, number, number, number];
-interface Case { x: [number, number, number, number]; f: [number, number, number, number]; strides: [number, number]; dilations: [number, number]; pad: Pad }
+interface Case {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  pad: Pad;
+}
 const cases: Case[] = [];
-for (const strides of [[1, 1], [2, 2], [2, 1], [3, 3]] as [number, number][]) {
+for (const strides of [
+  [1, 1],
+  [2, 2],
+  [2, 1],
+  [3, 3],
+] as [number, number][]) {
   for (const pad of ['same', 'valid', [1, 2, 2, 0]] as Pad[]) {
     cases.push({ x: [2, 9, 7, 3], f: [3, 2, 3, 4], strides, dilations: [1, 1], pad });
     cases.push({ x: [3, 12, 10, 2], f: [5, 5, 2, 5], strides, dilations: [1, 1], pad });
@@ -43,8 +65,14 @@ describe.skipIf(!expected.built)('oneDNN convolutions vs loop definitions', () =
     it(`x=${c.x.join('x')} f=${c.f.join('x')} s=${c.strides} d=${c.dilations} pad=${JSON.stringify(c.pad)}`, () => {
       const g = convGeometry(c.x, c.f, c.strides, c.dilations, c.pad);
       const geo = convGeometryArray(g);
-      const x = randomArray(c.x.reduce((a, b) => a * b), 10 + i);
-      const w = randomArray(c.f.reduce((a, b) => a * b), 100 + i);
+      const x = randomArray(
+        c.x.reduce((a, b) => a * b),
+        10 + i,
+      );
+      const w = randomArray(
+        c.f.reduce((a, b) => a * b),
+        100 + i,
+      );
       const dy = randomArray(g.batch * g.outHeight * g.outWidth * g.outChannels, 1000 + i);
       const bias = randomArray(g.outChannels, 7 + i);
 
@@ -66,7 +94,9 @@ describe.skipIf(!expected.built)('oneDNN convolutions vs loop definitions', () =
 
   it('works in place on a Float32Array view into a SharedArrayBuffer (the threaded wasm heap)', () => {
     const g = convGeometry([2, 9, 7, 3], [3, 3, 3, 4], [2, 2], [1, 1], 'same');
-    const xn = 2 * 9 * 7 * 3, wn = 3 * 3 * 3 * 4, yn = g.batch * g.outHeight * g.outWidth * g.outChannels;
+    const xn = 2 * 9 * 7 * 3,
+      wn = 3 * 3 * 3 * 4,
+      yn = g.batch * g.outHeight * g.outWidth * g.outChannels;
     const heap = new SharedArrayBuffer((16 + xn + wn + yn) * 4);
     const x = new Float32Array(heap, 16 * 4, xn);
     const w = new Float32Array(heap, (16 + xn) * 4, wn);
@@ -80,7 +110,9 @@ describe.skipIf(!expected.built)('oneDNN convolutions vs loop definitions', () =
 
   it('caches one primitive per geometry', () => {
     const g = convGeometryArray(convGeometry([1, 5, 5, 2], [3, 3, 2, 2], [1, 1], [1, 1], 'same'));
-    const x = randomArray(50, 3), w = randomArray(36, 4), y = new Float32Array(50);
+    const x = randomArray(50, 3),
+      w = randomArray(36, 4),
+      y = new Float32Array(50);
     addon.conv2dForward(g, x, w, null, 0, y);
     const n = addon.info().cachedPrimitives;
     addon.conv2dForward(g, x, w, null, 0, y);
@@ -90,10 +122,62 @@ describe.skipIf(!expected.built)('oneDNN convolutions vs loop definitions', () =
 
 describe.skipIf(!expected.built)('MaxPoolGrad and leading sums vs loop definitions', () => {
   const pools: PoolGeometry[] = [
-    { batch: 2, inHeight: 9, inWidth: 7, channels: 3, outHeight: 5, outWidth: 4, filterHeight: 3, filterWidth: 3, strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1 },
-    { batch: 2, inHeight: 9, inWidth: 7, channels: 3, outHeight: 4, outWidth: 3, filterHeight: 3, filterWidth: 3, strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0 },
-    { batch: 3, inHeight: 10, inWidth: 6, channels: 4, outHeight: 10, outWidth: 6, filterHeight: 3, filterWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1 },
-    { batch: 1, inHeight: 8, inWidth: 8, channels: 5, outHeight: 4, outWidth: 4, filterHeight: 2, filterWidth: 2, strideHeight: 2, strideWidth: 2, padTop: 0, padLeft: 0 },
+    {
+      batch: 2,
+      inHeight: 9,
+      inWidth: 7,
+      channels: 3,
+      outHeight: 5,
+      outWidth: 4,
+      filterHeight: 3,
+      filterWidth: 3,
+      strideHeight: 2,
+      strideWidth: 2,
+      padTop: 1,
+      padLeft: 1,
+    },
+    {
+      batch: 2,
+      inHeight: 9,
+      inWidth: 7,
+      channels: 3,
+      outHeight: 4,
+      outWidth: 3,
+      filterHeight: 3,
+      filterWidth: 3,
+      strideHeight: 2,
+      strideWidth: 2,
+      padTop: 0,
+      padLeft: 0,
+    },
+    {
+      batch: 3,
+      inHeight: 10,
+      inWidth: 6,
+      channels: 4,
+      outHeight: 10,
+      outWidth: 6,
+      filterHeight: 3,
+      filterWidth: 3,
+      strideHeight: 1,
+      strideWidth: 1,
+      padTop: 1,
+      padLeft: 1,
+    },
+    {
+      batch: 1,
+      inHeight: 8,
+      inWidth: 8,
+      channels: 5,
+      outHeight: 4,
+      outWidth: 4,
+      filterHeight: 2,
+      filterWidth: 2,
+      strideHeight: 2,
+      strideWidth: 2,
+      padTop: 0,
+      padLeft: 0,
+    },
   ];
   for (const [i, p] of pools.entries()) {
     it(`pool ${p.filterHeight}/${p.strideHeight} on ${p.batch}x${p.inHeight}x${p.inWidth}x${p.channels} (ties included)`, () => {
@@ -130,16 +214,33 @@ describe.skipIf(!expected.built)('MaxPoolGrad and leading sums vs loop definitio
     });
   }
 
-  it.each([[1, 1, 1], [3, 7, 5], [32, 16, 256], [5, 1000, 3]])('middle sums: %i blocks of %i rows of width %i', (outer, rows, width) => {
+  it.each([
+    [1, 1, 1],
+    [3, 7, 5],
+    [32, 16, 256],
+    [5, 1000, 3],
+  ])('middle sums: %i blocks of %i rows of width %i', (outer, rows, width) => {
     const x = randomArray(outer * rows * width, rows + width);
     const want = new Float64Array(outer * width);
-    for (let o = 0; o < outer; o++) for (let r = 0; r < rows; r++) for (let k = 0; k < width; k++) want[o * width + k]! += x[(o * rows + r) * width + k]!;
+    for (let o = 0; o < outer; o++)
+      for (let r = 0; r < rows; r++)
+        for (let k = 0; k < width; k++) want[o * width + k]! += x[(o * rows + r) * width + k]!;
     const out = new Float32Array(outer * width);
     addon.middleSum(x, outer, rows, width, 1 / rows, out);
-    expect(relError(out, want.map((v) => v / rows))).toBeLessThan(1e-6);
+    expect(
+      relError(
+        out,
+        want.map((v) => v / rows),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
-  it.each([[1, 1], [7, 3], [1000, 17], [64 * 32, 32]])('sums and means %i rows of width %i', (rows, width) => {
+  it.each([
+    [1, 1],
+    [7, 3],
+    [1000, 17],
+    [64 * 32, 32],
+  ])('sums and means %i rows of width %i', (rows, width) => {
     const x = randomArray(rows * width, rows);
     const want = new Float64Array(width);
     for (let r = 0; r < rows; r++) for (let k = 0; k < width; k++) want[k]! += x[r * width + k]!;
@@ -147,32 +248,86 @@ describe.skipIf(!expected.built)('MaxPoolGrad and leading sums vs loop definitio
     addon.leadingSum(x, rows, width, 1, out);
     expect(relError(out, want)).toBeLessThan(1e-6);
     addon.leadingSum(x, rows, width, 1 / rows, out);
-    expect(relError(out, want.map((v) => v / rows))).toBeLessThan(1e-6);
+    expect(
+      relError(
+        out,
+        want.map((v) => v / rows),
+      ),
+    ).toBeLessThan(1e-6);
   });
 });
 
 describe.skipIf(!expected.built)('argument checks (no out-of-bounds access)', () => {
   const g = convGeometryArray(convGeometry([1, 5, 5, 2], [3, 3, 2, 2], [1, 1], [1, 1], 'same'));
-  const x = new Float32Array(50), w = new Float32Array(36), y = new Float32Array(50);
+  const x = new Float32Array(50),
+    w = new Float32Array(36),
+    y = new Float32Array(50);
   it('rejects arrays whose length does not match the geometry', () => {
-    expect(() => addon.conv2dForward(g, x, new Float32Array(35), null, 0, y)).toThrow(/filter: expected 36 elements, got 35/);
+    expect(() => addon.conv2dForward(g, x, new Float32Array(35), null, 0, y)).toThrow(
+      /filter: expected 36 elements, got 35/,
+    );
     expect(() => addon.conv2dBackwardData(g, y, w, new Float32Array(49))).toThrow(/dx: expected 50 elements, got 49/);
-    expect(() => addon.maxPoolGrad([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(3), new Float32Array(16))).toThrow(/dy: expected 4 elements/);
-    expect(() => addon.leadingSum(new Float32Array(10), 3, 4, 1, new Float32Array(4))).toThrow(/x: expected 12 elements/);
-    expect(() => addon.middleSum(new Float32Array(24), 2, 3, 4, 1, new Float32Array(4))).toThrow(/out: expected 8 elements/);
-    expect(() => addon.avgPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(5))).toThrow(/y: expected 4 elements/);
-    expect(() => addon.maxPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(15), new Float32Array(4))).toThrow(/x: expected 16 elements/);
-    expect(() => addon.avgPoolGrad([1, 4, 4, 1, 2, 2, 2, 2, 0, 2, 0, 0], new Float32Array(4), new Float32Array(16))).toThrow(/geometry\[8\]: expected a positive size, got 0/);
+    expect(() =>
+      addon.maxPoolGrad(
+        [1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0],
+        new Float32Array(16),
+        new Float32Array(3),
+        new Float32Array(16),
+      ),
+    ).toThrow(/dy: expected 4 elements/);
+    expect(() => addon.leadingSum(new Float32Array(10), 3, 4, 1, new Float32Array(4))).toThrow(
+      /x: expected 12 elements/,
+    );
+    expect(() => addon.middleSum(new Float32Array(24), 2, 3, 4, 1, new Float32Array(4))).toThrow(
+      /out: expected 8 elements/,
+    );
+    expect(() =>
+      addon.avgPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(5)),
+    ).toThrow(/y: expected 4 elements/);
+    expect(() =>
+      addon.maxPool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(15), new Float32Array(4)),
+    ).toThrow(/x: expected 16 elements/);
+    expect(() =>
+      addon.avgPoolGrad([1, 4, 4, 1, 2, 2, 2, 2, 0, 2, 0, 0], new Float32Array(4), new Float32Array(16)),
+    ).toThrow(/geometry\[8\]: expected a positive size, got 0/);
     const v = new Float32Array(6);
-    expect(() => addon.batchNormGrad(new Float32Array(12), new Float32Array(12), 3, v.subarray(0, 3), v.subarray(0, 2), null, 1e-3, new Float32Array(12), v))
-      .toThrow(/variance: expected 3 elements, got 2/);
-    expect(() => addon.batchNormGrad(new Float32Array(12), new Float32Array(12), 3, v.subarray(0, 3), v.subarray(0, 3), null, 1e-3, new Float32Array(12), new Float32Array(3)))
-      .toThrow(/sums: expected 6 elements, got 3/);
-    expect(() => addon.reluGrad(new Float32Array(5), new Float32Array(4), new Float32Array(4))).toThrow(/dy: expected 4 elements, got 5/);
+    expect(() =>
+      addon.batchNormGrad(
+        new Float32Array(12),
+        new Float32Array(12),
+        3,
+        v.subarray(0, 3),
+        v.subarray(0, 2),
+        null,
+        1e-3,
+        new Float32Array(12),
+        v,
+      ),
+    ).toThrow(/variance: expected 3 elements, got 2/);
+    expect(() =>
+      addon.batchNormGrad(
+        new Float32Array(12),
+        new Float32Array(12),
+        3,
+        v.subarray(0, 3),
+        v.subarray(0, 3),
+        null,
+        1e-3,
+        new Float32Array(12),
+        new Float32Array(3),
+      ),
+    ).toThrow(/sums: expected 6 elements, got 3/);
+    expect(() => addon.reluGrad(new Float32Array(5), new Float32Array(4), new Float32Array(4))).toThrow(
+      /dy: expected 4 elements, got 5/,
+    );
   });
   it('rejects wrong types and inconsistent geometry', () => {
-    expect(() => addon.conv2dForward(g, new Float64Array(50) as unknown as Float32Array, w, null, 0, y)).toThrow(/x: expected a Float32Array/);
-    expect(() => addon.conv2dForward(g.slice(0, 16), x, w, null, 0, y)).toThrow(/geometry: expected 17 integers, got 16/);
+    expect(() => addon.conv2dForward(g, new Float64Array(50) as unknown as Float32Array, w, null, 0, y)).toThrow(
+      /x: expected a Float32Array/,
+    );
+    expect(() => addon.conv2dForward(g.slice(0, 16), x, w, null, 0, y)).toThrow(
+      /geometry: expected 17 integers, got 16/,
+    );
     const bad = [...g];
     bad[7] = 4; // output height 4 cannot come from 5 rows, 3x3 kernel, 'same' padding, stride 1
     expect(() => addon.conv2dForward(bad, x, w, null, 0, new Float32Array(40))).toThrow(/does not follow from/);
@@ -183,12 +338,24 @@ describe.skipIf(!expected.built)('argument checks (no out-of-bounds access)', ()
 
 describe.skipIf(!expected.built)('elementwise kernels vs loop definitions', () => {
   const ops: [keyof typeof BINARY_OPS, (x: number, y: number) => number][] = [
-    ['add', (x, y) => x + y], ['sub', (x, y) => x - y], ['mul', (x, y) => x * y], ['div', (x, y) => x / y], ['squaredDifference', (x, y) => (x - y) ** 2],
+    ['add', (x, y) => x + y],
+    ['sub', (x, y) => x - y],
+    ['mul', (x, y) => x * y],
+    ['div', (x, y) => x / y],
+    ['squaredDifference', (x, y) => (x - y) ** 2],
   ];
   for (const [name, f] of ops) {
-    it.each([[40000, 40000], [40000, 32], [32, 40000], [35, 1], [1, 35], [6, 6]])(`${name}: lengths %i and %i`, (aLen, bLen) => {
+    it.each([
+      [40000, 40000],
+      [40000, 32],
+      [32, 40000],
+      [35, 1],
+      [1, 35],
+      [6, 6],
+    ])(`${name}: lengths %i and %i`, (aLen, bLen) => {
       const n = Math.max(aLen, bLen);
-      const a = randomArray(aLen, 1 + aLen), b = randomArray(bLen, 2 + bLen).map((v) => v + Math.sign(v) * 0.5); // no division by ~0
+      const a = randomArray(aLen, 1 + aLen),
+        b = randomArray(bLen, 2 + bLen).map((v) => v + Math.sign(v) * 0.5); // no division by ~0
       const out = new Float32Array(n);
       addon.binary(BINARY_OPS[name], a, b, out);
       const want = Float64Array.from({ length: n }, (_, i) => Math.fround(f(a[i % aLen]!, b[i % bLen]!)));
@@ -197,15 +364,25 @@ describe.skipIf(!expected.built)('elementwise kernels vs loop definitions', () =
   }
 
   it('rejects lengths that are not periods of the output', () => {
-    expect(() => addon.binary(BINARY_OPS.add, new Float32Array(10), new Float32Array(3), new Float32Array(10))).toThrow(/must each equal or divide the output length 10/);
-    expect(() => addon.binary(BINARY_OPS.add, new Float32Array(2), new Float32Array(5), new Float32Array(10))).toThrow(/one side must have the output length/);
-    expect(() => addon.binary(7 as 0, new Float32Array(2), new Float32Array(2), new Float32Array(2))).toThrow(/op: expected 0..4/);
+    expect(() => addon.binary(BINARY_OPS.add, new Float32Array(10), new Float32Array(3), new Float32Array(10))).toThrow(
+      /must each equal or divide the output length 10/,
+    );
+    expect(() => addon.binary(BINARY_OPS.add, new Float32Array(2), new Float32Array(5), new Float32Array(10))).toThrow(
+      /one side must have the output length/,
+    );
+    expect(() => addon.binary(7 as 0, new Float32Array(2), new Float32Array(2), new Float32Array(2))).toThrow(
+      /op: expected 0..4/,
+    );
   });
 
   it.each([[true], [false]])('batchNorm with offset/scale %s', (affine) => {
-    const c = 5, rows = 3000;
-    const x = randomArray(rows * c, 3), mean = randomArray(c, 4), variance = randomArray(c, 5).map(Math.abs);
-    const offset = randomArray(c, 6), scale = randomArray(c, 7);
+    const c = 5,
+      rows = 3000;
+    const x = randomArray(rows * c, 3),
+      mean = randomArray(c, 4),
+      variance = randomArray(c, 5).map(Math.abs);
+    const offset = randomArray(c, 6),
+      scale = randomArray(c, 7);
     const out = new Float32Array(x.length);
     addon.batchNorm(x, c, mean, variance, affine ? offset : null, affine ? scale : null, 1e-3, out);
     const want = Float64Array.from(x, (v, i) => {
@@ -213,15 +390,28 @@ describe.skipIf(!expected.built)('elementwise kernels vs loop definitions', () =
       return ((v - mean[k]!) / Math.sqrt(variance[k]! + 1e-3)) * (affine ? scale[k]! : 1) + (affine ? offset[k]! : 0);
     });
     expect(relError(out, want)).toBeLessThan(1e-5);
-    expect(() => addon.batchNorm(x, 7, mean, variance, null, null, 1e-3, out)).toThrow(/channels: expected a positive divisor/);
+    expect(() => addon.batchNorm(x, 7, mean, variance, null, null, 1e-3, out)).toThrow(
+      /channels: expected a positive divisor/,
+    );
   });
 
-  it.each([[true, 3000, 5], [false, 7, 3], [true, 64 * 64 * 2, 32]])('batchNormGrad with scale %s: %i rows of %i channels', (scaled, rows, c) => {
-    const x = randomArray(rows * c, 13), dy = randomArray(rows * c, 14), mean = randomArray(c, 15), scale = randomArray(c, 17);
+  it.each([
+    [true, 3000, 5],
+    [false, 7, 3],
+    [true, 64 * 64 * 2, 32],
+  ])('batchNormGrad with scale %s: %i rows of %i channels', (scaled, rows, c) => {
+    const x = randomArray(rows * c, 13),
+      dy = randomArray(rows * c, 14),
+      mean = randomArray(c, 15),
+      scale = randomArray(c, 17);
     const variance = randomArray(c, 16).map((v) => Math.abs(v) + 0.1);
-    const dx = new Float32Array(x.length).fill(Number.NaN), sums = new Float32Array(2 * c).fill(Number.NaN);
+    const dx = new Float32Array(x.length).fill(Number.NaN),
+      sums = new Float32Array(2 * c).fill(Number.NaN);
     addon.batchNormGrad(x, dy, c, mean, variance, scaled ? scale : null, 1e-3, dx, sums);
-    const want = Float64Array.from(dy, (d, i) => d / Math.sqrt(variance[i % c]! + 1e-3) * (scaled ? scale[i % c]! : 1));
+    const want = Float64Array.from(
+      dy,
+      (d, i) => (d / Math.sqrt(variance[i % c]! + 1e-3)) * (scaled ? scale[i % c]! : 1),
+    );
     expect(relError(dx, want)).toBeLessThan(1e-6);
     const wantSums = new Float64Array(2 * c);
     for (let i = 0; i < x.length; i++) {
@@ -237,7 +427,9 @@ describe.skipIf(!expected.built)('elementwise kernels vs loop definitions', () =
     const out = new Float32Array(x.length);
     addon.reluGrad(dy, x, out);
     expect(Array.from(out.subarray(0, 6))).toEqual([3, 0, 0, Number.NaN, -4, 0]);
-    expect(out.every((v, i) => Object.is(v, x[i]! > 0 ? dy[i]! : Number.isNaN(x[i]!) ? Number.NaN : dy[i]! * 0))).toBe(true);
+    expect(out.every((v, i) => Object.is(v, x[i]! > 0 ? dy[i]! : Number.isNaN(x[i]!) ? Number.NaN : dy[i]! * 0))).toBe(
+      true,
+    );
   });
 });
 
@@ -251,11 +443,21 @@ describe.skipIf(!expected.built)('ReLU and Adam vs loop definitions', () => {
   });
 
   it.each([[0], [0.01]])('adam (weight decay %s) equals the float32 op-by-op update bit for bit', (weightDecay) => {
-    const n = 50003, t = 3, lr = 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-7;
-    const w = randomArray(n, 31), g = randomArray(n, 32), m = randomArray(n, 33).map((v) => v * 0.1), v = randomArray(n, 34).map((x) => x * x);
+    const n = 50003,
+      t = 3,
+      lr = 1e-3,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-7;
+    const w = randomArray(n, 31),
+      g = randomArray(n, 32),
+      m = randomArray(n, 33).map((v) => v * 0.1),
+      v = randomArray(n, 34).map((x) => x * x);
     const f = Math.fround;
     const k = [b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, eps, lr, lr * weightDecay].map(f);
-    const wOut = new Float32Array(n), mOut = new Float32Array(n), vOut = new Float32Array(n);
+    const wOut = new Float32Array(n),
+      mOut = new Float32Array(n),
+      vOut = new Float32Array(n);
     addon.adam(k, w, g, m, v, wOut, mOut, vOut);
     for (let i = 0; i < n; i++) {
       const m1 = f(f(m[i]! * k[0]!) + f(g[i]! * k[1]!));
@@ -266,6 +468,8 @@ describe.skipIf(!expected.built)('ReLU and Adam vs loop definitions', () => {
       if (mOut[i] !== m1 || vOut[i] !== v1 || wOut[i] !== next) throw new Error(`element ${i}: ${wOut[i]} vs ${next}`);
     }
     expect(() => addon.adam(k.slice(0, 8), w, g, m, v, wOut, mOut, vOut)).toThrow(/constants: expected \[beta1/);
-    expect(() => addon.adam(k, w, g.subarray(1), m, v, wOut, mOut, vOut)).toThrow(/g: expected 50003 elements, got 50002/);
+    expect(() => addon.adam(k, w, g.subarray(1), m, v, wOut, mOut, vOut)).toThrow(
+      /g: expected 50003 elements, got 50002/,
+    );
   });
 });

@@ -5,16 +5,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NativeError } from '../src/errors.js';
-import { linalgFrom, linalgUnavailableMessage, loadLinalg, noticeLinalgUnavailable, WANT_XX, WANT_XY, WANT_YY, type Linalg } from '../src/linalg.js';
+import {
+  linalgFrom,
+  linalgUnavailableMessage,
+  loadLinalg,
+  noticeLinalgUnavailable,
+  WANT_XX,
+  WANT_XY,
+  WANT_YY,
+  type Linalg,
+} from '../src/linalg.js';
 import { nativeExpected } from './expected.js';
 
 const script = fileURLToPath(new URL('../scripts/build-native.mjs', import.meta.url));
 
 /** OpenBLAS as build-native looks for it (Debian multiarch paths): where it is, the linear algebra must load. */
 function openBlasInstalled(): boolean {
-  const inc = ['/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu', '/usr/include', '/usr/include/openblas', '/usr/local/include'];
+  const inc = [
+    '/usr/include/x86_64-linux-gnu',
+    '/usr/include/aarch64-linux-gnu',
+    '/usr/include',
+    '/usr/include/openblas',
+    '/usr/local/include',
+  ];
   const lib = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
-  return inc.some((d) => existsSync(join(d, 'cblas.h')) && existsSync(join(d, 'openblas_config.h'))) && lib.some((d) => existsSync(join(d, 'libopenblas.so')));
+  return (
+    inc.some((d) => existsSync(join(d, 'cblas.h')) && existsSync(join(d, 'openblas_config.h'))) &&
+    lib.some((d) => existsSync(join(d, 'libopenblas.so')))
+  );
 }
 
 const load = loadLinalg({});
@@ -34,7 +52,15 @@ function random(n: number, seed: number): Float64Array {
 }
 
 /** Row-major op(A)·op(B) by the definition. */
-function naiveGemm(a: Float64Array, b: Float64Array, m: number, n: number, k: number, ta: boolean, tb: boolean): Float64Array {
+function naiveGemm(
+  a: Float64Array,
+  b: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -73,12 +99,14 @@ describe('loadLinalg', () => {
     if (load.available) {
       expect(load.version).toMatch(/^\d+\.\d+\.\d+/);
       expect(process.env['OPENBLAS_THREAD_TIMEOUT']).toBeDefined(); // set before libopenblas was loaded (4 unless the user chose)
-    }
-    else expect(load.reason.length).toBeGreaterThan(0);
+    } else expect(load.reason.length).toBeGreaterThan(0);
   });
 
   it('TRANSFUSION_NATIVE=0 disables it with a reason', () => {
-    expect(loadLinalg({ TRANSFUSION_NATIVE: '0' })).toEqual({ available: false, reason: 'disabled by TRANSFUSION_NATIVE=0' });
+    expect(loadLinalg({ TRANSFUSION_NATIVE: '0' })).toEqual({
+      available: false,
+      reason: 'disabled by TRANSFUSION_NATIVE=0',
+    });
     expect(() => loadLinalg({ TRANSFUSION_NATIVE: 'on' })).toThrow('TRANSFUSION_NATIVE=on: expected 0, 1 or auto');
   });
 
@@ -88,8 +116,18 @@ describe('loadLinalg', () => {
 
     it('reports the reason build-native recorded', () => {
       const status = join(dir, 'native-status.json');
-      writeFileSync(status, JSON.stringify({ ok: true, dnnlVersion: '2.6.3', blas: { ok: false, reason: 'OpenBLAS headers not found (cblas.h)' } }));
-      expect(linalgFrom({ available: true, addon: { info: () => ({}) } }, status)).toEqual({ available: false, reason: 'OpenBLAS headers not found (cblas.h)' });
+      writeFileSync(
+        status,
+        JSON.stringify({
+          ok: true,
+          dnnlVersion: '2.6.3',
+          blas: { ok: false, reason: 'OpenBLAS headers not found (cblas.h)' },
+        }),
+      );
+      expect(linalgFrom({ available: true, addon: { info: () => ({}) } }, status)).toEqual({
+        available: false,
+        reason: 'OpenBLAS headers not found (cblas.h)',
+      });
     });
 
     it('says how to get it when the status file has no reason', () => {
@@ -98,7 +136,10 @@ describe('loadLinalg', () => {
     });
 
     it('passes on why there is no addon at all', () => {
-      expect(linalgFrom({ available: false, reason: 'oneDNN headers not found' })).toEqual({ available: false, reason: 'oneDNN headers not found' });
+      expect(linalgFrom({ available: false, reason: 'oneDNN headers not found' })).toEqual({
+        available: false,
+        reason: 'oneDNN headers not found',
+      });
     });
 
     it('names an unreadable status file', () => {
@@ -118,11 +159,17 @@ describe('loadLinalg', () => {
   });
 
   it('build-native --check-blas reports OpenBLAS or why not', () => {
-    const off = execFileSync(process.execPath, [script, '--check-blas'], { env: { ...process.env, TRANSFUSION_BLAS: '0' }, encoding: 'utf8' });
+    const off = execFileSync(process.execPath, [script, '--check-blas'], {
+      env: { ...process.env, TRANSFUSION_BLAS: '0' },
+      encoding: 'utf8',
+    });
     expect(off).toBe('native linear algebra unavailable: disabled by TRANSFUSION_BLAS=0 at build time\n');
     const out = execFileSync(process.execPath, [script, '--check-blas'], { encoding: 'utf8' });
     if (openBlasInstalled()) expect(out).toMatch(/^OpenBLAS \d+\.\d+\.\d+ found\n$/);
-    else expect(out).toMatch(/^native linear algebra unavailable: OpenBLAS headers not found|^native linear algebra unavailable: libopenblas\.so not found/);
+    else
+      expect(out).toMatch(
+        /^native linear algebra unavailable: OpenBLAS headers not found|^native linear algebra unavailable: libopenblas\.so not found/,
+      );
   });
 });
 
@@ -166,7 +213,10 @@ describe.skipIf(la === undefined)('native linear algebra (OpenBLAS)', () => {
     const [n, p, q] = [2500, 5, 3];
     const x = random(n * p, 7).map((v, i) => v + 1000 * (i % p));
     const y = random(n * q, 8).map((v, i) => v * (1 + (i % q)) - 50);
-    for (const [xs, ys, tol] of [[x, y, 1e-12], [Float32Array.from(x), Float32Array.from(y), 1e-12]] as const) {
+    for (const [xs, ys, tol] of [
+      [x, y, 1e-12],
+      [Float32Array.from(x), Float32Array.from(y), 1e-12],
+    ] as const) {
       const xd = Float64Array.from(xs);
       const yd = Float64Array.from(ys);
       const mx = new Float64Array(p);
@@ -177,8 +227,12 @@ describe.skipIf(la === undefined)('native linear algebra (OpenBLAS)', () => {
       }
       const xc = xd.map((v, i) => v - mx[i % p]!);
       const yc = yd.map((v, i) => v - my[i % q]!);
-      const a = Float64Array.from({ length: n }, (_, i) => xc.subarray(i * p, i * p + p).reduce((s, v) => s + v * v, 0));
-      const b = Float64Array.from({ length: n }, (_, i) => yc.subarray(i * q, i * q + q).reduce((s, v) => s + v * v, 0));
+      const a = Float64Array.from({ length: n }, (_, i) =>
+        xc.subarray(i * p, i * p + p).reduce((s, v) => s + v * v, 0),
+      );
+      const b = Float64Array.from({ length: n }, (_, i) =>
+        yc.subarray(i * q, i * q + q).reduce((s, v) => s + v * v, 0),
+      );
       const r = L.comoments(xs, n, p, ys, q, WANT_XX | WANT_YY | WANT_XY);
       expect(maxRelDiff(r.meanX, mx)).toBeLessThan(1e-13);
       expect(maxRelDiff(r.meanY, my)).toBeLessThan(1e-13);
@@ -192,13 +246,23 @@ describe.skipIf(la === undefined)('native linear algebra (OpenBLAS)', () => {
         const size = naiveGemm(c.map(Math.abs), w, d, 1, n, true, false);
         return Math.max(...Array.from(got, (v, j) => Math.abs(v - ref[j]!) / size[j]!));
       };
-      for (const [got, c, w, d] of [[r.au, xc, a, p], [r.bu, xc, b, p], [r.av, yc, a, q], [r.bv, yc, b, q]] as const) {
+      for (const [got, c, w, d] of [
+        [r.au, xc, a, p],
+        [r.bu, xc, b, p],
+        [r.av, yc, a, q],
+        [r.bv, yc, b, q],
+      ] as const) {
         expect(rowSums(got, c, w, d)).toBeLessThan(1e-10);
       }
       const sum = (v: Float64Array) => v.reduce((s, t) => s + t, 0);
       expect(r.sumA).toBeCloseTo(sum(a), 6);
       expect(r.sumB).toBeCloseTo(sum(b), 6);
-      expect(maxRelDiff([r.sumAA, r.sumBB, r.sumAB], [sum(a.map((v) => v * v)), sum(b.map((v) => v * v)), sum(a.map((v, i) => v * b[i]!))])).toBeLessThan(1e-12);
+      expect(
+        maxRelDiff(
+          [r.sumAA, r.sumBB, r.sumAB],
+          [sum(a.map((v) => v * v)), sum(b.map((v) => v * v)), sum(a.map((v, i) => v * b[i]!))],
+        ),
+      ).toBeLessThan(1e-12);
     }
   });
 
@@ -223,7 +287,9 @@ describe.skipIf(la === undefined)('native linear algebra (OpenBLAS)', () => {
     for (let k = 1; k < n; k++) expect(values[k]!).toBeLessThanOrEqual(values[k - 1]!);
     const av = naiveGemm(a, vectors, n, n, n, false, true); // column k = A·v_k
     let residual = 0;
-    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) residual = Math.max(residual, Math.abs(av[i * n + k]! - values[k]! * vectors[k * n + i]!));
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < n; k++)
+        residual = Math.max(residual, Math.abs(av[i * n + k]! - values[k]! * vectors[k * n + i]!));
     expect(residual).toBeLessThan(1e-12 * Math.abs(values[0]!) * n);
     const gram = naiveGemm(vectors, vectors, n, n, n, false, true);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(gram[i * n + j]!).toBeCloseTo(i === j ? 1 : 0, 12);
@@ -242,7 +308,11 @@ describe.skipIf(la === undefined)('native linear algebra (OpenBLAS)', () => {
   });
 
   it('svd reconstructs wide and tall matrices, values descending; values-only agrees', () => {
-    for (const [m, n] of [[6, 9], [9, 6], [5, 5]] as const) {
+    for (const [m, n] of [
+      [6, 9],
+      [9, 6],
+      [5, 5],
+    ] as const) {
       const a = random(m * n, m * 31 + n);
       const { s, u, vt } = L.svd(a, m, n);
       const k = Math.min(m, n);
@@ -274,33 +344,71 @@ describe.skipIf(la === undefined)('native linear algebra (OpenBLAS)', () => {
   });
 
   it('the TypeScript wrappers reject bad arguments with NativeError', () => {
-    expect(() => L.gemm(new Float64Array(5), new Float64Array(6), { m: 2, n: 2, k: 3 })).toThrow('a: expected 6 elements, got 5');
+    expect(() => L.gemm(new Float64Array(5), new Float64Array(6), { m: 2, n: 2, k: 3 })).toThrow(
+      'a: expected 6 elements, got 5',
+    );
     expect(() => L.gemm(new Float64Array(6), new Float64Array(6), { m: 2, n: 2, k: -3 })).toThrow(NativeError);
-    expect(() => L.gemm(new Float64Array(6), new Float64Array(6), { m: 2, n: 2, k: 3, extra: 1 } as never)).toThrow('gemm shape');
+    expect(() => L.gemm(new Float64Array(6), new Float64Array(6), { m: 2, n: 2, k: 3, extra: 1 } as never)).toThrow(
+      'gemm shape',
+    );
     expect(() => L.gram(new Float32Array(4) as never, 2, 2)).toThrow('a: expected a Float64Array');
     expect(() => L.eigh(new Float64Array(3), 2)).toThrow('a: expected 4 elements, got 3');
     expect(() => L.svd(new Float64Array(6), 2.5, 2)).toThrow('m: expected an integer from 0 to 2^31-1, got 2.5');
-    expect(() => L.comoments(new Float64Array(6), 3, 2, null, 0, WANT_XY)).toThrow('want: YᵀY or XᵀY requested without y');
-    expect(() => L.comoments(new Float64Array(6), 3, 2, new Float64Array(5), 2, WANT_XY)).toThrow('y: expected 6 elements, got 5');
+    expect(() => L.comoments(new Float64Array(6), 3, 2, null, 0, WANT_XY)).toThrow(
+      'want: YᵀY or XᵀY requested without y',
+    );
+    expect(() => L.comoments(new Float64Array(6), 3, 2, new Float64Array(5), 2, WANT_XY)).toThrow(
+      'y: expected 6 elements, got 5',
+    );
     expect(() => L.comoments(new Float64Array(0), 0, 2, null, 0, WANT_XX)).toThrow('rows: expected an integer from 1');
-    expect(() => L.comoments(new Int32Array(6) as never, 3, 2, null, 0, WANT_XX)).toThrow('x: expected a Float32Array or Float64Array');
+    expect(() => L.comoments(new Int32Array(6) as never, 3, 2, null, 0, WANT_XX)).toThrow(
+      'x: expected a Float32Array or Float64Array',
+    );
   });
 
   it('the C++ side checks every length itself (no out-of-bounds access from unchecked callers)', () => {
     const A = L.addon;
-    expect(() => A.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), new Float64Array(6), 0, new Float64Array(3))).toThrow(RangeError);
-    expect(() => A.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), new Float64Array(6), 0, new Float64Array(3))).toThrow('c: expected 4 elements, got 3');
-    expect(() => A.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), new Float32Array(6) as never, 0, new Float64Array(4))).toThrow('b: expected a Float64Array');
-    expect(() => A.syrk(true, 3, 2, 1, new Float64Array(6), 0, new Float64Array(8))).toThrow('c: expected 9 elements, got 8');
-    expect(() => A.syevd(new Float64Array(4), 2, new Float64Array(2), new Float64Array(3))).toThrow('vectors: expected 4 elements, got 3');
+    expect(() =>
+      A.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), new Float64Array(6), 0, new Float64Array(3)),
+    ).toThrow(RangeError);
+    expect(() =>
+      A.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), new Float64Array(6), 0, new Float64Array(3)),
+    ).toThrow('c: expected 4 elements, got 3');
+    expect(() =>
+      A.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), new Float32Array(6) as never, 0, new Float64Array(4)),
+    ).toThrow('b: expected a Float64Array');
+    expect(() => A.syrk(true, 3, 2, 1, new Float64Array(6), 0, new Float64Array(8))).toThrow(
+      'c: expected 9 elements, got 8',
+    );
+    expect(() => A.syevd(new Float64Array(4), 2, new Float64Array(2), new Float64Array(3))).toThrow(
+      'vectors: expected 4 elements, got 3',
+    );
     expect(() => A.syevd(new Float64Array(4), -2, new Float64Array(2), null)).toThrow('n: expected an integer from 0');
-    expect(() => A.gesdd(new Float64Array(6), 2, 3, new Float64Array(2), new Float64Array(4), null)).toThrow('u, vt: pass both');
-    expect(() => A.gesdd(new Float64Array(6), 2, 3, new Float64Array(3), null, null)).toThrow('s: expected 2 elements, got 3');
+    expect(() => A.gesdd(new Float64Array(6), 2, 3, new Float64Array(2), new Float64Array(4), null)).toThrow(
+      'u, vt: pass both',
+    );
+    expect(() => A.gesdd(new Float64Array(6), 2, 3, new Float64Array(3), null, null)).toThrow(
+      's: expected 2 elements, got 3',
+    );
     expect(() => A.potrf(new Float64Array(4), 2 ** 40)).toThrow(RangeError);
-    const out = { meanX: new Float64Array(2), meanY: new Float64Array(0), sxx: new Float64Array(3), syy: null, sxy: null, au: new Float64Array(2), bu: new Float64Array(2), av: new Float64Array(0), bv: new Float64Array(0) };
-    expect(() => A.comoments(new Float64Array(6), 3, 2, null, 0, WANT_XX, out)).toThrow('out.sxx: expected 4 elements, got 3');
+    const out = {
+      meanX: new Float64Array(2),
+      meanY: new Float64Array(0),
+      sxx: new Float64Array(3),
+      syy: null,
+      sxy: null,
+      au: new Float64Array(2),
+      bu: new Float64Array(2),
+      av: new Float64Array(0),
+      bv: new Float64Array(0),
+    };
+    expect(() => A.comoments(new Float64Array(6), 3, 2, null, 0, WANT_XX, out)).toThrow(
+      'out.sxx: expected 4 elements, got 3',
+    );
     expect(() => A.comoments(new Float64Array(6), 3, 2, null, 0, 8, out)).toThrow('want: expected bit flags');
-    expect(() => A.comoments(new Float64Array(6), 3, 2, null, 0, WANT_XX, null as never)).toThrow('out: expected an object');
+    expect(() => A.comoments(new Float64Array(6), 3, 2, null, 0, WANT_XX, null as never)).toThrow(
+      'out: expected an object',
+    );
     expect(() => A.setBlasThreads(0)).toThrow('threads: expected an integer from 1');
   });
 });

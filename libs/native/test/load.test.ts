@@ -11,7 +11,9 @@ describe('loadNative', () => {
   it('TRANSFUSION_NATIVE=0 disables the addon with a reason', () => {
     const r = loadNative({ TRANSFUSION_NATIVE: '0' });
     expect(r).toEqual({ available: false, reason: 'disabled by TRANSFUSION_NATIVE=0' });
-    expect(() => requireNative({ TRANSFUSION_NATIVE: '0' })).toThrow('native kernels unavailable: disabled by TRANSFUSION_NATIVE=0');
+    expect(() => requireNative({ TRANSFUSION_NATIVE: '0' })).toThrow(
+      'native kernels unavailable: disabled by TRANSFUSION_NATIVE=0',
+    );
   });
 
   it('rejects a bad TRANSFUSION_NATIVE value', () => {
@@ -44,12 +46,18 @@ describe('loadNative', () => {
 
 describe('build-native script', () => {
   it('names the missing prerequisite instead of failing (no compiler on PATH)', () => {
-    const out = execFileSync(process.execPath, [script, '--check'], { env: { PATH: '/nonexistent' }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [script, '--check'], {
+      env: { PATH: '/nonexistent' },
+      encoding: 'utf8',
+    });
     expect(out).toBe('native kernels unavailable: no C++ compiler (install g++, e.g. apt-get install g++)\n');
   });
 
   it('honours TRANSFUSION_NATIVE=0 at build time', () => {
-    const out = execFileSync(process.execPath, [script, '--check'], { env: { ...process.env, TRANSFUSION_NATIVE: '0' }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [script, '--check'], {
+      env: { ...process.env, TRANSFUSION_NATIVE: '0' },
+      encoding: 'utf8',
+    });
     expect(out).toBe('native kernels unavailable: disabled by TRANSFUSION_NATIVE=0 at build time\n');
   });
 

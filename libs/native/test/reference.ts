@@ -32,7 +32,11 @@ function eachTap(g: ConvGeometry, f: (xIndex: number, yBase: number, wBase: numb
           for (let q = 0; q < g.filterWidth; q++) {
             const s = j * g.strideWidth + q * g.dilationWidth - g.padLeft;
             if (s < 0 || s >= g.inWidth) continue;
-            f(((b * g.inHeight + r) * g.inWidth + s) * g.inChannels, yBase, (p * g.filterWidth + q) * g.inChannels * g.outChannels);
+            f(
+              ((b * g.inHeight + r) * g.inWidth + s) * g.inChannels,
+              yBase,
+              (p * g.filterWidth + q) * g.inChannels * g.outChannels,
+            );
           }
         }
       }
@@ -40,7 +44,13 @@ function eachTap(g: ConvGeometry, f: (xIndex: number, yBase: number, wBase: numb
   }
 }
 
-export function convForward(g: ConvGeometry, x: Float32Array, w: Float32Array, bias?: Float32Array, relu = false): Float64Array {
+export function convForward(
+  g: ConvGeometry,
+  x: Float32Array,
+  w: Float32Array,
+  bias?: Float32Array,
+  relu = false,
+): Float64Array {
   const y = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   eachTap(g, (xi, yi, wi) => {
     for (let c = 0; c < g.inChannels; c++) {
@@ -94,8 +104,11 @@ export function maxPoolGrad(g: PoolGeometry, x: Float32Array, dy: Float32Array):
 
 /** Output size and explicit pads for 'same'/'valid'/explicit padding, as tfjs computes them. */
 export function convGeometry(
-  x: [number, number, number, number], f: [number, number, number, number], strides: [number, number],
-  dilations: [number, number], pad: 'same' | 'valid' | [number, number, number, number],
+  x: [number, number, number, number],
+  f: [number, number, number, number],
+  strides: [number, number],
+  dilations: [number, number],
+  pad: 'same' | 'valid' | [number, number, number, number],
 ): ConvGeometry {
   const [batch, inHeight, inWidth, inChannels] = x;
   const [filterHeight, filterWidth, , outChannels] = f;
@@ -112,11 +125,23 @@ export function convGeometry(
   } else pads = pad;
   const [padTop, padLeft, padBottom, padRight] = pads;
   return {
-    batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outChannels,
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    filterHeight,
+    filterWidth,
+    outChannels,
     outHeight: Math.floor((inHeight + padTop + padBottom - effH) / strides[0]) + 1,
     outWidth: Math.floor((inWidth + padLeft + padRight - effW) / strides[1]) + 1,
-    strideHeight: strides[0], strideWidth: strides[1], dilationHeight: dilations[0], dilationWidth: dilations[1],
-    padTop, padLeft, padBottom, padRight,
+    strideHeight: strides[0],
+    strideWidth: strides[1],
+    dilationHeight: dilations[0],
+    dilationWidth: dilations[1],
+    padTop,
+    padLeft,
+    padBottom,
+    padRight,
   };
 }
 
@@ -132,7 +157,10 @@ function eachWindowPixel(g: PoolGeometry, f: (xi: number, yi: number) => void): 
             const s = j * g.strideWidth + q - g.padLeft;
             if (s < 0 || s >= g.inWidth) continue;
             for (let c = 0; c < g.channels; c++) {
-              f(((b * g.inHeight + r) * g.inWidth + s) * g.channels + c, ((b * g.outHeight + i) * g.outWidth + j) * g.channels + c);
+              f(
+                ((b * g.inHeight + r) * g.inWidth + s) * g.channels + c,
+                ((b * g.outHeight + i) * g.outWidth + j) * g.channels + c,
+              );
             }
           }
         }

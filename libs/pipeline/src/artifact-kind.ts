@@ -12,7 +12,10 @@ export const ARTIFACT_STORAGES = ['table', 'tensor', 'tensors', 'files'] as cons
  * and the schema of its metadata record. The engine knows no kind but the generic built-ins; the code that owns the
  * data (the study, a user's registry) defines the others. Two ports connect only if they name the same kind.
  */
-export interface ArtifactKind<S extends ArtifactStorage = ArtifactStorage, H extends 'value' | 'path' = 'value' | 'path'> {
+export interface ArtifactKind<
+  S extends ArtifactStorage = ArtifactStorage,
+  H extends 'value' | 'path' = 'value' | 'path',
+> {
   readonly name: string;
   readonly description: string;
   readonly storage: S;
@@ -57,13 +60,17 @@ const kindShape = z
     handedAs: z.enum(['value', 'path']),
     metadata: z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'a zod schema').optional(),
   })
-  .refine((k) => !(k.storage === 'files' && k.metadata), { message: 'a folder of files has no Arrow metadata to check', path: ['metadata'] })
+  .refine((k) => !(k.storage === 'files' && k.metadata), {
+    message: 'a folder of files has no Arrow metadata to check',
+    path: ['metadata'],
+  })
   .refine((k) => !(k.name in BUILTIN_KINDS), { message: 'the name of a built-in kind', path: ['name'] });
 
 /** Defines an artifact kind once; checked here so a malformed kind fails at import. */
 export function defineArtifactKind<const K extends ArtifactKind>(kind: K): K {
   const checked = kindShape.safeParse(kind);
-  if (!checked.success) throw new TypeError(`artifact kind ${kind.name ?? '(no name)'}: ${z.prettifyError(checked.error)}`);
+  if (!checked.success)
+    throw new TypeError(`artifact kind ${kind.name ?? '(no name)'}: ${z.prettifyError(checked.error)}`);
   return kind;
 }
 
@@ -84,5 +91,7 @@ export function jsonField<T extends z.ZodType>(schema: T) {
 
 /** `issue.path` of a metadata check as `key.field.0`, for messages that name the field. */
 export function metadataIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(record)'}: ${i.message}`).join('; ');
+  return error.issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(record)'}: ${i.message}`)
+    .join('; ');
 }

@@ -46,7 +46,12 @@ function isTensor(v: unknown): v is Tensor {
 }
 
 /** Writes what `run` returned for output NAME into the attempt's output folder. */
-export async function saveArtifact(outDir: string, name: string, storage: ArtifactStorage, value: unknown): Promise<void> {
+export async function saveArtifact(
+  outDir: string,
+  name: string,
+  storage: ArtifactStorage,
+  value: unknown,
+): Promise<void> {
   const { file, dir } = outputPath(outDir, name);
   switch (storage) {
     case 'table': {
@@ -63,12 +68,15 @@ export async function saveArtifact(outDir: string, name: string, storage: Artifa
       }
       return (await arrowIo()).writeTensors(file, value as Record<string, Tensor>);
     case 'files': {
-      if (typeof value !== 'object' || value === null) throw new StageError(`output ${name}: expected a record of relative path → content`);
+      if (typeof value !== 'object' || value === null)
+        throw new StageError(`output ${name}: expected a record of relative path → content`);
       await mkdir(dir, { recursive: true });
       for (const [rel, content] of Object.entries(value as Record<string, unknown>)) {
         const target = resolve(dir, rel);
-        if (!target.startsWith(dir + sep)) throw new StageError(`output ${name}: file path ${rel} leaves the output folder`);
-        if (typeof content !== 'string' && !(content instanceof Uint8Array)) throw new StageError(`output ${name}/${rel}: expected a string or bytes`);
+        if (!target.startsWith(dir + sep))
+          throw new StageError(`output ${name}: file path ${rel} leaves the output folder`);
+        if (typeof content !== 'string' && !(content instanceof Uint8Array))
+          throw new StageError(`output ${name}/${rel}: expected a string or bytes`);
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, content);
       }
@@ -85,8 +93,15 @@ export async function saveArtifact(outDir: string, name: string, storage: Artifa
 export async function checkOutputMetadata(outDir: string, name: string, kind: ArtifactKind): Promise<void> {
   if (!kind.metadata || kind.storage === 'files') return;
   const { file } = outputPath(outDir, name);
-  if (!(await stat(file).then((st) => st.isFile(), () => false))) return;
+  if (
+    !(await stat(file).then(
+      (st) => st.isFile(),
+      () => false,
+    ))
+  )
+    return;
   const { metadata } = await (await arrowIo()).inspectArrowFile(file);
   const checked = kind.metadata.safeParse(metadata);
-  if (!checked.success) throw new StageError(`output '${name}' (${kind.name}): bad metadata record: ${metadataIssues(checked.error)}`);
+  if (!checked.success)
+    throw new StageError(`output '${name}' (${kind.name}): bad metadata record: ${metadataIssues(checked.error)}`);
 }

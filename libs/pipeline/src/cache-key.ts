@@ -60,10 +60,14 @@ export class KeyContext {
   }
 
   /** Fingerprints of a stage instance's declared data paths, taken once per run (before anything runs). */
-  dataPaths(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, DataFingerprint> | undefined> {
+  dataPaths(
+    s: PlannedStage,
+    pipelineDir: string,
+    pipelineFile: string,
+  ): Promise<Record<string, DataFingerprint> | undefined> {
     let d = this.data.get(s);
     if (!d) {
-      d = fingerprintData(s, pipelineDir, pipelineFile, (path) => this.fingerprint(path, pipelineDir));
+      d = fingerprintData(s, pipelineFile, (path) => this.fingerprint(path, pipelineDir));
       this.data.set(s, d);
     }
     return d;
@@ -74,7 +78,11 @@ export class KeyContext {
     const abs = resolve(baseDir, path);
     let f = this.paths.get(abs);
     if (!f) {
-      f = fingerprintDataPath(path, baseDir, this.options.fingerprintCache ? { cacheDir: this.options.fingerprintCache } : {});
+      f = fingerprintDataPath(
+        path,
+        baseDir,
+        this.options.fingerprintCache ? { cacheDir: this.options.fingerprintCache } : {},
+      );
       this.paths.set(abs, f);
     }
     return f;
@@ -83,33 +91,54 @@ export class KeyContext {
   runtime(stage: AnyStage): Promise<Record<string, string>> {
     let f = this.facts.get(stage.id);
     if (!f) {
-      f = (async () => ({ node: process.versions.node.split('.')[0]!, ...(stage.runtimeFacts ? await stage.runtimeFacts() : {}) }))();
+      f = (async () => ({
+        node: process.versions.node.split('.')[0]!,
+        ...(stage.runtimeFacts ? await stage.runtimeFacts() : {}),
+      }))();
       this.facts.set(stage.id, f);
     }
     return f;
   }
 }
 
-async function hashCodeFiles(s: PlannedStage, pipelineDir: string, pipelineFile: string): Promise<Record<string, string>> {
+async function hashCodeFiles(
+  s: PlannedStage,
+  pipelineDir: string,
+  pipelineFile: string,
+): Promise<Record<string, string>> {
   const files = s.stage.codeFiles ? s.stage.codeFiles(s.params) : [];
   const out: Record<string, string> = {};
   for (const f of files) {
     const abs = resolve(pipelineDir, f);
     const rel = relative(pipelineDir, abs).split('\\').join('/');
     if (isAbsolute(f) || rel.startsWith('..')) {
-      throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with.deps`, message: `${f}: code files must be inside the pipeline's folder (relative, no ..)` }]);
+      throw new PipelineFileError([
+        {
+          file: pipelineFile,
+          path: `stages.${s.group}.with.deps`,
+          message: `${f}: code files must be inside the pipeline's folder (relative, no ..)`,
+        },
+      ]);
     }
     try {
       out[rel] = sha256(await readFile(abs));
     } catch {
-      throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with.deps`, message: `${f}: no such file (relative to ${pipelineDir})` }]);
+      throw new PipelineFileError([
+        {
+          file: pipelineFile,
+          path: `stages.${s.group}.with.deps`,
+          message: `${f}: no such file (relative to ${pipelineDir})`,
+        },
+      ]);
     }
   }
   return out;
 }
 
 async function fingerprintData(
-  s: PlannedStage, pipelineDir: string, pipelineFile: string, fingerprint: (path: string) => Promise<DataFingerprint>,
+  s: PlannedStage,
+  pipelineFile: string,
+  fingerprint: (path: string) => Promise<DataFingerprint>,
 ): Promise<Record<string, DataFingerprint> | undefined> {
   const paths = s.stage.dataPaths ? s.stage.dataPaths(s.params) : [];
   if (paths.length === 0) return undefined;
@@ -119,7 +148,13 @@ async function fingerprintData(
       out[path] = await fingerprint(path);
     } catch (err) {
       if (!(err instanceof DataPathError)) throw err;
-      throw new PipelineFileError([{ file: pipelineFile, path: `stages.${s.group}.with`, message: `${err.message}: the stage reads its data from there` }]);
+      throw new PipelineFileError([
+        {
+          file: pipelineFile,
+          path: `stages.${s.group}.with`,
+          message: `${err.message}: the stage reads its data from there`,
+        },
+      ]);
     }
   }
   return out;

@@ -28,7 +28,10 @@ export interface PipelineDag {
  * The graph of a plan. By default each stage of the file is one node (a matrix stage's instances folded into it:
  * the graph as the file reads); `instances: true` gives one node per runnable instance.
  */
-export function pipelineDag(plan: Plan, opts: { instances?: boolean; stages?: readonly PlannedStage[] } = {}): PipelineDag {
+export function pipelineDag(
+  plan: Plan,
+  opts: { instances?: boolean; stages?: readonly PlannedStage[] } = {},
+): PipelineDag {
   const stages = opts.stages ?? plan.stages;
   const nodeOf = (s: PlannedStage): string => (opts.instances ? s.id : s.group);
   const nodes = new Map<string, DagNode>();
@@ -57,7 +60,11 @@ export function pipelineDag(plan: Plan, opts: { instances?: boolean; stages?: re
 }
 
 /** Reads, validates and plans a pipeline file without hashing code or data: enough to draw its graph. */
-export async function loadPlan(opts: { pipelineFile: string; registry: string; sets?: readonly string[] }): Promise<Plan> {
+export async function loadPlan(opts: {
+  pipelineFile: string;
+  registry: string;
+  sets?: readonly string[];
+}): Promise<Plan> {
   const file = await loadPipelineFile(opts.pipelineFile, opts.sets ?? []);
   return planPipeline(file, await loadRegistry(opts.registry));
 }
@@ -85,7 +92,10 @@ export function dagTree(dag: PipelineDag): string {
     const n = byId.get(id)!;
     const ups = parents.get(id)!;
     const others = ups.filter((p) => p !== parent);
-    const also = parent && others.length ? `  ← also needs ${others.length > 4 ? `${others.slice(0, 3).join(', ')} and ${others.length - 3} more` : others.join(', ')}` : '';
+    const also =
+      parent && others.length
+        ? `  ← also needs ${others.length > 4 ? `${others.slice(0, 3).join(', ')} and ${others.length - 3} more` : others.join(', ')}`
+        : '';
     if (shown.has(id)) {
       lines.push(`${prefix}${branch}${n.id} (see above)`);
       return;
@@ -109,7 +119,10 @@ function mermaidText(s: string): string {
 export function dagMermaid(dag: PipelineDag): string {
   const ids = new Map(dag.nodes.map((n, i) => [n.id, `n${i}`]));
   const lines = ['flowchart LR'];
-  for (const n of dag.nodes) lines.push(`  ${ids.get(n.id)}["${mermaidText(n.id)}<br/><small>${mermaidText(n.uses)}${n.instances.length > 1 ? ` ×${n.instances.length}` : ''}</small>"]`);
+  for (const n of dag.nodes)
+    lines.push(
+      `  ${ids.get(n.id)}["${mermaidText(n.id)}<br/><small>${mermaidText(n.uses)}${n.instances.length > 1 ? ` ×${n.instances.length}` : ''}</small>"]`,
+    );
   for (const e of dag.edges) lines.push(`  ${ids.get(e.from)} -->|${e.inputs.join(', ')}| ${ids.get(e.to)}`);
   return lines.join('\n');
 }

@@ -20,7 +20,10 @@ export interface DataFingerprint {
 }
 
 export class DataPathError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'DataPathError';
   }
@@ -42,7 +45,15 @@ type Entry = [number, string, string, string];
 type StatCache = { format: 'transfusion-fingerprints/1'; root: string; files: Record<string, Entry> };
 
 function isEntry(e: unknown): e is Entry {
-  return Array.isArray(e) && e.length === 4 && typeof e[0] === 'number' && typeof e[1] === 'string' && typeof e[2] === 'string' && typeof e[3] === 'string' && /^[0-9a-f]{64}$/.test(e[3]);
+  return (
+    Array.isArray(e) &&
+    e.length === 4 &&
+    typeof e[0] === 'number' &&
+    typeof e[1] === 'string' &&
+    typeof e[2] === 'string' &&
+    typeof e[3] === 'string' &&
+    /^[0-9a-f]{64}$/.test(e[3])
+  );
 }
 
 export interface FingerprintOptions {
@@ -86,7 +97,13 @@ async function saveStatCache(dir: string, file: string, root: string, files: Sta
 }
 
 async function contentId(
-  abs: string, rel: string, s: BigIntStats, cached: StatCache['files'], fresh: StatCache['files'] | undefined, startNs: bigint, o: FingerprintOptions,
+  abs: string,
+  rel: string,
+  s: BigIntStats,
+  cached: StatCache['files'],
+  fresh: StatCache['files'] | undefined,
+  startNs: bigint,
+  o: FingerprintOptions,
 ): Promise<string> {
   const size = Number(s.size);
   if (size > CONTENT_HASH_LIMIT) return `mtime:${s.mtimeNs}`;
@@ -163,7 +180,11 @@ async function layersModelShards(abs: string, size: number): Promise<string[]> {
   }
   const manifest = (json as { weightsManifest?: unknown } | null)?.weightsManifest;
   if (!Array.isArray(manifest)) return [];
-  const paths = manifest.flatMap((g) => ((g as { paths?: unknown } | null)?.paths instanceof Array ? ((g as { paths: unknown[] }).paths.filter((p) => typeof p === 'string') as string[]) : []));
+  const paths = manifest.flatMap((g) =>
+    Array.isArray((g as { paths?: unknown } | null)?.paths)
+      ? ((g as { paths: unknown[] }).paths.filter((p) => typeof p === 'string') as string[])
+      : [],
+  );
   return [...new Set(paths)].sort();
 }
 
@@ -173,7 +194,11 @@ async function layersModelShards(abs: string, size: number): Promise<string[]> {
  * DataPathError when it (or a listed shard) does not exist. With `cacheDir`, files whose size, mtime and inode
  * match the previous fingerprint are not read again.
  */
-export async function fingerprintDataPath(path: string, baseDir: string, options: FingerprintOptions = {}): Promise<DataFingerprint> {
+export async function fingerprintDataPath(
+  path: string,
+  baseDir: string,
+  options: FingerprintOptions = {},
+): Promise<DataFingerprint> {
   const abs = isAbsolute(path) ? path : resolve(baseDir, path);
   const top = await stat(abs, { bigint: true }).catch(() => null);
   if (!top) throw new DataPathError(path, `${path}: no such file or directory (resolved to ${abs})`);
@@ -191,14 +216,22 @@ export async function fingerprintDataPath(path: string, baseDir: string, options
       bytes = Number(top.size);
       for (const shard of await layersModelShards(abs, Number(top.size))) {
         const s = await stat(join(dirname(abs), shard), { bigint: true }).catch(() => null);
-        if (!s?.isFile()) throw new DataPathError(path, `${path}: its weightsManifest lists ${shard}, which is not a file beside it (${join(dirname(abs), shard)})`);
-        digest.update(`${shard}\t${s.size}\t${await contentId(join(dirname(abs), shard), shard, s, cached, fresh, startNs, options)}\n`);
+        if (!s?.isFile())
+          throw new DataPathError(
+            path,
+            `${path}: its weightsManifest lists ${shard}, which is not a file beside it (${join(dirname(abs), shard)})`,
+          );
+        digest.update(
+          `${shard}\t${s.size}\t${await contentId(join(dirname(abs), shard), shard, s, cached, fresh, startNs, options)}\n`,
+        );
         files += 1;
         bytes += Number(s.size);
       }
     } else {
       for await (const group of walk(abs, new Set())) {
-        const ids = await mapLimit(group, PARALLEL, ([rel, s]) => contentId(join(abs, rel), rel, s, cached, fresh, startNs, options));
+        const ids = await mapLimit(group, PARALLEL, ([rel, s]) =>
+          contentId(join(abs, rel), rel, s, cached, fresh, startNs, options),
+        );
         group.forEach(([rel, s], i) => {
           digest.update(`${rel}\t${s.size}\t${ids[i]}\n`);
           files += 1;

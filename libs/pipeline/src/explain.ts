@@ -26,10 +26,12 @@ function show(v: unknown): string {
 export function diffValues(path: string, a: unknown, b: unknown, out: string[] = []): string[] {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObj(a) && isObj(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffValues(path ? `${path}.${k}` : k, a[k], b[k], out);
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+      diffValues(path ? `${path}.${k}` : k, a[k], b[k], out);
     return out;
   }
-  if (canonicalJson(a ?? null) !== canonicalJson(b ?? null) || (a === undefined) !== (b === undefined)) out.push(`${path}: ${show(a)} → ${show(b)}`);
+  if (canonicalJson(a ?? null) !== canonicalJson(b ?? null) || (a === undefined) !== (b === undefined))
+    out.push(`${path}: ${show(a)} → ${show(b)}`);
   return out;
 }
 
@@ -43,7 +45,13 @@ export function explainChange(before: KeyPreimage, now: KeyPreimage, upstreamOf:
     const a = before.inputs[name];
     const b = now.inputs[name];
     if (canonicalJson(a ?? null) !== canonicalJson(b ?? null)) {
-      out.push(a === undefined ? `input ${name}: added (${upstreamOf(name)})` : b === undefined ? `input ${name}: removed` : `input ${name}: content changed (${upstreamOf(name)})`);
+      out.push(
+        a === undefined
+          ? `input ${name}: added (${upstreamOf(name)})`
+          : b === undefined
+            ? `input ${name}: removed`
+            : `input ${name}: content changed (${upstreamOf(name)})`,
+      );
     }
   }
   for (const file of [...new Set([...Object.keys(before.code.files), ...Object.keys(now.code.files)])].sort()) {
@@ -57,7 +65,8 @@ export function explainChange(before: KeyPreimage, now: KeyPreimage, upstreamOf:
     if (a !== b) out.push(`code: ${file} ${a === undefined ? 'added' : b === undefined ? 'removed' : 'changed'}`);
   }
   for (const pkg of [...new Set([...Object.keys(before.packages), ...Object.keys(now.packages)])].sort()) {
-    if (before.packages[pkg] !== now.packages[pkg]) out.push(`package ${pkg}: ${before.packages[pkg] ?? '(not used)'} → ${now.packages[pkg] ?? '(not used)'}`);
+    if (before.packages[pkg] !== now.packages[pkg])
+      out.push(`package ${pkg}: ${before.packages[pkg] ?? '(not used)'} → ${now.packages[pkg] ?? '(not used)'}`);
   }
   const beforeData = before.data ?? {};
   const nowData = now.data ?? {};
@@ -66,7 +75,8 @@ export function explainChange(before: KeyPreimage, now: KeyPreimage, upstreamOf:
     const b = nowData[path];
     if (!a) out.push(`data ${path}: added`);
     else if (!b) out.push(`data ${path}: removed`);
-    else if (a.hash !== b.hash) out.push(`data ${path}: changed (${a.files} → ${b.files} files, ${a.bytes} → ${b.bytes} bytes)`);
+    else if (a.hash !== b.hash)
+      out.push(`data ${path}: changed (${a.files} → ${b.files} files, ${a.bytes} → ${b.bytes} bytes)`);
   }
   diffValues('outputs', before.outputs, now.outputs, out);
   diffValues('env', before.env, now.env, out);
@@ -78,7 +88,9 @@ export function explainChange(before: KeyPreimage, now: KeyPreimage, upstreamOf:
  * For each selected stage, in plan order: is it cached in the store, and if not, what changed since the run the
  * store remembers for it (the latest run of this pipeline). Reads only; never runs or writes anything.
  */
-export async function explainPipeline(opts: SessionOptions & { store: string; force?: readonly string[] }): Promise<{ pipeline: string; stages: StageExplanation[] }> {
+export async function explainPipeline(
+  opts: SessionOptions & { store: string; force?: readonly string[] },
+): Promise<{ pipeline: string; stages: StageExplanation[] }> {
   const session = await Session.open(opts);
   const forced = forcedStages(session, opts.force ?? []);
   const store = Store.openReadOnly(opts.store);
@@ -93,14 +105,26 @@ export async function explainPipeline(opts: SessionOptions & { store: string; fo
     const upstreamOf = (input: string): string => {
       const refs = s.inputs.find((i) => i.name === input)?.refs ?? [];
       const reruns = refs.filter((r) => statusOf.get(r.instance) !== 'cached').map((r) => r.instance);
-      return reruns.length ? `upstream ${reruns.join(', ')} will rerun` : `from ${refs.map((r) => `${r.instance}.${r.output}`).join(', ')}`;
+      return reruns.length
+        ? `upstream ${reruns.join(', ')} will rerun`
+        : `from ${refs.map((r) => `${r.instance}.${r.output}`).join(', ')}`;
     };
     if (!inputs) {
       // An upstream is not cached: this stage's inputs are unknown until it reruns.
-      const reruns = s.inputs.flatMap((i) => i.refs).filter((r) => !records.has(r.instance)).map((r) => r.instance);
+      const reruns = s.inputs
+        .flatMap((i) => i.refs)
+        .filter((r) => !records.has(r.instance))
+        .map((r) => r.instance);
       const status = previous ? 'stale' : 'missing';
       statusOf.set(s.id, status);
-      result.push({ stage: s.id, status, key: null, previousKey, changes: [`inputs: upstream ${[...new Set(reruns)].join(', ')} will rerun first`], forced: forced.has(s.id) });
+      result.push({
+        stage: s.id,
+        status,
+        key: null,
+        previousKey,
+        changes: [`inputs: upstream ${[...new Set(reruns)].join(', ')} will rerun first`],
+        forced: forced.has(s.id),
+      });
       continue;
     }
     const { key, preimage } = await session.key(s, inputs);
@@ -108,7 +132,14 @@ export async function explainPipeline(opts: SessionOptions & { store: string; fo
     if (record) {
       records.set(s.id, record);
       statusOf.set(s.id, 'cached');
-      result.push({ stage: s.id, status: 'cached', key, previousKey, changes: forced.has(s.id) ? ['forced (--force): cached, but reruns'] : [], forced: forced.has(s.id) });
+      result.push({
+        stage: s.id,
+        status: 'cached',
+        key,
+        previousKey,
+        changes: forced.has(s.id) ? ['forced (--force): cached, but reruns'] : [],
+        forced: forced.has(s.id),
+      });
       continue;
     }
     const status = previous ? 'stale' : 'missing';
@@ -142,8 +173,15 @@ export interface DryRunResult {
  * What `runPipeline` with the same options would do, without doing any of it: which stages would run and why
  * (new, changed params / inputs / code / data, or forced), which are cached. No store writes, no locks, no folders.
  */
-export async function dryRunPipeline(opts: SessionOptions & { store: string; force?: readonly string[] }): Promise<DryRunResult> {
+export async function dryRunPipeline(
+  opts: SessionOptions & { store: string; force?: readonly string[] },
+): Promise<DryRunResult> {
   const { pipeline, stages } = await explainPipeline(opts);
   const out = stages.map((s): DryRunStage => ({ ...s, action: s.status === 'cached' && !s.forced ? 'cached' : 'run' }));
-  return { pipeline, stages: out, run: out.filter((s) => s.action === 'run').length, cached: out.filter((s) => s.action === 'cached').length };
+  return {
+    pipeline,
+    stages: out,
+    run: out.filter((s) => s.action === 'run').length,
+    cached: out.filter((s) => s.action === 'cached').length,
+  };
 }

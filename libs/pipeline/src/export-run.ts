@@ -37,7 +37,9 @@ function tableCsv(t: Table): string {
 function historyEvents(t: Table, wallTime: number): ScalarEvent[] {
   const step = t.getChild('step');
   if (!step) return [];
-  const cols = t.schema.fields.filter((f) => f.name !== 'step' && /^(Float|Int)/.test(String(f.type))).map((f) => f.name);
+  const cols = t.schema.fields
+    .filter((f) => f.name !== 'step' && /^(Float|Int)/.test(String(f.type)))
+    .map((f) => f.name);
   const events: ScalarEvent[] = [];
   for (let i = 0; i < t.numRows; i++) {
     const values: Record<string, number> = {};
@@ -58,9 +60,20 @@ function historyEvents(t: Table, wallTime: number): ScalarEvent[] {
  *                 at step 0; `tensorboard --logdir DIR/tensorboard` shows one run per stage instance
  * Everything is written to a fresh folder next to `dir` and renamed into place at the end: `dir` must not exist.
  */
-export async function exportRun(storeRoot: string, log: RunLog, dir: string, opts: { csv: boolean; tensorboard: boolean }): Promise<ExportResult> {
+export async function exportRun(
+  storeRoot: string,
+  log: RunLog,
+  dir: string,
+  opts: { csv: boolean; tensorboard: boolean },
+): Promise<ExportResult> {
   dir = resolve(dir);
-  if (await stat(dir).then(() => true, () => false)) throw new UsageError(`--out ${dir}: already exists; give a new folder (nothing was written)`);
+  if (
+    await stat(dir).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new UsageError(`--out ${dir}: already exists; give a new folder (nothing was written)`);
   const store = Store.openReadOnly(storeRoot);
   const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${randomBytes(4).toString('hex')}`);
   const files: string[] = [];
@@ -85,7 +98,7 @@ export async function exportRun(storeRoot: string, log: RunLog, dir: string, opt
       const wallTime = Date.parse(record.startedAt) / 1000;
       const read = async (name: string): Promise<Table | null> => {
         const out = record.outputs[name];
-        if (!out || out.kind !== 'file') return null;
+        if (out?.kind !== 'file') return null;
         const bytes = await readFile(store.objectPath(out.hash)).catch(() => null);
         if (!bytes) {
           missing.push(stage);
@@ -113,7 +126,10 @@ export async function exportRun(storeRoot: string, log: RunLog, dir: string, opt
         events.push({ step: 0, wallTime, values: scalars });
       }
       if (opts.tensorboard && events.length) {
-        await write(`tensorboard/${stage}/events.out.tfevents.${Math.floor(wallTime)}.${host}`, eventFile(events, wallTime));
+        await write(
+          `tensorboard/${stage}/events.out.tfevents.${Math.floor(wallTime)}.${host}`,
+          eventFile(events, wallTime),
+        );
       }
     }
     if (opts.csv) await write('metrics.csv', `stage,metric,value\n${metricRows.map((r) => `${r}\n`).join('')}`);

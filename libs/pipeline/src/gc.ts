@@ -28,10 +28,16 @@ async function listTwoLevel(dir: string): Promise<string[]> {
  * crashed runs, working folders of committed keys. Working folders of keys never committed are kept: they hold the
  * progress (resume checkpoints) a rerun of that stage continues from. Refuses while a run is in progress on this store.
  */
-export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean; unpin?: string[] } = {}): Promise<GcResult> {
+export async function collectGarbage(
+  storeRoot: string,
+  opts: { dryRun?: boolean; unpin?: string[] } = {},
+): Promise<GcResult> {
   const store = await Store.open(storeRoot);
   const live = await store.liveLocks();
-  if (live.length > 0) throw new StoreError(`store ${storeRoot} is in use (${live.length} live lock${live.length > 1 ? 's' : ''}: ${live.slice(0, 3).join(', ')}); run gc when no pipeline is running`);
+  if (live.length > 0)
+    throw new StoreError(
+      `store ${storeRoot} is in use (${live.length} live lock${live.length > 1 ? 's' : ''}: ${live.slice(0, 3).join(', ')}); run gc when no pipeline is running`,
+    );
   for (const name of opts.unpin ?? []) {
     const path = join(storeRoot, 'pins', `${name}.json`);
     if (!(await stat(path).catch(() => null))) throw new StoreError(`no pin named ${name}`);
@@ -39,8 +45,13 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
   }
   const roots = { pipelines: [] as string[], pins: [] as string[] };
   const keys = new Set<string>();
-  for (const [sub, list] of [['pipelines', roots.pipelines], ['pins', roots.pins]] as const) {
-    for (const file of (await readdir(join(storeRoot, sub)).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort()) {
+  for (const [sub, list] of [
+    ['pipelines', roots.pipelines],
+    ['pins', roots.pins],
+  ] as const) {
+    for (const file of (await readdir(join(storeRoot, sub)).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const name = file.slice(0, -'.json'.length);
       if (sub === 'pins' && opts.unpin?.includes(name)) continue;
       let latest: z.infer<typeof latestSchema>;
@@ -55,7 +66,13 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
   }
   const committedWork: string[] = [];
   for (const key of (await readdir(join(storeRoot, 'work')).catch(() => [] as string[])).sort()) {
-    if (await stat(store.recordPath(key)).then(() => true, () => false)) committedWork.push(key);
+    if (
+      await stat(store.recordPath(key)).then(
+        () => true,
+        () => false,
+      )
+    )
+      committedWork.push(key);
   }
   const objects = new Set<string>();
   const records = new Set<string>();
@@ -88,7 +105,9 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
     if (!opts.dryRun) await rm(join(storeRoot, 'verified', rel), { force: true });
   }
   // No lock is live (checked above), so every lock file left is a dead run's.
-  if (!opts.dryRun) for (const name of await readdir(join(storeRoot, 'locks')).catch(() => [] as string[])) await rm(join(storeRoot, 'locks', name), { force: true });
+  if (!opts.dryRun)
+    for (const name of await readdir(join(storeRoot, 'locks')).catch(() => [] as string[]))
+      await rm(join(storeRoot, 'locks', name), { force: true });
   for (const name of await readdir(join(storeRoot, 'tmp')).catch(() => [] as string[])) {
     removed.tmp.push(name);
     await remove(join(storeRoot, 'tmp', name));
@@ -98,5 +117,12 @@ export async function collectGarbage(storeRoot: string, opts: { dryRun?: boolean
     removed.work.push(key);
     await remove(join(storeRoot, 'work', key));
   }
-  return { roots, keptRecords: records.size, keptObjects: objects.size, removed, bytesFreed, dryRun: Boolean(opts.dryRun) };
+  return {
+    roots,
+    keptRecords: records.size,
+    keptObjects: objects.size,
+    removed,
+    bytesFreed,
+    dryRun: Boolean(opts.dryRun),
+  };
 }

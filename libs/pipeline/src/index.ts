@@ -1,5 +1,15 @@
 export { defineStage, kindsOf, makeRegistry, portKinds } from './stage.js';
-export type { AnyStage, FilesValue, InputSpec, OutputValueOf, PathValue, StageContext, StageDefinition, StageRegistry, ValueOf } from './stage.js';
+export type {
+  AnyStage,
+  FilesValue,
+  InputSpec,
+  OutputValueOf,
+  PathValue,
+  StageContext,
+  StageDefinition,
+  StageRegistry,
+  ValueOf,
+} from './stage.js';
 export { ARTIFACT_STORAGES, BUILTIN_KINDS, defineArtifactKind, jsonField, kindOf } from './artifact-kind.js';
 export type { ArtifactKind, ArtifactStorage, BuiltinKindName, KindRef } from './artifact-kind.js';
 export { execStage } from './stages/exec.js';
@@ -32,7 +42,16 @@ export type { StageTask, TaskHooks, TaskOptions, TaskOutcome } from './stage-tas
 export { stageThreadsEnv } from './spawn-stage.js';
 export { dagMermaid, dagTree, loadPlan, pipelineDag } from './dag.js';
 export type { DagEdge, DagNode, PipelineDag } from './dag.js';
-export { metricsDiff, paramsChangeSummary, paramsDiff, pickPair, pickRun, readRunLogs, runLogSchema, runMetrics } from './runs.js';
+export {
+  metricsDiff,
+  paramsChangeSummary,
+  paramsDiff,
+  pickPair,
+  pickRun,
+  readRunLogs,
+  runLogSchema,
+  runMetrics,
+} from './runs.js';
 export type { MetricRow, RunLog } from './runs.js';
 export { closest, didYouMean, editDistance } from './suggest.js';
 export { exportRun } from './export-run.js';

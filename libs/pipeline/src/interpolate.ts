@@ -59,7 +59,8 @@ export function interpolate(value: unknown, scope: Scope, path: (string | number
 
 /** Deep merge for defaults under `with`: mappings merge key by key, anything else is replaced by `over`. */
 export function deepMerge(base: unknown, over: unknown): unknown {
-  const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const isMapping = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isMapping(base) || !isMapping(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);

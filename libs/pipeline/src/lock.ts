@@ -58,7 +58,12 @@ export class KeyLock {
 
   /** Takes the lock if it is free or stale; returns null if a live owner holds it. */
   static async tryAcquire(path: string, staleMs = STALE_MS): Promise<KeyLock | null> {
-    const owner: LockOwner = { host: hostname(), pid: process.pid, token: randomUUID(), since: new Date().toISOString() };
+    const owner: LockOwner = {
+      host: hostname(),
+      pid: process.pid,
+      token: randomUUID(),
+      since: new Date().toISOString(),
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const fh = await open(path, 'wx');

@@ -29,8 +29,21 @@ export function packageOf(dir: string): PackageInfo | null {
   if (packageCache.has(dir)) return packageCache.get(dir)!;
   let info: PackageInfo | null = null;
   try {
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string; exports?: unknown; main?: string };
-    if (pkg.name) info = { root: dir, name: pkg.name, version: pkg.version ?? '0.0.0', exports: pkg.exports, main: pkg.main, installed: dir.split(sep).includes('node_modules') };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      name?: string;
+      version?: string;
+      exports?: unknown;
+      main?: string;
+    };
+    if (pkg.name)
+      info = {
+        root: dir,
+        name: pkg.name,
+        version: pkg.version ?? '0.0.0',
+        exports: pkg.exports,
+        main: pkg.main,
+        installed: dir.split(sep).includes('node_modules'),
+      };
   } catch {
     const parent = dirname(dir);
     info = parent === dir ? null : packageOf(parent);
@@ -101,7 +114,15 @@ const TS_FILE = /\.[cm]?ts$/;
 function resolveRelative(spec: string, fromFile: string): string | null {
   const base = resolve(dirname(fromFile), spec);
   const candidates = [base, `${base}.js`, `${base}.mjs`, join(base, 'index.js')];
-  if (TS_FILE.test(fromFile)) candidates.push(base.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts').replace(/\.cjs$/, '.cts'), `${base}.ts`, join(base, 'index.ts'));
+  if (TS_FILE.test(fromFile))
+    candidates.push(
+      base
+        .replace(/\.js$/, '.ts')
+        .replace(/\.mjs$/, '.mts')
+        .replace(/\.cjs$/, '.cts'),
+      `${base}.ts`,
+      join(base, 'index.ts'),
+    );
   for (const candidate of candidates) {
     try {
       if (statSync(candidate).isFile()) return realpathSync(candidate);

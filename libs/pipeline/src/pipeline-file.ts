@@ -32,7 +32,12 @@ const stageEntrySchema = z.strictObject({
   description: z.string().optional(),
   with: z.record(z.string(), z.unknown()).default({}),
   /** `INPUT: STAGE.OUTPUT`, or a list of such references (the input then takes all of them, in order). */
-  needs: z.record(z.string().regex(IDENT, 'an input name: letters, digits and _'), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).default({}),
+  needs: z
+    .record(
+      z.string().regex(IDENT, 'an input name: letters, digits and _'),
+      z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    )
+    .default({}),
   matrix: matrixSchema.optional(),
   /**
    * The outputs of a stage whose outputs the file declares (`exec`), each with its artifact kind: `{ NAME: KIND }`.
@@ -40,7 +45,10 @@ const stageEntrySchema = z.strictObject({
    */
   outputs: z
     .union([
-      z.record(z.string().regex(IDENT, 'an output name: letters, digits and _'), z.string().min(1, 'an artifact kind, e.g. table')),
+      z.record(
+        z.string().regex(IDENT, 'an output name: letters, digits and _'),
+        z.string().min(1, 'an artifact kind, e.g. table'),
+      ),
       z.array(z.string().regex(IDENT, 'an output name: letters, digits and _')),
     ])
     .optional(),
@@ -54,7 +62,10 @@ export const pipelineFileSchema = z.strictObject({
   /** Params merged under the `with` of every instance of a stage id: `defaults: { train: { lr: 0.001 } }`. */
   defaults: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   stages: z
-    .record(z.string().regex(STAGE_NAME, 'a stage name: starts with a lower-case letter; letters, digits, - and _'), stageEntrySchema)
+    .record(
+      z.string().regex(STAGE_NAME, 'a stage name: starts with a lower-case letter; letters, digits, - and _'),
+      stageEntrySchema,
+    )
     .refine((s) => Object.keys(s).length > 0, 'at least one stage'),
 });
 
@@ -94,7 +105,9 @@ function applySet(doc: Record<string, unknown>, flag: string): void {
     const next = node[key];
     if (next === undefined || next === null) node[key] = {};
     else if (typeof next !== 'object' || Array.isArray(next)) {
-      throw new UsageError(`--set ${flag}: ${path.slice(0, i + 1).join('.')} is a ${Array.isArray(next) ? 'list' : typeof next}, not a mapping`);
+      throw new UsageError(
+        `--set ${flag}: ${path.slice(0, i + 1).join('.')} is a ${Array.isArray(next) ? 'list' : typeof next}, not a mapping`,
+      );
     }
     node = node[key] as Record<string, unknown>;
   }
@@ -113,11 +126,16 @@ function checkSetPath(doc: Record<string, unknown>, flag: string): void {
   const where = `--set ${flag.slice(0, flag.indexOf('='))}`;
   const top = keysAt(pipelineFileSchema, []);
   const [first, second, third] = path as [string, string?, string?];
-  if (!top.includes(first)) throw new UsageError(`${where}: a pipeline file has no key '${first}'${didYouMean(first, top)}; expected one of ${top.join(', ')}`);
+  if (!top.includes(first))
+    throw new UsageError(
+      `${where}: a pipeline file has no key '${first}'${didYouMean(first, top)}; expected one of ${top.join(', ')}`,
+    );
   if (second === undefined) return;
   if (first === 'vars' && isRecord(doc['vars']) && !(second in doc['vars'])) {
     const vars = Object.keys(doc['vars']);
-    throw new UsageError(`${where}: the file has no var '${second}'${didYouMean(second, vars)}; its vars: ${vars.join(', ') || 'none'}`);
+    throw new UsageError(
+      `${where}: the file has no var '${second}'${didYouMean(second, vars)}; its vars: ${vars.join(', ') || 'none'}`,
+    );
   }
   if (first === 'vars' && !isRecord(doc['vars'])) throw new UsageError(`${where}: the file has no vars`);
   if (first === 'stages' && isRecord(doc['stages'])) {
@@ -128,7 +146,9 @@ function checkSetPath(doc: Record<string, unknown>, flag: string): void {
     }
     const entryKeys = keysAt(pipelineFileSchema, ['stages', second]);
     if (third !== undefined && entryKeys.length && !entryKeys.includes(third)) {
-      throw new UsageError(`${where}: a stage has no key '${third}'${didYouMean(third, entryKeys)}; expected one of ${entryKeys.join(', ')}`);
+      throw new UsageError(
+        `${where}: a stage has no key '${third}'${didYouMean(third, entryKeys)}; expected one of ${entryKeys.join(', ')}`,
+      );
     }
   }
 }
@@ -137,14 +157,20 @@ function locator(file: string, doc: Document, lines: LineCounter, setPaths: stri
   return (path: (string | number)[], message: string): FileIssue => {
     const dotted = path.join('.');
     // the --set that wrote at or under this path (or, for a stage's params, that wrote below it: `with.trainng.x`)
-    const fromSet = setPaths.find((p) => (path.length >= p.length || path.length >= 3) && p.slice(0, path.length).every((seg, i) => String(path[i]) === seg));
+    const fromSet = setPaths.find(
+      (p) =>
+        (path.length >= p.length || path.length >= 3) &&
+        p.slice(0, path.length).every((seg, i) => String(path[i]) === seg),
+    );
     if (fromSet) return { file, path: dotted, message: `${message} (value given by --set ${fromSet.join('.')})` };
     // Walk down as far as the document goes; point at the deepest node that exists.
     let node: unknown = doc.contents;
     let offset: number | undefined = (doc.contents as { range?: [number, number, number] } | null)?.range?.[0];
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(seg));
+        const pair = node.items.find(
+          (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(seg),
+        );
         if (!pair) break;
         const keyRange = (pair.key as { range?: [number, number, number] } | null)?.range;
         const valueRange = (pair.value as { range?: [number, number, number] } | null)?.range;
@@ -169,14 +195,22 @@ export async function loadPipelineFile(file: string, sets: readonly string[] = [
     text = await readFile(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new PipelineFileError([{ file, path: '', message: err.code === 'ENOENT' ? 'no such file' : `cannot read (${err.code ?? err.message})` }]);
+    throw new PipelineFileError([
+      { file, path: '', message: err.code === 'ENOENT' ? 'no such file' : `cannot read (${err.code ?? err.message})` },
+    ]);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new PipelineFileError(
       // The first few: after one syntax error the parser's later complaints are mostly echoes of it.
-      doc.errors.slice(0, 3).map((e) => ({ file, path: '', line: e.linePos?.[0].line, column: e.linePos?.[0].col, message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}` })),
+      doc.errors.slice(0, 3).map((e) => ({
+        file,
+        path: '',
+        line: e.linePos?.[0].line,
+        column: e.linePos?.[0].col,
+        message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
     );
   }
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
@@ -193,7 +227,10 @@ export async function loadPipelineFile(file: string, sets: readonly string[] = [
       parsed.error.issues.map((i) => {
         if (i.code === 'unrecognized_keys') {
           const known = keysAt(pipelineFileSchema, i.path);
-          return issue([...i.path.map((p) => p as string | number), i.keys[0]!], `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')}; expected one of ${known.length ? known.join(', ') : 'the documented keys'}`);
+          return issue(
+            [...i.path.map((p) => p as string | number), i.keys[0]!],
+            `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')}; expected one of ${known.length ? known.join(', ') : 'the documented keys'}`,
+          );
         }
         return issue(i.path as (string | number)[], i.message);
       }),

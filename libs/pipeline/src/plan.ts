@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ArtifactKind } from './artifact-kind.js';
 import { PipelineFileError, UsageError, type FileIssue, type KindMismatch } from './errors.js';
 import { deepMerge, interpolate, InterpolationError } from './interpolate.js';
@@ -43,20 +43,32 @@ export interface Plan {
 }
 
 /** The matrix's axes with `${vars.NAME}` references replaced by their lists (each a non-empty list of scalars). */
-function matrixAxes(axes: Record<string, unknown>, vars: Record<string, unknown>, path: (string | number)[]): Record<string, Scalar[]> {
+function matrixAxes(
+  axes: Record<string, unknown>,
+  vars: Record<string, unknown>,
+  path: (string | number)[],
+): Record<string, Scalar[]> {
   const out: Record<string, Scalar[]> = {};
   for (const [key, raw] of Object.entries(axes)) {
     const values = interpolate(raw, { matrix: {}, vars }, [...path, key]);
-    const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+    const isScalar = (v: unknown): v is Scalar =>
+      typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
     if (!Array.isArray(values) || values.length === 0 || !values.every(isScalar)) {
-      throw new InterpolationError([...path, key], `${String(raw)} must name a non-empty list of strings, numbers or booleans in vars, got ${JSON.stringify(values)}`);
+      throw new InterpolationError(
+        [...path, key],
+        `${String(raw)} must name a non-empty list of strings, numbers or booleans in vars, got ${JSON.stringify(values)}`,
+      );
     }
     out[key] = values;
   }
   return out;
 }
 
-function expandMatrix(entry: StageEntry, vars: Record<string, unknown>, path: (string | number)[]): Record<string, Scalar>[] {
+function expandMatrix(
+  entry: StageEntry,
+  vars: Record<string, unknown>,
+  path: (string | number)[],
+): Record<string, Scalar>[] {
   if (!entry.matrix) return [{}];
   const { include = [], exclude = [], ...rawAxes } = entry.matrix;
   const axes = matrixAxes(rawAxes, vars, path);
@@ -96,7 +108,16 @@ interface Planning {
  * unknown stages, bad params, dangling references and mis-wired edges (an input given another kind of artifact).
  */
 export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry): Plan {
-  const planning: Planning = { file, registry, issues: [], stages: [], groups: new Map(), needs: new Map(), invalidGroups: new Set(), reported: new Set() };
+  const planning: Planning = {
+    file,
+    registry,
+    issues: [],
+    stages: [],
+    groups: new Map(),
+    needs: new Map(),
+    invalidGroups: new Set(),
+    reported: new Set(),
+  };
   checkDefaults(planning);
   for (const [group, entry] of Object.entries(file.content.stages)) planGroup(planning, group, entry);
   const byId = new Map(planning.stages.map((s) => [s.id, s]));
@@ -107,7 +128,13 @@ export function planPipeline(file: LoadedPipelineFile, registry: StageRegistry):
 
 function checkDefaults({ file, registry, issues }: Planning): void {
   for (const uses of Object.keys(file.content.defaults)) {
-    if (!registry.has(uses)) issues.push(file.issue(['defaults', uses], `defaults for unknown stage '${uses}'${didYouMean(uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
+    if (!registry.has(uses))
+      issues.push(
+        file.issue(
+          ['defaults', uses],
+          `defaults for unknown stage '${uses}'${didYouMean(uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`,
+        ),
+      );
   }
 }
 
@@ -116,7 +143,12 @@ function planGroup(planning: Planning, group: string, entry: StageEntry): void {
   const { file, registry, issues } = planning;
   const stage = registry.get(entry.uses);
   if (!stage) {
-    issues.push(file.issue(['stages', group, 'uses'], `unknown stage '${entry.uses}'${didYouMean(entry.uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`));
+    issues.push(
+      file.issue(
+        ['stages', group, 'uses'],
+        `unknown stage '${entry.uses}'${didYouMean(entry.uses, registry.keys())}; registered: ${[...registry.keys()].join(', ')}`,
+      ),
+    );
     return;
   }
   const outputs = outputsOf(planning, group, entry, stage);
@@ -134,7 +166,12 @@ function planGroup(planning: Planning, group: string, entry: StageEntry): void {
     const planned = planInstance(planning, group, entry, stage, combo, outputs);
     if (!planned) continue;
     if (planning.stages.some((s) => s.id === planned.id) || instances.some((s) => s.id === planned.id)) {
-      issues.push(file.issue(['stages', group, 'matrix'], `two instances get the id ${planned.id}; make the matrix values distinct`));
+      issues.push(
+        file.issue(
+          ['stages', group, 'matrix'],
+          `two instances get the id ${planned.id}; make the matrix values distinct`,
+        ),
+      );
       continue;
     }
     instances.push(planned);
@@ -144,27 +181,54 @@ function planGroup(planning: Planning, group: string, entry: StageEntry): void {
 }
 
 /** The stage's outputs with their kinds: fixed by the stage, or declared by the file with kinds the registry knows. */
-function outputsOf({ file, registry, issues }: Planning, group: string, entry: StageEntry, stage: AnyStage): Record<string, ArtifactKind> | undefined {
+function outputsOf(
+  { file, registry, issues }: Planning,
+  group: string,
+  entry: StageEntry,
+  stage: AnyStage,
+): Record<string, ArtifactKind> | undefined {
   if (stage.outputs !== 'declared') {
-    if (entry.outputs) issues.push(file.issue(['stages', group, 'outputs'], `stage '${entry.uses}' has fixed outputs (${Object.keys(stage.outputs).join(', ')}); remove \`outputs\``));
+    if (entry.outputs)
+      issues.push(
+        file.issue(
+          ['stages', group, 'outputs'],
+          `stage '${entry.uses}' has fixed outputs (${Object.keys(stage.outputs).join(', ')}); remove \`outputs\``,
+        ),
+      );
     return portKinds(stage).outputs;
   }
   const kinds = kindsOf(registry);
   const known = [...kinds.keys()].join(', ');
   if (!entry.outputs || Object.keys(entry.outputs).length === 0) {
-    issues.push(file.issue(['stages', group], `stage '${entry.uses}' needs \`outputs: { NAME: KIND }\`: what the command writes and its kind (${known})`));
+    issues.push(
+      file.issue(
+        ['stages', group],
+        `stage '${entry.uses}' needs \`outputs: { NAME: KIND }\`: what the command writes and its kind (${known})`,
+      ),
+    );
     return undefined;
   }
   if (Array.isArray(entry.outputs)) {
     const example = entry.outputs.map((o) => `${o}: table`).join(', ');
-    issues.push(file.issue(['stages', group, 'outputs'], `say the kind of each output: \`outputs: { ${example} }\`, each kind one of ${known}`));
+    issues.push(
+      file.issue(
+        ['stages', group, 'outputs'],
+        `say the kind of each output: \`outputs: { ${example} }\`, each kind one of ${known}`,
+      ),
+    );
     return undefined;
   }
   const outputs: Record<string, ArtifactKind> = {};
   for (const [name, kindName] of Object.entries(entry.outputs)) {
     const kind = kinds.get(kindName);
     if (kind) outputs[name] = kind;
-    else issues.push(file.issue(['stages', group, 'outputs', name], `unknown artifact kind '${kindName}'${didYouMean(kindName, kinds.keys())}; kinds: ${known}`));
+    else
+      issues.push(
+        file.issue(
+          ['stages', group, 'outputs', name],
+          `unknown artifact kind '${kindName}'${didYouMean(kindName, kinds.keys())}; kinds: ${known}`,
+        ),
+      );
   }
   return Object.keys(outputs).length === Object.keys(entry.outputs).length ? outputs : undefined;
 }
@@ -195,19 +259,45 @@ function planInstance(
   const params = stage.params.safeParse(withValue);
   if (!params.success) {
     planning.invalidGroups.add(group);
-    reportParamIssues(planning, group, entry.uses, stage, Object.keys(combo).length ? ` (instance ${id})` : '', params.error as z.ZodError);
+    reportParamIssues(
+      planning,
+      group,
+      entry.uses,
+      stage,
+      Object.keys(combo).length ? ` (instance ${id})` : '',
+      params.error as z.ZodError,
+    );
     return undefined;
   }
-  const planned: PlannedStage = { id, group, uses: entry.uses, stage, params: params.data, matrix: combo, inputs: [], outputs };
+  const planned: PlannedStage = {
+    id,
+    group,
+    uses: entry.uses,
+    stage,
+    params: params.data,
+    matrix: combo,
+    inputs: [],
+    outputs,
+  };
   planning.needs.set(planned, needs);
   return planned;
 }
 
-function reportParamIssues(planning: Planning, group: string, uses: string, stage: AnyStage, where: string, error: z.ZodError): void {
+function reportParamIssues(
+  planning: Planning,
+  group: string,
+  uses: string,
+  stage: AnyStage,
+  where: string,
+  error: z.ZodError,
+): void {
   for (const i of error.issues) {
     const path = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
     const known = i.code === 'unrecognized_keys' ? keysAt(stage.params, i.path) : [];
-    const msg = i.code === 'unrecognized_keys' ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')} for stage '${uses}'` : i.message;
+    const msg =
+      i.code === 'unrecognized_keys'
+        ? `unknown param${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `${k}${didYouMean(k, known)}`).join(', ')} for stage '${uses}'`
+        : i.message;
     // the same problem in every instance of a matrix stage is said once, for the first
     const seen = `${group}\u0000${path.join('.')}\u0000${msg}`;
     if (planning.reported.has(seen)) continue;
@@ -217,15 +307,24 @@ function reportParamIssues(planning: Planning, group: string, uses: string, stag
 }
 
 /** `STAGE.OUTPUT` → the instances it names: one instance, every instance of a matrix stage, or a `*` pattern. */
-function resolveRef(planning: Planning, byId: ReadonlyMap<string, PlannedStage>, ref: string): { producers: PlannedStage[]; output: string; many: boolean } | { error: string } {
+function resolveRef(
+  planning: Planning,
+  byId: ReadonlyMap<string, PlannedStage>,
+  ref: string,
+): { producers: PlannedStage[]; output: string; many: boolean } | { error: string } {
   const dot = ref.lastIndexOf('.');
   if (dot <= 0) return { error: `expected STAGE.OUTPUT (e.g. make.table), got '${ref}'` };
   const target = ref.slice(0, dot);
   const output = ref.slice(dot + 1);
   const { groups, stages } = planning;
   const many = target.includes('*') || groups.has(target);
-  const producers = target.includes('*') ? stages.filter((p) => globToRegExp(target).test(p.id)) : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
-  if (producers.length === 0) return { error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')${didYouMean(target, [...groups.keys(), ...byId.keys()])}` };
+  const producers = target.includes('*')
+    ? stages.filter((p) => globToRegExp(target).test(p.id))
+    : (groups.get(target) ?? (byId.has(target) ? [byId.get(target)!] : []));
+  if (producers.length === 0)
+    return {
+      error: `'${ref}' names no stage of this pipeline (missing upstream '${target}')${didYouMean(target, [...groups.keys(), ...byId.keys()])}`,
+    };
   return { producers, output, many };
 }
 
@@ -236,19 +335,32 @@ function wireInputs(planning: Planning, s: PlannedStage, byId: ReadonlyMap<strin
   const declared = s.stage.inputs as Record<string, InputSpec>;
   const kinds = portKinds(s.stage).inputs;
   for (const [name, spec] of Object.entries(declared)) {
-    if (!spec.optional && !(name in needs)) issues.push(file.issue(['stages', s.group, 'needs'], `missing input '${name}' (${kinds[name]!.name}) of stage '${s.uses}'`));
+    if (!spec.optional && !(name in needs))
+      issues.push(
+        file.issue(['stages', s.group, 'needs'], `missing input '${name}' (${kinds[name]!.name}) of stage '${s.uses}'`),
+      );
   }
   for (const [name, value] of Object.entries(needs)) {
     const path = ['stages', s.group, 'needs', name];
     if (!declared[name] && !s.stage.openInputs) {
-      issues.push(file.issue(path, `stage '${s.uses}' has no input '${name}'${didYouMean(name, Object.keys(declared))}; its inputs: ${Object.keys(declared).join(', ') || 'none'}`));
+      issues.push(
+        file.issue(
+          path,
+          `stage '${s.uses}' has no input '${name}'${didYouMean(name, Object.keys(declared))}; its inputs: ${Object.keys(declared).join(', ') || 'none'}`,
+        ),
+      );
       continue;
     }
     const input = wireInput(planning, s, byId, name, value, kinds[name]);
     if (!input) continue;
     if (input.many && !declared[name]?.many && !s.stage.openInputs) {
       const [first] = input.refs;
-      issues.push(file.issue(path, `${JSON.stringify(value)} names ${input.refs.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${first!.instance}.${first!.output}`));
+      issues.push(
+        file.issue(
+          path,
+          `${JSON.stringify(value)} names ${input.refs.length} instances but input '${name}' of '${s.uses}' takes one; name one instance, e.g. ${first!.instance}.${first!.output}`,
+        ),
+      );
       continue;
     }
     s.inputs.push({ ...input, many: input.many || Boolean(declared[name]?.many) });
@@ -287,15 +399,29 @@ function wireInput(
     for (const p of resolved.producers) {
       const got = p.outputs[resolved.output];
       if (got === undefined) {
-        issues.push(file.issue(at, `stage ${p.id} has no output '${resolved.output}'${didYouMean(resolved.output, Object.keys(p.outputs))}; its outputs: ${Object.keys(p.outputs).join(', ')}`));
+        issues.push(
+          file.issue(
+            at,
+            `stage ${p.id} has no output '${resolved.output}'${didYouMean(resolved.output, Object.keys(p.outputs))}; its outputs: ${Object.keys(p.outputs).join(', ')}`,
+          ),
+        );
         ok = false;
         break;
       }
       kind ??= got;
       if (got.name !== kind.name) {
-        const mismatch: KindMismatch = { instance: s.id, input: name, expected: kind.name, got: got.name, from: `${p.id}.${resolved.output}` };
+        const mismatch: KindMismatch = {
+          instance: s.id,
+          input: name,
+          expected: kind.name,
+          got: got.name,
+          from: `${p.id}.${resolved.output}`,
+        };
         const takes = expected ? `expects ${kind.name}` : `takes one kind (${kind.name}, from the first reference)`;
-        issues.push({ ...file.issue(at, `stage ${s.id}: input '${name}' ${takes}, but ${mismatch.from} is ${got.name}`), mismatch });
+        issues.push({
+          ...file.issue(at, `stage ${s.id}: input '${name}' ${takes}, but ${mismatch.from} is ${got.name}`),
+          mismatch,
+        });
         ok = false;
         break;
       }
@@ -326,10 +452,14 @@ function topoSort(file: LoadedPipelineFile, stages: PlannedStage[], byId: Map<st
 
 /** The instances a name matches: an instance id, a stage (group) name or a `*` pattern; a usage error naming `flag` if none. */
 export function matchStages(plan: Plan, flag: string, name: string): PlannedStage[] {
-  const matches = plan.stages.filter((s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)));
+  const matches = plan.stages.filter(
+    (s) => s.id === name || s.group === name || (name.includes('*') && globToRegExp(name).test(s.id)),
+  );
   if (matches.length === 0) {
     const groups = [...new Set(plan.stages.map((s) => s.group))];
-    throw new UsageError(`${flag} ${name}: no such stage in ${plan.file.file}${didYouMean(name, [...groups, ...plan.stages.map((s) => s.id)])}; stages: ${groups.join(', ')}`);
+    throw new UsageError(
+      `${flag} ${name}: no such stage in ${plan.file.file}${didYouMean(name, [...groups, ...plan.stages.map((s) => s.id)])}; stages: ${groups.join(', ')}`,
+    );
   }
   return matches;
 }
@@ -372,13 +502,25 @@ export interface Selection {
  * of the other). Whatever a selected stage needs is selected too, so the run can resolve its inputs.
  */
 export function selectStages(plan: Plan, only: readonly string[], more: Omit<Selection, 'only'> = {}): PlannedStage[] {
-  const targets = [...only.map((n) => ['--only', n] as const), ...(more.until ?? []).map((n) => ['--until', n] as const)];
+  const targets = [
+    ...only.map((n) => ['--only', n] as const),
+    ...(more.until ?? []).map((n) => ['--until', n] as const),
+  ];
   const down = more.downstream ?? [];
   if (targets.length === 0 && down.length === 0) return plan.stages;
-  const up = targets.length ? upstreamOf(plan, targets.flatMap(([flag, n]) => matchStages(plan, flag, n).map((s) => s.id))) : null;
-  const after = down.length ? downstreamOf(plan, down.flatMap((n) => matchStages(plan, '--downstream', n).map((s) => s.id))) : null;
+  const up = targets.length
+    ? upstreamOf(
+        plan,
+        targets.flatMap(([flag, n]) => matchStages(plan, flag, n).map((s) => s.id)),
+      )
+    : null;
+  const after = down.length
+    ? downstreamOf(
+        plan,
+        down.flatMap((n) => matchStages(plan, '--downstream', n).map((s) => s.id)),
+      )
+    : null;
   const core = up && after ? [...after].filter((id) => up.has(id)) : [...(after ?? up!)];
   const wanted = upstreamOf(plan, core);
   return plan.stages.filter((s) => wanted.has(s.id));
 }
-

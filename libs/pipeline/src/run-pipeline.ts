@@ -99,12 +99,19 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
   const latest: Record<string, string> = {};
   for (const [id, key] of Object.entries(previous?.stages ?? {})) if (session.plan.byId.has(id)) latest[id] = key;
   const records = new Map<string, RunRecord>();
-  const state = new Map<string, 'pending' | 'running' | 'done' | 'failed' | 'skipped'>(stages.map((s) => [s.id, 'pending']));
+  const state = new Map<string, 'pending' | 'running' | 'done' | 'failed' | 'skipped'>(
+    stages.map((s) => [s.id, 'pending']),
+  );
   const counts = { cached: 0, ran: 0, failed: 0 };
   let stopStarting = false;
 
   const writeLatest = async (): Promise<void> => {
-    await store.writeLatest({ pipeline: session.name, file: session.plan.file.file, updatedAt: new Date().toISOString(), stages: latest });
+    await store.writeLatest({
+      pipeline: session.name,
+      file: session.plan.file.file,
+      updatedAt: new Date().toISOString(),
+      stages: latest,
+    });
   };
 
   const finish = async (s: PlannedStage, event: StageEvent, record?: RunRecord): Promise<void> => {
@@ -132,7 +139,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       onLine: (line) => observer.line?.(s.id, line),
     });
     const seconds = Math.round((performance.now() - started) / 10) / 100;
-    if (outcome.status === 'failed') return finish(s, { stage: s.id, key, status: 'failed', seconds, error: outcome.error });
+    if (outcome.status === 'failed')
+      return finish(s, { stage: s.id, key, status: 'failed', seconds, error: outcome.error });
     return finish(s, { stage: s.id, key, status: outcome.status, seconds }, outcome.record);
   };
 
@@ -142,7 +150,9 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
       // Stages whose upstream failed can never run.
       for (const s of stages) {
         if (state.get(s.id) !== 'pending') continue;
-        const blocked = s.inputs.some((i) => i.refs.some((r) => ['failed', 'skipped'].includes(state.get(r.instance) ?? '')));
+        const blocked = s.inputs.some((i) =>
+          i.refs.some((r) => ['failed', 'skipped'].includes(state.get(r.instance) ?? '')),
+        );
         if (blocked) state.set(s.id, 'skipped');
       }
       if (!signal.aborted && !stopStarting) {
@@ -155,7 +165,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
             const message = e instanceof Error ? e.message : String(e);
             await finish(s, { stage: s.id, key: '', status: 'failed', seconds: 0, error: message });
           });
-          running.set(s.id, p.finally(() => running.delete(s.id)));
+          running.set(
+            s.id,
+            p.finally(() => running.delete(s.id)),
+          );
         }
       }
       if (running.size === 0) break;
@@ -166,7 +179,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     await unmark();
     await executor.close?.();
   }
-  if (opts.pin) await store.writePin(opts.pin, { pipeline: session.name, file: session.plan.file.file, updatedAt: new Date().toISOString(), stages: latest });
+  if (opts.pin)
+    await store.writePin(opts.pin, {
+      pipeline: session.name,
+      file: session.plan.file.file,
+      updatedAt: new Date().toISOString(),
+      stages: latest,
+    });
   const skipped = stages.filter((s) => state.get(s.id) === 'pending' || state.get(s.id) === 'skipped').map((s) => s.id);
   const seconds = Math.round((performance.now() - t0) / 10) / 100;
   await writeRunLog(store, {
@@ -179,7 +198,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunSummary> {
     seconds,
     status: signal.aborted ? 'interrupted' : counts.failed > 0 || skipped.length > 0 ? 'failed' : 'ok',
     counts: { stages: stages.length, ...counts, skipped: skipped.length },
-    flags: { set: [...(opts.sets ?? [])], only: [...(opts.only ?? [])], until: [...(opts.until ?? [])], downstream: [...(opts.downstream ?? [])], force: [...(opts.force ?? [])] },
+    flags: {
+      set: [...(opts.sets ?? [])],
+      only: [...(opts.only ?? [])],
+      until: [...(opts.until ?? [])],
+      downstream: [...(opts.downstream ?? [])],
+      force: [...(opts.force ?? [])],
+    },
     vars: session.plan.file.content.vars,
     params: Object.fromEntries(stages.map((s) => [s.id, s.params])),
     stages: Object.fromEntries(stages.filter((s) => records.has(s.id)).map((s) => [s.id, records.get(s.id)!.key])),
@@ -211,7 +236,9 @@ export function forcedStages(session: Session, force: readonly string[]): Set<st
   const selected = new Set(session.selected.map((s) => s.id));
   const outside = named.filter((id) => !selected.has(id));
   if (outside.length === named.length) {
-    throw new UsageError(`--force ${force.join(' ')}: not among the selected stages (${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', ...' : ''}); widen --only/--until/--downstream`);
+    throw new UsageError(
+      `--force ${force.join(' ')}: not among the selected stages (${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', ...' : ''}); widen --only/--until/--downstream`,
+    );
   }
   return new Set([...downstreamOf(session.plan, named)].filter((id) => selected.has(id)));
 }

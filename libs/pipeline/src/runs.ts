@@ -23,9 +23,21 @@ export const runLogSchema = z.object({
   finishedAt: z.string(),
   seconds: z.number().nonnegative(),
   status: z.enum(['ok', 'failed', 'interrupted']),
-  counts: z.object({ stages: z.number().int(), ran: z.number().int(), cached: z.number().int(), failed: z.number().int(), skipped: z.number().int() }),
+  counts: z.object({
+    stages: z.number().int(),
+    ran: z.number().int(),
+    cached: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+  }),
   /** The flags that shaped the run: `--set`, the selection and `--force`. */
-  flags: z.object({ set: z.array(z.string()), only: z.array(z.string()), until: z.array(z.string()), downstream: z.array(z.string()), force: z.array(z.string()) }),
+  flags: z.object({
+    set: z.array(z.string()),
+    only: z.array(z.string()),
+    until: z.array(z.string()),
+    downstream: z.array(z.string()),
+    force: z.array(z.string()),
+  }),
   /** The file's `vars` after `--set`. */
   vars: z.record(z.string(), z.unknown()),
   /** Each selected stage instance's validated params. */
@@ -37,7 +49,10 @@ export const runLogSchema = z.object({
 export type RunLog = z.infer<typeof runLogSchema>;
 
 export function newRunId(startedAt: Date): string {
-  return `${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 function runLogDir(store: Store, pipeline: string): string {
@@ -63,7 +78,10 @@ export async function readRunLogs(storeRoot: string, pipeline: string): Promise<
       throw new UsageError(`${path}: not a readable run log (${(e as Error).message})`);
     }
     const parsed = runLogSchema.safeParse(json);
-    if (!parsed.success) throw new UsageError(`${path}: not a run log: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new UsageError(
+        `${path}: not a run log: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')}`,
+      );
     logs.push(parsed.data);
   }
   return logs.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
@@ -73,24 +91,39 @@ export async function readRunLogs(storeRoot: string, pipeline: string): Promise<
  * Picks a run: `last` (or nothing), `last~N` (N runs before the last), or an id or a unique prefix of one.
  */
 export function pickRun(logs: readonly RunLog[], ref: string, pipeline: string): RunLog {
-  if (logs.length === 0) throw new UsageError(`pipeline '${pipeline}' has no recorded runs in this store; run it first`);
+  if (logs.length === 0)
+    throw new UsageError(`pipeline '${pipeline}' has no recorded runs in this store; run it first`);
   const back = /^last(?:~(\d+))?$/.exec(ref);
   if (back) {
     const n = Number(back[1] ?? 0);
     const log = logs[logs.length - 1 - n];
-    if (!log) throw new UsageError(`${ref}: pipeline '${pipeline}' has only ${logs.length} recorded run${logs.length === 1 ? '' : 's'}`);
+    if (!log)
+      throw new UsageError(
+        `${ref}: pipeline '${pipeline}' has only ${logs.length} recorded run${logs.length === 1 ? '' : 's'}`,
+      );
     return log;
   }
   const matches = logs.filter((l) => l.id.startsWith(ref));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new UsageError(`${ref}: matches ${matches.length} runs (${matches.map((m) => m.id).join(', ')}); give more of the id`);
-  throw new UsageError(`${ref}: no run of '${pipeline}' has this id${didYouMean(ref, logs.map((l) => l.id))}; expected last, last~N or an id from transfusion runs`);
+  if (matches.length > 1)
+    throw new UsageError(
+      `${ref}: matches ${matches.length} runs (${matches.map((m) => m.id).join(', ')}); give more of the id`,
+    );
+  throw new UsageError(
+    `${ref}: no run of '${pipeline}' has this id${didYouMean(
+      ref,
+      logs.map((l) => l.id),
+    )}; expected last, last~N or an id from transfusion runs`,
+  );
 }
 
 /** The two runs to compare: both given, one given (against the last), or the last two. */
 export function pickPair(logs: readonly RunLog[], refs: readonly string[], pipeline: string): [RunLog, RunLog] {
   if (refs.length > 2) throw new UsageError(`expected at most two runs to compare, got ${refs.length}`);
-  if (refs.length === 0 && logs.length < 2) throw new UsageError(`pipeline '${pipeline}' has ${logs.length} recorded run${logs.length === 1 ? '' : 's'}; a diff needs two`);
+  if (refs.length === 0 && logs.length < 2)
+    throw new UsageError(
+      `pipeline '${pipeline}' has ${logs.length} recorded run${logs.length === 1 ? '' : 's'}; a diff needs two`,
+    );
   const [a, b] = refs.length === 2 ? refs : refs.length === 1 ? [refs[0]!, 'last'] : ['last~1', 'last'];
   return [pickRun(logs, a!, pipeline), pickRun(logs, b!, pipeline)];
 }
@@ -124,7 +157,10 @@ export interface MetricRow {
  * (text) and `value` (number) columns (the study's evaluate stage writes one per training run). Results that gc
  * removed read as missing; `missing` lists those stages.
  */
-export async function runMetrics(storeRoot: string, log: RunLog): Promise<{ values: Map<string, Map<string, number>>; missing: string[] }> {
+export async function runMetrics(
+  storeRoot: string,
+  log: RunLog,
+): Promise<{ values: Map<string, Map<string, number>>; missing: string[] }> {
   const store = Store.openReadOnly(storeRoot);
   const values = new Map<string, Map<string, number>>();
   const missing: string[] = [];
@@ -135,7 +171,7 @@ export async function runMetrics(storeRoot: string, log: RunLog): Promise<{ valu
       continue;
     }
     const out = record.outputs['metrics'];
-    if (!out || out.kind !== 'file') continue;
+    if (out?.kind !== 'file') continue;
     let bytes: Buffer;
     try {
       bytes = await readFile(store.objectPath(out.hash));
@@ -159,7 +195,12 @@ export async function runMetrics(storeRoot: string, log: RunLog): Promise<{ valu
 }
 
 /** Metric by metric between two runs, like `dvc metrics diff`: changed rows only unless `all`; `metrics` filters names. */
-export async function metricsDiff(storeRoot: string, a: RunLog, b: RunLog, opts: { all?: boolean; metrics?: readonly string[] } = {}): Promise<{ rows: MetricRow[]; missing: string[] }> {
+export async function metricsDiff(
+  storeRoot: string,
+  a: RunLog,
+  b: RunLog,
+  opts: { all?: boolean; metrics?: readonly string[] } = {},
+): Promise<{ rows: MetricRow[]; missing: string[] }> {
   const [ma, mb] = [await runMetrics(storeRoot, a), await runMetrics(storeRoot, b)];
   const rows: MetricRow[] = [];
   const stages = [...new Set([...ma.values.keys(), ...mb.values.keys()])].sort();
@@ -178,7 +219,10 @@ export async function metricsDiff(storeRoot: string, a: RunLog, b: RunLog, opts:
     }
   }
   for (const m of opts.metrics ?? []) {
-    if (!known.has(m) && known.size) throw new UsageError(`--metric ${m}: no such metric in these runs${didYouMean(m, known)}; metrics: ${[...known].sort().join(', ')}`);
+    if (!known.has(m) && known.size)
+      throw new UsageError(
+        `--metric ${m}: no such metric in these runs${didYouMean(m, known)}; metrics: ${[...known].sort().join(', ')}`,
+      );
   }
   return { rows, missing: [...new Set([...ma.missing, ...mb.missing])].sort() };
 }

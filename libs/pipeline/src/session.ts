@@ -38,7 +38,12 @@ export class Session {
     const file = await loadPipelineFile(opts.pipelineFile, opts.sets ?? []);
     const registry = await loadRegistry(opts.registry);
     const plan = planPipeline(file, registry);
-    const session = new Session(plan, selectStages(plan, opts.only ?? [], { until: opts.until ?? [], downstream: opts.downstream ?? [] }), registryUrl(opts.registry), opts.store);
+    const session = new Session(
+      plan,
+      selectStages(plan, opts.only ?? [], { until: opts.until ?? [], downstream: opts.downstream ?? [] }),
+      registryUrl(opts.registry),
+      opts.store,
+    );
     // Hash code closures, declared code files and external data now: a missing `deps` file or dataset root is
     // bad input, found before any run.
     for (const s of session.selected) {
@@ -73,7 +78,10 @@ export class Session {
     return keyPreimage(this.keys, s, inputs, this.plan.file.dir, this.plan.file.file);
   }
 
-  async key(s: PlannedStage, inputs: Record<string, string | string[]>): Promise<{ key: string; preimage: KeyPreimage }> {
+  async key(
+    s: PlannedStage,
+    inputs: Record<string, string | string[]>,
+  ): Promise<{ key: string; preimage: KeyPreimage }> {
     const preimage = await this.preimage(s, inputs);
     return { key: cacheKey(preimage), preimage };
   }

@@ -15,7 +15,11 @@ const MAX_STAGE_THREADS = 8;
  * The environment that gives each of `jobs` concurrent stage processes its share of the cores: TRANSFUSION_THREADS
  * = ⌊cores / jobs⌋ (1 to 8), so that jobs × threads ≤ cores. Empty when the user set TRANSFUSION_THREADS: theirs wins.
  */
-export function stageThreadsEnv(jobs: number, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): Record<string, string> {
+export function stageThreadsEnv(
+  jobs: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cores = availableParallelism(),
+): Record<string, string> {
   const own = env['TRANSFUSION_THREADS'];
   if (own !== undefined && own !== '') return {};
   return { TRANSFUSION_THREADS: String(Math.max(1, Math.min(MAX_STAGE_THREADS, Math.floor(cores / jobs)))) };
@@ -92,7 +96,12 @@ export async function spawnStage(
   clearTimeout(hardKill);
   if (partial.trim()) tail.push(partial);
   await new Promise<void>((res) => log.end(res));
-  const out: StageProcessResult = { ok: !interrupted && result.exitCode === 0, interrupted, tail: tail.join('\n'), logFile };
+  const out: StageProcessResult = {
+    ok: !interrupted && result.exitCode === 0,
+    interrupted,
+    tail: tail.join('\n'),
+    logFile,
+  };
   if (result.signal) out.signal = result.signal;
   return out;
 }

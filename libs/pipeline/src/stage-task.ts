@@ -42,7 +42,14 @@ export const stageTaskSchema = z.object({
 });
 export type StageTask = z.infer<typeof stageTaskSchema>;
 
-export function taskFor(session: Session, s: PlannedStage, key: string, preimage: KeyPreimage, records: ReadonlyMap<string, RunRecord>, force = false): StageTask {
+export function taskFor(
+  session: Session,
+  s: PlannedStage,
+  key: string,
+  preimage: KeyPreimage,
+  records: ReadonlyMap<string, RunRecord>,
+  force = false,
+): StageTask {
   return {
     key,
     preimage,
@@ -60,7 +67,9 @@ export function taskFor(session: Session, s: PlannedStage, key: string, preimage
         return { instance: ref.instance, output };
       }),
     })),
-    outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, kind]) => [name, { kind: kind.name, storage: kind.storage }])),
+    outputs: Object.fromEntries(
+      Object.entries(s.outputs).map(([name, kind]) => [name, { kind: kind.name, storage: kind.storage }]),
+    ),
     pipelineDir: session.plan.file.dir,
     registry: session.registryUrl,
     resources: s.stage.resources ?? 'cpu',
@@ -90,7 +99,12 @@ const POLL_MS = 200;
  * The commit protocol for one key: a committed record is a hit; otherwise take the key's lock (waiting while a live
  * process holds it, then re-checking: it may have committed), run the stage, commit, release.
  */
-export async function runOrReuse(store: Store, task: StageTask, hooks: TaskHooks, options: TaskOptions = {}): Promise<TaskOutcome> {
+export async function runOrReuse(
+  store: Store,
+  task: StageTask,
+  hooks: TaskHooks,
+  options: TaskOptions = {},
+): Promise<TaskOutcome> {
   // A forced task never reuses a result, not even one another process commits while we wait for the lock.
   const reuse = async (): Promise<RunRecord | null> => (task.force ? null : store.readRecord(task.key));
   let record = await reuse();
@@ -165,7 +179,10 @@ export async function executeTask(
     for (const [name, { storage }] of Object.entries(task.outputs)) {
       const found = await collectOutput(outDir, name, storage);
       if ('error' in found) return { error: found.error };
-      outputs[name] = found.kind === 'file' ? { kind: 'file', ...(await store.putFile(found.path)) } : { kind: 'dir', ...(await store.putDir(found.path)) };
+      outputs[name] =
+        found.kind === 'file'
+          ? { kind: 'file', ...(await store.putFile(found.path)) }
+          : { kind: 'dir', ...(await store.putDir(found.path)) };
     }
     const log = await store.putFile(proc.logFile);
     const record: RunRecord = {
@@ -202,17 +219,34 @@ function failureMessage(tail: string, signal?: string): string {
 }
 
 /** Finds output NAME in the attempt's output folder and checks it is stored as its kind says. */
-async function collectOutput(outDir: string, name: string, storage: ArtifactStorage): Promise<{ kind: 'file' | 'dir'; path: string } | { error: string }> {
+async function collectOutput(
+  outDir: string,
+  name: string,
+  storage: ArtifactStorage,
+): Promise<{ kind: 'file' | 'dir'; path: string } | { error: string }> {
   const { file, dir } = outputPath(outDir, name);
   if (storage === 'files') {
-    if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) return { error: `declared output '${name}' was not written (expected the folder ${name}/ in TRANSFUSION_OUT)` };
+    if (
+      !(await stat(dir).then(
+        (st) => st.isDirectory(),
+        () => false,
+      ))
+    )
+      return { error: `declared output '${name}' was not written (expected the folder ${name}/ in TRANSFUSION_OUT)` };
     return { kind: 'dir', path: dir };
   }
-  if (!(await stat(file).then((st) => st.isFile(), () => false))) return { error: `declared output '${name}' was not written (expected ${name}.arrow in TRANSFUSION_OUT)` };
+  if (
+    !(await stat(file).then(
+      (st) => st.isFile(),
+      () => false,
+    ))
+  )
+    return { error: `declared output '${name}' was not written (expected ${name}.arrow in TRANSFUSION_OUT)` };
   try {
     const { inspectArrowFile } = await import('@transfusion/arrow-io');
     const info = await inspectArrowFile(file);
-    if (info.kind !== storage) return { error: `output '${name}' holds a ${info.kind}, but its kind is stored as a ${storage}` };
+    if (info.kind !== storage)
+      return { error: `output '${name}' holds a ${info.kind}, but its kind is stored as a ${storage}` };
   } catch (e) {
     return { error: `output '${name}': ${name}.arrow is not a valid Arrow IPC file (${(e as Error).message})` };
   }

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { Table } from 'apache-arrow';
 import type { Tensor } from '@transfusion/arrow-io';
-import { ARTIFACT_STORAGES, BUILTIN_KINDS, kindOf, type ArtifactKind, type ArtifactStorage, type KindOf, type KindRef } from './artifact-kind.js';
+import {
+  ARTIFACT_STORAGES,
+  BUILTIN_KINDS,
+  kindOf,
+  type ArtifactKind,
+  type ArtifactStorage,
+  type KindOf,
+  type KindRef,
+} from './artifact-kind.js';
 
 export interface InputSpec {
   kind: KindRef;
@@ -22,16 +30,32 @@ export interface PathValue {
   isDirectory: boolean;
 }
 
-type LoadedValue<S extends ArtifactStorage> = S extends 'table' ? Table : S extends 'tensor' ? Tensor : S extends 'tensors' ? Record<string, Tensor> : FilesValue;
-type ReturnedValue<S extends ArtifactStorage> = S extends 'table' ? Table : S extends 'tensor' ? Tensor : S extends 'tensors' ? Record<string, Tensor> : Record<string, Uint8Array | string>;
+type LoadedValue<S extends ArtifactStorage> = S extends 'table'
+  ? Table
+  : S extends 'tensor'
+    ? Tensor
+    : S extends 'tensors'
+      ? Record<string, Tensor>
+      : FilesValue;
+type ReturnedValue<S extends ArtifactStorage> = S extends 'table'
+  ? Table
+  : S extends 'tensor'
+    ? Tensor
+    : S extends 'tensors'
+      ? Record<string, Tensor>
+      : Record<string, Uint8Array | string>;
 
-export type ValueOf<R extends KindRef> = KindOf<R>['handedAs'] extends 'path' ? PathValue : LoadedValue<KindOf<R>['storage']>;
+export type ValueOf<R extends KindRef> = KindOf<R>['handedAs'] extends 'path'
+  ? PathValue
+  : LoadedValue<KindOf<R>['storage']>;
 
 /**
  * What `run` returns for an output: a table, tensor or record of tensors, or for `files` relative path → content.
  * Kinds handed as `path` are written by the stage itself into `ctx.outDir`.
  */
-export type OutputValueOf<R extends KindRef> = KindOf<R>['handedAs'] extends 'path' ? undefined : ReturnedValue<KindOf<R>['storage']>;
+export type OutputValueOf<R extends KindRef> = KindOf<R>['handedAs'] extends 'path'
+  ? undefined
+  : ReturnedValue<KindOf<R>['storage']>;
 
 type InputValue<S extends InputSpec> = S['many'] extends true ? ValueOf<S['kind']>[] : ValueOf<S['kind']>;
 export type InputValues<I extends Record<string, InputSpec>> = { [K in keyof I]: InputValue<I[K]> };
@@ -94,25 +118,40 @@ export interface StageDefinition<
   dataPaths?: (params: z.output<P>) => string[];
   /** Resource class, for executors that route stages (`cpu` or `gpu`). */
   resources?: 'cpu' | 'gpu';
-  run(ctx: StageContext<z.output<P>, I>): Promise<O extends Record<string, KindRef> ? Partial<OutputValues<O>> | void : void>;
+  run(
+    ctx: StageContext<z.output<P>, I>,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a stage whose outputs it writes itself returns nothing
+  ): Promise<O extends Record<string, KindRef> ? Partial<OutputValues<O>> | void : void>;
 }
 
 // Any stage definition, whatever its params/inputs/outputs. `any` because the definition is contravariant in
 // its `run` context; registries hold heterogeneous stages and validate params with the stage's own schema.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export type AnyStage = StageDefinition<any, any, any>;
 
 const builtinNames = Object.keys(BUILTIN_KINDS) as [keyof typeof BUILTIN_KINDS, ...(keyof typeof BUILTIN_KINDS)[]];
 // A kind object is checked where it is defined (defineArtifactKind); here only that a port names one.
 const kindRefShape = z.union([
   z.enum(builtinNames),
-  z.custom<ArtifactKind>((v) => typeof v === 'object' && v !== null && 'name' in v && 'storage' in v && ARTIFACT_STORAGES.includes((v as ArtifactKind).storage), 'a built-in kind name (table, tensor, tensors, files) or an artifact kind (defineArtifactKind)'),
+  z.custom<ArtifactKind>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      'name' in v &&
+      'storage' in v &&
+      ARTIFACT_STORAGES.includes((v as ArtifactKind).storage),
+    'a built-in kind name (table, tensor, tensors, files) or an artifact kind (defineArtifactKind)',
+  ),
 ]);
 
 const definitionShape = z.object({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case id: letters, digits and dashes'),
   source: z.string().startsWith('file:', 'import.meta.url of the defining module'),
   description: z.string().min(1),
-  inputs: z.record(z.string(), z.object({ kind: kindRefShape, many: z.boolean().optional(), optional: z.boolean().optional() })),
+  inputs: z.record(
+    z.string(),
+    z.object({ kind: kindRefShape, many: z.boolean().optional(), optional: z.boolean().optional() }),
+  ),
   outputs: z.union([z.literal('declared'), z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), kindRefShape)]),
 });
 
@@ -136,13 +175,15 @@ export function defineStage<
   resources?: 'cpu' | 'gpu';
   run(
     ctx: StageContext<z.output<P>, I>,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a stage whose outputs it writes itself returns nothing
   ): Promise<O extends Record<string, KindRef> ? Partial<OutputValues<O>> | void : void>;
 }): StageDefinition<P, I, O extends Record<string, KindRef> ? O : Record<string, KindRef>> {
   const checked = definitionShape.safeParse(def);
   if (!checked.success) {
     throw new TypeError(`stage definition ${def.id ?? '(no id)'}: ${z.prettifyError(checked.error)}`);
   }
-  if (!(def.params instanceof z.ZodType)) throw new TypeError(`stage definition ${def.id}: params must be a zod schema`);
+  if (!(def.params instanceof z.ZodType))
+    throw new TypeError(`stage definition ${def.id}: params must be a zod schema`);
   return def as unknown as StageDefinition<P, I, O extends Record<string, KindRef> ? O : Record<string, KindRef>>;
 }
 
@@ -160,9 +201,19 @@ export function makeRegistry(stages: readonly AnyStage[]): StageRegistry {
 }
 
 /** The ports of a stage with their kinds: what the planner wires and the runner loads. */
-export function portKinds(stage: AnyStage): { inputs: Record<string, ArtifactKind>; outputs: Record<string, ArtifactKind> } {
-  const inputs = Object.fromEntries(Object.entries(stage.inputs as Record<string, InputSpec>).map(([name, spec]) => [name, kindOf(spec.kind)]));
-  const outputs = stage.outputs === 'declared' ? {} : Object.fromEntries(Object.entries(stage.outputs as Record<string, KindRef>).map(([name, ref]) => [name, kindOf(ref)]));
+export function portKinds(stage: AnyStage): {
+  inputs: Record<string, ArtifactKind>;
+  outputs: Record<string, ArtifactKind>;
+} {
+  const inputs = Object.fromEntries(
+    Object.entries(stage.inputs as Record<string, InputSpec>).map(([name, spec]) => [name, kindOf(spec.kind)]),
+  );
+  const outputs =
+    stage.outputs === 'declared'
+      ? {}
+      : Object.fromEntries(
+          Object.entries(stage.outputs as Record<string, KindRef>).map(([name, ref]) => [name, kindOf(ref)]),
+        );
   return { inputs, outputs };
 }
 
@@ -180,7 +231,10 @@ export function kindsOf(registry: StageRegistry): ReadonlyMap<string, ArtifactKi
     const { inputs, outputs } = portKinds(stage);
     for (const [port, kind] of [...Object.entries(inputs), ...Object.entries(outputs)]) {
       const known = kinds.get(kind.name);
-      if (known && known !== kind) throw new TypeError(`stage ${stage.id}, port ${port}: two different artifact kinds are named '${kind.name}'; define each kind once and import it`);
+      if (known && known !== kind)
+        throw new TypeError(
+          `stage ${stage.id}, port ${port}: two different artifact kinds are named '${kind.name}'; define each kind once and import it`,
+        );
       kinds.set(kind.name, kind);
     }
   }

@@ -1,6 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { type BigIntStats, constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
@@ -39,7 +54,10 @@ export const runRecordSchema = z.object({
   instance: z.string(),
   pipeline: z.string(),
   outputs: z.record(z.string(), outputRecordSchema),
-  log: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  log: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   startedAt: z.string(),
   seconds: z.number(),
   host: z.string(),
@@ -48,7 +66,9 @@ export type RunRecord = z.infer<typeof runRecordSchema>;
 
 const dirManifestSchema = z.object({
   format: z.literal('transfusion-dir/1'),
-  files: z.array(z.object({ path: z.string(), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })),
+  files: z.array(
+    z.object({ path: z.string(), hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
+  ),
 });
 export type DirManifest = z.infer<typeof dirManifestSchema>;
 
@@ -100,9 +120,12 @@ export class Store {
   static async open(root: string): Promise<Store> {
     root = resolve(root); // stage processes run in other folders
     try {
-      for (const d of ['objects', 'runs', 'verified', 'tmp', 'work', 'locks', 'pipelines', 'pins', 'active']) await mkdir(join(root, d), { recursive: true });
+      for (const d of ['objects', 'runs', 'verified', 'tmp', 'work', 'locks', 'pipelines', 'pins', 'active'])
+        await mkdir(join(root, d), { recursive: true });
     } catch (e) {
-      throw new StoreError(`store ${root}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --store PATH to a writable folder`);
+      throw new StoreError(
+        `store ${root}: cannot create it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass --store PATH to a writable folder`,
+      );
     }
     return new Store(root);
   }
@@ -191,7 +214,10 @@ export class Store {
         const rel = relative(dir, full).split(sep).join('/');
         if (entry.isDirectory()) await walk(full);
         else if (entry.isFile()) files.push({ path: rel, ...(await this.putFile(full)) });
-        else throw new StoreError(`${rel}: only regular files and folders can be outputs (found a ${entry.isSymbolicLink() ? 'symbolic link' : 'special file'})`);
+        else
+          throw new StoreError(
+            `${rel}: only regular files and folders can be outputs (found a ${entry.isSymbolicLink() ? 'symbolic link' : 'special file'})`,
+          );
       }
     };
     await walk(dir);
@@ -286,7 +312,16 @@ export class Store {
   /** Marks a run as in progress (gc refuses to sweep while one is live); returns the function that unmarks it. */
   async markActive(pipeline: string): Promise<() => Promise<void>> {
     const path = join(this.root, 'active', `${hostname()}-${process.pid}-${randomUUID()}.lock`);
-    await writeFile(path, JSON.stringify({ host: hostname(), pid: process.pid, token: randomUUID(), since: new Date().toISOString(), pipeline }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        host: hostname(),
+        pid: process.pid,
+        token: randomUUID(),
+        since: new Date().toISOString(),
+        pipeline,
+      }),
+    );
     const timer = setInterval(() => void utimes(path, new Date(), new Date()).catch(() => undefined), 5_000);
     timer.unref();
     return async () => {

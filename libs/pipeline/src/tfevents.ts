@@ -78,7 +78,9 @@ class ProtoWriter {
   }
 
   bytes(field: number, b: Uint8Array): this {
-    this.tag(field, 2).varint(b.length).parts.push(...b);
+    this.tag(field, 2)
+      .varint(b.length)
+      .parts.push(...b);
     return this;
   }
 
@@ -107,7 +109,8 @@ export function fileVersionEvent(wallTime: number): Uint8Array {
 /** The bytes of an Event with a Summary of scalar values at one step. */
 export function scalarEvent(e: ScalarEvent): Uint8Array {
   const summary = new ProtoWriter();
-  for (const [tag, value] of Object.entries(e.values)) summary.bytes(1, new ProtoWriter().string(1, tag).float(2, value).finish());
+  for (const [tag, value] of Object.entries(e.values))
+    summary.bytes(1, new ProtoWriter().string(1, tag).float(2, value).finish());
   return new ProtoWriter().double(1, e.wallTime).int64(2, e.step).bytes(5, summary.finish()).finish();
 }
 

@@ -1,10 +1,30 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { CONTENT_HASH_LIMIT, explainPipeline, fingerprintDataPath, PipelineFileError, Store, type StageEvent } from '@transfusion/pipeline';
+import {
+  CONTENT_HASH_LIMIT,
+  explainPipeline,
+  fingerprintDataPath,
+  PipelineFileError,
+  Store,
+  type StageEvent,
+} from '@transfusion/pipeline';
 import { alive, emit, FIXTURES, REGISTRY, run, statusOf, workspace, waitUntil } from './helpers.js';
 
 const chain = (aValue = 1, bExtra: Record<string, unknown> = {}) => `stages:
@@ -71,7 +91,9 @@ describe('cache hits and misses', () => {
   });
 
   test('a declared output the command did not write fails the stage', async () => {
-    const ws = workspace(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], params: { outputs: [one] } }\n    outputs: { one: table, two: table }\n`);
+    const ws = workspace(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], params: { outputs: [one] } }\n    outputs: { one: table, two: table }\n`,
+    );
     const r = await run(ws);
     expect(r.failed).toBe(1);
     expect(r.events[0]!.error).toMatch(/declared output 'two' was not written/);
@@ -79,7 +101,9 @@ describe('cache hits and misses', () => {
   });
 
   test('an output that is not valid Arrow fails the stage', async () => {
-    const ws = workspace(`stages:\n  a:\n    uses: exec\n    with: { command: [node, -e, "require('fs').writeFileSync(process.env.TRANSFUSION_OUT + '/t.arrow', 'not arrow')"] }\n    outputs: { t: table }\n`);
+    const ws = workspace(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, -e, "require('fs').writeFileSync(process.env.TRANSFUSION_OUT + '/t.arrow', 'not arrow')"] }\n    outputs: { t: table }\n`,
+    );
     const r = await run(ws);
     expect(r.events[0]!.error).toMatch(/t.arrow is not a valid Arrow IPC file/);
   });
@@ -152,7 +176,9 @@ ${emit('use', { value: 0 }, { x: 'imp.out' })}
     rmSync(join(ws.dir, 'dataset', 'images', 'new.png'));
     writeFileSync(join(ws.dir, 'dataset', 'labels.csv'), 'id,label\n1,2\n'); // a state never run before
     const after = await explainPipeline({ pipelineFile: ws.file, registry: REGISTRY, store: ws.store });
-    expect(after.stages.find((s) => s.stage === 'imp')!.changes).toEqual([`data dataset: changed (3 → 2 files, ${CONTENT_HASH_LIMIT + 1 + 13 + 1} → ${CONTENT_HASH_LIMIT + 1 + 13} bytes)`]);
+    expect(after.stages.find((s) => s.stage === 'imp')!.changes).toEqual([
+      `data dataset: changed (3 → 2 files, ${CONTENT_HASH_LIMIT + 1 + 13 + 1} → ${CONTENT_HASH_LIMIT + 1 + 13} bytes)`,
+    ]);
   });
 
   test('a missing data path is bad input: named, found before anything runs', async () => {
@@ -217,7 +243,9 @@ ${emit('use', { value: 0 }, { x: 'imp.out' })}
     // a damaged cache file is a miss, not an error
     writeFileSync(join(cacheDir, readdirSync(cacheDir)[0]!), '{not json');
     const fifth = { hashed: 0, reused: 0 };
-    expect(await fingerprintDataPath('data', dir, { cacheDir, stats: fifth })).toEqual(await fingerprintDataPath('data', dir));
+    expect(await fingerprintDataPath('data', dir, { cacheDir, stats: fifth })).toEqual(
+      await fingerprintDataPath('data', dir),
+    );
     expect(fifth.hashed).toBe(6);
   });
 });
@@ -250,17 +278,23 @@ describe('typed stages', () => {
 
 describe('artifact kinds at commit', () => {
   test("an output whose metadata record breaks its kind's schema is not committed; the failure names stage, output, kind and field", async () => {
-    const ws = workspace(`stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  fit:\n    uses: fit\n    with: { seed: "one" }\n    needs: { dataset: data.dataset }\n`);
+    const ws = workspace(
+      `stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  fit:\n    uses: fit\n    with: { seed: "one" }\n    needs: { dataset: data.dataset }\n`,
+    );
     const r = await run(ws);
     expect(r).toMatchObject({ ran: 1, failed: 1 });
     const failed = r.events.find((e) => e.stage === 'fit')!;
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/output 'weights' \(weights\): bad metadata record: demo\.run\.seed: Invalid input: expected number, received string/);
+    expect(failed.error).toMatch(
+      /output 'weights' \(weights\): bad metadata record: demo\.run\.seed: Invalid input: expected number, received string/,
+    );
     expect(await (await Store.open(ws.store)).readRecord(failed.key)).toBeNull();
   });
 
   test('a good metadata record is committed', async () => {
-    const ws = workspace(`stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  fit:\n    uses: fit\n    with: { seed: 7 }\n    needs: { dataset: data.dataset }\n`);
+    const ws = workspace(
+      `stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  fit:\n    uses: fit\n    with: { seed: 7 }\n    needs: { dataset: data.dataset }\n`,
+    );
     expect(await run(ws)).toMatchObject({ ran: 2, failed: 0 });
   });
 });
@@ -319,7 +353,13 @@ ${emit('c', { value: 3, sleepMs: 600 })}
     expect(r1.exitCode).toBe(0);
     expect(r2.exitCode).toBe(0);
     expect(ws.calls().sort()).toEqual(['a', 'b', 'c']);
-    const statuses = [r1, r2].flatMap((r) => r.stdout.split('\n').map((l) => JSON.parse(l) as { status?: string }).filter((e) => e.status).map((e) => e.status));
+    const statuses = [r1, r2].flatMap((r) =>
+      r.stdout
+        .split('\n')
+        .map((l) => JSON.parse(l) as { status?: string })
+        .filter((e) => e.status)
+        .map((e) => e.status),
+    );
     expect(statuses.filter((s) => s === 'ran')).toHaveLength(3);
     expect(statuses.filter((s) => s === 'cached')).toHaveLength(3);
   });

@@ -8,17 +8,32 @@ import { codeClosure, CodeScanError } from '@transfusion/pipeline';
 const WLIB_INNER = 'export const inner = 1;\n';
 
 /** A package `@fx/stage` in a fresh folder, holding `files`, with an installed package and a workspace package beside it. */
-function stagePackage(files: Record<string, string>): { dir: string; write(name: string, text: string): void; closure(entry: string): ReturnType<typeof codeClosure> } {
+function stagePackage(files: Record<string, string>): {
+  dir: string;
+  write(name: string, text: string): void;
+  closure(entry: string): ReturnType<typeof codeClosure>;
+} {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'tf-code-hash-')));
   const write = (name: string, text: string): void => {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
   };
   write('package.json', JSON.stringify({ name: '@fx/stage', version: '1.0.0', type: 'module' }));
-  write('node_modules/installed-pkg/package.json', JSON.stringify({ name: 'installed-pkg', version: '1.2.3', main: 'index.js' }));
+  write(
+    'node_modules/installed-pkg/package.json',
+    JSON.stringify({ name: 'installed-pkg', version: '1.2.3', main: 'index.js' }),
+  );
   write('node_modules/installed-pkg/index.js', 'export const z = 1;\n');
   // A workspace package: linked into node_modules, its real folder outside it, so its code is ours.
-  write('workspace/wlib/package.json', JSON.stringify({ name: '@fx/wlib', version: '0.1.0', type: 'module', exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } }));
+  write(
+    'workspace/wlib/package.json',
+    JSON.stringify({
+      name: '@fx/wlib',
+      version: '0.1.0',
+      type: 'module',
+      exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
+    }),
+  );
   write('workspace/wlib/dist/index.js', "export { inner } from './inner.js';\n");
   write('workspace/wlib/dist/inner.js', WLIB_INNER);
   mkdirSync(join(dir, 'node_modules/@fx'), { recursive: true });
@@ -93,21 +108,41 @@ describe('code closure (es-module-lexer)', () => {
   test('a change in a followed file changes the hash; a change in a file only named in a string, comment or computed import does not', () => {
     const pkg = stagePackage(TRICKY_FILES);
     const base = pkg.closure('entry.mjs').hash;
-    for (const followed of ['b.mjs', 'star-deep.mjs', 'ns.mjs', 'lazy.mjs', 'side-effect.mjs', 'workspace/wlib/dist/inner.js']) {
+    for (const followed of [
+      'b.mjs',
+      'star-deep.mjs',
+      'ns.mjs',
+      'lazy.mjs',
+      'side-effect.mjs',
+      'workspace/wlib/dist/inner.js',
+    ]) {
       pkg.write(followed, `export const changed = '${followed}';\n`);
       const changed = pkg.closure('entry.mjs').hash;
       expect(changed, followed).not.toBe(base);
       pkg.write(followed, TRICKY_FILES[followed] ?? WLIB_INNER);
       expect(pkg.closure('entry.mjs').hash, `${followed} restored`).toBe(base);
     }
-    for (const ignored of ['in-comment.mjs', 'in-block-comment.mjs', 'in-string.mjs', 'in-single.mjs', 'in-template.mjs', 'in-regex.mjs', 'computed.mjs', 'tpl-1.mjs', 'node_modules/installed-pkg/index.js']) {
+    for (const ignored of [
+      'in-comment.mjs',
+      'in-block-comment.mjs',
+      'in-string.mjs',
+      'in-single.mjs',
+      'in-template.mjs',
+      'in-regex.mjs',
+      'computed.mjs',
+      'tpl-1.mjs',
+      'node_modules/installed-pkg/index.js',
+    ]) {
       pkg.write(ignored, `export const changed = '${ignored}';\n`);
       expect(pkg.closure('entry.mjs').hash, ignored).toBe(base);
     }
   });
 
   test('a computed dynamic import is not followed, but editing its expression changes the hash (the importing file is hashed)', () => {
-    const pkg = stagePackage({ 'entry.mjs': 'export const load = (name) => import(name);\n', 'target.mjs': 'export const t = 1;\n' });
+    const pkg = stagePackage({
+      'entry.mjs': 'export const load = (name) => import(name);\n',
+      'target.mjs': 'export const t = 1;\n',
+    });
     const before = pkg.closure('entry.mjs');
     expect(Object.keys(before.files)).toEqual(['@fx/stage/entry.mjs']);
     pkg.write('entry.mjs', "export const load = (name) => import('./' + name);\n");
@@ -132,7 +167,11 @@ describe('code closure (es-module-lexer)', () => {
       'src/type-alias-import.ts': 'export const lazy = 1;\n',
     });
     const closure = pkg.closure('src/stage.ts');
-    expect(Object.keys(closure.files)).toEqual(['@fx/stage/src/helper.ts', '@fx/stage/src/mixed.ts', '@fx/stage/src/stage.ts']);
+    expect(Object.keys(closure.files)).toEqual([
+      '@fx/stage/src/helper.ts',
+      '@fx/stage/src/mixed.ts',
+      '@fx/stage/src/stage.ts',
+    ]);
     const base = closure.hash;
     pkg.write('src/types-only.ts', 'export interface Options { n: number; m?: string }\n');
     expect(pkg.closure('src/stage.ts').hash).toBe(base);
@@ -141,7 +180,10 @@ describe('code closure (es-module-lexer)', () => {
   });
 
   test('a module the lexer cannot read fails with a CodeScanError naming the file and the line', () => {
-    const pkg = stagePackage({ 'entry.mjs': "import './broken.mjs';\n", 'broken.mjs': 'export const ok = 1;\nconst s = `never closed;\nexport {\n' });
+    const pkg = stagePackage({
+      'entry.mjs': "import './broken.mjs';\n",
+      'broken.mjs': 'export const ok = 1;\nconst s = `never closed;\nexport {\n',
+    });
     let error: unknown;
     try {
       pkg.closure('entry.mjs');
@@ -150,6 +192,8 @@ describe('code closure (es-module-lexer)', () => {
     }
     expect(error).toBeInstanceOf(CodeScanError);
     expect((error as CodeScanError).file).toBe(join(pkg.dir, 'broken.mjs'));
-    expect((error as Error).message).toMatch(/broken\.mjs: cannot read its imports .*: syntax error at line \d+, column \d+/);
+    expect((error as Error).message).toMatch(
+      /broken\.mjs: cannot read its imports .*: syntax error at line \d+, column \d+/,
+    );
   });
 });

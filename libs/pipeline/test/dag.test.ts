@@ -37,7 +37,12 @@ describe('dag', () => {
     ]);
     const byInstance = pipelineDag(plan, { instances: true });
     expect(byInstance.nodes.map((n) => n.id)).toEqual(['data', 'train.0', 'train.1', 'other', 'report']);
-    expect(byInstance.edges.filter((e) => e.to === 'report').map((e) => e.from)).toEqual(['train.0', 'train.1', 'other', 'data']);
+    expect(byInstance.edges.filter((e) => e.to === 'report').map((e) => e.from)).toEqual([
+      'train.0',
+      'train.1',
+      'other',
+      'data',
+    ]);
   });
 
   test('tree: every stage once in full, later parents say "(see above)"', async () => {
@@ -54,7 +59,9 @@ describe('dag', () => {
       ].join('\n'),
     );
     // a selection draws only what it needs
-    expect(dagTree(pipelineDag(plan, { stages: selectStages(plan, ['train']) }))).toBe('data (exec)\n└─ train (exec ×2)');
+    expect(dagTree(pipelineDag(plan, { stages: selectStages(plan, ['train']) }))).toBe(
+      'data (exec)\n└─ train (exec ×2)',
+    );
   });
 
   test('mermaid: a flowchart with one node per stage and labelled edges', async () => {

@@ -92,7 +92,8 @@ describe('run --force / --downstream / --until', () => {
   test('--downstream selects a stage and what follows (plus what those need); --until what it needs; both: between', async () => {
     const ws = workspace(pipeline());
     const plan = await loadPlan({ pipelineFile: ws.file, registry: REGISTRY });
-    const ids = (sel: Parameters<typeof selectStages>[2], only: string[] = []) => selectStages(plan, only, sel).map((s) => s.id);
+    const ids = (sel: Parameters<typeof selectStages>[2], only: string[] = []) =>
+      selectStages(plan, only, sel).map((s) => s.id);
     expect(ids({ downstream: ['b'] })).toEqual(['a', 'b', 'd']);
     expect(ids({ downstream: ['a'] })).toEqual(['a', 'b', 'd']);
     expect(ids({ until: ['b'] })).toEqual(['a', 'b']);

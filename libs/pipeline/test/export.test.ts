@@ -14,7 +14,8 @@ function readRecords(bytes: Uint8Array): Uint8Array[] {
   while (at < bytes.length) {
     if (at + 12 > bytes.length) throw new Error(`truncated header at ${at}`);
     const len = Number(view.getBigUint64(at, true));
-    if (view.getUint32(at + 8, true) !== maskedCrc32c(bytes.subarray(at, at + 8))) throw new Error(`length CRC mismatch at ${at}`);
+    if (view.getUint32(at + 8, true) !== maskedCrc32c(bytes.subarray(at, at + 8)))
+      throw new Error(`length CRC mismatch at ${at}`);
     const data = bytes.subarray(at + 12, at + 12 + len);
     if (data.length !== len || at + 16 + len > bytes.length) throw new Error(`truncated record at ${at}`);
     if (view.getUint32(at + 12 + len, true) !== maskedCrc32c(data)) throw new Error(`data CRC mismatch at ${at}`);
@@ -42,9 +43,13 @@ function decode(bytes: Uint8Array): Field[] {
     const field = key >> 3;
     const wire = key & 7;
     if (wire === 0) fields.push({ field, wire, value: varint() });
-    else if (wire === 1) (fields.push({ field, wire, value: view.getFloat64(at, true) }), (at += 8));
-    else if (wire === 5) (fields.push({ field, wire, value: view.getFloat32(at, true) }), (at += 4));
-    else if (wire === 2) {
+    else if (wire === 1) {
+      fields.push({ field, wire, value: view.getFloat64(at, true) });
+      at += 8;
+    } else if (wire === 5) {
+      fields.push({ field, wire, value: view.getFloat32(at, true) });
+      at += 4;
+    } else if (wire === 2) {
       const len = Number(varint());
       fields.push({ field, wire, value: bytes.subarray(at, at + len) });
       at += len;
@@ -54,10 +59,18 @@ function decode(bytes: Uint8Array): Field[] {
 }
 
 /** Event → {wallTime, step, fileVersion?, scalars?} */
-function parseEvent(bytes: Uint8Array): { wallTime: number; step: number; fileVersion?: string; scalars?: Record<string, number> } {
+function parseEvent(bytes: Uint8Array): {
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  scalars?: Record<string, number>;
+} {
   const f = decode(bytes);
   const get = (n: number) => f.find((x) => x.field === n)?.value;
-  const ev: { wallTime: number; step: number; fileVersion?: string; scalars?: Record<string, number> } = { wallTime: get(1) as number, step: Number(get(2) ?? 0n) };
+  const ev: { wallTime: number; step: number; fileVersion?: string; scalars?: Record<string, number> } = {
+    wallTime: get(1) as number,
+    step: Number(get(2) ?? 0n),
+  };
   const fv = get(3);
   if (fv) ev.fileVersion = new TextDecoder().decode(fv as Uint8Array);
   const summary = get(5);
@@ -65,7 +78,9 @@ function parseEvent(bytes: Uint8Array): { wallTime: number; step: number; fileVe
     ev.scalars = {};
     for (const v of decode(summary as Uint8Array).filter((x) => x.field === 1)) {
       const vf = decode(v.value as Uint8Array);
-      ev.scalars[new TextDecoder().decode(vf.find((x) => x.field === 1)!.value as Uint8Array)] = vf.find((x) => x.field === 2)!.value as number;
+      ev.scalars[new TextDecoder().decode(vf.find((x) => x.field === 1)!.value as Uint8Array)] = vf.find(
+        (x) => x.field === 2,
+      )!.value as number;
     }
   }
   return ev;
@@ -122,8 +137,12 @@ ${emit('data', { value: 1 })}
     const r = await exportRun(ws.store, log!, dest, { csv: true, tensorboard: true });
     expect(r.histories).toBe(1);
     expect(r.metrics).toBe(2);
-    expect(readFileSync(join(dest, 'metrics.csv'), 'utf8')).toBe('stage,metric,value\ntrain-a,auc,0.8125\ntrain-a,acc,0.625\n');
-    expect(readFileSync(join(dest, 'history', 'train-a.csv'), 'utf8')).toBe('step,loss,val_auc\n0,1,0.5\n10,0.5,\n20,0.25,0.75\n');
+    expect(readFileSync(join(dest, 'metrics.csv'), 'utf8')).toBe(
+      'stage,metric,value\ntrain-a,auc,0.8125\ntrain-a,acc,0.625\n',
+    );
+    expect(readFileSync(join(dest, 'history', 'train-a.csv'), 'utf8')).toBe(
+      'step,loss,val_auc\n0,1,0.5\n10,0.5,\n20,0.25,0.75\n',
+    );
     const [tf] = readdirSync(join(dest, 'tensorboard', 'train-a'));
     expect(tf).toMatch(/^events\.out\.tfevents\.\d+\./);
     const events = readRecords(readFileSync(join(dest, 'tensorboard', 'train-a', tf!))).map(parseEvent);
@@ -134,7 +153,9 @@ ${emit('data', { value: 1 })}
       [20, { 'history/loss': 0.25, 'history/val_auc': 0.75 }],
       [0, { 'metrics/auc': 0.8125, 'metrics/acc': 0.625 }],
     ]);
-    await expect(exportRun(ws.store, log!, dest, { csv: true, tensorboard: false })).rejects.toThrow(/already exists; give a new folder/);
+    await expect(exportRun(ws.store, log!, dest, { csv: true, tensorboard: false })).rejects.toThrow(
+      /already exists; give a new folder/,
+    );
     const csvOnly = await exportRun(ws.store, log!, join(ws.dir, 'csv-only'), { csv: true, tensorboard: false });
     expect(csvOnly.files).toEqual(['history/train-a.csv', 'metrics.csv']);
     expect(readdirSync(ws.dir).filter((n) => n.includes('.tmp-'))).toEqual([]);

@@ -74,7 +74,7 @@ describe('gc', () => {
     expect(readdirSync(join(ws.store, 'tmp'))).toEqual([]);
   });
 
-  test("working folders of committed keys are removed; those of keys never committed are kept (a rerun resumes from them)", async () => {
+  test('working folders of committed keys are removed; those of keys never committed are kept (a rerun resumes from them)', async () => {
     const ws = workspace(pipeline());
     const first = await run(ws);
     const store = await Store.open(ws.store);
@@ -91,7 +91,8 @@ describe('gc', () => {
 });
 
 describe('explain', () => {
-  const explain = (ws: { file: string; store: string }, sets: string[] = []) => explainPipeline({ pipelineFile: ws.file, registry: REGISTRY, store: ws.store, sets });
+  const explain = (ws: { file: string; store: string }, sets: string[] = []) =>
+    explainPipeline({ pipelineFile: ws.file, registry: REGISTRY, store: ws.store, sets });
 
   test('says which field of the key changed, per stage', async () => {
     const ws = workspace(pipeline());

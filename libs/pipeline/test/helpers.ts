@@ -10,7 +10,13 @@ export const REGISTRY = join(FIXTURES, 'registry.mjs');
 const NODE_MODULES = resolve(here, '../../../node_modules');
 
 /** A fresh folder with the emit.mjs fixture and node_modules reachable, holding `pipeline.yaml`. */
-export function workspace(yaml: string): { dir: string; file: string; store: string; calls(): string[]; write(yaml: string): void } {
+export function workspace(yaml: string): {
+  dir: string;
+  file: string;
+  store: string;
+  calls(): string[];
+  write(yaml: string): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'tf-pipe-'));
   cpSync(join(FIXTURES, 'emit.mjs'), join(dir, 'emit.mjs'));
   symlinkSync(NODE_MODULES, join(dir, 'node_modules'));
@@ -20,13 +26,21 @@ export function workspace(yaml: string): { dir: string; file: string; store: str
     dir,
     file,
     store: join(dir, '.store'),
-    calls: () => (existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean) : []),
+    calls: () =>
+      existsSync(join(dir, 'calls.log'))
+        ? readFileSync(join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean)
+        : [],
     write: (y: string) => writeFileSync(file, y),
   };
 }
 
 /** An exec stage of emit.mjs, as YAML. */
-export function emit(name: string, params: Record<string, unknown> = {}, needs: Record<string, string> = {}, outputs = ['out']): string {
+export function emit(
+  name: string,
+  params: Record<string, unknown> = {},
+  needs: Record<string, string> = {},
+  outputs = ['out'],
+): string {
   const lines = [
     `  ${name}:`,
     `    uses: exec`,
@@ -41,9 +55,20 @@ export function emit(name: string, params: Record<string, unknown> = {}, needs: 
   return lines.join('\n');
 }
 
-export async function run(ws: { file: string; store: string }, extra: Partial<RunOptions> = {}): Promise<RunSummary & { events: StageEvent[] }> {
+export async function run(
+  ws: { file: string; store: string },
+  extra: Partial<RunOptions> = {},
+): Promise<RunSummary & { events: StageEvent[] }> {
   const events: StageEvent[] = [];
-  const summary = await runPipeline({ pipelineFile: ws.file, registry: REGISTRY, store: ws.store, outRoot: null, jobs: 2, ...extra, observer: { finished: (e) => events.push(e) } });
+  const summary = await runPipeline({
+    pipelineFile: ws.file,
+    registry: REGISTRY,
+    store: ws.store,
+    outRoot: null,
+    jobs: 2,
+    ...extra,
+    observer: { finished: (e) => events.push(e) },
+  });
   return { ...summary, events };
 }
 

@@ -13,9 +13,10 @@ import { alive, FIXTURES, run, workspace, waitUntil } from './helpers.js';
 const REGISTRY = join(FIXTURES, 'registry-process.mjs');
 
 function engine(ws: { file: string; store: string }, jobs = 1) {
-  return execa('node', [join(FIXTURES, 'run.mjs'), ws.file, ws.store, String(jobs), 'registry-process.mjs'], { reject: false });
+  return execa('node', [join(FIXTURES, 'run.mjs'), ws.file, ws.store, String(jobs), 'registry-process.mjs'], {
+    reject: false,
+  });
 }
-
 
 const pidIn = (path: string): number => Number(readFileSync(path, 'utf8'));
 
@@ -32,7 +33,10 @@ describe('a stage busy in a long synchronous computation', () => {
     await waitUntil(() => !alive(stage), 20_000);
     const result = await child;
     expect(result.exitCode).toBe(1);
-    const event = JSON.parse(result.stdout.split('\n').find((l) => l.includes('"status"'))!) as { status: string; error: string };
+    const event = JSON.parse(result.stdout.split('\n').find((l) => l.includes('"status"'))!) as {
+      status: string;
+      error: string;
+    };
     expect(event.status).toBe('failed');
     expect(event.error).toMatch(/killed by SIGTERM/);
     expect(readdirSync(join(ws.store, 'runs'))).toEqual([]);
@@ -79,7 +83,13 @@ describe("a stage's working folder (ctx.workDir)", () => {
     const out = mkdtempSync(join(tmpdir(), 'tf-out-'));
     const third = await run(ws, { registry: REGISTRY, outRoot: out });
     expect(third.ran).toBe(1);
-    expect(Number(tableFromIPC(readFileSync(join(out, 'pipeline', 'count', 'out.arrow'))).getChild('value')!.get(0))).toBe(3);
+    expect(
+      Number(
+        tableFromIPC(readFileSync(join(out, 'pipeline', 'count', 'out.arrow')))
+          .getChild('value')!
+          .get(0),
+      ),
+    ).toBe(3);
 
     const lines = attempts();
     expect(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['attempt 1', 'attempt 2', 'attempt 3']);
@@ -101,12 +111,14 @@ describe("each concurrent stage's share of the cores", () => {
     expect(stageThreadsEnv(2, { TRANSFUSION_THREADS: '' }, 8)).toEqual({ TRANSFUSION_THREADS: '4' });
   });
 
-  test("a value the user set wins", () => {
+  test('a value the user set wins', () => {
     expect(stageThreadsEnv(4, { TRANSFUSION_THREADS: '3' }, 8)).toEqual({});
   });
 
   test('stage processes get it from the local executor', async () => {
-    const ws = workspace(`stages:\n  t:\n    uses: threads\n    matrix: { n: [1, 2] }\n    with: { n: "\${matrix.n}" }\n`);
+    const ws = workspace(
+      `stages:\n  t:\n    uses: threads\n    matrix: { n: [1, 2] }\n    with: { n: "\${matrix.n}" }\n`,
+    );
     const out = mkdtempSync(join(tmpdir(), 'tf-out-'));
     const saved = process.env['TRANSFUSION_THREADS'];
     delete process.env['TRANSFUSION_THREADS'];
@@ -118,7 +130,13 @@ describe("each concurrent stage's share of the cores", () => {
     }
     const expected = Math.max(1, Math.min(8, Math.floor(availableParallelism() / 2)));
     for (const id of readdirSync(join(out, 'pipeline'))) {
-      expect(Number(tableFromIPC(readFileSync(join(out, 'pipeline', id, 'out.arrow'))).getChild('value')!.get(0))).toBe(expected);
+      expect(
+        Number(
+          tableFromIPC(readFileSync(join(out, 'pipeline', id, 'out.arrow')))
+            .getChild('value')!
+            .get(0),
+        ),
+      ).toBe(expected);
     }
     expect(readdirSync(join(out, 'pipeline'))).toHaveLength(2);
   });

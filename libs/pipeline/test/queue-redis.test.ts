@@ -5,7 +5,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { checkRedis, parseRedisUrl, queueExecutor, redactUrl, RedisSetupError, startWorker } from '@transfusion/pipeline/queue';
+import {
+  checkRedis,
+  parseRedisUrl,
+  queueExecutor,
+  redactUrl,
+  RedisSetupError,
+  startWorker,
+} from '@transfusion/pipeline/queue';
 import { REGISTRY } from './helpers.js';
 import { freePort, haveRedisServer, queueTestsEnabled, startRedis, testRedis, type TestRedis } from './redis.js';
 
@@ -23,7 +30,14 @@ describe('Redis URLs', () => {
   test('redis:// and rediss:// with user, password and database', () => {
     expect(parseRedisUrl('redis://127.0.0.1:7000/2').options).toMatchObject({ host: '127.0.0.1', port: 7000, db: 2 });
     const tls = parseRedisUrl('rediss://worker:p%40ss@redis.example.org');
-    expect(tls.options).toMatchObject({ host: 'redis.example.org', port: 6379, db: 0, username: 'worker', password: 'p@ss', tls: { servername: 'redis.example.org' } });
+    expect(tls.options).toMatchObject({
+      host: 'redis.example.org',
+      port: 6379,
+      db: 0,
+      username: 'worker',
+      password: 'p@ss',
+      tls: { servername: 'redis.example.org' },
+    });
     expect(tls.display).toBe('rediss://worker:***@redis.example.org');
     expect(redactUrl('redis://:hunter2@h:1')).toBe('redis://:***@h:1');
   });
@@ -33,7 +47,9 @@ describe('Redis URLs', () => {
     expect(e.code).toBe('REDIS_URL');
     expect(e.message).toMatch(/expected a redis:\/\/ or rediss:\/\/ URL/);
     expect(e.message).not.toContain('hunter2');
-    expect((await setupError(checkRedis('redis://localhost:6379/x'))).message).toMatch(/'\/x' is not a database number/);
+    expect((await setupError(checkRedis('redis://localhost:6379/x'))).message).toMatch(
+      /'\/x' is not a database number/,
+    );
     expect((await setupError(checkRedis('not a url'))).code).toBe('REDIS_URL');
   });
 });
@@ -93,31 +109,58 @@ describe.runIf(enabled)('Redis setup errors: exit 2, the URL without its passwor
   test('the worker and the queue executor check Redis before anything else', async () => {
     const url = `redis://:hunter2@127.0.0.1:${locked!.port}`;
     const store = mkdtempSync(join(tmpdir(), 'tf-qstore-'));
-    expect((await setupError(startWorker({ redis: url, store, registry: REGISTRY }))).code).toBe('REDIS_EVICTION_POLICY');
-    expect((await setupError(queueExecutor({ redis: `redis://:nope@127.0.0.1:${locked!.port}` }))).code).toBe('REDIS_AUTH');
+    expect((await setupError(startWorker({ redis: url, store, registry: REGISTRY }))).code).toBe(
+      'REDIS_EVICTION_POLICY',
+    );
+    expect((await setupError(queueExecutor({ redis: `redis://:nope@127.0.0.1:${locked!.port}` }))).code).toBe(
+      'REDIS_AUTH',
+    );
   });
   // TLS needs a certificate; openssl makes a throwaway one (skipped where openssl is missing: it is not what CI installs).
   const haveOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-  test.runIf(haveOpenssl)('rediss:// with a password: TLS to a server whose CA is trusted; an untrusted certificate is a clear error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tf-tls-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
-    const tlsRedis = await startRedis(['--requirepass', 'hunter2'], { cert, key });
-    try {
-      const url = tlsRedis.url.replace('rediss://', 'rediss://:hunter2@');
-      // NODE_EXTRA_CA_CERTS is read at start-up, so the trusting client is a child process.
-      const script = `import('@transfusion/pipeline/queue').then((m) => m.checkRedis(process.argv[1])).then((i) => console.log(JSON.stringify(i)))`;
-      const here = dirname(fileURLToPath(import.meta.url));
-      const trusted = await execa(process.execPath, ['-e', script, url], { cwd: here, env: { NODE_EXTRA_CA_CERTS: cert }, reject: false });
-      expect(trusted.stderr).toBe('');
-      expect(JSON.parse(trusted.stdout)).toMatchObject({ maxmemoryPolicy: 'noeviction' });
-      const untrusted = await setupError(checkRedis(url));
-      expect(untrusted.code).toBe('REDIS_TLS');
-      expect(untrusted.message).toMatch(/TLS certificate is not trusted .*NODE_EXTRA_CA_CERTS/);
-      expect(untrusted.message).not.toContain('hunter2');
-    } finally {
-      await tlsRedis.stop();
-    }
-  });
+  test.runIf(haveOpenssl)(
+    'rediss:// with a password: TLS to a server whose CA is trusted; an untrusted certificate is a clear error',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tf-tls-'));
+      const cert = join(dir, 'cert.pem');
+      const key = join(dir, 'key.pem');
+      await execa('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ]);
+      const tlsRedis = await startRedis(['--requirepass', 'hunter2'], { cert, key });
+      try {
+        const url = tlsRedis.url.replace('rediss://', 'rediss://:hunter2@');
+        // NODE_EXTRA_CA_CERTS is read at start-up, so the trusting client is a child process.
+        const script = `import('@transfusion/pipeline/queue').then((m) => m.checkRedis(process.argv[1])).then((i) => console.log(JSON.stringify(i)))`;
+        const here = dirname(fileURLToPath(import.meta.url));
+        const trusted = await execa(process.execPath, ['-e', script, url], {
+          cwd: here,
+          env: { NODE_EXTRA_CA_CERTS: cert },
+          reject: false,
+        });
+        expect(trusted.stderr).toBe('');
+        expect(JSON.parse(trusted.stdout)).toMatchObject({ maxmemoryPolicy: 'noeviction' });
+        const untrusted = await setupError(checkRedis(url));
+        expect(untrusted.code).toBe('REDIS_TLS');
+        expect(untrusted.message).toMatch(/TLS certificate is not trusted .*NODE_EXTRA_CA_CERTS/);
+        expect(untrusted.message).not.toContain('hunter2');
+      } finally {
+        await tlsRedis.stop();
+      }
+    },
+  );
 });

@@ -24,9 +24,16 @@ const workers: WorkerProc[] = [];
 const prefix = (): string => `t${process.pid}-${++prefixCounter}`;
 
 async function startWorkerProc(name: string, options: Record<string, unknown>): Promise<WorkerProc> {
-  const proc = spawn(process.execPath, [join(FIXTURES, 'worker.mjs'), JSON.stringify({ name, redis: redis.url, lockMs: 4000, stalledCheckMs: 1000, ...options })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      join(FIXTURES, 'worker.mjs'),
+      JSON.stringify({ name, redis: redis.url, lockMs: 4000, stalledCheckMs: 1000, ...options }),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const w: WorkerProc = { name, proc, events: [] };
   workers.push(w);
   let stderr = '';
@@ -66,7 +73,9 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
 function records(store: string): RunRecord[] {
   const out: RunRecord[] = [];
   const runs = join(store, 'runs');
-  for (const d of readdirSync(runs)) for (const f of readdirSync(join(runs, d))) out.push(JSON.parse(readFileSync(join(runs, d, f), 'utf8')) as RunRecord);
+  for (const d of readdirSync(runs))
+    for (const f of readdirSync(join(runs, d)))
+      out.push(JSON.parse(readFileSync(join(runs, d, f), 'utf8')) as RunRecord);
   return out;
 }
 
@@ -95,9 +104,17 @@ ${emit('d', { value: 0 }, { x: 'slow.out', y: 'c.out' })}
   tot: { uses: total, needs: { parts: sc.values } }
 `);
     const p = prefix();
-    const pool = await Promise.all(['w1', 'w2', 'w3'].map((n) => startWorkerProc(n, { store: ws.store, prefix: p, allowExec: true })));
+    const pool = await Promise.all(
+      ['w1', 'w2', 'w3'].map((n) => startWorkerProc(n, { store: ws.store, prefix: p, allowExec: true })),
+    );
     const seen: QueueStageEvent[] = [];
-    const executor = await queueExecutor({ redis: redis.url, prefix: p, backoffMs: 100, pollMs: 1000, onEvent: (e) => seen.push(e) });
+    const executor = await queueExecutor({
+      redis: redis.url,
+      prefix: p,
+      backoffMs: 100,
+      pollMs: 1000,
+      onEvent: (e) => seen.push(e),
+    });
     const queued = run(ws, { executor });
 
     await until('the slow stage to start', () => existsSync(started));
@@ -128,7 +145,9 @@ ${emit('d', { value: 0 }, { x: 'slow.out', y: 'c.out' })}
     expect(byStage(join(ws.dir, '.local-store'))).toEqual(byStage(ws.store));
     const tot = records(ws.store).find((r) => r.instance === 'tot')!;
     const localStore = await Store.open(join(ws.dir, '.local-store'));
-    expect(readFileSync(localStore.objectPath(tot.outputs['sum']!.hash))).toEqual(readFileSync(join(ws.store, 'objects', tot.outputs['sum']!.hash.slice(0, 2), tot.outputs['sum']!.hash)));
+    expect(readFileSync(localStore.objectPath(tot.outputs['sum']!.hash))).toEqual(
+      readFileSync(join(ws.store, 'objects', tot.outputs['sum']!.hash.slice(0, 2), tot.outputs['sum']!.hash)),
+    );
     // A second queue run is all cache hits and queues nothing.
     const again = await run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p }) });
     expect(again).toMatchObject({ cached: 7, ran: 0 });
@@ -148,14 +167,26 @@ ${emit('after', {}, { x: 'broken.out' })}
     const p = prefix();
     const pool = [await startWorkerProc('r1', { store: ws.store, prefix: p, allowExec: true })];
     const seen: QueueStageEvent[] = [];
-    const result = await run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p, attempts: 2, backoffMs: 100, pollMs: 1000, onEvent: (e) => seen.push(e) }) });
+    const result = await run(ws, {
+      executor: await queueExecutor({
+        redis: redis.url,
+        prefix: p,
+        attempts: 2,
+        backoffMs: 100,
+        pollMs: 1000,
+        onEvent: (e) => seen.push(e),
+      }),
+    });
 
     expect(result).toMatchObject({ ran: 1, failed: 1, skipped: ['after'] });
     expect(statusOf(result.events)).toEqual({ flaky: 'ran', broken: 'failed' });
     expect(readFileSync(join(ws.dir, 'flaky.count'), 'utf8')).toBe('xx'); // failed once, then succeeded
     const retry = seen.find((e) => e.stage === 'flaky' && e.state === 'retrying')!;
     expect(retry).toMatchObject({ attempt: 1, retryInMs: 100 }); // exponential backoff: 100 ms, then 200, ...
-    expect(seen.find((e) => e.stage === 'broken' && e.state === 'retrying')).toMatchObject({ attempt: 1, retryInMs: 100 });
+    expect(seen.find((e) => e.stage === 'broken' && e.state === 'retrying')).toMatchObject({
+      attempt: 1,
+      retryInMs: 100,
+    });
     expect(retry.error).toMatch(/fails on purpose/);
     // The broken stage: both attempts ran, then the run reports the stage's own error.
     expect(ws.calls().filter((c) => c === 'broken')).toHaveLength(2);
@@ -163,11 +194,18 @@ ${emit('after', {}, { x: 'broken.out' })}
     expect(failure).toMatch(/boom: broken was asked to fail/);
     expect(failure).toMatch(/after 2 attempts/);
     expect(failure).toMatch(/on worker r1/);
-    expect(pool[0]!.events.filter((e) => e.stage === 'broken').map((e) => `${e.state}${e.attempt}`)).toEqual(['started1', 'failed1', 'started2', 'failed2']);
+    expect(pool[0]!.events.filter((e) => e.stage === 'broken').map((e) => `${e.state}${e.attempt}`)).toEqual([
+      'started1',
+      'failed1',
+      'started2',
+      'failed2',
+    ]);
     expect(records(ws.store).map((r) => r.instance)).toEqual(['flaky']);
 
     // A later run gives the failed job fresh attempts instead of repeating the old failure.
-    const again = await run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p, attempts: 1, pollMs: 1000 }) });
+    const again = await run(ws, {
+      executor: await queueExecutor({ redis: redis.url, prefix: p, attempts: 1, pollMs: 1000 }),
+    });
     expect(statusOf(again.events)).toEqual({ flaky: 'cached', broken: 'failed' });
     expect(ws.calls().filter((c) => c === 'broken')).toHaveLength(3);
     await stopWorkers(pool);
@@ -180,16 +218,27 @@ ${emit('cmd', { value: 1 })}
   sc: { uses: scale, needs: { values: src.values }, with: { factor: 2 } }
 `);
     const p = prefix();
-    const pool = [await startWorkerProc('strict', { store: ws.store, prefix: p, registry: join(FIXTURES, 'registry-small.mjs') })];
-    const result = await run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p, attempts: 3, backoffMs: 100, pollMs: 1000 }) });
+    const pool = [
+      await startWorkerProc('strict', { store: ws.store, prefix: p, registry: join(FIXTURES, 'registry-small.mjs') }),
+    ];
+    const result = await run(ws, {
+      executor: await queueExecutor({ redis: redis.url, prefix: p, attempts: 3, backoffMs: 100, pollMs: 1000 }),
+    });
 
     expect(statusOf(result.events)).toEqual({ cmd: 'failed', src: 'ran', sc: 'failed' });
     const error = (s: string): string => result.events.find((e) => e.stage === s)!.error!;
     expect(error('cmd')).toMatch(/refuses exec stage cmd: .*--allow-exec/);
-    expect(error('sc')).toMatch(/refuses stage 'scale' \(sc\): it is not in the worker's registry .*registry-small\.mjs/);
+    expect(error('sc')).toMatch(
+      /refuses stage 'scale' \(sc\): it is not in the worker's registry .*registry-small\.mjs/,
+    );
     expect(error('cmd')).not.toMatch(/after \d+ attempts/);
     expect(ws.calls()).toEqual([]); // the command never ran
-    expect(pool[0]!.events.filter((e) => e.state === 'refused').map((e) => `${e.stage}:${e.attempt}`).sort()).toEqual(['cmd:1', 'sc:1']);
+    expect(
+      pool[0]!.events
+        .filter((e) => e.state === 'refused')
+        .map((e) => `${e.stage}:${e.attempt}`)
+        .sort(),
+    ).toEqual(['cmd:1', 'sc:1']);
     await stopWorkers(pool);
   });
 
@@ -200,13 +249,21 @@ ${emit('b', { value: 2 }, { x: 'a.out' })}
 ${emit('c', { value: 3 }, { x: 'a.out' })}
 `);
     const p = prefix();
-    const pool = await Promise.all(['c1', 'c2'].map((n) => startWorkerProc(n, { store: ws.store, prefix: p, allowExec: true })));
+    const pool = await Promise.all(
+      ['c1', 'c2'].map((n) => startWorkerProc(n, { store: ws.store, prefix: p, allowExec: true })),
+    );
     const exec = (): ReturnType<typeof queueExecutor> => queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000 });
     const [one, two] = await Promise.all([run(ws, { executor: await exec() }), run(ws, { executor: await exec() })]);
     expect(one).toMatchObject({ failed: 0, skipped: [] });
     expect(two).toMatchObject({ failed: 0, skipped: [] });
     expect(ws.calls().sort()).toEqual(['a', 'b', 'c']);
-    expect(pool.flatMap((w) => w.events).filter((e) => e.state === 'ran').map((e) => e.stage).sort()).toEqual(['a', 'b', 'c']);
+    expect(
+      pool
+        .flatMap((w) => w.events)
+        .filter((e) => e.state === 'ran')
+        .map((e) => e.stage)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
     await stopWorkers(pool);
   });
 
@@ -218,7 +275,15 @@ ${emit('c', { value: 3 }, { x: 'a.out' })}
     const p = prefix();
     const first = await startWorkerProc('first', { store: ws.store, prefix: p, allowExec: true });
     const seen: QueueStageEvent[] = [];
-    const queued = run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p, attempts: 1, pollMs: 1000, onEvent: (e) => seen.push(e) }) });
+    const queued = run(ws, {
+      executor: await queueExecutor({
+        redis: redis.url,
+        prefix: p,
+        attempts: 1,
+        pollMs: 1000,
+        onEvent: (e) => seen.push(e),
+      }),
+    });
     await until('the long stage to start', () => existsSync(started));
     await stopWorkers([first]);
     expect(first.events.map((e) => e.state)).toEqual(['started', 'requeued']);
@@ -241,14 +306,20 @@ ${emit('last', { value: 3 }, { x: 'mid.out' })}
 `);
     const p = prefix();
     const pool = [await startWorkerProc('k1', { store: ws.store, prefix: p, allowExec: true })];
-    const coordinator = spawn(process.execPath, [join(FIXTURES, 'run-queue.mjs'), ws.file, ws.store, redis.url, p], { stdio: 'ignore' });
+    const coordinator = spawn(process.execPath, [join(FIXTURES, 'run-queue.mjs'), ws.file, ws.store, redis.url, p], {
+      stdio: 'ignore',
+    });
     await until('the middle stage to start', () => existsSync(started));
     coordinator.kill('SIGKILL');
     await new Promise((r) => coordinator.once('exit', r));
 
     const seen: QueueStageEvent[] = [];
-    const restarted = run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000, onEvent: (e) => seen.push(e) }) });
-    await until('the new coordinator to attach to the running job', () => seen.some((e) => e.stage === 'mid' && e.state === 'running'));
+    const restarted = run(ws, {
+      executor: await queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000, onEvent: (e) => seen.push(e) }),
+    });
+    await until('the new coordinator to attach to the running job', () =>
+      seen.some((e) => e.stage === 'mid' && e.state === 'running'),
+    );
     writeFileSync(release, 'go');
     const result = await restarted;
     expect(statusOf(result.events)).toEqual({ first: 'cached', mid: 'ran', last: 'ran' });
@@ -265,7 +336,10 @@ ${emit('last', { value: 3 }, { x: 'mid.out' })}
     const p = prefix();
     const cpu = await startWorkerProc('cpu1', { store: ws.store, prefix: p, queue: 'cpu', registry });
     const seen: QueueStageEvent[] = [];
-    const queued = run(ws, { registry, executor: await queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000, onEvent: (e) => seen.push(e) }) });
+    const queued = run(ws, {
+      registry,
+      executor: await queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000, onEvent: (e) => seen.push(e) }),
+    });
     await until('the gpu stage to be queued', () => seen.some((e) => e.stage === 'sq' && e.state === 'queued'));
     expect(seen.find((e) => e.stage === 'src')).toMatchObject({ queue: 'cpu', state: 'queued' });
     const sq = seen.find((e) => e.stage === 'sq')!;
@@ -281,13 +355,20 @@ ${emit('last', { value: 3 }, { x: 'mid.out' })}
     const ws = workspace(`stages:\n${emit('e', { value: 1 })}\n`);
     const p = prefix();
     const seen: QueueStageEvent[] = [];
-    const queued = run(ws, { executor: await queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000, onEvent: (e) => seen.push(e) }) });
+    const queued = run(ws, {
+      executor: await queueExecutor({ redis: redis.url, prefix: p, pollMs: 1000, onEvent: (e) => seen.push(e) }),
+    });
     await until('the stage to be queued', () => seen.some((e) => e.state === 'queued'));
-    writeFileSync(join(ws.dir, 'emit.mjs'), `${readFileSync(join(ws.dir, 'emit.mjs'), 'utf8')}\n// edited after queueing\n`);
+    writeFileSync(
+      join(ws.dir, 'emit.mjs'),
+      `${readFileSync(join(ws.dir, 'emit.mjs'), 'utf8')}\n// edited after queueing\n`,
+    );
     const w = await startWorkerProc('v1', { store: ws.store, prefix: p, allowExec: true });
     const result = await queued;
     expect(result.failed).toBe(1);
-    expect(result.events[0]!.error).toMatch(/worker v1 refuses e: its key was computed with a different code files in .* than this worker has/);
+    expect(result.events[0]!.error).toMatch(
+      /worker v1 refuses e: its key was computed with a different code files in .* than this worker has/,
+    );
     expect(ws.calls()).toEqual([]);
     await stopWorkers([w]);
   });
@@ -318,7 +399,10 @@ ${emit('last', { value: 3 }, { x: 'mid.out' })}
     writeFileSync(join(ws.dir, 'my-stages.mjs'), blocks[0]!);
     writeFileSync(join(ws.dir, 'squares.yaml'), blocks[1]!);
     writeFileSync(join(ws.dir, 'many.mjs'), example);
-    const r = await execa('node', ['many.mjs'], { cwd: ws.dir, env: { TRANSFUSION_REDIS_URL: redis.url, FORCE_COLOR: '0', NO_COLOR: '1' } }); // plain console.log under nx
+    const r = await execa('node', ['many.mjs'], {
+      cwd: ws.dir,
+      env: { TRANSFUSION_REDIS_URL: redis.url, FORCE_COLOR: '0', NO_COLOR: '1' },
+    }); // plain console.log under nx
     expect(r.stdout).toMatch(/cached: 0,\s+ran: 3,\s+failed: 0/);
     expect(r.stderr).toMatch(/running sq\.3 \S+/);
   });

@@ -14,7 +14,10 @@ export function haveRedisServer(): boolean {
 /** Whether the queue tests can run here; throws on CI when they cannot (a missing Redis must fail loudly). */
 export function queueTestsEnabled(): boolean {
   if (process.env[REDIS_ENV]) return true;
-  if (process.env['CI']) throw new Error(`queue tests: ${REDIS_ENV} is not set on CI; .ci/run must install redis-server, start it and export the URL`);
+  if (process.env['CI'])
+    throw new Error(
+      `queue tests: ${REDIS_ENV} is not set on CI; .ci/run must install redis-server, start it and export the URL`,
+    );
   if (haveRedisServer()) return true;
   console.warn(`queue tests skipped: set ${REDIS_ENV} or install redis-server`);
   return false;
@@ -44,9 +47,24 @@ export interface TestRedis {
 export async function startRedis(args: string[] = [], tls?: { cert: string; key: string }): Promise<TestRedis> {
   const port = await freePort();
   const listen = tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.cert,
+        '--tls-key-file',
+        tls.key,
+        '--tls-auth-clients',
+        'no',
+      ]
     : ['--port', String(port)];
-  const proc: ChildProcess = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(
+    'redis-server',
+    [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer): void => {

@@ -53,7 +53,11 @@ describe('run history and comparisons', () => {
     expect(paramsChangeSummary(logs[1], logs[2]!)).toBe('params of 2 stages');
 
     // params diff: vars, then every stage's params
-    expect(paramsDiff(logs[0]!, logs[1]!)).toEqual(['vars.epochs: 3 → 5', 'stages.evaluate-0.params.epochs: 3 → 5', 'stages.evaluate-1.params.epochs: 3 → 5']);
+    expect(paramsDiff(logs[0]!, logs[1]!)).toEqual([
+      'vars.epochs: 3 → 5',
+      'stages.evaluate-0.params.epochs: 3 → 5',
+      'stages.evaluate-1.params.epochs: 3 → 5',
+    ]);
     const changed = paramsDiff(logs[1]!, logs[2]!);
     expect(changed[0]).toBe('stages.evaluate-0.params.auc: 0.8 → 0.85');
     expect(changed[1]).toMatch(/^stages\.evaluate-1: \{.* → \(unset\)$/); // not selected in the last run
@@ -73,7 +77,9 @@ describe('run history and comparisons', () => {
       ['evaluate-0', 'auc', 0],
       ['evaluate-1', 'auc', 0],
     ]);
-    await expect(metricsDiff(ws.store, logs[0]!, logs[1]!, { metrics: ['acu'] })).rejects.toThrow(/--metric acu: no such metric in these runs \(did you mean acc or auc\?\)/);
+    await expect(metricsDiff(ws.store, logs[0]!, logs[1]!, { metrics: ['acu'] })).rejects.toThrow(
+      /--metric acu: no such metric in these runs \(did you mean acc or auc\?\)/,
+    );
   });
 
   test('runs are picked by last, last~N or an id prefix; a failed run is logged as failed', async () => {

@@ -39,7 +39,9 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
   });
 
   test('a param of the wrong type names the param path and the expectation', async () => {
-    const issues = await issuesOf(`stages:\n  a:\n    uses: exec\n    with:\n      command: node\n    outputs: { out: table }\n`);
+    const issues = await issuesOf(
+      `stages:\n  a:\n    uses: exec\n    with:\n      command: node\n    outputs: { out: table }\n`,
+    );
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ path: 'stages.a.with.command', line: 5 });
     expect(issues[0]!.message).toMatch(/expected array/);
@@ -79,7 +81,9 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
   });
 
   test('kind mismatch between an output and the input that takes it', async () => {
-    const [issue] = await issuesOf(`stages:\n  s:\n    uses: source\n    with: { n: 3 }\n  t:\n    uses: total\n    needs: { parts: s.values }\n  u:\n    uses: total\n    needs: { parts: t.sum }\n`);
+    const [issue] = await issuesOf(
+      `stages:\n  s:\n    uses: source\n    with: { n: 3 }\n  t:\n    uses: total\n    needs: { parts: s.values }\n  u:\n    uses: total\n    needs: { parts: t.sum }\n`,
+    );
     expect(issue).toMatchObject({ path: 'stages.u.needs.parts' });
     expect(issue!.message).toMatch(/stage u: input 'parts' expects tensor, but t.sum is table/);
   });
@@ -90,15 +94,27 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
     );
     expect(issue).toMatchObject({ path: 'stages.second.needs.dataset', line: 13 });
     expect(issue!.message).toBe("stage second.1: input 'dataset' expects dataset, but first.weights is weights");
-    expect(issue!.mismatch).toEqual({ instance: 'second.1', input: 'dataset', expected: 'dataset', got: 'weights', from: 'first.weights' });
+    expect(issue!.mismatch).toEqual({
+      instance: 'second.1',
+      input: 'dataset',
+      expected: 'dataset',
+      got: 'weights',
+      from: 'first.weights',
+    });
     expect(rest.map((i) => i.mismatch?.instance)).toEqual(['second.2']);
   });
 
   test("an exec stage's outputs need their kinds, from the kinds the registry knows", async () => {
-    const [bare] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    outputs: [out, log]\n`);
+    const [bare] = await issuesOf(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    outputs: [out, log]\n`,
+    );
     expect(bare).toMatchObject({ path: 'stages.a.outputs', line: 5 });
-    expect(bare!.message).toMatch(/^say the kind of each output: `outputs: \{ out: table, log: table \}`, each kind one of table, tensor, tensors, files, dataset, weights$/);
-    const [typo] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    outputs: { out: weight }\n`);
+    expect(bare!.message).toMatch(
+      /^say the kind of each output: `outputs: \{ out: table, log: table \}`, each kind one of table, tensor, tensors, files, dataset, weights$/,
+    );
+    const [typo] = await issuesOf(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    outputs: { out: weight }\n`,
+    );
     expect(typo).toMatchObject({ path: 'stages.a.outputs.out' });
     expect(typo!.message).toMatch(/unknown artifact kind 'weight' \(did you mean weights\?\)/);
   });
@@ -107,7 +123,10 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
     const [issue] = await issuesOf(
       `stages:\n  data:\n    uses: examples\n    with: { n: 4 }\n  s:\n    uses: source\n    with: { n: 3 }\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n    needs: { both: [data.dataset, s.values] }\n    outputs: { out: table }\n`,
     );
-    expect(issue).toMatchObject({ path: 'stages.a.needs.both.1', mismatch: { instance: 'a', input: 'both', expected: 'dataset', got: 'tensor', from: 's.values' } });
+    expect(issue).toMatchObject({
+      path: 'stages.a.needs.both.1',
+      mismatch: { instance: 'a', input: 'both', expected: 'dataset', got: 'tensor', from: 's.values' },
+    });
     expect(issue!.message).toMatch(/takes one kind \(dataset, from the first reference\)/);
   });
 
@@ -121,7 +140,9 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
       `stages:\n  s:\n    uses: source\n    matrix: { n: [1, 2] }\n    with: { n: "\${matrix.n}" }\n  one:\n    uses: scale\n    with: { factor: 2 }\n    needs: { values: s.values }\n`,
     );
     expect(issue).toMatchObject({ path: 'stages.one.needs.values' });
-    expect(issue!.message).toMatch(/names 2 instances but input 'values' of 'scale' takes one; name one instance, e.g. s.1.values/);
+    expect(issue!.message).toMatch(
+      /names 2 instances but input 'values' of 'scale' takes one; name one instance, e.g. s.1.values/,
+    );
   });
 
   test('unknown interpolation reference', async () => {
@@ -131,20 +152,28 @@ describe('a pipeline file that cannot run is rejected before anything runs, nami
   });
 
   test('exec without outputs, and a typed stage with outputs', async () => {
-    const issues = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n  s:\n    uses: source\n    with: { n: 1 }\n    outputs: { x: table }\n`);
+    const issues = await issuesOf(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs] }\n  s:\n    uses: source\n    with: { n: 1 }\n    outputs: { x: table }\n`,
+    );
     expect(issues.map((i) => i.message).join('\n')).toMatch(/needs `outputs: \{ NAME: KIND \}`/);
     expect(issues.map((i) => i.message).join('\n')).toMatch(/has fixed outputs \(values\)/);
   });
 
   test('a deps file that does not exist, or leaves the folder', async () => {
-    const [issue] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [nope.py] }\n    outputs: { out: table }\n`);
+    const [issue] = await issuesOf(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [nope.py] }\n    outputs: { out: table }\n`,
+    );
     expect(issue!.message).toMatch(/nope.py: no such file/);
-    const [outside] = await issuesOf(`stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [../x.py] }\n    outputs: { out: table }\n`);
+    const [outside] = await issuesOf(
+      `stages:\n  a:\n    uses: exec\n    with: { command: [node, emit.mjs], deps: [../x.py] }\n    outputs: { out: table }\n`,
+    );
     expect(outside!.message).toMatch(/inside the pipeline's folder/);
   });
 
   test('all problems are reported at once', async () => {
-    const issues = await issuesOf(`stages:\n  a:\n    uses: nope\n  b:\n    uses: exec\n    with: { command: 3 }\n    outputs: { out: table }\n`);
+    const issues = await issuesOf(
+      `stages:\n  a:\n    uses: nope\n  b:\n    uses: exec\n    with: { command: 3 }\n    outputs: { out: table }\n`,
+    );
     expect(issues.length).toBe(2);
   });
 

@@ -1,7 +1,17 @@
 // Each generator's first draws, as computed by the copies this library replaced: seeded synthetic data,
 // splits, weight init, shuffles, augmentation, bootstrap and CCA subsampling were pinned with these streams.
 import { describe, expect, it } from 'vitest';
-import { createRng, createStreamRng, mixSeed, mixSeedMurmur, mulberry32, noise32, permutation, sampleSorted, XorShift32 } from '../src/index.js';
+import {
+  createRng,
+  createStreamRng,
+  mixSeed,
+  mixSeedMurmur,
+  mulberry32,
+  noise32,
+  permutation,
+  sampleSorted,
+  XorShift32,
+} from '../src/index.js';
 
 describe('pinned streams', () => {
   it('xoshiro128** (createRng) and its mixSeed', () => {
@@ -25,7 +35,9 @@ describe('pinned streams', () => {
 
   it('sfc32 streams keyed by name (createStreamRng)', () => {
     const s = createStreamRng(42, 'conv1/kernel');
-    expect([s.uniform(), s.uniform(), s.normal()]).toEqual([0.6838206420652568, 0.7241442026570439, 0.11943496996992474]);
+    expect([s.uniform(), s.uniform(), s.normal()]).toEqual([
+      0.6838206420652568, 0.7241442026570439, 0.11943496996992474,
+    ]);
     expect(createStreamRng(42, 'conv2/kernel').uniform()).not.toBe(0.6838206420652568);
   });
 

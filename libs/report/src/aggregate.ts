@@ -14,7 +14,10 @@ export interface AucSummary extends Summary {
 }
 
 /** The report's bootstrap: the evaluation's resamples and level, a fixed seed so a report is reproducible. */
-export const bootstrapSettings = (results: StudyResults): BootstrapSettings => ({ ...results.evaluation.bootstrap, seed: 0 });
+export const bootstrapSettings = (results: StudyResults): BootstrapSettings => ({
+  ...results.evaluation.bootstrap,
+  seed: 0,
+});
 
 /** All seeds of one (task, data regime, model, init) setting. */
 export interface RunGroup {
@@ -41,14 +44,23 @@ export interface RunGroup {
 }
 
 /** The seeds' values summarized, with the bootstrap interval of their mean when the runs have scorers. */
-function summarizeMean(runs: Run[], values: number[], metric: ResampledMetric, scorers: RunScorer[] | undefined, settings: BootstrapSettings): AucSummary {
+function summarizeMean(
+  runs: Run[],
+  values: number[],
+  metric: ResampledMetric,
+  scorers: RunScorer[] | undefined,
+  settings: BootstrapSettings,
+): AucSummary {
   if (!scorers) return { ...summarize(values), ciLow: Number.NaN, ciHigh: Number.NaN };
   const ci = estimateContrast([{ runs, scorers, coefficient: 1 }], metric, settings);
   return { ...summarize(values), ciLow: ci.low, ciHigh: ci.high };
 }
 
 /** Groups runs by setting, in the order models are listed and inits are displayed. */
-export function groupRuns(results: StudyResults, scorerOf: ReadonlyMap<string, RunScorer> = runScorers(results)): RunGroup[] {
+export function groupRuns(
+  results: StudyResults,
+  scorerOf: ReadonlyMap<string, RunScorer> = runScorers(results),
+): RunGroup[] {
   const settings = bootstrapSettings(results);
   const models = new Map(results.models.map((m, i) => [m.id, { m, i }]));
   const tasks = new Map(results.tasks.map((t, i) => [t.id, { t, i }]));
@@ -68,15 +80,35 @@ export function groupRuns(results: StudyResults, scorerOf: ReadonlyMap<string, R
     const perLabel: Record<string, AucSummary> = {};
     task.labels.forEach((label, l) => {
       const values = runs.map((r) => r.auc.perLabel[label]?.value);
-      if (values.every((v) => v !== undefined)) perLabel[label] = summarizeMean(runs, values as number[], { label: l }, task.labels.length > 1 ? scorers : undefined, settings);
+      if (values.every((v) => v !== undefined))
+        perLabel[label] = summarizeMean(
+          runs,
+          values as number[],
+          { label: l },
+          task.labels.length > 1 ? scorers : undefined,
+          settings,
+        );
     });
-    if (task.labels.length === 1 && perLabel[task.labels[0]!]) perLabel[task.labels[0]!] = summarizeMean(runs, runs.map((r) => r.auc.macro.value), 'auc', scorers, settings);
+    if (task.labels.length === 1 && perLabel[task.labels[0]!])
+      perLabel[task.labels[0]!] = summarizeMean(
+        runs,
+        runs.map((r) => r.auc.macro.value),
+        'auc',
+        scorers,
+        settings,
+      );
     const metrics: Record<string, AucSummary> = {};
     for (const name of Object.keys(first.metrics ?? {}).sort()) {
       const values = runs.map((r) => r.metrics?.[name]?.value);
       if (!values.every((v) => v !== undefined)) continue;
       const resampled = name === 'acc' || (name === 'kappa' && task.kind === 'multiclass');
-      metrics[name] = summarizeMean(runs, values as number[], name as ResampledMetric, resampled ? scorers : undefined, settings);
+      metrics[name] = summarizeMean(
+        runs,
+        values as number[],
+        name as ResampledMetric,
+        resampled ? scorers : undefined,
+        settings,
+      );
     }
     const sources = [...new Set(runs.flatMap((r) => (r.transferSource ? [r.transferSource] : [])))];
     groups.push({
@@ -89,7 +121,13 @@ export function groupRuns(results: StudyResults, scorerOf: ReadonlyMap<string, R
       initKey: initKey(first.init),
       runs,
       seeds: runs.map((r) => r.seed).sort((a, b) => a - b),
-      macro: summarizeMean(runs, runs.map((r) => r.auc.macro.value), 'auc', scorers, settings),
+      macro: summarizeMean(
+        runs,
+        runs.map((r) => r.auc.macro.value),
+        'auc',
+        scorers,
+        settings,
+      ),
       ...(scorers ? { scorers } : {}),
       perLabel,
       metrics,
@@ -113,7 +151,10 @@ export function groupRuns(results: StudyResults, scorerOf: ReadonlyMap<string, R
   });
 }
 
-export function findGroup(groups: readonly RunGroup[], q: { task?: string; regime?: string; model: string; initKey: string }): RunGroup | undefined {
+export function findGroup(
+  groups: readonly RunGroup[],
+  q: { task?: string; regime?: string; model: string; initKey: string },
+): RunGroup | undefined {
   return groups.find(
     (g) =>
       g.model.id === q.model &&

@@ -29,7 +29,12 @@ function bestRun(runs: readonly Run[]): Run {
   return runs.reduce((a, b) => (b.auc.macro.value > a.auc.macro.value ? b : a));
 }
 
-function oursTable(task: Task, groups: RunGroup[], rows: readonly PublishedRow[] | undefined, suite: PublishedSuite): ReportTable {
+function oursTable(
+  task: Task,
+  groups: RunGroup[],
+  rows: readonly PublishedRow[] | undefined,
+  suite: PublishedSuite,
+): ReportTable {
   const columns = [
     { label: 'Model', numeric: false },
     { label: 'Initialisation', numeric: false },
@@ -81,7 +86,10 @@ function oursTable(task: Task, groups: RunGroup[], rows: readonly PublishedRow[]
     columns,
     rows: body,
     data,
-    notes: taskTableNotes(task, groups.flatMap((g) => g.runs)),
+    notes: taskTableNotes(
+      task,
+      groups.flatMap((g) => g.runs),
+    ),
   };
 }
 
@@ -112,7 +120,9 @@ export function buildBenchmarkSections(results: StudyResults, groups: readonly R
     const suite = publishedSuites[task.benchmark.suite];
     const d = publishedDataset(task.benchmark);
     const datasetName = d?.name ?? task.benchmark.dataset;
-    const onFile = Object.values(suite.datasets).map((x) => x.name).join(', ');
+    const onFile = Object.values(suite.datasets)
+      .map((x) => x.name)
+      .join(', ');
     out.push({
       task: task.id,
       suite: suite.name,
@@ -121,7 +131,9 @@ export function buildBenchmarkSections(results: StudyResults, groups: readonly R
       split: suite.split,
       ours: oursTable(task, full, d?.rows, suite),
       published: d ? publishedTable(task, d, suite) : null,
-      note: d ? null : `No published ${suite.name} rows are on file for dataset "${task.benchmark.dataset}" (the report holds them for: ${onFile}).`,
+      note: d
+        ? null
+        : `No published ${suite.name} rows are on file for dataset "${task.benchmark.dataset}" (the report holds them for: ${onFile}).`,
     });
   }
   return out;

@@ -19,12 +19,21 @@ export interface ReportFile {
 /** JSON.stringify replacer: typed arrays as plain arrays, ±∞ (a threshold never reached) as "Infinity", NaN as null. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Float32Array || value instanceof Float64Array) return Array.from(value);
-  if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) return value > 0 ? 'Infinity' : '-Infinity';
+  if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY)
+    return value > 0 ? 'Infinity' : '-Infinity';
   if (Buffer.isBuffer(value)) return undefined;
   return value;
 }
 
-const tableJson = (t: ReportTable) => ({ id: t.id, title: t.title, caption: t.caption, notes: t.notes, columns: t.columns.map((x) => x.label), rows: t.rows, data: t.data });
+const tableJson = (t: ReportTable) => ({
+  id: t.id,
+  title: t.title,
+  caption: t.caption,
+  notes: t.notes,
+  columns: t.columns.map((x) => x.label),
+  rows: t.rows,
+  data: t.data,
+});
 
 function resultsJson(c: ReportContent): string {
   return JSON.stringify(
@@ -34,8 +43,23 @@ function resultsJson(c: ReportContent): string {
       findings: c.findings,
       tables: c.tables.map(tableJson),
       similarityTables: c.similarityTables.map(tableJson),
-      benchmarks: c.benchmarks.map((b) => ({ task: b.task, suite: b.suite, dataset: b.dataset, source: b.source, split: b.split, note: b.note, ours: tableJson(b.ours), published: b.published ? tableJson(b.published) : null })),
-      figures: c.figures.map((f) => ({ id: f.id, title: f.title, caption: f.caption, files: [`figures/${f.id}.png`, ...(f.svg !== undefined ? [`figures/${f.id}.svg`] : [])], data: f.data })),
+      benchmarks: c.benchmarks.map((b) => ({
+        task: b.task,
+        suite: b.suite,
+        dataset: b.dataset,
+        source: b.source,
+        split: b.split,
+        note: b.note,
+        ours: tableJson(b.ours),
+        published: b.published ? tableJson(b.published) : null,
+      })),
+      figures: c.figures.map((f) => ({
+        id: f.id,
+        title: f.title,
+        caption: f.caption,
+        files: [`figures/${f.id}.png`, ...(f.svg !== undefined ? [`figures/${f.id}.svg`] : [])],
+        data: f.data,
+      })),
       input: c.results,
     },
     jsonReplacer,
@@ -53,16 +77,30 @@ export async function buildReportFiles(results: unknown, options?: ReportOptions
     { path: 'index.html', content: renderHtml(content), mediaType: 'text/html' },
     { path: 'report.md', content: renderMarkdown(content), mediaType: 'text/markdown' },
     { path: 'results.json', content: resultsJson(content), mediaType: 'application/json' },
-    ...(content.results.provenance.dag ? [{ path: 'figures/pipeline-graph.svg', content: dagSvg(content.results.provenance.dag), mediaType: 'image/svg+xml' as const }] : []),
+    ...(content.results.provenance.dag
+      ? [
+          {
+            path: 'figures/pipeline-graph.svg',
+            content: dagSvg(content.results.provenance.dag),
+            mediaType: 'image/svg+xml' as const,
+          },
+        ]
+      : []),
     ...content.figures.flatMap((f): ReportFile[] => [
       { path: `figures/${f.id}.png`, content: f.png, mediaType: 'image/png' },
-      ...(f.svg !== undefined ? [{ path: `figures/${f.id}.svg`, content: f.svg, mediaType: 'image/svg+xml' as const }] : []),
+      ...(f.svg !== undefined
+        ? [{ path: `figures/${f.id}.svg`, content: f.svg, mediaType: 'image/svg+xml' as const }]
+        : []),
     ]),
   ];
 }
 
 /** Builds the report and writes it under `outDir`; returns the absolute paths written. */
-export async function renderReport(results: unknown, outDir: string, options?: ReportOptionsInput): Promise<{ files: string[] }> {
+export async function renderReport(
+  results: unknown,
+  outDir: string,
+  options?: ReportOptionsInput,
+): Promise<{ files: string[] }> {
   const files = await buildReportFiles(results, options);
   const written: string[] = [];
   for (const f of files) {

@@ -43,13 +43,27 @@ export async function buildReportContent(results: StudyResults, options: ReportO
   const figures: RenderedFigure[] = [];
   for (const def of buildFigureDefs(results, groups, options)) {
     const r = await renderChart(def.id, def.spec, options.pngScale);
-    figures.push({ id: def.id, section: def.section, title: def.title, caption: def.caption, svg: r.svg, png: r.png, data: def.data, warnings: r.warnings });
+    figures.push({
+      id: def.id,
+      section: def.section,
+      title: def.title,
+      caption: def.caption,
+      svg: r.svg,
+      png: r.png,
+      data: def.data,
+      warnings: r.warnings,
+    });
   }
   for (const model of results.models) {
     const snaps = results.filters.filter((f) => f.model === model.id);
     if (snaps.length === 0) continue;
     const png = await renderFilterFigure(model, snaps, options.pngScale);
-    const changes = snaps.map((s) => ({ init: s.init, seed: s.seed, layer: s.layer, relativeChange: relativeChange(s) }));
+    const changes = snaps.map((s) => ({
+      init: s.init,
+      seed: s.seed,
+      layer: s.layer,
+      relativeChange: relativeChange(s),
+    }));
     figures.push({
       id: `fig5-filters-${model.id.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
       section: 'filters',
@@ -63,6 +77,16 @@ export async function buildReportContent(results: StudyResults, options: ReportO
       warnings: [],
     });
   }
-  const similarityTables = results.cca.flatMap((c) => initVsFinalFitTable(c, results.models, methodNames[c.variant.method]) ?? []);
-  return { results, options, tables: buildTables(results, groups), benchmarks: buildBenchmarkSections(results, groups), findings: evaluateFindings(results, groups, options), figures, similarityTables };
+  const similarityTables = results.cca.flatMap(
+    (c) => initVsFinalFitTable(c, results.models, methodNames[c.variant.method]) ?? [],
+  );
+  return {
+    results,
+    options,
+    tables: buildTables(results, groups),
+    benchmarks: buildBenchmarkSections(results, groups),
+    findings: evaluateFindings(results, groups, options),
+    figures,
+    similarityTables,
+  };
 }

@@ -65,5 +65,11 @@ export interface StepsSummary {
 export function summarizeSteps(group: RunGroup, metric: string, threshold: number): StepsSummary {
   const perRun = group.runs.map((r) => stepsToThreshold(r, metric, threshold));
   const hit = perRun.filter((s): s is number => s !== null);
-  return { initKey: group.initKey, perRun, mean: hit.length === perRun.length && hit.length > 0 ? mean(hit) : null, reached: hit.length, runs: perRun.length };
+  return {
+    initKey: group.initKey,
+    perRun,
+    mean: hit.length === perRun.length && hit.length > 0 ? mean(hit) : null,
+    reached: hit.length,
+    runs: perRun.length,
+  };
 }

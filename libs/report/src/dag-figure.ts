@@ -2,7 +2,8 @@ import type { Provenance } from './schema.js';
 
 type Dag = NonNullable<Provenance['dag']>;
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Each node's column: the length of the longest path that reaches it (stages that need nothing: 0). */
 export function dagLayers(dag: Dag): Map<string, number> {

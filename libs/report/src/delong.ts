@@ -49,7 +49,10 @@ export interface DeLongResult {
  * each image's influence is summed over labels before squaring (the delta method), which keeps the covariance
  * between labels measured on the same images; with one label it is DeLong's formula exactly.
  */
-export function delongContrast(arms: { scorers: RunScorer[]; coefficient: number }[], level = 0.95): DeLongResult | undefined {
+export function delongContrast(
+  arms: { scorers: RunScorer[]; coefficient: number }[],
+  level = 0.95,
+): DeLongResult | undefined {
   const data: TestData | undefined = arms[0]?.scorers[0]?.data;
   if (!data || arms.some((a) => a.scorers.length === 0 || a.scorers.some((s) => s.data !== data))) return undefined;
   const { n: images, k } = data;
@@ -69,7 +72,10 @@ export function delongContrast(arms: { scorers: RunScorer[]; coefficient: number
     let negatives: number[] = [];
     for (const arm of arms) {
       for (const sc of arm.scorers) {
-        const c = structuralComponents(idx.map((i) => sc.scores[i * k + l]!), positive);
+        const c = structuralComponents(
+          idx.map((i) => sc.scores[i * k + l]!),
+          positive,
+        );
         const wgt = arm.coefficient / arm.scorers.length;
         c.v10.forEach((v, a) => (d10[a] += wgt * v));
         c.v01.forEach((v, b) => (d01[b] += wgt * v));

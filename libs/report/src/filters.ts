@@ -51,11 +51,21 @@ function filterRgb(t: Tensor, o: number, y: number, x: number): [number, number,
 function filterScale(a: Tensor, b: Tensor, o: number): number {
   const [kh, kw] = a.shape as [number, number];
   let m = 0;
-  for (const t of [a, b]) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (const v of filterRgb(t, o, y, x)) m = Math.max(m, Math.abs(v));
+  for (const t of [a, b])
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++) for (const v of filterRgb(t, o, y, x)) m = Math.max(m, Math.abs(v));
   return m > 0 ? m : 1;
 }
 
-function drawGrid(canvas: Buffer, canvasWidth: number, left: number, top: number, t: Tensor, scales: number[], d: Dims): void {
+function drawGrid(
+  canvas: Buffer,
+  canvasWidth: number,
+  left: number,
+  top: number,
+  t: Tensor,
+  scales: number[],
+  d: Dims,
+): void {
   const [kh, kw, , cout] = t.shape as [number, number, number, number];
   const g = gridLayout(cout, d);
   const { cell, gap } = d;
@@ -68,7 +78,8 @@ function drawGrid(canvas: Buffer, canvasWidth: number, left: number, top: number
         const x = Math.min(kw - 1, Math.floor((px * kw) / cell));
         const rgb = filterRgb(t, o, y, x);
         const i = ((oy + py) * canvasWidth + ox + px) * 3;
-        for (let c = 0; c < 3; c++) canvas[i + c] = Math.max(0, Math.min(255, Math.round(127.5 + 127.5 * (rgb[c]! / scales[o]!))));
+        for (let c = 0; c < 3; c++)
+          canvas[i + c] = Math.max(0, Math.min(255, Math.round(127.5 + 127.5 * (rgb[c]! / scales[o]!))));
       }
     }
   }
@@ -80,7 +91,9 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 export async function renderFilterFigure(model: ModelInfo, snapshots: FilterSnapshot[], scale = 2): Promise<Buffer> {
   const d = dims(scale);
   const { labelW, headerH, gridGap, rowGap, s: k } = d;
-  const rowsIn = (['random', 'pretrained'] as const).map((init) => snapshots.find((s) => s.init === init)).filter((s): s is FilterSnapshot => s !== undefined);
+  const rowsIn = (['random', 'pretrained'] as const)
+    .map((init) => snapshots.find((s) => s.init === init))
+    .filter((s): s is FilterSnapshot => s !== undefined);
   if (rowsIn.length === 0) throw new ReportError(`filters of ${model.id}: no snapshot to draw`, 'render-failed');
   const grids = rowsIn.map((s) => gridLayout(s.before.shape[3]!, d));
   const gridW = Math.max(...grids.map((g) => g.width));
@@ -100,8 +113,12 @@ export async function renderFilterFigure(model: ModelInfo, snapshots: FilterSnap
     drawGrid(canvas, width, labelW, top, s.before, scales, d);
     drawGrid(canvas, width, labelW + gridW + gridGap, top, s.after, scales, d);
     const mid = top + g.height / 2;
-    texts.push(`<text x="${8 * k}" y="${mid - 4 * k}" font-size="${14 * k}">${s.init === 'random' ? 'Random init' : 'Pretrained init'}</text>`);
-    texts.push(`<text x="${8 * k}" y="${mid + 14 * k}" font-size="${11 * k}" fill="#555555">seed ${s.seed}, ${cout} filters</text>`);
+    texts.push(
+      `<text x="${8 * k}" y="${mid - 4 * k}" font-size="${14 * k}">${s.init === 'random' ? 'Random init' : 'Pretrained init'}</text>`,
+    );
+    texts.push(
+      `<text x="${8 * k}" y="${mid + 14 * k}" font-size="${11 * k}" fill="#555555">seed ${s.seed}, ${cout} filters</text>`,
+    );
     top += g.height + rowGap;
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" fill="#111111">${texts.join('')}</svg>`;

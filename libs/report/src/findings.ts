@@ -40,7 +40,7 @@ export const statements = [
 /** How to read the findings; printed above them in every format. */
 export const FINDINGS_METHOD =
   "Each statement is judged on differences Δ with a bootstrap interval: AUC differences are paired on the same test images, resampling test patients once for both sides and the seeds of each side (hierarchical), with DeLong's test for correlated AUCs beside them; CCA and convergence differences resample seeds. " +
-  'Supported: every interval lies on the statement\'s side of its margin; contradicted: one lies wholly on the other side; inconclusive: an interval straddles the margin; not testable: a precondition fails (fewer than 2 seeds, models not far enough apart in size, a threshold never reached); not measured: no runs. ' +
+  "Supported: every interval lies on the statement's side of its margin; contradicted: one lies wholly on the other side; inconclusive: an interval straddles the margin; not testable: a precondition fails (fewer than 2 seeds, models not far enough apart in size, a threshold never reached); not measured: no runs. " +
   "AUC is each task's test AUC (macro over labels or one-vs-rest classes); margins are report options.";
 
 /** Evaluates the paper's seven testable statements on this run's numbers, each comparison with its interval. */
@@ -57,7 +57,15 @@ export function evaluateFindings(results: StudyResults, groups: RunGroup[], opti
     levelText: `${Math.round(bootstrap.level * 100)}%`,
     paramsOf: (id) => params.get(id),
   };
-  const evaluate: ((c: StatementContext) => StatementResult)[] = [statement1, statement2, statement3, statement4, statement5, statement6, statement7];
+  const evaluate: ((c: StatementContext) => StatementResult)[] = [
+    statement1,
+    statement2,
+    statement3,
+    statement4,
+    statement5,
+    statement6,
+    statement7,
+  ];
   return evaluate.map((f, i) => {
     const r = f(ctx);
     const verdict = combine(r.comparisons.map((c) => c.verdict));

@@ -5,13 +5,16 @@ export const pct = (x: number, digits = 2): string => (Number.isFinite(x) ? (x *
 export const meanStdPct = (m: number, s: number, digits = 2): string =>
   Number.isFinite(s) ? `${pct(m, digits)} ± ${pct(s, digits)}` : pct(m, digits);
 
-export const ciPct = (lo: number, hi: number, digits = 1): string => (Number.isFinite(lo) && Number.isFinite(hi) ? `[${pct(lo, digits)}, ${pct(hi, digits)}]` : '–');
+export const ciPct = (lo: number, hi: number, digits = 1): string =>
+  Number.isFinite(lo) && Number.isFinite(hi) ? `[${pct(lo, digits)}, ${pct(hi, digits)}]` : '–';
 
 /** "51.80 [49.0, 54.6]": a mean in percent with its interval, when there is one. */
-export const meanCiPct = (m: number, lo: number, hi: number): string => (Number.isFinite(lo) && Number.isFinite(hi) ? `${pct(m)} ${ciPct(lo, hi)}` : pct(m));
+export const meanCiPct = (m: number, lo: number, hi: number): string =>
+  Number.isFinite(lo) && Number.isFinite(hi) ? `${pct(m)} ${ciPct(lo, hi)}` : pct(m);
 
 /** "0.518 [0.45, 0.58]" on the metric's own scale. */
-export const meanCiFixed = (m: number, lo: number, hi: number): string => (Number.isFinite(lo) && Number.isFinite(hi) ? `${fixed(m)} [${fixed(lo, 2)}, ${fixed(hi, 2)}]` : fixed(m));
+export const meanCiFixed = (m: number, lo: number, hi: number): string =>
+  Number.isFinite(lo) && Number.isFinite(hi) ? `${fixed(m)} [${fixed(lo, 2)}, ${fixed(hi, 2)}]` : fixed(m);
 
 export function count(n: number): string {
   if (!Number.isFinite(n)) return '–';

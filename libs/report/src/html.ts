@@ -6,7 +6,8 @@ import { dagHtml } from './dag-figure.js';
 import { provenanceTables } from './provenance-view.js';
 import type { ReportTable } from './tables.js';
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function cellClass(c: ReportTable['columns'][number]): string {
   // Published numbers (the paper's, a benchmark's) are styled apart from ours.
@@ -19,25 +20,36 @@ function tableHtml(t: ReportTable, withCaption = true, wrapClass = 'table-wrap')
   const body = t.rows
     .map((r) => `<tr>${r.map((cell, i) => `<td${cellClass(t.columns[i]!)}>${esc(cell)}</td>`).join('')}</tr>`)
     .join('\n');
-  const caption = withCaption ? `<caption><b>${esc(t.title)}</b>${t.caption ? `<span class="cap">${esc(t.caption)}</span>` : ''}</caption>` : '';
+  const caption = withCaption
+    ? `<caption><b>${esc(t.title)}</b>${t.caption ? `<span class="cap">${esc(t.caption)}</span>` : ''}</caption>`
+    : '';
   const notes = t.notes.map((n) => `<p class="table-note">${esc(n)}</p>`).join('');
   return `<div class="${wrapClass}"><table id="${esc(t.id)}">${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}</div>`;
 }
 
 function benchmarkHtml(b: BenchmarkSection): string {
-  const published = b.published ? tableHtml(b.published, true, 'table-wrap published') : `<p class="sub">${esc(b.note ?? '')}</p>`;
+  const published = b.published
+    ? tableHtml(b.published, true, 'table-wrap published')
+    : `<p class="sub">${esc(b.note ?? '')}</p>`;
   return `<h3>Task ${esc(b.task)} — ${esc(b.suite)}, ${esc(b.dataset)}</h3>${tableHtml(b.ours)}\n${published}`;
 }
 
 function figureHtml(f: RenderedFigure, n: number): string {
-  const src = f.svg !== undefined ? `data:image/svg+xml;base64,${Buffer.from(f.svg).toString('base64')}` : `data:image/png;base64,${f.png.toString('base64')}`;
-  const links = [`<a href="figures/${f.id}.png">PNG</a>`, ...(f.svg !== undefined ? [`<a href="figures/${f.id}.svg">SVG</a>`] : [])].join(' · ');
+  const src =
+    f.svg !== undefined
+      ? `data:image/svg+xml;base64,${Buffer.from(f.svg).toString('base64')}`
+      : `data:image/png;base64,${f.png.toString('base64')}`;
+  const links = [
+    `<a href="figures/${f.id}.png">PNG</a>`,
+    ...(f.svg !== undefined ? [`<a href="figures/${f.id}.svg">SVG</a>`] : []),
+  ].join(' · ');
   // Raster-only figures are rendered at the PNG density: show them at their 1x size.
   const size = f.svg === undefined && f.displayWidth !== undefined ? ` style="width:${f.displayWidth}px"` : '';
   return `<figure id="${esc(f.id)}"><img src="${src}" alt="${esc(f.title)}"${size}><figcaption><b>Figure ${n}.</b> ${esc(f.title)}. ${esc(f.caption)} <span class="links">${links}</span></figcaption></figure>`;
 }
 
-const verdictClass = (v: Finding['verdict']) => (v === 'supported' ? 'ok' : v === 'contradicted' ? 'bad' : v === 'inconclusive' ? 'open' : 'na');
+const verdictClass = (v: Finding['verdict']) =>
+  v === 'supported' ? 'ok' : v === 'contradicted' ? 'bad' : v === 'inconclusive' ? 'open' : 'na';
 
 function findingsHtml(findings: Finding[]): string {
   const rows = findings
@@ -81,18 +93,25 @@ footer{margin-top:40px;color:var(--muted);font-size:12px}
 export function renderHtml(c: ReportContent): string {
   const r = c.results;
   let figNo = 0;
-  const figs = (section: RenderedFigure['section']) => c.figures.filter((f) => f.section === section).map((f) => figureHtml(f, ++figNo)).join('\n');
+  const figs = (section: RenderedFigure['section']) =>
+    c.figures
+      .filter((f) => f.section === section)
+      .map((f) => figureHtml(f, ++figNo))
+      .join('\n');
   const tablesHtml = c.tables.map((t) => tableHtml(t)).join('\n');
   const counts: Record<string, number> = {};
   for (const f of c.findings) counts[f.verdict] = (counts[f.verdict] ?? 0) + 1;
-  const section = (id: string, title: string, body: string, empty: string) => `<section id="${id}"><h2>${esc(title)}</h2>${body.trim() ? body : `<p class="sub">${esc(empty)}</p>`}</section>`;
+  const section = (id: string, title: string, body: string, empty: string) =>
+    `<section id="${id}"><h2>${esc(title)}</h2>${body.trim() ? body : `<p class="sub">${esc(empty)}</p>`}</section>`;
   const evaluationNote = missingScoresNote(r);
   const evaluation = `${evaluationNote ? `<p class="sub">${esc(evaluationNote)}</p>` : ''}${figs('evaluation')}`;
   const convergence = figs('convergence');
   const similarity = figs('similarity') + c.similarityTables.map((t) => tableHtml(t)).join('\n');
   const filters = figs('filters');
   const benchmarks = c.benchmarks.map(benchmarkHtml).join('\n');
-  const prov = provenanceTables(r.provenance).map((t) => `<h3>${esc(t.title)}</h3>${tableHtml(t, false)}`).join('\n');
+  const prov = provenanceTables(r.provenance)
+    .map((t) => `<h3>${esc(t.title)}</h3>${tableHtml(t, false)}`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(r.title)}</title><style>${css}</style></head>
@@ -102,7 +121,9 @@ export function renderHtml(c: ReportContent): string {
 A reproduction of Raghu et al., “Transfusion: Understanding Transfer Learning for Medical Imaging” (NeurIPS 2019).</p>
 <nav><a href="#findings-section">Findings</a><a href="#performance">Performance</a>${benchmarks ? '<a href="#published">Beside published results</a>' : ''}<a href="#evaluation">Test evaluation</a><a href="#convergence">Convergence</a><a href="#similarity">Representations</a><a href="#filters">Filters</a><a href="#provenance">Provenance</a></nav></header>
 <section id="findings-section"><h2>Findings: the paper's testable statements on this run</h2>
-<p class="sub">Computed from this run's numbers: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}. ${esc(FINDINGS_METHOD)}</p>
+<p class="sub">Computed from this run's numbers: ${Object.entries(counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')}. ${esc(FINDINGS_METHOD)}</p>
 ${findingsHtml(c.findings)}</section>
 ${section('performance', 'Performance (Tables 1–3)', tablesHtml, 'No training runs in these results.')}
 ${benchmarks ? `<section id="published"><h2>Beside published results</h2><p class="sub">Our models next to a published benchmark on the same test split. Published numbers are in italics and in their own table; they are not measured by this study.</p>${benchmarks}</section>` : ''}

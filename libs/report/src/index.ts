@@ -1,6 +1,14 @@
 export { buildReportFiles, jsonReplacer, renderReport, type ReportFile } from './build.js';
 export { ReportError } from './errors.js';
-export { evaluateFindings, statements, verdicts, FINDINGS_METHOD, type Comparison, type Finding, type Verdict } from './findings.js';
+export {
+  evaluateFindings,
+  statements,
+  verdicts,
+  FINDINGS_METHOD,
+  type Comparison,
+  type Finding,
+  type Verdict,
+} from './findings.js';
 export { estimateContrast, bootstrapArms, type BootstrapSettings, type Interval } from './paired-bootstrap.js';
 export { delongContrast, type DeLongResult } from './delong.js';
 export { RunScorer, runScorers, testDataOf, type TestData } from './test-scores.js';

@@ -21,15 +21,30 @@ function tableBlock(t: ReportTable): string[] {
 /** report.md: the same tables and findings as the page, figures linked from figures/. */
 export function renderMarkdown(c: ReportContent): string {
   const r = c.results;
-  const out: string[] = [`# ${r.title}`, '', `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.filter((x) => x.derivedFrom === undefined).length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`, ''];
+  const out: string[] = [
+    `# ${r.title}`,
+    '',
+    `Pipeline **${r.provenance.pipeline.name}**, ${r.runs.filter((x) => x.derivedFrom === undefined).length} training runs, finished ${r.provenance.finishedAt}, backend ${r.provenance.backend}.`,
+    '',
+  ];
   out.push("## Findings: the paper's testable statements on this run", '', FINDINGS_METHOD, '');
   for (const f of c.findings) {
-    out.push(`${f.id}. **${f.statement}** — *${f.verdict}*`, `   - Rule: ${f.criterion}`, ...f.evidence.map((e) => `   - ${e}`), '');
+    out.push(
+      `${f.id}. **${f.statement}** — *${f.verdict}*`,
+      `   - Rule: ${f.criterion}`,
+      ...f.evidence.map((e) => `   - ${e}`),
+      '',
+    );
   }
   out.push('## Performance (Tables 1–3)', '');
   for (const t of c.tables) out.push(...tableBlock(t));
   if (c.benchmarks.length > 0) {
-    out.push('## Beside published results', '', 'Our models next to a published benchmark on the same test split. Published numbers are in columns and tables marked "Published"; they are not measured by this study.', '');
+    out.push(
+      '## Beside published results',
+      '',
+      'Our models next to a published benchmark on the same test split. Published numbers are in columns and tables marked "Published"; they are not measured by this study.',
+      '',
+    );
     for (const b of c.benchmarks) {
       out.push(`### Task ${b.task} — ${b.suite}, ${b.dataset}`, '', ...tableBlock(b.ours));
       out.push(...(b.published ? tableBlock(b.published) : [b.note ?? '', '']));
@@ -48,7 +63,8 @@ export function renderMarkdown(c: ReportContent): string {
     out.push(`## ${title}`, '');
     const note = notes[section];
     if (note) out.push(note, '');
-    for (const f of figs) out.push(`![${f.title}](figures/${f.id}.png)`, '', `**Figure ${++n}.** ${f.title}. ${f.caption}`, '');
+    for (const f of figs)
+      out.push(`![${f.title}](figures/${f.id}.png)`, '', `**Figure ${++n}.** ${f.title}. ${f.caption}`, '');
     if (section === 'similarity') for (const t of c.similarityTables) out.push(...tableBlock(t));
   }
   out.push('## Provenance', '');

@@ -39,25 +39,49 @@ export function percentile(sorted: readonly number[], q: number): number {
   return a + (h - lo) * (b - a);
 }
 
-function intervalOf(estimate: number, draws: number[], s: BootstrapSettings, resampled: Interval['resampled'], seeds: number[][]): Interval {
+function intervalOf(
+  estimate: number,
+  draws: number[],
+  s: BootstrapSettings,
+  resampled: Interval['resampled'],
+  seeds: number[][],
+): Interval {
   // A resample whose statistic is undefined (e.g. a class absent from it) says nothing about either side.
   const kept = draws.filter((d) => !Number.isNaN(d)).sort((a, b) => a - b);
   const tail = (1 - s.level) / 2;
-  return { estimate, low: percentile(kept, tail), high: percentile(kept, 1 - tail), level: s.level, resamples: kept.length, resampled, seeds };
+  return {
+    estimate,
+    low: percentile(kept, tail),
+    high: percentile(kept, 1 - tail),
+    level: s.level,
+    resamples: kept.length,
+    resampled,
+    seeds,
+  };
 }
 
 /**
  * Seed-level bootstrap of any statistic of arm means (steps to a threshold, CCA values, run-level AUCs when no
  * per-image scores exist): each arm's values are resampled with replacement, `statistic` gets the arm means.
  */
-export function bootstrapArms(arms: { values: number[]; seeds: number[] }[], statistic: (means: number[]) => number, s: BootstrapSettings): Interval {
+export function bootstrapArms(
+  arms: { values: number[]; seeds: number[] }[],
+  statistic: (means: number[]) => number,
+  s: BootstrapSettings,
+): Interval {
   const random = mulberry32(s.seed);
   const estimate = statistic(arms.map((a) => mean(a.values)));
   const draws: number[] = [];
   for (let b = 0; b < s.resamples; b++) {
     draws.push(statistic(arms.map((a) => mean(a.values.map(() => a.values[Math.floor(random() * a.values.length)]!)))));
   }
-  return intervalOf(estimate, draws, s, 'seeds', arms.map((a) => a.seeds));
+  return intervalOf(
+    estimate,
+    draws,
+    s,
+    'seeds',
+    arms.map((a) => a.seeds),
+  );
 }
 
 /**
@@ -89,10 +113,17 @@ export function resamplePatients(data: TestData, random: () => number, out: Floa
  * Σ coefficient × (mean over the arm's seeds of `metric`), with its hierarchical-bootstrap interval. Paired on
  * the test images when every run has a scorer (all on one task's test set); otherwise seeds only.
  */
-export function estimateContrast(arms: ContrastArm[], metric: ResampledMetric, s: BootstrapSettings, labels: readonly string[] = []): Interval {
+export function estimateContrast(
+  arms: ContrastArm[],
+  metric: ResampledMetric,
+  s: BootstrapSettings,
+  labels: readonly string[] = [],
+): Interval {
   const seeds = arms.map((a) => a.runs.map((r) => r.seed));
   const data = arms[0]?.scorers?.[0]?.data;
-  const paired = data !== undefined && arms.every((a) => a.scorers !== undefined && a.scorers.length > 0 && a.scorers.every((sc) => sc.data === data));
+  const paired =
+    data !== undefined &&
+    arms.every((a) => a.scorers !== undefined && a.scorers.length > 0 && a.scorers.every((sc) => sc.data === data));
   if (!paired) {
     return bootstrapArms(
       arms.map((a) => ({ values: a.runs.map((r) => reported(r, metric, labels)), seeds: a.runs.map((r) => r.seed) })),

@@ -16,9 +16,18 @@ export const paperTable1Retina: Partial<Record<PaperModel, ByInit>> = {
   'ResNet-50': { random: { mean: 96.4, std: 0.05 }, pretrained: { mean: 96.7, std: 0.04 } },
   'Inception-v3': { random: { mean: 96.6, std: 0.13 }, pretrained: { mean: 96.7, std: 0.05 } },
   'CBR-LargeT': { random: { mean: 96.2, std: 0.04 }, pretrained: { mean: 96.2, std: 0.04 } },
-  'CBR-LargeW': { random: { mean: 95.8, std: 0.04, secondary: true }, pretrained: { mean: 95.8, std: 0.05, secondary: true } },
-  'CBR-Small': { random: { mean: 95.7, std: 0.04, secondary: true }, pretrained: { mean: 95.8, std: 0.01, secondary: true } },
-  'CBR-Tiny': { random: { mean: 95.8, std: 0.03, secondary: true }, pretrained: { mean: 95.8, std: 0.01, secondary: true } },
+  'CBR-LargeW': {
+    random: { mean: 95.8, std: 0.04, secondary: true },
+    pretrained: { mean: 95.8, std: 0.05, secondary: true },
+  },
+  'CBR-Small': {
+    random: { mean: 95.7, std: 0.04, secondary: true },
+    pretrained: { mean: 95.8, std: 0.01, secondary: true },
+  },
+  'CBR-Tiny': {
+    random: { mean: 95.8, std: 0.03, secondary: true },
+    pretrained: { mean: 95.8, std: 0.01, secondary: true },
+  },
 };
 
 /** Table 3: RETINA with 5,000 training images. */

@@ -20,6 +20,7 @@ export async function readStudyResults(file: string): Promise<StudyResults> {
     throw new ReportError(`${file}: not valid JSON: ${(e as Error).message}`, 'invalid-results', file);
   }
   const o = json as { generator?: unknown; input?: unknown };
-  const input = o && typeof o === 'object' && o.generator === '@transfusion/report' && o.input !== undefined ? o.input : json;
+  const input =
+    o && typeof o === 'object' && o.generator === '@transfusion/report' && o.input !== undefined ? o.input : json;
   return parseStudyResults(input, file);
 }

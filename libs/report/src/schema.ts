@@ -77,7 +77,10 @@ export const taskSchema = z
     /** Shown under the task's tables, e.g. how a derived task is computed from another task's models. */
     description: z.string().min(1).optional(),
     /** The published benchmark measuring this task on the same test split ("Beside published results"). */
-    benchmark: z.object({ suite: z.enum(benchmarkSuites), dataset: z.string().min(1) }).strict().optional(),
+    benchmark: z
+      .object({ suite: z.enum(benchmarkSuites), dataset: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Task = z.infer<typeof taskSchema>;
@@ -172,7 +175,10 @@ export const runSchema = z
      * curves and calibration use them; without them the report falls back to seed-level statistics.
      */
     // a sum of float32 probabilities (P(grade ≥ k)) may exceed 1 by rounding
-    test: z.object({ scores: z.array(finite.min(0).max(1 + 1e-5)) }).strict().optional(),
+    test: z
+      .object({ scores: z.array(finite.min(0).max(1 + 1e-5)) })
+      .strict()
+      .optional(),
     history: z.array(historyPointSchema),
     cost: z
       .object({
@@ -252,11 +258,16 @@ export const tensorSchema = z
   .superRefine((t, ctx) => {
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== n) {
-      ctx.addIssue({ code: 'custom', path: ['data'], message: `expected ${n} values for shape [${t.shape.join(', ')}], got ${t.data.length}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `expected ${n} values for shape [${t.shape.join(', ')}], got ${t.data.length}`,
+      });
     }
     if (!Array.isArray(t.data)) {
       const bad = t.data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) ctx.addIssue({ code: 'custom', path: ['data', bad], message: `expected a finite number, got ${t.data[bad]}` });
+      if (bad >= 0)
+        ctx.addIssue({ code: 'custom', path: ['data', bad], message: `expected a finite number, got ${t.data[bad]}` });
     }
   });
 export type Tensor = z.infer<typeof tensorSchema>;
@@ -272,9 +283,14 @@ export const filterSnapshotSchema = z
   })
   .strict()
   .superRefine((f, ctx) => {
-    if (f.before.shape.length !== 4) ctx.addIssue({ code: 'custom', path: ['before', 'shape'], message: 'expected a conv kernel [kh, kw, in, out]' });
+    if (f.before.shape.length !== 4)
+      ctx.addIssue({ code: 'custom', path: ['before', 'shape'], message: 'expected a conv kernel [kh, kw, in, out]' });
     if (f.before.shape.join('x') !== f.after.shape.join('x')) {
-      ctx.addIssue({ code: 'custom', path: ['after', 'shape'], message: `expected the same shape as before ([${f.before.shape.join(', ')}])` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['after', 'shape'],
+        message: `expected the same shape as before ([${f.before.shape.join(', ')}])`,
+      });
     }
   });
 export type FilterSnapshot = z.infer<typeof filterSnapshotSchema>;
@@ -284,7 +300,11 @@ export const provenanceSchema = z
     pipeline: z.object({ name: z.string().min(1), file: z.string().min(1), sha256: z.string().optional() }).strict(),
     /** The pipeline's resolved parameters (defaults filled, `--set` applied). */
     params: z.record(z.string(), z.unknown()),
-    cacheKeys: z.array(z.object({ stage: z.string().min(1), key: z.string().min(1), status: z.enum(['ran', 'cached']).optional() }).strict()),
+    cacheKeys: z.array(
+      z
+        .object({ stage: z.string().min(1), key: z.string().min(1), status: z.enum(['ran', 'cached']).optional() })
+        .strict(),
+    ),
     backend: z.string().min(1),
     versions: z.record(z.string(), z.string()),
     datasets: z.array(
@@ -292,7 +312,15 @@ export const provenanceSchema = z
         .object({
           name: z.string().min(1),
           source: z.string().min(1),
-          splits: z.array(z.object({ split: z.string().min(1), images: z.number().int().nonnegative(), positives: z.record(z.string(), z.number().int().nonnegative()).optional() }).strict()),
+          splits: z.array(
+            z
+              .object({
+                split: z.string().min(1),
+                images: z.number().int().nonnegative(),
+                positives: z.record(z.string(), z.number().int().nonnegative()).optional(),
+              })
+              .strict(),
+          ),
         })
         .strict(),
     ),
@@ -314,7 +342,8 @@ export const provenanceSchema = z
         const ids = new Set(d.nodes.map((n) => n.id));
         d.edges.forEach((e, i) => {
           for (const end of ['from', 'to'] as const) {
-            if (!ids.has(e[end])) ctx.addIssue({ code: 'custom', path: ['edges', i, end], message: `names no node ('${e[end]}')` });
+            if (!ids.has(e[end]))
+              ctx.addIssue({ code: 'custom', path: ['edges', i, end], message: `names no node ('${e[end]}')` });
           }
         });
       })

@@ -24,9 +24,26 @@ export interface InitVsFinalFit {
   r2: number;
 }
 
-function fitOf(model: string, comparison: string, layer: { layer: string; layerIndex: number } | null, points: readonly InitVsFinalEntry[]): InitVsFinalFit {
-  const { n, slope, intercept, r2 } = linearFit(points.map((p) => p.atInit), points.map((p) => p.afterTraining));
-  return { model, comparison, layer: layer?.layer ?? null, layerIndex: layer?.layerIndex ?? null, n, slope, intercept, r2 };
+function fitOf(
+  model: string,
+  comparison: string,
+  layer: { layer: string; layerIndex: number } | null,
+  points: readonly InitVsFinalEntry[],
+): InitVsFinalFit {
+  const { n, slope, intercept, r2 } = linearFit(
+    points.map((p) => p.atInit),
+    points.map((p) => p.afterTraining),
+  );
+  return {
+    model,
+    comparison,
+    layer: layer?.layer ?? null,
+    layerIndex: layer?.layerIndex ?? null,
+    n,
+    slope,
+    intercept,
+    r2,
+  };
 }
 
 /**
@@ -40,7 +57,15 @@ export function initVsFinalFits(cca: CcaResult, models: readonly ModelInfo[]): I
     for (const comparison of [...new Set(mine.map(comparisonOf))].sort()) {
       const points = mine.filter((e) => comparisonOf(e) === comparison);
       const layers = [...new Map(points.map((e) => [e.layer, e.layerIndex])).entries()].sort((a, b) => a[1] - b[1]);
-      for (const [layer, layerIndex] of layers) out.push(fitOf(m.id, comparison, { layer, layerIndex }, points.filter((e) => e.layer === layer)));
+      for (const [layer, layerIndex] of layers)
+        out.push(
+          fitOf(
+            m.id,
+            comparison,
+            { layer, layerIndex },
+            points.filter((e) => e.layer === layer),
+          ),
+        );
       out.push(fitOf(m.id, comparison, null, points));
     }
   }
@@ -50,7 +75,11 @@ export function initVsFinalFits(cca: CcaResult, models: readonly ModelInfo[]): I
 const ALL_LAYERS = 'all layers';
 
 /** The fits of one CCA variant as a table (null when the variant has no Fig 4 points). */
-export function initVsFinalFitTable(cca: CcaResult, models: readonly ModelInfo[], methodName: string): ReportTable | null {
+export function initVsFinalFitTable(
+  cca: CcaResult,
+  models: readonly ModelInfo[],
+  methodName: string,
+): ReportTable | null {
   const fits = initVsFinalFits(cca, models);
   if (fits.length === 0) return null;
   const label = new Map(models.map((m) => [m.id, m.label]));
@@ -70,7 +99,14 @@ export function initVsFinalFitTable(cca: CcaResult, models: readonly ModelInfo[]
       { label: 'Slope', numeric: true },
       { label: 'R²', numeric: true },
     ],
-    rows: fits.map((f) => [label.get(f.model) ?? f.model, f.comparison, f.layer ?? ALL_LAYERS, String(f.n), fixed(f.slope, 3), r2(f.r2)]),
+    rows: fits.map((f) => [
+      label.get(f.model) ?? f.model,
+      f.comparison,
+      f.layer ?? ALL_LAYERS,
+      String(f.n),
+      fixed(f.slope, 3),
+      r2(f.r2),
+    ]),
     data: fits.map((f) => ({ ...f })),
     notes: [],
   };

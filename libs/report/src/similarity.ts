@@ -2,10 +2,15 @@ import type { CcaResult, ModelInfo } from './schema.js';
 import { linearFit, mean, sampleStd, type LinearFit } from './stats.js';
 
 /** Layers of a model as they occur in a set of entries, ordered from input to output. */
-function layersOf(entries: readonly { model: string; layer: string; layerIndex: number }[], model: string): { layer: string; layerIndex: number }[] {
+function layersOf(
+  entries: readonly { model: string; layer: string; layerIndex: number }[],
+  model: string,
+): { layer: string; layerIndex: number }[] {
   const seen = new Map<string, number>();
   for (const e of entries) if (e.model === model) seen.set(e.layer, e.layerIndex);
-  return [...seen.entries()].map(([layer, layerIndex]) => ({ layer, layerIndex })).sort((a, b) => a.layerIndex - b.layerIndex);
+  return [...seen.entries()]
+    .map(([layer, layerIndex]) => ({ layer, layerIndex }))
+    .sort((a, b) => a.layerIndex - b.layerIndex);
 }
 
 export interface TopLayerComparison {
@@ -32,7 +37,8 @@ export function topLayerComparisons(cca: CcaResult, models: readonly ModelInfo[]
       p.values.push(e.value);
       pairs.set(key, p);
     }
-    const of = (c: string): number[] => [...pairs.values()].filter((p) => p.comparison === c).map((p) => mean(p.values));
+    const of = (c: string): number[] =>
+      [...pairs.values()].filter((p) => p.comparison === c).map((p) => mean(p.values));
     const randRand = of('rand-rand');
     const randPretrained = of('rand-pretrained');
     if (randRand.length === 0 || randPretrained.length === 0) continue;
@@ -61,8 +67,26 @@ export function initFinalByLayer(cca: CcaResult): LayerSimilarity[] {
     groups.set(key, g);
   }
   return [...groups.values()]
-    .map(({ e, values }) => ({ model: e.model, init: e.init, layer: e.layer, layerIndex: e.layerIndex, mean: mean(values), std: values.length > 1 ? sampleStd(values) : 0, n: values.length }))
-    .sort((a, b) => (a.model === b.model ? (a.init === b.init ? a.layerIndex - b.layerIndex : a.init < b.init ? -1 : 1) : a.model < b.model ? -1 : 1));
+    .map(({ e, values }) => ({
+      model: e.model,
+      init: e.init,
+      layer: e.layer,
+      layerIndex: e.layerIndex,
+      mean: mean(values),
+      std: values.length > 1 ? sampleStd(values) : 0,
+      n: values.length,
+    }))
+    .sort((a, b) =>
+      a.model === b.model
+        ? a.init === b.init
+          ? a.layerIndex - b.layerIndex
+          : a.init < b.init
+            ? -1
+            : 1
+        : a.model < b.model
+          ? -1
+          : 1,
+    );
 }
 
 export interface InitVsFinalGroup {
@@ -80,13 +104,19 @@ export function initVsFinalGroups(cca: CcaResult, models: readonly ModelInfo[]):
     const layers = layersOf(cca.initVsFinal, m.id);
     if (layers.length === 0) continue;
     const cut = Math.ceil(layers.length / 2);
-    for (const [group, ls] of [['lower', layers.slice(0, cut)], ['higher', layers.slice(cut)]] as const) {
+    for (const [group, ls] of [
+      ['lower', layers.slice(0, cut)],
+      ['higher', layers.slice(cut)],
+    ] as const) {
       if (ls.length === 0) continue;
       const names = ls.map((l) => l.layer);
       const points = cca.initVsFinal
         .filter((e) => e.model === m.id && names.includes(e.layer))
         .map((e) => ({ layer: e.layer, pair: e.pair, atInit: e.atInit, afterTraining: e.afterTraining }));
-      const fit = linearFit(points.map((p) => p.atInit), points.map((p) => p.afterTraining));
+      const fit = linearFit(
+        points.map((p) => p.atInit),
+        points.map((p) => p.afterTraining),
+      );
       out.push({ model: m.id, group, layers: names, points, fit });
     }
   }

@@ -13,19 +13,32 @@ export interface SpeedComparison {
   steps: StepsSummary[];
 }
 
-const hasCurves = (g: RunGroup, metric: string): boolean => g.runs.every((r) => r.history.some((h) => metric in h.metrics));
+const hasCurves = (g: RunGroup, metric: string): boolean =>
+  g.runs.every((r) => r.history.some((h) => metric in h.metrics));
 
 /**
  * Compares the inits `keys` of each model: Fig 6 uses random / meanvar / pretrained, Fig 7 random /
  * transfusion prefixes / pretrained. Models with fewer than two of the inits (with curves) are left out.
  */
-export function compareSpeed(groups: readonly RunGroup[], metric: string, options: ReportOptions, keys: (k: string) => boolean): SpeedComparison[] {
+export function compareSpeed(
+  groups: readonly RunGroup[],
+  metric: string,
+  options: ReportOptions,
+  keys: (k: string) => boolean,
+): SpeedComparison[] {
   const out: SpeedComparison[] = [];
   const settings = new Map<string, RunGroup[]>();
   const thresholds = new Map<string, number>();
   const withCurves = groups.filter((g) => g.regime === 'full' && hasCurves(g, metric));
   for (const task of new Set(withCurves.map((g) => g.task.id))) {
-    thresholds.set(task, convergenceThreshold(withCurves.filter((g) => g.task.id === task), metric, options));
+    thresholds.set(
+      task,
+      convergenceThreshold(
+        withCurves.filter((g) => g.task.id === task),
+        metric,
+        options,
+      ),
+    );
   }
   for (const g of withCurves) {
     if (!keys(g.initKey)) continue;
@@ -37,7 +50,13 @@ export function compareSpeed(groups: readonly RunGroup[], metric: string, option
     const model = gs[0]!.model;
     gs.sort((a, b) => initOrder(a.init, model) - initOrder(b.init, model));
     const threshold = thresholds.get(gs[0]!.task.id)!;
-    out.push({ task: gs[0]!.task.id, model: model.id, stages: stagesOf(model), threshold, steps: gs.map((g) => summarizeSteps(g, metric, threshold)) });
+    out.push({
+      task: gs[0]!.task.id,
+      model: model.id,
+      stages: stagesOf(model),
+      threshold,
+      steps: gs.map((g) => summarizeSteps(g, metric, threshold)),
+    });
   }
   return out;
 }
@@ -61,5 +80,9 @@ export function recoveredSpeedup(c: SpeedComparison): Recovery[] | null {
   return c.stages
     .map((st) => by.get(`transfusion:${st}`))
     .filter((s): s is StepsSummary => s !== undefined)
-    .map((s) => ({ initKey: s.initKey, steps: s.mean, fraction: s.mean === null ? null : (random - s.mean) / (random - full) }));
+    .map((s) => ({
+      initKey: s.initKey,
+      steps: s.mean,
+      fraction: s.mean === null ? null : (random - s.mean) / (random - full),
+    }));
 }

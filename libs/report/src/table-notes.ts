@@ -1,7 +1,13 @@
 import type { Run, Task } from './schema.js';
 
 /** Readable names of validation metrics a checkpoint may be selected by (history keys are `val_<metric>`). */
-const metricNames: Record<string, string> = { auc: 'AUC', acc: 'accuracy', kappa: 'QWK', loss: 'loss', referable_auc: 'referable AUC' };
+const metricNames: Record<string, string> = {
+  auc: 'AUC',
+  acc: 'accuracy',
+  kappa: 'QWK',
+  loss: 'loss',
+  referable_auc: 'referable AUC',
+};
 
 function monitorLabel(monitor: string | undefined): string {
   if (monitor === undefined) return 'validation';
@@ -13,7 +19,9 @@ function monitorLabel(monitor: string | undefined): string {
 function stepRange(steps: number[]): string {
   const lo = Math.min(...steps);
   const hi = Math.max(...steps);
-  return lo === hi ? `step ${lo.toLocaleString('en-US')}` : `steps ${lo.toLocaleString('en-US')}–${hi.toLocaleString('en-US')}`;
+  return lo === hi
+    ? `step ${lo.toLocaleString('en-US')}`
+    : `steps ${lo.toLocaleString('en-US')}–${hi.toLocaleString('en-US')}`;
 }
 
 /**
@@ -40,14 +48,26 @@ export function checkpointNote(runs: readonly Run[]): string {
 /** Where the source weights of the transfer-type runs came from, per source: "…: the synthetic natural set (ResNet50, CBR-Small)". */
 export function transferSourceNote(runs: readonly Run[], modelLabel: (id: string) => string): string | undefined {
   const bySource = new Map<string, Set<string>>();
-  for (const r of runs) if (r.transferSource && r.init.kind !== 'random') bySource.set(r.transferSource, (bySource.get(r.transferSource) ?? new Set()).add(r.model));
+  for (const r of runs)
+    if (r.transferSource && r.init.kind !== 'random')
+      bySource.set(r.transferSource, (bySource.get(r.transferSource) ?? new Set()).add(r.model));
   if (bySource.size === 0) return undefined;
-  const parts = [...bySource].map(([source, models]) => (bySource.size === 1 ? source : `${source} (${[...models].map(modelLabel).join(', ')})`));
+  const parts = [...bySource].map(([source, models]) =>
+    bySource.size === 1 ? source : `${source} (${[...models].map(modelLabel).join(', ')})`,
+  );
   return `Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ${parts.join('; ')}.`;
 }
 
 /** The lines under each of a task's tables: which checkpoint, the transfer source, and the task's description. */
-export function taskTableNotes(task: Task, runs: readonly Run[], modelLabel: (id: string) => string = (id) => id): string[] {
+export function taskTableNotes(
+  task: Task,
+  runs: readonly Run[],
+  modelLabel: (id: string) => string = (id) => id,
+): string[] {
   const source = transferSourceNote(runs, modelLabel);
-  return [checkpointNote(runs), ...(source ? [source] : []), ...(task.description ? [`Task ${task.id}: ${task.description}`] : [])];
+  return [
+    checkpointNote(runs),
+    ...(source ? [source] : []),
+    ...(task.description ? [`Task ${task.id}: ${task.description}`] : []),
+  ];
 }

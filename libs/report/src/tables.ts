@@ -24,8 +24,8 @@ export function describeTaskKind(task: Task): string {
   return task.labels.length > 1 ? `${task.kind}, ${task.labels.length} labels` : `${task.kind}: ${task.labels[0]}`;
 }
 
-const perLabelName = (task: Task): string => (task.kind === 'multiclass' ? 'one-vs-rest AUC per class' : 'AUC per label');
-
+const perLabelName = (task: Task): string =>
+  task.kind === 'multiclass' ? 'one-vs-rest AUC per class' : 'AUC per label';
 
 function paperCell(v: PaperValue | undefined): string {
   if (!v) return '–';
@@ -45,7 +45,12 @@ function intervalNote(groups: RunGroup[], level: number): string {
   return `no per-image test scores in these results for ${groups.some((g) => g.scorers) ? 'some settings' : 'any setting'}, so the interval of the mean is not available there ("–").`;
 }
 
-const metricData = (name: string, s: AucSummary | undefined) => ({ [`${name}Mean`]: s?.mean ?? null, [`${name}Std`]: s?.std ?? null, [`${name}CiLow`]: s?.ciLow ?? null, [`${name}CiHigh`]: s?.ciHigh ?? null });
+const metricData = (name: string, s: AucSummary | undefined) => ({
+  [`${name}Mean`]: s?.mean ?? null,
+  [`${name}Std`]: s?.std ?? null,
+  [`${name}CiLow`]: s?.ciLow ?? null,
+  [`${name}CiHigh`]: s?.ciHigh ?? null,
+});
 
 /** GFLOPs for paper-scale models, MFLOPs when the largest model of the table is below one GFLOP (CPU demo sizes). */
 function flopsUnit(largest: number): { name: string; scale: number } {
@@ -54,7 +59,9 @@ function flopsUnit(largest: number): { name: string; scale: number } {
 
 function overviewTable(id: string, title: string, task: Task, groups: RunGroup[], level: number): ReportTable {
   const regime = groups[0]!.regime;
-  const hasPaper = groups.some((g) => paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }));
+  const hasPaper = groups.some((g) =>
+    paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey }),
+  );
   const macroName = task.labels.length > 1 ? 'macro AUC' : 'AUC';
   const flops = flopsUnit(Math.max(...groups.map((g) => g.flopsPerImage)));
   // Columns only for metrics the runs have; QWK only where the classes are ordered.
@@ -115,7 +122,9 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
   }));
   const trainImages = groups[0]!.trainImages.toLocaleString('en-US');
   const metricNotes = [
-    ...(task.kind === 'multiclass' ? [`macro AUC: mean of the one-vs-rest AUCs of the ${task.labels.length} classes`] : []),
+    ...(task.kind === 'multiclass'
+      ? [`macro AUC: mean of the one-vs-rest AUCs of the ${task.labels.length} classes`]
+      : []),
     ...(hasAcc ? [task.kind === 'multiclass' ? 'ACC: accuracy of the most probable class' : 'ACC: test accuracy'] : []),
     ...(hasKappa ? ["QWK: quadratic-weighted Cohen's kappa of the predicted grade (−1 to 1, 0 = chance)"] : []),
   ];
@@ -128,14 +137,20 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     columns,
     rows,
     data,
-    notes: taskTableNotes(task, groups.flatMap((g) => g.runs), (id) => groups.find((g) => g.model.id === id)?.model.label ?? id),
+    notes: taskTableNotes(
+      task,
+      groups.flatMap((g) => g.runs),
+      (id) => groups.find((g) => g.model.id === id)?.model.label ?? id,
+    ),
   };
 }
 
 function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[], level: number): ReportTable {
   const regime = groups[0]!.regime;
   const hasPaper = groups.some((g) =>
-    task.labels.some((label) => paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label })),
+    task.labels.some((label) =>
+      paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label }),
+    ),
   );
   const columns = [
     { label: 'Model', numeric: false },
@@ -152,19 +167,48 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
     for (const label of task.labels) {
       const s = g.perLabel[label];
       if (!s) continue; // a multi-class run without per-class AUCs
-      const paper = paperValue({ setting: task.paperSetting, regime, paperModel: g.model.paperModel, init: g.initKey, label });
-      rows.push([g.model.label, initLabel(g.init, g.transferSource), label, pct(s.mean), ciPct(s.ciLow, s.ciHigh), pct(seedSpread(s)), ...(hasPaper ? [paperCell(paper)] : [])]);
-      data.push({ model: g.model.id, init: g.initKey, label, aucMean: s.mean, aucStd: s.std, ciLow: s.ciLow, ciHigh: s.ciHigh, n: s.n, paper: paper ?? null });
+      const paper = paperValue({
+        setting: task.paperSetting,
+        regime,
+        paperModel: g.model.paperModel,
+        init: g.initKey,
+        label,
+      });
+      rows.push([
+        g.model.label,
+        initLabel(g.init, g.transferSource),
+        label,
+        pct(s.mean),
+        ciPct(s.ciLow, s.ciHigh),
+        pct(seedSpread(s)),
+        ...(hasPaper ? [paperCell(paper)] : []),
+      ]);
+      data.push({
+        model: g.model.id,
+        init: g.initKey,
+        label,
+        aucMean: s.mean,
+        aucStd: s.std,
+        ciLow: s.ciLow,
+        ciHigh: s.ciHigh,
+        n: s.n,
+        paper: paper ?? null,
+      });
     }
   }
   return {
     id,
     title,
-    caption: `Task ${task.id}: test ${perLabelName(task)}, mean over seeds; ${intervalNote(groups, level)} Seed SD: sample standard deviation over seeds. ${hasPaper ? paperNote : ''}`.trim(),
+    caption:
+      `Task ${task.id}: test ${perLabelName(task)}, mean over seeds; ${intervalNote(groups, level)} Seed SD: sample standard deviation over seeds. ${hasPaper ? paperNote : ''}`.trim(),
     columns,
     rows,
     data,
-    notes: taskTableNotes(task, groups.flatMap((g) => g.runs), (id) => groups.find((g) => g.model.id === id)?.model.label ?? id),
+    notes: taskTableNotes(
+      task,
+      groups.flatMap((g) => g.runs),
+      (id) => groups.find((g) => g.model.id === id)?.model.label ?? id,
+    ),
   };
 }
 
@@ -176,14 +220,32 @@ export function buildTables(results: StudyResults, groups: RunGroup[] = groupRun
     const full = groups.filter((g) => g.task.id === task.id && g.regime === 'full');
     const limited = groups.filter((g) => g.task.id === task.id && g.regime === 'limited');
     if (full.length > 0) {
-      tables.push(overviewTable(`table1-${task.id}`, `Table 1 analogue — ${task.id}: test AUC, random init vs transfer`, task, full, level));
+      tables.push(
+        overviewTable(
+          `table1-${task.id}`,
+          `Table 1 analogue — ${task.id}: test AUC, random init vs transfer`,
+          task,
+          full,
+          level,
+        ),
+      );
       if (task.labels.length > 1 && full.some((g) => Object.keys(g.perLabel).length > 0)) {
-        tables.push(perLabelTable(`table2-${task.id}`, `Table 2 analogue — ${task.id}: ${perLabelName(task)}`, task, full, level));
+        tables.push(
+          perLabelTable(`table2-${task.id}`, `Table 2 analogue — ${task.id}: ${perLabelName(task)}`, task, full, level),
+        );
       }
     }
     if (limited.length > 0) {
       const n = limited[0]!.trainImages.toLocaleString('en-US');
-      tables.push(overviewTable(`table3-${task.id}`, `Table 3 analogue — ${task.id}: small data (${n} training images)`, task, limited, level));
+      tables.push(
+        overviewTable(
+          `table3-${task.id}`,
+          `Table 3 analogue — ${task.id}: small data (${n} training images)`,
+          task,
+          limited,
+          level,
+        ),
+      );
     }
   }
   return tables;

@@ -5,7 +5,9 @@ import { publishedDataset, publishedSuites } from './published/suites.js';
 import { studyResultsSchema, type BenchmarkSuite, type StudyResults, type Task, type TestSet } from './schema.js';
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(root)';
+  return (
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(root)'
+  );
 }
 
 function fail(source: string, path: string, message: string): never {
@@ -29,7 +31,8 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
   if (models.size !== r.models.length) fail(source, 'models', 'model ids must be unique');
   if (tasks.size !== r.tasks.length) fail(source, 'tasks', 'task ids must be unique');
   r.models.forEach((m, i) => {
-    if (m.hybridOf !== undefined && !models.has(m.hybridOf)) fail(source, `models[${i}].hybridOf`, `unknown model "${m.hybridOf}"`);
+    if (m.hybridOf !== undefined && !models.has(m.hybridOf))
+      fail(source, `models[${i}].hybridOf`, `unknown model "${m.hybridOf}"`);
   });
   checkBenchmarks(r, source);
   const runIds = new Set<string>();
@@ -38,20 +41,28 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     if (runIds.has(run.id)) fail(source, `${at}.id`, `duplicate run id "${run.id}"`);
     runIds.add(run.id);
     const model = models.get(run.model);
-    if (!model) fail(source, `${at}.model`, `unknown model "${run.model}" (expected one of ${[...models.keys()].join(', ')})`);
+    if (!model)
+      fail(source, `${at}.model`, `unknown model "${run.model}" (expected one of ${[...models.keys()].join(', ')})`);
     if (run.init.kind === 'transfusion' && !stagesOf(model).includes(run.init.upTo)) {
       const whose = model.stages ? 'its stages' : "the paper's ResNet stages, assumed when the model gives no `stages`";
-      fail(source, `${at}.init.upTo`, `"${run.init.upTo}" is not a stage of model "${model.id}" (${whose}: ${stagesOf(model).join(', ')})`);
+      fail(
+        source,
+        `${at}.init.upTo`,
+        `"${run.init.upTo}" is not a stage of model "${model.id}" (${whose}: ${stagesOf(model).join(', ')})`,
+      );
     }
     const task = tasks.get(run.task);
-    if (!task) fail(source, `${at}.task`, `unknown task "${run.task}" (expected one of ${[...tasks.keys()].join(', ')})`);
+    if (!task)
+      fail(source, `${at}.task`, `unknown task "${run.task}" (expected one of ${[...tasks.keys()].join(', ')})`);
     // A multi-class task may have no per-class AUCs at all; when it has some, it needs them all.
     const perLabelOptional = task.kind === 'multiclass' && Object.keys(run.auc.perLabel).length === 0;
     for (const label of perLabelOptional ? [] : task.labels) {
-      if (!(label in run.auc.perLabel)) fail(source, `${at}.auc.perLabel`, `missing label "${label}" of task "${task.id}"`);
+      if (!(label in run.auc.perLabel))
+        fail(source, `${at}.auc.perLabel`, `missing label "${label}" of task "${task.id}"`);
     }
     for (const label of Object.keys(run.auc.perLabel)) {
-      if (!task.labels.includes(label)) fail(source, `${at}.auc.perLabel.${label}`, `label is not in task "${task.id}"`);
+      if (!task.labels.includes(label))
+        fail(source, `${at}.auc.perLabel.${label}`, `label is not in task "${task.id}"`);
     }
     run.history.forEach((h, j) => {
       if (j > 0 && h.step <= run.history[j - 1]!.step) fail(source, `${at}.history[${j}].step`, 'steps must increase');
@@ -62,7 +73,11 @@ export function parseStudyResults(input: unknown, source = 'study results'): Stu
     // The best checkpoint is chosen at an evaluation, so its step is in the history (when there is one).
     const cp = run.checkpoint;
     if (cp?.kind === 'best' && run.history.length > 0 && !run.history.some((h) => h.step === cp.step)) {
-      fail(source, `${at}.checkpoint.step`, `step ${cp.step} is not an evaluated step of the run's history (${run.history[0]!.step}–${run.history.at(-1)!.step})`);
+      fail(
+        source,
+        `${at}.checkpoint.step`,
+        `step ${cp.step} is not an evaluated step of the run's history (${run.history[0]!.step}–${run.history.at(-1)!.step})`,
+      );
     }
   });
   checkTestSets(r, tasks, source);
@@ -94,20 +109,44 @@ function checkTestSets(r: StudyResults, tasks: Map<string, Task>, source: string
     if (!task) fail(source, `${at}.task`, `unknown task "${set.task}"`);
     if (sets.has(set.task)) fail(source, `${at}.task`, `a second test set for task "${set.task}"`);
     const l = task.labels.length;
-    if (task.kind !== 'multiclass' && set.labels.length % l !== 0) fail(source, `${at}.labels`, `expected N × ${l} values (one per label of "${task.id}"), got ${set.labels.length}`);
+    if (task.kind !== 'multiclass' && set.labels.length % l !== 0)
+      fail(
+        source,
+        `${at}.labels`,
+        `expected N × ${l} values (one per label of "${task.id}"), got ${set.labels.length}`,
+      );
     const n = testSetSize(set, task);
     const bad = set.labels.findIndex((v) => (task.kind === 'multiclass' ? v >= l : v > 1));
-    if (bad >= 0) fail(source, `${at}.labels[${bad}]`, task.kind === 'multiclass' ? `expected a class index 0..${l - 1}, got ${set.labels[bad]}` : `expected 0 or 1, got ${set.labels[bad]}`);
-    if (set.mask && set.mask.length !== set.labels.length) fail(source, `${at}.mask`, `expected ${set.labels.length} values (as labels), got ${set.mask.length}`);
-    if (set.patients && set.patients.length !== n) fail(source, `${at}.patients`, `expected ${n} patient ids (one per image), got ${set.patients.length}`);
+    if (bad >= 0)
+      fail(
+        source,
+        `${at}.labels[${bad}]`,
+        task.kind === 'multiclass'
+          ? `expected a class index 0..${l - 1}, got ${set.labels[bad]}`
+          : `expected 0 or 1, got ${set.labels[bad]}`,
+      );
+    if (set.mask && set.mask.length !== set.labels.length)
+      fail(source, `${at}.mask`, `expected ${set.labels.length} values (as labels), got ${set.mask.length}`);
+    if (set.patients && set.patients.length !== n)
+      fail(source, `${at}.patients`, `expected ${n} patient ids (one per image), got ${set.patients.length}`);
     sets.set(set.task, { set, n });
   });
   r.runs.forEach((run, i) => {
     if (!run.test) return;
     const s = sets.get(run.task);
-    if (!s) fail(source, `runs[${i}].test`, `run "${run.id}" has test scores but task "${run.task}" has no entry in testSets`);
+    if (!s)
+      fail(
+        source,
+        `runs[${i}].test`,
+        `run "${run.id}" has test scores but task "${run.task}" has no entry in testSets`,
+      );
     const k = tasks.get(run.task)!.labels.length;
-    if (run.test.scores.length !== s.n * k) fail(source, `runs[${i}].test.scores`, `expected ${s.n} images × ${k} scores = ${s.n * k} values (testSets of "${run.task}"), got ${run.test.scores.length}`);
+    if (run.test.scores.length !== s.n * k)
+      fail(
+        source,
+        `runs[${i}].test.scores`,
+        `expected ${s.n} images × ${k} scores = ${s.n * k} values (testSets of "${run.task}"), got ${run.test.scores.length}`,
+      );
   });
 }
 
@@ -133,7 +172,11 @@ function checkBenchmarks(r: StudyResults, source: string): void {
   const methods = [...suites].flatMap((s) => publishedSuites[s].methods);
   r.models.forEach((m, i) => {
     if (m.benchmarkModel !== undefined && !methods.includes(m.benchmarkModel)) {
-      fail(source, `models[${i}].benchmarkModel`, `unknown published method "${m.benchmarkModel}" (expected one of ${methods.map((x) => `'${x}'`).join(', ')})`);
+      fail(
+        source,
+        `models[${i}].benchmarkModel`,
+        `unknown published method "${m.benchmarkModel}" (expected one of ${methods.map((x) => `'${x}'`).join(', ')})`,
+      );
     }
   });
 }

@@ -3,10 +3,19 @@
 // when it lies wholly on the other, and "inconclusive" when it straddles the margin.
 
 export type Verdict = 'supported' | 'contradicted' | 'inconclusive' | 'not testable' | 'not measured';
-export const verdicts: readonly Verdict[] = ['supported', 'contradicted', 'inconclusive', 'not testable', 'not measured'];
+export const verdicts: readonly Verdict[] = [
+  'supported',
+  'contradicted',
+  'inconclusive',
+  'not testable',
+  'not measured',
+];
 
 /** What the statement says of Δ. */
-export type Claim = { kind: 'above'; margin: number } | { kind: 'below'; margin: number } | { kind: 'within'; margin: number };
+export type Claim =
+  | { kind: 'above'; margin: number }
+  | { kind: 'below'; margin: number }
+  | { kind: 'within'; margin: number };
 
 export function describeClaim(c: Claim, unit: (x: number) => string = String): string {
   if (c.kind === 'above') return `Δ > ${unit(c.margin)}`;

@@ -30,7 +30,15 @@ async function openReport(results: StudyResultsInput, cleanup: string[]) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1366, height: 900 },
   });
   const problems: string[] = [];
@@ -54,7 +62,11 @@ async function openReport(results: StudyResultsInput, cleanup: string[]) {
 /** Every table of the page with its body rows and empty cells. */
 const tablesOf = (page: Page) =>
   page.$$eval('table', (els) =>
-    els.map((t) => ({ id: t.id, rows: t.querySelectorAll('tbody tr').length, emptyCells: [...t.querySelectorAll('tbody td')].filter((td) => td.textContent!.trim() === '').length })),
+    els.map((t) => ({
+      id: t.id,
+      rows: t.querySelectorAll('tbody tr').length,
+      emptyCells: [...t.querySelectorAll('tbody td')].filter((td) => td.textContent!.trim() === '').length,
+    })),
   );
 
 describe.skipIf(!hasChromium)(`report page in headless Chromium (${CHROMIUM})`, () => {
@@ -66,7 +78,9 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (${CHROMIUM})`, 
   test('loads from disk with no console errors, all images loaded, all tables filled; screenshot saved', async () => {
     const { context, page, problems, external } = await openReport(makeStudyResults({ seeds: [0, 1] }), cleanup);
     try {
-      const images = await page.$$eval('img', (els) => els.map((i) => ({ alt: i.alt, ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth })));
+      const images = await page.$$eval('img', (els) =>
+        els.map((i) => ({ alt: i.alt, ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth })),
+      );
       expect(images.length).toBeGreaterThanOrEqual(10);
       expect(images.filter((i) => !i.ok)).toEqual([]);
 
@@ -78,7 +92,8 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (${CHROMIUM})`, 
       }
       expect(await page.locator('#findings tbody tr').count()).toBe(7);
 
-      const artifacts = process.env['TEST_ARTIFACTS_DIR'] ?? path.join(os.tmpdir(), 'transfusion-test-artifacts', 'report');
+      const artifacts =
+        process.env['TEST_ARTIFACTS_DIR'] ?? path.join(os.tmpdir(), 'transfusion-test-artifacts', 'report');
       await mkdir(artifacts, { recursive: true });
       const shot = path.join(artifacts, 'report-page.png');
       await page.screenshot({ path: shot, fullPage: true });
@@ -96,18 +111,35 @@ describe.skipIf(!hasChromium)(`report page in headless Chromium (${CHROMIUM})`, 
     const { context, page, problems, external } = await openReport(withTestScores(retinaMnistStudy()), cleanup);
     try {
       const tables = await tablesOf(page);
-      expect(tables.map((t) => t.id)).toEqual(expect.arrayContaining(['table1-grade', 'table1-referable', 'benchmark-ours-grade', 'benchmark-published-grade']));
+      expect(tables.map((t) => t.id)).toEqual(
+        expect.arrayContaining([
+          'table1-grade',
+          'table1-referable',
+          'benchmark-ours-grade',
+          'benchmark-published-grade',
+        ]),
+      );
       for (const t of tables) {
         expect(t.rows, `table ${t.id}`).toBeGreaterThan(0);
         expect(t.emptyCells, `empty cells in table ${t.id}`).toBe(0);
       }
       // published cells render in italics, ours upright
-      const style = await page.$$eval('#benchmark-ours-grade tbody tr:first-child td', (tds) => tds.map((td) => td.ownerDocument.defaultView!.getComputedStyle(td).fontStyle));
+      const style = await page.$$eval('#benchmark-ours-grade tbody tr:first-child td', (tds) =>
+        tds.map((td) => td.ownerDocument.defaultView!.getComputedStyle(td).fontStyle),
+      );
       expect(style).toEqual(['normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'italic']);
       expect(await page.locator('#published h2').textContent()).toBe('Beside published results');
       // per task: AUC per seed, ROC, reliability; the 5-class task adds its confusion matrices
       const evaluation = await page.$$eval('#evaluation figure', (els) => els.map((f) => f.id));
-      expect(evaluation).toEqual(['auc-seeds-grade', 'roc-grade', 'reliability-grade', 'confusion-grade', 'auc-seeds-referable', 'roc-referable', 'reliability-referable']);
+      expect(evaluation).toEqual([
+        'auc-seeds-grade',
+        'roc-grade',
+        'reliability-grade',
+        'confusion-grade',
+        'auc-seeds-referable',
+        'roc-referable',
+        'reliability-referable',
+      ]);
       expect(problems).toEqual([]);
       expect(external).toEqual([]);
     } finally {

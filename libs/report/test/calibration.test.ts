@@ -6,7 +6,9 @@ import { handScoredStudy } from './fixtures/hand-scored-study.js';
 
 describe('reliability bins and ECE', () => {
   test('10 equal-width bins (b/10, (b+1)/10], 0 in the first: an edge lands in the bin it closes', () => {
-    expect([0, 0.05, 0.1, 0.1000001, 0.3, 0.7, 0.75, 0.9, 1].map((p) => binOf(p, 10))).toEqual([0, 0, 0, 1, 2, 6, 7, 8, 9]);
+    expect([0, 0.05, 0.1, 0.1000001, 0.3, 0.7, 0.75, 0.9, 1].map((p) => binOf(p, 10))).toEqual([
+      0, 0, 0, 1, 2, 6, 7, 8, 9,
+    ]);
   });
 
   test('ECE = Σ_b (n_b / N) |observed_b − confidence_b| (worked by hand)', () => {
@@ -16,7 +18,13 @@ describe('reliability bins and ECE', () => {
     expect(r.total).toBe(5);
     expect(r.ece).toBeCloseTo(0.324, 12);
     expect(r.bins).toHaveLength(10);
-    expect(r.bins[1]).toEqual({ lower: 0.1, upper: 0.2, count: 2, confidence: expect.closeTo(0.15, 12), observed: 0.5 });
+    expect(r.bins[1]).toEqual({
+      lower: 0.1,
+      upper: 0.2,
+      count: 2,
+      confidence: expect.closeTo(0.15, 12),
+      observed: 0.5,
+    });
     expect(r.bins[9]!.confidence).toBeCloseTo(0.935, 12);
     expect(r.bins[5]!.count).toBe(0);
     expect(Number.isNaN(r.bins[5]!.observed)).toBe(true);
@@ -27,7 +35,14 @@ describe('reliability bins and ECE', () => {
 test("a multi-class run is judged by its top class: that class's probability against whether it is right", () => {
   const task = { id: 'grade', kind: 'multiclass' as const, labels: ['0', '1', '2'] };
   // True classes 0 1 2 2; predicted 0 (.7, right), 0 (.5, wrong), 2 (.7, right), 1 (.5, wrong).
-  const input = handScoredStudy(task, { labels: [0, 1, 2, 2] }, [{ model: 'resnet50', init: { kind: 'random' }, seed: 0, scores: [0.7, 0.2, 0.1, 0.5, 0.3, 0.2, 0.1, 0.2, 0.7, 0.2, 0.5, 0.3] }]);
+  const input = handScoredStudy(task, { labels: [0, 1, 2, 2] }, [
+    {
+      model: 'resnet50',
+      init: { kind: 'random' },
+      seed: 0,
+      scores: [0.7, 0.2, 0.1, 0.5, 0.3, 0.2, 0.1, 0.2, 0.7, 0.2, 0.5, 0.3],
+    },
+  ]);
   const scorer = [...runScorers(parseStudyResults(input)).values()][0]!;
   const pairs = calibrationPairs(scorer);
   expect(pairs).toEqual({ confidence: [0.7, 0.5, 0.7, 0.5], outcome: [1, 0, 1, 0] });

@@ -7,13 +7,90 @@ import { tinyStudy } from './fixtures/tiny-study.js';
 
 const study = parseStudyResults(
   tinyStudy([
-    { model: 'resnet50', init: { kind: 'random' }, seed: 0, auc: 0.9, curve: [[0, 0.5], [100, 0.7], [200, 0.86], [300, 0.9]] },
-    { model: 'resnet50', init: { kind: 'random' }, seed: 1, auc: 0.92, curve: [[0, 0.5], [100, 0.6], [200, 0.8], [300, 0.92]] },
-    { model: 'resnet50', init: { kind: 'pretrained' }, seed: 0, auc: 0.94, curve: [[0, 0.5], [100, 0.88], [200, 0.93], [300, 0.94]] },
-    { model: 'resnet50', init: { kind: 'pretrained' }, seed: 1, auc: 0.94, curve: [[0, 0.5], [100, 0.9], [200, 0.93], [300, 0.94]] },
-    { model: 'resnet50', init: { kind: 'transfusion', upTo: 'conv1' }, seed: 0, auc: 0.93, curve: [[0, 0.5], [100, 0.8], [200, 0.9], [300, 0.93]] },
-    { model: 'resnet50', init: { kind: 'transfusion', upTo: 'conv1' }, seed: 1, auc: 0.93, curve: [[0, 0.5], [100, 0.8], [200, 0.88], [300, 0.93]] },
-    { model: 'resnet50', init: { kind: 'transfusion', upTo: 'block1' }, seed: 0, auc: 0.7, curve: [[0, 0.5], [100, 0.6], [200, 0.65], [300, 0.7]] },
+    {
+      model: 'resnet50',
+      init: { kind: 'random' },
+      seed: 0,
+      auc: 0.9,
+      curve: [
+        [0, 0.5],
+        [100, 0.7],
+        [200, 0.86],
+        [300, 0.9],
+      ],
+    },
+    {
+      model: 'resnet50',
+      init: { kind: 'random' },
+      seed: 1,
+      auc: 0.92,
+      curve: [
+        [0, 0.5],
+        [100, 0.6],
+        [200, 0.8],
+        [300, 0.92],
+      ],
+    },
+    {
+      model: 'resnet50',
+      init: { kind: 'pretrained' },
+      seed: 0,
+      auc: 0.94,
+      curve: [
+        [0, 0.5],
+        [100, 0.88],
+        [200, 0.93],
+        [300, 0.94],
+      ],
+    },
+    {
+      model: 'resnet50',
+      init: { kind: 'pretrained' },
+      seed: 1,
+      auc: 0.94,
+      curve: [
+        [0, 0.5],
+        [100, 0.9],
+        [200, 0.93],
+        [300, 0.94],
+      ],
+    },
+    {
+      model: 'resnet50',
+      init: { kind: 'transfusion', upTo: 'conv1' },
+      seed: 0,
+      auc: 0.93,
+      curve: [
+        [0, 0.5],
+        [100, 0.8],
+        [200, 0.9],
+        [300, 0.93],
+      ],
+    },
+    {
+      model: 'resnet50',
+      init: { kind: 'transfusion', upTo: 'conv1' },
+      seed: 1,
+      auc: 0.93,
+      curve: [
+        [0, 0.5],
+        [100, 0.8],
+        [200, 0.88],
+        [300, 0.93],
+      ],
+    },
+    {
+      model: 'resnet50',
+      init: { kind: 'transfusion', upTo: 'block1' },
+      seed: 0,
+      auc: 0.7,
+      curve: [
+        [0, 0.5],
+        [100, 0.6],
+        [200, 0.65],
+        [300, 0.7],
+      ],
+    },
   ]),
 );
 const groups = groupRuns(study);

@@ -42,8 +42,15 @@ describe('evaluation figures from hand-written test scores', () => {
 
   test('AUC figure: each seed, the mean and its bootstrap interval', () => {
     const data = byId('auc-seeds-retina').data as SettingAuc[];
-    expect(data.map((d) => [d.model, d.init])).toEqual([['resnet50', 'random'], ['resnet50', 'pretrained'], ['cbr-small', 'random']]);
-    expect(data[0]!.perSeed).toEqual([{ seed: 0, auc: expect.closeTo(7 / 12, 12) }, { seed: 1, auc: 1 }]);
+    expect(data.map((d) => [d.model, d.init])).toEqual([
+      ['resnet50', 'random'],
+      ['resnet50', 'pretrained'],
+      ['cbr-small', 'random'],
+    ]);
+    expect(data[0]!.perSeed).toEqual([
+      { seed: 0, auc: expect.closeTo(7 / 12, 12) },
+      { seed: 1, auc: 1 },
+    ]);
     expect(data[0]!.mean).toBeCloseTo(19 / 24, 12);
     expect(data[1]!.mean).toBeCloseTo((1 / 2 + 5 / 6) / 2, 12);
     for (const d of data.slice(0, 2)) {
@@ -75,7 +82,13 @@ describe('evaluation figures from hand-written test scores', () => {
     expect(random!.ece.mean).toBeCloseTo(0.32, 12);
     expect(random!.ece.std).toBeCloseTo(Math.sqrt(2 * 0.04 ** 2), 12);
     // pooled: (.7, .8] holds .8 three times, two of them positive
-    expect(random!.pooled.bins[7]).toEqual({ lower: 0.7, upper: 0.8, count: 3, confidence: expect.closeTo(0.8, 12), observed: expect.closeTo(2 / 3, 12) });
+    expect(random!.pooled.bins[7]).toEqual({
+      lower: 0.7,
+      upper: 0.8,
+      count: 3,
+      confidence: expect.closeTo(0.8, 12),
+      observed: expect.closeTo(2 / 3, 12),
+    });
     expect(random!.pooled.ece).toBeCloseTo(0.28, 12);
     expect(JSON.stringify(byId('reliability-retina').spec)).toContain('Random · ECE 0.320 ± 0.057');
   });
@@ -85,17 +98,40 @@ test('a multi-class task adds confusion matrices summed over seeds', () => {
   const task = { id: 'grade', kind: 'multiclass' as const, labels: ['0', '1', '2'] };
   const figs = evaluationFigures(
     handScoredStudy(task, { labels: [0, 1, 2, 2] }, [
-      { model: 'resnet50', init: { kind: 'random' }, seed: 0, scores: [0.7, 0.2, 0.1, 0.5, 0.3, 0.2, 0.1, 0.2, 0.7, 0.2, 0.5, 0.3] },
-      { model: 'resnet50', init: { kind: 'random' }, seed: 1, scores: [0.6, 0.3, 0.1, 0.2, 0.6, 0.2, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4] },
-      { model: 'resnet50', init: { kind: 'pretrained' }, seed: 0, scores: [0.2, 0.7, 0.1, 0.2, 0.7, 0.1, 0.2, 0.2, 0.6, 0.1, 0.1, 0.8] },
+      {
+        model: 'resnet50',
+        init: { kind: 'random' },
+        seed: 0,
+        scores: [0.7, 0.2, 0.1, 0.5, 0.3, 0.2, 0.1, 0.2, 0.7, 0.2, 0.5, 0.3],
+      },
+      {
+        model: 'resnet50',
+        init: { kind: 'random' },
+        seed: 1,
+        scores: [0.6, 0.3, 0.1, 0.2, 0.6, 0.2, 0.1, 0.1, 0.8, 0.3, 0.3, 0.4],
+      },
+      {
+        model: 'resnet50',
+        init: { kind: 'pretrained' },
+        seed: 0,
+        scores: [0.2, 0.7, 0.1, 0.2, 0.7, 0.1, 0.2, 0.2, 0.6, 0.1, 0.1, 0.8],
+      },
     ]),
   );
   expect(figs.map((f) => f.id)).toEqual(['auc-seeds-grade', 'roc-grade', 'reliability-grade', 'confusion-grade']);
   const [random, transfer] = figs[3]!.data as SettingConfusion[];
-  expect(random!.counts).toEqual([[2, 0, 0], [1, 1, 0], [0, 1, 3]]);
+  expect(random!.counts).toEqual([
+    [2, 0, 0],
+    [1, 1, 0],
+    [0, 1, 3],
+  ]);
   expect(random!.rates[1]).toEqual([0.5, 0.5, 0]);
   // transfer predicts 1 1 2 2
-  expect(transfer!.counts).toEqual([[0, 1, 0], [0, 1, 0], [0, 0, 2]]);
+  expect(transfer!.counts).toEqual([
+    [0, 1, 0],
+    [0, 1, 0],
+    [0, 0, 2],
+  ]);
   expect(figs[3]!.caption).toContain('each classifying all 4 test images once');
   // top-label calibration: seed 0 has ECE .4 (calibration.test.ts); seed 1 is right at confidences .6 .6 .8 .4:
   // bins (.5,.6] |1 − .6| twice, (.7,.8] .2, (.3,.4] .6 → (2 · .4 + .2 + .6) / 4 = .4
@@ -115,11 +151,15 @@ describe('evaluation figures only where the data exist', () => {
     const files = await buildReportFiles(input);
     const html = files.find((f) => f.path === 'index.html')!.content as string;
     const md = files.find((f) => f.path === 'report.md')!.content as string;
-    for (const page of [html, md]) expect(page).toContain('The runs carry no per-image test scores (run.test.scores), so there are no ROC curves');
+    for (const page of [html, md])
+      expect(page).toContain('The runs carry no per-image test scores (run.test.scores), so there are no ROC curves');
   });
 
   test('with test scores: every task and regime of the realistic fixture, multi-class confusion for RetinaMNIST; rendered without warnings', async () => {
-    const c = await buildReportContent(parseStudyResults(withTestScores(makeStudyResults({ seeds: [0, 1] }))), parseReportOptions());
+    const c = await buildReportContent(
+      parseStudyResults(withTestScores(makeStudyResults({ seeds: [0, 1] }))),
+      parseReportOptions(),
+    );
     const ids = c.figures.filter((f) => f.section === 'evaluation').map((f) => f.id);
     expect(ids).toEqual([
       'auc-seeds-retina-referable',
@@ -132,8 +172,12 @@ describe('evaluation figures only where the data exist', () => {
       'roc-chexpert-5',
       'reliability-chexpert-5',
     ]);
-    expect(c.figures.find((f) => f.id === 'roc-retina-referable-limited')!.title).toBe('ROC curves — retina-referable, small-data regime (5,000 training images): random init vs transfer');
-    expect(c.figures.find((f) => f.id === 'roc-chexpert-5')!.caption).toMatch(/^Macro-averaged ROC: for each seed, each of the 5 labels' exact ROC/);
+    expect(c.figures.find((f) => f.id === 'roc-retina-referable-limited')!.title).toBe(
+      'ROC curves — retina-referable, small-data regime (5,000 training images): random init vs transfer',
+    );
+    expect(c.figures.find((f) => f.id === 'roc-chexpert-5')!.caption).toMatch(
+      /^Macro-averaged ROC: for each seed, each of the 5 labels' exact ROC/,
+    );
     const grade = await buildReportContent(parseStudyResults(withTestScores(retinaMnistStudy())), parseReportOptions());
     expect(grade.figures.map((f) => f.id)).toContain('confusion-grade');
     expect(grade.figures.find((f) => f.id === 'roc-grade')!.caption).toMatch(/^Macro-averaged one-vs-rest ROC/);

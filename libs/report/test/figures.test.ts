@@ -10,7 +10,10 @@ describe('charts', () => {
   test('two CCA variants give two sets of similarity figures, each naming its variant; no Vega-Lite warnings', async () => {
     const input = makeStudyResults({ seeds: [0, 1] });
     const svcca = input.cca![0]!;
-    input.cca!.push({ ...svcca, variant: { id: 'pwcca', method: 'pwcca', description: 'PWCCA (Morcos et al. 2018), average-pooled over space' } });
+    input.cca!.push({
+      ...svcca,
+      variant: { id: 'pwcca', method: 'pwcca', description: 'PWCCA (Morcos et al. 2018), average-pooled over space' },
+    });
     input.filters = [];
     const c = await buildReportContent(parseStudyResults(input), parseReportOptions());
     const sim = c.figures.filter((f) => f.section === 'similarity');
@@ -22,11 +25,14 @@ describe('charts', () => {
       'fig3-init-final-pwcca',
       'fig4-init-vs-final-pwcca',
     ]);
-    for (const f of sim.filter((x) => x.id.endsWith('pwcca'))) expect(f.svg).toContain('CCA variant: PWCCA (Morcos et al. 2018), average-pooled over space [pwcca]');
+    for (const f of sim.filter((x) => x.id.endsWith('pwcca')))
+      expect(f.svg).toContain('CCA variant: PWCCA (Morcos et al. 2018), average-pooled over space [pwcca]');
     expect(c.figures.flatMap((f) => f.warnings)).toEqual([]);
     // Fig 4 panel titles carry the R² computed from the plotted points.
     const fig4 = sim.find((f) => f.id === 'fig4-init-vs-final-svcca99')!;
-    const r2 = (fig4.data as { model: string; group: string; r2: number }[]).find((d) => d.model === 'resnet50' && d.group === 'lower')!.r2;
+    const r2 = (fig4.data as { model: string; group: string; r2: number }[]).find(
+      (d) => d.model === 'resnet50' && d.group === 'lower',
+    )!.r2;
     expect(r2).toBeGreaterThan(0.8);
     expect(fig4.svg).toContain(`ResNet50, lower layers (R² = ${r2.toFixed(2)})`);
   });
@@ -39,12 +45,21 @@ describe('filter grids (Fig 5)', () => {
   const at = (y: number, x: number, c: number, o: number) => ((y * 2 + x) * 3 + c) * 2 + o;
   data[at(0, 0, 0, 0)] = 1;
   data[at(1, 1, 1, 0)] = -1;
-  const snap = { model: 'm', init: 'random' as const, seed: 0, layer: 'conv1', before: { shape: [2, 2, 3, 2], data }, after: { shape: [2, 2, 3, 2], data: data.map((v) => v / 2) } };
+  const snap = {
+    model: 'm',
+    init: 'random' as const,
+    seed: 0,
+    layer: 'conv1',
+    before: { shape: [2, 2, 3, 2], data },
+    after: { shape: [2, 2, 3, 2], data: data.map((v) => v / 2) },
+  };
 
   test('draws each filter in RGB, 0 as mid-grey, before and after on a shared per-filter scale', async () => {
     const png = await renderFilterFigure(model, [snap], 1);
     const { data: px, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-    const pixel = (x: number, y: number) => [...px.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const pixel = (x: number, y: number) => [
+      ...px.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3),
+    ];
     // Layout at scale 1: grids start at x = 130, y = 54; cells are 28 px, 2 px apart; 2 filters → grid width 58.
     expect(pixel(130 + 3, 54 + 3)).toEqual([255, 128, 128]); // before, filter 0, (0,0): +1 red
     expect(pixel(130 + 20, 54 + 20)).toEqual([128, 0, 128]); // before, filter 0, (1,1): −1 green
@@ -60,7 +75,7 @@ describe('filter grids (Fig 5)', () => {
 });
 
 describe('figures for a multi-class task and a derived task', () => {
-  test("convergence figures for the task with curves only, at the task-relative threshold; no warnings", async () => {
+  test('convergence figures for the task with curves only, at the task-relative threshold; no warnings', async () => {
     const c = await buildReportContent(parseStudyResults(retinaMnistStudy()), parseReportOptions());
     expect(c.figures.filter((f) => f.section === 'convergence').map((f) => f.id)).toEqual(['fig6-curves-grade']);
     const fig = c.figures.find((f) => f.id === 'fig6-curves-grade')!;

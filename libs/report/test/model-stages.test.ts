@@ -8,7 +8,13 @@ import { tinyStudy, type TinyRun } from './fixtures/tiny-study.js';
 const INCEPTION_STAGES = ['conv1', 'stem', ...Array.from({ length: 11 }, (_, i) => `mixed${i}`)];
 const models: StudyResultsInput['models'] = [
   { id: 'resnet50', label: 'ResNet50', family: 'imagenet', paperModel: 'ResNet-50' },
-  { id: 'inception-v3', label: 'Inception-v3', family: 'imagenet', paperModel: 'Inception-v3', stages: INCEPTION_STAGES },
+  {
+    id: 'inception-v3',
+    label: 'Inception-v3',
+    family: 'imagenet',
+    paperModel: 'Inception-v3',
+    stages: INCEPTION_STAGES,
+  },
 ];
 
 /** Curves that reach 0.92 at `at` (steps 0, 100, …, 400); the task's threshold is 0.5 + 0.9 × 0.42 = 0.878. */
@@ -37,8 +43,14 @@ describe("a model's stages order its transfusion prefixes", () => {
     const inception = study.models[1]!;
     const keys = groupRuns(study).map((g) => `${g.model.id}:${g.initKey}`);
     expect(keys).toEqual([
-      'resnet50:random', 'resnet50:transfusion:block1', 'resnet50:transfusion:block4', 'resnet50:pretrained',
-      'inception-v3:random', 'inception-v3:transfusion:mixed2', 'inception-v3:transfusion:mixed7', 'inception-v3:pretrained',
+      'resnet50:random',
+      'resnet50:transfusion:block1',
+      'resnet50:transfusion:block4',
+      'resnet50:pretrained',
+      'inception-v3:random',
+      'inception-v3:transfusion:mixed2',
+      'inception-v3:transfusion:mixed7',
+      'inception-v3:pretrained',
     ]);
     expect(initLabel({ kind: 'transfusion', upTo: 'mixed2' })).toBe('Transfusion ≤ mixed2');
     expect(initShortLabel({ kind: 'pretrained' }, inception)).toBe('Transfer (≤ mixed10)');
@@ -54,14 +66,22 @@ describe("a model's stages order its transfusion prefixes", () => {
     const comps = compareSpeed(groupRuns(study), 'val_auc_macro', parseReportOptions(), isFig7Init);
     const inception = comps.find((c) => c.model === 'inception-v3')!;
     expect(inception.stages).toEqual(INCEPTION_STAGES);
-    expect(inception.steps.map((s) => s.initKey)).toEqual(['random', 'transfusion:mixed2', 'transfusion:mixed7', 'pretrained']);
+    expect(inception.steps.map((s) => s.initKey)).toEqual([
+      'random',
+      'transfusion:mixed2',
+      'transfusion:mixed7',
+      'pretrained',
+    ]);
     // random 400, transfer 100: mixed2 (300) recovers 1/3, mixed7 (200) 2/3
     const rec = recoveredSpeedup(inception)!;
     expect(rec.map((r) => r.initKey)).toEqual(['transfusion:mixed2', 'transfusion:mixed7']);
     expect(rec[0]!.fraction).toBeCloseTo(1 / 3, 12);
     expect(rec[1]!.fraction).toBeCloseTo(2 / 3, 12);
     const resnet = recoveredSpeedup(comps.find((c) => c.model === 'resnet50')!)!;
-    expect(resnet.map((r) => [r.initKey, r.fraction])).toEqual([['transfusion:block1', 1 / 3], ['transfusion:block4', 2 / 3]]);
+    expect(resnet.map((r) => [r.initKey, r.fraction])).toEqual([
+      ['transfusion:block1', 1 / 3],
+      ['transfusion:block4', 2 / 3],
+    ]);
   });
 
   test("Fig 7's bars name each model's own prefixes and the caption lists the stage orders", async () => {
@@ -72,11 +92,16 @@ describe("a model's stages order its transfusion prefixes", () => {
     expect(bars.svg).toContain('Transfer (≤ block4)');
     expect(c.figures.flatMap((f) => f.warnings)).toEqual([]);
     const curves = c.figures.find((f) => f.id === 'fig7-curves-retina')!;
-    expect(curves.caption).toContain(`Stages, shallow to deep: ResNet50 conv1, block1, block2, block3, block4; Inception-v3 ${INCEPTION_STAGES.join(', ')}.`);
+    expect(curves.caption).toContain(
+      `Stages, shallow to deep: ResNet50 conv1, block1, block2, block3, block4; Inception-v3 ${INCEPTION_STAGES.join(', ')}.`,
+    );
   });
 
   test('a transfusion prefix that is not a stage of the model is rejected, naming the model and its stages', () => {
-    const bad = (run: TinyRun, ms = models) => () => parseStudyResults(tinyStudy([run], ms), 'results.json');
+    const bad =
+      (run: TinyRun, ms = models) =>
+      () =>
+        parseStudyResults(tinyStudy([run], ms), 'results.json');
     expect(bad({ model: 'inception-v3', init: { kind: 'transfusion', upTo: 'block2' }, seed: 0, auc: 0.9 })).toThrow(
       `results.json: runs[0].init.upTo: "block2" is not a stage of model "inception-v3" (its stages: ${INCEPTION_STAGES.join(', ')})`,
     );
@@ -84,6 +109,8 @@ describe("a model's stages order its transfusion prefixes", () => {
       /runs\[0\]\.init\.upTo: "mixed2" is not a stage of model "resnet50" \(the paper's ResNet stages, assumed when the model gives no `stages`: conv1, block1, block2, block3, block4\)/,
     );
     const repeated = [{ ...models[1]!, stages: ['conv1', 'conv1'] }];
-    expect(bad({ model: 'inception-v3', init: { kind: 'random' }, seed: 0, auc: 0.9 }, repeated)).toThrow(/models\[0\]\.stages: expected distinct stage names/);
+    expect(bad({ model: 'inception-v3', init: { kind: 'random' }, seed: 0, auc: 0.9 }, repeated)).toThrow(
+      /models\[0\]\.stages: expected distinct stage names/,
+    );
   });
 });

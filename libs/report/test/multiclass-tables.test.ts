@@ -16,7 +16,13 @@ describe('Table 1 for a multi-class ordinal task', () => {
   const grade = tables.find((t) => t.id === 'table1-grade')!;
 
   test('AUC as mean and seed SD, ACC and QWK as means (worked by hand); no interval without per-image scores', () => {
-    const [auc, ci, sd, acc, qwk] = ['Test macro AUC (%)', '95% CI of the mean', 'Seed SD', 'Test ACC (%) [CI]', 'Test QWK [CI]'].map((l) => column(grade, l));
+    const [auc, ci, sd, acc, qwk] = [
+      'Test macro AUC (%)',
+      '95% CI of the mean',
+      'Seed SD',
+      'Test ACC (%) [CI]',
+      'Test QWK [CI]',
+    ].map((l) => column(grade, l));
     expect(grade.rows.map((r) => [r[0], r[1], r[2], r[auc!], r[ci!], r[sd!], r[acc!], r[qwk!]])).toEqual([
       // AUC .70/.72/.74: mean 72, deviations ±2 → std 2. ACC .50/.52/.57: mean 53. QWK −.05/.10/.25: mean .10.
       ['ResNet50', 'Random init', '3', '72.00', '–', '2.00', '53.00', '0.100'],
@@ -25,10 +31,22 @@ describe('Table 1 for a multi-class ordinal task', () => {
       // one seed: no spread; a negative kappa with a typographic minus
       ['CBR-Small', 'Random init', '1', '69.00', '–', '–', '48.00', '−0.200'],
     ]);
-    expect(grade.data[0]).toMatchObject({ model: 'resnet50', init: 'random', accMean: expect.closeTo(0.53, 12), accStd: expect.closeTo(Math.sqrt(0.0013), 12), kappaMean: expect.closeTo(0.1, 12), kappaStd: expect.closeTo(0.15, 12), checkpointSteps: [120, 240, 480] });
+    expect(grade.data[0]).toMatchObject({
+      model: 'resnet50',
+      init: 'random',
+      accMean: expect.closeTo(0.53, 12),
+      accStd: expect.closeTo(Math.sqrt(0.0013), 12),
+      kappaMean: expect.closeTo(0.1, 12),
+      kappaStd: expect.closeTo(0.15, 12),
+      checkpointSteps: [120, 240, 480],
+    });
     expect(grade.caption).toMatch(/^Task grade \(multiclass, ordinal, 5 classes\), 1,080 training images\./);
-    expect(grade.caption).toMatch(/no per-image test scores in these results for any setting, so the interval of the mean is not available there/);
-    expect(grade.caption).toMatch(/macro AUC: mean of the one-vs-rest AUCs of the 5 classes\. ACC: accuracy of the most probable class\. QWK: quadratic-weighted Cohen's kappa/);
+    expect(grade.caption).toMatch(
+      /no per-image test scores in these results for any setting, so the interval of the mean is not available there/,
+    );
+    expect(grade.caption).toMatch(
+      /macro AUC: mean of the one-vs-rest AUCs of the 5 classes\. ACC: accuracy of the most probable class\. QWK: quadratic-weighted Cohen's kappa/,
+    );
   });
 
   test('with per-image scores: the interval of the mean from the hierarchical bootstrap, for AUC, ACC and QWK', () => {
@@ -44,11 +62,15 @@ describe('Table 1 for a multi-class ordinal task', () => {
       expect(d.ciLow).toBeLessThan(d.aucMean);
       expect(d.ciHigh).toBeGreaterThan(d.aucMean);
     }
-    expect(t.caption).toMatch(/the CI is the 95% interval of that mean from a hierarchical bootstrap \(test patients resampled, then the seeds\)/);
+    expect(t.caption).toMatch(
+      /the CI is the 95% interval of that mean from a hierarchical bootstrap \(test patients resampled, then the seeds\)/,
+    );
   });
 
   test('a line under the table says which checkpoint the numbers come from', () => {
-    expect(grade.notes).toEqual(['Test numbers come from the best validation AUC checkpoint of each run (steps 120–480).']);
+    expect(grade.notes).toEqual([
+      'Test numbers come from the best validation AUC checkpoint of each run (steps 120–480).',
+    ]);
     const mixed = retinaMnistStudy();
     mixed.runs[1]!.checkpoint = { kind: 'last', step: 480 };
     delete mixed.runs[2]!.checkpoint; // the other four grade runs: best at 120, 240, 360, 480
@@ -57,20 +79,31 @@ describe('Table 1 for a multi-class ordinal task', () => {
     );
     const none = retinaMnistStudy();
     for (const r of none.runs) delete r.checkpoint;
-    expect(tablesOf(none)[0]!.notes[0]).toBe('Test numbers come from the last step of each run (no checkpoint selection recorded).');
+    expect(tablesOf(none)[0]!.notes[0]).toBe(
+      'Test numbers come from the last step of each run (no checkpoint selection recorded).',
+    );
   });
 
   test('transfer rows name what their source weights were pretrained on, in the label and under the table', () => {
     const study = retinaMnistStudy();
     for (const r of study.runs) r.transferSource = 'the synthetic natural set';
     const t = tablesOf(study)[0]!;
-    expect(t.rows.map((r) => r[1])).toEqual(['Random init', 'Transfer (pretrained on the synthetic natural set)', 'Random init']);
-    expect(t.notes).toContain('Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on the synthetic natural set.');
+    expect(t.rows.map((r) => r[1])).toEqual([
+      'Random init',
+      'Transfer (pretrained on the synthetic natural set)',
+      'Random init',
+    ]);
+    expect(t.notes).toContain(
+      'Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on the synthetic natural set.',
+    );
     // two sources: each named with its models; random runs never count
     const mixed = retinaMnistStudy();
-    for (const r of mixed.runs) r.transferSource = r.model === 'resnet50' ? 'ImageNet (Keras)' : 'the synthetic natural set';
+    for (const r of mixed.runs)
+      r.transferSource = r.model === 'resnet50' ? 'ImageNet (Keras)' : 'the synthetic natural set';
     // CBR-Small has only a random-init run here: one source among the transfer-type runs, no model list
-    expect(tablesOf(mixed)[0]!.notes).toContain('Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ImageNet (Keras).');
+    expect(tablesOf(mixed)[0]!.notes).toContain(
+      'Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ImageNet (Keras).',
+    );
     mixed.runs.find((r) => r.model === 'cbr-small')!.init = { kind: 'meanvar' };
     expect(tablesOf(mixed)[0]!.notes).toContain(
       'Transfer, Mean Var, transfusion, Slim and Gabor runs start from source weights pretrained on ImageNet (Keras) (ResNet50); the synthetic natural set (CBR-Small).',
@@ -79,7 +112,14 @@ describe('Table 1 for a multi-class ordinal task', () => {
 
   test('columns only where runs have the metric; QWK only for ordinal tasks', () => {
     const referable = tables.find((t) => t.id === 'table1-referable')!;
-    expect(referable.columns.map((c) => c.label).slice(0, 6)).toEqual(['Model', 'Initialisation', 'Seeds', 'Test AUC (%)', '95% CI of the mean', 'Seed SD']);
+    expect(referable.columns.map((c) => c.label).slice(0, 6)).toEqual([
+      'Model',
+      'Initialisation',
+      'Seeds',
+      'Test AUC (%)',
+      '95% CI of the mean',
+      'Seed SD',
+    ]);
     expect(referable.columns.some((c) => /ACC|QWK/.test(c.label))).toBe(false);
     const nominal = retinaMnistStudy();
     delete nominal.tasks[0]!.ordinal;
@@ -95,7 +135,10 @@ describe('Table 1 for a multi-class ordinal task', () => {
   test('per-class table only when the runs have per-class AUCs', () => {
     expect(tables.map((t) => t.id)).toEqual(['table1-grade', 'table1-referable']);
     const input = retinaMnistStudy();
-    for (const r of input.runs.filter((x) => x.task === 'grade')) r.auc.perLabel = Object.fromEntries(GRADES.map((g, i) => [g, { value: 0.6 + 0.05 * i, ciLow: 0.5, ciHigh: 0.9 }]));
+    for (const r of input.runs.filter((x) => x.task === 'grade'))
+      r.auc.perLabel = Object.fromEntries(
+        GRADES.map((g, i) => [g, { value: 0.6 + 0.05 * i, ciLow: 0.5, ciHigh: 0.9 }]),
+      );
     const t2 = tablesOf(input).find((t) => t.id === 'table2-grade')!;
     expect(t2.title).toBe('Table 2 analogue — grade: one-vs-rest AUC per class');
     expect(t2.columns[2]!.label).toBe('Class');
@@ -104,8 +147,12 @@ describe('Table 1 for a multi-class ordinal task', () => {
 
   test("the derived task's description is under its tables, in the HTML and the Markdown alike", async () => {
     const referable = tables.find((t) => t.id === 'table1-referable')!;
-    const description = 'P(grade ≥ 2) = sum of the grade models’ softmax over grades 2–4 (referable DR); no models of its own.';
-    expect(referable.notes).toEqual(['Test numbers come from the best validation AUC checkpoint of each run (steps 120–480).', `Task referable: ${description}`]);
+    const description =
+      'P(grade ≥ 2) = sum of the grade models’ softmax over grades 2–4 (referable DR); no models of its own.';
+    expect(referable.notes).toEqual([
+      'Test numbers come from the best validation AUC checkpoint of each run (steps 120–480).',
+      `Task referable: ${description}`,
+    ]);
     expect(grade.notes.join(' ')).not.toContain(description);
     const files = await buildReportFiles(retinaMnistStudy());
     const html = files.find((f) => f.path === 'index.html')!.content as string;

@@ -13,8 +13,22 @@ const REF = {
   a: [0.9, 0.8, 0.55, 0.4, 0.55, 0.3, 0.2, 0.6, 0.1, 0.35],
   b: [0.7, 0.75, 0.3, 0.45, 0.5, 0.5, 0.25, 0.65, 0.2, 0.1],
   c: [0.85, 0.6, 0.5, 0.5, 0.4, 0.45, 0.3, 0.7, 0.15, 0.2],
-  aMinusB: { aucs: [0.8541666666666666, 0.75], delta: 0.10416666666666663, se: 0.10290907529357057, z: 1.0122204127236447, p: 0.3114326782663255, low: -0.09753141459105238, high: 0.30586474792438567 },
-  meanAcMinusB: { delta: 0.11458333333333337, se: 0.13410151972514178, p: 0.39285450513707054, low: -0.14825081560003217, high: 0.3774174822666989 },
+  aMinusB: {
+    aucs: [0.8541666666666666, 0.75],
+    delta: 0.10416666666666663,
+    se: 0.10290907529357057,
+    z: 1.0122204127236447,
+    p: 0.3114326782663255,
+    low: -0.09753141459105238,
+    high: 0.30586474792438567,
+  },
+  meanAcMinusB: {
+    delta: 0.11458333333333337,
+    se: 0.13410151972514178,
+    p: 0.39285450513707054,
+    low: -0.14825081560003217,
+    high: 0.3774174822666989,
+  },
 };
 
 const binaryTask: Task = { id: 't', kind: 'binary', labels: ['y'] };
@@ -23,7 +37,15 @@ const run = (id: string, seed = 0) => ({ id, seed }) as Run;
 function binaryData(labels: number[], patients?: number[]): TestData {
   const n = labels.length;
   const ids = patients ?? labels.map((_, i) => i);
-  return { task: binaryTask, n, k: 1, positive: Uint8Array.from(labels), known: new Uint8Array(n).fill(1), patientOf: Int32Array.from(ids), patients: new Set(ids).size };
+  return {
+    task: binaryTask,
+    n,
+    k: 1,
+    positive: Uint8Array.from(labels),
+    known: new Uint8Array(n).fill(1),
+    patientOf: Int32Array.from(ids),
+    patients: new Set(ids).size,
+  };
 }
 
 /** AUC from its definition over all positive–negative pairs, each image repeated w[i] times. */
@@ -69,7 +91,16 @@ describe('scoring runs under resampling weights', () => {
     const probs = [0.7, 0.2, 0.1, 0.1, 0.3, 0.6, 0.2, 0.2, 0.6, 0.1, 0.5, 0.4, 0.2, 0.6, 0.2, 0.5, 0.3, 0.2];
     const positive = new Uint8Array(18);
     classes.forEach((c, i) => (positive[i * 3 + c] = 1));
-    const d: TestData = { task, n: 6, k: 3, positive, known: new Uint8Array(18).fill(1), classes: Int32Array.from(classes), patientOf: Int32Array.from([0, 1, 2, 3, 4, 5]), patients: 6 };
+    const d: TestData = {
+      task,
+      n: 6,
+      k: 3,
+      positive,
+      known: new Uint8Array(18).fill(1),
+      classes: Int32Array.from(classes),
+      patientOf: Int32Array.from([0, 1, 2, 3, 4, 5]),
+      patients: 6,
+    };
     const sc = new RunScorer(d, run('m'), probs);
     const w = unitWeights(6);
     // predicted: 0, 2, 2, 1, 1, 0 → 4 of 6 right
@@ -86,10 +117,17 @@ describe('scoring runs under resampling weights', () => {
 
 describe("DeLong's test for correlated AUCs", () => {
   const data = binaryData(REF.labels);
-  const [a, b, c] = [REF.a, REF.b, REF.c].map((s, i) => new RunScorer(data, run(`r${i}`), s)) as [RunScorer, RunScorer, RunScorer];
+  const [a, b, c] = [REF.a, REF.b, REF.c].map((s, i) => new RunScorer(data, run(`r${i}`), s)) as [
+    RunScorer,
+    RunScorer,
+    RunScorer,
+  ];
 
   test('two models on the same images: Δ, SE, z, p and interval as the definition gives', () => {
-    const d = delongContrast([{ scorers: [a], coefficient: 1 }, { scorers: [b], coefficient: -1 }])!;
+    const d = delongContrast([
+      { scorers: [a], coefficient: 1 },
+      { scorers: [b], coefficient: -1 },
+    ])!;
     expect(d.delta).toBeCloseTo(REF.aMinusB.delta, 12);
     expect(d.se).toBeCloseTo(REF.aMinusB.se, 12);
     expect(d.z).toBeCloseTo(REF.aMinusB.z, 10);
@@ -99,14 +137,20 @@ describe("DeLong's test for correlated AUCs", () => {
   });
 
   test('an arm of two seeds enters with the mean of its seeds’ components', () => {
-    const d = delongContrast([{ scorers: [a, c], coefficient: 1 }, { scorers: [b], coefficient: -1 }])!;
+    const d = delongContrast([
+      { scorers: [a, c], coefficient: 1 },
+      { scorers: [b], coefficient: -1 },
+    ])!;
     expect(d.delta).toBeCloseTo(REF.meanAcMinusB.delta, 12);
     expect(d.se).toBeCloseTo(REF.meanAcMinusB.se, 12);
     expect(d.p).toBeCloseTo(REF.meanAcMinusB.p, 6);
   });
 
   test('a model against itself: Δ = 0 with no variance', () => {
-    const d = delongContrast([{ scorers: [a], coefficient: 1 }, { scorers: [a], coefficient: -1 }])!;
+    const d = delongContrast([
+      { scorers: [a], coefficient: 1 },
+      { scorers: [a], coefficient: -1 },
+    ])!;
     expect(d).toMatchObject({ delta: 0, se: 0, z: 0 });
     expect(d.p).toBeCloseTo(1, 6);
   });
@@ -132,7 +176,14 @@ describe('the hierarchical paired bootstrap', () => {
   test('paired: identical arms give Δ = 0 with a zero-width interval, whatever the test-set noise', () => {
     const data = binaryData(REF.labels);
     const sc = new RunScorer(data, run('a'), REF.a);
-    const ci = estimateContrast([{ runs: [run('a')], scorers: [sc], coefficient: 1 }, { runs: [run('a')], scorers: [sc], coefficient: -1 }], 'auc', s);
+    const ci = estimateContrast(
+      [
+        { runs: [run('a')], scorers: [sc], coefficient: 1 },
+        { runs: [run('a')], scorers: [sc], coefficient: -1 },
+      ],
+      'auc',
+      s,
+    );
     expect(ci).toMatchObject({ estimate: 0, low: 0, high: 0, resampled: 'patients and seeds' });
   });
 
@@ -158,9 +209,19 @@ describe('the hierarchical paired bootstrap', () => {
 
   test('seeds add their spread: two seeds far apart widen the interval of the mean', () => {
     const data = binaryData(REF.labels);
-    const one = estimateContrast([{ runs: [run('a')], scorers: [new RunScorer(data, run('a'), REF.a)], coefficient: 1 }], 'auc', s);
+    const one = estimateContrast(
+      [{ runs: [run('a')], scorers: [new RunScorer(data, run('a'), REF.a)], coefficient: 1 }],
+      'auc',
+      s,
+    );
     const two = estimateContrast(
-      [{ runs: [run('a', 0), run('b', 1)], scorers: [new RunScorer(data, run('a'), REF.a), new RunScorer(data, run('b'), REF.b)], coefficient: 1 }],
+      [
+        {
+          runs: [run('a', 0), run('b', 1)],
+          scorers: [new RunScorer(data, run('a'), REF.a), new RunScorer(data, run('b'), REF.b)],
+          coefficient: 1,
+        },
+      ],
       'auc',
       s,
     );
@@ -171,11 +232,22 @@ describe('the hierarchical paired bootstrap', () => {
   });
 
   test('seed-level bootstrap of a statistic of arm means; ∞ − ∞ handled by the statistic', () => {
-    const ci = bootstrapArms([{ values: [1, 2, 3], seeds: [0, 1, 2] }], ([m]) => m!, { resamples: 2000, level: 0.9, seed: 1 });
+    const ci = bootstrapArms([{ values: [1, 2, 3], seeds: [0, 1, 2] }], ([m]) => m!, {
+      resamples: 2000,
+      level: 0.9,
+      seed: 1,
+    });
     expect(ci.estimate).toBe(2);
     expect(ci.low).toBeGreaterThanOrEqual(1);
     expect(ci.high).toBeLessThanOrEqual(3);
-    const inf = bootstrapArms([{ values: [Infinity, Infinity], seeds: [0, 1] }, { values: [100, 200], seeds: [0, 1] }], ([r, t]) => r! - t!, s);
+    const inf = bootstrapArms(
+      [
+        { values: [Infinity, Infinity], seeds: [0, 1] },
+        { values: [100, 200], seeds: [0, 1] },
+      ],
+      ([r, t]) => r! - t!,
+      s,
+    );
     expect(inf).toMatchObject({ estimate: Infinity, low: Infinity, high: Infinity });
   });
 });

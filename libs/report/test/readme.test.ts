@@ -22,9 +22,10 @@ afterAll(async () => {
 
 /** Runs README example `i` against the built lib; returns its stdout. */
 async function runExample(i: number): Promise<string> {
-  const script = blocks[i]!
-    .replace("from '@transfusion/report'", `from '${pathToFileURL(path.join(libDir, 'dist', 'index.js')).href}'`)
-    .replace("'reports/quick'", JSON.stringify(path.join(dir, 'quick')));
+  const script = blocks[i]!.replace(
+    "from '@transfusion/report'",
+    `from '${pathToFileURL(path.join(libDir, 'dist', 'index.js')).href}'`,
+  ).replace("'reports/quick'", JSON.stringify(path.join(dir, 'quick')));
   const file = path.join(dir, `example${i}.mjs`);
   await writeFile(file, script);
   // Plain output: Nx sets FORCE_COLOR, which would colour console.log's numbers.

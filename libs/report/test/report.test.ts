@@ -18,7 +18,15 @@ describe('buildReportFiles', () => {
   test('returns the page, the markdown, the numbers and every figure as PNG (+ SVG for charts)', () => {
     const paths = files.map((f) => f.path);
     expect(paths.slice(0, 3)).toEqual(['index.html', 'report.md', 'results.json']);
-    for (const fig of ['fig2-rand-vs-pretrained-svcca99', 'fig3-init-final-svcca99', 'fig4-init-vs-final-svcca99', 'fig6-curves-retina-referable', 'fig7-curves-retina-referable', 'fig7-steps-retina-referable', 'fig8-hybrids-retina-referable']) {
+    for (const fig of [
+      'fig2-rand-vs-pretrained-svcca99',
+      'fig3-init-final-svcca99',
+      'fig4-init-vs-final-svcca99',
+      'fig6-curves-retina-referable',
+      'fig7-curves-retina-referable',
+      'fig7-steps-retina-referable',
+      'fig8-hybrids-retina-referable',
+    ]) {
       expect(paths).toContain(`figures/${fig}.png`);
       expect(paths).toContain(`figures/${fig}.svg`);
     }
@@ -36,7 +44,9 @@ describe('buildReportFiles', () => {
     }
     const svg = text('figures/fig6-curves-retina-referable.svg');
     const svgWidth = Number(/width="(\d+)"/.exec(svg)![1]);
-    const png = await sharp(files.find((f) => f.path === 'figures/fig6-curves-retina-referable.png')!.content as Buffer).metadata();
+    const png = await sharp(
+      files.find((f) => f.path === 'figures/fig6-curves-retina-referable.png')!.content as Buffer,
+    ).metadata();
     expect(png.width).toBe(svgWidth * 2);
   });
 
@@ -66,11 +76,17 @@ describe('buildReportFiles', () => {
       for (const row of t.rows) expect(md).toContain(`| ${row.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
     }
     expect(md).toMatch(/^1\. \*\*\|AUC\(transfer\) − AUC\(random\)\| is small/m);
-    expect(md).toContain('![Fig 5 analogue — ResNet50: first-layer filters before and after training](figures/fig5-filters-resnet50.png)');
+    expect(md).toContain(
+      '![Fig 5 analogue — ResNet50: first-layer filters before and after training](figures/fig5-filters-resnet50.png)',
+    );
   });
 
   test('results.json holds every number shown: tables, findings, figure data, the validated input', () => {
-    const r = JSON.parse(text('results.json')) as Record<string, unknown> & { input: { filters: { before: { data: number[] } }[] }; findings: { verdict: string }[]; figures: { id: string; data: unknown }[] };
+    const r = JSON.parse(text('results.json')) as Record<string, unknown> & {
+      input: { filters: { before: { data: number[] } }[] };
+      findings: { verdict: string }[];
+      figures: { id: string; data: unknown }[];
+    };
     expect(r.findings).toHaveLength(7);
     expect(r.figures.every((f) => f.data !== undefined)).toBe(true);
     expect(Array.isArray(r.input.filters[0]!.before.data)).toBe(true);
@@ -123,7 +139,11 @@ describe('renderReport', () => {
     input.runs[0]!.model = 'vgg';
     await expect(renderReport(input, path.join(dir, 'bad'))).rejects.toThrow(/runs\[0\]\.model: unknown model "vgg"/);
     expect(existsSync(path.join(dir, 'bad'))).toBe(false);
-    await expect(buildReportFiles(makeStudyResults({ seeds: [0] }), { aucTolerance: -1 })).rejects.toBeInstanceOf(ReportError);
-    await expect(buildReportFiles(makeStudyResults({ seeds: [0] }), { aucTolerance: -1 })).rejects.toThrow(/report options: aucTolerance:/);
+    await expect(buildReportFiles(makeStudyResults({ seeds: [0] }), { aucTolerance: -1 })).rejects.toBeInstanceOf(
+      ReportError,
+    );
+    await expect(buildReportFiles(makeStudyResults({ seeds: [0] }), { aucTolerance: -1 })).rejects.toThrow(
+      /report options: aucTolerance:/,
+    );
   });
 });

@@ -21,7 +21,11 @@ describe('rocCurve (as scikit-learn roc_curve, drop_intermediate=False)', () => 
   });
 
   test('all scores tied: the diagonal; one class only: no curve', () => {
-    expect(rocCurve([0.6, 0.6, 0.6], [1, 0, 1])).toEqual({ fpr: [0, 1], tpr: [0, 1], thresholds: [Number.POSITIVE_INFINITY, 0.6] });
+    expect(rocCurve([0.6, 0.6, 0.6], [1, 0, 1])).toEqual({
+      fpr: [0, 1],
+      tpr: [0, 1],
+      thresholds: [Number.POSITIVE_INFINITY, 0.6],
+    });
     expect(rocCurve([0.2, 0.4], [1, 1])).toBeUndefined();
     expect(rocCurve([0.2, 0.4], [0, 0])).toBeUndefined();
   });
@@ -41,7 +45,9 @@ test("macro ROC of a multi-label run: each label's curve over its known images, 
   // Label 0: scores .9 .3 .6 .1, labels 1 0 1 0 → perfect, TPR 1 everywhere on the grid.
   // Label 1 (images 0–2): scores .2 .8 .1, labels 0 1 1 → (0, 0), (0, 1/2), (1, 1/2), (1, 1): TPR 1/2 up to FPR < 1, then 1.
   const task = { id: 'xray', kind: 'multilabel' as const, labels: ['a', 'b'] };
-  const input = handScoredStudy(task, { labels: [1, 0, 0, 1, 1, 1, 0, 0], mask: [1, 1, 1, 1, 1, 1, 1, 0] }, [{ model: 'resnet50', init: { kind: 'random' }, seed: 0, scores: [0.9, 0.2, 0.3, 0.8, 0.6, 0.1, 0.1, 0.9] }]);
+  const input = handScoredStudy(task, { labels: [1, 0, 0, 1, 1, 1, 0, 0], mask: [1, 1, 1, 1, 1, 1, 1, 0] }, [
+    { model: 'resnet50', init: { kind: 'random' }, seed: 0, scores: [0.9, 0.2, 0.3, 0.8, 0.6, 0.1, 0.1, 0.9] },
+  ]);
   const results = parseStudyResults(input);
   const scorer = [...runScorers(results).values()][0]!;
   expect(scorer.labelAuc(1, unitWeights(4))).toBeCloseTo(0.5, 12);

@@ -35,20 +35,26 @@ describe('parseStudyResults', () => {
   test('rejects a CI that does not contain the value', () => {
     const input = makeStudyResults();
     input.runs[0]!.auc.macro = { value: 0.9, ciLow: 0.91, ciHigh: 0.95 };
-    expect(errorOf(() => parseStudyResults(input)).message).toMatch(/runs\[0\]\.auc\.macro: expected ciLow <= value <= ciHigh/);
+    expect(errorOf(() => parseStudyResults(input)).message).toMatch(
+      /runs\[0\]\.auc\.macro: expected ciLow <= value <= ciHigh/,
+    );
   });
 
   test('cross-references: unknown model, unknown task, missing label, stray label', () => {
     const a = makeStudyResults();
     a.runs[1]!.model = 'vgg16';
-    expect(errorOf(() => parseStudyResults(a)).message).toMatch(/runs\[1\]\.model: unknown model "vgg16" \(expected one of resnet50, cbr-small/);
+    expect(errorOf(() => parseStudyResults(a)).message).toMatch(
+      /runs\[1\]\.model: unknown model "vgg16" \(expected one of resnet50, cbr-small/,
+    );
     const b = makeStudyResults();
     b.runs[2]!.task = 'messidor';
     expect(errorOf(() => parseStudyResults(b)).path).toBe('runs[2].task');
     const c = makeStudyResults();
     const chex = c.runs.findIndex((r) => r.task === 'chexpert-5');
     delete c.runs[chex]!.auc.perLabel['Edema'];
-    expect(errorOf(() => parseStudyResults(c)).message).toMatch(new RegExp(`runs\\[${chex}\\]\\.auc\\.perLabel: missing label "Edema"`));
+    expect(errorOf(() => parseStudyResults(c)).message).toMatch(
+      new RegExp(`runs\\[${chex}\\]\\.auc\\.perLabel: missing label "Edema"`),
+    );
     const d = makeStudyResults();
     d.runs[0]!.auc.perLabel['Edema'] = { value: 0.5, ciLow: 0.4, ciHigh: 0.6 };
     expect(errorOf(() => parseStudyResults(d)).path).toBe('runs[0].auc.perLabel.Edema');
@@ -60,7 +66,9 @@ describe('parseStudyResults', () => {
     expect(errorOf(() => parseStudyResults(a)).path).toBe('runs[0].history[2].step');
     const b = makeStudyResults();
     b.evaluation.convergenceMetric = 'val_auc';
-    expect(errorOf(() => parseStudyResults(b)).message).toMatch(/runs\[0\]\.history: no point has the convergence metric "val_auc"/);
+    expect(errorOf(() => parseStudyResults(b)).message).toMatch(
+      /runs\[0\]\.history: no point has the convergence metric "val_auc"/,
+    );
   });
 
   test('duplicate run ids, unknown models in CCA and filters, unknown hybrid base', () => {
@@ -81,7 +89,9 @@ describe('parseStudyResults', () => {
   test('filter tensors: data length must match the shape, before and after must agree', () => {
     const a = makeStudyResults();
     a.filters![0]!.before = { shape: [7, 7, 3, 64], data: new Float32Array(10) };
-    expect(errorOf(() => parseStudyResults(a)).message).toMatch(/filters\[0\]\.before\.data: expected 9408 values for shape \[7, 7, 3, 64\], got 10/);
+    expect(errorOf(() => parseStudyResults(a)).message).toMatch(
+      /filters\[0\]\.before\.data: expected 9408 values for shape \[7, 7, 3, 64\], got 10/,
+    );
     const b = makeStudyResults();
     b.filters![0]!.after = { shape: [7, 7, 3, 32], data: new Float32Array(7 * 7 * 3 * 32) };
     expect(errorOf(() => parseStudyResults(b)).path).toBe('filters[0].after.shape');
@@ -89,7 +99,9 @@ describe('parseStudyResults', () => {
     const data = new Float32Array(7 * 7 * 3 * 64);
     data[17] = Number.NaN;
     c.filters![0]!.after = { shape: [7, 7, 3, 64], data };
-    expect(errorOf(() => parseStudyResults(c)).message).toMatch(/filters\[0\]\.after\.data\[17\]: expected a finite number, got NaN/);
+    expect(errorOf(() => parseStudyResults(c)).message).toMatch(
+      /filters\[0\]\.after\.data\[17\]: expected a finite number, got NaN/,
+    );
   });
 
   test('rejects unknown fields (a typo must not be silently ignored)', () => {
@@ -105,7 +117,11 @@ describe('multi-class, checkpoint and benchmark fields', () => {
     const cbr = r.runs.find((x) => x.model === 'cbr-small' && x.task === 'grade')!;
     expect(cbr.metrics!.kappa).toEqual({ value: -0.2, ciLow: -0.28, ciHigh: expect.closeTo(-0.12, 12) });
     expect(cbr.checkpoint).toEqual({ kind: 'best', step: 480, monitor: 'val_auc', value: 0.69 });
-    expect(r.tasks[0]).toMatchObject({ kind: 'multiclass', ordinal: true, benchmark: { suite: 'medmnist-v2', dataset: 'retinamnist' } });
+    expect(r.tasks[0]).toMatchObject({
+      kind: 'multiclass',
+      ordinal: true,
+      benchmark: { suite: 'medmnist-v2', dataset: 'retinamnist' },
+    });
     expect(r.models[0]!.benchmarkModel).toBe('ResNet-50 (28)');
   });
 
@@ -115,10 +131,16 @@ describe('multi-class, checkpoint and benchmark fields', () => {
       edit(input.runs[0]!.metrics as Record<string, { value: number; ciLow: number; ciHigh: number }>);
       return errorOf(() => parseStudyResults(input, 'results.json'));
     };
-    expect(bad((m) => (m['referable_auc'] = { value: 1.2, ciLow: 1.1, ciHigh: 1.3 })).path).toBe('runs[0].metrics.referable_auc.value');
-    expect(bad((m) => (m['acc'] = { value: 1.2, ciLow: 0.5, ciHigh: 1 })).message).toMatch(/^results\.json: runs\[0\]\.metrics\.acc\.value: /);
+    expect(bad((m) => (m['referable_auc'] = { value: 1.2, ciLow: 1.1, ciHigh: 1.3 })).path).toBe(
+      'runs[0].metrics.referable_auc.value',
+    );
+    expect(bad((m) => (m['acc'] = { value: 1.2, ciLow: 0.5, ciHigh: 1 })).message).toMatch(
+      /^results\.json: runs\[0\]\.metrics\.acc\.value: /,
+    );
     expect(bad((m) => (m['kappa'] = { value: -0.5, ciLow: -1.2, ciHigh: 0 })).path).toBe('runs[0].metrics.kappa.ciLow');
-    expect(bad((m) => (m['kappa'] = { value: 0.3, ciLow: 0.35, ciHigh: 0.4 })).message).toMatch(/runs\[0\]\.metrics\.kappa: expected ciLow <= value <= ciHigh/);
+    expect(bad((m) => (m['kappa'] = { value: 0.3, ciLow: 0.35, ciHigh: 0.4 })).message).toMatch(
+      /runs\[0\]\.metrics\.kappa: expected ciLow <= value <= ciHigh/,
+    );
     const auc = retinaMnistStudy();
     (auc.runs[0]!.auc.macro as { value: number }).value = 1.2;
     expect(errorOf(() => parseStudyResults(auc)).path).toBe('runs[0].auc.macro.value');
@@ -136,7 +158,9 @@ describe('multi-class, checkpoint and benchmark fields', () => {
     expect(errorOf(() => parseStudyResults(kind)).path).toBe('runs[0].checkpoint.kind');
     const step = retinaMnistStudy();
     step.runs[0]!.checkpoint = { kind: 'best', step: 130, monitor: 'val_auc' };
-    expect(errorOf(() => parseStudyResults(step)).message).toMatch(/runs\[0\]\.checkpoint\.step: step 130 is not an evaluated step of the run's history \(0–480\)/);
+    expect(errorOf(() => parseStudyResults(step)).message).toMatch(
+      /runs\[0\]\.checkpoint\.step: step 130 is not an evaluated step of the run's history \(0–480\)/,
+    );
     // the derived task's runs have no history of their own: nothing to check the step against
     const derived = parseStudyResults(retinaMnistStudy()).runs.find((r) => r.task === 'referable')!;
     expect(derived.history).toEqual([]);
@@ -146,11 +170,15 @@ describe('multi-class, checkpoint and benchmark fields', () => {
   test('per-class AUCs of a multi-class task: none is fine, some must be all; other tasks still need every label', () => {
     const some = retinaMnistStudy();
     some.runs[0]!.auc.perLabel = { 'grade 0': { value: 0.8, ciLow: 0.7, ciHigh: 0.9 } };
-    expect(errorOf(() => parseStudyResults(some)).message).toMatch(/runs\[0\]\.auc\.perLabel: missing label "grade 1" of task "grade"/);
+    expect(errorOf(() => parseStudyResults(some)).message).toMatch(
+      /runs\[0\]\.auc\.perLabel: missing label "grade 1" of task "grade"/,
+    );
     const binary = retinaMnistStudy();
     const i = binary.runs.findIndex((r) => r.task === 'referable');
     binary.runs[i]!.auc.perLabel = {};
-    expect(errorOf(() => parseStudyResults(binary)).message).toMatch(new RegExp(`runs\\[${i}\\]\\.auc\\.perLabel: missing label "grade ≥ 2"`));
+    expect(errorOf(() => parseStudyResults(binary)).message).toMatch(
+      new RegExp(`runs\\[${i}\\]\\.auc\\.perLabel: missing label "grade ≥ 2"`),
+    );
   });
 
   test('benchmarks: unknown suite, a task unlike the published rows, a misspelt benchmarkModel are rejected', () => {
@@ -164,7 +192,9 @@ describe('multi-class, checkpoint and benchmark fields', () => {
     );
     const typo = retinaMnistStudy();
     typo.models[0]!.benchmarkModel = 'ResNet50 (28)';
-    expect(errorOf(() => parseStudyResults(typo)).message).toMatch(/models\[0\]\.benchmarkModel: unknown published method "ResNet50 \(28\)" \(expected one of 'ResNet-18 \(28\)', 'ResNet-50 \(28\)'/);
+    expect(errorOf(() => parseStudyResults(typo)).message).toMatch(
+      /models\[0\]\.benchmarkModel: unknown published method "ResNet50 \(28\)" \(expected one of 'ResNet-18 \(28\)', 'ResNet-50 \(28\)'/,
+    );
     // a dataset with no published rows on file is not an error (the report says so)
     const other = retinaMnistStudy();
     other.tasks[0]!.benchmark = { suite: 'medmnist-v2', dataset: 'pathmnist' };

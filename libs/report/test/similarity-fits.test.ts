@@ -1,10 +1,24 @@
 import { describe, expect, test } from 'vitest';
-import { buildReportFiles, comparisonOf, initVsFinalFits, parseStudyResults, type CcaResult, type ModelInfo } from '../src/index.js';
+import {
+  buildReportFiles,
+  comparisonOf,
+  initVsFinalFits,
+  parseStudyResults,
+  type CcaResult,
+  type ModelInfo,
+} from '../src/index.js';
 import { initVsFinalFitTable } from '../src/similarity-fits.js';
 import { makeStudyResults } from './fixtures/study-fixture.js';
 
 const models: ModelInfo[] = [{ id: 'resnet50', label: 'ResNet50', family: 'imagenet' }];
-const point = (layer: string, layerIndex: number, pair: string, atInit: number, afterTraining: number) => ({ model: 'resnet50', layer, layerIndex, pair, atInit, afterTraining });
+const point = (layer: string, layerIndex: number, pair: string, atInit: number, afterTraining: number) => ({
+  model: 'resnet50',
+  layer,
+  layerIndex,
+  pair,
+  atInit,
+  afterTraining,
+});
 
 // Pairs named as the study's cca-analysis stage names them ("<comparison> seeds A/B"); one gives `comparison` itself.
 const cca: CcaResult = {
@@ -26,7 +40,10 @@ const cca: CcaResult = {
 
 describe('Fig 4 fits per layer and comparison type', () => {
   test('the comparison is `comparison`, else the first word of the pair', () => {
-    expect(cca.initVsFinal.map(comparisonOf)).toEqual([...Array(5).fill('rand-rand'), ...Array(4).fill('rand-pretrained')]);
+    expect(cca.initVsFinal.map(comparisonOf)).toEqual([
+      ...Array(5).fill('rand-rand'),
+      ...Array(4).fill('rand-pretrained'),
+    ]);
   });
 
   test('slope, intercept and R² equal the hand-computed least-squares fits', () => {
@@ -83,12 +100,20 @@ describe('Fig 4 fits per layer and comparison type', () => {
     expect(html.indexOf(`<table id="${id}">`)).toBeLessThan(html.indexOf('id="filters"'));
     const md = text('report.md');
     expect(md).toContain('| Model | Comparison | Layer | Points | Slope | R² |');
-    const results = JSON.parse(text('results.json')) as { similarityTables: { id: string; data: { model: string; comparison: string; layer: string | null; n: number }[] }[] };
+    const results = JSON.parse(text('results.json')) as {
+      similarityTables: {
+        id: string;
+        data: { model: string; comparison: string; layer: string | null; n: number }[];
+      }[];
+    };
     const table = results.similarityTables.find((t) => t.id === id)!;
     // the fixture: per model and layer 3 rand-rand and 3 rand-pretrained pairs, 5 layers
     const resnet = table.data.filter((d) => d.model === 'resnet50');
     expect(resnet.map((d) => `${d.comparison} ${d.layer ?? 'all'} ${d.n}`)).toEqual(
-      ['rand-pretrained', 'rand-rand'].flatMap((c) => [...['conv1', 'block1', 'block2', 'block3', 'block4'].map((l) => `${c} ${l} 3`), `${c} all 15`]),
+      ['rand-pretrained', 'rand-rand'].flatMap((c) => [
+        ...['conv1', 'block1', 'block2', 'block3', 'block4'].map((l) => `${c} ${l} 3`),
+        `${c} all 15`,
+      ]),
     );
   });
 });

@@ -15,7 +15,17 @@ export { reportStage } from './stages/report.js';
 export { RUN_META_KEY, runInfoSchema, runOfFile, runOfTable, StudyError, type RunInfo } from './lib/run-info.js';
 // The study's artifact kinds, for a user's registry whose stages read or write the study's artifacts.
 export {
-  activationsKind, convergenceKind, datasetSummaryKind, filtersKind, historyKind, imageSetKind, metricsKind, predictionsKind,
-  similarityKind, sourceHistoryKind, sourceWeightsKind, weightsKind,
+  activationsKind,
+  convergenceKind,
+  datasetSummaryKind,
+  filtersKind,
+  historyKind,
+  imageSetKind,
+  metricsKind,
+  predictionsKind,
+  similarityKind,
+  sourceHistoryKind,
+  sourceWeightsKind,
+  weightsKind,
 } from './lib/artifact-kinds.js';
 export { publishReport, type PublishResult } from './publish.js';

@@ -15,6 +15,18 @@ import { trainStage } from './stages/train.js';
 
 /** Every stage the study's pipelines may use; `transfusion run` loads this registry by default. */
 export const stages: AnyStage[] = [
-  execStage, syntheticDatasetStage, importDatasetStage, prepareDatasetStage, datasetSummaryStage, pretrainStage, importWeightsStage, trainStage, evaluateStage,
-  captureActivationsStage, filterSnapshotStage, ccaAnalysisStage, convergenceStage, reportStage,
+  execStage,
+  syntheticDatasetStage,
+  importDatasetStage,
+  prepareDatasetStage,
+  datasetSummaryStage,
+  pretrainStage,
+  importWeightsStage,
+  trainStage,
+  evaluateStage,
+  captureActivationsStage,
+  filterSnapshotStage,
+  ccaAnalysisStage,
+  convergenceStage,
+  reportStage,
 ];

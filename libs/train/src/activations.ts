@@ -18,7 +18,10 @@ export interface CaptureOptions {
 
 /** Returns, per layer name, a float32 tensor [N, ...layer output shape] (N x H x W x C for conv layers). */
 export async function captureActivations(
-  model: tf.LayersModel, data: Dataset | ArrayDatasetInput, layerNames: readonly string[], options: CaptureOptions = {},
+  model: tf.LayersModel,
+  data: Dataset | ArrayDatasetInput,
+  layerNames: readonly string[],
+  options: CaptureOptions = {},
 ): Promise<Record<string, FloatTensor>> {
   if (layerNames.length === 0) throw new TrainError('TRAIN_BAD_OPTIONS', 'captureActivations: no layer names given');
   const dataset = 'batches' in data ? data : new ArrayDataset(data, 'activations');
@@ -27,25 +30,39 @@ export async function captureActivations(
   const known = model.layers.map((l) => l.name);
   const outputs = layerNames.map((name) => {
     if (!known.includes(name)) {
-      throw new TrainError('TRAIN_BAD_OPTIONS', `captureActivations: model '${model.name}' has no layer '${name}' (layers: ${known.join(', ')})`);
+      throw new TrainError(
+        'TRAIN_BAD_OPTIONS',
+        `captureActivations: model '${model.name}' has no layer '${name}' (layers: ${known.join(', ')})`,
+      );
     }
     const out = model.getLayer(name).output;
-    if (Array.isArray(out)) throw new TrainError('TRAIN_BAD_OPTIONS', `captureActivations: layer '${name}' has several outputs`);
+    if (Array.isArray(out))
+      throw new TrainError('TRAIN_BAD_OPTIONS', `captureActivations: layer '${name}' has several outputs`);
     return out;
   });
   const probe = tf.model({ inputs: model.inputs, outputs });
   const n = Math.min(dataset.size, options.limit ?? Infinity);
   const result: Record<string, FloatTensor> = {};
-  const perSample = outputs.map((o) => o.shape.slice(1).map((d, i) => {
-    if (d === null) throw new TrainError('TRAIN_BAD_MODEL', `captureActivations: layer output dimension ${i + 1} is not fixed`);
-    return d;
-  }));
+  const perSample = outputs.map((o) =>
+    o.shape.slice(1).map((d, i) => {
+      if (d === null)
+        throw new TrainError('TRAIN_BAD_MODEL', `captureActivations: layer output dimension ${i + 1} is not fixed`);
+      return d;
+    }),
+  );
   layerNames.forEach((name, i) => {
     const shape = [n, ...perSample[i]!];
     result[name] = { dtype: 'float32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) };
   });
   let row = 0;
-  for await (const batch of dataset.batches({ batchSize: options.batchSize ?? 64, shuffle: false, seed: 0, epoch: 0, dropRemainder: false, prepare: { input, augment: false } })) {
+  for await (const batch of dataset.batches({
+    batchSize: options.batchSize ?? 64,
+    shuffle: false,
+    seed: 0,
+    epoch: 0,
+    dropRemainder: false,
+    prepare: { input, augment: false },
+  })) {
     if (row >= n) break;
     const take = Math.min(batch.n, n - row);
     const acts = tf.tidy(() => {

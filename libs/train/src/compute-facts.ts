@@ -16,5 +16,7 @@ export async function computeFacts(env: NodeJS.ProcessEnv = process.env): Promis
     return { nativeKernels: 'none' };
   }
   const load = native.loadNative(env);
-  return { nativeKernels: load.available ? `oneDNN ${load.dnnlVersion}, sources ${load.sources.slice(0, 16)}` : 'none' };
+  return {
+    nativeKernels: load.available ? `oneDNN ${load.dnnlVersion}, sources ${load.sources.slice(0, 16)}` : 'none',
+  };
 }

@@ -16,7 +16,10 @@ describe('captureActivations', () => {
     const acts = await captureActivations(model, data, ['relu1', 'gap'], { batchSize: 16 });
     expect(acts['relu1']!.shape).toEqual([37, 8, 8, 6]);
     expect(acts['gap']!.shape).toEqual([37, 6]);
-    const probe = tf.model({ inputs: model.inputs, outputs: [model.getLayer('relu1').output as tf.SymbolicTensor, model.getLayer('gap').output as tf.SymbolicTensor] });
+    const probe = tf.model({
+      inputs: model.inputs,
+      outputs: [model.getLayer('relu1').output as tf.SymbolicTensor, model.getLayer('gap').output as tf.SymbolicTensor],
+    });
     const [r, g] = probe.predict(tf.tensor4d(data.images, [37, 8, 8, 1])) as tf.Tensor[];
     expect(Array.from(acts['relu1']!.data)).toEqual(Array.from(r!.dataSync()));
     expect(Array.from(acts['gap']!.data)).toEqual(Array.from(g!.dataSync()));
@@ -29,7 +32,9 @@ describe('captureActivations', () => {
   });
 
   it('names the available layers when asked for an unknown one', async () => {
-    await expect(captureActivations(tinyCbr(2), blobs(4, 5), ['conv9'])).rejects.toThrow(/has no layer 'conv9' \(layers: input.*conv1, bn1, relu1, pool1, gap, logits\)/);
+    await expect(captureActivations(tinyCbr(2), blobs(4, 5), ['conv9'])).rejects.toThrow(
+      /has no layer 'conv9' \(layers: input.*conv1, bn1, relu1, pool1, gap, logits\)/,
+    );
     await expect(captureActivations(tinyCbr(2), blobs(4, 5), [])).rejects.toThrow(/no layer names/);
   });
 });

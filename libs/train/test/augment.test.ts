@@ -16,15 +16,21 @@ describe('applyAugmentation', () => {
   it('flips exactly (left-right, top-bottom, both) and keeps channels together', () => {
     expect(Array.from(applyAugmentation(img, [2, 3, 1], { ...none, hflip: true }))).toEqual([3, 2, 1, 6, 5, 4]);
     expect(Array.from(applyAugmentation(img, [2, 3, 1], { ...none, vflip: true }))).toEqual([4, 5, 6, 1, 2, 3]);
-    expect(Array.from(applyAugmentation(img, [2, 3, 1], { ...none, hflip: true, vflip: true }))).toEqual([6, 5, 4, 3, 2, 1]);
+    expect(Array.from(applyAugmentation(img, [2, 3, 1], { ...none, hflip: true, vflip: true }))).toEqual([
+      6, 5, 4, 3, 2, 1,
+    ]);
     // 1 x 2 x 2: pixel (a0, a1), pixel (b0, b1)
-    expect(Array.from(applyAugmentation(Float32Array.from([1, 2, 3, 4]), [1, 2, 2], { ...none, hflip: true }))).toEqual([3, 4, 1, 2]);
+    expect(Array.from(applyAugmentation(Float32Array.from([1, 2, 3, 4]), [1, 2, 2], { ...none, hflip: true }))).toEqual(
+      [3, 4, 1, 2],
+    );
     expect(Array.from(img)).toEqual([1, 2, 3, 4, 5, 6]); // the source is not changed
   });
 
   it('rotation by 0 and a whole-image crop are the identity', () => {
     expect(Array.from(applyAugmentation(img, [2, 3, 1], none))).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(Array.from(applyAugmentation(img, [2, 3, 1], { ...none, crop: { top: 0, left: 0, height: 2, width: 3 } }))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(
+      Array.from(applyAugmentation(img, [2, 3, 1], { ...none, crop: { top: 0, left: 0, height: 2, width: 3 } })),
+    ).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('rotates counter-clockwise about the centre; outside the image is 0', () => {
@@ -43,7 +49,10 @@ describe('applyAugmentation', () => {
     const out = applyAugmentation(src, [4, 4, 1], { ...none, crop: { top: 0, left: 0, height: 2, width: 2 } });
     // source coordinate of output 0..3: -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
     const axis = [0, 0.25, 0.75, 1];
-    close(out, axis.flatMap((fy) => axis.map((fx) => 10 * fy + fx)));
+    close(
+      out,
+      axis.flatMap((fy) => axis.map((fx) => 10 * fy + fx)),
+    );
   });
 
   it('applies contrast about the image mean, then adds the brightness shift (no clipping)', () => {
@@ -72,7 +81,13 @@ describe('drawAugmentation', () => {
 
   it('everything off draws the identity', () => {
     const d = drawAugmentation(opts({}), 8, 8, mulberry32(1));
-    expect(d).toEqual({ hflip: false, vflip: false, rotate: expect.closeTo(0, 12) as number, brightness: expect.closeTo(0, 12) as number, contrast: 1 });
+    expect(d).toEqual({
+      hflip: false,
+      vflip: false,
+      rotate: expect.closeTo(0, 12) as number,
+      brightness: expect.closeTo(0, 12) as number,
+      contrast: 1,
+    });
   });
 
   it('crops a random area fraction and aspect inside the image (torchvision RandomResizedCrop)', () => {
@@ -86,7 +101,12 @@ describe('drawAugmentation', () => {
       expect(area).toBeLessThan(0.56);
     }
     // scale [1, 1], ratio [1, 1] on a square image: the whole image
-    expect(drawAugmentation(opts({ crop: { scale: [1, 1], ratio: [1, 1] } }), 16, 16, mulberry32(2)).crop).toEqual({ top: 0, left: 0, height: 16, width: 16 });
+    expect(drawAugmentation(opts({ crop: { scale: [1, 1], ratio: [1, 1] } }), 16, 16, mulberry32(2)).crop).toEqual({
+      top: 0,
+      left: 0,
+      height: 16,
+      width: 16,
+    });
   });
 
   it('switching the crop on leaves the other parts of a draw unchanged', () => {

@@ -27,7 +27,9 @@ describe('resolveBackend', () => {
     const one = await resolveBackend({ backend: 'wasm', threads: 1 }, { TRANSFUSION_NATIVE: '0' });
     expect(one.threads).toBe(1);
     expect(describeBackend(one)).toBe('wasm 4.22.0 (SIMD, 1 thread)');
-    const y = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync());
+    const y = tf.tidy(() =>
+      tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync(),
+    );
     expect(Array.from(y).slice(0, 4)).toEqual([4, 6, 6, 4]);
   });
 
@@ -43,13 +45,17 @@ describe('resolveBackend', () => {
     const err = await resolveBackend({ backend: 'tensorflow' }, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainError);
     expect((err as TrainError).code).toBe('TRAIN_BACKEND_UNAVAILABLE');
-    expect((err as Error).message).toMatch(/backend 'tensorflow' could not start: tensorflow: @tensorflow\/tfjs-node is not installed/);
+    expect((err as Error).message).toMatch(
+      /backend 'tensorflow' could not start: tensorflow: @tensorflow\/tfjs-node is not installed/,
+    );
   });
 
   it('rejects bad options and bad environment values naming them', async () => {
     await expect(resolveBackend({ threads: 0 }, {})).rejects.toThrow(/threads/);
     await expect(resolveBackend({ backend: 'cuda' as never }, {})).rejects.toThrow(/backend/);
-    await expect(resolveBackend({}, { TRANSFUSION_BACKEND: 'gpu' })).rejects.toThrow(/TRANSFUSION_BACKEND=gpu: expected one of auto, tensorflow-gpu/);
+    await expect(resolveBackend({}, { TRANSFUSION_BACKEND: 'gpu' })).rejects.toThrow(
+      /TRANSFUSION_BACKEND=gpu: expected one of auto, tensorflow-gpu/,
+    );
     await expect(resolveBackend({}, { TRANSFUSION_THREADS: 'many' })).rejects.toThrow(/TRANSFUSION_THREADS=many/);
   });
 

@@ -6,12 +6,22 @@ import { balancedClassWeights, resolveClassWeights } from '../src/training/class
 
 const images = (n: number) => new Float32Array(n * 4);
 const data = (labels: number[], n: number, mask?: number[]) =>
-  new ArrayDataset({ height: 2, width: 2, channels: 1, images: images(n), labels, ...(mask ? { mask: Uint8Array.from(mask) } : {}) });
+  new ArrayDataset({
+    height: 2,
+    width: 2,
+    channels: 1,
+    images: images(n),
+    labels,
+    ...(mask ? { mask: Uint8Array.from(mask) } : {}),
+  });
 const multiclass = taskSchema.parse({ type: 'multiclass', numClasses: 3 });
 const multilabel = taskSchema.parse({ type: 'multilabel', labelNames: ['effusion', 'edema'] });
 
 async function rejection(p: Promise<unknown>): Promise<TrainError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(TrainError);
   return err as TrainError;
 }
@@ -19,9 +29,13 @@ async function rejection(p: Promise<unknown>): Promise<TrainError> {
 describe("classWeights 'balanced'", () => {
   it('multi-class: n / (K · n_k) over the unmasked rows (sklearn compute_class_weight)', async () => {
     // counts 3, 2, 1 of n = 6: 6/9, 6/6, 6/3
-    expect(Array.from(await balancedClassWeights(multiclass, data([0, 0, 0, 1, 1, 2], 6)))).toEqual([2 / 3, 1, 2].map(Math.fround));
+    expect(Array.from(await balancedClassWeights(multiclass, data([0, 0, 0, 1, 1, 2], 6)))).toEqual(
+      [2 / 3, 1, 2].map(Math.fround),
+    );
     // one class-0 row masked out: counts 2, 2, 1 of n = 5
-    expect(Array.from(await balancedClassWeights(multiclass, data([0, 0, 0, 1, 1, 2], 6, [1, 0, 1, 1, 1, 1])))).toEqual([5 / 6, 5 / 6, 5 / 3].map(Math.fround));
+    expect(Array.from(await balancedClassWeights(multiclass, data([0, 0, 0, 1, 1, 2], 6, [1, 0, 1, 1, 1, 1])))).toEqual(
+      [5 / 6, 5 / 6, 5 / 3].map(Math.fround),
+    );
   });
 
   it('multi-label: n_neg / n_pos per label among unmasked entries (pos_weight)', async () => {

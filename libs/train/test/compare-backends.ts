@@ -26,7 +26,12 @@ export function relError(a: Float32Array, b: Float32Array): number {
 }
 
 /** Max-pool cases for the MaxPoolGrad kernels: strides below, equal to and above half the window, both paddings. */
-export const MAX_POOL_CASES: { x: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+export const MAX_POOL_CASES: {
+  x: [number, number, number, number];
+  size: number;
+  stride: number;
+  pad: 'same' | 'valid';
+}[] = [
   { x: [2, 9, 7, 3], size: 3, stride: 2, pad: 'same' },
   { x: [2, 9, 7, 3], size: 3, stride: 2, pad: 'valid' },
   { x: [1, 8, 8, 5], size: 2, stride: 2, pad: 'valid' },
@@ -40,10 +45,27 @@ export const MAX_POOL_CASES: { x: [number, number, number, number]; size: number
 export function adamSteps(weightDecay: number): tf.Tensor {
   const shapes = [[5, 5, 3, 8], [8], [17, 5]];
   const opt = new Optimizer(optimizerSchema.parse({ type: 'adam', lr: 0.01, weightDecay }));
-  const vars = shapes.map((s, i) => tf.variable(tf.tensor(randomArray(s.reduce((a, b) => a * b), 60 + i), s), true));
+  const vars = shapes.map((s, i) =>
+    tf.variable(
+      tf.tensor(
+        randomArray(
+          s.reduce((a, b) => a * b),
+          60 + i,
+        ),
+        s,
+      ),
+      true,
+    ),
+  );
   for (let t = 0; t < 3; t++) {
-    const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(randomArray(v.size, 70 + 10 * t + i), v.shape)]));
-    opt.apply(vars.map((v, i) => ({ name: `p${i}`, variable: v, decay: i !== 1 })), grads, 0.01 * (t + 1));
+    const grads = Object.fromEntries(
+      vars.map((v, i) => [v.name, tf.tensor(randomArray(v.size, 70 + 10 * t + i), v.shape)]),
+    );
+    opt.apply(
+      vars.map((v, i) => ({ name: `p${i}`, variable: v, decay: i !== 1 })),
+      grads,
+      0.01 * (t + 1),
+    );
     Object.values(grads).forEach((g) => g.dispose());
   }
   const out = tf.concat(vars.map((v) => v.flatten()));

@@ -7,7 +7,8 @@ describe('computeFacts', () => {
     const load = loadNative();
     const facts = await computeFacts();
     expect(Object.keys(facts)).toEqual(['nativeKernels']);
-    if (load.available) expect(facts['nativeKernels']).toBe(`oneDNN ${load.dnnlVersion}, sources ${load.sources.slice(0, 16)}`);
+    if (load.available)
+      expect(facts['nativeKernels']).toBe(`oneDNN ${load.dnnlVersion}, sources ${load.sources.slice(0, 16)}`);
     else expect(facts['nativeKernels']).toBe('none');
     expect(await computeFacts({ ...process.env, TRANSFUSION_NATIVE: '0' })).toEqual({ nativeKernels: 'none' });
   });

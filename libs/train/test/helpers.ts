@@ -11,12 +11,23 @@ import type { TrainOptions } from '../src/training/train-model.js';
 /** A tiny CBR net (conv -> BN -> ReLU -> pool -> GAP -> dense logits) with seeded initialisers. */
 export function tinyCbr(outputs: number, channels = 1, size = 8, seed = 1): tf.LayersModel {
   const input = tf.input({ shape: [size, size, channels] });
-  let h = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false, name: 'conv1', kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(input) as tf.SymbolicTensor;
+  let h = tf.layers
+    .conv2d({
+      filters: 6,
+      kernelSize: 3,
+      padding: 'same',
+      useBias: false,
+      name: 'conv1',
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    })
+    .apply(input) as tf.SymbolicTensor;
   h = tf.layers.batchNormalization({ name: 'bn1' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.reLU({ name: 'relu1' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(h) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: outputs, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: outputs, name: 'logits', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'tiny-cbr' });
 }
 
@@ -40,7 +51,13 @@ export function blobs(n: number, seed: number): Blobs {
       labels[i * 2 + half] = 1;
       const r = half * 4 + Math.floor(rnd() * 3);
       const c = Math.floor(rnd() * 7);
-      for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]] as const) images[i * 64 + (r + dr) * 8 + c + dc] = 1;
+      for (const [dr, dc] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ] as const)
+        images[i * 64 + (r + dr) * 8 + c + dc] = 1;
     }
   }
   return { height: 8, width: 8, channels: 1, images, labels };
@@ -58,7 +75,13 @@ export function blobCounts(n: number, seed: number): ArrayDatasetInput {
 export const quiet = { progress: false, backend: { backend: 'wasm', threads: 1 } } as const;
 
 /** A small, quick multi-label run on `blobs` data. */
-export const base: TrainOptions = { ...quiet, task: { type: 'multilabel', labelNames: ['top', 'bottom'] }, batchSize: 16, seed: 3, optimizer: { type: 'adam', lr: 0.02 } };
+export const base: TrainOptions = {
+  ...quiet,
+  task: { type: 'multilabel', labelNames: ['top', 'bottom'] },
+  batchSize: 16,
+  seed: 3,
+  optimizer: { type: 'adam', lr: 0.02 },
+};
 
 /** Registers a suite's setup: the single-threaded wasm backend and a temp folder (removed afterwards). */
 export function wasmSuiteWithTempDir(prefix: string): () => string {

@@ -49,8 +49,12 @@ describe('applyInputTransform', () => {
       }
       expect(err).toBeInstanceOf(TrainError);
       expect((err as TrainError).code).toBe('TRAIN_BAD_OPTIONS');
-      expect((err as Error).message).toBe(`input '${mode}' needs 3-channel RGB images; the training images have 1 channel`);
+      expect((err as Error).message).toBe(
+        `input '${mode}' needs 3-channel RGB images; the training images have 1 channel`,
+      );
     }
-    expect(() => applyInputTransform(Uint8Array.from([1, 2, 3, 4]), 3, 'unit')).toThrow(/4 values are not whole pixels of 3 channels/);
+    expect(() => applyInputTransform(Uint8Array.from([1, 2, 3, 4]), 3, 'unit')).toThrow(
+      /4 values are not whole pixels of 3 channels/,
+    );
   });
 });

@@ -2,8 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TrainError } from '../src/errors.js';
 import {
-  accuracy, argmaxRows, bootstrapCi, gradeThresholdAuc, multiLabelAuc, oneVsRestAuc, quadraticWeightedKappa,
-  rocAuc, sensitivityAtSpecificity, stepsToThreshold, thresholdAccuracy,
+  accuracy,
+  argmaxRows,
+  bootstrapCi,
+  gradeThresholdAuc,
+  multiLabelAuc,
+  oneVsRestAuc,
+  quadraticWeightedKappa,
+  rocAuc,
+  sensitivityAtSpecificity,
+  stepsToThreshold,
+  thresholdAccuracy,
 } from '../src/metrics/index.js';
 
 // Values computed by scikit-learn 1.2.1 (test/fixtures/sklearn_reference.py).
@@ -12,7 +21,16 @@ interface Ref {
     auc_ties: { scores: number[]; labels: number[]; auc: number };
     auc_imbalanced: { scores: number[]; labels: number[]; auc: number };
     multilabel: { scores: number[]; labels: number[]; numLabels: number; perLabel: number[]; macro: number };
-    grades: { probs: number[]; grades: number[]; pred: number[]; qwk: number; qwk_labels0to4: number; referable_auc: number; ovr_auc: number; accuracy: number };
+    grades: {
+      probs: number[];
+      grades: number[];
+      pred: number[];
+      qwk: number;
+      qwk_labels0to4: number;
+      referable_auc: number;
+      ovr_auc: number;
+      accuracy: number;
+    };
     qwk_sparse: { a: number[]; b: number[]; qwk: number };
     sens_at_spec: { scores: number[]; labels: number[]; sens: Record<string, number> };
   };
@@ -21,8 +39,10 @@ const ref = JSON.parse(readFileSync(new URL('./fixtures/sklearn-reference.json',
 const c = ref.cases;
 
 describe('ROC AUC matches scikit-learn roc_auc_score', () => {
-  it('with many tied scores', () => expect(rocAuc(c.auc_ties.scores, c.auc_ties.labels)).toBeCloseTo(c.auc_ties.auc, 12));
-  it('on an imbalanced set', () => expect(rocAuc(c.auc_imbalanced.scores, c.auc_imbalanced.labels)).toBeCloseTo(c.auc_imbalanced.auc, 12));
+  it('with many tied scores', () =>
+    expect(rocAuc(c.auc_ties.scores, c.auc_ties.labels)).toBeCloseTo(c.auc_ties.auc, 12));
+  it('on an imbalanced set', () =>
+    expect(rocAuc(c.auc_imbalanced.scores, c.auc_imbalanced.labels)).toBeCloseTo(c.auc_imbalanced.auc, 12));
   it('per label and macro for multi-label output', () => {
     const m = multiLabelAuc(c.multilabel.scores, c.multilabel.labels, c.multilabel.numLabels);
     m.perLabel.forEach((v, i) => expect(v).toBeCloseTo(c.multilabel.perLabel[i]!, 12));
@@ -62,7 +82,10 @@ describe('ROC AUC matches scikit-learn roc_auc_score', () => {
 describe('kappa, accuracy, sensitivity at specificity', () => {
   it('quadratic weighted kappa matches cohen_kappa_score(weights="quadratic")', () => {
     expect(quadraticWeightedKappa(c.grades.grades, c.grades.pred)).toBeCloseTo(c.grades.qwk, 12);
-    expect(quadraticWeightedKappa(c.grades.grades, c.grades.pred, [0, 1, 2, 3, 4])).toBeCloseTo(c.grades.qwk_labels0to4, 12);
+    expect(quadraticWeightedKappa(c.grades.grades, c.grades.pred, [0, 1, 2, 3, 4])).toBeCloseTo(
+      c.grades.qwk_labels0to4,
+      12,
+    );
     expect(quadraticWeightedKappa(c.qwk_sparse.a, c.qwk_sparse.b)).toBeCloseTo(c.qwk_sparse.qwk, 12);
     expect(quadraticWeightedKappa([0, 1, 2], [0, 1, 2])).toBe(1);
   });
@@ -88,7 +111,11 @@ describe('kappa, accuracy, sensitivity at specificity', () => {
 describe('bootstrap confidence intervals', () => {
   const s = c.auc_ties.scores;
   const y = c.auc_ties.labels;
-  const auc = (rows: Uint32Array) => rocAuc(Array.from(rows, (r) => s[r]!), Array.from(rows, (r) => y[r]!));
+  const auc = (rows: Uint32Array) =>
+    rocAuc(
+      Array.from(rows, (r) => s[r]!),
+      Array.from(rows, (r) => y[r]!),
+    );
   it('brackets the estimate, is reproducible with a seed and narrows with more data', () => {
     const a = bootstrapCi(s.length, auc, { replicates: 400, seed: 3 });
     const b = bootstrapCi(s.length, auc, { replicates: 400, seed: 3 });
@@ -105,20 +132,52 @@ describe('bootstrap confidence intervals', () => {
     const n = 60;
     const sc = Array.from({ length: n }, (_, i) => s[i]!);
     const lb = Array.from({ length: n }, (_, i) => y[i]!);
-    const single = bootstrapCi(n, (rows) => rocAuc(Array.from(rows, (r) => sc[r]!), Array.from(rows, (r) => lb[r]!)), { replicates: 200, seed: 9 });
+    const single = bootstrapCi(
+      n,
+      (rows) =>
+        rocAuc(
+          Array.from(rows, (r) => sc[r]!),
+          Array.from(rows, (r) => lb[r]!),
+        ),
+      { replicates: 200, seed: 9 },
+    );
     // Each patient contributes two identical images; resampling by patient must not shrink the interval.
     const sc2 = sc.flatMap((v) => [v, v]);
     const lb2 = lb.flatMap((v) => [v, v]);
     const groups = Array.from({ length: 2 * n }, (_, i) => `p${Math.floor(i / 2)}`);
-    const grouped = bootstrapCi(2 * n, (rows) => rocAuc(Array.from(rows, (r) => sc2[r]!), Array.from(rows, (r) => lb2[r]!)), { replicates: 200, seed: 9, groups });
+    const grouped = bootstrapCi(
+      2 * n,
+      (rows) =>
+        rocAuc(
+          Array.from(rows, (r) => sc2[r]!),
+          Array.from(rows, (r) => lb2[r]!),
+        ),
+      { replicates: 200, seed: 9, groups },
+    );
     expect(grouped.resampled).toBe('groups');
     expect(grouped.lower).toBeCloseTo(single.lower, 10);
     expect(grouped.upper).toBeCloseTo(single.upper, 10);
-    const naive = bootstrapCi(2 * n, (rows) => rocAuc(Array.from(rows, (r) => sc2[r]!), Array.from(rows, (r) => lb2[r]!)), { replicates: 200, seed: 9 });
+    const naive = bootstrapCi(
+      2 * n,
+      (rows) =>
+        rocAuc(
+          Array.from(rows, (r) => sc2[r]!),
+          Array.from(rows, (r) => lb2[r]!),
+        ),
+      { replicates: 200, seed: 9 },
+    );
     expect(naive.upper - naive.lower).toBeLessThan(grouped.upper - grouped.lower);
   });
   it('skips resamples where the metric is undefined and validates options', () => {
-    const r = bootstrapCi(4, (rows) => rocAuc(Array.from(rows, (i) => [0.1, 0.9, 0.2, 0.8][i]!), Array.from(rows, (i) => [0, 1, 0, 1][i]!)), { replicates: 200, seed: 1 });
+    const r = bootstrapCi(
+      4,
+      (rows) =>
+        rocAuc(
+          Array.from(rows, (i) => [0.1, 0.9, 0.2, 0.8][i]!),
+          Array.from(rows, (i) => [0, 1, 0, 1][i]!),
+        ),
+      { replicates: 200, seed: 1 },
+    );
     expect(r.skipped).toBeGreaterThan(0);
     expect(r.replicates + r.skipped).toBe(200);
     expect(() => bootstrapCi(0, () => 1)).toThrow(/at least one row/);
@@ -149,22 +208,42 @@ describe('bootstrapEvaluation', () => {
     const m = c.multilabel;
     const n = m.labels.length / m.numLabels;
     const ev = {
-      metrics: {}, n, probabilities: Float32Array.from(m.scores), labels: Float32Array.from(m.labels),
+      metrics: {},
+      n,
+      probabilities: Float32Array.from(m.scores),
+      labels: Float32Array.from(m.labels),
       patients: Array.from({ length: n }, (_, i) => `p${Math.floor(i / 2)}`),
     };
-    const cis = bootstrapEvaluation(ev, { type: 'multilabel', labelNames: ['a', 'b', 'c', 'd', 'e'] }, { replicates: 200, seed: 2 });
+    const cis = bootstrapEvaluation(
+      ev,
+      { type: 'multilabel', labelNames: ['a', 'b', 'c', 'd', 'e'] },
+      { replicates: 200, seed: 2 },
+    );
     expect(Object.keys(cis).sort()).toEqual(['acc', 'auc', 'auc/a', 'auc/b', 'auc/c', 'auc/d', 'auc/e']);
     expect(cis['auc']!.estimate).toBeCloseTo(m.macro, 6); // float32 scores: same ranks, same AUC
     expect(cis['auc']!.resampled).toBe('groups');
     for (const ci of Object.values(cis)) expect(ci.lower).toBeLessThanOrEqual(ci.upper);
     // The macro interval of one call equals a direct bootstrap of the macro AUC with the same seed and groups.
-    const direct = bootstrapCi(n, (rows) => multiLabelAuc(
-      Array.from(rows).flatMap((r) => m.scores.slice(r * 5, r * 5 + 5).map((v) => Math.fround(v))),
-      Array.from(rows).flatMap((r) => m.labels.slice(r * 5, r * 5 + 5)), 5).macro, { replicates: 200, seed: 2, groups: ev.patients });
+    const direct = bootstrapCi(
+      n,
+      (rows) =>
+        multiLabelAuc(
+          Array.from(rows).flatMap((r) => m.scores.slice(r * 5, r * 5 + 5).map((v) => Math.fround(v))),
+          Array.from(rows).flatMap((r) => m.labels.slice(r * 5, r * 5 + 5)),
+          5,
+        ).macro,
+      { replicates: 200, seed: 2, groups: ev.patients },
+    );
     expect(cis['auc']!.lower).toBeCloseTo(direct.lower, 10);
     expect(cis['auc']!.upper).toBeCloseTo(direct.upper, 10);
     // byPatient: false resamples images although the evaluation has patient ids
-    expect(bootstrapEvaluation(ev, { type: 'multilabel', labelNames: ['a', 'b', 'c', 'd', 'e'] }, { replicates: 50, byPatient: false })['auc']!.resampled).toBe('rows');
+    expect(
+      bootstrapEvaluation(
+        ev,
+        { type: 'multilabel', labelNames: ['a', 'b', 'c', 'd', 'e'] },
+        { replicates: 50, byPatient: false },
+      )['auc']!.resampled,
+    ).toBe('rows');
   });
 
   it('checks its options with evaluationCiOptionsSchema, naming the field', async () => {
@@ -173,6 +252,8 @@ describe('bootstrapEvaluation', () => {
     const task = { type: 'multilabel' as const, labelNames: ['a'] };
     expect(() => bootstrapEvaluation(ev, task, { replicates: 0 })).toThrow(/bootstrapEvaluation: replicates: /);
     expect(() => bootstrapEvaluation(ev, task, { level: 1 })).toThrow(/bootstrapEvaluation: level: /);
-    expect(() => bootstrapEvaluation(ev, task, { replicates: 10, bogus: 1 } as never)).toThrow(/Unrecognized key: "bogus"/);
+    expect(() => bootstrapEvaluation(ev, task, { replicates: 10, bogus: 1 } as never)).toThrow(
+      /Unrecognized key: "bogus"/,
+    );
   });
 });

@@ -10,7 +10,8 @@ import { adamSteps, randomArray, relError } from './compare-backends.js';
 // The 'native' backend (tfjs's cpu backend with the oneDNN kernels, tensors outside the wasm heap) and the
 // fused training batch norm, compared with the pure-JS cpu backend. Where a compiler and oneDNN are installed
 // (CI installs libdnnl-dev) the backend must start; elsewhere 'auto' must pass over it with a reason.
-const toolchain = existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p));
+const toolchain =
+  existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p));
 
 afterAll(() => releaseBackend());
 
@@ -20,7 +21,9 @@ describe('choosing the native backend', () => {
     expect(info.name).toBe('native');
     expect(tf.getBackend()).toBe('native');
     expect(info.threads).toBe(2);
-    expect(describeBackend(info)).toMatch(/^native: oneDNN \d+\.\d+\.\d+ kernels \(2 threads\), tfjs cpu 4\.22\.0 for the rest$/);
+    expect(describeBackend(info)).toMatch(
+      /^native: oneDNN \d+\.\d+\.\d+ kernels \(2 threads\), tfjs cpu 4\.22\.0 for the rest$/,
+    );
   });
 
   it("TRANSFUSION_NATIVE=0 rules it out: 'auto' says why and lands on wasm", async () => {
@@ -52,18 +55,60 @@ describe.skipIf(!toolchain)('native backend kernels vs cpu', () => {
       () => tf.slice(tf.tensor4d(v, [3, 7, 5, 4]), [1, 2, 1, 0], [2, 3, 4, 4]),
       () => tf.slice(tf.tensor4d(v, [3, 7, 5, 4]), [0, 0, 0, 1], [3, 7, 5, 2]),
       () => tf.slice(tf.tensor2d(v, [21, 20]), [4, 3], [5, 9]),
-      () => tf.pad(tf.tensor4d(v, [3, 7, 5, 4]), [[0, 0], [3, 2], [1, 0], [0, 0]]),
-      () => tf.pad(tf.tensor4d(v, [3, 7, 5, 4]), [[1, 0], [0, 1], [2, 2], [1, 1]], -1.5),
+      () =>
+        tf.pad(tf.tensor4d(v, [3, 7, 5, 4]), [
+          [0, 0],
+          [3, 2],
+          [1, 0],
+          [0, 0],
+        ]),
+      () =>
+        tf.pad(
+          tf.tensor4d(v, [3, 7, 5, 4]),
+          [
+            [1, 0],
+            [0, 1],
+            [2, 2],
+            [1, 1],
+          ],
+          -1.5,
+        ),
       () => tf.tile(tf.tensor4d(v, [3, 7, 5, 4]), [2, 1, 3, 1]),
       () => tf.tile(tf.tensor1d(v.subarray(0, 5)), [4]),
       () => tf.concat(tf.split(tf.tensor4d(v, [3, 7, 5, 4]), [1, 2, 1], 3).reverse(), 3),
       () => tf.concat(tf.split(tf.tensor4d(v, [3, 7, 5, 4]), [3, 4], 1).reverse(), 1),
       () => tf.concat([tf.tensor2d(v.subarray(0, 6), [2, 3]), tf.tensor2d(v.subarray(6, 10), [2, 2])], 1),
       () => tf.stack(tf.split(tf.tensor4d(v, [3, 7, 5, 4]), 3, 0)),
-      () => tf.slice(tf.tensor2d(Int32Array.from({ length: 60 }, (_, i) => i), [6, 10], 'int32'), [1, 2], [3, 5]).cast('float32'),
-      () => tf.pad(tf.tensor2d(Int32Array.from({ length: 6 }, (_, i) => i), [2, 3], 'int32'), [[1, 1], [0, 2]], 7).cast('float32'),
+      () =>
+        tf
+          .slice(
+            tf.tensor2d(
+              Int32Array.from({ length: 60 }, (_, i) => i),
+              [6, 10],
+              'int32',
+            ),
+            [1, 2],
+            [3, 5],
+          )
+          .cast('float32'),
+      () =>
+        tf
+          .pad(
+            tf.tensor2d(
+              Int32Array.from({ length: 6 }, (_, i) => i),
+              [2, 3],
+              'int32',
+            ),
+            [
+              [1, 1],
+              [0, 2],
+            ],
+            7,
+          )
+          .cast('float32'),
     ];
-    for (const [i, f] of cases.entries()) expect(Array.from(await on('native', f)), `case ${i}`).toEqual(Array.from(await on('cpu', f)));
+    for (const [i, f] of cases.entries())
+      expect(Array.from(await on('native', f)), `case ${i}`).toEqual(Array.from(await on('cpu', f)));
   });
 
   it('reuses the buffers of disposed outputs, and never lets a read see a reused buffer', async () => {
@@ -86,28 +131,47 @@ describe.skipIf(!toolchain)('native backend kernels vs cpu', () => {
 
   // Step 1 runs one Adam kernel per variable (the moments start as zeros the backend did not allocate); steps
   // 2 and 3 update every variable in place in one call. Both give op-by-op cpu's float32 values exactly.
-  it.each([[0], [0.05]])('Optimizer Adam (weight decay %s): in place, all parameters in one call, equal to op by op on cpu', async (weightDecay) => {
-    const run = () => adamSteps(weightDecay);
-    const tensorsBefore = tf.memory().numTensors;
-    const count = (k: string) => nativeKernelCounts().calls[k] ?? 0;
-    const [perVariable, inPlace] = [count('TransfusionAdam'), count('AdamInPlace')];
-    const native = await on('native', run);
-    expect(count('TransfusionAdam') - perVariable).toBe(3);
-    expect(count('AdamInPlace') - inPlace).toBe(2);
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
-    expect(Array.from(native)).toEqual(Array.from(await on('cpu', run)));
-  });
+  it.each([[0], [0.05]])(
+    'Optimizer Adam (weight decay %s): in place, all parameters in one call, equal to op by op on cpu',
+    async (weightDecay) => {
+      const run = () => adamSteps(weightDecay);
+      const tensorsBefore = tf.memory().numTensors;
+      const count = (k: string) => nativeKernelCounts().calls[k] ?? 0;
+      const [perVariable, inPlace] = [count('TransfusionAdam'), count('AdamInPlace')];
+      const native = await on('native', run);
+      expect(count('TransfusionAdam') - perVariable).toBe(3);
+      expect(count('AdamInPlace') - inPlace).toBe(2);
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
+      expect(Array.from(native)).toEqual(Array.from(await on('cpu', run)));
+    },
+  );
 
   it('runs convolutions, pooling and elementwise ops natively, with the same values as cpu', async () => {
     const xv = randomArray(2 * 9 * 9 * 3, 7);
     const wv = randomArray(3 * 3 * 3 * 5, 8);
-    const f = () => tf.grads((x: tf.Tensor, w: tf.Tensor) =>
-      tf.maxPool(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').relu() as tf.Tensor4D, 3, 2, 'same').add(tf.scalar(0.5)).square().mean(),
-    )([tf.tensor4d(xv, [2, 9, 9, 3]), tf.tensor4d(wv, [3, 3, 3, 5])]).map((g) => g.flatten()).reduce((a, b) => tf.concat([a, b]));
+    const f = () =>
+      tf
+        .grads((x: tf.Tensor, w: tf.Tensor) =>
+          tf
+            .maxPool(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').relu() as tf.Tensor4D, 3, 2, 'same')
+            .add(tf.scalar(0.5))
+            .square()
+            .mean(),
+        )([tf.tensor4d(xv, [2, 9, 9, 3]), tf.tensor4d(wv, [3, 3, 3, 5])])
+        .map((g) => g.flatten())
+        .reduce((a, b) => tf.concat([a, b]));
     const before = nativeKernelCounts().calls;
     const native = await on('native', f);
     const after = nativeKernelCounts().calls;
-    for (const k of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'Relu', 'Add']) {
+    for (const k of [
+      'Conv2D',
+      'Conv2DBackpropInput',
+      'Conv2DBackpropFilter',
+      'MaxPool',
+      'MaxPoolGrad',
+      'Relu',
+      'Add',
+    ]) {
       expect((after[k] ?? 0) - (before[k] ?? 0), k).toBeGreaterThan(0);
     }
     expect(relError(native, await on('cpu', f))).toBeLessThan(1e-5);
@@ -118,10 +182,14 @@ describe.skipIf(!toolchain)('native backend kernels vs cpu', () => {
 function residualModel(): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 3] });
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  let x = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({ filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(1) })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ axis: -1 }).apply(x) as tf.SymbolicTensor;
   const a = tf.layers.activation({ activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  let y = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(2) }).apply(a) as tf.SymbolicTensor;
+  let y = tf.layers
+    .conv2d({ filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(2) })
+    .apply(a) as tf.SymbolicTensor;
   y = tf.layers.batchNormalization({ axis: -1, epsilon: 1e-3 }).apply(y) as tf.SymbolicTensor;
   const sum = tf.layers.add().apply([y, a]) as tf.SymbolicTensor;
   const r = tf.layers.activation({ activation: 'relu' }).apply(sum) as tf.SymbolicTensor;
@@ -140,7 +208,13 @@ describe.skipIf(!toolchain)('fused training layers: batch norm (+ ReLU), residua
       const before = nativeKernelCounts().calls;
       const values = tf.tidy(() => {
         const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-        const { value, grads } = tf.variableGrads(() => (model.apply(tf.tensor4d(xv, [6, 8, 8, 3]).mul(2), { training: true }) as tf.Tensor).square().mean() as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () =>
+            (model.apply(tf.tensor4d(xv, [6, 8, 8, 3]).mul(2), { training: true }) as tf.Tensor)
+              .square()
+              .mean() as tf.Scalar,
+          vars,
+        );
         const moving = model.weights.filter((w) => /moving/.test(w.name)).map((w) => w.read().flatten());
         return tf.concat([value.reshape([1]), ...vars.map((v) => grads[v.name]!.flatten()), ...moving]);
       });
@@ -149,7 +223,13 @@ describe.skipIf(!toolchain)('fused training layers: batch norm (+ ReLU), residua
       const out = (await values.data()) as Float32Array;
       values.dispose();
       const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
-      return { out, fused: delta('TransfusionBatchNormTrain'), fusedGrad: delta('TransfusionBatchNormTrainGrad'), relu: delta('Relu'), addRelu: delta('TransfusionAddRelu') };
+      return {
+        out,
+        fused: delta('TransfusionBatchNormTrain'),
+        fusedGrad: delta('TransfusionBatchNormTrainGrad'),
+        relu: delta('Relu'),
+        addRelu: delta('TransfusionAddRelu'),
+      };
     };
     const cpu = await run('cpu');
     const native = await run('native');

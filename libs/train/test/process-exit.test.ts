@@ -17,7 +17,10 @@ describe('processes using the threaded wasm backend', () => {
   for (const release of [false, true]) {
     it(`exit on their own ${release ? 'after' : 'without'} releaseBackend()`, () => {
       // The generous limit only turns a hang into a failure; it is not a performance check.
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(release)], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script(release)], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(r.error).toBeUndefined();
       expect(r.status).toBe(0);
       expect(r.stdout).toBe('2 32');

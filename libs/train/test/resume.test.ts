@@ -16,7 +16,8 @@ import { base, blobs, tinyCbr, wasmSuiteWithTempDir } from './helpers.js';
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/resume-child.mjs', import.meta.url));
 // As in native-backend.test.ts: where oneDNN and a compiler are installed (CI) the native backend must start.
-const nativeToolchain = existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p));
+const nativeToolchain =
+  existsSync('/usr/include/oneapi/dnnl/dnnl.hpp') && ['/usr/bin/g++', '/usr/bin/c++'].some((p) => existsSync(p));
 
 interface ChildResult {
   backend: string;
@@ -29,17 +30,25 @@ interface ChildResult {
 
 type Backend = 'wasm' | 'native';
 
-function start(backend: Backend, args: string[]): { proc: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+function start(
+  backend: Backend,
+  args: string[],
+): { proc: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
   const env = { ...process.env, RESUME_BACKEND: backend, TRANSFUSION_NATIVE: 'auto' };
   const proc = spawn(process.execPath, [child, dist, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => proc.on('exit', (code, signal) => res({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) =>
+    proc.on('exit', (code, signal) => res({ code, signal, stderr })),
+  );
   return { proc, done };
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function run(backend: Backend, args: string[]): Promise<ChildResult> {
@@ -61,29 +70,33 @@ describe.each([
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.runIf(available)('a run killed with SIGKILL and run again ends with the same weights and history as an uninterrupted one', async () => {
-    const uninterrupted = await run(backend, [join(dir, 'plain.json')]);
-    expect(uninterrupted).toMatchObject({ backend, steps: 18 });
+  it.runIf(available)(
+    'a run killed with SIGKILL and run again ends with the same weights and history as an uninterrupted one',
+    async () => {
+      const uninterrupted = await run(backend, [join(dir, 'plain.json')]);
+      expect(uninterrupted).toMatchObject({ backend, steps: 18 });
 
-    // Killed in the middle of step 9 (epoch 1, third batch): the latest resume checkpoint is step 8's.
-    const resumeDir = join(dir, 'resume');
-    const resultFile = join(dir, 'resumed.json');
-    const killed = start(backend, [resultFile, resumeDir, '9']);
-    // Generous: only turns a hang into a failure, not a timing check.
-    for (let i = 0; i < 1200 && !(await exists(`${resultFile}.hanging`)); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await exists(`${resultFile}.hanging`)).toBe(true);
-    expect(await exists(join(resumeDir, RESUME_FILE))).toBe(true);
-    killed.proc.kill('SIGKILL');
-    expect((await killed.done).signal).toBe('SIGKILL');
-    expect(await exists(resultFile)).toBe(false);
+      // Killed in the middle of step 9 (epoch 1, third batch): the latest resume checkpoint is step 8's.
+      const resumeDir = join(dir, 'resume');
+      const resultFile = join(dir, 'resumed.json');
+      const killed = start(backend, [resultFile, resumeDir, '9']);
+      // Generous: only turns a hang into a failure, not a timing check.
+      for (let i = 0; i < 1200 && !(await exists(`${resultFile}.hanging`)); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await exists(`${resultFile}.hanging`)).toBe(true);
+      expect(await exists(join(resumeDir, RESUME_FILE))).toBe(true);
+      killed.proc.kill('SIGKILL');
+      expect((await killed.done).signal).toBe('SIGKILL');
+      expect(await exists(resultFile)).toBe(false);
 
-    const resumed = await run(backend, [resultFile, resumeDir]);
-    expect(resumed).toEqual(uninterrupted);
-    expect(Object.keys(resumed.weights)).toContain('bn1/moving_mean');
+      const resumed = await run(backend, [resultFile, resumeDir]);
+      expect(resumed).toEqual(uninterrupted);
+      expect(Object.keys(resumed.weights)).toContain('bn1/moving_mean');
 
-    // Running it once more with the finished checkpoint only returns the same result.
-    expect(await run(backend, [resultFile, resumeDir])).toEqual(uninterrupted);
-  });
+      // Running it once more with the finished checkpoint only returns the same result.
+      expect(await run(backend, [resultFile, resumeDir])).toEqual(uninterrupted);
+    },
+  );
 });
 
 describe('resume checkpoints', () => {
@@ -92,7 +105,11 @@ describe('resume checkpoints', () => {
   it('refuse a checkpoint written with other options, naming the file', async () => {
     const resume = { dir: join(tmp(), 'other'), every: 2 };
     await trainModel(tinyCbr(2), { train: blobs(32, 1) }, { ...base, maxSteps: 2, resume });
-    const err = await trainModel(tinyCbr(2), { train: blobs(32, 1) }, { ...base, maxSteps: 2, batchSize: 8, resume }).catch((e: unknown) => e);
+    const err = await trainModel(
+      tinyCbr(2),
+      { train: blobs(32, 1) },
+      { ...base, maxSteps: 2, batchSize: 8, resume },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainError);
     expect((err as TrainError).code).toBe('TRAIN_BAD_CHECKPOINT');
     expect((err as TrainError).message).toContain(join(resume.dir, RESUME_FILE));
@@ -100,7 +117,11 @@ describe('resume checkpoints', () => {
   });
 
   it('reject a bad resume option with the field named', async () => {
-    const err = await trainModel(tinyCbr(2), { train: blobs(32, 1) }, { ...base, resume: { dir: tmp(), every: 0 } }).catch((e: unknown) => e);
+    const err = await trainModel(
+      tinyCbr(2),
+      { train: blobs(32, 1) },
+      { ...base, resume: { dir: tmp(), every: 0 } },
+    ).catch((e: unknown) => e);
     expect((err as TrainError).code).toBe('TRAIN_BAD_OPTIONS');
     expect((err as TrainError).message).toMatch(/resume\.every/);
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseBackend } from '../src/backend/resolve.js';
 import { ArrayDataset } from '../src/data/array-dataset.js';
 import type { Batch, BatchOptions } from '../src/data/dataset.js';
-import { openStreamedImages, type StreamedImageFile } from '../src/data/streamed-dataset.js';
+import { openStreamedImages } from '../src/data/streamed-dataset.js';
 import { TrainError } from '../src/errors.js';
 import { evaluateModel } from '../src/training/evaluate.js';
 import { captureActivations } from '../src/activations.js';
@@ -24,17 +24,26 @@ const PER = H * H * C;
 // The @transfusion/data image-set layout: image/label/mask FixedSizeLists, id/patient/split strings.
 function schema(): arrow.Schema {
   const fsl = (n: number, t: arrow.DataType) => new arrow.FixedSizeList(n, new arrow.Field('item', t, false));
-  return new arrow.Schema([
-    new arrow.Field('image', fsl(PER, new arrow.Uint8()), false),
-    new arrow.Field('label', fsl(2, new arrow.Float32()), false),
-    new arrow.Field('mask', fsl(2, new arrow.Uint8()), false),
-    new arrow.Field('id', new arrow.Utf8(), false),
-    new arrow.Field('patient', new arrow.Utf8(), false),
-    new arrow.Field('split', new arrow.Utf8(), false),
-  ], new Map([['transfusion.shape', JSON.stringify([H, H, C])]]));
+  return new arrow.Schema(
+    [
+      new arrow.Field('image', fsl(PER, new arrow.Uint8()), false),
+      new arrow.Field('label', fsl(2, new arrow.Float32()), false),
+      new arrow.Field('mask', fsl(2, new arrow.Uint8()), false),
+      new arrow.Field('id', new arrow.Utf8(), false),
+      new arrow.Field('patient', new arrow.Utf8(), false),
+      new arrow.Field('split', new arrow.Utf8(), false),
+    ],
+    new Map([['transfusion.shape', JSON.stringify([H, H, C])]]),
+  );
 }
 
-interface Rows { images: Uint8Array; labels: Float32Array; mask: Uint8Array; patients: string[]; splits: string[] }
+interface Rows {
+  images: Uint8Array;
+  labels: Float32Array;
+  mask: Uint8Array;
+  patients: string[];
+  splits: string[];
+}
 
 /** Row r: pseudo-random pixels, label [r%2, (r>>1)%2] with the second masked every 5th row; splits train/val/test. */
 function rowsOf(n: number): Rows {
@@ -51,7 +60,13 @@ function rowsOf(n: number): Rows {
     labels[r * 2 + 1] = (r >> 1) % 2;
     if (r % 5 === 0) mask[r * 2 + 1] = 0;
   }
-  return { images, labels, mask, patients: Array.from({ length: n }, (_, r) => `p${r >> 1}`), splits: Array.from({ length: n }, (_, r) => (r % 7 === 3 ? 'val' : r % 7 === 5 ? 'test' : 'train')) };
+  return {
+    images,
+    labels,
+    mask,
+    patients: Array.from({ length: n }, (_, r) => `p${r >> 1}`),
+    splits: Array.from({ length: n }, (_, r) => (r % 7 === 3 ? 'val' : r % 7 === 5 ? 'test' : 'train')),
+  };
 }
 
 async function writeSet(path: string, all: Rows, perBatch: number): Promise<void> {
@@ -63,15 +78,33 @@ async function writeSet(path: string, all: Rows, perBatch: number): Promise<void
     const k = b - a;
     const fsl = (f: arrow.Field, values: Uint8Array | Float32Array) => {
       const type = f.type as arrow.FixedSizeList;
-      return arrow.makeData({ type, length: k, nullCount: 0, child: arrow.makeData({ type: type.children[0]!.type, length: values.length, data: values } as never) });
+      return arrow.makeData({
+        type,
+        length: k,
+        nullCount: 0,
+        child: arrow.makeData({ type: type.children[0]!.type, length: values.length, data: values } as never),
+      });
     };
     const utf8 = (v: string[]) => arrow.vectorFromArray(v, new arrow.Utf8()).data[0]!;
     const [img, lab, msk] = s.fields;
-    await w.write(new arrow.RecordBatch(s, arrow.makeData({
-      type: new arrow.Struct(s.fields), length: k, nullCount: 0,
-      children: [fsl(img!, all.images.slice(a * PER, b * PER)), fsl(lab!, all.labels.slice(a * 2, b * 2)), fsl(msk!, all.mask.slice(a * 2, b * 2)),
-        utf8(all.patients.slice(a, b).map((_, i) => `id${a + i}`)), utf8(all.patients.slice(a, b)), utf8(all.splits.slice(a, b))],
-    })));
+    await w.write(
+      new arrow.RecordBatch(
+        s,
+        arrow.makeData({
+          type: new arrow.Struct(s.fields),
+          length: k,
+          nullCount: 0,
+          children: [
+            fsl(img!, all.images.slice(a * PER, b * PER)),
+            fsl(lab!, all.labels.slice(a * 2, b * 2)),
+            fsl(msk!, all.mask.slice(a * 2, b * 2)),
+            utf8(all.patients.slice(a, b).map((_, i) => `id${a + i}`)),
+            utf8(all.patients.slice(a, b)),
+            utf8(all.splits.slice(a, b)),
+          ],
+        }),
+      ),
+    );
   }
   await w.close();
 }
@@ -86,7 +119,15 @@ function inMemory(all: Rows, rows: number[]): ArrayDataset {
     labels.set(all.labels.subarray(r * 2, r * 2 + 2), j * 2);
     mask.set(all.mask.subarray(r * 2, r * 2 + 2), j * 2);
   });
-  return new ArrayDataset({ height: H, width: H, channels: C, images, labels, mask, patients: rows.map((r) => all.patients[r]!) });
+  return new ArrayDataset({
+    height: H,
+    width: H,
+    channels: C,
+    images,
+    labels,
+    mask,
+    patients: rows.map((r) => all.patients[r]!),
+  });
 }
 
 async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
@@ -158,7 +199,10 @@ describe('StreamedImageFile / StreamedDataset', () => {
         expect(b.patients).toEqual(a.patients);
       }
       const acts = await captureActivations(model, ds.head(10), ['conv1'], { input: 'caffe', batchSize: 4 });
-      const ref = await captureActivations(model, inMemory(all, rows.slice(0, 10)), ['conv1'], { input: 'caffe', batchSize: 4 });
+      const ref = await captureActivations(model, inMemory(all, rows.slice(0, 10)), ['conv1'], {
+        input: 'caffe',
+        batchSize: 4,
+      });
       expect(acts['conv1']!.data).toEqual(ref['conv1']!.data);
       model.dispose();
     } finally {
@@ -170,7 +214,15 @@ describe('StreamedImageFile / StreamedDataset', () => {
     const f = await openStreamedImages(file, { workers: 2, prefetch: 2 });
     try {
       const rows = Array.from(f.rowsOf('train'));
-      const options = { task: { type: 'multilabel' as const }, batchSize: 8, epochs: 2, seed: 4, input: 'torch' as const, augment: { hflip: true, brightness: 0.1 }, progress: false };
+      const options = {
+        task: { type: 'multilabel' as const },
+        batchSize: 8,
+        epochs: 2,
+        seed: 4,
+        input: 'torch' as const,
+        augment: { hflip: true, brightness: 0.1 },
+        progress: false,
+      };
       const m1 = tinyCbr(2, C, H, 9);
       const r1 = await trainModel(m1, { train: inMemory(all, rows) }, options);
       const m2 = tinyCbr(2, C, H, 9);
@@ -227,7 +279,9 @@ describe('StreamedImageFile / StreamedDataset', () => {
     const f = await openStreamedImages(copy, { workers: 1 });
     try {
       await writeFile(copy, bytes.subarray(0, 2000));
-      const err = await collect(f.dataset().batches({ batchSize: 50, shuffle: false, seed: 0, epoch: 0, dropRemainder: false })).catch((e: unknown) => e);
+      const err = await collect(
+        f.dataset().batches({ batchSize: 50, shuffle: false, seed: 0, epoch: 0, dropRemainder: false }),
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TrainError);
       expect((err as Error).message).toContain(copy);
     } finally {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TrainError } from '../src/errors.js';
 import { loadCheckpoint } from '../src/training/checkpoint.js';
 import { evaluateModel } from '../src/training/evaluate.js';
-import { type TrainOptions, trainModel } from '../src/training/train-model.js';
+import { trainModel } from '../src/training/train-model.js';
 import { base, blobCounts, blobs, tinyCbr, wasmSuiteWithTempDir } from './helpers.js';
 
 const tempDir = wasmSuiteWithTempDir('train-test-');
@@ -30,7 +30,11 @@ describe('trainModel', () => {
 
   it('is deterministic for a seed and changes with the seed', async () => {
     const run = async (seed: number) =>
-      trainModel(tinyCbr(2), { train: blobs(64, 1), validation: blobs(32, 2) }, { ...base, seed, maxSteps: 6, evalEvery: 3 });
+      trainModel(
+        tinyCbr(2),
+        { train: blobs(64, 1), validation: blobs(32, 2) },
+        { ...base, seed, maxSteps: 6, evalEvery: 3 },
+      );
     const a = await run(5);
     const b = await run(5);
     const c = await run(6);
@@ -47,7 +51,11 @@ describe('trainModel', () => {
     for (let i = 0; i < flipped.length; i++) if (!mask[i]) flipped[i] = Number.NaN; // U-Ignore placeholder
     const opts = { ...base, maxSteps: 4 };
     const a = await trainModel(tinyCbr(2), { train: { ...data, mask }, validation: { ...data, mask } }, opts);
-    const b = await trainModel(tinyCbr(2), { train: { ...data, labels: flipped, mask }, validation: { ...data, labels: flipped, mask } }, opts);
+    const b = await trainModel(
+      tinyCbr(2),
+      { train: { ...data, labels: flipped, mask }, validation: { ...data, labels: flipped, mask } },
+      opts,
+    );
     expect(Array.from(a.weights['logits/kernel']!.data)).toEqual(Array.from(b.weights['logits/kernel']!.data));
     expect(a.metrics['val_loss']).toBe(b.metrics['val_loss']);
     const c = await trainModel(tinyCbr(2), { train: data, validation: data }, opts);
@@ -55,12 +63,21 @@ describe('trainModel', () => {
   });
 
   it('trains a multi-class ordinal task with softmax CE and reports accuracy, kappa and referable AUC', async () => {
-    const r = await trainModel(tinyCbr(3), { train: blobCounts(256, 7), validation: blobCounts(96, 8) }, {
-      ...base, task: { type: 'multiclass', numClasses: 3, ordinal: true, referableClass: 1 }, epochs: 3,
-      optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { type: 'cosine' }, warmupSteps: 4,
-    });
+    const r = await trainModel(
+      tinyCbr(3),
+      { train: blobCounts(256, 7), validation: blobCounts(96, 8) },
+      {
+        ...base,
+        task: { type: 'multiclass', numClasses: 3, ordinal: true, referableClass: 1 },
+        epochs: 3,
+        optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 },
+        schedule: { type: 'cosine' },
+        warmupSteps: 4,
+      },
+    );
     const m = r.metrics;
-    for (const k of ['val_loss', 'val_acc', 'val_auc', 'val_kappa', 'val_referable_auc']) expect(Number.isFinite(m[k]!)).toBe(true);
+    for (const k of ['val_loss', 'val_acc', 'val_auc', 'val_kappa', 'val_referable_auc'])
+      expect(Number.isFinite(m[k]!)).toBe(true);
     expect(m['val_acc']!).toBeGreaterThan(0.6);
     expect(m['val_kappa']!).toBeGreaterThan(0.4);
   });
@@ -83,19 +100,36 @@ describe('trainModel', () => {
   it('stops early, restores the best weights and records the best step', async () => {
     const model = tinyCbr(2);
     // Monitoring the validation loss as a 'max' metric: falling loss never "improves" after the first evaluation.
-    const r = await trainModel(model, { train: blobs(64, 1), validation: blobs(32, 2) }, {
-      ...base, maxSteps: 50, evalEvery: 1, earlyStopping: { monitor: 'val_loss', mode: 'max', patience: 2 },
-    });
+    const r = await trainModel(
+      model,
+      { train: blobs(64, 1), validation: blobs(32, 2) },
+      {
+        ...base,
+        maxSteps: 50,
+        evalEvery: 1,
+        earlyStopping: { monitor: 'val_loss', mode: 'max', patience: 2 },
+      },
+    );
     expect(r.stoppedEarly).toBe(true);
     expect(r.history.length).toBe(3);
-    expect(r.checkpoint).toEqual({ kind: 'best', step: 1, epoch: 0, monitor: 'val_loss', value: r.history[0]!.metrics['val_loss'] });
+    expect(r.checkpoint).toEqual({
+      kind: 'best',
+      step: 1,
+      epoch: 0,
+      monitor: 'val_loss',
+      value: r.history[0]!.metrics['val_loss'],
+    });
     expect(r.metrics).toEqual(r.history[0]!.metrics);
     expect(Array.from(model.getWeights()[0]!.dataSync())).toEqual(Array.from(r.weights['conv1/kernel']!.data));
   });
 
   it('writes Arrow checkpoints that load back to the trained weights', async () => {
     const ck = join(tempDir(), 'ck');
-    const r = await trainModel(tinyCbr(2), { train: blobs(64, 1) }, { ...base, maxSteps: 4, checkpoint: { dir: ck, every: 2 } });
+    const r = await trainModel(
+      tinyCbr(2),
+      { train: blobs(64, 1) },
+      { ...base, maxSteps: 4, checkpoint: { dir: ck, every: 2 } },
+    );
     expect((await readdir(ck)).sort()).toEqual(['step-00000002.arrow', 'step-00000004.arrow']);
     expect(r.checkpoints).toHaveLength(2);
     const w = await loadCheckpoint(r.checkpoints[1]!);
@@ -113,7 +147,12 @@ describe('trainModel', () => {
 
   it('reports progress on the given sink', async () => {
     const lines: string[] = [];
-    await trainModel(tinyCbr(2), { train: blobs(32, 1) }, { ...base, progress: true, maxSteps: 2 }, { progressSink: { write: (s: string) => lines.push(s), isTTY: false } });
+    await trainModel(
+      tinyCbr(2),
+      { train: blobs(32, 1) },
+      { ...base, progress: true, maxSteps: 2 },
+      { progressSink: { write: (s: string) => lines.push(s), isTTY: false } },
+    );
     expect(lines[0]).toMatch(/^training 'tiny-cbr' on wasm 4\.22\.0 .*: 2 steps of 16/);
     expect(lines.at(-1)).toMatch(/\[#{20}\] 2\/2 .*steps\/s .*img\/s ETA/);
   });
@@ -121,38 +160,85 @@ describe('trainModel', () => {
 
 describe('trainModel rejects bad input with clear errors', () => {
   const expectCode = async (p: Promise<unknown>, code: string, msg: RegExp) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TrainError);
     expect((err as TrainError).code).toBe(code);
     expect((err as Error).message).toMatch(msg);
   };
   it('invalid options name the field', async () => {
-    await expectCode(trainModel(tinyCbr(2), { train: blobs(16, 1) }, { ...base, batchSize: 0 }), 'TRAIN_BAD_OPTIONS', /batchSize/);
-    await expectCode(trainModel(tinyCbr(2), { train: blobs(16, 1) }, { ...base, optimizer: { type: 'rmsprop' } as never }), 'TRAIN_BAD_OPTIONS', /optimizer/);
-    await expectCode(trainModel(tinyCbr(2), { train: blobs(8, 1) }, { ...base, batchSize: 16 }), 'TRAIN_BAD_OPTIONS', /batchSize 16 exceeds the 8 training samples/);
+    await expectCode(
+      trainModel(tinyCbr(2), { train: blobs(16, 1) }, { ...base, batchSize: 0 }),
+      'TRAIN_BAD_OPTIONS',
+      /batchSize/,
+    );
+    await expectCode(
+      trainModel(tinyCbr(2), { train: blobs(16, 1) }, { ...base, optimizer: { type: 'rmsprop' } as never }),
+      'TRAIN_BAD_OPTIONS',
+      /optimizer/,
+    );
+    await expectCode(
+      trainModel(tinyCbr(2), { train: blobs(8, 1) }, { ...base, batchSize: 16 }),
+      'TRAIN_BAD_OPTIONS',
+      /batchSize 16 exceeds the 8 training samples/,
+    );
   });
   it('image shape, label width and label values are checked', async () => {
-    await expectCode(trainModel(tinyCbr(2, 3), { train: blobs(16, 1) }, base), 'TRAIN_BAD_DATA', /images are 8x8x1 but model 'tiny-cbr' expects 8x8x3/);
-    await expectCode(trainModel(tinyCbr(3), { train: blobs(16, 1) }, base), 'TRAIN_BAD_MODEL', /outputs 3 values per image; the multilabel task needs 2/);
+    await expectCode(
+      trainModel(tinyCbr(2, 3), { train: blobs(16, 1) }, base),
+      'TRAIN_BAD_DATA',
+      /images are 8x8x1 but model 'tiny-cbr' expects 8x8x3/,
+    );
+    await expectCode(
+      trainModel(tinyCbr(3), { train: blobs(16, 1) }, base),
+      'TRAIN_BAD_MODEL',
+      /outputs 3 values per image; the multilabel task needs 2/,
+    );
     const bad = blobs(16, 1);
     bad.labels[5] = 2;
-    await expectCode(trainModel(tinyCbr(2), { train: bad }, base), 'TRAIN_BAD_DATA', /train \(epoch 0\): row 2, label 1 is 2; expected 0 or 1/);
-    await expectCode(trainModel(tinyCbr(3), { train: blobCounts(16, 1) }, { ...base, task: { type: 'multiclass', numClasses: 2 } }), 'TRAIN_BAD_MODEL', /needs 2/);
+    await expectCode(
+      trainModel(tinyCbr(2), { train: bad }, base),
+      'TRAIN_BAD_DATA',
+      /train \(epoch 0\): row 2, label 1 is 2; expected 0 or 1/,
+    );
+    await expectCode(
+      trainModel(tinyCbr(3), { train: blobCounts(16, 1) }, { ...base, task: { type: 'multiclass', numClasses: 2 } }),
+      'TRAIN_BAD_MODEL',
+      /needs 2/,
+    );
   });
   it('a model that ends in softmax/sigmoid is refused (the loop wants logits)', async () => {
     const input = tf.input({ shape: [8, 8, 1] });
-    const out = tf.layers.dense({ units: 2, activation: 'sigmoid' }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
-    await expectCode(trainModel(tf.model({ inputs: input, outputs: out }), { train: blobs(16, 1) }, base), 'TRAIN_BAD_MODEL', /expects logits/);
+    const out = tf.layers
+      .dense({ units: 2, activation: 'sigmoid' })
+      .apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
+    await expectCode(
+      trainModel(tf.model({ inputs: input, outputs: out }), { train: blobs(16, 1) }, base),
+      'TRAIN_BAD_MODEL',
+      /expects logits/,
+    );
   });
   it('an early-stopping monitor that is not a metric is named with the available ones', async () => {
-    await expectCode(trainModel(tinyCbr(2), { train: blobs(32, 1), validation: blobs(16, 2) }, { ...base, maxSteps: 2, earlyStopping: { monitor: 'auc', mode: 'max', patience: 1 } }),
-      'TRAIN_BAD_OPTIONS', /'auc' is not a history metric \(have: train_loss, val_loss, val_auc/);
+    await expectCode(
+      trainModel(
+        tinyCbr(2),
+        { train: blobs(32, 1), validation: blobs(16, 2) },
+        { ...base, maxSteps: 2, earlyStopping: { monitor: 'auc', mode: 'max', patience: 1 } },
+      ),
+      'TRAIN_BAD_OPTIONS',
+      /'auc' is not a history metric \(have: train_loss, val_loss, val_auc/,
+    );
   });
   it('a diverging loss stops with TRAIN_NON_FINITE_LOSS naming the step', async () => {
     // A corrupt input (NaN pixels from the augmentation) must stop training, not silently poison the weights.
     let calls = 0;
     const augment = (x: tf.Tensor4D) => (++calls === 2 ? (tf.mul(x, Number.NaN) as tf.Tensor4D) : x);
-    await expectCode(trainModel(tinyCbr(2), { train: blobs(32, 1) }, { ...base, maxSteps: 5 }, { augment }),
-      'TRAIN_NON_FINITE_LOSS', /loss became NaN at step 1 \(epoch 0\)/);
+    await expectCode(
+      trainModel(tinyCbr(2), { train: blobs(32, 1) }, { ...base, maxSteps: 5 }, { augment }),
+      'TRAIN_NON_FINITE_LOSS',
+      /loss became NaN at step 1 \(epoch 0\)/,
+    );
   });
 });

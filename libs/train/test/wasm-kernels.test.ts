@@ -22,9 +22,18 @@ interface Case {
   pad: Pad;
 }
 
-const explicit: Pad = [[0, 0], [1, 2], [2, 0], [0, 0]];
+const explicit: Pad = [
+  [0, 0],
+  [1, 2],
+  [2, 0],
+  [0, 0],
+];
 const cases: Case[] = [];
-for (const strides of [[1, 1], [2, 2], [2, 1]] as [number, number][]) {
+for (const strides of [
+  [1, 1],
+  [2, 2],
+  [2, 1],
+] as [number, number][]) {
   for (const pad of ['same', 'valid', explicit] as Pad[]) {
     cases.push({ x: [2, 9, 7, 3], f: [3, 2, 3, 4], strides, pad });
     cases.push({ x: [3, 12, 10, 2], f: [5, 5, 2, 5], strides, pad });
@@ -32,8 +41,28 @@ for (const strides of [[1, 1], [2, 2], [2, 1]] as [number, number][]) {
 }
 cases.push({ x: [4, 16, 16, 1], f: [5, 5, 1, 8], strides: [1, 1], pad: 'same' });
 // Padding wider than kernel - 1 (explicit only): exercises the crop path of the input gradient.
-cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [1, 1], pad: [[0, 0], [3, 1], [0, 2], [0, 0]] });
-cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [2, 2], pad: [[0, 0], [3, 1], [0, 2], [0, 0]] });
+cases.push({
+  x: [2, 7, 6, 2],
+  f: [2, 2, 2, 3],
+  strides: [1, 1],
+  pad: [
+    [0, 0],
+    [3, 1],
+    [0, 2],
+    [0, 0],
+  ],
+});
+cases.push({
+  x: [2, 7, 6, 2],
+  f: [2, 2, 2, 3],
+  strides: [2, 2],
+  pad: [
+    [0, 0],
+    [3, 1],
+    [0, 2],
+    [0, 0],
+  ],
+});
 cases.push({ x: [2, 8, 11, 6], f: [1, 1, 6, 3], strides: [2, 2], pad: 'valid' });
 
 function label(c: Case): string {
@@ -52,17 +81,32 @@ afterAll(() => releaseBackend());
 describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput vs cpu', () => {
   for (const [i, c] of cases.entries()) {
     it(label(c), async () => {
-      const xv = randomArray(c.x.reduce((a, b) => a * b), 10 + i);
-      const fv = randomArray(c.f.reduce((a, b) => a * b), 100 + i);
-      const outShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.strides, c.pad).shape);
-      const dyv = randomArray(outShape.reduce((a, b) => a * b), 1000 + i);
+      const xv = randomArray(
+        c.x.reduce((a, b) => a * b),
+        10 + i,
+      );
+      const fv = randomArray(
+        c.f.reduce((a, b) => a * b),
+        100 + i,
+      );
+      const outShape = tf.tidy(
+        () => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.strides, c.pad).shape,
+      );
+      const dyv = randomArray(
+        outShape.reduce((a, b) => a * b),
+        1000 + i,
+      );
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' } as const;
       const filterGrad = () =>
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor(dyv, outShape) },
-          { ...attrs, filterShape: c.f } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor(dyv, outShape) }, {
+          ...attrs,
+          filterShape: c.f,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
       const inputGrad = () =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dyv, outShape), filter: tf.tensor4d(fv, c.f) },
-          { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dyv, outShape), filter: tf.tensor4d(fv, c.f) }, {
+          ...attrs,
+          inputShape: c.x,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
       const before = wasmKernelFallbacks();
       expect(relError(await onBackend('wasm', filterGrad), await onBackend('cpu', filterGrad))).toBeLessThan(1e-4);
       expect(relError(await onBackend('wasm', inputGrad), await onBackend('cpu', inputGrad))).toBeLessThan(1e-4);
@@ -76,7 +120,11 @@ describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput vs cpu', () => {
     const wv = randomArray(3 * 3 * 3 * 4, 8);
     const grads = () => {
       const [gx, gw] = tf.grads((x: tf.Tensor, w: tf.Tensor) =>
-        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same').square().sum())([tf.tensor4d(xv, [2, 10, 8, 3]), tf.tensor4d(wv, [3, 3, 3, 4])]);
+        tf
+          .conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')
+          .square()
+          .sum(),
+      )([tf.tensor4d(xv, [2, 10, 8, 3]), tf.tensor4d(wv, [3, 3, 3, 4])]);
       return tf.concat([gx!.flatten(), gw!.flatten()]);
     };
     expect(relError(await onBackend('wasm', grads), await onBackend('cpu', grads))).toBeLessThan(1e-4);
@@ -110,16 +158,36 @@ describe('wasm Tile vs cpu', () => {
 describe('wasm MaxPoolGrad vs cpu', () => {
   for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
-      const xv = randomArray(p.x.reduce((a, b) => a * b), 50 + i);
+      const xv = randomArray(
+        p.x.reduce((a, b) => a * b),
+        50 + i,
+      );
       // Quantised values create ties inside windows: the first maximum must receive the gradient.
       for (let k = 0; k < xv.length; k += 3) xv[k] = Math.round(xv[k]! * 2) / 2;
       const grad = () => {
-        const g = tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, p.size, p.stride, p.pad).mul(tf.range(1, 2, 1 / 4096).slice(0, 1)).sum());
+        const g = tf.grad((x: tf.Tensor) =>
+          tf
+            .maxPool(x as tf.Tensor4D, p.size, p.stride, p.pad)
+            .mul(tf.range(1, 2, 1 / 4096).slice(0, 1))
+            .sum(),
+        );
         const x = tf.tensor4d(xv, p.x);
         const y = tf.maxPool(x, p.size, p.stride, p.pad);
-        const dy = tf.tensor(randomArray(y.shape.reduce((a, b) => a * b), 70 + i), y.shape);
+        const dy = tf.tensor(
+          randomArray(
+            y.shape.reduce((a, b) => a * b),
+            70 + i,
+          ),
+          y.shape,
+        );
         return tf.concat([
-          (tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: p.size, strides: p.stride, pad: p.pad } as unknown as tf.NamedAttrMap) as tf.Tensor).flatten(),
+          (
+            tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, {
+              filterSize: p.size,
+              strides: p.stride,
+              pad: p.pad,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor
+          ).flatten(),
           g(x).flatten(),
         ]);
       };
@@ -143,7 +211,10 @@ describe('wasm Sum / Mean vs cpu', () => {
   ];
   for (const [i, r] of reductions.entries()) {
     it(`shape ${r.shape.join('x')} axis ${JSON.stringify(r.axis)} keepDims ${r.keepDims}`, async () => {
-      const v = randomArray(r.shape.reduce((a, b) => a * b), 90 + i);
+      const v = randomArray(
+        r.shape.reduce((a, b) => a * b),
+        90 + i,
+      );
       const f = () => {
         const x = tf.tensor(v, r.shape);
         const s = tf.sum(x, r.axis, r.keepDims);
@@ -159,7 +230,10 @@ describe('wasm Sum / Mean vs cpu', () => {
 describe('wasm Identity (shared buffer)', () => {
   it('returns the same values and survives disposal of either side', async () => {
     await tf.setBackend('wasm');
-    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const y = tf.clone(x); // runs the Identity kernel
     expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
     x.dispose();

@@ -18,11 +18,16 @@ import {
 } from '@transfusion/cca';
 import { sampleSorted, XorShift32 } from '@transfusion/random';
 
-
 export const benchCcaOptionsSchema = z
   .object({
     /** [N, D] pairs: datapoints and neurons per layer (default: the sizes of issue 6). */
-    sizes: z.array(z.tuple([z.number().int().min(8), z.number().int().min(1)])).min(1).default([[10000, 512], [50000, 2048]]),
+    sizes: z
+      .array(z.tuple([z.number().int().min(8), z.number().int().min(1)]))
+      .min(1)
+      .default([
+        [10000, 512],
+        [50000, 2048],
+      ]),
     /** Subsample rows (seeded, the same rows for both layers) when N is larger. */
     maxDatapoints: z.number().int().positive().default(20000),
     /** Worker threads for the statistics (default: available cores). */
@@ -144,7 +149,14 @@ export interface BenchCcaSize {
   d: number;
   datapoints: number;
   threads: number;
-  seconds: { generate: number; statistics: number; alone: Record<string, number>; allFourFromStatistics: number; statisticsPlusAllFour: number; endToEnd: number };
+  seconds: {
+    generate: number;
+    statistics: number;
+    alone: Record<string, number>;
+    allFourFromStatistics: number;
+    statisticsPlusAllFour: number;
+    endToEnd: number;
+  };
   cpuSeconds: { statistics: number; allFourFromStatistics: number; endToEnd: number };
   loadAverage: number[];
   values: Record<string, number>;
@@ -161,7 +173,11 @@ export interface BenchCcaResult {
  * together, and end to end from .npy files (compareActivationFiles, what `transfusion cca A B` runs); with numpy,
  * the same computation there. `onSize` receives each size's entry as soon as it is measured.
  */
-export async function benchCca(options: BenchCcaOptions, log: (line: string) => void, onSize: (entry: BenchCcaSize) => void = () => undefined): Promise<BenchCcaResult> {
+export async function benchCca(
+  options: BenchCcaOptions,
+  log: (line: string) => void,
+  onSize: (entry: BenchCcaSize) => void = () => undefined,
+): Promise<BenchCcaResult> {
   const f = parseBenchOptions(benchCcaOptionsSchema, options);
   const threads = f.threads ?? availableParallelism();
   const python = f.python ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -210,13 +226,26 @@ export async function benchCca(options: BenchCcaOptions, log: (line: string) => 
       if (f.numpy) {
         log(`numpy (${python})…`);
         const r = await runNumpy(python, fileA, fileB);
-        numpy = 'error' in r ? r : { ...r, maxAbsDiff: Math.max(...FOUR.map((k) => Math.abs((r.values[k] ?? NaN) - valueByMethod[k]!))) };
+        numpy =
+          'error' in r
+            ? r
+            : { ...r, maxAbsDiff: Math.max(...FOUR.map((k) => Math.abs((r.values[k] ?? NaN) - valueByMethod[k]!))) };
       }
       await rm(fileA);
       await rm(fileB);
       const entry: BenchCcaSize = {
-        n, d, datapoints, threads,
-        seconds: { generate, statistics, alone, allFourFromStatistics: together, statisticsPlusAllFour: round(statistics + together), endToEnd },
+        n,
+        d,
+        datapoints,
+        threads,
+        seconds: {
+          generate,
+          statistics,
+          alone,
+          allFourFromStatistics: together,
+          statisticsPlusAllFour: round(statistics + together),
+          endToEnd,
+        },
         cpuSeconds: { statistics: stats.cpu, allFourFromStatistics: four.cpu, endToEnd: e2e.cpu },
         loadAverage: loadavg().map(round),
         values: valueByMethod,
@@ -228,5 +257,8 @@ export async function benchCca(options: BenchCcaOptions, log: (line: string) => 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return { machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version }, sizes: report };
+  return {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    sizes: report,
+  };
 }

@@ -18,5 +18,7 @@ export class BenchOptionsError extends Error {
 export function parseBenchOptions<S extends z.ZodType>(schema: S, options: unknown): z.output<S> {
   const parsed = schema.safeParse(options);
   if (parsed.success) return parsed.data;
-  throw new BenchOptionsError(parsed.error.issues.map((i) => ({ option: i.path.join('.') || 'options', message: i.message })));
+  throw new BenchOptionsError(
+    parsed.error.issues.map((i) => ({ option: i.path.join('.') || 'options', message: i.message })),
+  );
 }

@@ -1,7 +1,7 @@
 // A dataset tree at paper scale (default 224,000 tiny PNG files and a labels CSV)
 // and the time and peak memory of importing it with the resumable, streamed import.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { importDataset, removeImportWork } from '@transfusion/data';
@@ -10,23 +10,23 @@ import { parseBenchOptions } from './errors.js';
 import { peakMemory } from './stream.js';
 import { noise32 } from '@transfusion/random';
 
-
-export const benchImportTreeOptionsSchema = z.object({
-  tree: z.string().min(1),
-  files: z.coerce.number().int().min(1).default(224_000),
-  size: z.coerce.number().int().min(1).max(4096).default(32),
-  out: z.string().min(1).optional(),
-  /** Side after preprocessing (default: size). */
-  importSize: z.coerce.number().int().min(8).max(2048).optional(),
-  shardSize: z.coerce.number().int().min(1).default(512),
-  concurrency: z.coerce.number().int().min(1).max(64).default(4),
-  work: z.string().min(1).optional(),
-  /** Write the tree and stop. */
-  generateOnly: z.boolean().default(false),
-}).strict();
+export const benchImportTreeOptionsSchema = z
+  .object({
+    tree: z.string().min(1),
+    files: z.coerce.number().int().min(1).default(224_000),
+    size: z.coerce.number().int().min(1).max(4096).default(32),
+    out: z.string().min(1).optional(),
+    /** Side after preprocessing (default: size). */
+    importSize: z.coerce.number().int().min(8).max(2048).optional(),
+    shardSize: z.coerce.number().int().min(1).default(512),
+    concurrency: z.coerce.number().int().min(1).max(64).default(4),
+    work: z.string().min(1).optional(),
+    /** Write the tree and stop. */
+    generateOnly: z.boolean().default(false),
+  })
+  .strict();
 
 export type BenchImportTreeOptions = z.input<typeof benchImportTreeOptionsSchema>;
-
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -61,7 +61,12 @@ export function encodePng(rgb: Uint8Array, width: number, height: number): Buffe
   ihdr.set([8, 2, 0, 0, 0], 8);
   const raw = Buffer.alloc(height * (1 + width * 3));
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** Writes the tree; labels.csv last (atomically), so a tree with labels.csv is complete. */
@@ -87,7 +92,7 @@ export async function generateTree(dir: string, files: number, size: number, log
     }
   }
   const tmp = join(dir, '.labels.csv.tmp');
-  await writeFile(tmp, lines.join('\n') + '\n');
+  await writeFile(tmp, `${lines.join('\n')}\n`);
   await rename(tmp, join(dir, 'labels.csv'));
 }
 
@@ -112,27 +117,53 @@ export async function benchImportTree(options: BenchImportTreeOptions, log: (lin
   const t1 = performance.now();
   let lastAt = 0;
   let resumedAt: number | null = null;
-  const r = await importDataset({
-    format: 'csv',
-    options: { root: o.tree, csv: 'labels.csv', labelColumns: ['label'], kind: 'multiclass', patientColumn: 'patient', splitColumn: 'split' },
-    preprocess: { size: o.importSize ?? o.size },
-    import: { concurrency: o.concurrency },
-    shardSize: o.shardSize,
-  }, out, (p) => {
-    if (performance.now() - lastAt > 2000 || p.done === p.total) {
-      lastAt = performance.now();
-      log(`import: ${p.done}/${p.total} images, rejected ${p.rejected}, rss ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB`);
-    }
-  }, { workDir, onResume: ({ shards, rows }) => {
-    resumedAt = rows;
-    log(`import: resuming: ${shards} shards done (${rows} rows)`);
-  } });
+  const r = await importDataset(
+    {
+      format: 'csv',
+      options: {
+        root: o.tree,
+        csv: 'labels.csv',
+        labelColumns: ['label'],
+        kind: 'multiclass',
+        patientColumn: 'patient',
+        splitColumn: 'split',
+      },
+      preprocess: { size: o.importSize ?? o.size },
+      import: { concurrency: o.concurrency },
+      shardSize: o.shardSize,
+    },
+    out,
+    (p) => {
+      if (performance.now() - lastAt > 2000 || p.done === p.total) {
+        lastAt = performance.now();
+        log(
+          `import: ${p.done}/${p.total} images, rejected ${p.rejected}, rss ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB`,
+        );
+      }
+    },
+    {
+      workDir,
+      onResume: ({ shards, rows }) => {
+        resumedAt = rows;
+        log(`import: resuming: ${shards} shards done (${rows} rows)`);
+      },
+    },
+  );
   await removeImportWork(workDir);
   const seconds = (performance.now() - t1) / 1000;
   const mem = peakMemory();
   const result = {
-    tree: o.tree, out, rows: r.rows, shards: r.shards, rejected: r.rejected.length, resumed_at_row: resumedAt, import_seconds: seconds,
-    images_per_s: (r.rows - (resumedAt ?? 0)) / seconds, generate_seconds: generateSeconds, peak_rss_bytes: mem.maxrss_bytes, vmhwm_bytes: mem.vmhwm_bytes,
+    tree: o.tree,
+    out,
+    rows: r.rows,
+    shards: r.shards,
+    rejected: r.rejected.length,
+    resumed_at_row: resumedAt,
+    import_seconds: seconds,
+    images_per_s: (r.rows - (resumedAt ?? 0)) / seconds,
+    generate_seconds: generateSeconds,
+    peak_rss_bytes: mem.maxrss_bytes,
+    vmhwm_bytes: mem.vmhwm_bytes,
   };
   return { generateOnly: false as const, ...result };
 }

@@ -23,11 +23,21 @@ export function benchPipelineYaml(stages: number, width = 5): string {
   const body = stages - 1;
   for (let i = 0; i < body; i++) {
     const layer = Math.floor(i / width);
-    lines.push(`  s${i}:`, '    uses: exec', `    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: ${i} } }`, '    outputs: { out: table }');
+    lines.push(
+      `  s${i}:`,
+      '    uses: exec',
+      `    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: ${i} } }`,
+      '    outputs: { out: table }',
+    );
     if (layer > 0) lines.push(`    needs: { up: s${i - width}.out }`);
   }
   const last = Array.from({ length: Math.min(width, body) }, (_, k) => body - 1 - k);
-  lines.push('  total:', '    uses: exec', '    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: 0 } }', '    outputs: { out: table }');
+  lines.push(
+    '  total:',
+    '    uses: exec',
+    '    with: { command: [node, stage.mjs], deps: [stage.mjs], params: { value: 0 } }',
+    '    outputs: { out: table }',
+  );
   lines.push(`    needs: { ${last.map((i) => `in${i}: s${i}.out`).join(', ')} }`);
   return `${lines.join('\n')}\n`;
 }
@@ -52,7 +62,10 @@ export interface BenchPipelineResult {
  * Engine overhead: a cold run, a fully cached rerun and a one-param rerun of an N-stage exec pipeline built in a
  * temporary folder with its own store. Times are measured in this process (no Nx or Node start-up).
  */
-export async function benchPipeline(options: BenchPipelineOptions, log: (line: string) => void): Promise<BenchPipelineResult> {
+export async function benchPipeline(
+  options: BenchPipelineOptions,
+  log: (line: string) => void,
+): Promise<BenchPipelineResult> {
   const o = parseBenchOptions(benchPipelineOptionsSchema, options);
   const n = o.stages;
   const dir = mkdtempSync(join(tmpdir(), 'tf-bench-pipeline-'));
@@ -61,14 +74,30 @@ export async function benchPipeline(options: BenchPipelineOptions, log: (line: s
     writeFileSync(join(dir, 'stage.mjs'), SCRIPT);
     const file = join(dir, 'bench.yaml');
     writeFileSync(file, benchPipelineYaml(n));
-    const opts = { pipelineFile: file, registry: REGISTRY, store: join(dir, 'store'), outRoot: join(dir, 'out'), jobs: o.jobs };
-    const measure = async (label: 'cold' | 'cached' | 'one-param', sets: string[] = []): Promise<RunSummary & { label: typeof label }> => {
+    const opts = {
+      pipelineFile: file,
+      registry: REGISTRY,
+      store: join(dir, 'store'),
+      outRoot: join(dir, 'out'),
+      jobs: o.jobs,
+    };
+    const measure = async (
+      label: 'cold' | 'cached' | 'one-param',
+      sets: string[] = [],
+    ): Promise<RunSummary & { label: typeof label }> => {
       log(`${label}...`);
       const observer = { finished: (e: StageEvent) => void (e.error && log(`${e.stage} failed: ${e.error}`)) };
       return { label, ...(await runPipeline({ ...opts, sets, observer })) };
     };
-    const runs = [await measure('cold'), await measure('cached'), await measure('one-param', ['stages.s7.with.params.value=700'])];
-    return { stages: n, runs: runs.map((r) => ({ run: r.label, seconds: r.seconds, ran: r.ran, cached: r.cached, failed: r.failed })) };
+    const runs = [
+      await measure('cold'),
+      await measure('cached'),
+      await measure('one-param', ['stages.s7.with.params.value=700']),
+    ];
+    return {
+      stages: n,
+      runs: runs.map((r) => ({ run: r.label, seconds: r.seconds, ran: r.ran, cached: r.cached, failed: r.failed })),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,8 +6,18 @@ import { releaseBackend, runTrainBenchmark, type TrainBenchOptions, type TrainBe
 /** Runs the training benchmark (options validated by runTrainBenchmark's schema); `log` receives progress lines. */
 export async function benchTrain(options: TrainBenchOptions, log: (line: string) => void): Promise<TrainBenchResult> {
   try {
-    return await runTrainBenchmark(options, log, ({ model, size, channels, classes }) =>
-      buildModel({ name: model as 'resnet50' | 'inception-v3', inputSize: size, channels, classes, headActivation: 'linear' }).model);
+    return await runTrainBenchmark(
+      options,
+      log,
+      ({ model, size, channels, classes }) =>
+        buildModel({
+          name: model as 'resnet50' | 'inception-v3',
+          inputSize: size,
+          channels,
+          classes,
+          headActivation: 'linear',
+        }).model,
+    );
   } finally {
     releaseBackend(); // wasm worker threads must not keep the process alive
   }

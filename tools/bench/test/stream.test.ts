@@ -18,15 +18,31 @@ afterAll(async () => {
 describe('benchStream', () => {
   it('generates a set, trains on it streamed and reports peak memory and throughput', async () => {
     const file = join(dir, 'set.arrow');
-    const r = await benchStream({ images: 40, size: 16, channels: 1, model: 'bench-cbr', batch: 4, steps: 3, file, backend: 'wasm' }, () => undefined);
-    expect(r).toMatchObject({ generateOnly: false, images: 40, train_images: 32, size: 16, channels: 1, model: 'bench-cbr', batch: 4, steps: 3, generated: true, dataset_bytes: 40 * 256 });
+    const r = await benchStream(
+      { images: 40, size: 16, channels: 1, model: 'bench-cbr', batch: 4, steps: 3, file, backend: 'wasm' },
+      () => undefined,
+    );
+    expect(r).toMatchObject({
+      generateOnly: false,
+      images: 40,
+      train_images: 32,
+      size: 16,
+      channels: 1,
+      model: 'bench-cbr',
+      batch: 4,
+      steps: 3,
+      generated: true,
+      dataset_bytes: 40 * 256,
+    });
     if (r.generateOnly) throw new Error('expected a training result');
     for (const k of ['images_per_s', 'peak_rss_bytes', 'reader_thread_jobs'] as const) expect(r[k]).toBeGreaterThan(0);
     expect((await readImageSet(file)).ids).toHaveLength(40);
   });
 
   it('rejects an unknown model naming the option', async () => {
-    await expect(benchStream({ model: 'vgg' }, () => undefined)).rejects.toThrow(/^model: expected bench-cbr or one of/);
+    await expect(benchStream({ model: 'vgg' }, () => undefined)).rejects.toThrow(
+      /^model: expected bench-cbr or one of/,
+    );
   });
 });
 

@@ -1,7 +1,8 @@
 import { isUsageError } from '../args.js';
 import { EXIT, guarded, processIo, type CommandIo } from '../command.js';
 
-export const summary = 'benchmarks: training throughput, CCA speed, pipeline engine overhead, streamed training memory, import at scale';
+export const summary =
+  'benchmarks: training throughput, CCA speed, pipeline engine overhead, streamed training memory, import at scale';
 
 // Loaded on demand: the training benchmark pulls in tfjs, the CCA one only the CCA lib.
 const benches: Record<string, () => Promise<{ main(argv: string[], io: CommandIo): Promise<number> }>> = {
@@ -32,13 +33,23 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     io.stderr(`transfusion bench: unknown benchmark '${name}'; expected train, cca, pipeline, stream or import-tree\n`);
     return EXIT.usage;
   }
-  const [bench, { BenchOptionsError }, { asUsageError }] = await Promise.all([load(), import('@transfusion/bench'), import('./bench/options.js')]);
+  const [bench, { BenchOptionsError }, { asUsageError }] = await Promise.all([
+    load(),
+    import('@transfusion/bench'),
+    import('./bench/options.js'),
+  ]);
   const hint = `Run 'transfusion bench ${name} --help' for usage.\n`;
-  return guarded(io, `bench ${name}`, async () => {
-    try {
-      return await bench.main(rest, io);
-    } catch (e) {
-      throw e instanceof BenchOptionsError ? asUsageError(e) : e;
-    }
-  }, isUsageError, hint);
+  return guarded(
+    io,
+    `bench ${name}`,
+    async () => {
+      try {
+        return await bench.main(rest, io);
+      } catch (e) {
+        throw e instanceof BenchOptionsError ? asUsageError(e) : e;
+      }
+    },
+    isUsageError,
+    hint,
+  );
 }

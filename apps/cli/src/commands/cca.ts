@@ -71,51 +71,67 @@ function human(r: SimilarityResult): string {
 /** `transfusion cca A B --method ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
   // the lib is loaded here, not at the top: `transfusion --help` must not pay for it
-  const { ActivationFileError, CcaError, NpyError, compareActivationFiles, parseMethods } = await import('@transfusion/cca');
-  const badInput = (e: unknown) => isUsageError(e) || e instanceof CcaError || e instanceof NpyError || e instanceof ActivationFileError;
-  return guarded(io, 'transfusion cca', async () => {
-    const parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        method: { type: 'string' },
-        json: { type: 'boolean' },
-        'neuron-eps': { type: 'string' },
-        'google-neuron-eps': { type: 'string' },
-        'svcca-keep': { type: 'string' },
-        'svcca-criterion': { type: 'string' },
-        'svcca-dims': { type: 'string' },
-        'allow-underdetermined': { type: 'boolean' },
-        threads: { type: 'string' },
-        linalg: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    const f = checkFlags(flagsSchema, parsed.values, 'invalid ');
-    if (f.help) {
-      io.stdout(HELP);
+  const { ActivationFileError, CcaError, NpyError, compareActivationFiles, parseMethods } = await import(
+    '@transfusion/cca'
+  );
+  const badInput = (e: unknown) =>
+    isUsageError(e) || e instanceof CcaError || e instanceof NpyError || e instanceof ActivationFileError;
+  return guarded(
+    io,
+    'transfusion cca',
+    async () => {
+      const parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          method: { type: 'string' },
+          json: { type: 'boolean' },
+          'neuron-eps': { type: 'string' },
+          'google-neuron-eps': { type: 'string' },
+          'svcca-keep': { type: 'string' },
+          'svcca-criterion': { type: 'string' },
+          'svcca-dims': { type: 'string' },
+          'allow-underdetermined': { type: 'boolean' },
+          threads: { type: 'string' },
+          linalg: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+      const f = checkFlags(flagsSchema, parsed.values, 'invalid ');
+      if (f.help) {
+        io.stdout(HELP);
+        return EXIT.ok;
+      }
+      if (parsed.positionals.length !== 2) {
+        io.stderr(
+          `transfusion cca: expected two activation files A and B, got ${parsed.positionals.length} argument(s)\n\n${HELP}`,
+        );
+        return EXIT.usage;
+      }
+      const [fileA, fileB] = parsed.positionals as [string, string];
+      const similarity = {
+        ...(f['neuron-eps'] === undefined ? {} : { neuronEps: f['neuron-eps'] }),
+        ...(f['google-neuron-eps'] === undefined ? {} : { googleNeuronEps: f['google-neuron-eps'] }),
+        ...(f['svcca-keep'] === undefined ? {} : { svccaKeep: f['svcca-keep'] }),
+        ...(f['svcca-criterion'] === undefined ? {} : { svccaCriterion: f['svcca-criterion'] }),
+        ...(f['svcca-dims'] === undefined ? {} : { svccaDims: f['svcca-dims'] }),
+        allowUnderdetermined: f['allow-underdetermined'],
+      };
+      const options = {
+        methods: parseMethods(f.method),
+        similarity,
+        linalg: f.linalg,
+        ...(f.threads === undefined ? {} : { threads: f.threads }),
+      };
+      const { results } = await compareActivationFiles(fileA, fileB, options, (line) => io.stderr(`cca: ${line}\n`));
+      for (const r of results) {
+        io.stdout(f.json ? `${JSON.stringify(r)}\n` : `${human(r)}\n`);
+        if (!f.json) for (const w of r.warnings) io.stderr(`warning (${r.method}): ${w}\n`);
+      }
       return EXIT.ok;
-    }
-    if (parsed.positionals.length !== 2) {
-      io.stderr(`transfusion cca: expected two activation files A and B, got ${parsed.positionals.length} argument(s)\n\n${HELP}`);
-      return EXIT.usage;
-    }
-    const [fileA, fileB] = parsed.positionals as [string, string];
-    const similarity = {
-      ...(f['neuron-eps'] === undefined ? {} : { neuronEps: f['neuron-eps'] }),
-      ...(f['google-neuron-eps'] === undefined ? {} : { googleNeuronEps: f['google-neuron-eps'] }),
-      ...(f['svcca-keep'] === undefined ? {} : { svccaKeep: f['svcca-keep'] }),
-      ...(f['svcca-criterion'] === undefined ? {} : { svccaCriterion: f['svcca-criterion'] }),
-      ...(f['svcca-dims'] === undefined ? {} : { svccaDims: f['svcca-dims'] }),
-      allowUnderdetermined: f['allow-underdetermined'],
-    };
-    const options = { methods: parseMethods(f.method), similarity, linalg: f.linalg, ...(f.threads === undefined ? {} : { threads: f.threads }) };
-    const { results } = await compareActivationFiles(fileA, fileB, options, (line) => io.stderr(`cca: ${line}\n`));
-    for (const r of results) {
-      io.stdout(f.json ? `${JSON.stringify(r)}\n` : `${human(r)}\n`);
-      if (!f.json) for (const w of r.warnings) io.stderr(`warning (${r.method}): ${w}\n`);
-    }
-    return EXIT.ok;
-  }, badInput, "Run 'transfusion cca --help' for usage.\n");
+    },
+    badInput,
+    "Run 'transfusion cca --help' for usage.\n",
+  );
 }

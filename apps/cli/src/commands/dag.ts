@@ -42,10 +42,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help}\n`);
     return 0;
   }
-  if (positionals.length < 1) throw new UsageError('transfusion dag: expected a pipeline file and optional stage names (see transfusion dag --help)');
+  if (positionals.length < 1)
+    throw new UsageError(
+      'transfusion dag: expected a pipeline file and optional stage names (see transfusion dag --help)',
+    );
   if (values.json && values.mermaid) throw new UsageError('transfusion dag: --json and --mermaid exclude each other');
   const [file, ...only] = positionals as [string, ...string[]];
-  const plan = await loadPlan({ pipelineFile: file, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [] });
+  const plan = await loadPlan({
+    pipelineFile: file,
+    registry: values.registry ?? REGISTRY_DEFAULT,
+    sets: values.set ?? [],
+  });
   const dag = pipelineDag(plan, { instances: Boolean(values.instances), stages: selectStages(plan, only) });
   if (values.json) process.stdout.write(`${JSON.stringify(dag)}\n`);
   else if (values.mermaid) process.stdout.write(`${dagMermaid(dag)}\n`);

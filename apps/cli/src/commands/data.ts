@@ -23,7 +23,13 @@ const COMMANDS: Record<string, () => Promise<typeof import('./data/summary.js')>
 };
 
 /** Data errors that mean bad input (a flag, a missing file or column, bad rows): exit 2; the others exit 1. */
-const BAD_INPUT = new Set(['DATA_BAD_OPTIONS', 'DATA_MISSING_COLUMN', 'DATA_NOT_FOUND', 'DATA_BAD_CSV', 'DATA_BAD_ROWS']);
+const BAD_INPUT = new Set([
+  'DATA_BAD_OPTIONS',
+  'DATA_MISSING_COLUMN',
+  'DATA_NOT_FOUND',
+  'DATA_BAD_CSV',
+  'DATA_BAD_ROWS',
+]);
 
 /** Entry point of `transfusion data ...`; returns the exit code (0 ok, 1 failure, 2 bad input/usage). */
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
@@ -37,7 +43,12 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     io.stderr(`transfusion data: unknown command "${cmd}"\n\n${HELP}`);
     return EXIT.usage;
   }
-  const [command, { parseDataFlags }, { DataError }, { UsageError }] = await Promise.all([load(), import('./data/flags.js'), import('@transfusion/data'), import('@transfusion/pipeline')]);
+  const [command, { parseDataFlags }, { DataError }, { UsageError }] = await Promise.all([
+    load(),
+    import('./data/flags.js'),
+    import('@transfusion/data'),
+    import('@transfusion/pipeline'),
+  ]);
   try {
     const flags = parseDataFlags(rest);
     if (flags.help) {

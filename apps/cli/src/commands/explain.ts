@@ -18,17 +18,31 @@ Options:
   -h, --help           this help`;
 
 /** Parses the flags explain and status share and computes the explanation; null when --help was printed. */
-export async function explainFromArgs(command: 'explain' | 'status', argv: string[], helpText: string): Promise<{ json: boolean; result: Awaited<ReturnType<typeof explainPipeline>> } | null> {
-  const { values, positionals } = parseFlags(command, () => parseArgs({ args: argv, allowPositionals: true, strict: true, options: PIPELINE_FLAGS }));
+export async function explainFromArgs(
+  command: 'explain' | 'status',
+  argv: string[],
+  helpText: string,
+): Promise<{ json: boolean; result: Awaited<ReturnType<typeof explainPipeline>> } | null> {
+  const { values, positionals } = parseFlags(command, () =>
+    parseArgs({ args: argv, allowPositionals: true, strict: true, options: PIPELINE_FLAGS }),
+  );
   if (values.help) {
     process.stdout.write(`${helpText}\n`);
     return null;
   }
   if (positionals.length < 1 || (command === 'status' && positionals.length > 1)) {
-    throw new UsageError(`transfusion ${command}: expected ${command === 'status' ? 'one pipeline file' : 'a pipeline file and optional stage names'} (see transfusion ${command} --help)`);
+    throw new UsageError(
+      `transfusion ${command}: expected ${command === 'status' ? 'one pipeline file' : 'a pipeline file and optional stage names'} (see transfusion ${command} --help)`,
+    );
   }
   const [file, ...only] = positionals as [string, ...string[]];
-  const result = await explainPipeline({ pipelineFile: file, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [], only, store: defaultStore(values.store) });
+  const result = await explainPipeline({
+    pipelineFile: file,
+    registry: values.registry ?? REGISTRY_DEFAULT,
+    sets: values.set ?? [],
+    only,
+    store: defaultStore(values.store),
+  });
   return { json: Boolean(values.json), result };
 }
 

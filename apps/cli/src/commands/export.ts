@@ -30,7 +30,14 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { help: { type: 'boolean', short: 'h' }, store: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, csv: { type: 'boolean' }, tensorboard: { type: 'boolean' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        store: { type: 'string' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        csv: { type: 'boolean' },
+        tensorboard: { type: 'boolean' },
+      },
     }),
   );
   if (values.help) {
@@ -38,15 +45,22 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [file, ref, ...extra] = positionals;
-  if (!file || extra.length) throw new UsageError('transfusion export: expected a pipeline and at most one run (see transfusion export --help)');
+  if (!file || extra.length)
+    throw new UsageError('transfusion export: expected a pipeline and at most one run (see transfusion export --help)');
   if (!values.out) throw new UsageError('transfusion export: --out DIR is required');
   const name = await pipelineName(file);
   const store = defaultStore(values.store);
   const log = pickRun(await readRunLogs(store, name), ref ?? 'last', name);
   const both = !values.csv && !values.tensorboard;
-  const r = await exportRun(store, log, values.out, { csv: both || Boolean(values.csv), tensorboard: both || Boolean(values.tensorboard) });
+  const r = await exportRun(store, log, values.out, {
+    csv: both || Boolean(values.csv),
+    tensorboard: both || Boolean(values.tensorboard),
+  });
   if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else process.stdout.write(`${name} run ${log.id}: ${r.histories} histories, ${r.metrics} metric values → ${r.dir} (${r.files.length} files)\n`);
+  else
+    process.stdout.write(
+      `${name} run ${log.id}: ${r.histories} histories, ${r.metrics} metric values → ${r.dir} (${r.files.length} files)\n`,
+    );
   if (r.missing.length) process.stderr.write(`missing from the store (removed by gc?): ${r.missing.join(', ')}\n`);
   return 0;
 }

@@ -46,7 +46,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help}\n`);
     return 0;
   }
-  const result = await collectGarbage(defaultStore(values.store), { dryRun: Boolean(values['dry-run']), unpin: values.unpin ?? [] });
+  const result = await collectGarbage(defaultStore(values.store), {
+    dryRun: Boolean(values['dry-run']),
+    unpin: values.unpin ?? [],
+  });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;

@@ -20,7 +20,8 @@ Options:
   --json               {"a", "b", "rows": [{"stage", "metric", "old", "new", "change"}], "missing"}
   -h, --help           this help`;
 
-const fmt = (v: number | null, sign = false): string => (v === null ? '–' : `${sign && v > 0 ? '+' : ''}${v.toFixed(4)}`);
+const fmt = (v: number | null, sign = false): string =>
+  v === null ? '–' : `${sign && v > 0 ? '+' : ''}${v.toFixed(4)}`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('metrics', () =>
@@ -28,7 +29,13 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { help: { type: 'boolean', short: 'h' }, store: { type: 'string' }, json: { type: 'boolean' }, all: { type: 'boolean' }, metric: { type: 'string', multiple: true } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        store: { type: 'string' },
+        json: { type: 'boolean' },
+        all: { type: 'boolean' },
+        metric: { type: 'string', multiple: true },
+      },
     }),
   );
   if (values.help) {
@@ -36,7 +43,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [sub, file, ...refs] = positionals;
-  if (sub !== 'diff' || !file) throw new UsageError('transfusion metrics: expected `metrics diff <pipeline> [RUN_A [RUN_B]]` (see transfusion metrics --help)');
+  if (sub !== 'diff' || !file)
+    throw new UsageError(
+      'transfusion metrics: expected `metrics diff <pipeline> [RUN_A [RUN_B]]` (see transfusion metrics --help)',
+    );
   const name = await pipelineName(file);
   const store = defaultStore(values.store);
   const [a, b] = pickPair(await readRunLogs(store, name), refs, name);
@@ -48,9 +58,15 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(`${name}: ${a.id} → ${b.id}\n`);
   if (rows.length === 0) process.stdout.write(values.all ? 'no metrics in these runs\n' : 'no metric changed\n');
   else {
-    const table = [['stage', 'metric', 'old', 'new', 'change'], ...rows.map((r) => [r.stage, r.metric, fmt(r.old), fmt(r.new), fmt(r.change, true)])];
+    const table = [
+      ['stage', 'metric', 'old', 'new', 'change'],
+      ...rows.map((r) => [r.stage, r.metric, fmt(r.old), fmt(r.new), fmt(r.change, true)]),
+    ];
     const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-    for (const r of table) process.stdout.write(`${r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ')}\n`);
+    for (const r of table)
+      process.stdout.write(
+        `${r.map((cell, c) => (c >= 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ')}\n`,
+      );
   }
   if (missing.length) process.stderr.write(`missing from the store (removed by gc?): ${missing.join(', ')}\n`);
   return 0;

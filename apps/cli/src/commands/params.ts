@@ -19,14 +19,22 @@ Options:
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('params', () =>
-    parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' }, store: { type: 'string' }, json: { type: 'boolean' } } }),
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { help: { type: 'boolean', short: 'h' }, store: { type: 'string' }, json: { type: 'boolean' } },
+    }),
   );
   if (values.help) {
     process.stdout.write(`${help}\n`);
     return 0;
   }
   const [sub, file, ...refs] = positionals;
-  if (sub !== 'diff' || !file) throw new UsageError('transfusion params: expected `params diff <pipeline> [RUN_A [RUN_B]]` (see transfusion params --help)');
+  if (sub !== 'diff' || !file)
+    throw new UsageError(
+      'transfusion params: expected `params diff <pipeline> [RUN_A [RUN_B]]` (see transfusion params --help)',
+    );
   const name = await pipelineName(file);
   const [a, b] = pickPair(await readRunLogs(defaultStore(values.store), name), refs, name);
   const changes = paramsDiff(a, b);

@@ -1,6 +1,7 @@
 import { EXIT, processIo, type CommandIo } from '../command.js';
 
-export const summary = "the study's report: tables, figures, findings and provenance as one HTML page (+ report.md, results.json)";
+export const summary =
+  "the study's report: tables, figures, findings and provenance as one HTML page (+ report.md, results.json)";
 
 const HELP = `Usage: transfusion report <command> [options]
 
@@ -19,11 +20,16 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command !== 'build' && command !== 'findings') {
-    io.stderr(`transfusion report: unknown command "${command}" (expected build or findings)\nRun 'transfusion report --help' for usage.\n`);
+    io.stderr(
+      `transfusion report: unknown command "${command}" (expected build or findings)\nRun 'transfusion report --help' for usage.\n`,
+    );
     return EXIT.usage;
   }
   // loaded when used: the report lib pulls in vega and sharp
-  const [{ ReportError }, { UsageError }] = await Promise.all([import('@transfusion/report'), import('@transfusion/pipeline')]);
+  const [{ ReportError }, { UsageError }] = await Promise.all([
+    import('@transfusion/report'),
+    import('@transfusion/pipeline'),
+  ]);
   try {
     if (command === 'build') return await (await import('./report/build.js')).build(rest, io);
     return await (await import('./report/findings.js')).findings(rest, io);

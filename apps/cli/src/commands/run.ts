@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { dryRunPipeline, runPipeline, UsageError, type DryRunResult, type StageEvent, type StageExecutor } from '@transfusion/pipeline';
+import {
+  dryRunPipeline,
+  runPipeline,
+  UsageError,
+  type DryRunResult,
+  type StageEvent,
+  type StageExecutor,
+} from '@transfusion/pipeline';
 import type { QueueStageEvent } from '@transfusion/pipeline/queue';
 import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 import { progressDisplay } from '../progress.js';
@@ -76,21 +83,29 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`transfusion run: expected one pipeline file, got ${positionals.length} (see transfusion run --help)`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `transfusion run: expected one pipeline file, got ${positionals.length} (see transfusion run --help)`,
+    );
   const executorName = values.executor ?? 'local';
-  if (executorName !== 'local' && executorName !== 'queue') throw new UsageError(`--executor ${values.executor}: expected local or queue`);
+  if (executorName !== 'local' && executorName !== 'queue')
+    throw new UsageError(`--executor ${values.executor}: expected local or queue`);
   if (executorName === 'local') {
     for (const flag of ['redis', 'queue', 'prefix', 'attempts'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --executor queue`);
     }
   }
-  if (values.queue !== undefined && !isResourceClass(values.queue)) throw new UsageError(`--queue ${values.queue}: expected cpu or gpu`);
-  if (values.prefix !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.prefix)) throw new UsageError(`--prefix ${values.prefix}: expected letters, digits, ., _ or -`);
+  if (values.queue !== undefined && !isResourceClass(values.queue))
+    throw new UsageError(`--queue ${values.queue}: expected cpu or gpu`);
+  if (values.prefix !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.prefix))
+    throw new UsageError(`--prefix ${values.prefix}: expected letters, digits, ., _ or -`);
   const attempts = positiveInt('--attempts', values.attempts);
   const jobs = positiveInt('--jobs', values.jobs);
   const redis = values.redis ?? process.env['TRANSFUSION_REDIS_URL'];
-  if (executorName === 'queue' && !redis) throw new UsageError('--executor queue needs --redis URL (or $TRANSFUSION_REDIS_URL)');
-  if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin)) throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
+  if (executorName === 'queue' && !redis)
+    throw new UsageError('--executor queue needs --redis URL (or $TRANSFUSION_REDIS_URL)');
+  if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin))
+    throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
 
   const selection = {
     only: values.only ?? [],
@@ -100,9 +115,17 @@ export async function main(argv: string[]): Promise<number> {
   const force = (values.force ?? []).flatMap((f) => f.split(',')).filter(Boolean);
   if (values['dry-run']) {
     for (const flag of ['pin', 'out', 'no-out', 'fail-fast'] as const) {
-      if (values[flag] !== undefined) throw new UsageError(`--${flag} has no effect with --dry-run (nothing runs or is written)`);
+      if (values[flag] !== undefined)
+        throw new UsageError(`--${flag} has no effect with --dry-run (nothing runs or is written)`);
     }
-    const dry = await dryRunPipeline({ pipelineFile: positionals[0]!, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [], ...selection, force, store: defaultStore(values.store) });
+    const dry = await dryRunPipeline({
+      pipelineFile: positionals[0]!,
+      registry: values.registry ?? REGISTRY_DEFAULT,
+      sets: values.set ?? [],
+      ...selection,
+      force,
+      store: defaultStore(values.store),
+    });
     printDryRun(dry, Boolean(values.json));
     return 0;
   }
@@ -110,7 +133,10 @@ export async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
   let signals = 0;
   const stop = (why: string): void => {
-    const what = executorName === 'queue' ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up' : 'stopping running stages';
+    const what =
+      executorName === 'queue'
+        ? 'no longer waiting; queued jobs stay on the queue and a rerun picks them up'
+        : 'stopping running stages';
     process.stderr.write(`\n${why}: ${what} (again to quit at once)\n`);
     controller.abort();
   };
@@ -183,8 +209,11 @@ export async function main(argv: string[]): Promise<number> {
   else {
     const parts = [`${summary.cached} cached`, `${summary.ran} ran`, `${summary.failed} failed`];
     if (summary.skipped.length) parts.push(`${summary.skipped.length} skipped`);
-    process.stdout.write(`${summary.pipeline}: ${summary.stages} stages — ${parts.join(', ')} (${summary.seconds} s)\n`);
-    if (summary.skipped.length) process.stderr.write(`skipped (an upstream failed or the run stopped): ${summary.skipped.join(', ')}\n`);
+    process.stdout.write(
+      `${summary.pipeline}: ${summary.stages} stages — ${parts.join(', ')} (${summary.seconds} s)\n`,
+    );
+    if (summary.skipped.length)
+      process.stderr.write(`skipped (an upstream failed or the run stopped): ${summary.skipped.join(', ')}\n`);
   }
   if (summary.interrupted) return 130;
   return summary.failed > 0 || summary.skipped.length > 0 ? 1 : 0;
@@ -193,7 +222,10 @@ export async function main(argv: string[]): Promise<number> {
 /** One stderr line per queue state change of a stage: queued, running on WORKER, retrying, stalled. */
 function queueLine(e: QueueStageEvent): string {
   const where = e.worker ? ` on ${e.worker}` : '';
-  const attempt = e.attempt && (e.attempt > 1 || e.state === 'retrying') ? ` (attempt ${e.attempt}${e.state === 'retrying' ? ' failed' : ''})` : '';
+  const attempt =
+    e.attempt && (e.attempt > 1 || e.state === 'retrying')
+      ? ` (attempt ${e.attempt}${e.state === 'retrying' ? ' failed' : ''})`
+      : '';
   const why = e.error ? `: ${e.error.split('\n')[0]}` : '';
   return `queue   ${e.state.padEnd(8)} ${e.stage}${where} [${e.queue}]${attempt}${why}`;
 }
@@ -202,14 +234,20 @@ function queueLine(e: QueueStageEvent): string {
 function printDryRun(dry: DryRunResult, json: boolean): void {
   if (json) {
     for (const s of dry.stages) process.stdout.write(`${JSON.stringify(s)}\n`);
-    process.stdout.write(`${JSON.stringify({ summary: { pipeline: dry.pipeline, stages: dry.stages.length, run: dry.run, cached: dry.cached, dryRun: true } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ summary: { pipeline: dry.pipeline, stages: dry.stages.length, run: dry.run, cached: dry.cached, dryRun: true } })}\n`,
+    );
     return;
   }
   const width = Math.max(0, ...dry.stages.map((s) => s.stage.length));
   for (const s of dry.stages) {
     const [first, ...rest] = s.changes;
-    process.stdout.write(`${s.action === 'run' ? 'run   ' : 'cached'}  ${s.stage.padEnd(width)}${first ? `  ${first}` : ''}\n`);
+    process.stdout.write(
+      `${s.action === 'run' ? 'run   ' : 'cached'}  ${s.stage.padEnd(width)}${first ? `  ${first}` : ''}\n`,
+    );
     for (const c of rest) process.stdout.write(`        ${' '.repeat(width)}  ${c}\n`);
   }
-  process.stdout.write(`${dry.pipeline}: ${dry.stages.length} stages — ${dry.run} would run, ${dry.cached} cached (dry run: nothing was run or written)\n`);
+  process.stdout.write(
+    `${dry.pipeline}: ${dry.stages.length} stages — ${dry.run} would run, ${dry.cached} cached (dry run: nothing was run or written)\n`,
+  );
 }

@@ -25,13 +25,24 @@ export async function pipelineName(ref: string): Promise<string> {
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('runs', () =>
-    parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' }, store: { type: 'string' }, json: { type: 'boolean' }, last: { type: 'string' } } }),
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        store: { type: 'string' },
+        json: { type: 'boolean' },
+        last: { type: 'string' },
+      },
+    }),
   );
   if (values.help) {
     process.stdout.write(`${help}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('transfusion runs: expected one pipeline file or name (see transfusion runs --help)');
+  if (positionals.length !== 1)
+    throw new UsageError('transfusion runs: expected one pipeline file or name (see transfusion runs --help)');
   const name = await pipelineName(positionals[0]!);
   const logs = await readRunLogs(defaultStore(values.store), name);
   const last = positiveInt('--last', values.last);
@@ -46,9 +57,17 @@ export async function main(argv: string[]): Promise<number> {
   }
   const table = [
     ['id', 'started', 'status', 'ran/cached/failed', 'wall', 'params changed'],
-    ...rows.map(({ log, changed }) => [log.id, log.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), log.status, `${log.counts.ran}/${log.counts.cached}/${log.counts.failed}`, `${log.seconds.toFixed(1)} s`, changed]),
+    ...rows.map(({ log, changed }) => [
+      log.id,
+      log.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      log.status,
+      `${log.counts.ran}/${log.counts.cached}/${log.counts.failed}`,
+      `${log.seconds.toFixed(1)} s`,
+      changed,
+    ]),
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  for (const r of table) process.stdout.write(`${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')}\n`);
+  for (const r of table)
+    process.stdout.write(`${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')}\n`);
   return 0;
 }

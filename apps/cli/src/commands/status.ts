@@ -21,11 +21,15 @@ export async function main(argv: string[]): Promise<number> {
   const counts = { cached: 0, stale: 0, missing: 0 };
   for (const s of result.stages) counts[s.status]++;
   if (explained.json) {
-    process.stdout.write(`${JSON.stringify({ pipeline: result.pipeline, stages: result.stages.map(({ stage, status, key }) => ({ stage, status, key })), counts })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ pipeline: result.pipeline, stages: result.stages.map(({ stage, status, key }) => ({ stage, status, key })), counts })}\n`,
+    );
     return 0;
   }
   const width = Math.max(...result.stages.map((s) => s.stage.length));
   for (const s of result.stages) process.stdout.write(`${s.stage.padEnd(width)}  ${s.status}\n`);
-  process.stdout.write(`${result.pipeline}: ${counts.cached} cached, ${counts.stale} stale, ${counts.missing} missing\n`);
+  process.stdout.write(
+    `${result.pipeline}: ${counts.cached} cached, ${counts.stale} stale, ${counts.missing} missing\n`,
+  );
   return 0;
 }

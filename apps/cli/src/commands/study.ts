@@ -24,6 +24,20 @@ const flagsSchema = z.strictObject({
   help: z.boolean().optional(),
 });
 
+const parsePublishFlags = (args: string[]) =>
+  parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      store: { type: 'string' },
+      stage: { type: 'string' },
+      dest: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
 /** `transfusion study publish <pipeline.yaml> ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,9 +49,9 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     io.stderr(`unknown command '${command}'; expected 'publish'\n\n${HELP}`);
     return EXIT.usage;
   }
-  let parsed;
+  let parsed: ReturnType<typeof parsePublishFlags>;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { store: { type: 'string' }, stage: { type: 'string' }, dest: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parsePublishFlags(rest);
   } catch (e) {
     io.stderr(`${(e as Error).message}\n\n${HELP}`);
     return EXIT.usage;
@@ -58,11 +72,16 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
   try {
     const { publishReport } = await import('@transfusion/study'); // loaded when used: the study pulls in every lib
     const r = await publishReport({
-      pipelineFile: parsed.positionals[0]!, store: defaultStore(flags.data.store),
-      ...(flags.data.stage ? { stage: flags.data.stage } : {}), ...(flags.data.dest ? { dest: flags.data.dest } : {}),
+      pipelineFile: parsed.positionals[0]!,
+      store: defaultStore(flags.data.store),
+      ...(flags.data.stage ? { stage: flags.data.stage } : {}),
+      ...(flags.data.dest ? { dest: flags.data.dest } : {}),
     });
     if (flags.data.json) io.stdout(`${JSON.stringify(r)}\n`);
-    else io.stdout(`published ${r.files.length} files to ${r.dest} (${r.stages} stages, ${r.wallSeconds.toFixed(1)} s of stage time span)\n`);
+    else
+      io.stdout(
+        `published ${r.files.length} files to ${r.dest} (${r.stages} stages, ${r.wallSeconds.toFixed(1)} s of stage time span)\n`,
+      );
     return EXIT.ok;
   } catch (e) {
     io.stderr(`study publish: ${(e as Error).message}\n`);

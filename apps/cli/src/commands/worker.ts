@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!redis) throw new UsageError('transfusion worker: --redis URL is required (or set $TRANSFUSION_REDIS_URL)');
   const queue = values.queue ?? 'cpu';
   if (!isResourceClass(queue)) throw new UsageError(`--queue ${queue}: expected cpu or gpu`);
-  if (values.prefix !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.prefix)) throw new UsageError(`--prefix ${values.prefix}: expected letters, digits, ., _ or -`);
+  if (values.prefix !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.prefix))
+    throw new UsageError(`--prefix ${values.prefix}: expected letters, digits, ., _ or -`);
   const lockSeconds = positiveInt('--lock-seconds', values['lock-seconds']);
   const json = Boolean(values.json);
   const store = defaultStore(values.store);
@@ -72,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
     const when = new Date().toISOString().slice(11, 19);
     const detail = e.error ? `\n      ${e.error.split('\n').join('\n      ')}` : '';
-    process.stderr.write(`${when} ${e.state.padEnd(8)} ${e.stage}  (job ${e.job.slice(0, 12)}, attempt ${e.attempt})${detail}\n`);
+    process.stderr.write(
+      `${when} ${e.state.padEnd(8)} ${e.stage}  (job ${e.job.slice(0, 12)}, attempt ${e.attempt})${detail}\n`,
+    );
   };
   const { redactUrl, startWorker } = await import('@transfusion/pipeline/queue'); // BullMQ only when used
   const worker = await startWorker({
@@ -84,7 +87,9 @@ export async function main(argv: string[]): Promise<number> {
     concurrency: positiveInt('--concurrency', values.concurrency) ?? 1,
     allowExec: Boolean(values['allow-exec']),
     ...(values.name ? { name: values.name } : {}),
-    ...(lockSeconds ? { lockMs: lockSeconds * 1000, stalledCheckMs: Math.max(500, Math.min(30_000, lockSeconds * 1000)) } : {}),
+    ...(lockSeconds
+      ? { lockMs: lockSeconds * 1000, stalledCheckMs: Math.max(500, Math.min(30_000, lockSeconds * 1000)) }
+      : {}),
     onEvent: log,
   });
   process.stderr.write(

@@ -20,7 +20,11 @@ export function locateChexpert(root: string): string {
   for (const dir of [root, ...PREFIXES.map((p) => path.join(root, p))]) {
     if (existsSync(path.join(dir, 'train.csv')) || existsSync(path.join(dir, 'valid.csv'))) return dir;
   }
-  throw new DataError('DATA_NOT_FOUND', `${root}: no CheXpert train.csv or valid.csv here or in ${PREFIXES.map((p) => p.slice(0, -1)).join(' / ')}`, { file: root });
+  throw new DataError(
+    'DATA_NOT_FOUND',
+    `${root}: no CheXpert train.csv or valid.csv here or in ${PREFIXES.map((p) => p.slice(0, -1)).join(' / ')}`,
+    { file: root },
+  );
 }
 
 /** Parses one label cell: 1, 0, -1 (uncertain), blank → NaN; anything else is undefined (unknown). */
@@ -38,13 +42,17 @@ export function parseChexpertCell(cell: string): number | undefined {
  */
 export async function loadChexpert(options: ChexpertOptions): Promise<Manifest> {
   const parsed = chexpertOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new DataError('DATA_BAD_OPTIONS', `chexpert options: ${formatZodIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    throw new DataError('DATA_BAD_OPTIONS', `chexpert options: ${formatZodIssues(parsed.error.issues)}`);
   const o = parsed.data;
   const dir = locateChexpert(o.root);
   const files = new DatasetRoot(dir);
   const log = new RejectLog(o.onBadRow);
   const tables: { table: CsvTable; kind: 'train' | 'test' }[] = [];
-  for (const [name, kind] of [['train.csv', 'train'], ['valid.csv', 'test']] as const) {
+  for (const [name, kind] of [
+    ['train.csv', 'train'],
+    ['valid.csv', 'test'],
+  ] as const) {
     const f = path.join(dir, name);
     if (!existsSync(f)) continue;
     const table = await readCsv(f);
@@ -52,10 +60,12 @@ export async function loadChexpert(options: ChexpertOptions): Promise<Manifest> 
     tables.push({ table, kind });
   }
   const testPatients = new Set<string>();
-  for (const { table, kind } of tables) if (kind === 'test') for (const r of table.rows) {
-    const p = patientOf(r.cells['Path'] ?? '');
-    if (p) testPatients.add(p);
-  }
+  for (const { table, kind } of tables)
+    if (kind === 'test')
+      for (const r of table.rows) {
+        const p = patientOf(r.cells['Path'] ?? '');
+        if (p) testPatients.add(p);
+      }
   const rows: ManifestRow[] = [];
   const seen = new Set<string>();
   let lateral = 0;
@@ -65,7 +75,11 @@ export async function loadChexpert(options: ChexpertOptions): Promise<Manifest> 
       const base = { file: table.file, line, id: p };
       const view = cells['Frontal/Lateral']!.trim();
       if (view !== 'Frontal' && view !== 'Lateral') {
-        log.reject({ ...base, reason: 'bad-field', message: `Frontal/Lateral: expected "Frontal" or "Lateral", got "${view}"` });
+        log.reject({
+          ...base,
+          reason: 'bad-field',
+          message: `Frontal/Lateral: expected "Frontal" or "Lateral", got "${view}"`,
+        });
         continue;
       }
       const apPa = cells['AP/PA']!.trim();
@@ -83,7 +97,11 @@ export async function loadChexpert(options: ChexpertOptions): Promise<Manifest> 
         continue;
       }
       if (kind === 'train' && testPatients.has(patient)) {
-        log.reject({ ...base, reason: 'patient-leak', message: `patient ${patient} is also in valid.csv (the test split); dropped from training` });
+        log.reject({
+          ...base,
+          reason: 'patient-leak',
+          message: `patient ${patient} is also in valid.csv (the test split); dropped from training`,
+        });
         continue;
       }
       const raw: number[] = [];
@@ -118,7 +136,12 @@ export async function loadChexpert(options: ChexpertOptions): Promise<Manifest> 
         log.reject({ ...base, reason: 'path-escape', message: `"${p}" escapes the dataset root` });
         continue;
       }
-      const split: Split = kind === 'test' ? 'test' : mixSeed(hashString(patient), o.seed, 0xc4e) / 4294967296 < o.valFraction ? 'val' : 'train';
+      const split: Split =
+        kind === 'test'
+          ? 'test'
+          : mixSeed(hashString(patient), o.seed, 0xc4e) / 4294967296 < o.valFraction
+            ? 'val'
+            : 'train';
       rows.push({
         id: rel,
         patient,
@@ -130,7 +153,15 @@ export async function loadChexpert(options: ChexpertOptions): Promise<Manifest> 
       });
     }
   }
-  return assertNonEmpty({ format: 'chexpert', root: dir, task: { kind: 'multilabel', names: [...o.labels] }, rows, rejected: log.rows, policy: { uncertainty: o.policy, blank: o.blank }, ...(lateral ? { filtered: { 'lateral view (frontalOnly)': lateral } } : {}) });
+  return assertNonEmpty({
+    format: 'chexpert',
+    root: dir,
+    task: { kind: 'multilabel', names: [...o.labels] },
+    rows,
+    rejected: log.rows,
+    policy: { uncertainty: o.policy, blank: o.blank },
+    ...(lateral ? { filtered: { 'lateral view (frontalOnly)': lateral } } : {}),
+  });
 }
 
 function stripPrefix(p: string): string {

@@ -34,8 +34,15 @@ export async function loadDicomFolder(options: DicomFolderOptions): Promise<Mani
 async function fromFolders(o: Resolved, root: string, log: RejectLog): Promise<Manifest> {
   const found = await findDicomFiles(root, new DatasetRoot(root), log);
   const classOf = (rel: string): string | undefined => (rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : undefined);
-  const classes = [...new Set(found.map((f) => classOf(f.rel)).filter((c): c is string => c !== undefined))].sort(naturalCompare);
-  if (classes.length < 2) throw new DataError('DATA_BAD_SET', `${root}: expected at least 2 class folders holding DICOM files, found ${classes.length}${classes.length ? ` (${classes[0]})` : ''}`, { file: root });
+  const classes = [...new Set(found.map((f) => classOf(f.rel)).filter((c): c is string => c !== undefined))].sort(
+    naturalCompare,
+  );
+  if (classes.length < 2)
+    throw new DataError(
+      'DATA_BAD_SET',
+      `${root}: expected at least 2 class folders holding DICOM files, found ${classes.length}${classes.length ? ` (${classes[0]})` : ''}`,
+      { file: root },
+    );
   const rows: ManifestRow[] = [];
   let outside = 0;
   for (const f of found) {
@@ -52,7 +59,11 @@ async function fromFolders(o: Resolved, root: string, log: RejectLog): Promise<M
   return assertNonEmpty({
     format: 'dicom',
     root,
-    task: { kind: 'multiclass', names: classes, ...(o.labels.from === 'folders' && o.labels.ordinal ? { ordinal: true } : {}) },
+    task: {
+      kind: 'multiclass',
+      names: classes,
+      ...(o.labels.from === 'folders' && o.labels.ordinal ? { ordinal: true } : {}),
+    },
     rows,
     rejected: log.rows,
     ...(outside ? { filtered: { 'DICOM file outside a class folder': outside } } : {}),
@@ -88,7 +99,11 @@ async function fromCsv(o: Resolved, l: CsvLabels, root: string, log: RejectLog):
     if (byUid) {
       const hit = byUid.get(key);
       if (!hit) {
-        log.reject({ ...where, reason: 'missing-file', message: `no DICOM file under ${root} has SOPInstanceUID ${key}` });
+        log.reject({
+          ...where,
+          reason: 'missing-file',
+          message: `no DICOM file under ${root} has SOPInstanceUID ${key}`,
+        });
         continue;
       }
       hit.used = true;
@@ -114,7 +129,13 @@ async function fromCsv(o: Resolved, l: CsvLabels, root: string, log: RejectLog):
   });
 }
 
-function row(o: Resolved, f: DicomFile, h: DicomHeader, raw: number[], where: { file: string; line: number }): ManifestRow {
+function row(
+  o: Resolved,
+  f: DicomFile,
+  h: DicomHeader,
+  raw: number[],
+  where: { file: string; line: number },
+): ManifestRow {
   const patient = h.patientId ?? f.rel;
   return {
     id: f.rel,
@@ -127,7 +148,11 @@ function row(o: Resolved, f: DicomFile, h: DicomHeader, raw: number[], where: { 
   };
 }
 
-async function headerOrReject(full: string, log: RejectLog, where: { file: string; line: number; id: string }): Promise<DicomHeader | undefined> {
+async function headerOrReject(
+  full: string,
+  log: RejectLog,
+  where: { file: string; line: number; id: string },
+): Promise<DicomHeader | undefined> {
   try {
     return await readDicomHeader(full);
   } catch (e) {
@@ -137,15 +162,29 @@ async function headerOrReject(full: string, log: RejectLog, where: { file: strin
   }
 }
 
-async function indexByUid(root: string, files: DatasetRoot, log: RejectLog): Promise<Map<string, DicomFile & { header: DicomHeader; used: boolean }>> {
+async function indexByUid(
+  root: string,
+  files: DatasetRoot,
+  log: RejectLog,
+): Promise<Map<string, DicomFile & { header: DicomHeader; used: boolean }>> {
   const byUid = new Map<string, DicomFile & { header: DicomHeader; used: boolean }>();
   for (const f of await findDicomFiles(root, files, log)) {
     const where = { file: f.full, line: 0, id: f.rel };
     const header = await headerOrReject(f.full, log, where);
     if (!header) continue;
     const uid = header.sopInstanceUid;
-    if (!uid) log.reject({ ...where, reason: 'bad-field', message: 'no SOPInstanceUID (0008,0018): cannot be matched to a label row' });
-    else if (byUid.has(uid)) log.reject({ ...where, reason: 'duplicate-id', message: `SOPInstanceUID ${uid} is also in ${byUid.get(uid)!.rel}` });
+    if (!uid)
+      log.reject({
+        ...where,
+        reason: 'bad-field',
+        message: 'no SOPInstanceUID (0008,0018): cannot be matched to a label row',
+      });
+    else if (byUid.has(uid))
+      log.reject({
+        ...where,
+        reason: 'duplicate-id',
+        message: `SOPInstanceUID ${uid} is also in ${byUid.get(uid)!.rel}`,
+      });
     else byUid.set(uid, { ...f, header, used: false });
   }
   return byUid;
@@ -160,7 +199,11 @@ async function findDicomFiles(root: string, files: DatasetRoot, log: RejectLog):
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
-      throw new DataError('DATA_NOT_FOUND', `${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { file: dir, cause: e });
+      throw new DataError(
+        'DATA_NOT_FOUND',
+        `${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+        { file: dir, cause: e },
+      );
     }
     for (const e of entries.sort((a, b) => naturalCompare(a.name, b.name))) {
       if (e.name.startsWith('.') || e.name.toUpperCase() === 'DICOMDIR') continue;
@@ -174,7 +217,8 @@ async function findDicomFiles(root: string, files: DatasetRoot, log: RejectLog):
       const r = await files.resolve(rel);
       if (!r.ok) {
         // a link to a folder or a dangling link without a DICOM name is not a candidate; escapes always count
-        if (r.reason === 'path-escape' || named) log.reject({ file: path.join(root, rel), line: 0, id: rel, reason: r.reason, message: r.message });
+        if (r.reason === 'path-escape' || named)
+          log.reject({ file: path.join(root, rel), line: 0, id: rel, reason: r.reason, message: r.message });
         continue;
       }
       if (named || (await startsWithDicomMagic(r.path))) out.push({ rel, full: r.path });

@@ -27,7 +27,11 @@ export interface LabelColumnReader {
 /** Throws DATA_BAD_OPTIONS unless a binary or multiclass task has exactly one label column (check before reading). */
 export function checkLabelColumnCount(o: LabelColumnOptions, options: string): void {
   if (o.kind !== 'multilabel' && o.labelColumns.length !== 1) {
-    throw new DataError('DATA_BAD_OPTIONS', `${options}: labelColumns: a ${o.kind} task takes exactly one label column, got ${o.labelColumns.length}`, { field: 'labelColumns' });
+    throw new DataError(
+      'DATA_BAD_OPTIONS',
+      `${options}: labelColumns: a ${o.kind} task takes exactly one label column, got ${o.labelColumns.length}`,
+      { field: 'labelColumns' },
+    );
   }
 }
 
@@ -37,16 +41,31 @@ export function checkLabelColumnCount(o: LabelColumnOptions, options: string): v
  */
 export function labelColumnReader(o: LabelColumnOptions, table: CsvTable): LabelColumnReader {
   const first = o.labelColumns[0]!;
-  const classes = o.kind === 'multiclass' ? (o.classes ?? [...new Set(table.rows.map((r) => r.cells[first]!.trim()).filter((v) => v !== ''))].sort(naturalCompare)) : undefined;
-  if (o.ordinal && o.kind !== 'multiclass') throw new DataError('DATA_BAD_OPTIONS', `${table.file}: ordinal: only a multiclass task has ordered grades, this one is ${o.kind}`, { field: 'ordinal' });
+  const classes =
+    o.kind === 'multiclass'
+      ? (o.classes ??
+        [...new Set(table.rows.map((r) => r.cells[first]!.trim()).filter((v) => v !== ''))].sort(naturalCompare))
+      : undefined;
+  if (o.ordinal && o.kind !== 'multiclass')
+    throw new DataError(
+      'DATA_BAD_OPTIONS',
+      `${table.file}: ordinal: only a multiclass task has ordered grades, this one is ${o.kind}`,
+      { field: 'ordinal' },
+    );
   const task: LabelSpec =
-    o.kind === 'multilabel' ? { kind: 'multilabel', names: o.labelColumns }
-      : o.kind === 'binary' ? { kind: 'binary', names: [first] }
+    o.kind === 'multilabel'
+      ? { kind: 'multilabel', names: o.labelColumns }
+      : o.kind === 'binary'
+        ? { kind: 'binary', names: [first] }
         : { kind: 'multiclass', names: classes!, ...(o.ordinal ? { ordinal: true } : {}) };
   if (task.kind === 'multiclass' && task.names.length < 2) {
-    throw new DataError('DATA_BAD_SET', `${table.file}: column "${first}" has fewer than 2 distinct classes`, { file: table.file, field: first });
+    throw new DataError('DATA_BAD_SET', `${table.file}: column "${first}" has fewer than 2 distinct classes`, {
+      file: table.file,
+      field: first,
+    });
   }
-  const expected = o.kind === 'multilabel' ? '1, 0, -1 or blank' : o.kind === 'binary' ? '0 or 1' : `one of ${classes?.join(', ')}`;
+  const expected =
+    o.kind === 'multilabel' ? '1, 0, -1 or blank' : o.kind === 'binary' ? '0 or 1' : `one of ${classes?.join(', ')}`;
   return {
     task,
     read(cells) {
@@ -55,7 +74,8 @@ export function labelColumnReader(o: LabelColumnOptions, table: CsvTable): Label
         const cell = cells[col]!.trim();
         let v: number | undefined;
         if (o.kind === 'multilabel') v = parseChexpertCell(cell);
-        else if (o.kind === 'binary') v = cell === '1' || cell === '1.0' ? 1 : cell === '0' || cell === '0.0' ? 0 : undefined;
+        else if (o.kind === 'binary')
+          v = cell === '1' || cell === '1.0' ? 1 : cell === '0' || cell === '0.0' ? 0 : undefined;
         else {
           const idx = classes!.indexOf(cell);
           v = idx >= 0 ? idx : undefined;

@@ -1,12 +1,26 @@
 import path from 'node:path';
 import { createImageSetWriter } from '../artifact.js';
 import { DataError } from '../errors.js';
-import { labelWidth, packSamples, SPLITS, type ImageSet, type LabelSpec, type SampleRow, type Split } from '../image-set.js';
+import {
+  labelWidth,
+  packSamples,
+  SPLITS,
+  type ImageSet,
+  type LabelSpec,
+  type SampleRow,
+  type Split,
+} from '../image-set.js';
 import { copyNpyValues, NpyError, parseNpyHeader, type NpyHeader } from '@transfusion/arrow-io/npy';
 import type { ResizeOptions } from '../preprocess.js';
 import { parseResizeOptions, resizeChannels, resizeRaw, resizeTarget } from '../resize.js';
 import { listZip, streamZipMember, type ZipMember } from '../zip-reader.js';
-import { isMedmnistFlag, medmnistLabelSpec, MEDMNIST_FLAGS, MEDMNIST_TASKS, parseMedmnistFileName } from './medmnist-info.js';
+import {
+  isMedmnistFlag,
+  medmnistLabelSpec,
+  MEDMNIST_FLAGS,
+  MEDMNIST_TASKS,
+  parseMedmnistFileName,
+} from './medmnist-info.js';
 import { parseLoaderOptions } from './shared.js';
 import { medmnistOptionsSchema, type MedmnistOptions } from './options.js';
 
@@ -57,10 +71,14 @@ export function medmnistFlag(file: string): string {
  * DataError DATA_BAD_NPZ naming the file and what was expected.
  */
 export async function inspectMedmnist(file: string, flagOverride?: string): Promise<MedmnistInfo> {
-  const bad = (msg: string, field?: string): DataError => new DataError('DATA_BAD_NPZ', `${file}: ${msg}`, { file, ...(field ? { field } : {}) });
+  const bad = (msg: string, field?: string): DataError =>
+    new DataError('DATA_BAD_NPZ', `${file}: ${msg}`, { file, ...(field ? { field } : {}) });
   const named = parseMedmnistFileName(file);
   const flag = flagOverride ?? named.flag;
-  if (/mnist3d$/.test(flag)) throw bad(`${flag} is a 3D MedMNIST set: 3D volumes are not supported (expected one of the 2D sets ${MEDMNIST_FLAGS.join(', ')})`);
+  if (/mnist3d$/.test(flag))
+    throw bad(
+      `${flag} is a 3D MedMNIST set: 3D volumes are not supported (expected one of the 2D sets ${MEDMNIST_FLAGS.join(', ')})`,
+    );
   const members = await listZip(file);
   const byName = new Map(members.map((m) => [m.name.replace(/\.npy$/, ''), m]));
   const splits: MedmnistInfo['splits'] = {};
@@ -70,51 +88,94 @@ export async function inspectMedmnist(file: string, flagOverride?: string): Prom
     const im = byName.get(`${split}_images`);
     const lm = byName.get(`${split}_labels`);
     if (!im && !lm) continue;
-    if (!im || !lm) throw bad(`has ${im ? `${split}_images` : `${split}_labels`} but not its partner ${im ? `${split}_labels` : `${split}_images`}`);
+    if (!im || !lm)
+      throw bad(
+        `has ${im ? `${split}_images` : `${split}_labels`} but not its partner ${im ? `${split}_labels` : `${split}_images`}`,
+      );
     const ih = await readHeader(file, im);
     const lh = await readHeader(file, lm);
     const field = `${split}_images`;
     if (ih.dtype !== 'uint8') throw bad(`${field}: expected uint8 pixels, got ${ih.dtype}`, field);
     const s = imageShape(ih.shape, (m) => bad(`${field}: ${m}`, field));
-    if (s.height !== s.width) throw bad(`${field}: images are ${s.height}×${s.width}: expected square images (MedMNIST sides are ${[28, 64, 128, 224].join(', ')})`, field);
-    if (s.height < MEDMNIST_MIN_SIDE) throw bad(`${field}: images are ${s.height}×${s.width}: expected at least ${MEDMNIST_MIN_SIDE} px a side`, field);
-    if (named.size !== undefined && !flagOverride && s.height !== named.size) throw bad(`${field}: images are ${s.height}×${s.width} but the file name says ${named.size} px`, field);
+    if (s.height !== s.width)
+      throw bad(
+        `${field}: images are ${s.height}×${s.width}: expected square images (MedMNIST sides are ${[28, 64, 128, 224].join(', ')})`,
+        field,
+      );
+    if (s.height < MEDMNIST_MIN_SIDE)
+      throw bad(`${field}: images are ${s.height}×${s.width}: expected at least ${MEDMNIST_MIN_SIDE} px a side`, field);
+    if (named.size !== undefined && !flagOverride && s.height !== named.size)
+      throw bad(`${field}: images are ${s.height}×${s.width} but the file name says ${named.size} px`, field);
     if (shape && (shape.height !== s.height || shape.channels !== s.channels)) {
-      throw bad(`${field}: images are ${s.height}×${s.width}×${s.channels}, ${shape.from}_images are ${shape.height}×${shape.width}×${shape.channels}: expected one shape for all splits`, field);
+      throw bad(
+        `${field}: images are ${s.height}×${s.width}×${s.channels}, ${shape.from}_images are ${shape.height}×${shape.width}×${shape.channels}: expected one shape for all splits`,
+        field,
+      );
     }
     shape ??= { ...s, from: split };
-    if (lh.shape[0] !== ih.shape[0]) throw bad(`${split}_labels has ${lh.shape[0]} rows but ${field} has ${ih.shape[0]}: expected one label row per image`, `${split}_labels`);
-    if (lh.shape.length > 2) throw bad(`${split}_labels: expected shape (N,) or (N,K), got (${lh.shape.join(',')})`, `${split}_labels`);
+    if (lh.shape[0] !== ih.shape[0])
+      throw bad(
+        `${split}_labels has ${lh.shape[0]} rows but ${field} has ${ih.shape[0]}: expected one label row per image`,
+        `${split}_labels`,
+      );
+    if (lh.shape.length > 2)
+      throw bad(`${split}_labels: expected shape (N,) or (N,K), got (${lh.shape.join(',')})`, `${split}_labels`);
     const cols = lh.shape[1] ?? 1;
-    if (labelCols !== undefined && cols !== labelCols) throw bad(`${split}_labels has ${cols} columns, other splits ${labelCols}: expected the same label columns in every split`, `${split}_labels`);
+    if (labelCols !== undefined && cols !== labelCols)
+      throw bad(
+        `${split}_labels has ${cols} columns, other splits ${labelCols}: expected the same label columns in every split`,
+        `${split}_labels`,
+      );
     labelCols = cols;
     splits[split] = { count: ih.shape[0]!, images: im, labels: lm };
   }
   if (!shape || labelCols === undefined) {
-    throw bad(`not a MedMNIST .npz: expected {train,val,test}_images and _labels arrays, found ${byName.size ? [...byName.keys()].join(', ') : 'no arrays'}`);
+    throw bad(
+      `not a MedMNIST .npz: expected {train,val,test}_images and _labels arrays, found ${byName.size ? [...byName.keys()].join(', ') : 'no arrays'}`,
+    );
   }
   let task: LabelSpec;
   if (isMedmnistFlag(flag)) {
     task = medmnistLabelSpec(flag);
     if (labelWidth(task) !== labelCols) {
-      throw bad(`labels have ${labelCols} column(s): expected ${labelWidth(task)} for ${flag} (${task.kind}${task.kind === 'multilabel' ? `: ${task.names.join(', ')}` : ''})`);
+      throw bad(
+        `labels have ${labelCols} column(s): expected ${labelWidth(task)} for ${flag} (${task.kind}${task.kind === 'multilabel' ? `: ${task.names.join(', ')}` : ''})`,
+      );
     }
   } else task = await inferTask(file, splits, labelCols);
-  return { file, flag, known: isMedmnistFlag(flag), task, height: shape.height, width: shape.width, channels: shape.channels, splits };
+  return {
+    file,
+    flag,
+    known: isMedmnistFlag(flag),
+    task,
+    height: shape.height,
+    width: shape.width,
+    channels: shape.channels,
+    splits,
+  };
 }
 
 /** (N,H,W) → 1 channel, (N,H,W,C) with C 1 or 3; 3D volumes (N,D,H,W) and other channel counts are refused. */
-function imageShape(shape: readonly number[], bad: (m: string) => DataError): { height: number; width: number; channels: number } {
+function imageShape(
+  shape: readonly number[],
+  bad: (m: string) => DataError,
+): { height: number; width: number; channels: number } {
   const text = `(${shape.join(',')})`;
   if (shape.length === 3) return { height: shape[1]!, width: shape[2]!, channels: 1 };
   if (shape.length === 4) {
     const c = shape[3]!;
     if (c === 1 || c === 3) return { height: shape[1]!, width: shape[2]!, channels: c };
     // MedMNIST 3D sets are (N,28,28,28) / (N,64,64,64): a last axis this long is depth, not colour
-    if (c > 4) throw bad(`shape ${text} is a 3D volume (N,D,H,W): 3D MedMNIST is not supported; expected 2D images (N,H,W) or (N,H,W,C)`);
+    if (c > 4)
+      throw bad(
+        `shape ${text} is a 3D volume (N,D,H,W): 3D MedMNIST is not supported; expected 2D images (N,H,W) or (N,H,W,C)`,
+      );
     throw bad(`shape ${text} has ${c} channels: expected 1 (grey) or 3 (RGB)`);
   }
-  if (shape.length === 5) throw bad(`shape ${text} is a 3D volume (N,D,H,W,C): 3D MedMNIST is not supported; expected 2D images (N,H,W) or (N,H,W,C)`);
+  if (shape.length === 5)
+    throw bad(
+      `shape ${text} is a 3D volume (N,D,H,W,C): 3D MedMNIST is not supported; expected 2D images (N,H,W) or (N,H,W,C)`,
+    );
   throw bad(`shape ${text}: expected 2D images (N,H,W) or (N,H,W,C)`);
 }
 
@@ -122,21 +183,34 @@ function imageShape(shape: readonly number[], bad: (m: string) => DataError): { 
 async function inferTask(file: string, splits: MedmnistInfo['splits'], labelCols: number): Promise<LabelSpec> {
   if (labelCols > 1) return { kind: 'multilabel', names: Array.from({ length: labelCols }, (_, i) => String(i)) };
   let max = 0;
-  for (const s of Object.values(splits)) for (const v of await readAllLabels(file, s.labels)) if (Number.isInteger(v) && v > max) max = v;
-  return max <= 1 ? { kind: 'binary', names: ['1'] } : { kind: 'multiclass', names: Array.from({ length: max + 1 }, (_, i) => String(i)) };
+  for (const s of Object.values(splits))
+    for (const v of await readAllLabels(file, s.labels)) if (Number.isInteger(v) && v > max) max = v;
+  return max <= 1
+    ? { kind: 'binary', names: ['1'] }
+    : { kind: 'multiclass', names: Array.from({ length: max + 1 }, (_, i) => String(i)) };
 }
 
 /** Throws DATA_BAD_NPZ at the first label the task cannot hold, naming split, row and value. */
 function checkLabels(info: MedmnistInfo, split: Split, values: readonly number[]): void {
   const k = labelWidth(info.task);
   const classes = info.task.names.length;
-  const ok = info.task.kind === 'multiclass' ? (v: number) => Number.isInteger(v) && v >= 0 && v < classes : (v: number) => v === 0 || v === 1;
-  const expected = info.task.kind === 'multiclass' ? `a class index 0..${classes - 1} (${classes} classes of ${info.flag})` : `0 or 1 (${info.task.kind} labels of ${info.flag})`;
+  const ok =
+    info.task.kind === 'multiclass'
+      ? (v: number) => Number.isInteger(v) && v >= 0 && v < classes
+      : (v: number) => v === 0 || v === 1;
+  const expected =
+    info.task.kind === 'multiclass'
+      ? `a class index 0..${classes - 1} (${classes} classes of ${info.flag})`
+      : `0 or 1 (${info.task.kind} labels of ${info.flag})`;
   for (let i = 0; i < values.length; i++) {
     if (ok(values[i]!)) continue;
     const row = Math.floor(i / k);
     const col = k > 1 ? `, column ${i % k} (${info.task.names[i % k]})` : '';
-    throw new DataError('DATA_BAD_NPZ', `${info.file}: ${split}_labels row ${row}${col}: value ${values[i]}: expected ${expected}`, { file: info.file, row, field: `${split}_labels` });
+    throw new DataError(
+      'DATA_BAD_NPZ',
+      `${info.file}: ${split}_labels row ${row}${col}: value ${values[i]}: expected ${expected}`,
+      { file: info.file, row, field: `${split}_labels` },
+    );
   }
 }
 
@@ -151,11 +225,19 @@ export async function* streamMedmnist(options: MedmnistOptions): AsyncGenerator<
   yield* streamInspected(info, o.splits, o.limit);
 }
 
-async function* streamInspected(info: MedmnistInfo, wanted: readonly Split[], limitPerSplit: number | undefined): AsyncGenerator<MedmnistSample> {
+async function* streamInspected(
+  info: MedmnistInfo,
+  wanted: readonly Split[],
+  limitPerSplit: number | undefined,
+): AsyncGenerator<MedmnistSample> {
   const missing = wanted.filter((s) => !info.splits[s]);
   if (missing.length) {
     const have = SPLITS.filter((s) => info.splits[s]).join(', ');
-    throw new DataError('DATA_BAD_NPZ', `${info.file}: split(s) ${missing.join(', ')} asked for but the file has no ${missing.map((s) => `${s}_images/${s}_labels`).join(', ')} (it has ${have}); pass splits: [${have}] to read only those`, { file: info.file, field: `${missing[0]}_images` });
+    throw new DataError(
+      'DATA_BAD_NPZ',
+      `${info.file}: split(s) ${missing.join(', ')} asked for but the file has no ${missing.map((s) => `${s}_images/${s}_labels`).join(', ')} (it has ${have}); pass splits: [${have}] to read only those`,
+      { file: info.file, field: `${missing[0]}_images` },
+    );
   }
   const labelsBySplit = new Map<Split, number[]>();
   for (const split of wanted) {
@@ -172,10 +254,20 @@ async function* streamInspected(info: MedmnistInfo, wanted: readonly Split[], li
     let index = 0;
     for await (const image of fixedRecords(info.file, s.images, per)) {
       if (index >= limit) break;
-      yield { split, index, id: `${info.flag}/${split}/${index}`, image, labels: labels.slice(index * k, (index + 1) * k) };
+      yield {
+        split,
+        index,
+        id: `${info.flag}/${split}/${index}`,
+        image,
+        labels: labels.slice(index * k, (index + 1) * k),
+      };
       index++;
     }
-    if (index < limit) throw new DataError('DATA_BAD_NPZ', `${info.file}: ${split}_images ended after ${index} of ${s.count} images`, { file: info.file, field: `${split}_images` });
+    if (index < limit)
+      throw new DataError('DATA_BAD_NPZ', `${info.file}: ${split}_images ended after ${index} of ${s.count} images`, {
+        file: info.file,
+        field: `${split}_images`,
+      });
   }
 }
 
@@ -220,7 +312,8 @@ export async function readMedmnist(options: MedmnistOptions): Promise<ImageSet> 
  * storage order, so only C order is accepted; reader errors become DATA_BAD_NPZ naming file and member.
  */
 function memberHeader(bytes: Uint8Array, file: string, m: ZipMember): NpyHeader | undefined {
-  const bad = (msg: string, cause?: unknown): DataError => new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: ${msg}`, { file, field: m.name, cause });
+  const bad = (msg: string, cause?: unknown): DataError =>
+    new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: ${msg}`, { file, field: m.name, cause });
   let h: NpyHeader | undefined;
   try {
     h = parseNpyHeader(bytes, `${file}:${m.name}`);
@@ -228,7 +321,8 @@ function memberHeader(bytes: Uint8Array, file: string, m: ZipMember): NpyHeader 
     if (e instanceof NpyError) throw bad(e.reason, e);
     throw e;
   }
-  if (h?.fortranOrder && h.shape.length > 1) throw bad('Fortran-order arrays are not supported (expected C order, as numpy saves by default)');
+  if (h?.fortranOrder && h.shape.length > 1)
+    throw bad('Fortran-order arrays are not supported (expected C order, as numpy saves by default)');
   return h;
 }
 
@@ -251,7 +345,12 @@ async function readAllLabels(file: string, m: ZipMember): Promise<number[]> {
   if (!h) throw new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: .npy header incomplete`, { file, field: m.name });
   const n = h.shape.reduce((a, b) => a * b, 1);
   const body = all.length - h.headerBytes;
-  if (body < n * h.itemSize) throw new DataError('DATA_BAD_NPZ', `${file}: ${m.name}: expected ${n} values, file holds ${Math.floor(body / h.itemSize)}`, { file, field: m.name });
+  if (body < n * h.itemSize)
+    throw new DataError(
+      'DATA_BAD_NPZ',
+      `${file}: ${m.name}: expected ${n} values, file holds ${Math.floor(body / h.itemSize)}`,
+      { file, field: m.name },
+    );
   const values = new Float64Array(n);
   copyNpyValues(all, h, values, `${file}:${m.name}`);
   return Array.from(values);
@@ -314,9 +413,20 @@ export async function importMedmnistToArrow(
   const info = await inspectMedmnist(o.file, o.flag);
   const r = parseResizeOptions(resize ?? {});
   const side = resizeTarget(info.height, info.width, r);
-  const template = { name: medmnistDisplayName(info.flag), height: side ?? info.height, width: side ?? info.width, channels: resizeChannels(info.channels, r), task: info.task };
+  const template = {
+    name: medmnistDisplayName(info.flag),
+    height: side ?? info.height,
+    width: side ?? info.width,
+    channels: resizeChannels(info.channels, r),
+    task: info.task,
+  };
   const total = o.splits.reduce((a, s) => a + Math.min(info.splits[s]?.count ?? 0, o.limit ?? Infinity), 0);
-  const meta: Record<string, string> = { source: path.basename(o.file), format: 'medmnist', flag: info.flag, ...(resize ? { resize: JSON.stringify({ ...r, from: [info.height, info.width, info.channels] }) } : {}) };
+  const meta: Record<string, string> = {
+    source: path.basename(o.file),
+    format: 'medmnist',
+    flag: info.flag,
+    ...(resize ? { resize: JSON.stringify({ ...r, from: [info.height, info.width, info.channels] }) } : {}),
+  };
   const writer = await createImageSetWriter(file, { ...template, dtype: 'uint8', meta }, shardSize ?? 512);
   const n = shardSize ?? 512;
   let buf: SampleRow[] = [];
@@ -330,7 +440,9 @@ export async function importMedmnistToArrow(
   };
   try {
     for await (const s of streamInspected(info, o.splits, o.limit)) {
-      const image = (await resizeRaw({ data: s.image.slice(), width: info.width, height: info.height, channels: info.channels }, r)).data;
+      const image = (
+        await resizeRaw({ data: s.image.slice(), width: info.width, height: info.height, channels: info.channels }, r)
+      ).data;
       buf.push({ image, labels: s.labels, id: s.id, patient: s.id, split: s.split });
       if (buf.length === n) await flush();
     }

@@ -97,7 +97,10 @@ export type DicomFolderOptions = z.input<typeof dicomOptionsSchema>;
 
 export const chexpertOptionsSchema = loaderBaseSchema
   .extend({
-    labels: z.array(z.enum(CHEXPERT_OBSERVATIONS)).min(1).default([...CHEXPERT_COMPETITION]),
+    labels: z
+      .array(z.enum(CHEXPERT_OBSERVATIONS))
+      .min(1)
+      .default([...CHEXPERT_COMPETITION]),
     policy: uncertaintyPolicySchema.default('ignore'),
     blank: blankPolicySchema.default('zero'),
     /** Keep frontal images only (AP and PA); lateral views are dropped (not rejected). */
@@ -142,7 +145,10 @@ export const medmnistOptionsSchema = z
     /** Which MedMNIST set the file is, when its name is not MedMNIST's (`{flag}.npz`, `{flag}_{size}.npz`). */
     flag: z.enum(MEDMNIST_FLAGS).optional(),
     /** Splits to read; each must be in the file. */
-    splits: z.array(z.enum(['train', 'val', 'test'])).min(1).default(['train', 'val', 'test']),
+    splits: z
+      .array(z.enum(['train', 'val', 'test']))
+      .min(1)
+      .default(['train', 'val', 'test']),
     /** At most this many samples per split (for previews and quick runs). */
     limit: z.number().int().min(1).optional(),
   })

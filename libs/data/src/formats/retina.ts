@@ -8,7 +8,14 @@ import { assertNonEmpty, RejectLog, type Manifest, type ManifestRow } from '../m
 import { DatasetRoot } from '../safe-path.js';
 import { splitForPatient } from '../split.js';
 import { parseGrade, parseLoaderOptions, resolveRowPath } from './shared.js';
-import { aptosOptionsSchema, drTaskSchema, eyepacsOptionsSchema, type AptosOptions, type DrTask, type EyepacsOptions } from './options.js';
+import {
+  aptosOptionsSchema,
+  drTaskSchema,
+  eyepacsOptionsSchema,
+  type AptosOptions,
+  type DrTask,
+  type EyepacsOptions,
+} from './options.js';
 
 // The options schema lives in options.ts (zod only) for the light '@transfusion/data/schemas' entry.
 export { aptosOptionsSchema, drTaskSchema, eyepacsOptionsSchema, type AptosOptions, type DrTask, type EyepacsOptions };
@@ -34,9 +41,15 @@ interface RetinaLayout {
  */
 export async function loadEyepacs(options: EyepacsOptions): Promise<Manifest> {
   const o = parseLoaderOptions(eyepacsOptionsSchema, options, 'eyepacs');
-  const layout: RetinaLayout = { format: 'eyepacs', idColumn: 'image', gradeColumn: 'level', patientOf: (id) => id.replace(/_(left|right)$/i, '') };
+  const layout: RetinaLayout = {
+    format: 'eyepacs',
+    idColumn: 'image',
+    gradeColumn: 'level',
+    patientOf: (id) => id.replace(/_(left|right)$/i, ''),
+  };
   const solution = path.join(o.root, 'retinopathy_solution.csv');
-  const extra = existsSync(solution) && existsSync(path.join(o.root, 'test')) ? { csv: solution, imageDir: 'test' } : undefined;
+  const extra =
+    existsSync(solution) && existsSync(path.join(o.root, 'test')) ? { csv: solution, imageDir: 'test' } : undefined;
   return loadRetina(o, layout, extra);
 }
 
@@ -52,12 +65,15 @@ async function loadRetina(
   released?: { csv: string; imageDir: string },
 ): Promise<Manifest> {
   const csvPath = path.resolve(o.root, o.labelsCsv);
-  if (!existsSync(csvPath)) throw new DataError('DATA_NOT_FOUND', `${csvPath}: ${layout.format} labels CSV not found`, { file: csvPath });
+  if (!existsSync(csvPath))
+    throw new DataError('DATA_NOT_FOUND', `${csvPath}: ${layout.format} labels CSV not found`, { file: csvPath });
   const files = new DatasetRoot(o.root);
   const log = new RejectLog(o.onBadRow);
   const rows: ManifestRow[] = [];
   const seen = new Set<string>();
-  const sources: { csv: string; imageDir: string; split?: (cells: Record<string, string>) => Split | undefined }[] = [{ csv: csvPath, imageDir: o.imageDir }];
+  const sources: { csv: string; imageDir: string; split?: (cells: Record<string, string>) => Split | undefined }[] = [
+    { csv: csvPath, imageDir: o.imageDir },
+  ];
   if (released) {
     sources[0]!.split = () => 'train';
     sources.push({
@@ -67,7 +83,11 @@ async function loadRetina(
   }
   for (const src of sources) {
     const table = await readCsv(src.csv);
-    requireColumns(table, [layout.idColumn, layout.gradeColumn, ...(src.split && src.csv !== csvPath ? ['Usage'] : [])]);
+    requireColumns(table, [
+      layout.idColumn,
+      layout.gradeColumn,
+      ...(src.split && src.csv !== csvPath ? ['Usage'] : []),
+    ]);
     for (const { line, cells } of table.rows) {
       const id = cells[layout.idColumn]!.trim();
       const where = { file: table.file, line, id };
@@ -77,7 +97,11 @@ async function loadRetina(
       }
       const grade = parseGrade(cells[layout.gradeColumn]!, 4);
       if (grade === undefined) {
-        log.reject({ ...where, reason: 'unknown-label', message: `${layout.gradeColumn}: expected a grade 0–4, got "${cells[layout.gradeColumn]}"` });
+        log.reject({
+          ...where,
+          reason: 'unknown-label',
+          message: `${layout.gradeColumn}: expected a grade 0–4, got "${cells[layout.gradeColumn]}"`,
+        });
         continue;
       }
       if (seen.has(id)) {
@@ -85,9 +109,13 @@ async function loadRetina(
         continue;
       }
       const patient = layout.patientOf(id);
-      let split: Split | undefined = src.split ? src.split(cells) : splitForPatient(patient, o.seed, o.split);
+      const split: Split | undefined = src.split ? src.split(cells) : splitForPatient(patient, o.seed, o.split);
       if (split === undefined) {
-        log.reject({ ...where, reason: 'bad-field', message: `Usage: expected Public or Private, got "${cells['Usage']}"` });
+        log.reject({
+          ...where,
+          reason: 'bad-field',
+          message: `Usage: expected Public or Private, got "${cells['Usage']}"`,
+        });
         continue;
       }
       const full = await resolveRowPath(files, path.join(src.imageDir, id + o.extension), o.checkFiles, log, where);
@@ -105,5 +133,11 @@ async function loadRetina(
       });
     }
   }
-  return assertNonEmpty({ format: layout.format, root: path.resolve(o.root), task: drLabelSpec(o.task), rows, rejected: log.rows });
+  return assertNonEmpty({
+    format: layout.format,
+    root: path.resolve(o.root),
+    task: drLabelSpec(o.task),
+    rows,
+    rejected: log.rows,
+  });
 }

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { createRng, type Rng } from '@transfusion/random';
 import type { ImageSet } from '../image-set.js';
 import { applyUncertaintyPolicy, CHEXPERT_COMPETITION, uncertaintyPolicySchema } from '../labels.js';
-import { generateSynthetic, parseOptions, streamSynthetic, syntheticBaseSchema, type SyntheticGenerator, type SyntheticSample } from './common.js';
+import {
+  generateSynthetic,
+  parseOptions,
+  streamSynthetic,
+  syntheticBaseSchema,
+  type SyntheticGenerator,
+  type SyntheticSample,
+} from './common.js';
 import type { Raster } from './raster.js';
 
 /**
@@ -43,7 +50,8 @@ const chest: SyntheticGenerator<P> = {
   channels: 1,
   task: () => ({ kind: 'multilabel', names: [...CHEXPERT_COMPETITION] }),
   describe: (p) => ({
-    labelRule: 'independent findings: atelectasis plate + raised diaphragm; cardiomegaly CTR>0.5; consolidation patchy dense opacity; edema bilateral perihilar haze + septal lines; effusion blunted costophrenic angle',
+    labelRule:
+      'independent findings: atelectasis plate + raised diaphragm; cardiomegaly CTR>0.5; consolidation patchy dense opacity; edema bilateral perihilar haze + septal lines; effusion blunted costophrenic angle',
     policy: p.policy,
     difficulty: String(p.difficulty),
   }),
@@ -70,7 +78,13 @@ function reportLabel(rng: Rng, t: number, s: number, p: P): number {
 }
 
 /** Draws one radiograph; truth[k] / severity[k] follow CHEXPERT_COMPETITION order. */
-export function drawChest(rng: Rng, r: Raster, truth: readonly number[], severity: readonly number[], difficulty: number): void {
+export function drawChest(
+  rng: Rng,
+  r: Raster,
+  truth: readonly number[],
+  severity: readonly number[],
+  difficulty: number,
+): void {
   const S = r.width;
   // findings and nuisance draw from their own streams, so a label changes only its finding's pixels
   const findingRng = createRng(rng.int(0, 0x7fffffff));
@@ -114,7 +128,16 @@ export function drawChest(rng: Rng, r: Raster, truth: readonly number[], severit
     }
   }
   // clavicles, spine and mediastinum
-  for (const sideSign of [-1, 1]) r.segment(cx + sideSign * S * 0.05, top + S * 0.04, cx + sideSign * halfW * 0.9, top - S * 0.01, S * 0.025, g(0.62), 0.6);
+  for (const sideSign of [-1, 1])
+    r.segment(
+      cx + sideSign * S * 0.05,
+      top + S * 0.04,
+      cx + sideSign * halfW * 0.9,
+      top - S * 0.01,
+      S * 0.025,
+      g(0.62),
+      0.6,
+    );
   r.segment(cx, 0, cx, S, S * 0.07, g(0.58), 0.8, 2);
   r.ellipse(cx, top + lungH * 0.35, S * 0.06, lungH * 0.3, 0, g(0.55), 0.8, 2);
   // heart: width = cardiothoracic ratio × thorax width
@@ -131,13 +154,29 @@ export function drawChest(rng: Rng, r: Raster, truth: readonly number[], severit
     const l = lungs[atelSide]!;
     const y = l.dome - lungH * rng.uniform(0.1, 0.25);
     const dx = halfW * 0.3;
-    r.segment(l.x - dx, y + rng.normal(0, S * 0.01), l.x + dx, y + rng.normal(0, S * 0.01), S * 0.022, g(0.55), opacity(severity[0]!), 1.5);
+    r.segment(
+      l.x - dx,
+      y + rng.normal(0, S * 0.01),
+      l.x + dx,
+      y + rng.normal(0, S * 0.01),
+      S * 0.022,
+      g(0.55),
+      opacity(severity[0]!),
+      1.5,
+    );
   }
   if (consol) {
     const l = rng.pick(lungs);
     const zx = l.x + rng.normal(0, halfW * 0.12);
     const zy = top + lungH * rng.uniform(0.3, 0.75);
-    for (let j = rng.int(4, 7); j > 0; j--) r.blob(zx + rng.normal(0, S * 0.035), zy + rng.normal(0, S * 0.035), S * rng.uniform(0.025, 0.045), g(0.6), opacity(severity[2]!));
+    for (let j = rng.int(4, 7); j > 0; j--)
+      r.blob(
+        zx + rng.normal(0, S * 0.035),
+        zy + rng.normal(0, S * 0.035),
+        S * rng.uniform(0.025, 0.045),
+        g(0.6),
+        opacity(severity[2]!),
+      );
   }
   if (edema) {
     const a = opacity(severity[3]!) * 0.45;
@@ -159,7 +198,16 @@ export function drawChest(rng: Rng, r: Raster, truth: readonly number[], severit
       if (!(both || i === first)) return;
       const h = lungH * (0.08 + 0.16 * severity[4]!) * (0.5 + 0.5 * contrast);
       // fluid fills the lateral angle; its meniscus rises towards the chest wall
-      r.ellipse(l.lateral - (l.lateral - l.x) * 0.1, l.dome, halfW * 0.35, h, 0, g(0.5), 0.9 * (0.5 + 0.5 * contrast), 2);
+      r.ellipse(
+        l.lateral - (l.lateral - l.x) * 0.1,
+        l.dome,
+        halfW * 0.35,
+        h,
+        0,
+        g(0.5),
+        0.9 * (0.5 + 0.5 * contrast),
+        2,
+      );
       r.ellipse(l.x, l.dome + h * 0.3, halfW * 0.45, h * 0.7, 0, g(0.5), 0.7 * (0.5 + 0.5 * contrast), 2);
     });
   }
@@ -168,7 +216,15 @@ export function drawChest(rng: Rng, r: Raster, truth: readonly number[], severit
   const distractors = rng.poisson(1.5 * difficulty);
   for (let j = 0; j < distractors; j++) {
     const x0 = cx + rng.normal(0, halfW * 0.6);
-    r.segment(x0, top, x0 + rng.normal(0, S * 0.1), top + lungH * rng.uniform(0.3, 0.9), Math.max(0.7, S * 0.01), g(0.8), 0.5);
+    r.segment(
+      x0,
+      top,
+      x0 + rng.normal(0, S * 0.1),
+      top + lungH * rng.uniform(0.3, 0.9),
+      Math.max(0.7, S * 0.01),
+      g(0.8),
+      0.5,
+    );
   }
   r.blur(Math.max(1, S / 96), 1);
   r.noise(rng, 0.015 + 0.04 * difficulty);

@@ -56,7 +56,10 @@ export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, w
 }
 
 /** Streams samples one at a time (for sets too large to hold, e.g. straight into Arrow shards). */
-export function* streamSynthetic<P extends SyntheticBase>(gen: SyntheticGenerator<P>, p: P): Generator<SyntheticSample> {
+export function* streamSynthetic<P extends SyntheticBase>(
+  gen: SyntheticGenerator<P>,
+  p: P,
+): Generator<SyntheticSample> {
   const splitOf = (patient: string): Split => splitForPatient(patient, p.seed, p.split);
   const raster = new Raster(p.size, p.size, gen.channels);
   const k = labelWidth(gen.task(p));
@@ -77,7 +80,10 @@ export function generateSynthetic<P extends SyntheticBase>(gen: SyntheticGenerat
   const k = labelWidth(task);
   const d = p.size * p.size * gen.channels;
   if (p.count * d > MAX_IN_MEMORY_BYTES) {
-    throw new DataError('DATA_BAD_OPTIONS', `${gen.name}: ${p.count} images of ${p.size}×${p.size}×${gen.channels} need ${(p.count * d / 2 ** 30).toFixed(1)} GiB, more than one in-memory buffer holds (${MAX_IN_MEMORY_BYTES / 2 ** 30} GiB); stream it with writeSyntheticSet / streamSyntheticSet instead`);
+    throw new DataError(
+      'DATA_BAD_OPTIONS',
+      `${gen.name}: ${p.count} images of ${p.size}×${p.size}×${gen.channels} need ${((p.count * d) / 2 ** 30).toFixed(1)} GiB, more than one in-memory buffer holds (${MAX_IN_MEMORY_BYTES / 2 ** 30} GiB); stream it with writeSyntheticSet / streamSyntheticSet instead`,
+    );
   }
   const images = new Uint8Array(p.count * d);
   const labels = new Float32Array(p.count * k);

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { createRng, mixSeed, type Rng } from '@transfusion/random';
-import { generateSynthetic, parseOptions, streamSynthetic, syntheticBaseSchema, type SyntheticGenerator, type SyntheticSample } from './common.js';
+import {
+  generateSynthetic,
+  parseOptions,
+  streamSynthetic,
+  syntheticBaseSchema,
+  type SyntheticGenerator,
+  type SyntheticSample,
+} from './common.js';
 import type { ImageSet } from '../image-set.js';
-import { Raster, type Paint } from './raster.js';
+import type { Raster, Paint } from './raster.js';
 
 /**
  * Fundus-like 5-grade set (RGB). Each image is a circular retina with an optic disc, a macula and a vessel
@@ -43,7 +50,8 @@ const fundus: SyntheticGenerator<P> = {
   channels: 3,
   task: () => ({ kind: 'multiclass', names: FUNDUS_GRADES }),
   describe: (p) => ({
-    labelRule: 'grade 0 none; 1 microaneurysms only; 2 + haemorrhages/exudates/cotton-wool; 3 haemorrhages in all 4 quadrants; 4 neovascularisation or preretinal haemorrhage',
+    labelRule:
+      'grade 0 none; 1 microaneurysms only; 2 + haemorrhages/exudates/cotton-wool; 3 haemorrhages in all 4 quadrants; 4 neovascularisation or preretinal haemorrhage',
     difficulty: String(p.difficulty),
   }),
   render(rng, r, index, p, splitOf) {
@@ -76,7 +84,11 @@ export function drawFundus(rng: Rng, r: Raster, grade: number, eye: 'left' | 'ri
   const R = S * rng.uniform(0.43, 0.48);
   const side = eye === 'right' ? 1 : -1;
   const pigment = rng.uniform(0.65, 1.1);
-  const base: [number, number, number] = [0.78 * pigment, rng.uniform(0.28, 0.4) * pigment, rng.uniform(0.1, 0.18) * pigment];
+  const base: [number, number, number] = [
+    0.78 * pigment,
+    rng.uniform(0.28, 0.4) * pigment,
+    rng.uniform(0.1, 0.18) * pigment,
+  ];
   const illumX = rng.normal(0, 0.25);
   const illumY = rng.normal(0, 0.25);
   const fovX = cx - side * R * 0.28;
@@ -122,14 +134,29 @@ export function drawFundus(rng: Rng, r: Raster, grade: number, eye: 'left' | 'ri
   const haem = (x: number, y: number): void => {
     const rad = rng.uniform(1.6, 3) * px * sizeK;
     for (let j = 0; j < 3; j++) {
-      r.ellipse(x + rng.normal(0, rad * 0.4), y + rng.normal(0, rad * 0.4), rad * rng.uniform(0.6, 1), rad * rng.uniform(0.4, 0.8), rng.uniform(0, Math.PI), [0.32, 0.03, 0.02], 0.8 * contrast);
+      r.ellipse(
+        x + rng.normal(0, rad * 0.4),
+        y + rng.normal(0, rad * 0.4),
+        rad * rng.uniform(0.6, 1),
+        rad * rng.uniform(0.4, 0.8),
+        rng.uniform(0, Math.PI),
+        [0.32, 0.03, 0.02],
+        0.8 * contrast,
+      );
     }
   };
   const exudates = (): void => {
     const [x0, y0] = spot();
     const n = rng.int(3, 8);
     for (let j = 0; j < n; j++) {
-      r.disc(x0 + rng.normal(0, 3 * px), y0 + rng.normal(0, 3 * px), Math.max(0.6, rng.uniform(0.6, 1.3) * px * sizeK), [1, 0.92, 0.45], 0.9 * contrast, 0.8);
+      r.disc(
+        x0 + rng.normal(0, 3 * px),
+        y0 + rng.normal(0, 3 * px),
+        Math.max(0.6, rng.uniform(0.6, 1.3) * px * sizeK),
+        [1, 0.92, 0.45],
+        0.9 * contrast,
+        0.8,
+      );
     }
   };
   const cottonWool = (): void => {
@@ -162,20 +189,31 @@ export function drawFundus(rng: Rng, r: Raster, grade: number, eye: 'left' | 'ri
     if (nv || rng.bernoulli(0.5)) {
       // neovascularisation: fine tortuous vessels near the disc or elsewhere
       const [x0, y0] = rng.bernoulli(0.6) ? [discX + rng.normal(0, discR), discY + rng.normal(0, discR)] : spot();
-      let x = x0, y = y0;
+      let x = x0,
+        y = y0;
       let a = rng.uniform(0, 2 * Math.PI);
       for (let j = 0; j < 14; j++) {
         a += rng.normal(0, 1.1);
         const l = rng.uniform(1.2, 2.5) * px;
-        const nx = x + Math.cos(a) * l, ny = y + Math.sin(a) * l;
+        const nx = x + Math.cos(a) * l,
+          ny = y + Math.sin(a) * l;
         r.segment(x, y, nx, ny, Math.max(0.6, 0.6 * px), [0.4, 0.04, 0.06], 0.9 * contrast);
-        x = nx; y = ny;
+        x = nx;
+        y = ny;
       }
     }
     if (!nv || rng.bernoulli(0.3)) {
       // preretinal (boat-shaped) haemorrhage
       const [x, y] = spot();
-      r.ellipse(x, y, rng.uniform(4, 7) * px, rng.uniform(2.5, 4) * px, rng.uniform(-0.3, 0.3), [0.3, 0.02, 0.02], 0.85 * contrast);
+      r.ellipse(
+        x,
+        y,
+        rng.uniform(4, 7) * px,
+        rng.uniform(2.5, 4) * px,
+        rng.uniform(-0.3, 0.3),
+        [0.3, 0.02, 0.02],
+        0.85 * contrast,
+      );
     }
   }
 
@@ -200,7 +238,15 @@ export function drawFundus(rng: Rng, r: Raster, grade: number, eye: 'left' | 'ri
   }
 }
 
-function pointInRetina(rng: Rng, cx: number, cy: number, R: number, ax: number, ay: number, avoid: number): [number, number] {
+function pointInRetina(
+  rng: Rng,
+  cx: number,
+  cy: number,
+  R: number,
+  ax: number,
+  ay: number,
+  avoid: number,
+): [number, number] {
   for (let t = 0; t < 50; t++) {
     const a = rng.uniform(0, 2 * Math.PI);
     const d = R * Math.sqrt(rng.next());
@@ -212,7 +258,18 @@ function pointInRetina(rng: Rng, cx: number, cy: number, R: number, ax: number, 
 }
 
 /** Four arcades leave the disc (superior/inferior, temporal/nasal) and branch as they go. */
-function drawVessels(rng: Rng, r: Raster, x0: number, y0: number, discR: number, cx: number, cy: number, R: number, side: number, col: readonly number[]): void {
+function drawVessels(
+  rng: Rng,
+  r: Raster,
+  x0: number,
+  y0: number,
+  discR: number,
+  cx: number,
+  cy: number,
+  R: number,
+  side: number,
+  col: readonly number[],
+): void {
   const S = r.width;
   const grow = (x: number, y: number, angle: number, width: number, steps: number, depth: number): void => {
     let a = angle;
@@ -227,7 +284,8 @@ function drawVessels(rng: Rng, r: Raster, x0: number, y0: number, discR: number,
       x = nx;
       y = ny;
       width *= 0.93;
-      if (depth < 2 && rng.bernoulli(0.18)) grow(x, y, a + rng.pick([-1, 1]) * rng.uniform(0.4, 0.9), width * 0.7, steps - s, depth + 1);
+      if (depth < 2 && rng.bernoulli(0.18))
+        grow(x, y, a + rng.pick([-1, 1]) * rng.uniform(0.4, 0.9), width * 0.7, steps - s, depth + 1);
     }
   };
   const w = S * 0.022;

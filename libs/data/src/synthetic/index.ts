@@ -17,7 +17,10 @@ export function generateSyntheticSet<K extends SyntheticKind>(kind: K, options: 
 }
 
 /** Streams a synthetic demo set sample by sample. */
-export function streamSyntheticSet<K extends SyntheticKind>(kind: K, options: SyntheticOptions[K]): Generator<SyntheticSample> {
+export function streamSyntheticSet<K extends SyntheticKind>(
+  kind: K,
+  options: SyntheticOptions[K],
+): Generator<SyntheticSample> {
   if (kind === 'natural') return streamNaturalSet(options as NaturalOptions);
   if (kind === 'fundus') return streamFundusSet(options as FundusOptions);
   return streamChestSet(options as ChestOptions);
@@ -34,7 +37,19 @@ export async function writeSyntheticSet<K extends SyntheticKind>(
   // a one-image set gives the header (task, channels, description) without generating everything twice
   const probe = generateSyntheticSet(kind, { ...options, count: 1 } as SyntheticOptions[K]);
   const total = (options as { count: number }).count;
-  const writer = await createImageSetWriter(path, { name: probe.name, height: probe.height, width: probe.width, channels: probe.channels, dtype: 'uint8', task: probe.task, meta: { ...probe.meta, options: JSON.stringify(options) } }, shardSize);
+  const writer = await createImageSetWriter(
+    path,
+    {
+      name: probe.name,
+      height: probe.height,
+      width: probe.width,
+      channels: probe.channels,
+      dtype: 'uint8',
+      task: probe.task,
+      meta: { ...probe.meta, options: JSON.stringify(options) },
+    },
+    shardSize,
+  );
   try {
     let buf: SyntheticSample[] = [];
     let done = 0;

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { Rng } from '@transfusion/random';
 import type { ImageSet } from '../image-set.js';
 import { hsv } from './color.js';
-import { generateSynthetic, parseOptions, streamSynthetic, syntheticBaseSchema, type SyntheticGenerator, type SyntheticSample } from './common.js';
+import {
+  generateSynthetic,
+  parseOptions,
+  streamSynthetic,
+  syntheticBaseSchema,
+  type SyntheticGenerator,
+  type SyntheticSample,
+} from './common.js';
 import type { Paint, Raster } from './raster.js';
 
 /**
@@ -65,7 +72,15 @@ const natural: SyntheticGenerator<P> = {
 };
 
 /** A texture in two colours, in coordinates relative to (cx, cy), rotated by `angle`. */
-function texturePaint(rng: Rng, texture: Texture, a: readonly number[], b: readonly number[], cx: number, cy: number, scale: number): Paint {
+function texturePaint(
+  rng: Rng,
+  texture: Texture,
+  a: readonly number[],
+  b: readonly number[],
+  cx: number,
+  cy: number,
+  scale: number,
+): Paint {
   const ang = rng.uniform(0, Math.PI);
   const cs = Math.cos(ang);
   const sn = Math.sin(ang);
@@ -122,7 +137,20 @@ function shapeOutline(shape: Shape, cx: number, cy: number, s: number, rot: numb
       return poly(6, () => s);
     case 'cross': {
       const w = s * 0.38;
-      const pts: [number, number][] = [[-w, -s], [w, -s], [w, -w], [s, -w], [s, w], [w, w], [w, s], [-w, s], [-w, w], [-s, w], [-s, -w], [-w, -w]];
+      const pts: [number, number][] = [
+        [-w, -s],
+        [w, -s],
+        [w, -w],
+        [s, -w],
+        [s, w],
+        [w, w],
+        [w, s],
+        [-w, s],
+        [-w, w],
+        [-s, w],
+        [-s, -w],
+        [-w, -w],
+      ];
       const cs = Math.cos(rot);
       const sn = Math.sin(rot);
       return pts.map(([x, y]) => [cx + x * cs - y * sn, cy + x * sn + y * cs]);
@@ -132,7 +160,16 @@ function shapeOutline(shape: Shape, cx: number, cy: number, s: number, rot: numb
   }
 }
 
-function drawShape(r: Raster, shape: Shape, cx: number, cy: number, s: number, rot: number, paint: Paint, bg: Paint): void {
+function drawShape(
+  r: Raster,
+  shape: Shape,
+  cx: number,
+  cy: number,
+  s: number,
+  rot: number,
+  paint: Paint,
+  bg: Paint,
+): void {
   const soft = Math.max(0.7, r.width / 96);
   if (shape === 'disc') r.disc(cx, cy, s, paint, 1, soft);
   else if (shape === 'ring') {
@@ -155,7 +192,14 @@ export function drawNatural(rng: Rng, r: Raster, c: number, difficulty: number):
   const bgTexture = rng.pick(TEXTURES);
   const bg = texturePaint(rng, bgTexture, bgA, bgB, S / 2, S / 2, S * rng.uniform(0.4, 1));
   r.fill(bg);
-  for (let j = rng.int(1, 4); j > 0; j--) r.blob(rng.uniform(0, S), rng.uniform(0, S), S * rng.uniform(0.08, 0.25), hsv(rng.next(), 0.4, rng.uniform(0.3, 0.9)), 0.5);
+  for (let j = rng.int(1, 4); j > 0; j--)
+    r.blob(
+      rng.uniform(0, S),
+      rng.uniform(0, S),
+      S * rng.uniform(0.08, 0.25),
+      hsv(rng.next(), 0.4, rng.uniform(0.3, 0.9)),
+      0.5,
+    );
   // distractors: other shapes and textures, any hue
   const distractors = rng.int(0, 1 + Math.round(2 * difficulty));
   for (let j = 0; j < distractors; j++) {
@@ -164,7 +208,16 @@ export function drawNatural(rng: Rng, r: Raster, c: number, difficulty: number):
     const x = rng.uniform(s, S - s);
     const y = rng.uniform(s, S - s);
     const col = hsv(rng.next(), rng.uniform(0.3, 0.9), rng.uniform(0.3, 1));
-    drawShape(r, shape, x, y, s, rng.uniform(0, 2 * Math.PI), texturePaint(rng, rng.pick(TEXTURES), col, hsv(rng.next(), 0.5, 0.5), x, y, s), bg);
+    drawShape(
+      r,
+      shape,
+      x,
+      y,
+      s,
+      rng.uniform(0, 2 * Math.PI),
+      texturePaint(rng, rng.pick(TEXTURES), col, hsv(rng.next(), 0.5, 0.5), x, y, s),
+      bg,
+    );
   }
   // the class object
   const s = S * rng.uniform(0.18, 0.32) * (1 - 0.3 * difficulty);

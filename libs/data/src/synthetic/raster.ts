@@ -39,7 +39,15 @@ export class Raster {
   }
 
   /** Calls cover(px, py) for every pixel centre in the box; cover returns a weight 0..1. */
-  private region(x0: number, y0: number, x1: number, y1: number, paint: Paint, alpha: number, cover: (px: number, py: number) => number): void {
+  private region(
+    x0: number,
+    y0: number,
+    x1: number,
+    y1: number,
+    paint: Paint,
+    alpha: number,
+    cover: (px: number, py: number) => number,
+  ): void {
     const xa = Math.max(0, Math.floor(x0));
     const ya = Math.max(0, Math.floor(y0));
     const xb = Math.min(this.width - 1, Math.ceil(x1));
@@ -81,10 +89,18 @@ export class Raster {
     const vx = x1 - x0;
     const vy = y1 - y0;
     const len2 = vx * vx + vy * vy || 1e-9;
-    this.region(Math.min(x0, x1) - m, Math.min(y0, y1) - m, Math.max(x0, x1) + m, Math.max(y0, y1) + m, paint, alpha, (px, py) => {
-      const t = Math.max(0, Math.min(1, ((px - x0) * vx + (py - y0) * vy) / len2));
-      return edge(r - Math.hypot(px - x0 - t * vx, py - y0 - t * vy), soft);
-    });
+    this.region(
+      Math.min(x0, x1) - m,
+      Math.min(y0, y1) - m,
+      Math.max(x0, x1) + m,
+      Math.max(y0, y1) + m,
+      paint,
+      alpha,
+      (px, py) => {
+        const t = Math.max(0, Math.min(1, ((px - x0) * vx + (py - y0) * vy) / len2));
+        return edge(r - Math.hypot(px - x0 - t * vx, py - y0 - t * vy), soft);
+      },
+    );
   }
 
   /** Gaussian blob: weight exp(-d²/2σ²), cut at 3σ. */
@@ -100,9 +116,15 @@ export class Raster {
 
   /** Filled simple polygon (even-odd rule) with a soft edge. */
   polygon(points: readonly (readonly [number, number])[], paint: Paint, alpha = 1, soft = 1): void {
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
     for (const [x, y] of points) {
-      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
     }
     const n = points.length;
     this.region(x0 - soft, y0 - soft, x1 + soft, y1 + soft, paint, alpha, (px, py) => {
@@ -112,7 +134,8 @@ export class Raster {
         const [xi, yi] = points[i]!;
         const [xj, yj] = points[j]!;
         if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
-        const vx = xj - xi, vy = yj - yi;
+        const vx = xj - xi,
+          vy = yj - yi;
         const t = Math.max(0, Math.min(1, ((px - xi) * vx + (py - yi) * vy) / (vx * vx + vy * vy || 1e-9)));
         best = Math.min(best, Math.hypot(px - xi - t * vx, py - yi - t * vy));
       }
@@ -168,7 +191,7 @@ export class Raster {
     const d = this.data;
     for (let i = 0; i < d.length; i++) {
       const v = d[i]! * 255 + 0.5;
-      out[offset + i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+      out[offset + i] = v <= 0 ? 0 : Math.min(v, 255);
     }
   }
 }
@@ -180,24 +203,35 @@ function clampIndex(i: number, len: number): number {
 /** Coverage of a pixel whose signed distance inside the shape is `d`, with an edge `soft` wide. */
 function edge(d: number, soft: number): number {
   const v = d / soft + 0.5;
-  return v <= 0 ? 0 : v >= 1 ? 1 : v;
+  return v <= 0 ? 0 : Math.min(v, 1);
 }
 
 /** Standard normal quantiles at (i + 0.5) / 4096 (Acklam's rational approximation, |error| < 1.2e-9). */
 const NORMAL_QUANTILES: Float64Array = (() => {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const inv = (p: number): number => {
     if (p < 0.02425) {
       const q = Math.sqrt(-2 * Math.log(p));
-      return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+      return (
+        (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+        ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
+      );
     }
     if (p > 1 - 0.02425) return -inv(1 - p);
     const q = p - 0.5;
     const r = q * q;
-    return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+    return (
+      ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+      (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+    );
   };
   return Float64Array.from({ length: 4096 }, (_, i) => inv((i + 0.5) / 4096));
 })();

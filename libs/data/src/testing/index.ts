@@ -3,4 +3,8 @@
 export { writeZip, type ZipEntry, type ZipWriteOptions } from './zip-writer.js';
 export { encodeNpy, type NpyArray } from '@transfusion/arrow-io/npy';
 export { writeNpz, writeMedmnistNpz, type MedmnistNpzOptions, type MedmnistSplitArrays } from './npz-writer.js';
-export { generateLearnableMedmnist, writeLearnableMedmnistNpz, type LearnableMedmnistOptions } from './learnable-medmnist.js';
+export {
+  generateLearnableMedmnist,
+  writeLearnableMedmnistNpz,
+  type LearnableMedmnistOptions,
+} from './learnable-medmnist.js';

@@ -23,7 +23,12 @@ export interface LearnableMedmnistOptions {
  * the square. Multiclass: row i of a split has class i mod K (every class present once a split has K rows).
  * Binary: class i mod 2. Multilabel: each label on with probability 0.3. Deterministic in the seed.
  */
-export function generateLearnableMedmnist(o: LearnableMedmnistOptions): { task: LabelSpec; size: number; channels: 1 | 3; splits: Partial<Record<Split, MedmnistSplitArrays>> } {
+export function generateLearnableMedmnist(o: LearnableMedmnistOptions): {
+  task: LabelSpec;
+  size: number;
+  channels: 1 | 3;
+  splits: Partial<Record<Split, MedmnistSplitArrays>>;
+} {
   const task = medmnistLabelSpec(o.flag);
   const size = o.size ?? 28;
   const channels = o.channels ?? MEDMNIST_TASKS[o.flag].channels;
@@ -39,9 +44,21 @@ export function generateLearnableMedmnist(o: LearnableMedmnistOptions): { task: 
     const images = new Uint8Array(n * size * size * channels);
     const labels: number[][] = [];
     for (let i = 0; i < n; i++) {
-      const row = task.kind === 'multiclass' ? [i % slots] : task.kind === 'binary' ? [i % 2] : Array.from({ length: labelWidth(task) }, () => (rng.bernoulli(0.3) ? 1 : 0));
+      const row =
+        task.kind === 'multiclass'
+          ? [i % slots]
+          : task.kind === 'binary'
+            ? [i % 2]
+            : Array.from({ length: labelWidth(task) }, () => (rng.bernoulli(0.3) ? 1 : 0));
       labels.push(row);
-      const on = task.kind === 'multiclass' ? [row[0]!] : task.kind === 'binary' ? (row[0] ? [0] : []) : row.flatMap((v, j) => (v ? [j] : []));
+      const on =
+        task.kind === 'multiclass'
+          ? [row[0]!]
+          : task.kind === 'binary'
+            ? row[0]
+              ? [0]
+              : []
+            : row.flatMap((v, j) => (v ? [j] : []));
       const base = i * size * size * channels;
       for (let p = 0; p < size * size * channels; p++) images[base + p] = rng.int(30, 90);
       for (const slot of on) {
@@ -64,10 +81,14 @@ export function generateLearnableMedmnist(o: LearnableMedmnistOptions): { task: 
  * `writeLearnableMedmnistNpz(dir + '/pneumoniamnist.npz', { flag: 'pneumoniamnist', counts: { train: 64, val: 16, test: 32 } })`.
  * Returns the task and the labels written, per split.
  */
-export async function writeLearnableMedmnistNpz(file: string, o: LearnableMedmnistOptions): Promise<{ task: LabelSpec; labels: Partial<Record<Split, number[][]>> }> {
+export async function writeLearnableMedmnistNpz(
+  file: string,
+  o: LearnableMedmnistOptions,
+): Promise<{ task: LabelSpec; labels: Partial<Record<Split, number[][]>> }> {
   const g = generateLearnableMedmnist(o);
   await writeMedmnistNpz(file, { size: g.size, channels: g.channels, splits: g.splits, compress: o.compress ?? true });
   const labels: Partial<Record<Split, number[][]>> = {};
-  for (const [split, s] of Object.entries(g.splits) as [Split, MedmnistSplitArrays][]) labels[split] = s.labels.map((l) => (typeof l === 'number' ? [l] : [...l]));
+  for (const [split, s] of Object.entries(g.splits) as [Split, MedmnistSplitArrays][])
+    labels[split] = s.labels.map((l) => (typeof l === 'number' ? [l] : [...l]));
   return { task: g.task, labels };
 }

@@ -3,8 +3,16 @@ import { encodeNpy, type NpyArray, type NpyDtype } from '@transfusion/arrow-io/n
 import { writeZip, type ZipWriteOptions } from './zip-writer.js';
 
 /** Writes arrays as a NumPy .npz (`{key}.npy` members), stored or deflated. For tests. */
-export async function writeNpz(file: string, arrays: Readonly<Record<string, NpyArray>>, options: ZipWriteOptions = {}): Promise<void> {
-  await writeZip(file, Object.entries(arrays).map(([key, a]) => ({ name: `${key}.npy`, data: encodeNpy(a) })), options);
+export async function writeNpz(
+  file: string,
+  arrays: Readonly<Record<string, NpyArray>>,
+  options: ZipWriteOptions = {},
+): Promise<void> {
+  await writeZip(
+    file,
+    Object.entries(arrays).map(([key, a]) => ({ name: `${key}.npy`, data: encodeNpy(a) })),
+    options,
+  );
 }
 
 export interface MedmnistSplitArrays {
@@ -35,8 +43,15 @@ export async function writeMedmnistNpz(file: string, o: MedmnistNpzOptions): Pro
   const per = o.size * o.size * o.channels;
   for (const [split, s] of Object.entries(o.splits) as [Split, MedmnistSplitArrays][]) {
     const n = s.labels.length;
-    if (s.images.length !== n * per) throw new RangeError(`writeMedmnistNpz: ${split}: ${n} labels need ${n * per} pixels (${o.size}×${o.size}×${o.channels} each), got ${s.images.length}`);
-    arrays[`${split}_images`] = { dtype: 'uint8', shape: o.channels === 1 ? [n, o.size, o.size] : [n, o.size, o.size, 3], data: s.images };
+    if (s.images.length !== n * per)
+      throw new RangeError(
+        `writeMedmnistNpz: ${split}: ${n} labels need ${n * per} pixels (${o.size}×${o.size}×${o.channels} each), got ${s.images.length}`,
+      );
+    arrays[`${split}_images`] = {
+      dtype: 'uint8',
+      shape: o.channels === 1 ? [n, o.size, o.size] : [n, o.size, o.size, 3],
+      data: s.images,
+    };
     const rows = s.labels.map((l) => (typeof l === 'number' ? [l] : l));
     const k = rows[0]?.length ?? 1;
     const flat = rows.flat();

@@ -18,7 +18,11 @@ export interface ZipWriteOptions {
 }
 
 /** Writes a ZIP archive of the entries (the container of a NumPy .npz), creating the folder. For tests. */
-export async function writeZip(file: string, entries: readonly ZipEntry[], options: ZipWriteOptions = {}): Promise<void> {
+export async function writeZip(
+  file: string,
+  entries: readonly ZipEntry[],
+  options: ZipWriteOptions = {},
+): Promise<void> {
   const method = options.compress ? 8 : 0;
   const zip64 = options.zip64 ?? false;
   const locals: Buffer[] = [];

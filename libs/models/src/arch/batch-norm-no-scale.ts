@@ -9,7 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 export function batchNormalizationNoScale(args: { axis: number; name: string }): tf.layers.Layer {
   const layer = tf.layers.batchNormalization({ ...args, scale: false });
   // The fields below are internal to tfjs-layers' BatchNormalization; typed loosely on purpose.
-  const internal = layer as unknown as { build(shape: tf.Shape | tf.Shape[]): void; gamma?: { read(): tf.Tensor }; movingMean: { read(): tf.Tensor } };
+  const internal = layer as unknown as {
+    build(shape: tf.Shape | tf.Shape[]): void;
+    gamma?: { read(): tf.Tensor };
+    movingMean: { read(): tf.Tensor };
+  };
   const build = internal.build.bind(layer);
   internal.build = (shape) => {
     build(shape);

@@ -80,11 +80,17 @@ export function buildFromPlan(
   const last = spec.lastStage ?? names[names.length - 1];
   const lastIndex = names.indexOf(last ?? '');
   if (lastIndex < 0) {
-    throw new ModelsError('UNKNOWN_STAGE', `${spec.name}: unknown stage '${String(spec.lastStage)}' for lastStage; stages: ${names.join(', ')}`);
+    throw new ModelsError(
+      'UNKNOWN_STAGE',
+      `${spec.name}: unknown stage '${String(spec.lastStage)}' for lastStage; stages: ${names.join(', ')}`,
+    );
   }
   for (const key of Object.keys(spec.stageWidth)) {
     if (!names.includes(key)) {
-      throw new ModelsError('UNKNOWN_STAGE', `${spec.name}: unknown stage '${key}' in stageWidth; stages: ${names.join(', ')}`);
+      throw new ModelsError(
+        'UNKNOWN_STAGE',
+        `${spec.name}: unknown stage '${key}' in stageWidth; stages: ${names.join(', ')}`,
+      );
     }
   }
   const g = new GraphBuilder(spec, kernelInitializer);

@@ -9,9 +9,25 @@ import type { GraphBuilder, StagePlan } from './graph.js';
  */
 type Pad = 'valid' | 'same';
 
-function convBn(g: GraphBuilder, x: tf.SymbolicTensor, filters: number, rows: number, cols: number, padding: Pad = 'same', strides = 1): tf.SymbolicTensor {
+function convBn(
+  g: GraphBuilder,
+  x: tf.SymbolicTensor,
+  filters: number,
+  rows: number,
+  cols: number,
+  padding: Pad = 'same',
+  strides = 1,
+): tf.SymbolicTensor {
   x = g.apply(
-    tf.layers.conv2d({ filters: g.channels(filters), kernelSize: [rows, cols], strides, padding, useBias: false, kernelInitializer: g.kernelInitializer, name: g.autoName('conv2d') }),
+    tf.layers.conv2d({
+      filters: g.channels(filters),
+      kernelSize: [rows, cols],
+      strides,
+      padding,
+      useBias: false,
+      kernelInitializer: g.kernelInitializer,
+      name: g.autoName('conv2d'),
+    }),
     x,
   );
   x = g.apply(batchNormalizationNoScale({ axis: 3, name: g.autoName('batch_normalization') }), x);
@@ -19,11 +35,17 @@ function convBn(g: GraphBuilder, x: tf.SymbolicTensor, filters: number, rows: nu
 }
 
 function avgPool(g: GraphBuilder, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  return g.apply(tf.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: g.autoName('average_pooling2d') }), x);
+  return g.apply(
+    tf.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: g.autoName('average_pooling2d') }),
+    x,
+  );
 }
 
 function maxPool(g: GraphBuilder, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  return g.apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: g.autoName('max_pooling2d') }), x);
+  return g.apply(
+    tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: g.autoName('max_pooling2d') }),
+    x,
+  );
 }
 
 function concat(g: GraphBuilder, xs: tf.SymbolicTensor[], name?: string): tf.SymbolicTensor {

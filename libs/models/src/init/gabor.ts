@@ -1,11 +1,23 @@
 import { ModelsError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { moments, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightTensor } from '../weights.js';
+import {
+  moments,
+  weightSpecs,
+  weightTensor,
+  type WeightMap,
+  type WeightSource,
+  type WeightTensor,
+} from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
 import { kernelVariance, randomWeight } from './random.js';
 import type { InitResult } from './transfer.js';
-import { gaborFilterOptionsSchema, gaborInitOptionsSchema, type GaborFilterOptions, type GaborInitOptions } from './options.js';
+import {
+  gaborFilterOptionsSchema,
+  gaborInitOptionsSchema,
+  type GaborFilterOptions,
+  type GaborInitOptions,
+} from './options.js';
 
 export interface GaborParams {
   theta: number;
@@ -20,13 +32,19 @@ export function gaborGrid(kernelSide: number, filters: number, options: GaborFil
   const nf = Math.min(filters, filters >= 32 ? 4 : 2);
   const fmin = Math.min(0.4, Math.max(1 / kernelSide, 0.1));
   const freqs =
-    o.frequencies ?? (nf === 1 ? [Math.sqrt(fmin * 0.4)] : Array.from({ length: nf }, (_, i) => fmin * (0.4 / fmin) ** (i / (nf - 1))));
+    o.frequencies ??
+    (nf === 1 ? [Math.sqrt(fmin * 0.4)] : Array.from({ length: nf }, (_, i) => fmin * (0.4 / fmin) ** (i / (nf - 1))));
   const nTheta = o.orientations ?? Math.max(1, Math.ceil(filters / (freqs.length * o.phases.length)));
   const grid: GaborParams[] = [];
   for (let t = 0; t < nTheta; t++) {
     for (const frequency of freqs) {
       for (const phase of o.phases) {
-        grid.push({ theta: (t * Math.PI) / nTheta, frequency, phase, sigma: o.sigma ?? Math.min(0.56 / frequency, kernelSide / 3) });
+        grid.push({
+          theta: (t * Math.PI) / nTheta,
+          frequency,
+          phase,
+          sigma: o.sigma ?? Math.min(0.56 / frequency, kernelSide / 3),
+        });
       }
     }
   }
@@ -41,10 +59,14 @@ export function gaborGrid(kernelSide: number, filters: number, options: GaborFil
 export function gaborKernel(shape: number[], options: GaborFilterOptions = {}): WeightTensor {
   const o = parseOptions(gaborFilterOptionsSchema, options, 'gaborKernel');
   if (shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new ModelsError('BAD_OPTIONS', `gaborKernel: shape must be [height, width, inChannels, outChannels], got [${shape.join(', ')}]`);
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `gaborKernel: shape must be [height, width, inChannels, outChannels], got [${shape.join(', ')}]`,
+    );
   }
   const [kh, kw, cin, cout] = shape as [number, number, number, number];
-  if (kh * kw < 4) throw new ModelsError('BAD_OPTIONS', `gaborKernel: a ${kh}×${kw} kernel is too small for Gabor filters`);
+  if (kh * kw < 4)
+    throw new ModelsError('BAD_OPTIONS', `gaborKernel: a ${kh}×${kw} kernel is too small for Gabor filters`);
   const target = o.target ?? { mean: 0, variance: kernelVariance(shape, 'keras') };
   const grid = gaborGrid(Math.max(kh, kw), cout, o);
   const out = weightTensor(shape);
@@ -60,7 +82,8 @@ export function gaborKernel(shape: number[], options: GaborFilterOptions = {}): 
         const xr = x * Math.cos(p.theta) + y * Math.sin(p.theta);
         const yr = -x * Math.sin(p.theta) + y * Math.cos(p.theta);
         plane[r * kw + c] =
-          Math.exp(-(xr * xr + o.aspect * o.aspect * yr * yr) / (2 * p.sigma * p.sigma)) * Math.cos(2 * Math.PI * p.frequency * xr + p.phase);
+          Math.exp(-(xr * xr + o.aspect * o.aspect * yr * yr) / (2 * p.sigma * p.sigma)) *
+          Math.cos(2 * Math.PI * p.frequency * xr + p.phase);
       }
     }
     const { mean, variance } = moments(plane);
@@ -88,7 +111,11 @@ export function gaborInit(zm: ZooModel, options: GaborInitOptions, source?: Weig
   if (!target && source) {
     const match = matchSource(zm, source, specs);
     const src = match.byName.get(first.name);
-    if (!src) throw new ModelsError('WEIGHTS_MISMATCH', `${source.origin}: no weight '${first.name}' to take the Gabor target statistics from`);
+    if (!src)
+      throw new ModelsError(
+        'WEIGHTS_MISMATCH',
+        `${source.origin}: no weight '${first.name}' to take the Gabor target statistics from`,
+      );
     const m = moments(src.data);
     target = { mean: m.mean, variance: m.variance };
     warnings.push(...match.warnings);
@@ -105,6 +132,16 @@ export function gaborInit(zm: ZooModel, options: GaborInitOptions, source?: Weig
   weights[first.name] = gaborKernel(first.shape, { ...filterOptions, ...(target ? { target } : {}) });
   return {
     weights,
-    report: { origin: source?.origin ?? 'synthetic', loaded: [], random, adapted: [], mismatches: [], unused, renamed: 0, warnings, synthetic: [first.name] },
+    report: {
+      origin: source?.origin ?? 'synthetic',
+      loaded: [],
+      random,
+      adapted: [],
+      mismatches: [],
+      unused,
+      renamed: 0,
+      warnings,
+      synthetic: [first.name],
+    },
   };
 }

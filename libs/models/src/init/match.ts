@@ -32,7 +32,10 @@ export function legacyResNetLayerName(layer: string): string | undefined {
 /** Throws WRONG_ARCHITECTURE when the source says it was saved from another zoo model. */
 export function assertArchitecture(model: string, source: Pick<WeightSource, 'spec' | 'origin'>): void {
   if (source.spec && source.spec.name !== model) {
-    throw new ModelsError('WRONG_ARCHITECTURE', `${source.origin}: weights were saved from ${source.spec.name}, the model is ${model}`);
+    throw new ModelsError(
+      'WRONG_ARCHITECTURE',
+      `${source.origin}: weights were saved from ${source.spec.name}, the model is ${model}`,
+    );
   }
 }
 
@@ -56,7 +59,8 @@ export function matchSource(zm: ZooModel, source: WeightSource, targets: WeightS
   const canonical = new Map<string, WeightTensor>();
   for (const [name, t] of Object.entries(source.weights)) {
     const c = canonicalWeightName(name);
-    if (canonical.has(c)) warnings.push(`${source.origin}: weight name '${c}' occurs more than once; the first is used`);
+    if (canonical.has(c))
+      warnings.push(`${source.origin}: weight name '${c}' occurs more than once; the first is used`);
     else canonical.set(c, t);
   }
 

@@ -1,7 +1,15 @@
 import { WeightsMismatchError, type WeightMismatch } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { createStreamRng } from '@transfusion/random';
-import { moments, sameShape, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightSpec } from '../weights.js';
+import {
+  moments,
+  sameShape,
+  weightSpecs,
+  weightTensor,
+  type WeightMap,
+  type WeightSource,
+  type WeightSpec,
+} from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
 import { randomWeight } from './random.js';
@@ -29,13 +37,21 @@ export function meanVarInit(zm: ZooModel, source: WeightSource, options: MeanVar
   };
   for (const s of specs) {
     const isBn = s.layerClass === 'BatchNormalization';
-    if (s.stage === 'head' || (isBn && o.batchNorm === 'reset') || (isBn && o.batchNorm === 'meanvar' && BN_MOVING.has(s.kind))) {
+    if (
+      s.stage === 'head' ||
+      (isBn && o.batchNorm === 'reset') ||
+      (isBn && o.batchNorm === 'meanvar' && BN_MOVING.has(s.kind))
+    ) {
       fresh(s);
       continue;
     }
     const src = match.byName.get(s.name);
     if (!src || (isBn && o.batchNorm === 'copy' && !sameShape(src.shape, s.shape))) {
-      mismatches.push(src ? { name: s.name, reason: 'shape', expected: s.shape, got: src.shape } : { name: s.name, reason: 'missing-in-source', expected: s.shape });
+      mismatches.push(
+        src
+          ? { name: s.name, reason: 'shape', expected: s.shape, got: src.shape }
+          : { name: s.name, reason: 'missing-in-source', expected: s.shape },
+      );
       fresh(s);
       continue;
     }
@@ -56,6 +72,15 @@ export function meanVarInit(zm: ZooModel, source: WeightSource, options: MeanVar
   }
   return {
     weights,
-    report: { origin: source.origin, loaded, random, adapted: [], mismatches, unused: unusedNames(match, loaded), renamed: match.renamed, warnings: match.warnings },
+    report: {
+      origin: source.origin,
+      loaded,
+      random,
+      adapted: [],
+      mismatches,
+      unused: unusedNames(match, loaded),
+      renamed: match.renamed,
+      warnings: match.warnings,
+    },
   };
 }

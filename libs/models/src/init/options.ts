@@ -74,7 +74,10 @@ export const gaborFilterOptionsSchema = z
     /** Spatial frequencies in cycles per pixel (0, 0.5]; default: geometric from max(1/k, 0.1) to 0.4, 4 values for ≥ 32 filters, else 2. */
     frequencies: z.array(z.number().positive().max(0.5)).min(1).optional(),
     /** Phases ψ in radians; 0 gives even (cosine) filters, π/2 odd (sine) ones. */
-    phases: z.array(z.number()).min(1).default([0, Math.PI / 2]),
+    phases: z
+      .array(z.number())
+      .min(1)
+      .default([0, Math.PI / 2]),
     /** Gaussian envelope σ in pixels; default min(0.56/f, k/3) (about one octave of bandwidth, kept inside the kernel). */
     sigma: z.number().positive().optional(),
     /** Spatial aspect ratio γ of the envelope. */

@@ -18,7 +18,11 @@ export function kernelVariance(shape: readonly number[], scheme: RandomScheme): 
 }
 
 /** One weight drawn as a fresh layer would draw it; the stream depends only on (seed, weight name). */
-export function randomWeight(spec: Pick<WeightSpec, 'name' | 'kind' | 'shape'>, seed: number, scheme: RandomScheme): WeightTensor {
+export function randomWeight(
+  spec: Pick<WeightSpec, 'name' | 'kind' | 'shape'>,
+  seed: number,
+  scheme: RandomScheme,
+): WeightTensor {
   const t = weightTensor(spec.shape);
   const d = t.data;
   switch (spec.kind) {

@@ -12,8 +12,13 @@ export function slimHybridOptions(options: ModelOptions, slim: SlimOptions): Mod
   const spec = resolveModelSpec(options);
   const names = stageNamesOf(spec.name);
   const at = names.indexOf(s.upTo);
-  if (at < 0) throw new ModelsError('UNKNOWN_STAGE', `${spec.name}: unknown upTo stage '${s.upTo}'; stages: ${names.join(', ')}`);
-  if (at === names.length - 1) throw new ModelsError('BAD_OPTIONS', `slimHybridOptions: upTo '${s.upTo}' is the last stage of ${spec.name}; nothing is left to slim`);
+  if (at < 0)
+    throw new ModelsError('UNKNOWN_STAGE', `${spec.name}: unknown upTo stage '${s.upTo}'; stages: ${names.join(', ')}`);
+  if (at === names.length - 1)
+    throw new ModelsError(
+      'BAD_OPTIONS',
+      `slimHybridOptions: upTo '${s.upTo}' is the last stage of ${spec.name}; nothing is left to slim`,
+    );
   const stageWidth = { ...spec.stageWidth };
   for (const n of names.slice(at + 1)) stageWidth[n] = (stageWidth[n] ?? 1) * s.factor;
   return { ...options, stageWidth };

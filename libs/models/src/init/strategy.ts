@@ -34,7 +34,19 @@ export function initialise(zm: ZooModel, init: InitStrategy, source?: WeightSour
       const { strategy: _, ...rest } = o;
       const weights = randomInit(zm, rest);
       const random = weightSpecs(zm).map((s) => s.name);
-      return { weights, report: { origin: 'random', loaded: [], random, adapted: [], mismatches: [], unused: [], renamed: 0, warnings: [] } };
+      return {
+        weights,
+        report: {
+          origin: 'random',
+          loaded: [],
+          random,
+          adapted: [],
+          mismatches: [],
+          unused: [],
+          renamed: 0,
+          warnings: [],
+        },
+      };
     }
     case 'pretrained': {
       const { strategy: _, ...rest } = o;

@@ -1,7 +1,15 @@
 import type { z } from 'zod';
 import { WeightsMismatchError, type WeightMismatch } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { sameShape, weightSpecs, weightTensor, type WeightMap, type WeightSource, type WeightSpec, type WeightTensor } from '../weights.js';
+import {
+  sameShape,
+  weightSpecs,
+  weightTensor,
+  type WeightMap,
+  type WeightSource,
+  type WeightSpec,
+  type WeightTensor,
+} from '../weights.js';
 import type { ZooModel } from '../zoo.js';
 import { matchSource, unusedNames } from './match.js';
 import { randomWeight } from './random.js';
@@ -44,14 +52,20 @@ export function adaptInputChannels(src: WeightTensor, channels: number): WeightT
         for (let c = 0; c < cin; c++) s += src.data[(p * cin + c) * cout + o]!;
         out.data[p * cout + o] = s;
       } else {
-        for (let c = 0; c < channels; c++) out.data[(p * channels + c) * cout + o] = src.data[(p * cin + (c % cin)) * cout + o]! * scale;
+        for (let c = 0; c < channels; c++)
+          out.data[(p * channels + c) * cout + o] = src.data[(p * cin + (c % cin)) * cout + o]! * scale;
       }
     }
   }
   return out;
 }
 
-function isFirstKernel(spec: WeightSpec, first: WeightSpec | undefined, source: WeightTensor, inputChannels: number): boolean {
+function isFirstKernel(
+  spec: WeightSpec,
+  first: WeightSpec | undefined,
+  source: WeightTensor,
+  inputChannels: number,
+): boolean {
   return (
     spec === first &&
     spec.shape.length === 4 &&
@@ -67,7 +81,12 @@ function isFirstKernel(spec: WeightSpec, first: WeightSpec | undefined, source: 
  * Copies source weights into the weights `take` selects, matching by name; the rest (and the head unless
  * kept) random. Shared by pretrained init, weight transfusion and the Slim hybrid.
  */
-export function transferWeights(zm: ZooModel, source: WeightSource, o: ResolvedTransfer, take: (s: WeightSpec) => boolean): InitResult {
+export function transferWeights(
+  zm: ZooModel,
+  source: WeightSource,
+  o: ResolvedTransfer,
+  take: (s: WeightSpec) => boolean,
+): InitResult {
   const specs = weightSpecs(zm);
   const match = matchSource(zm, source, specs);
   const firstKernel = specs.find((s) => s.kind === 'kernel');
@@ -96,7 +115,9 @@ export function transferWeights(zm: ZooModel, source: WeightSource, o: ResolvedT
       report.adapted.push({ name: s.name, from: src.shape, to: s.shape });
     } else {
       report.mismatches.push(
-        src ? { name: s.name, reason: 'shape', expected: s.shape, got: src.shape } : { name: s.name, reason: 'missing-in-source', expected: s.shape },
+        src
+          ? { name: s.name, reason: 'shape', expected: s.shape, got: src.shape }
+          : { name: s.name, reason: 'missing-in-source', expected: s.shape },
       );
       weights[s.name] = randomWeight(s, o.seed, o.scheme);
       report.random.push(s.name);

@@ -17,7 +17,12 @@ export interface SaveWeightsOptions {
 }
 
 /** Writes named weights as an Arrow tensors artifact (atomic), with the model spec and input transform when known. */
-export async function saveWeights(path: string, weights: WeightMap, spec?: ModelSpec, options: SaveWeightsOptions = {}): Promise<void> {
+export async function saveWeights(
+  path: string,
+  weights: WeightMap,
+  spec?: ModelSpec,
+  options: SaveWeightsOptions = {},
+): Promise<void> {
   const meta: Record<string, string> = { ...options.metadata };
   if (spec) meta[SPEC_METADATA_KEY] = JSON.stringify(spec);
   if (options.preprocessing !== undefined) meta[PREPROCESSING_METADATA_KEY] = options.preprocessing;
@@ -46,7 +51,11 @@ export async function loadWeights(path: string): Promise<WeightSource> {
   }
   const preprocessing = info.metadata[PREPROCESSING_METADATA_KEY];
   if (preprocessing !== undefined) {
-    if (!/^[a-z][a-z0-9-]*$/.test(preprocessing)) throw new WeightsFileError(path, `metadata '${PREPROCESSING_METADATA_KEY}' is '${preprocessing}', expected an input transform name such as 'unit', 'tf' or 'caffe'`);
+    if (!/^[a-z][a-z0-9-]*$/.test(preprocessing))
+      throw new WeightsFileError(
+        path,
+        `metadata '${PREPROCESSING_METADATA_KEY}' is '${preprocessing}', expected an input transform name such as 'unit', 'tf' or 'caffe'`,
+      );
     source.preprocessing = preprocessing;
   }
   return source;

@@ -54,10 +54,13 @@ async function hasHdf5Signature(path: string, size: number): Promise<boolean> {
  * `<layer>/<kind>` by the layer group, as the zoo models name theirs, so they match by layer name. Layers without
  * weights (activations, pools) are skipped. Problems are WeightsFileError naming the file and the layer.
  */
-export async function importKerasH5Weights(path: string): Promise<WeightSource & { warnings: string[]; layers: KerasH5Layer[] }> {
+export async function importKerasH5Weights(
+  path: string,
+): Promise<WeightSource & { warnings: string[]; layers: KerasH5Layer[] }> {
   const st = await stat(path).catch(() => null);
   if (!st?.isFile()) throw new WeightsFileError(path, 'no such file');
-  if (!(await hasHdf5Signature(path, st.size))) throw new WeightsFileError(path, 'not an HDF5 file (no HDF5 signature; expected a Keras .h5 weights file)');
+  if (!(await hasHdf5Signature(path, st.size)))
+    throw new WeightsFileError(path, 'not an HDF5 file (no HDF5 signature; expected a Keras .h5 weights file)');
   // h5wasm's Node build reads the file by path; loaded only when an .h5 file is read (wasm start-up).
   const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
@@ -85,21 +88,35 @@ export async function importKerasH5Weights(path: string): Promise<WeightSource &
     const weights: WeightMap = {};
     const layers: KerasH5Layer[] = [];
     const warnings: string[] = [];
-    const kerasVersion = strings(top.attrs['keras_version']?.value)?.[0] ?? strings(root.attrs['keras_version']?.value)?.[0];
-    if (kerasVersion?.startsWith('3.')) warnings.push(`written by Keras ${kerasVersion}; Keras 2 files are the tested layout`);
+    const kerasVersion =
+      strings(top.attrs['keras_version']?.value)?.[0] ?? strings(root.attrs['keras_version']?.value)?.[0];
+    if (kerasVersion?.startsWith('3.'))
+      warnings.push(`written by Keras ${kerasVersion}; Keras 2 files are the tested layout`);
     for (const layer of layerNames) {
       const group = root.get!(layer);
-      if (!group) throw new WeightsFileError(path, `${where}${layer}: listed in layer_names but the file has no such group`);
+      if (!group)
+        throw new WeightsFileError(path, `${where}${layer}: listed in layer_names but the file has no such group`);
       const names = strings(group.attrs['weight_names']?.value);
-      if (!names) throw new WeightsFileError(path, `${where}${layer}: no \`weight_names\` attribute (expected the names of the layer's weights, e.g. ${layer}/kernel:0)`);
+      if (!names)
+        throw new WeightsFileError(
+          path,
+          `${where}${layer}: no \`weight_names\` attribute (expected the names of the layer's weights, e.g. ${layer}/kernel:0)`,
+        );
       if (names.length === 0) continue;
       layers.push({ name: layer, weights: names });
       for (const wn of names) {
         const ds = group.get!(wn);
-        if (!ds || ds.shape === undefined || ds.shape === null) throw new WeightsFileError(path, `${where}${layer}/${wn}: listed in weight_names but not a dataset in the file`);
+        if (!ds || ds.shape === undefined || ds.shape === null)
+          throw new WeightsFileError(
+            path,
+            `${where}${layer}/${wn}: listed in weight_names but not a dataset in the file`,
+          );
         const raw = ds.value;
         if (!(raw instanceof Float32Array || raw instanceof Float64Array)) {
-          throw new WeightsFileError(path, `${where}${layer}/${wn}: dtype ${String(ds.dtype)}; expected float32 or float64 values`);
+          throw new WeightsFileError(
+            path,
+            `${where}${layer}/${wn}: dtype ${String(ds.dtype)}; expected float32 or float64 values`,
+          );
         }
         const kind = (wn.split('/').pop() ?? wn).replace(/:\d+$/, '');
         const name = `${layer}/${kind}`;
@@ -108,7 +125,12 @@ export async function importKerasH5Weights(path: string): Promise<WeightSource &
       }
     }
     if (layers.length === 0) throw new WeightsFileError(path, 'no layer holds weights');
-    const source: WeightSource & { warnings: string[]; layers: KerasH5Layer[] } = { weights, origin: path, warnings, layers };
+    const source: WeightSource & { warnings: string[]; layers: KerasH5Layer[] } = {
+      weights,
+      origin: path,
+      warnings,
+      layers,
+    };
     const keras = kerasApplicationPreprocessing(weights);
     if (keras) source.preprocessing = keras;
     return source;

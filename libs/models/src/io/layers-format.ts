@@ -28,7 +28,9 @@ const modelJsonSchema = z
     generatedBy: z.string().nullish(),
     convertedBy: z.string().nullish(),
     modelTopology: z.record(z.string(), z.unknown()).optional(),
-    weightsManifest: z.array(z.object({ paths: z.array(z.string().min(1)).min(1), weights: z.array(weightEntrySchema) }).passthrough()).min(1),
+    weightsManifest: z
+      .array(z.object({ paths: z.array(z.string().min(1)).min(1), weights: z.array(weightEntrySchema) }).passthrough())
+      .min(1),
     userDefinedMetadata: z.record(z.string(), z.unknown()).optional(),
   })
   .passthrough();
@@ -69,13 +71,18 @@ function kerasWarnings(json: ModelJson): string[] {
   const version = typeof topo['keras_version'] === 'string' ? topo['keras_version'] : '';
   const text = JSON.stringify(topo['model_config'] ?? {});
   if (version.startsWith('3.') || (text.includes('"batch_shape"') && !text.includes('"batch_input_shape"'))) {
-    return ['model.json was written from Keras 3, whose conversion to tfjs is known to mis-handle weights (tfjs#8266); convert from Keras 2 (TF ≤ 2.15 or tf_keras) .h5 instead'];
+    return [
+      'model.json was written from Keras 3, whose conversion to tfjs is known to mis-handle weights (tfjs#8266); convert from Keras 2 (TF ≤ 2.15 or tf_keras) .h5 instead',
+    ];
   }
   return [];
 }
 
 /** Reads every shard in manifest order, checking each group's byte count against its weight specs. */
-async function readShards(path: string, json: ModelJson): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }> {
+async function readShards(
+  path: string,
+  json: ModelJson,
+): Promise<{ specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer }> {
   const dir = dirname(path);
   const buffers: Uint8Array[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -98,7 +105,10 @@ async function readShards(path: string, json: ModelJson): Promise<{ specs: tf.io
       specs.push(w as tf.io.WeightsManifestEntry);
     }
     if (got !== expected) {
-      throw new WeightsFileError(path, `weightsManifest[${g}]: shards ${group.paths.join(', ')} hold ${got} bytes, the manifest describes ${expected}`);
+      throw new WeightsFileError(
+        path,
+        `weightsManifest[${g}]: shards ${group.paths.join(', ')} hold ${got} bytes, the manifest describes ${expected}`,
+      );
     }
   }
   const total = buffers.reduce((a, b) => a + b.byteLength, 0);
@@ -142,10 +152,15 @@ export async function importLayersModelWeights(modelJsonPath: string): Promise<W
     weights[name] = weightTensor(t.shape, Float32Array.from(t.dataSync()));
     t.dispose();
   }
-  const source: WeightSource & { warnings: string[] } = { weights, origin: modelJsonPath, warnings: kerasWarnings(json) };
+  const source: WeightSource & { warnings: string[] } = {
+    weights,
+    origin: modelJsonPath,
+    warnings: kerasWarnings(json),
+  };
   const meta = json.userDefinedMetadata?.['transfusion'];
   if (meta && typeof meta === 'object' && 'spec' in meta) source.spec = parseStoredSpec(meta.spec, modelJsonPath);
-  if (meta && typeof meta === 'object' && 'preprocessing' in meta && typeof meta.preprocessing === 'string') source.preprocessing = meta.preprocessing;
+  if (meta && typeof meta === 'object' && 'preprocessing' in meta && typeof meta.preprocessing === 'string')
+    source.preprocessing = meta.preprocessing;
   else {
     const keras = kerasApplicationPreprocessing(weights);
     if (keras) source.preprocessing = keras;
@@ -160,7 +175,12 @@ export async function loadLayersModel(modelJsonPath: string): Promise<tf.LayersM
   const { specs, data } = await readShards(modelJsonPath, json);
   try {
     return await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: data, format: 'layers-model' }),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: specs,
+        weightData: data,
+        format: 'layers-model',
+      }),
     );
   } catch (e) {
     throw new WeightsFileError(modelJsonPath, `tfjs cannot build this topology (${(e as Error).message})`);
@@ -171,7 +191,11 @@ export async function loadLayersModel(modelJsonPath: string): Promise<tf.LayersM
  * Writes the model as tfjs `model.save('file://dir')` would (model.json + group1-shardKofN.bin, shards of
  * `shardBytes` like tensorflowjs_converter's 4 MB default), with the zoo spec in userDefinedMetadata.
  */
-export async function exportLayersModel(zm: ZooModel, dir: string, options: { shardBytes?: number; preprocessing?: string } = {}): Promise<string> {
+export async function exportLayersModel(
+  zm: ZooModel,
+  dir: string,
+  options: { shardBytes?: number; preprocessing?: string } = {},
+): Promise<string> {
   const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
   const modelJsonPath = join(dir, 'model.json');
   await mkdir(dir, { recursive: true });
@@ -180,14 +204,20 @@ export async function exportLayersModel(zm: ZooModel, dir: string, options: { sh
       const all = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));
       const n = Math.max(1, Math.ceil(all.byteLength / shardBytes));
       const paths = Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}.bin`);
-      for (const [i, p] of paths.entries()) await writeFile(join(dir, p), all.subarray(i * shardBytes, (i + 1) * shardBytes));
+      for (const [i, p] of paths.entries())
+        await writeFile(join(dir, p), all.subarray(i * shardBytes, (i + 1) * shardBytes));
       const json = {
         format: 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: '@transfusion/models',
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
-        userDefinedMetadata: { transfusion: { spec: zm.spec, ...(options.preprocessing !== undefined ? { preprocessing: options.preprocessing } : {}) } },
+        userDefinedMetadata: {
+          transfusion: {
+            spec: zm.spec,
+            ...(options.preprocessing !== undefined ? { preprocessing: options.preprocessing } : {}),
+          },
+        },
       };
       await writeFile(modelJsonPath, JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };

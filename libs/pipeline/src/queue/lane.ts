@@ -18,10 +18,22 @@ export interface Lane {
   workersChecked: boolean;
 }
 
-const RELAYED_EVENTS = ['active', 'progress', 'completed', 'failed', 'delayed', 'waiting', 'stalled', 'removed'] as const;
+const RELAYED_EVENTS = [
+  'active',
+  'progress',
+  'completed',
+  'failed',
+  'delayed',
+  'waiting',
+  'stalled',
+  'removed',
+] as const;
 
 export async function openLane(target: RedisTarget, prefix: string, resources: ResourceClass): Promise<Lane> {
-  const clients = [redisClient(target, 'transfusion-coordinator'), redisClient(target, 'transfusion-coordinator-events')];
+  const clients = [
+    redisClient(target, 'transfusion-coordinator'),
+    redisClient(target, 'transfusion-coordinator-events'),
+  ];
   const queue = new Queue(queueName(resources), { connection: clients[0]!, prefix });
   const events = new QueueEvents(queueName(resources), { connection: clients[1]!, prefix });
   const listeners = new Map<string, Set<Notify>>();
@@ -40,7 +52,10 @@ export async function openLane(target: RedisTarget, prefix: string, resources: R
 
 export function addListener(lane: Lane, jobId: string, notify: Notify): void {
   let set = lane.listeners.get(jobId);
-  if (!set) lane.listeners.set(jobId, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    lane.listeners.set(jobId, set);
+  }
   set.add(notify);
 }
 

@@ -37,7 +37,11 @@ export const queueExecutorOptionsSchema = z.strictObject({
   /** Stages queued at once (the workers decide how many run). */
   inFlight: z.number().int().min(1).default(1000),
   /** How long finished jobs stay in Redis (a re-add within that time is a no-op). */
-  keepSeconds: z.number().int().positive().default(7 * 24 * 3600),
+  keepSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
   /** Safety net besides queue events: how often to re-read a job's state. */
   pollMs: z.number().int().positive().default(5_000),
   onEvent: z.custom<(e: QueueStageEvent) => void>((v) => typeof v === 'function', 'a function').optional(),
@@ -69,7 +73,8 @@ export async function queueExecutor(options: QueueExecutorOptions): Promise<Stag
     const record = await store.readRecord(task.key);
     if (record) return { status: 'cached', record };
     const resources = opts.queue ?? task.resources;
-    const emit: QueuedStageEmit = (e) => opts.onEvent?.({ stage: task.instance, key: task.key, queue: resources, ...e });
+    const emit: QueuedStageEmit = (e) =>
+      opts.onEvent?.({ stage: task.instance, key: task.key, queue: resources, ...e });
     return new QueuedStage(await lane(resources), store, task, hooks, opts, emit).run();
   }
 

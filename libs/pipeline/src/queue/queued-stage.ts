@@ -51,7 +51,9 @@ export class QueuedStage {
       addListener(this.lane, this.task.key, this.notify);
       if (this.hooks.signal.aborted) return this.onAbort();
       this.hooks.signal.addEventListener('abort', this.onAbort, { once: true });
-      this.submit().then(this.check, (e: unknown) => this.finish({ status: 'failed', error: `cannot queue the stage: ${(e as Error).message}` }));
+      this.submit().then(this.check, (e: unknown) =>
+        this.finish({ status: 'failed', error: `cannot queue the stage: ${(e as Error).message}` }),
+      );
     });
   }
 
@@ -164,16 +166,25 @@ export class QueuedStage {
 
   private retrying(job: Job): void {
     const retryInMs = job.delay > 0 ? job.delay : undefined; // the backoff BullMQ chose for this retry
-    this.emit({ state: 'retrying', attempt: job.attemptsMade, ...(retryInMs ? { retryInMs } : {}), ...(job.failedReason ? { error: job.failedReason } : {}) });
+    this.emit({
+      state: 'retrying',
+      attempt: job.attemptsMade,
+      ...(retryInMs ? { retryInMs } : {}),
+      ...(job.failedReason ? { error: job.failedReason } : {}),
+    });
     const when = retryInMs ? ` in ${Math.round(retryInMs / 100) / 10} s` : '';
-    this.hooks.onLine?.(`attempt ${job.attemptsMade} failed, retrying${when}: ${(job.failedReason ?? '').split('\n')[0]}`);
+    this.hooks.onLine?.(
+      `attempt ${job.attemptsMade} failed, retrying${when}: ${(job.failedReason ?? '').split('\n')[0]}`,
+    );
   }
 
   private async completed(job: Job): Promise<void> {
     const result = jobResultSchema.safeParse(job.returnvalue);
     const rec = await this.store.readRecord(this.task.key);
     if (rec) return this.finish({ status: result.success ? result.data.status : 'ran', record: rec });
-    const who = result.success ? `worker ${result.data.worker} committed it to ${result.data.store}` : 'its job completed';
+    const who = result.success
+      ? `worker ${result.data.worker} committed it to ${result.data.store}`
+      : 'its job completed';
     this.finish({
       status: 'failed',
       error:

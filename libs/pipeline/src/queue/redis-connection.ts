@@ -33,17 +33,35 @@ export function parseRedisUrl(url: string): RedisTarget {
   try {
     u = new URL(url);
   } catch {
-    throw new RedisSetupError(`--redis: '${redactUrl(url)}' is not a URL; expected redis://[user:password@]host[:port][/db] or rediss://... for TLS`, 'REDIS_URL', redactUrl(url));
+    throw new RedisSetupError(
+      `--redis: '${redactUrl(url)}' is not a URL; expected redis://[user:password@]host[:port][/db] or rediss://... for TLS`,
+      'REDIS_URL',
+      redactUrl(url),
+    );
   }
   const display = redactUrl(url);
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new RedisSetupError(`--redis ${display}: expected a redis:// or rediss:// URL, got ${u.protocol}//`, 'REDIS_URL', display);
+    throw new RedisSetupError(
+      `--redis ${display}: expected a redis:// or rediss:// URL, got ${u.protocol}//`,
+      'REDIS_URL',
+      display,
+    );
   }
   if (!u.hostname) throw new RedisSetupError(`--redis ${display}: the URL names no host`, 'REDIS_URL', display);
   const dbText = u.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
-  if (!Number.isInteger(db) || db < 0) throw new RedisSetupError(`--redis ${display}: '/${dbText}' is not a database number (expected /0, /1, ...)`, 'REDIS_URL', display);
-  if (u.search) throw new RedisSetupError(`--redis ${display}: query parameters are not supported; put user and password before the host`, 'REDIS_URL', display);
+  if (!Number.isInteger(db) || db < 0)
+    throw new RedisSetupError(
+      `--redis ${display}: '/${dbText}' is not a database number (expected /0, /1, ...)`,
+      'REDIS_URL',
+      display,
+    );
+  if (u.search)
+    throw new RedisSetupError(
+      `--redis ${display}: query parameters are not supported; put user and password before the host`,
+      'REDIS_URL',
+      display,
+    );
   const port = u.port ? Number(u.port) : 6379;
   const options: RedisOptions = { host: u.hostname.replace(/^\[|\]$/g, ''), port, db };
   if (u.username) options.username = decodeURIComponent(u.username);
@@ -106,13 +124,21 @@ export async function checkRedis(url: string, timeoutMs = 5_000): Promise<RedisI
       await client.ping();
       info = await client.info();
     } catch (e) {
-      throw classify(display, (lastError && !/Connection is closed/.test(lastError.message) ? lastError : (e as Error)), target.options.password !== undefined);
+      throw classify(
+        display,
+        lastError && !/Connection is closed/.test(lastError.message) ? lastError : (e as Error),
+        target.options.password !== undefined,
+      );
     }
     const field = (name: string): string => info.match(new RegExp(`^${name}:(.*)$`, 'm'))?.[1]?.trim() ?? '';
     const version = field('redis_version');
     const maxmemoryPolicy = field('maxmemory_policy');
     if (Number(version.split('.')[0]) < MIN_REDIS_MAJOR) {
-      throw new RedisSetupError(`Redis at ${display} is version ${version}; BullMQ needs ${MIN_REDIS_MAJOR}.0 or later (6.2+ recommended). Fix: upgrade the server (Debian 12: apt-get install redis-server gives 7.0).`, 'REDIS_VERSION', display);
+      throw new RedisSetupError(
+        `Redis at ${display} is version ${version}; BullMQ needs ${MIN_REDIS_MAJOR}.0 or later (6.2+ recommended). Fix: upgrade the server (Debian 12: apt-get install redis-server gives 7.0).`,
+        'REDIS_VERSION',
+        display,
+      );
     }
     if (maxmemoryPolicy && maxmemoryPolicy !== 'noeviction') {
       throw new RedisSetupError(

@@ -14,7 +14,14 @@ import type { AnyStage, StageRegistry } from '../stage.js';
 import { stageThreadsEnv } from '../spawn-stage.js';
 import { runOrReuse, stageTaskSchema, type StageTask } from '../stage-task.js';
 import { Store } from '../store.js';
-import { DEFAULT_PREFIX, prefixSchema, queueName, RESOURCE_CLASSES, type JobProgress, type JobResult } from './protocol.js';
+import {
+  DEFAULT_PREFIX,
+  prefixSchema,
+  queueName,
+  RESOURCE_CLASSES,
+  type JobProgress,
+  type JobResult,
+} from './protocol.js';
 import { checkRedis, parseRedisUrl, redisClient } from './redis-connection.js';
 
 /** One line of a worker's activity log. */
@@ -78,16 +85,23 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
     threadsEnv: stageThreadsEnv(opts.concurrency), // each concurrent job its share of this machine's cores
     shuttingDown: false,
   };
-  const client: Redis = redisClient(parseRedisUrl(opts.redis), `transfusion-worker-${ctx.name.replace(/[^A-Za-z0-9_.:-]/g, '_')}`); // CLIENT SETNAME: no spaces
-  const worker = new Worker(queueName(opts.queue), (job: Job, token?: string, signal?: AbortSignal) => processJob(ctx, job, token, signal), {
-    connection: client,
-    prefix: opts.prefix,
-    concurrency: opts.concurrency,
-    name: ctx.name,
-    lockDuration: opts.lockMs,
-    stalledInterval: opts.stalledCheckMs,
-    autorun: false,
-  });
+  const client: Redis = redisClient(
+    parseRedisUrl(opts.redis),
+    `transfusion-worker-${ctx.name.replace(/[^A-Za-z0-9_.:-]/g, '_')}`,
+  ); // CLIENT SETNAME: no spaces
+  const worker = new Worker(
+    queueName(opts.queue),
+    (job: Job, token?: string, signal?: AbortSignal) => processJob(ctx, job, token, signal),
+    {
+      connection: client,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      name: ctx.name,
+      lockDuration: opts.lockMs,
+      stalledInterval: opts.stalledCheckMs,
+      autorun: false,
+    },
+  );
   worker.on('error', () => undefined); // connection errors: ioredis reconnects; job errors are reported per job
   void worker.run();
   await worker.waitUntilReady();
@@ -121,7 +135,12 @@ interface WorkerContext {
 }
 
 /** One job: refused, or run in a child process with its progress reported to the coordinator. */
-async function processJob(ctx: WorkerContext, job: Job, token: string | undefined, signal?: AbortSignal): Promise<JobResult> {
+async function processJob(
+  ctx: WorkerContext,
+  job: Job,
+  token: string | undefined,
+  signal?: AbortSignal,
+): Promise<JobResult> {
   const refusal = await refuse(job, ctx.registry, ctx.opts.allowExec, ctx.keys, ctx.opts.registry, ctx.name);
   if (typeof refusal === 'string') {
     emit(ctx, job, 'refused', refusal);
@@ -156,21 +175,35 @@ function progressLines(job: Job, worker: string, attempt: number): (line: string
 }
 
 /** Ends a job whose stage failed or was stopped: handed back on our own shutdown, else failed (cancelled: no retry). */
-async function failJob(ctx: WorkerContext, job: Job, stageError: string, token: string | undefined, signal?: AbortSignal): Promise<never> {
+async function failJob(
+  ctx: WorkerContext,
+  job: Job,
+  stageError: string,
+  token: string | undefined,
+  signal?: AbortSignal,
+): Promise<never> {
   if (signal?.aborted && ctx.shuttingDown && token) {
     // Stopped by our own shutdown: hand the job back untouched for another worker.
     await job.moveToWait(token);
     emit(ctx, job, 'requeued');
     throw new WaitingError();
   }
-  const error = signal?.aborted ? `cancelled on worker ${ctx.name}${signal.reason ? `: ${String(signal.reason)}` : ''}` : `on worker ${ctx.name}: ${stageError}`;
+  const error = signal?.aborted
+    ? `cancelled on worker ${ctx.name}${signal.reason ? `: ${String(signal.reason)}` : ''}`
+    : `on worker ${ctx.name}: ${stageError}`;
   emit(ctx, job, 'failed', error);
   if (signal?.aborted) throw new UnrecoverableError(error);
   throw new Error(error);
 }
 
 function emit(ctx: WorkerContext, job: Job, state: WorkerEvent['state'], error?: string): void {
-  ctx.opts.onEvent?.({ job: job.id ?? '', stage: (job.data as { instance?: string })?.instance ?? job.name, state, attempt: job.attemptsMade + 1, ...(error ? { error } : {}) });
+  ctx.opts.onEvent?.({
+    job: job.id ?? '',
+    stage: (job.data as { instance?: string })?.instance ?? job.name,
+    state,
+    attempt: job.attemptsMade + 1,
+    ...(error ? { error } : {}),
+  });
 }
 
 /**
@@ -178,14 +211,23 @@ function emit(ctx: WorkerContext, job: Job, state: WorkerEvent['state'], error?:
  * A worker also refuses a task whose key its own code would not produce (other code, packages or runtime), since
  * its artifacts would then not be what the key promises.
  */
-async function refuse(job: Job, registry: StageRegistry, allowExec: boolean, keys: KeyContext, registryRef: string, name: string): Promise<StageTask | string> {
+async function refuse(
+  job: Job,
+  registry: StageRegistry,
+  allowExec: boolean,
+  keys: KeyContext,
+  registryRef: string,
+  name: string,
+): Promise<StageTask | string> {
   const parsed = stageTaskSchema.safeParse(job.data);
   if (!parsed.success) return `job ${job.id} is not a stage task: ${z.prettifyError(parsed.error)}`;
   const task = parsed.data;
   if (task.key !== job.id) return `job ${job.id}: its id is not its stage's cache key ${task.key}`;
-  if (cacheKey(task.preimage) !== task.key) return `job ${job.id}: the key does not match its pre-image (a tampered or corrupted job)`;
+  if (cacheKey(task.preimage) !== task.key)
+    return `job ${job.id}: the key does not match its pre-image (a tampered or corrupted job)`;
   const mismatch = taskVersusPreimage(task);
-  if (mismatch) return `job ${job.id}: its ${mismatch} differ from those its key was computed from (a tampered or corrupted job)`;
+  if (mismatch)
+    return `job ${job.id}: its ${mismatch} differ from those its key was computed from (a tampered or corrupted job)`;
   const stage = registry.get(task.stage);
   if (!stage) {
     return `worker ${name} refuses stage '${task.stage}' (${task.instance}): it is not in the worker's registry ${registryRef}; start the worker with --registry naming a module that defines it`;
@@ -224,12 +266,14 @@ async function differences(task: StageTask, stage: AnyStage, keys: KeyContext): 
   if (dataPaths.length > 0 || pre.data) {
     const data: Record<string, DataFingerprint | 'missing'> = {};
     for (const p of dataPaths) data[p] = await fingerprintDataPath(p, task.pipelineDir).catch(() => 'missing' as const);
-    if (canonicalJson(data) !== canonicalJson(pre.data ?? {})) out.push(`data (${dataPaths.join(', ')}: mount it at the same path with the same files)`);
+    if (canonicalJson(data) !== canonicalJson(pre.data ?? {}))
+      out.push(`data (${dataPaths.join(', ')}: mount it at the same path with the same files)`);
   }
   const env: Record<string, string | null> = {};
   for (const n of [...(stage.env ?? [])].sort()) env[n] = process.env[n] ?? null;
   if (canonicalJson(env) !== canonicalJson(pre.env)) out.push(`environment (${Object.keys(env).join(', ')})`);
-  if (canonicalJson(await keys.runtime(stage)) !== canonicalJson(pre.runtime)) out.push('runtime (Node major version or compute backend)');
+  if (canonicalJson(await keys.runtime(stage)) !== canonicalJson(pre.runtime))
+    out.push('runtime (Node major version or compute backend)');
   return out;
 }
 

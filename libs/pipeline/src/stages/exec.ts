@@ -44,7 +44,9 @@ export const execStage = defineStage({
       TRANSFUSION_PARAMS: JSON.stringify(ctx.params.params),
     };
     for (const [name, path] of Object.entries(ctx.inputPaths)) {
-      env[`TRANSFUSION_IN_${name.toUpperCase()}`] = Array.isArray(path) ? path.join(process.platform === 'win32' ? ';' : ':') : path;
+      env[`TRANSFUSION_IN_${name.toUpperCase()}`] = Array.isArray(path)
+        ? path.join(process.platform === 'win32' ? ';' : ':')
+        : path;
     }
     const [program, ...args] = ctx.params.command as [string, ...string[]];
     const result = await execa(program, args, {
@@ -58,7 +60,12 @@ export const execStage = defineStage({
       forceKillAfterDelay: 5000,
     });
     if (result.failed) {
-      const why = result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.signal ? `signal ${result.signal}` : result.shortMessage;
+      const why =
+        result.exitCode !== undefined
+          ? `exit code ${result.exitCode}`
+          : result.signal
+            ? `signal ${result.signal}`
+            : result.shortMessage;
       throw new StageError(`command ${JSON.stringify(ctx.params.command)} failed (${why})`);
     }
   },

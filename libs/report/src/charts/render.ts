@@ -12,8 +12,24 @@ export const chartConfig = {
   background: 'white',
   padding: 8,
   view: { stroke: '#bbbbbb' },
-  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#e6e6e6', tickColor: '#888888', domainColor: '#888888' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', orient: 'right', labelLimit: 480, symbolStrokeWidth: 3, symbolType: 'stroke' },
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    grid: true,
+    gridColor: '#e6e6e6',
+    tickColor: '#888888',
+    domainColor: '#888888',
+  },
+  legend: {
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    orient: 'right',
+    labelLimit: 480,
+    symbolStrokeWidth: 3,
+    symbolType: 'stroke',
+  },
   header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
   title: { fontSize: 14, subtitleFontSize: 11, subtitleColor: '#444444', anchor: 'start', offset: 10 },
   line: { strokeWidth: 2 },
@@ -33,12 +49,18 @@ let fontChecked = false;
  */
 function assertFontsAvailable(): void {
   if (fontChecked) return;
-  const probe = new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="60" height="30"><text x="2" y="22" font-family="${FONT}" font-size="20">Ag</text></svg>`, resvgOptions(1)).render();
+  const probe = new Resvg(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="60" height="30"><text x="2" y="22" font-family="${FONT}" font-size="20">Ag</text></svg>`,
+    resvgOptions(1),
+  ).render();
   const px = probe.pixels;
   let dark = 0;
   for (let i = 0; i < px.length; i += 4) if (px[i]! < 128) dark++;
   if (dark === 0) {
-    throw new ReportError('no usable font for chart text in PNGs: install DejaVu Sans (Debian: apt-get install fonts-dejavu-core)', 'render-failed');
+    throw new ReportError(
+      'no usable font for chart text in PNGs: install DejaVu Sans (Debian: apt-get install fonts-dejavu-core)',
+      'render-failed',
+    );
   }
   fontChecked = true;
 }
@@ -68,7 +90,9 @@ export async function renderChart(id: string, spec: TopLevelSpec, pngScale: numb
   let view: vega.View | undefined;
   try {
     // vega-lite's Logger interface is structurally the same as this object; its level() overloads defeat inference.
-    const compiled = vl.compile({ ...spec, config: { ...chartConfig, ...(spec.config ?? {}) } } as TopLevelSpec, { logger: logger as never });
+    const compiled = vl.compile({ ...spec, config: { ...chartConfig, ...(spec.config ?? {}) } } as TopLevelSpec, {
+      logger: logger as never,
+    });
     // vega's runtime logger has the same shape; collecting its warnings keeps stderr clean and lets tests see them.
     view = new vega.View(vega.parse(compiled.spec), { renderer: 'none', logger: logger as never });
     view.logLevel(vega.Warn);

@@ -19,10 +19,27 @@ export interface SeedDotRow {
  * One concatenated chart per panel rather than a facet: in a facet with independent x scales, layers that drop
  * different invalid rows (a mean has no seed value) make Vega-Lite warn that it guesses how their domains relate.
  */
-export function seedDotsSpec(o: { title: Title; rows: SeedDotRow[]; panels: string[]; settings: string[]; yTitle: string }): TopLevelSpec {
-  const x = { field: 'setting', type: 'nominal' as const, sort: o.settings, title: null, axis: { labelAngle: -35, labelLimit: 200 } };
+export function seedDotsSpec(o: {
+  title: Title;
+  rows: SeedDotRow[];
+  panels: string[];
+  settings: string[];
+  yTitle: string;
+}): TopLevelSpec {
+  const x = {
+    field: 'setting',
+    type: 'nominal' as const,
+    sort: o.settings,
+    title: null,
+    axis: { labelAngle: -35, labelLimit: 200 },
+  };
   // The panels share the y scale: the axis title once, on the first.
-  const y = (field: keyof SeedDotRow, panel: number) => ({ field, type: 'quantitative' as const, scale: { zero: false, padding: 10 }, title: panel === 0 ? o.yTitle : null });
+  const y = (field: keyof SeedDotRow, panel: number) => ({
+    field,
+    type: 'quantitative' as const,
+    scale: { zero: false, padding: 10 },
+    title: panel === 0 ? o.yTitle : null,
+  });
   return {
     title: titleOf(o.title),
     data: { values: o.rows },
@@ -35,9 +52,34 @@ export function seedDotsSpec(o: { title: Title; rows: SeedDotRow[]; panels: stri
       height: 200,
       layer: [
         // A panel without any interval gets no error-bar layer: an empty one warns of an infinite extent.
-        ...(o.rows.some((r) => r.panel === panel && r.lo !== undefined) ? [{ mark: { type: 'rule' as const, color: '#222222', strokeWidth: 1.5, xOffset: -7 }, encoding: { x, y: y('lo', i), y2: { field: 'hi' } } }] : []),
-        { mark: { type: 'point' as const, shape: 'diamond', filled: true, size: 70, color: '#000000', opacity: 1, xOffset: -7 }, encoding: { x, y: y('mean', i) } },
-        { mark: { type: 'point' as const, filled: true, size: 42, opacity: 0.85, xOffset: 7 }, encoding: { x, y: y('seedValue', i), color: { field: 'colour', type: 'nominal' as const, scale: null, legend: null } } },
+        ...(o.rows.some((r) => r.panel === panel && r.lo !== undefined)
+          ? [
+              {
+                mark: { type: 'rule' as const, color: '#222222', strokeWidth: 1.5, xOffset: -7 },
+                encoding: { x, y: y('lo', i), y2: { field: 'hi' } },
+              },
+            ]
+          : []),
+        {
+          mark: {
+            type: 'point' as const,
+            shape: 'diamond',
+            filled: true,
+            size: 70,
+            color: '#000000',
+            opacity: 1,
+            xOffset: -7,
+          },
+          encoding: { x, y: y('mean', i) },
+        },
+        {
+          mark: { type: 'point' as const, filled: true, size: 42, opacity: 0.85, xOffset: 7 },
+          encoding: {
+            x,
+            y: y('seedValue', i),
+            color: { field: 'colour', type: 'nominal' as const, scale: null, legend: null },
+          },
+        },
       ],
     })),
   };

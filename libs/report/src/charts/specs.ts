@@ -12,7 +12,14 @@ export const titleOf = (t: Title) => (t.subtitle ? { text: t.text, subtitle: t.s
 type FacetedSpec = Extract<TopLevelSpec, { facet: unknown }>;
 
 /** One panel per value of `panel`, in the given order, wrapped after `maxColumns`. */
-function faceted(o: { title: Title; rows: object[]; panels: string[]; maxColumns: number; spec: FacetedSpec['spec']; resolve?: FacetedSpec['resolve'] }): TopLevelSpec {
+function faceted(o: {
+  title: Title;
+  rows: object[];
+  panels: string[];
+  maxColumns: number;
+  spec: FacetedSpec['spec'];
+  resolve?: FacetedSpec['resolve'];
+}): TopLevelSpec {
   return {
     title: titleOf(o.title),
     data: { values: o.rows },
@@ -35,9 +42,24 @@ export interface CurveRow {
 }
 
 /** Mean curve over seeds with a ±1 std band, one panel per model, optional dashed threshold line. */
-export function curvesSpec(o: { title: Title; rows: CurveRow[]; panels: string[]; series: { name: string; colour: string }[]; yTitle: string }): TopLevelSpec {
-  const colour = { field: 'series', type: 'nominal' as const, scale: { domain: o.series.map((s) => s.name), range: o.series.map((s) => s.colour) } };
-  const x = { field: 'step', type: 'quantitative' as const, title: 'Training step', axis: { format: ',.0f', labelOverlap: true } };
+export function curvesSpec(o: {
+  title: Title;
+  rows: CurveRow[];
+  panels: string[];
+  series: { name: string; colour: string }[];
+  yTitle: string;
+}): TopLevelSpec {
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: { domain: o.series.map((s) => s.name), range: o.series.map((s) => s.colour) },
+  };
+  const x = {
+    field: 'step',
+    type: 'quantitative' as const,
+    title: 'Training step',
+    axis: { format: ',.0f', labelOverlap: true },
+  };
   const hasThreshold = o.rows.some((r) => r.threshold !== undefined);
   return faceted({
     title: o.title,
@@ -48,9 +70,31 @@ export function curvesSpec(o: { title: Title; rows: CurveRow[]; panels: string[]
       width: 250,
       height: 180,
       layer: [
-        { mark: { type: 'area', fillOpacity: 0.16, strokeWidth: 0 }, encoding: { x, y: { field: 'lo', type: 'quantitative', scale: { zero: false }, title: o.yTitle }, y2: { field: 'hi' }, color: colour } },
-        { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { ...colour, legend: { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } } } },
-        ...(hasThreshold ? [{ mark: { type: 'rule' as const, strokeDash: [5, 3], color: '#555555', strokeWidth: 1 }, encoding: { y: { field: 'threshold', aggregate: 'min' as const, type: 'quantitative' as const } } }] : []),
+        {
+          mark: { type: 'area', fillOpacity: 0.16, strokeWidth: 0 },
+          encoding: {
+            x,
+            y: { field: 'lo', type: 'quantitative', scale: { zero: false }, title: o.yTitle },
+            y2: { field: 'hi' },
+            color: colour,
+          },
+        },
+        {
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative' },
+            color: { ...colour, legend: { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } },
+          },
+        },
+        ...(hasThreshold
+          ? [
+              {
+                mark: { type: 'rule' as const, strokeDash: [5, 3], color: '#555555', strokeWidth: 1 },
+                encoding: { y: { field: 'threshold', aggregate: 'min' as const, type: 'quantitative' as const } },
+              },
+            ]
+          : []),
       ],
     },
   });
@@ -74,7 +118,13 @@ export interface StepsRow {
  * has its own x axis (its model's prefixes, in the order of `inits`): models have different stages.
  */
 export function stepsBarSpec(o: { title: Title; rows: StepsRow[]; panels: string[]; inits: string[] }): TopLevelSpec {
-  const x = { field: 'init', type: 'nominal' as const, sort: o.inits, title: null, axis: { labelAngle: -35, labelLimit: 240 } };
+  const x = {
+    field: 'init',
+    type: 'nominal' as const,
+    sort: o.inits,
+    title: null,
+    axis: { labelAngle: -35, labelLimit: 240 },
+  };
   return faceted({
     title: o.title,
     rows: o.rows,
@@ -85,9 +135,22 @@ export function stepsBarSpec(o: { title: Title; rows: StepsRow[]; panels: string
       width: 260,
       height: 200,
       layer: [
-        { mark: { type: 'bar', width: { band: 0.7 } }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'Steps to threshold AUC', axis: { format: ',.0f' } }, color: { field: 'colour', type: 'nominal', scale: null, legend: null } } },
-        { mark: { type: 'rule', color: '#222222' }, encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } } },
-        { mark: { type: 'text', dy: -8, fontSize: 10, color: '#333333' }, encoding: { x, y: { field: 'noteY', type: 'quantitative' }, text: { field: 'note' } } },
+        {
+          mark: { type: 'bar', width: { band: 0.7 } },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative', title: 'Steps to threshold AUC', axis: { format: ',.0f' } },
+            color: { field: 'colour', type: 'nominal', scale: null, legend: null },
+          },
+        },
+        {
+          mark: { type: 'rule', color: '#222222' },
+          encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' } },
+        },
+        {
+          mark: { type: 'text', dy: -8, fontSize: 10, color: '#333333' },
+          encoding: { x, y: { field: 'noteY', type: 'quantitative' }, text: { field: 'note' } },
+        },
       ],
     },
   });
@@ -100,8 +163,20 @@ export interface StripRow {
 }
 
 /** Fig 2: every model pair as a dot, the mean as a black bar, per model and comparison. */
-export function stripSpec(o: { title: Title; rows: StripRow[]; panels: string[]; comparisons: { name: string; colour: string }[]; yTitle: string }): TopLevelSpec {
-  const x = { field: 'comparison', type: 'nominal' as const, sort: o.comparisons.map((c) => c.name), title: null, axis: { labelAngle: 0 } };
+export function stripSpec(o: {
+  title: Title;
+  rows: StripRow[];
+  panels: string[];
+  comparisons: { name: string; colour: string }[];
+  yTitle: string;
+}): TopLevelSpec {
+  const x = {
+    field: 'comparison',
+    type: 'nominal' as const,
+    sort: o.comparisons.map((c) => c.name),
+    title: null,
+    axis: { labelAngle: 0 },
+  };
   const y = { field: 'value', type: 'quantitative' as const, scale: { zero: false, padding: 12 }, title: o.yTitle };
   return faceted({
     title: o.title,
@@ -112,8 +187,23 @@ export function stripSpec(o: { title: Title; rows: StripRow[]; panels: string[];
       width: 200,
       height: 200,
       layer: [
-        { mark: { type: 'point', filled: true, size: 55, opacity: 0.75 }, encoding: { x, y, color: { field: 'comparison', type: 'nominal', scale: { domain: o.comparisons.map((c) => c.name), range: o.comparisons.map((c) => c.colour) }, legend: null } } },
-        { mark: { type: 'tick', color: '#000000', thickness: 2.5, size: 34 }, encoding: { x, y: { ...y, aggregate: 'mean' } } },
+        {
+          mark: { type: 'point', filled: true, size: 55, opacity: 0.75 },
+          encoding: {
+            x,
+            y,
+            color: {
+              field: 'comparison',
+              type: 'nominal',
+              scale: { domain: o.comparisons.map((c) => c.name), range: o.comparisons.map((c) => c.colour) },
+              legend: null,
+            },
+          },
+        },
+        {
+          mark: { type: 'tick', color: '#000000', thickness: 2.5, size: 34 },
+          encoding: { x, y: { ...y, aggregate: 'mean' } },
+        },
       ],
     },
   });
@@ -130,9 +220,25 @@ export interface LayerRow {
 }
 
 /** Fig 3: per-layer similarity from input (left) to output (right), one line per init, ±1 std whiskers. */
-export function layersSpec(o: { title: Title; rows: LayerRow[]; panels: string[]; series: { name: string; colour: string }[]; yTitle: string }): TopLevelSpec {
-  const colour = { field: 'series', type: 'nominal' as const, scale: { domain: o.series.map((s) => s.name), range: o.series.map((s) => s.colour) } };
-  const x = { field: 'layer', type: 'ordinal' as const, sort: { field: 'layerIndex', op: 'min' as const }, title: 'Layer (input → output)', axis: { labelAngle: -35 } };
+export function layersSpec(o: {
+  title: Title;
+  rows: LayerRow[];
+  panels: string[];
+  series: { name: string; colour: string }[];
+  yTitle: string;
+}): TopLevelSpec {
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: { domain: o.series.map((s) => s.name), range: o.series.map((s) => s.colour) },
+  };
+  const x = {
+    field: 'layer',
+    type: 'ordinal' as const,
+    sort: { field: 'layerIndex', op: 'min' as const },
+    title: 'Layer (input → output)',
+    axis: { labelAngle: -35 },
+  };
   return faceted({
     title: o.title,
     rows: o.rows,
@@ -143,8 +249,18 @@ export function layersSpec(o: { title: Title; rows: LayerRow[]; panels: string[]
       width: 240,
       height: 180,
       layer: [
-        { mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: colour } },
-        { mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 }, encoding: { x, y: { field: 'mean', type: 'quantitative', scale: { domain: [0, 1] }, title: o.yTitle }, color: { ...colour, legend: { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } } } },
+        {
+          mark: { type: 'rule', strokeWidth: 1.2 },
+          encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: colour },
+        },
+        {
+          mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative', scale: { domain: [0, 1] }, title: o.yTitle },
+            color: { ...colour, legend: { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } },
+          },
+        },
       ],
     },
   });
@@ -158,7 +274,13 @@ export interface ScatterRow {
 }
 
 /** Fig 4: similarity at init (x) vs after training (y) with the least-squares line; R² is in the panel title. */
-export function scatterSpec(o: { title: Title; rows: ScatterRow[]; panels: string[]; xTitle: string; yTitle: string }): TopLevelSpec {
+export function scatterSpec(o: {
+  title: Title;
+  rows: ScatterRow[];
+  panels: string[];
+  xTitle: string;
+  yTitle: string;
+}): TopLevelSpec {
   const x = { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false } };
   const y = { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false } };
   return faceted({
@@ -172,7 +294,11 @@ export function scatterSpec(o: { title: Title; rows: ScatterRow[]; panels: strin
       height: 190,
       layer: [
         { mark: { type: 'point', filled: true, size: 40, opacity: 0.7, color: '#0072b2' }, encoding: { x, y } },
-        { transform: [{ regression: 'y', on: 'x' }], mark: { type: 'line', color: '#d55e00', strokeWidth: 2 }, encoding: { x, y } },
+        {
+          transform: [{ regression: 'y', on: 'x' }],
+          mark: { type: 'line', color: '#d55e00', strokeWidth: 2 },
+          encoding: { x, y },
+        },
       ],
     },
   });

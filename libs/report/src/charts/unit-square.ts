@@ -20,8 +20,21 @@ export interface UnitSquarePanel {
  * Curves against the dashed diagonal in [0, 1]² (ROC curves, reliability diagrams), one panel per model. Each
  * panel has a legend of its own under it, so that the legend can name that panel's numbers.
  */
-export function unitSquareSpec(o: { title: Title; rows: UnitSquareRow[]; panels: UnitSquarePanel[]; xTitle: string; yTitle: string; points: boolean }): TopLevelSpec {
-  const axis = (field: 'x' | 'y', title: string) => ({ field, type: 'quantitative' as const, title, scale: { domain: [0, 1] }, axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1], format: '.1f' } });
+export function unitSquareSpec(o: {
+  title: Title;
+  rows: UnitSquareRow[];
+  panels: UnitSquarePanel[];
+  xTitle: string;
+  yTitle: string;
+  points: boolean;
+}): TopLevelSpec {
+  const axis = (field: 'x' | 'y', title: string) => ({
+    field,
+    type: 'quantitative' as const,
+    title,
+    scale: { domain: [0, 1] },
+    axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1], format: '.1f' },
+  });
   return {
     title: titleOf(o.title),
     data: { values: o.rows },
@@ -33,7 +46,12 @@ export function unitSquareSpec(o: { title: Title; rows: UnitSquareRow[]; panels:
       height: 230,
       layer: [
         {
-          data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+          data: {
+            values: [
+              { x: 0, y: 0 },
+              { x: 1, y: 1 },
+            ],
+          },
           mark: { type: 'line' as const, color: '#888888', strokeDash: [4, 4], strokeWidth: 1 },
           encoding: { x: axis('x', o.xTitle), y: axis('y', o.yTitle) },
         },

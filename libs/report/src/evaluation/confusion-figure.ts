@@ -35,7 +35,14 @@ export function confusionFigure(scope: FigureScope): FigureDef | undefined {
     counts.forEach((row, a) =>
       row.forEach((count, b) => {
         const rate = rates[a]![b]!;
-        rows.push({ panel, actual: classes[a]!, predicted: classes[b]!, count, rate: Number.isFinite(rate) ? rate : 0, rateText: Number.isFinite(rate) ? `${Math.round(rate * 100)}%` : '–' });
+        rows.push({
+          panel,
+          actual: classes[a]!,
+          predicted: classes[b]!,
+          count,
+          rate: Number.isFinite(rate) ? rate : 0,
+          rateText: Number.isFinite(rate) ? `${Math.round(rate * 100)}%` : '–',
+        });
       }),
     );
   }

@@ -30,7 +30,8 @@ export function randomVsTransfer(scope: FigureScope): RandomVsTransfer[] {
   return out;
 }
 
-export const settingsOf = (pairs: readonly RandomVsTransfer[]): ScoredGroup[] => pairs.flatMap((p) => [p.random, p.transfer]);
+export const settingsOf = (pairs: readonly RandomVsTransfer[]): ScoredGroup[] =>
+  pairs.flatMap((p) => [p.random, p.transfer]);
 
 /** The transfer source, when the runs name one: the captions say what "transfer" started from. */
 export function transferNote(pairs: readonly RandomVsTransfer[]): string {
@@ -46,14 +47,20 @@ export interface SettingCurve<T> {
 }
 
 /** One panel per model with random and transfer as its two series; a legend name is short, as legends sit under narrow panels. */
-export function unitSquarePanels<T>(pairs: readonly RandomVsTransfer[], draw: (g: ScoredGroup) => SettingCurve<T>): { rows: UnitSquareRow[]; panels: UnitSquarePanel[]; data: T[] } {
+export function unitSquarePanels<T>(
+  pairs: readonly RandomVsTransfer[],
+  draw: (g: ScoredGroup) => SettingCurve<T>,
+): { rows: UnitSquareRow[]; panels: UnitSquarePanel[]; data: T[] } {
   const rows: UnitSquareRow[] = [];
   const data: T[] = [];
   const panels = pairs.map((pair) => {
     const panel: UnitSquarePanel = { name: pair.random.model.label, series: [] };
     for (const g of [pair.random, pair.transfer]) {
       const curve = draw(g);
-      const series = { name: `${g.init.kind === 'pretrained' ? 'Transfer' : initShortLabel(g.init)} · ${curve.says}`, colour: initColour(g.initKey) };
+      const series = {
+        name: `${g.init.kind === 'pretrained' ? 'Transfer' : initShortLabel(g.init)} · ${curve.says}`,
+        colour: initColour(g.initKey),
+      };
       panel.series.push(series);
       data.push(curve.datum);
       curve.points.forEach((p, order) => rows.push({ panel: panel.name, series: series.name, ...p, order }));
@@ -64,7 +71,17 @@ export function unitSquarePanels<T>(pairs: readonly RandomVsTransfer[], draw: (g
 }
 
 /** The id, section and titles every random-vs-transfer figure shares; `what` names the chart, e.g. "ROC curves". */
-export function randomVsTransferFigure(scope: FigureScope, o: { kind: string; what: string; subtitle?: string; caption: string; spec: (title: Title) => TopLevelSpec; data: unknown }): FigureDef {
+export function randomVsTransferFigure(
+  scope: FigureScope,
+  o: {
+    kind: string;
+    what: string;
+    subtitle?: string;
+    caption: string;
+    spec: (title: Title) => TopLevelSpec;
+    data: unknown;
+  },
+): FigureDef {
   const name = scopeName(scope);
   return {
     id: scopeId(o.kind, scope),

@@ -4,7 +4,14 @@ import { fixed } from '../format.js';
 import { initKey } from '../init.js';
 import { summarize, type Summary } from '../stats.js';
 import { calibrationPairs, reliability, type ReliabilityBin } from './calibration.js';
-import { randomVsTransfer, randomVsTransferFigure, settingsOf, transferNote, unitSquarePanels, type ScoredGroup } from './random-vs-transfer.js';
+import {
+  randomVsTransfer,
+  randomVsTransferFigure,
+  settingsOf,
+  transferNote,
+  unitSquarePanels,
+  type ScoredGroup,
+} from './random-vs-transfer.js';
 import { seedsPhrase, type FigureScope } from './scope.js';
 
 export const RELIABILITY_BINS = 10;
@@ -29,14 +36,25 @@ export function settingCalibration(g: ScoredGroup): SettingCalibration {
     perSeed.flatMap((p) => p.outcome),
     RELIABILITY_BINS,
   );
-  return { model: g.model.id, init: initKey(g.init), seeds: g.runs.map((r) => r.seed), ecePerSeed, ece: summarize(ecePerSeed), pooled };
+  return {
+    model: g.model.id,
+    init: initKey(g.init),
+    seeds: g.runs.map((r) => r.seed),
+    ecePerSeed,
+    ece: summarize(ecePerSeed),
+    pooled,
+  };
 }
 
 const eceText = (s: Summary) => `ECE ${fixed(s.mean)}${s.n > 1 ? ` ± ${fixed(s.std)}` : ''}`;
 
 function predictionsNote(scope: FigureScope): string {
-  if (scope.task.kind === 'multiclass') return "each image's top-class probability (confidence) against whether the top class is the true class (top-label calibration, Guo et al. 2017); y = accuracy in the bin";
-  const each = scope.task.labels.length > 1 ? `every known (image, label) probability of the ${scope.task.labels.length} labels` : "each image's predicted probability";
+  if (scope.task.kind === 'multiclass')
+    return "each image's top-class probability (confidence) against whether the top class is the true class (top-label calibration, Guo et al. 2017); y = accuracy in the bin";
+  const each =
+    scope.task.labels.length > 1
+      ? `every known (image, label) probability of the ${scope.task.labels.length} labels`
+      : "each image's predicted probability";
   return `${each} against the label; y = share of the bin's predictions whose label is positive`;
 }
 
@@ -59,7 +77,14 @@ export function reliabilityFigure(scope: FigureScope): FigureDef | undefined {
       `x = mean predicted probability in the bin. Points pool the predictions of ${seedsPhrase(settingsOf(pairs))}; empty bins are left out. Dashed diagonal: perfect calibration. ` +
       `Legend: expected calibration error ECE = Σ_b (n_b / N) · |${multiclass ? 'acc' : 'observed'}_b − conf_b| of each seed, mean ± std over the seeds.${transferNote(pairs)}`,
     spec: (title) =>
-      unitSquareSpec({ title, rows, panels, xTitle: multiclass ? 'Mean confidence (top class)' : 'Mean predicted probability', yTitle: multiclass ? 'Accuracy' : 'Observed frequency', points: true }),
+      unitSquareSpec({
+        title,
+        rows,
+        panels,
+        xTitle: multiclass ? 'Mean confidence (top class)' : 'Mean predicted probability',
+        yTitle: multiclass ? 'Accuracy' : 'Observed frequency',
+        points: true,
+      }),
     data,
   });
 }

@@ -3,7 +3,14 @@ import type { FigureDef } from '../figures.js';
 import { pct } from '../format.js';
 import { initKey } from '../init.js';
 import { mean } from '../stats.js';
-import { randomVsTransfer, randomVsTransferFigure, settingsOf, transferNote, unitSquarePanels, type ScoredGroup } from './random-vs-transfer.js';
+import {
+  randomVsTransfer,
+  randomVsTransferFigure,
+  settingsOf,
+  transferNote,
+  unitSquarePanels,
+  type ScoredGroup,
+} from './random-vs-transfer.js';
 import { fprGrid, macroRocAtGrid } from './roc.js';
 import { seedsPhrase, type FigureScope } from './scope.js';
 
@@ -37,12 +44,18 @@ export function meanRoc(g: ScoredGroup, grid: readonly number[]): MeanRoc {
 function averagingNote(scope: FigureScope, grid: readonly number[]): string {
   const read = `read at ${grid.length} evenly spaced false-positive rates (0, 0.01, …, 1; at a rate where the curve steps up, its top)`;
   const labels = scope.task.labels.length;
-  if (scope.task.kind === 'multiclass') return `Macro-averaged one-vs-rest ROC: for each seed, each of the ${labels} classes' exact ROC against the rest, ${read}, averaged over the classes; then averaged vertically (mean TPR at each FPR)`;
-  if (labels > 1) return `Macro-averaged ROC: for each seed, each of the ${labels} labels' exact ROC (over the images where the label is known), ${read}, averaged over the labels; then averaged vertically (mean TPR at each FPR)`;
+  if (scope.task.kind === 'multiclass')
+    return `Macro-averaged one-vs-rest ROC: for each seed, each of the ${labels} classes' exact ROC against the rest, ${read}, averaged over the classes; then averaged vertically (mean TPR at each FPR)`;
+  if (labels > 1)
+    return `Macro-averaged ROC: for each seed, each of the ${labels} labels' exact ROC (over the images where the label is known), ${read}, averaged over the labels; then averaged vertically (mean TPR at each FPR)`;
   return `For each seed the exact ROC of the test set, ${read}; then averaged vertically (mean TPR at each FPR)`;
 }
 
-const aucKind: Record<FigureScope['task']['kind'], string> = { binary: '', multilabel: 'macro over labels, ', multiclass: 'macro one-vs-rest, ' };
+const aucKind: Record<FigureScope['task']['kind'], string> = {
+  binary: '',
+  multilabel: 'macro over labels, ',
+  multiclass: 'macro one-vs-rest, ',
+};
 
 /** ROC curves of random init vs transfer, one panel per model; undefined when no model has both with test scores. */
 export function rocFigure(scope: FigureScope): FigureDef | undefined {
@@ -61,7 +74,15 @@ export function rocFigure(scope: FigureScope): FigureDef | undefined {
     caption:
       `${averagingNote(scope, grid)} over ${seedsPhrase(settingsOf(pairs))}. Ties in the scores are one diagonal step, as scikit-learn's roc_curve. ` +
       `Legend: test AUC (${aucKind[scope.task.kind]}mean over the seeds of each run's AUC). Dashed diagonal: chance.${transferNote(pairs)}`,
-    spec: (title) => unitSquareSpec({ title, rows, panels, xTitle: 'False-positive rate', yTitle: 'True-positive rate', points: false }),
+    spec: (title) =>
+      unitSquareSpec({
+        title,
+        rows,
+        panels,
+        xTitle: 'False-positive rate',
+        yTitle: 'True-positive rate',
+        points: false,
+      }),
     data,
   });
 }

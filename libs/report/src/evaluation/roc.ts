@@ -41,7 +41,8 @@ export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<number>)
 /** Area under the piecewise-linear curve through the points (trapezoids); equals the AUC with ties counted half. */
 export function rocArea(curve: RocCurve): number {
   let area = 0;
-  for (let p = 1; p < curve.fpr.length; p++) area += ((curve.fpr[p]! - curve.fpr[p - 1]!) * (curve.tpr[p]! + curve.tpr[p - 1]!)) / 2;
+  for (let p = 1; p < curve.fpr.length; p++)
+    area += ((curve.fpr[p]! - curve.fpr[p - 1]!) * (curve.tpr[p]! + curve.tpr[p - 1]!)) / 2;
   return area;
 }
 

@@ -19,10 +19,15 @@ export function figureScopes(tasks: readonly Task[], groups: readonly RunGroup[]
   );
 }
 
-const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** e.g. `roc-retina-referable`, `roc-retina-referable-limited`. */
-export const scopeId = (kind: string, scope: FigureScope): string => `${kind}-${slug(scope.task.id)}${scope.regime === 'limited' ? '-limited' : ''}`;
+export const scopeId = (kind: string, scope: FigureScope): string =>
+  `${kind}-${slug(scope.task.id)}${scope.regime === 'limited' ? '-limited' : ''}`;
 
 /** e.g. `retina-referable` or `retina-referable, small-data regime (5,000 training images)`. */
 export function scopeName(scope: FigureScope): string {
@@ -34,5 +39,7 @@ export function scopeName(scope: FigureScope): string {
 /** "the 2 seeds" / "the seeds (2–3 per setting)". */
 export function seedsPhrase(groups: readonly RunGroup[]): string {
   const counts = [...new Set(groups.map((g) => g.runs.length))].sort((a, b) => a - b);
-  return counts.length === 1 ? `the ${counts[0]} seed${counts[0] === 1 ? '' : 's'}` : `the seeds (${counts[0]}–${counts[counts.length - 1]} per setting)`;
+  return counts.length === 1
+    ? `the ${counts[0]} seed${counts[0] === 1 ? '' : 's'}`
+    : `the seeds (${counts[0]}–${counts[counts.length - 1]} per setting)`;
 }

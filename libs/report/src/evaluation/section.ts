@@ -18,7 +18,12 @@ export const evaluationSectionTitle = 'Test-set evaluation (per-seed AUC, ROC, c
  */
 export function evaluationFigureDefs(results: StudyResults, groups: readonly RunGroup[]): FigureDef[] {
   return figureScopes(results.tasks, groups).flatMap((scope) =>
-    [aucSeedsFigure(scope, results.evaluation.bootstrap.level), rocFigure(scope), reliabilityFigure(scope), confusionFigure(scope)].filter((f): f is FigureDef => f !== undefined),
+    [
+      aucSeedsFigure(scope, results.evaluation.bootstrap.level),
+      rocFigure(scope),
+      reliabilityFigure(scope),
+      confusionFigure(scope),
+    ].filter((f): f is FigureDef => f !== undefined),
   );
 }
 

@@ -8,10 +8,18 @@ import type { StatementContext } from './context.js';
 const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
 
 /** Settings of one model with both random init and transfer, in a data regime. */
-function randomAndTransfer(ctx: StatementContext, regime: 'full' | 'limited'): { random: RunGroup; transfer: RunGroup }[] {
+function randomAndTransfer(
+  ctx: StatementContext,
+  regime: 'full' | 'limited',
+): { random: RunGroup; transfer: RunGroup }[] {
   return ctx.groups.flatMap((random) => {
     if (random.regime !== regime || random.initKey !== 'random') return [];
-    const transfer = findGroup(ctx.groups, { task: random.task.id, regime, model: random.model.id, initKey: 'pretrained' });
+    const transfer = findGroup(ctx.groups, {
+      task: random.task.id,
+      regime,
+      model: random.model.id,
+      initKey: 'pretrained',
+    });
     return transfer ? [{ random, transfer }] : [];
   });
 }
@@ -20,7 +28,16 @@ export function statement1(ctx: StatementContext) {
   const tol = ctx.options.aucTolerance;
   const claim = { kind: 'within', margin: tol } as const;
   const comparisons: Comparison[] = randomAndTransfer(ctx, 'full').map(({ random, transfer }) =>
-    aucContrast(`${random.task.id}, ${random.model.label}: transfer − random`, [{ group: transfer, coefficient: 1 }, { group: random, coefficient: -1 }], claim, ctx.bootstrap, ctx.options),
+    aucContrast(
+      `${random.task.id}, ${random.model.label}: transfer − random`,
+      [
+        { group: transfer, coefficient: 1 },
+        { group: random, coefficient: -1 },
+      ],
+      claim,
+      ctx.bootstrap,
+      ctx.options,
+    ),
   );
   return {
     criterion: `for every model (full data), Δ = mean AUC(transfer) − mean AUC(random) has its ${ctx.levelText} interval within ±${(tol * 100).toFixed(2)} points: supported if inside, contradicted if wholly outside, else inconclusive`,
@@ -36,17 +53,38 @@ export function statement2(ctx: StatementContext) {
   const comparisons: Comparison[] = [];
   for (const task of ctx.results.tasks) {
     for (const init of ['random', 'pretrained']) {
-      const of = (family: string) => ctx.groups.filter((g) => g.task.id === task.id && g.regime === 'full' && g.initKey === init && g.model.family === family);
+      const of = (family: string) =>
+        ctx.groups.filter(
+          (g) => g.task.id === task.id && g.regime === 'full' && g.initKey === init && g.model.family === family,
+        );
       const large = of('imagenet');
       if (large.length === 0) continue;
       const best = large.reduce((a, b) => (b.macro.mean > a.macro.mean ? b : a));
       for (const cbr of of('cbr')) {
         const label = `${task.id}, ${init === 'random' ? 'random init' : 'transfer'}: ${best.model.label} − ${cbr.model.label}`;
         if (best.params < need * cbr.params) {
-          comparisons.push(notTestable(label, 'AUC', claim, `${best.model.label} has ${ratio(best.params, cbr.params)} the parameters of ${cbr.model.label} (${count(best.params)} vs ${count(cbr.params)}); the statement compares models at least ${need}× apart`));
+          comparisons.push(
+            notTestable(
+              label,
+              'AUC',
+              claim,
+              `${best.model.label} has ${ratio(best.params, cbr.params)} the parameters of ${cbr.model.label} (${count(best.params)} vs ${count(cbr.params)}); the statement compares models at least ${need}× apart`,
+            ),
+          );
           continue;
         }
-        comparisons.push(aucContrast(label, [{ group: best, coefficient: 1 }, { group: cbr, coefficient: -1 }], claim, ctx.bootstrap, ctx.options));
+        comparisons.push(
+          aucContrast(
+            label,
+            [
+              { group: best, coefficient: 1 },
+              { group: cbr, coefficient: -1 },
+            ],
+            claim,
+            ctx.bootstrap,
+            ctx.options,
+          ),
+        );
       }
     }
   }
@@ -71,12 +109,25 @@ export function statement3(ctx: StatementContext) {
     const smallest = Math.min(...large.map((p) => p.random.params));
     const small = cbrs.filter((p) => p.random.params * need <= smallest);
     if (small.length === 0) {
-      comparisons.push(notTestable(label, 'AUC', claim, `no CBR has at most 1/${need} of the large models' parameters (smallest large: ${count(smallest)}; CBRs: ${cbrs.map((p) => count(p.random.params)).join(', ')})`));
+      comparisons.push(
+        notTestable(
+          label,
+          'AUC',
+          claim,
+          `no CBR has at most 1/${need} of the large models' parameters (smallest large: ${count(smallest)}; CBRs: ${cbrs.map((p) => count(p.random.params)).join(', ')})`,
+        ),
+      );
       continue;
     }
     const arms = [
-      ...large.flatMap((p) => [{ group: p.transfer, coefficient: 1 / large.length }, { group: p.random, coefficient: -1 / large.length }]),
-      ...small.flatMap((p) => [{ group: p.transfer, coefficient: -1 / small.length }, { group: p.random, coefficient: 1 / small.length }]),
+      ...large.flatMap((p) => [
+        { group: p.transfer, coefficient: 1 / large.length },
+        { group: p.random, coefficient: -1 / large.length },
+      ]),
+      ...small.flatMap((p) => [
+        { group: p.transfer, coefficient: -1 / small.length },
+        { group: p.random, coefficient: 1 / small.length },
+      ]),
     ];
     const shown = `${task.id}, small data: transfer gain of ${large.map((p) => p.random.model.label).join(', ')} − that of ${small.map((p) => p.random.model.label).join(', ')}`;
     comparisons.push(aucContrast(shown, arms, claim, ctx.bootstrap, ctx.options));

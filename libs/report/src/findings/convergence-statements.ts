@@ -24,7 +24,10 @@ export function statement6(ctx: StatementContext): StatementResult {
   const comparisons: Comparison[] = [];
   for (const c of compareSpeed(ctx.groups, metricOf(ctx), ctx.options, isFig6Init)) {
     const random = stepsPerSeed(c, 'random')!;
-    for (const [key, name] of [['pretrained', 'transfer'], ['meanvar', 'Mean Var']] as const) {
+    for (const [key, name] of [
+      ['pretrained', 'transfer'],
+      ['meanvar', 'Mean Var'],
+    ] as const) {
       const other = stepsPerSeed(c, key);
       if (!other) continue;
       const label = `${c.task}, ${ctx.models.get(c.model)!.label}: steps to AUC ${auc(c.threshold)}, random − ${name}`;
@@ -49,7 +52,11 @@ export function statement6(ctx: StatementContext): StatementResult {
  */
 function lowestPrefix(c: SpeedComparison): string | undefined {
   const keys = c.steps.map((s) => s.initKey);
-  return c.stages.slice(0, 2).reverse().map((st) => `transfusion:${st}`).find((k) => keys.includes(k));
+  return c.stages
+    .slice(0, 2)
+    .reverse()
+    .map((st) => `transfusion:${st}`)
+    .find((k) => keys.includes(k));
 }
 
 export function statement7(ctx: StatementContext): StatementResult {
@@ -65,22 +72,47 @@ export function statement7(ctx: StatementContext): StatementResult {
     const name = low.replace('transfusion:', '≤ ');
     const label = `${c.task}, ${ctx.models.get(c.model)!.label}: (random − ${name}) − ${need} × (random − transfer), steps to AUC ${auc(c.threshold)}`;
     if (!random.every(Number.isFinite) || !full.every(Number.isFinite)) {
-      comparisons.push(notTestable(label, 'steps', claim, 'random init or full transfer does not reach the threshold in every seed, so the speed-up to recover is unknown'));
+      comparisons.push(
+        notTestable(
+          label,
+          'steps',
+          claim,
+          'random init or full transfer does not reach the threshold in every seed, so the speed-up to recover is unknown',
+        ),
+      );
       continue;
     }
     const speedup = mean(random) - mean(full);
     if (!(speedup > 0)) {
-      comparisons.push(notTestable(label, 'steps', claim, `full transfer is not faster than random init (${Math.round(mean(full))} vs ${Math.round(mean(random))} steps): there is no speed-up to recover`));
+      comparisons.push(
+        notTestable(
+          label,
+          'steps',
+          claim,
+          `full transfer is not faster than random init (${Math.round(mean(full))} vs ${Math.round(mean(random))} steps): there is no speed-up to recover`,
+        ),
+      );
       continue;
     }
     // Linear in the arm means, so the interval is stable where the ratio (random − prefix) / (random − transfer) is not.
-    const ci = bootstrapArms([arm(random), arm(full), arm(prefix)], ([r, t, p]) => minus(r!, p!) - need * (r! - t!), ctx.bootstrap);
-    const recovered = Number.isFinite(mean(prefix)) ? `${Math.round(((mean(random) - mean(prefix)) / speedup) * 100)}%` : 'none (not reached)';
-    comparisons.push(judged(label, 'steps', claim, ci, ctx.options, { note: `${name} recovers ${recovered} of the ${Math.round(speedup)}-step speed-up` }));
+    const ci = bootstrapArms(
+      [arm(random), arm(full), arm(prefix)],
+      ([r, t, p]) => minus(r!, p!) - need * (r! - t!),
+      ctx.bootstrap,
+    );
+    const recovered = Number.isFinite(mean(prefix))
+      ? `${Math.round(((mean(random) - mean(prefix)) / speedup) * 100)}%`
+      : 'none (not reached)';
+    comparisons.push(
+      judged(label, 'steps', claim, ci, ctx.options, {
+        note: `${name} recovers ${recovered} of the ${Math.round(speedup)}-step speed-up`,
+      }),
+    );
   }
   return {
     criterion: `for every model with transfusion curves, Δ = (steps from random − from transfusion up to its second stage (ResNet: block1), or its first (conv1) if that was not run) − ${need} × (steps from random − from full transfer): Δ > 0 means the lowest layers recover more than ${Math.round(need * 100)}% of the speed-up. Supported if every interval lies above 0, contradicted if any lies wholly at or below 0`,
     comparisons,
-    missing: "Needs curves for random init, full transfer and a transfusion of one model's first or second stage (ResNet: conv1 or block1).",
+    missing:
+      "Needs curves for random init, full transfer and a transfusion of one model's first or second stage (ResNet: conv1 or block1).",
   };
 }

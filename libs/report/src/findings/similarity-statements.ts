@@ -9,18 +9,23 @@ import { judged, notTestable, type Comparison } from './comparison.js';
 import type { StatementContext, StatementResult } from './context.js';
 
 /** Large models, and the CBRs small enough next to the smallest of them; the rest are not comparable. */
-function sizeClasses(ctx: StatementContext, ids: string[]): { large: ModelInfo[]; small: ModelInfo[]; tooBig: ModelInfo[]; smallestLarge: number } {
+function sizeClasses(
+  ctx: StatementContext,
+  ids: string[],
+): { large: ModelInfo[]; small: ModelInfo[]; tooBig: ModelInfo[]; smallestLarge: number } {
   const models = ids.map((id) => ctx.models.get(id)!);
   const large = models.filter((m) => m.family === 'imagenet');
   const smallestLarge = Math.min(...large.map((m) => ctx.paramsOf(m.id) ?? Number.POSITIVE_INFINITY));
   const cbrs = models.filter((m) => m.family === 'cbr');
-  const fits = (m: ModelInfo) => (ctx.paramsOf(m.id) ?? Number.POSITIVE_INFINITY) * ctx.options.largeModelRatio <= smallestLarge;
+  const fits = (m: ModelInfo) =>
+    (ctx.paramsOf(m.id) ?? Number.POSITIVE_INFINITY) * ctx.options.largeModelRatio <= smallestLarge;
   return { large, small: cbrs.filter(fits), tooBig: cbrs.filter((m) => !fits(m)), smallestLarge };
 }
 
 function tooBigNote(ctx: StatementContext, m: ModelInfo, smallestLarge: number): string {
   const p = ctx.paramsOf(m.id);
-  if (p === undefined || !Number.isFinite(smallestLarge)) return `the parameter counts are unknown (no training runs of ${p === undefined ? m.label : 'the large models'} in the results)`;
+  if (p === undefined || !Number.isFinite(smallestLarge))
+    return `the parameter counts are unknown (no training runs of ${p === undefined ? m.label : 'the large models'} in the results)`;
   return `${m.label} has ${count(p)} parameters, 1/${(smallestLarge / p).toFixed(1)} of the smallest large model's (${count(smallestLarge)}); the statement compares models at least ${ctx.options.largeModelRatio}× apart`;
 }
 
@@ -29,7 +34,10 @@ export function statement4(ctx: StatementContext): StatementResult {
   const comparisons: Comparison[] = [];
   for (const cca of ctx.results.cca) {
     const rows = topLayerComparisons(cca, ctx.results.models);
-    const { large, small, tooBig, smallestLarge } = sizeClasses(ctx, rows.map((r) => r.model));
+    const { large, small, tooBig, smallestLarge } = sizeClasses(
+      ctx,
+      rows.map((r) => r.model),
+    );
     if (large.length === 0 || small.length + tooBig.length === 0) continue;
     for (const r of rows) {
       const m = ctx.models.get(r.model)!;
@@ -42,11 +50,18 @@ export function statement4(ctx: StatementContext): StatementResult {
       }
       if (!isLarge && !small.includes(m)) continue;
       const ci = bootstrapArms(
-        [{ values: r.randRand, seeds: r.randRand.map((_, i) => i) }, { values: r.randPretrained, seeds: r.randPretrained.map((_, i) => i) }],
+        [
+          { values: r.randRand, seeds: r.randRand.map((_, i) => i) },
+          { values: r.randPretrained, seeds: r.randPretrained.map((_, i) => i) },
+        ],
         ([rr, rp]) => rr! - rp!,
         ctx.bootstrap,
       );
-      comparisons.push(judged(label, 'CCA', claim, ci, ctx.options, { note: `${r.randRand.length} Rand–Rand and ${r.randPretrained.length} Rand–Pretrained pairs; top layers ${r.topLayers.join(', ')}` }));
+      comparisons.push(
+        judged(label, 'CCA', claim, ci, ctx.options, {
+          note: `${r.randRand.length} Rand–Rand and ${r.randPretrained.length} Rand–Pretrained pairs; top layers ${r.topLayers.join(', ')}`,
+        }),
+      );
     }
   }
   return {
@@ -57,9 +72,15 @@ export function statement4(ctx: StatementContext): StatementResult {
 }
 
 /** CCA(init, final) per seed and layer of one model and init, layers ordered from the input. */
-function perSeedLayers(cca: CcaResult, model: string, init: 'random' | 'pretrained'): { layers: string[]; seeds: Map<number, Map<string, number>> } {
+function perSeedLayers(
+  cca: CcaResult,
+  model: string,
+  init: 'random' | 'pretrained',
+): { layers: string[]; seeds: Map<number, Map<string, number>> } {
   const entries = cca.initFinal.filter((e) => e.model === model && e.init === init);
-  const layers = [...new Map(entries.map((e) => [e.layer, e.layerIndex])).entries()].sort((a, b) => a[1] - b[1]).map(([l]) => l);
+  const layers = [...new Map(entries.map((e) => [e.layer, e.layerIndex])).entries()]
+    .sort((a, b) => a[1] - b[1])
+    .map(([l]) => l);
   const seeds = new Map<number, Map<string, number>>();
   for (const e of entries) {
     const s = seeds.get(e.seed) ?? new Map<string, number>();
@@ -81,7 +102,9 @@ export function statement5(ctx: StatementContext): StatementResult {
         if (layers.length === 0) continue;
         const label = `${cca.variant.id}, ${ctx.models.get(model)!.label} (${init} init): CCA(init, final) of the two lowest layers − of the higher layers`;
         if (layers.length < 3) {
-          comparisons.push(notTestable(label, 'CCA', above0, `only ${layers.length} layer(s) measured; needs at least 3`));
+          comparisons.push(
+            notTestable(label, 'CCA', above0, `only ${layers.length} layer(s) measured; needs at least 3`),
+          );
           continue;
         }
         const values = [...seeds.values()].flatMap((byLayer) => {
@@ -96,8 +119,12 @@ export function statement5(ctx: StatementContext): StatementResult {
       }
     }
     // (b) from random init, a large model's representations stay closer to their init than a small CBR's.
-    const avgPerSeed = (model: string) => [...perSeedLayers(cca, model, 'random').seeds.values()].map((byLayer) => mean([...byLayer.values()]));
-    const { large, small, tooBig, smallestLarge } = sizeClasses(ctx, models.filter((m) => avgPerSeed(m).length > 0));
+    const avgPerSeed = (model: string) =>
+      [...perSeedLayers(cca, model, 'random').seeds.values()].map((byLayer) => mean([...byLayer.values()]));
+    const { large, small, tooBig, smallestLarge } = sizeClasses(
+      ctx,
+      models.filter((m) => avgPerSeed(m).length > 0),
+    );
     for (const l of large) {
       for (const s of [...small, ...tooBig]) {
         const label = `${cca.variant.id}, random init: mean CCA(init, final) over layers, ${l.label} − ${s.label}`;
@@ -107,7 +134,14 @@ export function statement5(ctx: StatementContext): StatementResult {
         }
         const a = avgPerSeed(l.id);
         const b = avgPerSeed(s.id);
-        const ci = bootstrapArms([{ values: a, seeds: a.map((_, i) => i) }, { values: b, seeds: b.map((_, i) => i) }], ([x, y]) => x! - y!, ctx.bootstrap);
+        const ci = bootstrapArms(
+          [
+            { values: a, seeds: a.map((_, i) => i) },
+            { values: b, seeds: b.map((_, i) => i) },
+          ],
+          ([x, y]) => x! - y!,
+          ctx.bootstrap,
+        );
         comparisons.push(judged(label, 'CCA', above0, ci, ctx.options));
       }
     }
@@ -117,6 +151,7 @@ export function statement5(ctx: StatementContext): StatementResult {
       'in every CCA variant, seeds resampled: (a) for each model and init, Δ = mean CCA(init, final) of the two lowest layers − mean of the higher layers; (b) from random init, Δ = mean over layers of each large model − of each CBR with at most 1/' +
       `${ctx.options.largeModelRatio} of its parameters. Supported if every interval lies above 0, contradicted if any lies wholly at or below 0`,
     comparisons,
-    missing: 'Needs per-layer CCA(init, final) for at least one model (and from random init for a large and a CBR model).',
+    missing:
+      'Needs per-layer CCA(init, final) for at least one model (and from random init for a large and a CBR model).',
   };
 }

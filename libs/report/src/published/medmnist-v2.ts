@@ -40,7 +40,15 @@ export const medmnistV2: PublishedSuite = {
     'J. Yang et al., "MedMNIST v2 — A large-scale lightweight benchmark for 2D and 3D biomedical image classification", ' +
     'Scientific Data 10, 41 (2023), table of 2D results',
   split: 'the official MedMNIST v2 test split',
-  methods: ['ResNet-18 (28)', 'ResNet-50 (28)', 'ResNet-18 (224)', 'ResNet-50 (224)', 'auto-sklearn', 'AutoKeras', 'Google AutoML Vision'],
+  methods: [
+    'ResNet-18 (28)',
+    'ResNet-50 (28)',
+    'ResNet-18 (224)',
+    'ResNet-50 (224)',
+    'auto-sklearn',
+    'AutoKeras',
+    'Google AutoML Vision',
+  ],
   datasets: {
     retinamnist: {
       name: 'RetinaMNIST',

@@ -20,7 +20,10 @@ export const imageSetProvenanceSchema = z
     root: z.string().min(1).optional(),
     flag: z.string().min(1).optional(),
     generator: z.string().min(1).optional(),
-    referableGrade: z.string().regex(/^[1-9][0-9]*$/, 'a grade ≥ 1').optional(),
+    referableGrade: z
+      .string()
+      .regex(/^[1-9][0-9]*$/, 'a grade ≥ 1')
+      .optional(),
   })
   .catchall(z.string());
 export type ImageSetProvenance = z.infer<typeof imageSetProvenanceSchema>;
@@ -60,7 +63,11 @@ export const sourceWeightsKind = defineArtifactKind({
   description: 'pretrained weights a run starts from (pretrain, import-weights), with what they were pretrained on',
   storage: 'tensors',
   handedAs: 'path',
-  metadata: z.object({ ...weightsFile, 'transfusion.model': weightsFile['transfusion.model'].optional(), [PRETRAINED_ON_KEY]: z.string().min(1) }),
+  metadata: z.object({
+    ...weightsFile,
+    'transfusion.model': weightsFile['transfusion.model'].optional(),
+    [PRETRAINED_ON_KEY]: z.string().min(1),
+  }),
 });
 
 export const weightsKind = defineArtifactKind({
@@ -118,10 +125,17 @@ export const activationsKind = defineArtifactKind({
   description: "a run's stage outputs on the probe set, `init/<stage>` and `final/<stage>`, tagged with the run",
   storage: 'tensors',
   handedAs: 'path',
-  metadata: z.object({ ...runRecordShape, [STAGES_KEY]: jsonField(z.array(z.string().min(1)).min(1, 'at least one captured stage')) }),
+  metadata: z.object({
+    ...runRecordShape,
+    [STAGES_KEY]: jsonField(z.array(z.string().min(1)).min(1, 'at least one captured stage')),
+  }),
 });
 
-const ccaVariantSchema = z.strictObject({ id: z.string().min(1), method: z.enum(METHODS), description: z.string().min(1) });
+const ccaVariantSchema = z.strictObject({
+  id: z.string().min(1),
+  method: z.enum(METHODS),
+  description: z.string().min(1),
+});
 export type CcaVariant = z.infer<typeof ccaVariantSchema>;
 
 export const similarityKind = defineArtifactKind({
@@ -129,7 +143,10 @@ export const similarityKind = defineArtifactKind({
   description: 'CCA/SVCCA/PWCCA/CKA similarities between runs and stages, with the variants they were measured with',
   storage: 'table',
   handedAs: 'value',
-  metadata: z.object({ [CCA_VARIANTS_KEY]: jsonField(z.array(ccaVariantSchema).min(1)), [CCA_SKIPPED_KEY]: jsonField(z.array(z.string())) }),
+  metadata: z.object({
+    [CCA_VARIANTS_KEY]: jsonField(z.array(ccaVariantSchema).min(1)),
+    [CCA_SKIPPED_KEY]: jsonField(z.array(z.string())),
+  }),
 });
 
 const filterEntrySchema = z.strictObject({ run: runInfoSchema, layer: z.string().min(1) });
@@ -179,20 +196,37 @@ export function metadataOfTable<K extends Checked>(kind: K, table: Table, origin
 }
 
 // Writers: each builds the metadata record its kind's schema checks, from typed values.
-export const sourceWeightsMetadata = (pretrainedOn: string): Record<string, string> => ({ [PRETRAINED_ON_KEY]: pretrainedOn });
-export const activationsMetadata = (stages: string[]): Record<string, string> => ({ [STAGES_KEY]: JSON.stringify(stages) });
-export const predictionsMetadata = (task: PredictionsTask): Record<string, string> => ({ [PREDICTIONS_TASK_KEY]: JSON.stringify(task) });
-export const similarityMetadata = (variants: CcaVariant[], skipped: string[]): Record<string, string> => ({ [CCA_VARIANTS_KEY]: JSON.stringify(variants), [CCA_SKIPPED_KEY]: JSON.stringify(skipped) });
-export const filtersMetadata = (entries: FilterEntry[]): Record<string, string> => ({ [FILTERS_KEY]: JSON.stringify(entries) });
+export const sourceWeightsMetadata = (pretrainedOn: string): Record<string, string> => ({
+  [PRETRAINED_ON_KEY]: pretrainedOn,
+});
+export const activationsMetadata = (stages: string[]): Record<string, string> => ({
+  [STAGES_KEY]: JSON.stringify(stages),
+});
+export const predictionsMetadata = (task: PredictionsTask): Record<string, string> => ({
+  [PREDICTIONS_TASK_KEY]: JSON.stringify(task),
+});
+export const similarityMetadata = (variants: CcaVariant[], skipped: string[]): Record<string, string> => ({
+  [CCA_VARIANTS_KEY]: JSON.stringify(variants),
+  [CCA_SKIPPED_KEY]: JSON.stringify(skipped),
+});
+export const filtersMetadata = (entries: FilterEntry[]): Record<string, string> => ({
+  [FILTERS_KEY]: JSON.stringify(entries),
+});
 
 /** Typed readers of the records above, for the stages downstream. */
-export const pretrainedOnOf = async (path: string): Promise<string> => (await metadataOfFile(sourceWeightsKind, path))[PRETRAINED_ON_KEY];
-export const capturedStagesOf = async (path: string): Promise<string[]> => (await metadataOfFile(activationsKind, path))[STAGES_KEY];
-export const predictionsTaskOf = (t: Table, origin: string): PredictionsTask => metadataOfTable(predictionsKind, t, origin)[PREDICTIONS_TASK_KEY];
-export const ccaVariantsOf = (t: Table, origin: string): CcaVariant[] => metadataOfTable(similarityKind, t, origin)[CCA_VARIANTS_KEY];
-export const filterEntriesOf = async (path: string): Promise<FilterEntry[]> => (await metadataOfFile(filtersKind, path))[FILTERS_KEY];
+export const pretrainedOnOf = async (path: string): Promise<string> =>
+  (await metadataOfFile(sourceWeightsKind, path))[PRETRAINED_ON_KEY];
+export const capturedStagesOf = async (path: string): Promise<string[]> =>
+  (await metadataOfFile(activationsKind, path))[STAGES_KEY];
+export const predictionsTaskOf = (t: Table, origin: string): PredictionsTask =>
+  metadataOfTable(predictionsKind, t, origin)[PREDICTIONS_TASK_KEY];
+export const ccaVariantsOf = (t: Table, origin: string): CcaVariant[] =>
+  metadataOfTable(similarityKind, t, origin)[CCA_VARIANTS_KEY];
+export const filterEntriesOf = async (path: string): Promise<FilterEntry[]> =>
+  (await metadataOfFile(filtersKind, path))[FILTERS_KEY];
 export const provenanceOf = (meta: Record<string, string>, origin: string): ImageSetProvenance => {
   const r = imageSetProvenanceSchema.safeParse(meta);
-  if (!r.success) throw new StudyError('STUDY_BAD_ARTIFACT', `${origin}: image set provenance: ${z.prettifyError(r.error)}`);
+  if (!r.success)
+    throw new StudyError('STUDY_BAD_ARTIFACT', `${origin}: image set provenance: ${z.prettifyError(r.error)}`);
   return r.data;
 };

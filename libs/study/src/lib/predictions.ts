@@ -14,9 +14,15 @@ import { withMetadata } from './table-metadata.js';
 export function predictionsTable(ev: Evaluation, task: TaskConfig): Table {
   const l = ev.labels.length / ev.n;
   const k = ev.probabilities.length / ev.n;
-  const columns: Record<string, Float32Array | string[]> = { patient: Array.from({ length: ev.n }, (_, i) => ev.patients?.[i] ?? `#${i}`) };
-  for (let j = 0; j < l; j++) columns[`label_${j}`] = Float32Array.from({ length: ev.n }, (_, i) => (ev.mask && !ev.mask[i * l + j] ? Number.NaN : ev.labels[i * l + j]!));
-  for (let c = 0; c < k; c++) columns[`score_${c}`] = Float32Array.from({ length: ev.n }, (_, i) => ev.probabilities[i * k + c]!);
+  const columns: Record<string, Float32Array | string[]> = {
+    patient: Array.from({ length: ev.n }, (_, i) => ev.patients?.[i] ?? `#${i}`),
+  };
+  for (let j = 0; j < l; j++)
+    columns[`label_${j}`] = Float32Array.from({ length: ev.n }, (_, i) =>
+      ev.mask && !ev.mask[i * l + j] ? Number.NaN : ev.labels[i * l + j]!,
+    );
+  for (let c = 0; c < k; c++)
+    columns[`score_${c}`] = Float32Array.from({ length: ev.n }, (_, i) => ev.probabilities[i * k + c]!);
   const table = tableFromArrays(columns);
   const meta: PredictionsTask = {
     kind: task.type === 'multiclass' ? 'multiclass' : l === 1 ? 'binary' : 'multilabel',
@@ -50,12 +56,14 @@ function readPredictions(t: Table, origin: string): RunPredictions {
     c.forEach((v, i) => (labels[i * task.labelColumns + j] = Number.isNaN(v) ? -1 : v));
   }
   const scores = new Float32Array(n * task.scoreColumns);
-  for (let s = 0; s < task.scoreColumns; s++) (col(`score_${s}`).toArray() as Float32Array).forEach((v, i) => (scores[i * task.scoreColumns + s] = v));
+  for (let s = 0; s < task.scoreColumns; s++)
+    (col(`score_${s}`).toArray() as Float32Array).forEach((v, i) => (scores[i * task.scoreColumns + s] = v));
   return { task, patients, labels, scores };
 }
 
 /** The patients of a test set, or nothing when the data had none (each image its own, `#row`). */
-const patientsOf = (p: RunPredictions): { patients?: string[] } => (p.patients.every((id) => id.startsWith('#')) ? {} : { patients: p.patients });
+const patientsOf = (p: RunPredictions): { patients?: string[] } =>
+  p.patients.every((id) => id.startsWith('#')) ? {} : { patients: p.patients };
 
 /** The task's test set as the report describes it; identical images are assumed in every run of the task. */
 function testSetOf(task: string, p: RunPredictions): TestSet {
@@ -74,7 +82,10 @@ const sameSet = (a: TestSet, b: TestSet) => JSON.stringify(a) === JSON.stringify
  * Attaches each run's test scores and builds one test set per task. Runs of one task must have been evaluated on
  * the same images in the same order, or no comparison between them would be paired.
  */
-export function attachPredictions(runs: Run[], tables: Table[]): { runs: Run[]; testSets: TestSet[]; byRun: Map<string, RunPredictions> } {
+export function attachPredictions(
+  runs: Run[],
+  tables: Table[],
+): { runs: Run[]; testSets: TestSet[]; byRun: Map<string, RunPredictions> } {
   const byRun = new Map<string, RunPredictions>();
   tables.forEach((t, i) => byRun.set(runOfTable(t, `predictions[${i}]`).id, readPredictions(t, `predictions[${i}]`)));
   const testSets = new Map<string, { set: TestSet; from: string }>();
@@ -85,7 +96,10 @@ export function attachPredictions(runs: Run[], tables: Table[]): { runs: Run[]; 
     const first = testSets.get(run.task);
     if (!first) testSets.set(run.task, { set, from: run.id });
     else if (!sameSet(first.set, set)) {
-      throw new StudyError('STUDY_BAD_INPUT', `predictions: runs ${first.from} and ${run.id} of task '${run.task}' were evaluated on different test images (labels or patients differ); paired comparisons need one test set per task`);
+      throw new StudyError(
+        'STUDY_BAD_INPUT',
+        `predictions: runs ${first.from} and ${run.id} of task '${run.task}' were evaluated on different test images (labels or patients differ); paired comparisons need one test set per task`,
+      );
     }
     return { ...run, test: { scores: Array.from(p.scores) } };
   });
@@ -96,7 +110,11 @@ export function attachPredictions(runs: Run[], tables: Table[]): { runs: Run[]; 
  * The test set and scores of a task derived from a graded one (referable: P(grade ≥ k) = Σ_{c ≥ k} p_c, positive
  * when the grade is ≥ k), for the derived runs of `derivedRuns`.
  */
-export function derivedPredictions(derived: Run[], task: string, byRun: Map<string, RunPredictions>): { runs: Run[]; testSet?: TestSet } {
+export function derivedPredictions(
+  derived: Run[],
+  task: string,
+  byRun: Map<string, RunPredictions>,
+): { runs: Run[]; testSet?: TestSet } {
   let testSet: TestSet | undefined;
   const runs = derived.map((run) => {
     const p = run.derivedFrom ? byRun.get(run.derivedFrom) : undefined;

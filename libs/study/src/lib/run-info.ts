@@ -85,7 +85,11 @@ export class StudyError extends Error {
 }
 
 export function parseRunInfo(raw: string | undefined, origin: string): RunInfo {
-  if (raw === undefined) throw new StudyError('STUDY_BAD_ARTIFACT', `${origin}: no '${RUN_META_KEY}' metadata; expected an artifact written by the train stage`);
+  if (raw === undefined)
+    throw new StudyError(
+      'STUDY_BAD_ARTIFACT',
+      `${origin}: no '${RUN_META_KEY}' metadata; expected an artifact written by the train stage`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -93,7 +97,11 @@ export function parseRunInfo(raw: string | undefined, origin: string): RunInfo {
     throw new StudyError('STUDY_BAD_ARTIFACT', `${origin}: metadata '${RUN_META_KEY}' is not JSON`);
   }
   const parsed = runInfoSchema.safeParse(json);
-  if (!parsed.success) throw new StudyError('STUDY_BAD_ARTIFACT', `${origin}: metadata '${RUN_META_KEY}': ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new StudyError(
+      'STUDY_BAD_ARTIFACT',
+      `${origin}: metadata '${RUN_META_KEY}': ${z.prettifyError(parsed.error)}`,
+    );
   return parsed.data;
 }
 

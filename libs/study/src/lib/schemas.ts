@@ -34,9 +34,14 @@ const shortName = new RegExp(`^(${plain.join('|')}|(${staged.join('|')})-[a-z0-9
  */
 export const initParamSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).superRefine((init, ctx) => {
   if (typeof init === 'string') {
-    if (!shortName.test(init)) ctx.addIssue({ code: 'custom', message: `expected ${plain.join(', ')}, ${staged.map((s) => `${s}-<stage>`).join(' or ')}` });
+    if (!shortName.test(init))
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${plain.join(', ')}, ${staged.map((s) => `${s}-<stage>`).join(' or ')}`,
+      });
     return;
   }
   const r = initStrategySchema.safeParse({ seed: 0, ...init });
-  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  if (!r.success)
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
 });

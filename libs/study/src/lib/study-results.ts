@@ -9,7 +9,8 @@ const rowsOf = (t: Table): Row[] => t.toArray().map((r) => r.toJSON() as Row);
 export function historyOf(t: Table): Run['history'] {
   return rowsOf(t).map((r) => {
     const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(r)) if (k.startsWith('val_') && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+    for (const [k, v] of Object.entries(r))
+      if (k.startsWith('val_') && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
     return { step: r['step'] as number, loss: r['train_loss'] as number, metrics };
   });
 }
@@ -36,11 +37,22 @@ export function reportRun(run: RunInfo, history: Table, metricsTable: Table, ori
   }
   const { kind, step, monitor, value } = run.checkpoint;
   return {
-    id: run.id, model: run.model, init: run.init, seed: run.seed, task: run.task,
+    id: run.id,
+    model: run.model,
+    init: run.init,
+    seed: run.seed,
+    task: run.task,
     data: { dataset: run.dataset, trainImages: run.trainImages, regime: run.regime },
-    auc: { macro, perLabel }, history: historyOf(history), cost: run.cost,
+    auc: { macro, perLabel },
+    history: historyOf(history),
+    cost: run.cost,
     ...(Object.keys(metrics).length ? { metrics } : {}),
-    checkpoint: { kind, step, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
+    checkpoint: {
+      kind,
+      step,
+      ...(monitor !== undefined ? { monitor } : {}),
+      ...(value !== undefined ? { value } : {}),
+    },
     ...(run.transferSource ? { transferSource: run.transferSource } : {}),
   };
 }
@@ -53,7 +65,12 @@ const FURTHER_METRICS = ['acc', 'kappa', 'referable_auc'] as const;
  * `from.task` that has the test metric `from.metric` becomes a run of `task`, with that metric as its AUC and
  * the validation curve `from.history` as its convergence curve (`val_auc` of the derived run).
  */
-export function derivedRuns(runs: Run[], task: string, label: string, from: { task: string; metric: string; history: string }): Run[] {
+export function derivedRuns(
+  runs: Run[],
+  task: string,
+  label: string,
+  from: { task: string; metric: string; history: string },
+): Run[] {
   return runs.flatMap((r) => {
     const m = r.metrics?.[from.metric];
     if (r.task !== from.task || !m) return [];
@@ -63,7 +80,9 @@ export function derivedRuns(runs: Run[], task: string, label: string, from: { ta
     });
     // the graded task's metrics and per-class scores are not this task's (derivedPredictions adds its scores)
     const { metrics: _others, test: _scores, ...rest } = r;
-    return [{ ...rest, id: `${r.id}#${task}`, task, auc: { macro: m, perLabel: { [label]: m } }, history, derivedFrom: r.id }];
+    return [
+      { ...rest, id: `${r.id}#${task}`, task, auc: { macro: m, perLabel: { [label]: m } }, history, derivedFrom: r.id },
+    ];
   });
 }
 
@@ -74,29 +93,56 @@ export function joinRuns(histories: Table[], metrics: Table[]): Run[] {
   return metrics.map((m, i) => {
     const run = runOfTable(m, `metrics[${i}]`);
     const h = hist.get(run.id);
-    if (!h) throw new StudyError('STUDY_MISSING_RUN', `metrics[${i}]: run ${run.id} has no history among the report's inputs`);
+    if (!h)
+      throw new StudyError(
+        'STUDY_MISSING_RUN',
+        `metrics[${i}]: run ${run.id} has no history among the report's inputs`,
+      );
     return reportRun(run, h, m, `metrics[${i}]`);
   });
 }
 
 /** The CCA stages' long tables (one, or one per model group) as the report's per-variant results. */
-export function ccaResults(tables: Table[], variants: { id: string; method: CcaResult['variant']['method']; description: string }[]): CcaResult[] {
+export function ccaResults(
+  tables: Table[],
+  variants: { id: string; method: CcaResult['variant']['method']; description: string }[],
+): CcaResult[] {
   const rows = tables.flatMap(rowsOf);
   return variants.map((variant) => {
     const mine = rows.filter((r) => r['method'] === variant.method);
-    const ref = (r: Row) => ({ model: r['model'] as string, layer: r['layer'] as string, layerIndex: r['layerIndex'] as number });
+    const ref = (r: Row) => ({
+      model: r['model'] as string,
+      layer: r['layer'] as string,
+      layerIndex: r['layerIndex'] as number,
+    });
     return {
       variant,
-      betweenModels: mine.filter((r) => r['analysis'] === 'between').map((r) => ({
-        ...ref(r), comparison: r['comparison'] as 'rand-rand' | 'rand-pretrained', seedA: r['seedA'] as number, seedB: r['seedB'] as number, value: r['value'] as number,
-      })),
-      initFinal: mine.filter((r) => r['analysis'] === 'initFinal').map((r) => ({
-        ...ref(r), init: r['init'] as 'random' | 'pretrained', seed: r['seedA'] as number, value: r['value'] as number,
-      })),
-      initVsFinal: mine.filter((r) => r['analysis'] === 'initVsFinal').map((r) => ({
-        ...ref(r), pair: r['pair'] as string, atInit: r['atInit'] as number, afterTraining: r['value'] as number,
-        ...(r['comparison'] ? { comparison: r['comparison'] as string } : {}),
-      })),
+      betweenModels: mine
+        .filter((r) => r['analysis'] === 'between')
+        .map((r) => ({
+          ...ref(r),
+          comparison: r['comparison'] as 'rand-rand' | 'rand-pretrained',
+          seedA: r['seedA'] as number,
+          seedB: r['seedB'] as number,
+          value: r['value'] as number,
+        })),
+      initFinal: mine
+        .filter((r) => r['analysis'] === 'initFinal')
+        .map((r) => ({
+          ...ref(r),
+          init: r['init'] as 'random' | 'pretrained',
+          seed: r['seedA'] as number,
+          value: r['value'] as number,
+        })),
+      initVsFinal: mine
+        .filter((r) => r['analysis'] === 'initVsFinal')
+        .map((r) => ({
+          ...ref(r),
+          pair: r['pair'] as string,
+          atInit: r['atInit'] as number,
+          afterTraining: r['value'] as number,
+          ...(r['comparison'] ? { comparison: r['comparison'] as string } : {}),
+        })),
     };
   });
 }

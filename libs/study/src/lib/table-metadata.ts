@@ -5,5 +5,8 @@ export function withMetadata(table: Table, metadata: Record<string, string>): Ta
   const meta = new Map(table.schema.metadata);
   for (const [k, v] of Object.entries(metadata)) meta.set(k, v);
   const schema = new Schema(table.schema.fields, meta, table.schema.dictionaries);
-  return new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data)));
+  return new Table(
+    schema,
+    table.batches.map((b) => new RecordBatch(schema, b.data)),
+  );
 }

@@ -4,7 +4,6 @@ import type { TaskConfig } from '@transfusion/train';
 import { provenanceOf, type ImageSetProvenance } from './artifact-kinds.js';
 import { StudyError } from './run-info.js';
 
-
 export interface TaskData {
   /**
    * Rows of each split, streamed from the artifact (labels, masks and patients in memory, images read per batch
@@ -37,18 +36,29 @@ export interface TaskData {
  */
 export async function loadTaskData(path: string, trainImages?: number): Promise<TaskData> {
   const header = await readImageSetHeader(path);
-  if (header.height !== header.width) throw new StudyError('STUDY_BAD_INPUT', `${path}: images are ${header.height}×${header.width}; the study expects square images`);
+  if (header.height !== header.width)
+    throw new StudyError(
+      'STUDY_BAD_INPUT',
+      `${path}: images are ${header.height}×${header.width}; the study expects square images`,
+    );
   const file = await openStreamedImages(path);
   try {
     let train = file.dataset(file.rowsOf('train'));
     const val = file.dataset(file.rowsOf('val'));
     const test = file.dataset(file.rowsOf('test'));
-    for (const [name, s] of [['train', train], ['val', val], ['test', test]] as const) {
+    for (const [name, s] of [
+      ['train', train],
+      ['val', val],
+      ['test', test],
+    ] as const) {
       if (s.size === 0) throw new StudyError('STUDY_BAD_INPUT', `${path}: split '${name}' is empty`);
     }
     if (trainImages !== undefined) {
       if (trainImages > train.size) {
-        throw new StudyError('STUDY_BAD_INPUT', `${path}: data: limited-${trainImages} needs ${trainImages} training images, but the train split has only ${train.size} images`);
+        throw new StudyError(
+          'STUDY_BAD_INPUT',
+          `${path}: data: limited-${trainImages} needs ${trainImages} training images, but the train split has only ${train.size} images`,
+        );
       }
       train = train.head(trainImages);
     }
@@ -60,11 +70,27 @@ export async function loadTaskData(path: string, trainImages?: number): Promise<
     const referable = referableGrade === undefined ? undefined : Number(referableGrade);
     const task: TaskConfig =
       kind === 'multiclass'
-        ? { type: 'multiclass', numClasses: labels.length, ordinal: header.task.ordinal === true, ...(referable !== undefined ? { referableClass: referable } : {}) }
+        ? {
+            type: 'multiclass',
+            numClasses: labels.length,
+            ordinal: header.task.ordinal === true,
+            ...(referable !== undefined ? { referableClass: referable } : {}),
+          }
         : { type: 'multilabel', labelNames: labels };
     return {
-      train, val, test, task, kind, labels, dataset: header.name, channels: header.channels, size: header.height, classes: labels.length,
-      ordinal: header.task.ordinal === true, provenance, close: () => file.close(),
+      train,
+      val,
+      test,
+      task,
+      kind,
+      labels,
+      dataset: header.name,
+      channels: header.channels,
+      size: header.height,
+      classes: labels.length,
+      ordinal: header.task.ordinal === true,
+      provenance,
+      close: () => file.close(),
     };
   } catch (e) {
     await file.close();

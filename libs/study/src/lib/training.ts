@@ -1,9 +1,27 @@
 import { tableFromArrays, type Table } from 'apache-arrow';
 import {
-  buildModel, getWeights, initialise, modelOptionsFor, modelSummary, saveWeights, setWeights,
-  type InitStrategy, type WeightMap, type WeightSource, type ZooModel,
+  buildModel,
+  getWeights,
+  initialise,
+  modelOptionsFor,
+  modelSummary,
+  saveWeights,
+  setWeights,
+  type InitStrategy,
+  type WeightMap,
+  type WeightSource,
+  type ZooModel,
 } from '@transfusion/models';
-import { describeBackend, inputTransformSchema, resolveBackend, trainModel, type HistoryEntry, type InputTransform, type ReturnedCheckpoint, type TaskConfig } from '@transfusion/train';
+import {
+  describeBackend,
+  inputTransformSchema,
+  resolveBackend,
+  trainModel,
+  type HistoryEntry,
+  type InputTransform,
+  type ReturnedCheckpoint,
+  type TaskConfig,
+} from '@transfusion/train';
 import { runMetadata, StudyError, type RunInfo } from './run-info.js';
 import { sourceWeightsMetadata } from './artifact-kinds.js';
 import type { Architecture } from '@transfusion/models/schemas';
@@ -31,11 +49,18 @@ export function runInput(training: Training, source: WeightSource | undefined, u
   let fromWeights: InputTransform | undefined;
   if (source?.preprocessing !== undefined) {
     const parsed = inputTransformSchema.safeParse(source.preprocessing);
-    if (!parsed.success) throw new StudyError('STUDY_BAD_ARTIFACT', `${source.origin}: the weights say they were trained on '${source.preprocessing}' input, which libs/train does not know (${inputTransformSchema.options.join(', ')})`);
+    if (!parsed.success)
+      throw new StudyError(
+        'STUDY_BAD_ARTIFACT',
+        `${source.origin}: the weights say they were trained on '${source.preprocessing}' input, which libs/train does not know (${inputTransformSchema.options.join(', ')})`,
+      );
     fromWeights = parsed.data;
   }
   if (usesSource && fromWeights && training.input !== undefined && training.input !== fromWeights) {
-    throw new StudyError('STUDY_BAD_INPUT', `training.input is '${training.input}', but the source weights ${source!.origin} were trained on '${fromWeights}' input; remove training.input (it then follows the weights) or set it to '${fromWeights}'`);
+    throw new StudyError(
+      'STUDY_BAD_INPUT',
+      `training.input is '${training.input}', but the source weights ${source!.origin} were trained on '${fromWeights}' input; remove training.input (it then follows the weights) or set it to '${fromWeights}'`,
+    );
   }
   return training.input ?? fromWeights ?? 'unit';
 }
@@ -60,7 +85,10 @@ export async function trainRun(args: {
   // The backend first: variables are created on it, not moved later.
   const backend = await resolveBackend();
   args.log(`backend ${describeBackend(backend)}`);
-  const options = modelOptionsFor({ ...args.architecture, inputSize: args.size, channels: args.channels, classes: args.classes }, args.init);
+  const options = modelOptionsFor(
+    { ...args.architecture, inputSize: args.size, channels: args.channels, classes: args.classes },
+    args.init,
+  );
   const zm = buildModel(options);
   const { weights, report } = initialise(zm, args.init, args.source);
   for (const w of report.warnings) args.log(`init: ${w}`);
@@ -69,12 +97,29 @@ export async function trainRun(args: {
   const summary = modelSummary(zm);
   const usesSource = args.init.strategy !== 'random';
   const input = runInput(args.training, args.source, usesSource);
-  const result = await trainModel(zm.model, { train: args.train, validation: args.validation }, {
-    ...args.training, input, task: args.task, seed: args.seed, progress: true, ...(args.resume ? { resume: args.resume } : {}),
-  });
+  const result = await trainModel(
+    zm.model,
+    { train: args.train, validation: args.validation },
+    {
+      ...args.training,
+      input,
+      task: args.task,
+      seed: args.seed,
+      progress: true,
+      ...(args.resume ? { resume: args.resume } : {}),
+    },
+  );
   return {
-    zm, initial, history: result.history, checkpoint: result.checkpoint, input, seconds: result.seconds, imagesPerSecond: result.imagesPerSecond,
-    backend: describeBackend(result.backend), params: summary.params.total, flopsPerImage: summary.flops,
+    zm,
+    initial,
+    history: result.history,
+    checkpoint: result.checkpoint,
+    input,
+    seconds: result.seconds,
+    imagesPerSecond: result.imagesPerSecond,
+    backend: describeBackend(result.backend),
+    params: summary.params.total,
+    flopsPerImage: summary.flops,
   };
 }
 
@@ -82,8 +127,16 @@ export async function trainRun(args: {
  * Weights as an Arrow tensors file carrying the model spec (so loadWeights knows the architecture), the input they
  * were trained on, and the run or what they were pretrained on.
  */
-export async function writeWeights(path: string, weights: WeightMap, zm: ZooModel, meta: { input: InputTransform; run?: RunInfo; pretrainedOn?: string }): Promise<void> {
-  const metadata = { ...(meta.run ? runMetadata(meta.run) : {}), ...(meta.pretrainedOn ? sourceWeightsMetadata(meta.pretrainedOn) : {}) };
+export async function writeWeights(
+  path: string,
+  weights: WeightMap,
+  zm: ZooModel,
+  meta: { input: InputTransform; run?: RunInfo; pretrainedOn?: string },
+): Promise<void> {
+  const metadata = {
+    ...(meta.run ? runMetadata(meta.run) : {}),
+    ...(meta.pretrainedOn ? sourceWeightsMetadata(meta.pretrainedOn) : {}),
+  };
   await saveWeights(path, weights, zm.spec, { preprocessing: meta.input, metadata });
 }
 

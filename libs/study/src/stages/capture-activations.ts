@@ -12,7 +12,11 @@ function bodyStages(zm: ZooModel, wanted: string[] | undefined): { name: string;
   if (!wanted) return body.map((s) => ({ name: s.name, layer: s.output }));
   return wanted.map((w) => {
     const s = body.find((b) => b.name === w);
-    if (!s) throw new StudyError('STUDY_BAD_INPUT', `stages: '${w}' is not a stage of ${zm.spec.name} (${body.map((b) => b.name).join(', ')})`);
+    if (!s)
+      throw new StudyError(
+        'STUDY_BAD_INPUT',
+        `stages: '${w}' is not a stage of ${zm.spec.name} (${body.map((b) => b.name).join(', ')})`,
+      );
     return { name: s.name, layer: s.output };
   });
 }
@@ -47,11 +51,19 @@ export const captureActivationsStage = defineStage({
     const out: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
     let names: string[] = [];
     try {
-      for (const [phase, path] of [['init', ctx.inputs.initial.path], ['final', ctx.inputs.weights.path]] as const) {
+      for (const [phase, path] of [
+        ['init', ctx.inputs.initial.path],
+        ['final', ctx.inputs.weights.path],
+      ] as const) {
         const zm = await loadTrainedModel(path);
         const stages = bodyStages(zm, ctx.params.stages);
         names = stages.map((s) => s.name);
-        const acts = await captureActivations(zm.model, probe, stages.map((s) => s.layer), { input: inputTransformSchema.parse(run.input) });
+        const acts = await captureActivations(
+          zm.model,
+          probe,
+          stages.map((s) => s.layer),
+          { input: inputTransformSchema.parse(run.input) },
+        );
         for (const s of stages) out[`${phase}/${s.name}`] = acts[s.layer]!;
         zm.model.dispose();
       }
@@ -59,6 +71,9 @@ export const captureActivationsStage = defineStage({
       await data.close();
     }
     ctx.log(`${run.id}: ${names.length} stages on ${n} probe images`);
-    await writeTensors(join(ctx.outDir, 'activations.arrow'), out, { ...runMetadata(run), ...activationsMetadata(names) });
+    await writeTensors(join(ctx.outDir, 'activations.arrow'), out, {
+      ...runMetadata(run),
+      ...activationsMetadata(names),
+    });
   },
 });

@@ -20,7 +20,9 @@ const params = similarityOptionsSchema.extend({
    * averaged over space (`pool`). The study subsamples to 4000 datapoints unless told otherwise: every position of
    * every probe image would make the CCA of a large layer slow.
    */
-  conv: convOptionsSchema.extend({ maxDatapoints: convOptionsSchema.shape.maxDatapoints.unwrap().default(4000) }).prefault({}),
+  conv: convOptionsSchema
+    .extend({ maxDatapoints: convOptionsSchema.shape.maxDatapoints.unwrap().default(4000) })
+    .prefault({}),
 });
 type Params = z.infer<typeof params>;
 
@@ -37,8 +39,18 @@ function svccaKept(p: Params): string {
 }
 
 function describe(method: Method, p: Params, probe: number): string {
-  const name = { mean: 'mean CCA', svcca: `SVCCA (${svccaKept(p)})`, pwcca: 'PWCCA (Morcos et al.)', 'pwcca-google': "google/svcca compute_pwcca", cka: 'linear CKA', 'cka-debiased': 'debiased linear CKA' }[method];
-  const conv = p.conv.mode === 'flatten' ? `spatial positions as datapoints (at most ${p.conv.maxDatapoints.toLocaleString('en-US')} sampled)` : 'averaged over space';
+  const name = {
+    mean: 'mean CCA',
+    svcca: `SVCCA (${svccaKept(p)})`,
+    pwcca: 'PWCCA (Morcos et al.)',
+    'pwcca-google': 'google/svcca compute_pwcca',
+    cka: 'linear CKA',
+    'cka-debiased': 'debiased linear CKA',
+  }[method];
+  const conv =
+    p.conv.mode === 'flatten'
+      ? `spatial positions as datapoints (at most ${p.conv.maxDatapoints.toLocaleString('en-US')} sampled)`
+      : 'averaged over space';
   return `${name}, ${conv}, ${probe} probe test images`;
 }
 
@@ -49,8 +61,17 @@ async function load(path: string): Promise<Captured> {
 }
 
 function conv4(t: Tensor, where: string) {
-  if (t.shape.length === 2) return { data: t.data as Float32Array, shape: [t.shape[0]!, 1, 1, t.shape[1]!] as [number, number, number, number], layout: 'NHWC' as const };
-  if (t.shape.length !== 4) throw new StudyError('STUDY_BAD_ARTIFACT', `${where}: expected N×H×W×C activations, got shape [${t.shape.join(', ')}]`);
+  if (t.shape.length === 2)
+    return {
+      data: t.data as Float32Array,
+      shape: [t.shape[0]!, 1, 1, t.shape[1]!] as [number, number, number, number],
+      layout: 'NHWC' as const,
+    };
+  if (t.shape.length !== 4)
+    throw new StudyError(
+      'STUDY_BAD_ARTIFACT',
+      `${where}: expected N×H×W×C activations, got shape [${t.shape.join(', ')}]`,
+    );
   return { data: t.data as Float32Array, shape: t.shape as [number, number, number, number], layout: 'NHWC' as const };
 }
 
@@ -77,12 +98,24 @@ export const ccaAnalysisStage = defineStage({
     const { methods: _, conv: __, ...similarity } = p;
     const { compare, convPairToMatrices } = await import('@transfusion/cca');
     const rows = {
-      analysis: [] as string[], method: [] as string[], task: [] as string[], model: [] as string[], layer: [] as string[],
-      layerIndex: [] as number[], comparison: [] as string[], init: [] as string[], pair: [] as string[],
-      seedA: [] as number[], seedB: [] as number[], value: [] as number[], atInit: [] as number[],
+      analysis: [] as string[],
+      method: [] as string[],
+      task: [] as string[],
+      model: [] as string[],
+      layer: [] as string[],
+      layerIndex: [] as number[],
+      comparison: [] as string[],
+      init: [] as string[],
+      pair: [] as string[],
+      seedA: [] as number[],
+      seedB: [] as number[],
+      value: [] as number[],
+      atInit: [] as number[],
     };
     const all = await Promise.all(ctx.inputs.activations.map((a) => load(a.path)));
-    const usable = all.filter((c) => c.run.regime === 'full' && (c.run.init.kind === 'random' || c.run.init.kind === 'pretrained'));
+    const usable = all.filter(
+      (c) => c.run.regime === 'full' && (c.run.init.kind === 'random' || c.run.init.kind === 'pretrained'),
+    );
     let probe = 0;
     const skipped: string[] = [];
     const sim = async (a: Tensor, b: Tensor, where: string): Promise<Map<Method, number>> => {
@@ -102,30 +135,50 @@ export const ccaAnalysisStage = defineStage({
       }
       return out;
     };
-    const push = (analysis: string, c: RunInfo, layer: string, layerIndex: number, values: Map<Method, number>, extra: { comparison?: string; init?: string; pair?: string; seedB?: number; atInit?: Map<Method, number> }) => {
+    const push = (
+      analysis: string,
+      c: RunInfo,
+      layer: string,
+      layerIndex: number,
+      values: Map<Method, number>,
+      extra: { comparison?: string; init?: string; pair?: string; seedB?: number; atInit?: Map<Method, number> },
+    ) => {
       for (const [method, value] of values) {
-        rows.analysis.push(analysis); rows.method.push(method); rows.task.push(c.task); rows.model.push(c.model);
-        rows.layer.push(layer); rows.layerIndex.push(layerIndex); rows.comparison.push(extra.comparison ?? '');
-        rows.init.push(extra.init ?? ''); rows.pair.push(extra.pair ?? ''); rows.seedA.push(c.seed);
-        rows.seedB.push(extra.seedB ?? c.seed); rows.value.push(value); rows.atInit.push(extra.atInit?.get(method) ?? NaN);
+        rows.analysis.push(analysis);
+        rows.method.push(method);
+        rows.task.push(c.task);
+        rows.model.push(c.model);
+        rows.layer.push(layer);
+        rows.layerIndex.push(layerIndex);
+        rows.comparison.push(extra.comparison ?? '');
+        rows.init.push(extra.init ?? '');
+        rows.pair.push(extra.pair ?? '');
+        rows.seedA.push(c.seed);
+        rows.seedB.push(extra.seedB ?? c.seed);
+        rows.value.push(value);
+        rows.atInit.push(extra.atInit?.get(method) ?? NaN);
       }
     };
     const groups = new Map<string, Captured[]>();
-    for (const c of usable) groups.set(`${c.run.task}\u0000${c.run.model}`, [...(groups.get(`${c.run.task}\u0000${c.run.model}`) ?? []), c]);
+    for (const c of usable)
+      groups.set(`${c.run.task}\u0000${c.run.model}`, [...(groups.get(`${c.run.task}\u0000${c.run.model}`) ?? []), c]);
     for (const group of groups.values()) {
       const { task, model } = group[0]!.run;
       const stages = group[0]!.stages;
       ctx.log(`${task} ${model}: ${group.length} runs, ${stages.length} stages`);
       for (const c of group) {
         for (const [i, s] of stages.entries()) {
-          push('initFinal', c.run, s, i, await sim(c.acts[`init/${s}`]!, c.acts[`final/${s}`]!, `${c.run.id} ${s}`), { init: c.run.init.kind });
+          push('initFinal', c.run, s, i, await sim(c.acts[`init/${s}`]!, c.acts[`final/${s}`]!, `${c.run.id} ${s}`), {
+            init: c.run.init.kind,
+          });
         }
       }
       const rand = group.filter((c) => c.run.init.kind === 'random');
       const pre = group.filter((c) => c.run.init.kind === 'pretrained');
       const pairs: [Captured, Captured, 'rand-rand' | 'rand-pretrained'][] = [];
       for (const [i, a] of rand.entries()) for (const b of rand.slice(i + 1)) pairs.push([a, b, 'rand-rand']);
-      for (const a of rand) for (const b of pre) if (a.run.seed !== b.run.seed || rand.length === 1) pairs.push([a, b, 'rand-pretrained']);
+      for (const a of rand)
+        for (const b of pre) if (a.run.seed !== b.run.seed || rand.length === 1) pairs.push([a, b, 'rand-pretrained']);
       for (const [a, b, comparison] of pairs) {
         const pair = `${comparison} seeds ${a.run.seed}/${b.run.seed}`;
         for (const [i, s] of stages.entries()) {
@@ -138,12 +191,24 @@ export const ccaAnalysisStage = defineStage({
         }
       }
     }
-    if (skipped.length) ctx.log(`not measured (fewer datapoints than neurons): ${skipped.length} layer comparisons, e.g. ${skipped.slice(0, 3).join('; ')}`);
+    if (skipped.length)
+      ctx.log(
+        `not measured (fewer datapoints than neurons): ${skipped.length} layer comparisons, e.g. ${skipped.slice(0, 3).join('; ')}`,
+      );
     if (rows.value.length === 0) ctx.log('no full-data random/pretrained runs with activations: nothing to compare');
     const table = tableFromArrays({
-      analysis: rows.analysis, method: rows.method, task: rows.task, model: rows.model, layer: rows.layer,
-      layerIndex: Int32Array.from(rows.layerIndex), comparison: rows.comparison, init: rows.init, pair: rows.pair,
-      seedA: Int32Array.from(rows.seedA), seedB: Int32Array.from(rows.seedB), value: Float64Array.from(rows.value),
+      analysis: rows.analysis,
+      method: rows.method,
+      task: rows.task,
+      model: rows.model,
+      layer: rows.layer,
+      layerIndex: Int32Array.from(rows.layerIndex),
+      comparison: rows.comparison,
+      init: rows.init,
+      pair: rows.pair,
+      seedA: Int32Array.from(rows.seedA),
+      seedB: Int32Array.from(rows.seedB),
+      value: Float64Array.from(rows.value),
       atInit: Float64Array.from(rows.atInit),
     });
     const variants = p.methods.map((m) => ({ id: m, method: m, description: describe(m, p, probe) }));

@@ -25,7 +25,17 @@ export const datasetSummaryStage = defineStage({
   outputs: { summary: datasetSummaryKind },
   async run(ctx) {
     const { readImageSet, summarizeImageSet } = await import('@transfusion/data');
-    const cols = { dataset: [] as string[], source: [] as string[], split: [] as string[], label: [] as string[], images: [] as number[], patients: [] as number[], positive: [] as number[], negative: [] as number[], ignored: [] as number[] };
+    const cols = {
+      dataset: [] as string[],
+      source: [] as string[],
+      split: [] as string[],
+      label: [] as string[],
+      images: [] as number[],
+      patients: [] as number[],
+      positive: [] as number[],
+      negative: [] as number[],
+      ignored: [] as number[],
+    };
     for (const input of ctx.inputs.datasets) {
       const set = await readImageSet(input.path);
       const summary = summarizeImageSet(set);

@@ -28,7 +28,9 @@ export const evaluateStage = defineStage({
      * @transfusion/train's bootstrap options (`replicates`, `level`, `seed`, `byPatient`), with the study's default
      * of 1000 replicates and at least 50 (fewer make the 2.5th/97.5th percentiles meaningless).
      */
-    bootstrap: evaluationCiOptionsSchema.extend({ replicates: evaluationCiOptionsSchema.shape.replicates.unwrap().min(50).default(1000) }).prefault({}),
+    bootstrap: evaluationCiOptionsSchema
+      .extend({ replicates: evaluationCiOptionsSchema.shape.replicates.unwrap().min(50).default(1000) })
+      .prefault({}),
   }),
   inputs: { dataset: { kind: imageSetKind }, weights: { kind: weightsKind } },
   outputs: { metrics: metricsKind, predictions: predictionsKind },
@@ -43,10 +45,17 @@ export const evaluateStage = defineStage({
     const data = await loadTaskData(ctx.inputs.dataset.path);
     const zm = await loadTrainedModel(ctx.inputs.weights.path);
     // the input the run was trained with (e.g. 'caffe' for Keras ResNet50 weights), recorded in its weights
-    const evaluation = await evaluateModel(zm.model, data.test, data.task, { name: 'test', input: inputTransformSchema.parse(run.input) }).finally(() => data.close());
+    const evaluation = await evaluateModel(zm.model, data.test, data.task, {
+      name: 'test',
+      input: inputTransformSchema.parse(run.input),
+    }).finally(() => data.close());
     const ci = bootstrapEvaluation(evaluation, data.task, bootstrap);
-    const names = Object.keys(ci).filter((k) => REPORTED.has(k) || k.startsWith('auc/')).sort();
-    const shown = ['auc', 'acc', 'kappa', 'referable_auc'].filter((k) => evaluation.metrics[k] !== undefined).map((k) => `${k} ${evaluation.metrics[k]!.toFixed(4)}`);
+    const names = Object.keys(ci)
+      .filter((k) => REPORTED.has(k) || k.startsWith('auc/'))
+      .sort();
+    const shown = ['auc', 'acc', 'kappa', 'referable_auc']
+      .filter((k) => evaluation.metrics[k] !== undefined)
+      .map((k) => `${k} ${evaluation.metrics[k]!.toFixed(4)}`);
     ctx.log(`${run.id}: test ${shown.join(', ')} on ${evaluation.n} images`);
     return {
       predictions: withRun(predictionsTable(evaluation, data.task), run),

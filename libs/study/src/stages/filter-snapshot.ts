@@ -20,21 +20,35 @@ export const filterSnapshotStage = defineStage({
     const { buildModel, loadWeights, weightSpecs } = await import('@transfusion/models');
     const { optionsOfSpec } = await import('../lib/trained-model.js');
     const { initial, weights } = ctx.inputs;
-    if (initial.length !== weights.length) throw new StudyError('STUDY_BAD_INPUT', `needs: ${initial.length} initial but ${weights.length} trained weights; list the same runs in both`);
+    if (initial.length !== weights.length)
+      throw new StudyError(
+        'STUDY_BAD_INPUT',
+        `needs: ${initial.length} initial but ${weights.length} trained weights; list the same runs in both`,
+      );
     const entries: FilterEntry[] = [];
     const tensors: Record<string, Tensor> = {};
     for (const [i, w] of weights.entries()) {
       const run = await runOfFile(w.path);
       const before = await loadWeights(initial[i]!.path);
       const runBefore = await runOfFile(initial[i]!.path);
-      if (runBefore.id !== run.id) throw new StudyError('STUDY_BAD_INPUT', `needs.initial[${i}] is run ${runBefore.id} but needs.weights[${i}] is ${run.id}`);
+      if (runBefore.id !== run.id)
+        throw new StudyError(
+          'STUDY_BAD_INPUT',
+          `needs.initial[${i}] is run ${runBefore.id} but needs.weights[${i}] is ${run.id}`,
+        );
       const after = await loadWeights(w.path);
       if (!after.spec) throw new StudyError('STUDY_BAD_ARTIFACT', `${w.path}: no model spec in the metadata`);
       // the zero-initialised build is only for names and shapes
-      const first = weightSpecs(buildModel(optionsOfSpec(after.spec), { initialWeights: 'zeros' })).find((s) => s.layerClass === 'Conv2D' && s.kind === 'kernel');
+      const first = weightSpecs(buildModel(optionsOfSpec(after.spec), { initialWeights: 'zeros' })).find(
+        (s) => s.layerClass === 'Conv2D' && s.kind === 'kernel',
+      );
       const b = first && before.weights[first.name];
       const a = first && after.weights[first.name];
-      if (!first || !a || !b) throw new StudyError('STUDY_BAD_ARTIFACT', `${w.path}: no first conv kernel in both the initial and the trained weights of ${run.id}`);
+      if (!first || !a || !b)
+        throw new StudyError(
+          'STUDY_BAD_ARTIFACT',
+          `${w.path}: no first conv kernel in both the initial and the trained weights of ${run.id}`,
+        );
       tensors[`${i}/before`] = b;
       tensors[`${i}/after`] = a;
       entries.push({ run, layer: first.layer });

@@ -24,17 +24,29 @@ export const importDatasetStage = defineStage({
     const { importDataset } = await import('@transfusion/data');
     const abs = (f: string) => (isAbsolute(f) ? f : resolve(ctx.pipelineDir, f));
     const p = ctx.params;
-    const options: ImportDatasetOptions = p.format === 'medmnist' ? { ...p, options: { ...p.options, file: abs(p.options.file) } } : ({ ...p, options: { ...p.options, root: abs(p.options.root) } } as ImportDatasetOptions);
+    const options: ImportDatasetOptions =
+      p.format === 'medmnist'
+        ? { ...p, options: { ...p.options, file: abs(p.options.file) } }
+        : ({ ...p, options: { ...p.options, root: abs(p.options.root) } } as ImportDatasetOptions);
     let shown = 0;
     let shownAt = 0;
     // Finished shards stay in the engine's work folder for this key: an interrupted import, rerun, continues there.
-    const result = await importDataset(options, join(ctx.outDir, 'dataset.arrow'), ({ done, total }) => {
-      if (done === total || done - shown >= total / 100 || performance.now() - shownAt > 5000) {
-        shown = done;
-        shownAt = performance.now();
-        ctx.log(`${p.format}: ${done}/${total} images`);
-      }
-    }, { workDir: ctx.workDir, onResume: ({ shards, rows }) => ctx.log(`${p.format}: resuming: ${shards} shards (${rows} index rows) done by an earlier attempt`) });
+    const result = await importDataset(
+      options,
+      join(ctx.outDir, 'dataset.arrow'),
+      ({ done, total }) => {
+        if (done === total || done - shown >= total / 100 || performance.now() - shownAt > 5000) {
+          shown = done;
+          shownAt = performance.now();
+          ctx.log(`${p.format}: ${done}/${total} images`);
+        }
+      },
+      {
+        workDir: ctx.workDir,
+        onResume: ({ shards, rows }) =>
+          ctx.log(`${p.format}: resuming: ${shards} shards (${rows} index rows) done by an earlier attempt`),
+      },
+    );
     const task = `${result.task.kind}${result.task.ordinal ? ' (ordinal)' : ''}: ${result.task.names.join(', ')}`;
     ctx.log(`${p.format}: ${result.rows} images in ${result.shards} shards; task ${task}`);
     for (const [why, n] of Object.entries(result.filtered)) ctx.log(`left out on purpose: ${n} rows (${why})`);

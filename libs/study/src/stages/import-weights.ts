@@ -35,21 +35,41 @@ export const importWeightsStage = defineStage({
   // reruns the import, though with.sha256 pins model.json only).
   dataPaths: (p) => [p.path],
   async run(ctx) {
-    const { importKerasH5Weights, importLayersModelWeights, loadWeights, saveWeights } = await import('@transfusion/models');
+    const { importKerasH5Weights, importLayersModelWeights, loadWeights, saveWeights } = await import(
+      '@transfusion/models'
+    );
     const p = ctx.params;
     const file = isAbsolute(p.path) ? p.path : resolve(ctx.pipelineDir, p.path);
-    const actual = createHash('sha256').update(await readFile(file)).digest('hex');
-    if (actual !== p.sha256) throw new StudyError('STUDY_BAD_INPUT', `${file}: sha256 is ${actual}, but with.sha256 says ${p.sha256}`);
-    const source = /\.(h5|hdf5)$/i.test(file) ? await importKerasH5Weights(file) : file.endsWith('.json') ? await importLayersModelWeights(file) : await loadWeights(file);
+    const actual = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    if (actual !== p.sha256)
+      throw new StudyError('STUDY_BAD_INPUT', `${file}: sha256 is ${actual}, but with.sha256 says ${p.sha256}`);
+    const source = /\.(h5|hdf5)$/i.test(file)
+      ? await importKerasH5Weights(file)
+      : file.endsWith('.json')
+        ? await importLayersModelWeights(file)
+        : await loadWeights(file);
     for (const w of (source as { warnings?: string[] }).warnings ?? []) ctx.log(`warning: ${w}`);
     if (p.preprocessing && source.preprocessing && p.preprocessing !== source.preprocessing) {
-      throw new StudyError('STUDY_BAD_INPUT', `with.preprocessing is '${p.preprocessing}', but ${file} says its weights were trained on '${source.preprocessing}' input`);
+      throw new StudyError(
+        'STUDY_BAD_INPUT',
+        `with.preprocessing is '${p.preprocessing}', but ${file} says its weights were trained on '${source.preprocessing}' input`,
+      );
     }
     const preprocessing = p.preprocessing ?? source.preprocessing;
     if (!preprocessing) {
-      throw new StudyError('STUDY_BAD_INPUT', `${file}: cannot tell which input these weights were trained on (not Keras ResNet50/InceptionV3, no metadata); set with.preprocessing to one of ${inputTransformSchema.options.join(', ')}`);
+      throw new StudyError(
+        'STUDY_BAD_INPUT',
+        `${file}: cannot tell which input these weights were trained on (not Keras ResNet50/InceptionV3, no metadata); set with.preprocessing to one of ${inputTransformSchema.options.join(', ')}`,
+      );
     }
-    ctx.log(`${Object.keys(source.weights).length} weights from ${basename(file)}, trained on '${preprocessing}' input, pretrained on ${p.pretrainedOn}`);
-    await saveWeights(join(ctx.outDir, 'weights.arrow'), source.weights, source.spec, { preprocessing, metadata: sourceWeightsMetadata(p.pretrainedOn) });
+    ctx.log(
+      `${Object.keys(source.weights).length} weights from ${basename(file)}, trained on '${preprocessing}' input, pretrained on ${p.pretrainedOn}`,
+    );
+    await saveWeights(join(ctx.outDir, 'weights.arrow'), source.weights, source.spec, {
+      preprocessing,
+      metadata: sourceWeightsMetadata(p.pretrainedOn),
+    });
   },
 });

@@ -31,7 +31,10 @@ export const prepareDatasetStage = defineStage({
       resize: resizeOptionsSchema.optional(),
       shardSize: shardSizeSchema,
     })
-    .refine((p) => p.referableGrade === undefined || p.scoreReferable === undefined, 'referableGrade (a binary task) and scoreReferable (graded task, referable scored) exclude each other'),
+    .refine(
+      (p) => p.referableGrade === undefined || p.scoreReferable === undefined,
+      'referableGrade (a binary task) and scoreReferable (graded task, referable scored) exclude each other',
+    ),
   inputs: { dataset: { kind: imageSetKind } },
   outputs: { dataset: imageSetKind },
   async run(ctx) {
@@ -41,17 +44,27 @@ export const prepareDatasetStage = defineStage({
     let set = await readImageSet(path);
     const name = ctx.params.name ?? set.name;
     if (referableGrade !== undefined) {
-      if (set.task.kind !== 'multiclass') throw new StudyError('STUDY_BAD_INPUT', `${path}: referableGrade needs a graded (multiclass) dataset, got a ${set.task.kind} one`);
+      if (set.task.kind !== 'multiclass')
+        throw new StudyError(
+          'STUDY_BAD_INPUT',
+          `${path}: referableGrade needs a graded (multiclass) dataset, got a ${set.task.kind} one`,
+        );
       set = toBinaryFromGrade(set, referableGrade, 'referable');
     }
     if (scoreReferable !== undefined) {
       const { grade } = scoreReferable;
       if (set.task.kind === 'multiclass' && set.task.ordinal) {
-        if (grade >= set.task.names.length) throw new StudyError('STUDY_BAD_INPUT', `${path}: scoreReferable.grade is ${grade}, but the set has grades 0..${set.task.names.length - 1}`);
+        if (grade >= set.task.names.length)
+          throw new StudyError(
+            'STUDY_BAD_INPUT',
+            `${path}: scoreReferable.grade is ${grade}, but the set has grades 0..${set.task.names.length - 1}`,
+          );
         set = { ...set, meta: { ...set.meta, referableGrade: String(grade) } satisfies ImageSetProvenance };
         ctx.log(`${name}: referable task P(grade ≥ ${grade}) scored from the graded model`);
       } else {
-        ctx.log(`${name}: the task is ${set.task.kind}${set.task.kind === 'multiclass' ? ' (not ordinal)' : ''}, not graded: no referable task (scoreReferable applies to ordinal grades)`);
+        ctx.log(
+          `${name}: the task is ${set.task.kind}${set.task.kind === 'multiclass' ? ' (not ordinal)' : ''}, not graded: no referable task (scoreReferable applies to ordinal grades)`,
+        );
       }
     }
     if (resize !== undefined) {
@@ -61,6 +74,8 @@ export const prepareDatasetStage = defineStage({
     }
     set = { ...set, name };
     await writeImageSet(join(ctx.outDir, 'dataset.arrow'), set, shardSize);
-    ctx.log(`${name}: ${set.ids.length} images, ${set.task.kind}${set.task.ordinal ? ' (ordinal)' : ''} (${set.task.names.join(', ')})`);
+    ctx.log(
+      `${name}: ${set.ids.length} images, ${set.task.kind}${set.task.ordinal ? ' (ordinal)' : ''} (${set.task.names.join(', ')})`,
+    );
   },
 });

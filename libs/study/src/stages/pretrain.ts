@@ -39,13 +39,27 @@ export const pretrainStage = defineStage({
     const data = await loadTaskData(ctx.inputs.dataset.path);
     ctx.log(`pretraining ${p.architecture.name} on ${data.train.size} images (streamed), ${data.classes} classes`);
     const trained = await trainRun({
-      architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes,
-      init: { strategy: 'random', seed: p.seed }, train: data.train, validation: data.val, task: data.task,
-      training: p.training, seed: p.seed, log: ctx.log, resume: { dir: ctx.workDir, every: p.checkpointEvery },
+      architecture: p.architecture,
+      size: data.size,
+      channels: data.channels,
+      classes: data.classes,
+      init: { strategy: 'random', seed: p.seed },
+      train: data.train,
+      validation: data.val,
+      task: data.task,
+      training: p.training,
+      seed: p.seed,
+      log: ctx.log,
+      resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
-    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, pretrainedOn: describeSourceSet(data.dataset, data.provenance) });
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, {
+      input: trained.input,
+      pretrainedOn: describeSourceSet(data.dataset, data.provenance),
+    });
     const last = trained.history.at(-1)?.metrics ?? {};
-    ctx.log(`pretrained in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}, val_acc ${last['val_acc']?.toFixed(4) ?? 'n/a'}`);
+    ctx.log(
+      `pretrained in ${trained.seconds.toFixed(1)} s: val_auc ${last['val_auc']?.toFixed(4) ?? 'n/a'}, val_acc ${last['val_acc']?.toFixed(4) ?? 'n/a'}`,
+    );
     return { history: historyTable(trained.history) };
   },
 });

@@ -6,7 +6,15 @@ import type { FilterSnapshot, StudyResultsInput } from '@transfusion/report';
 import { modelInfoSchema, reportOptionsSchema, taskSchema } from '@transfusion/report/schemas';
 import { runOfTable, StudyError } from '../lib/run-info.js';
 import {
-  ccaVariantsOf, convergenceKind, datasetSummaryKind, filterEntriesOf, filtersKind, historyKind, metricsKind, predictionsKind, similarityKind,
+  ccaVariantsOf,
+  convergenceKind,
+  datasetSummaryKind,
+  filterEntriesOf,
+  filtersKind,
+  historyKind,
+  metricsKind,
+  predictionsKind,
+  similarityKind,
   type CcaVariant,
 } from '../lib/artifact-kinds.js';
 import { attachPredictions, derivedPredictions } from '../lib/predictions.js';
@@ -20,16 +28,26 @@ const params = z.strictObject({
   pipeline: z.strictObject({ name: z.string().min(1), file: z.string().min(1) }),
   models: z.array(modelInfoSchema).min(1),
   /** Tasks in report order: the report's task fields but kind and labels, which come from the runs. */
-  tasks: z.array(taskSchema.pick({ id: true, paperSetting: true, description: true }).extend({
-    /** Published results for the same test split (dataset: MedMNIST's flag; default the runs' MedMNIST file). */
-    benchmark: taskSchema.shape.benchmark.unwrap().partial({ dataset: true }).optional(),
-    /**
-     * A task scored from another task's models: e.g. the referable task P(grade ≥ k) of the graded models
-     * (`metric: referable_auc`, convergence curve `val_referable_auc`). Left out when no run has the metric (a file
-     * whose task is not graded).
-     */
-    from: z.strictObject({ task: z.string().min(1), metric: z.string().min(1), label: z.string().min(1).default('referable') }).optional(),
-  })).min(1),
+  tasks: z
+    .array(
+      taskSchema.pick({ id: true, paperSetting: true, description: true }).extend({
+        /** Published results for the same test split (dataset: MedMNIST's flag; default the runs' MedMNIST file). */
+        benchmark: taskSchema.shape.benchmark.unwrap().partial({ dataset: true }).optional(),
+        /**
+         * A task scored from another task's models: e.g. the referable task P(grade ≥ k) of the graded models
+         * (`metric: referable_auc`, convergence curve `val_referable_auc`). Left out when no run has the metric (a file
+         * whose task is not graded).
+         */
+        from: z
+          .strictObject({
+            task: z.string().min(1),
+            metric: z.string().min(1),
+            label: z.string().min(1).default('referable'),
+          })
+          .optional(),
+      }),
+    )
+    .min(1),
   /** History metric of the convergence figures. */
   convergenceMetric: z.string().min(1).default('val_auc'),
   /** The study's resolved settings (usually the pipeline's vars), shown in the provenance section. */
@@ -44,7 +62,11 @@ function variantsOf(tables: Table[]): CcaVariant[] {
   const variants = tables.map((t, i) => ccaVariantsOf(t, `similarity[${i}]`));
   const all = variants.map((v) => JSON.stringify(v));
   const differing = all.findIndex((v) => v !== all[0]);
-  if (differing > 0) throw new StudyError('STUDY_BAD_INPUT', `similarity[${differing}] was computed with other CCA variants than similarity[0] (${all[differing]} vs ${all[0]}); give every cca-analysis stage the same methods and conv settings`);
+  if (differing > 0)
+    throw new StudyError(
+      'STUDY_BAD_INPUT',
+      `similarity[${differing}] was computed with other CCA variants than similarity[0] (${all[differing]} vs ${all[0]}); give every cca-analysis stage the same methods and conv settings`,
+    );
   return variants[0]!;
 }
 const rowsOf = (t: Table): Row[] => t.toArray().map((r) => r.toJSON() as Row);
@@ -52,7 +74,7 @@ const rowsOf = (t: Table): Row[] => t.toArray().map((r) => r.toJSON() as Row);
 function csv(t: Table): string {
   const cols = t.schema.fields.map((f) => f.name);
   const cell = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
-  return [cols.join(','), ...rowsOf(t).map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+  return `${[cols.join(','), ...rowsOf(t).map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n')}\n`;
 }
 
 /**
@@ -82,18 +104,30 @@ export const reportStage = defineStage({
     const { buildReportFiles } = await import('@transfusion/report');
     const { tf } = await import('@transfusion/train');
     const { isModelName, stageNamesOf } = await import('@transfusion/models');
-    const inputs = ctx.inputs as typeof ctx.inputs & { predictions?: Table[]; similarity?: Table[]; filters?: { path: string }; convergence?: Table; datasets?: Table };
+    const inputs = ctx.inputs as typeof ctx.inputs & {
+      predictions?: Table[];
+      similarity?: Table[];
+      filters?: { path: string };
+      convergence?: Table;
+      datasets?: Table;
+    };
     const joined = joinRuns(inputs.histories, inputs.metrics);
     if (joined.length === 0) throw new StudyError('STUDY_BAD_INPUT', 'metrics: no runs to report');
     const scored = attachPredictions(joined, inputs.predictions ?? []);
     const runs = scored.runs;
     const testSets = [...scored.testSets];
-    if (!inputs.predictions?.length) ctx.log('no predictions among the inputs: the findings resample seeds only, and the tables have no interval of the mean');
+    if (!inputs.predictions?.length)
+      ctx.log(
+        'no predictions among the inputs: the findings resample seeds only, and the tables have no interval of the mean',
+      );
     const infos = inputs.metrics.map((m, i) => runOfTable(m, `metrics[${i}]`));
     const firstMetrics = rowsOf(inputs.metrics[0]!)[0]!;
     const tasks = [];
     for (const t of p.tasks) {
-      const extra = { ...(t.paperSetting ? { paperSetting: t.paperSetting } : {}), ...(t.description ? { description: t.description } : {}) };
+      const extra = {
+        ...(t.paperSetting ? { paperSetting: t.paperSetting } : {}),
+        ...(t.description ? { description: t.description } : {}),
+      };
       if (t.from) {
         const plain = derivedRuns(runs, t.id, t.from.label, { ...t.from, history: `val_${t.from.metric}` });
         if (plain.length === 0) {
@@ -108,12 +142,23 @@ export const reportStage = defineStage({
       }
       const mine = infos.filter((r) => r.task === t.id);
       const info = mine[0];
-      if (!info) throw new StudyError('STUDY_BAD_INPUT', `tasks: '${t.id}' has no runs among the inputs (tasks of the runs: ${[...new Set(infos.map((r) => r.task))].join(', ')})`);
+      if (!info)
+        throw new StudyError(
+          'STUDY_BAD_INPUT',
+          `tasks: '${t.id}' has no runs among the inputs (tasks of the runs: ${[...new Set(infos.map((r) => r.task))].join(', ')})`,
+        );
       const ordinal = runs.some((r) => r.task === t.id && r.metrics?.['kappa'] !== undefined);
       const flag = t.benchmark?.dataset ?? mine.find((r) => r.medmnistFlag)?.medmnistFlag;
-      if (t.benchmark && !flag) ctx.log(`task ${t.id}: benchmark ${t.benchmark.suite} needs a dataset; the runs' data did not come from a MedMNIST file: no published rows`);
+      if (t.benchmark && !flag)
+        ctx.log(
+          `task ${t.id}: benchmark ${t.benchmark.suite} needs a dataset; the runs' data did not come from a MedMNIST file: no published rows`,
+        );
       tasks.push({
-        id: t.id, kind: info.taskKind, labels: info.labels, ...extra, ...(ordinal ? { ordinal } : {}),
+        id: t.id,
+        kind: info.taskKind,
+        labels: info.labels,
+        ...extra,
+        ...(ordinal ? { ordinal } : {}),
         ...(t.benchmark && flag ? { benchmark: { suite: t.benchmark.suite, dataset: flag } } : {}),
       });
     }
@@ -124,13 +169,25 @@ export const reportStage = defineStage({
       const t = await readTensors(inputs.filters.path);
       for (const [i, { run, layer }] of entries.entries()) {
         if (run.init.kind !== 'random' && run.init.kind !== 'pretrained') continue; // Fig 5 compares these two
-        const tensor = (name: string) => ({ shape: t[`${i}/${name}`]!.shape, data: t[`${i}/${name}`]!.data as Float32Array });
-        filters.push({ model: run.model, init: run.init.kind, seed: run.seed, layer, before: tensor('before'), after: tensor('after') });
+        const tensor = (name: string) => ({
+          shape: t[`${i}/${name}`]!.shape,
+          data: t[`${i}/${name}`]!.data as Float32Array,
+        });
+        filters.push({
+          model: run.model,
+          init: run.init.kind,
+          seed: run.seed,
+          layer,
+          before: tensor('before'),
+          after: tensor('after'),
+        });
       }
     }
     const datasets = inputs.datasets ? rowsOf(inputs.datasets) : [];
     const byDataset = new Map<string, Map<string, { images: number; positives: Record<string, number> }>>();
-    const sourceOf = new Map(datasets.map((r) => [r['dataset'] as string, (r['source'] as string | undefined) ?? 'unknown']));
+    const sourceOf = new Map(
+      datasets.map((r) => [r['dataset'] as string, (r['source'] as string | undefined) ?? 'unknown']),
+    );
     for (const r of datasets) {
       const splits = byDataset.get(r['dataset'] as string) ?? new Map();
       const s = splits.get(r['split'] as string) ?? { images: r['images'] as number, positives: {} };
@@ -139,14 +196,20 @@ export const reportStage = defineStage({
       byDataset.set(r['dataset'] as string, splits);
     }
     const started = infos.map((r) => r.startedAt).sort()[0]!;
-    const finished = infos.map((r) => r.finishedAt).sort().at(-1)!;
+    const finished = infos
+      .map((r) => r.finishedAt)
+      .sort()
+      .at(-1)!;
     const results: StudyResultsInput = {
       schemaVersion: 1,
       title: p.title.replaceAll('{dataset}', [...new Set(infos.map((r) => r.dataset))].join(', ')),
       // each model's stage order (Inception-v3: conv1, stem, mixed0..mixed10) orders its transfusion prefixes
       models: withStages(p.models, (id) => (isModelName(id) ? stageNamesOf(id) : undefined)),
       tasks,
-      evaluation: { convergenceMetric: p.convergenceMetric, bootstrap: { resamples: firstMetrics['resamples'] as number, level: firstMetrics['level'] as number } },
+      evaluation: {
+        convergenceMetric: p.convergenceMetric,
+        bootstrap: { resamples: firstMetrics['resamples'] as number, level: firstMetrics['level'] as number },
+      },
       runs,
       testSets,
       cca,
@@ -159,7 +222,8 @@ export const reportStage = defineStage({
         backend: [...new Set(infos.map((r) => r.backend))].join('; '),
         versions: { node: process.versions.node, 'tfjs-core': tf.version_core },
         datasets: [...byDataset].map(([name, splits]) => ({
-          name, source: sourceOf.get(name)!,
+          name,
+          source: sourceOf.get(name)!,
           splits: [...splits].map(([split, s]) => ({ split, images: s.images, positives: s.positives })),
         })),
         startedAt: started,
@@ -168,7 +232,9 @@ export const reportStage = defineStage({
       },
     };
     const files = await buildReportFiles(results, p.options);
-    ctx.log(`${runs.length} runs, ${cca.length} CCA variants, ${filters.length} filter snapshots: ${files.length} files`);
+    ctx.log(
+      `${runs.length} runs, ${cca.length} CCA variants, ${filters.length} filter snapshots: ${files.length} files`,
+    );
     const out: Record<string, Uint8Array | string> = {};
     for (const f of files) out[f.path] = f.content;
     if (inputs.convergence) out['tables/convergence.csv'] = csv(inputs.convergence);

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { chestOptionsSchema, fundusOptionsSchema, naturalOptionsSchema, shardSizeSchema } from '@transfusion/data/schemas';
+import {
+  chestOptionsSchema,
+  fundusOptionsSchema,
+  naturalOptionsSchema,
+  shardSizeSchema,
+} from '@transfusion/data/schemas';
 import { defineStage } from '@transfusion/pipeline';
 import { imageSetKind } from '../lib/artifact-kinds.js';
 
@@ -26,12 +31,18 @@ export const syntheticDatasetStage = defineStage({
     const { kind, options, shardSize } = ctx.params;
     const { writeSyntheticSet } = await import('@transfusion/data');
     let last = 0;
-    const result = await writeSyntheticSet(kind, options, join(ctx.outDir, 'dataset.arrow'), shardSize, (done, total) => {
-      if (done === total || done - last >= total / 10) {
-        last = done;
-        ctx.log(`${kind}: ${done}/${total} images`);
-      }
-    });
+    const result = await writeSyntheticSet(
+      kind,
+      options,
+      join(ctx.outDir, 'dataset.arrow'),
+      shardSize,
+      (done, total) => {
+        if (done === total || done - last >= total / 10) {
+          last = done;
+          ctx.log(`${kind}: ${done}/${total} images`);
+        }
+      },
+    );
     ctx.log(`${kind}: ${result.rows} images in ${result.shards} shards`);
   },
 });

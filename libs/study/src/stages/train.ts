@@ -23,7 +23,10 @@ const params = z.strictObject({
   /** Task id for the report (the dataset artifact decides the labels). */
   task: taskIdSchema,
   /** `full`, or `limited-N`: only the first N training images (the small-data regime, Table 3). */
-  data: z.string().regex(/^(full|limited-[1-9][0-9]*)$/, "'full' or 'limited-N'").default('full'),
+  data: z
+    .string()
+    .regex(/^(full|limited-[1-9][0-9]*)$/, "'full' or 'limited-N'")
+    .default('full'),
   training: trainingSchema,
   checkpointEvery: checkpointEverySchema,
 });
@@ -74,11 +77,17 @@ export const trainStage = defineStage({
     const parsedInit = initStrategySchema.safeParse(initOf(p.init, p.seed));
     if (!parsedInit.success) throw new StudyError('STUDY_BAD_INPUT', `init: ${z.prettifyError(parsedInit.error)}`);
     const init = parsedInit.data as InitStrategy;
-    checkInitStage(init, initName(p.init), p.architecture.name, architectureStages(p.architecture, stageNamesOf(p.architecture.name)));
+    checkInitStage(
+      init,
+      initName(p.init),
+      p.architecture.name,
+      architectureStages(p.architecture, stageNamesOf(p.architecture.name)),
+    );
     const kind = reportInit(init);
     const sourcePath = (ctx.inputs as { source?: { path: string } }).source?.path;
     const needs = init.strategy !== 'random' && init.strategy !== 'gabor';
-    if (needs && !sourcePath) throw new StudyError('STUDY_BAD_INPUT', `init '${init.strategy}' needs pretrained weights: add needs.source`);
+    if (needs && !sourcePath)
+      throw new StudyError('STUDY_BAD_INPUT', `init '${init.strategy}' needs pretrained weights: add needs.source`);
     const source = sourcePath ? await loadWeights(sourcePath) : undefined;
     const regime = p.data === 'full' ? 'full' : 'limited';
     const limit = regime === 'limited' ? Number(p.data.slice('limited-'.length)) : undefined;
@@ -87,32 +96,72 @@ export const trainStage = defineStage({
     const minimum = minimumInputSide(p.architecture.name);
     if (data.size < minimum) {
       await data.close();
-      throw new StudyError('STUDY_BAD_INPUT', `${ctx.inputs.dataset.path}: images are ${data.size} px, but ${p.architecture.name} needs at least ${minimum} px; give it a copy upsampled by prepare-dataset (with: { resize: { minSize: ${minimum} } })`);
+      throw new StudyError(
+        'STUDY_BAD_INPUT',
+        `${ctx.inputs.dataset.path}: images are ${data.size} px, but ${p.architecture.name} needs at least ${minimum} px; give it a copy upsampled by prepare-dataset (with: { resize: { minSize: ${minimum} } })`,
+      );
     }
-    ctx.log(`${model} ${init.strategy} seed ${p.seed}: ${data.train.size} train / ${data.val.size} val images (streamed)`);
+    ctx.log(
+      `${model} ${init.strategy} seed ${p.seed}: ${data.train.size} train / ${data.val.size} val images (streamed)`,
+    );
     const startedAt = new Date().toISOString();
     const trained = await trainRun({
-      architecture: p.architecture, size: data.size, channels: data.channels, classes: data.classes, init, source,
-      train: data.train, validation: data.val, task: data.task, training: p.training, seed: p.seed, log: ctx.log,
+      architecture: p.architecture,
+      size: data.size,
+      channels: data.channels,
+      classes: data.classes,
+      init,
+      source,
+      train: data.train,
+      validation: data.val,
+      task: data.task,
+      training: p.training,
+      seed: p.seed,
+      log: ctx.log,
       resume: { dir: ctx.workDir, every: p.checkpointEvery },
     }).finally(() => data.close());
     const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
     const pretrainedOn = sourcePath ? await pretrainedOnOf(sourcePath) : undefined;
     const run: RunInfo = {
       id: `${p.task}/${model}/${kind.kind}${kind.kind === 'transfusion' ? `-${kind.upTo}` : ''}/${p.data}/seed${p.seed}`,
-      model, init: kind, seed: p.seed, task: p.task, dataset: data.dataset || p.task, regime,
-      trainImages: data.train.size, labels: data.labels, taskKind: data.kind,
-      cost: { params: trained.params, flopsPerImage: trained.flopsPerImage, trainSeconds: trained.seconds, imagesPerSecond: Math.max(trained.imagesPerSecond, 1e-9) },
-      backend: trained.backend, input: trained.input,
-      checkpoint: { kind: which, step, epoch, ...(monitor !== undefined ? { monitor } : {}), ...(value !== undefined ? { value } : {}) },
+      model,
+      init: kind,
+      seed: p.seed,
+      task: p.task,
+      dataset: data.dataset || p.task,
+      regime,
+      trainImages: data.train.size,
+      labels: data.labels,
+      taskKind: data.kind,
+      cost: {
+        params: trained.params,
+        flopsPerImage: trained.flopsPerImage,
+        trainSeconds: trained.seconds,
+        imagesPerSecond: Math.max(trained.imagesPerSecond, 1e-9),
+      },
+      backend: trained.backend,
+      input: trained.input,
+      checkpoint: {
+        kind: which,
+        step,
+        epoch,
+        ...(monitor !== undefined ? { monitor } : {}),
+        ...(value !== undefined ? { value } : {}),
+      },
       ...(pretrainedOn && init.strategy !== 'random' ? { transferSource: pretrainedOn } : {}),
       ...(data.provenance.format === 'medmnist' && data.provenance.flag ? { medmnistFlag: data.provenance.flag } : {}),
-      startedAt, finishedAt: new Date().toISOString(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
     };
     await writeWeights(join(ctx.outDir, 'initial.arrow'), trained.initial, trained.zm, { input: trained.input, run });
-    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, { input: trained.input, run });
+    await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, {
+      input: trained.input,
+      run,
+    });
     const best = trained.history.find((h) => h.step === step)?.metrics ?? {};
-    ctx.log(`done in ${trained.seconds.toFixed(1)} s; kept the ${which === 'best' ? `best ${monitor} evaluation` : 'last step'} (step ${step}): val_auc ${best['val_auc']?.toFixed(4) ?? 'n/a'}`);
+    ctx.log(
+      `done in ${trained.seconds.toFixed(1)} s; kept the ${which === 'best' ? `best ${monitor} evaluation` : 'last step'} (step ${step}): val_auc ${best['val_auc']?.toFixed(4) ?? 'n/a'}`,
+    );
     return { history: withRun(historyTable(trained.history), run) };
   },
 });

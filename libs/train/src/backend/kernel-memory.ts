@@ -39,13 +39,18 @@ export function memoryOf(backend: unknown): KernelMemory {
   const cpu = b as CpuBackendLike;
   const values = (t: TensorInfo): TypedArray => {
     const v = cpu.data.get(t.dataId)?.values;
-    if (!(v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array)) throw new Error(`internal: a ${t.dtype} tensor holds no numeric values`);
+    if (!(v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array))
+      throw new Error(`internal: a ${t.dtype} tensor holds no numeric values`);
     return v;
   };
   return {
     makeOutput: (shape, dtype) => {
       const size = tf.util.sizeFromShape(shape);
-      return cpu.makeTensorInfo(shape, dtype, dtype === 'float32' ? takeBuffer(size) : tf.util.getTypedArrayFromDType(dtype as 'int32', size));
+      return cpu.makeTensorInfo(
+        shape,
+        dtype,
+        dtype === 'float32' ? takeBuffer(size) : tf.util.getTypedArrayFromDType(dtype as 'int32', size),
+      );
     },
     values,
     f32: (t) => {

@@ -21,7 +21,13 @@ export function registerNativeBackend(): void {
   const cpuFactory = tf.findBackendFactory('cpu');
   if (!cpuFactory) throw new Error("internal: tfjs's cpu backend is not registered");
   // Block copies instead of the cpu backend's element-by-element Slice, PadV2, SplitV, Concat and Tile.
-  const faster: Record<string, (fallback: tf.KernelFunc) => tf.KernelFunc> = { Slice: slice, PadV2: padV2, SplitV: splitV, Concat: concat, Tile: tile };
+  const faster: Record<string, (fallback: tf.KernelFunc) => tf.KernelFunc> = {
+    Slice: slice,
+    PadV2: padV2,
+    SplitV: splitV,
+    Concat: concat,
+    Tile: tile,
+  };
   for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
   for (const [name, make] of Object.entries(faster)) overrideKernel(name, NATIVE_BACKEND, { make });
   // Priority below the others: only chosen by name (resolveBackend does), never by tfjs on its own.

@@ -29,15 +29,23 @@ function upstream(kernelName: string): GradConfig {
   return g;
 }
 
-const isVector = (t: Tensor | undefined, c: number) => t === undefined || (t.rank === 1 && t.shape[0] === c && t.dtype === 'float32');
+const isVector = (t: Tensor | undefined, c: number) =>
+  t === undefined || (t.rank === 1 && t.shape[0] === c && t.dtype === 'float32');
 
 function batchNormGrad(useNative: () => boolean, original: GradFunc): GradFunc {
   return (dy, saved, attrs) => {
     const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
     const c = x.shape[x.rank - 1];
     // tfjs-layers' training path: per-channel [C] statistics. (tfjs's own gradient cannot reduce keepDims statistics.)
-    if (Array.isArray(dy) || !useNative() || c === undefined || x.dtype !== 'float32' || dy.dtype !== 'float32' || x.size === 0 ||
-      ![mean, variance, scale].every((t) => isVector(t, c))) {
+    if (
+      Array.isArray(dy) ||
+      !useNative() ||
+      c === undefined ||
+      x.dtype !== 'float32' ||
+      dy.dtype !== 'float32' ||
+      x.size === 0 ||
+      ![mean, variance, scale].every((t) => isVector(t, c))
+    ) {
       return original(dy, saved, attrs);
     }
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
@@ -61,7 +69,14 @@ function batchNormGrad(useNative: () => boolean, original: GradFunc): GradFunc {
 function reluGrad(useNative: () => boolean, original: GradFunc): GradFunc {
   return (dy, saved, attrs) => {
     const [x] = saved as [Tensor];
-    if (Array.isArray(dy) || !useNative() || x.dtype !== 'float32' || dy.dtype !== 'float32' || !tf.util.arraysEqual(x.shape, dy.shape) || x.size === 0) {
+    if (
+      Array.isArray(dy) ||
+      !useNative() ||
+      x.dtype !== 'float32' ||
+      dy.dtype !== 'float32' ||
+      !tf.util.arraysEqual(x.shape, dy.shape) ||
+      x.size === 0
+    ) {
       return original(dy, saved, attrs);
     }
     return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }, {}) as Tensor };

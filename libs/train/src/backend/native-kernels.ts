@@ -15,7 +15,12 @@ import { isPooled } from './buffer-pool.js';
 import { type CpuBackendLike, type KernelMemory, memoryOf } from './kernel-memory.js';
 import { overrideKernel } from './kernel-override.js';
 import {
-  ADD_RELU_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerNativeGradients, RELU_GRAD_KERNEL,
+  ADD_RELU_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  BATCH_NORM_TRAIN_GRAD_KERNEL,
+  BATCH_NORM_TRAIN_KERNEL,
+  registerNativeGradients,
+  RELU_GRAD_KERNEL,
 } from './native-gradients.js';
 
 const ADAM_KERNEL = 'TransfusionAdam';
@@ -34,8 +39,25 @@ export interface NativeKernelsInfo {
 }
 
 export const NATIVE_KERNELS = [
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'Sum', 'Mean',
-  'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Square', 'Cast', 'Relu', 'FusedBatchNorm',
+  'Conv2D',
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPool',
+  'MaxPoolGrad',
+  'AvgPool',
+  'AvgPoolGrad',
+  'Sum',
+  'Mean',
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'SquaredDifference',
+  'Square',
+  'Cast',
+  'Relu',
+  'FusedBatchNorm',
 ] as const;
 type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
@@ -48,7 +70,10 @@ const failureShown = new Set<string>();
 const fallbacks: Record<string, number> = {};
 
 /** Per kernel: how often the native path ran / handed the case to the kernel it replaced (tests use these). */
-export function nativeKernelCounts(): { calls: Readonly<Record<string, number>>; fallbacks: Readonly<Record<string, number>> } {
+export function nativeKernelCounts(): {
+  calls: Readonly<Record<string, number>>;
+  fallbacks: Readonly<Record<string, number>>;
+} {
   return { calls: { ...calls }, fallbacks: { ...fallbacks } };
 }
 
@@ -66,10 +91,16 @@ async function importNative(): Promise<typeof NativeModule | string> {
  * "native kernels unavailable: <reason>" once per process when they were wanted but cannot load; `quiet`
  * (the native backend's attempt, which 'auto' follows with wasm) prints nothing.
  */
-export async function enableNativeKernels(threads: number, env: NodeJS.ProcessEnv, backendName: 'wasm' | 'native' = 'wasm', quiet = false): Promise<NativeKernelsInfo> {
+export async function enableNativeKernels(
+  threads: number,
+  env: NodeJS.ProcessEnv,
+  backendName: 'wasm' | 'native' = 'wasm',
+  quiet = false,
+): Promise<NativeKernelsInfo> {
   active = false;
   const mod = await importNative();
-  if (typeof mod === 'string') return notAvailable(mod, env['TRANSFUSION_NATIVE'] === '1', quiet || env['TRANSFUSION_NATIVE'] === '0');
+  if (typeof mod === 'string')
+    return notAvailable(mod, env['TRANSFUSION_NATIVE'] === '1', quiet || env['TRANSFUSION_NATIVE'] === '0');
   let mode: NativeModule.NativeMode;
   try {
     mode = mod.nativeMode(env);
@@ -96,7 +127,11 @@ function notAvailable(reason: string, required: boolean, quiet = false): NativeK
 }
 
 /** Wraps the kernel a native one replaces: used when native is off, the case is not covered, or the addon throws. */
-function withFallback(name: NativeKernelName, fallback: KernelFunc, native: (args: Parameters<KernelFunc>[0], a: Addon) => TensorInfo | undefined): KernelFunc {
+function withFallback(
+  name: NativeKernelName,
+  fallback: KernelFunc,
+  native: (args: Parameters<KernelFunc>[0], a: Addon) => TensorInfo | undefined,
+): KernelFunc {
   return (args) => {
     if (active && addon) {
       let out: TensorInfo | undefined;
@@ -104,7 +139,8 @@ function withFallback(name: NativeKernelName, fallback: KernelFunc, native: (arg
         out = native(args, addon);
       } catch (err) {
         // Once per kernel: a systematic failure must not flood the log; the fallback keeps training correct.
-        if (!failureShown.has(name)) process.stderr.write(`native ${name} failed, using the kernel it replaced: ${(err as Error).message}\n`);
+        if (!failureShown.has(name))
+          process.stderr.write(`native ${name} failed, using the kernel it replaced: ${(err as Error).message}\n`);
         failureShown.add(name);
       }
       if (out) {
@@ -155,11 +191,15 @@ function registerNativeKernels(backendName: 'wasm' | 'native'): void {
     [ADD_RELU_KERNEL, addRelu],
   ];
   for (const [name, f] of own) {
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc: (args) => {
-      if (!active || !addon) throw new Error(`internal: ${name} called while the native kernels are off`);
-      calls[name] = (calls[name] ?? 0) + 1;
-      return f(args, addon);
-    } });
+    tf.registerKernel({
+      kernelName: name,
+      backendName,
+      kernelFunc: (args) => {
+        if (!active || !addon) throw new Error(`internal: ${name} called while the native kernels are off`);
+        calls[name] = (calls[name] ?? 0) + 1;
+        return f(args, addon);
+      },
+    });
   }
   registerNativeGradients(nativeServesCurrentBackend);
 }
@@ -167,27 +207,64 @@ function registerNativeKernels(backendName: 'wasm' | 'native'): void {
 // --- the kernels: each returns undefined for a case it does not cover ---
 
 type ConvAttrs = {
-  strides: [number, number] | number; pad: 'same' | 'valid' | number | number[][];
-  dataFormat?: 'NHWC' | 'NCHW'; dilations?: [number, number] | number; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  strides: [number, number] | number;
+  pad: 'same' | 'valid' | number | number[][];
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
 function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): number[] | undefined {
   if (attrs.dataFormat === 'NCHW' || xShape.length !== 4 || filterShape.length !== 4) return undefined;
   if ([...xShape, ...filterShape].some((d) => d === 0)) return undefined;
-  const i = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, attrs.dilations ?? 1, attrs.pad as never, attrs.dimRoundingMode, false, 'channelsLast');
+  const i = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad as never,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const p = i.padInfo;
   if (i.outHeight < 1 || i.outWidth < 1 || p.top < 0 || p.left < 0 || p.bottom < 0 || p.right < 0) return undefined;
-  return [i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.filterHeight, i.filterWidth, i.outChannels, i.outHeight, i.outWidth,
-    i.strideHeight, i.strideWidth, i.dilationHeight, i.dilationWidth, p.top, p.left, p.bottom, p.right];
+  return [
+    i.batchSize,
+    i.inHeight,
+    i.inWidth,
+    i.inChannels,
+    i.filterHeight,
+    i.filterWidth,
+    i.outChannels,
+    i.outHeight,
+    i.outWidth,
+    i.strideHeight,
+    i.strideWidth,
+    i.dilationHeight,
+    i.dilationWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
+  ];
 }
 
 const f32 = (backend: KernelMemory, t: TensorInfo) => backend.f32(t);
 
-function convForward({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, fused: boolean): TensorInfo | undefined {
+function convForward(
+  { inputs, backend: b, attrs }: Parameters<KernelFunc>[0],
+  a: Addon,
+  fused: boolean,
+): TensorInfo | undefined {
   const backend = memoryOf(b);
-  const { x, filter, bias, preluActivationWeights } = inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
-  const activation = fused ? (attrs as { activation?: string }).activation ?? 'linear' : 'linear';
+  const { x, filter, bias, preluActivationWeights } = inputs as {
+    x: TensorInfo;
+    filter: TensorInfo;
+    bias?: TensorInfo;
+    preluActivationWeights?: TensorInfo;
+  };
+  const activation = fused ? ((attrs as { activation?: string }).activation ?? 'linear') : 'linear';
   if (activation !== 'linear' && activation !== 'relu') return undefined;
   if (preluActivationWeights || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
   const g = geometry(x.shape, filter.shape, attrs as unknown as ConvAttrs);
@@ -196,12 +273,23 @@ function convForward({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== co)) return undefined;
   const out = backend.makeOutput([g[0]!, g[7]!, g[8]!, co], 'float32');
   // Views are taken after makeOutput: allocating may grow (and so detach) the wasm memory.
-  a.conv2dForward(g, f32(backend, x), f32(backend, filter), bias ? f32(backend, bias) : null, activation === 'relu' ? 1 : 0, f32(backend, out));
+  a.conv2dForward(
+    g,
+    f32(backend, x),
+    f32(backend, filter),
+    bias ? f32(backend, bias) : null,
+    activation === 'relu' ? 1 : 0,
+    f32(backend, out),
+  );
   return out;
 }
 
 /** Conv2DBackpropInput (dy, filter -> dx of attrs.inputShape) and Conv2DBackpropFilter (x, dy -> dW of attrs.filterShape). */
-function convGradient({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, wrt: 'input' | 'filter'): TensorInfo | undefined {
+function convGradient(
+  { inputs, backend: b, attrs }: Parameters<KernelFunc>[0],
+  a: Addon,
+  wrt: 'input' | 'filter',
+): TensorInfo | undefined {
   const backend = memoryOf(b);
   const { x, dy, filter } = inputs as { x?: TensorInfo; dy: TensorInfo; filter?: TensorInfo };
   const other = wrt === 'input' ? filter : x; // the forward operand that is not being differentiated
@@ -223,11 +311,34 @@ function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Ad
   const { x } = inputs as { x: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
   if (x.dtype !== 'float32' || x.shape.length !== 4 || x.shape.some((d) => d === 0)) return undefined;
-  const i = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const i = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
   const out = backend.makeOutput([i.batchSize, i.outHeight, i.outWidth, i.inChannels], 'float32');
-  a.maxPool([i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.outHeight, i.outWidth, i.filterHeight, i.filterWidth,
-    i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left], f32(backend, x), f32(backend, out));
+  a.maxPool(
+    [
+      i.batchSize,
+      i.inHeight,
+      i.inWidth,
+      i.inChannels,
+      i.outHeight,
+      i.outWidth,
+      i.filterHeight,
+      i.filterWidth,
+      i.strideHeight,
+      i.strideWidth,
+      i.padInfo.top,
+      i.padInfo.left,
+    ],
+    f32(backend, x),
+    f32(backend, out),
+  );
   return out;
 }
 
@@ -235,17 +346,51 @@ function maxPoolGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a
   const backend = memoryOf(b);
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
-  if (input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4 || input.shape.some((d) => d === 0)) return undefined;
-  const i = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  if (
+    input.dtype !== 'float32' ||
+    dy.dtype !== 'float32' ||
+    input.shape.length !== 4 ||
+    input.shape.some((d) => d === 0)
+  )
+    return undefined;
+  const i = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
   const out = backend.makeOutput(input.shape, 'float32');
-  a.maxPoolGrad([i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.outHeight, i.outWidth, i.effectiveFilterHeight, i.effectiveFilterWidth,
-    i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left], f32(backend, input), f32(backend, dy), f32(backend, out));
+  a.maxPoolGrad(
+    [
+      i.batchSize,
+      i.inHeight,
+      i.inWidth,
+      i.inChannels,
+      i.outHeight,
+      i.outWidth,
+      i.effectiveFilterHeight,
+      i.effectiveFilterWidth,
+      i.strideHeight,
+      i.strideWidth,
+      i.padInfo.top,
+      i.padInfo.left,
+    ],
+    f32(backend, input),
+    f32(backend, dy),
+    f32(backend, out),
+  );
   return out;
 }
 
 /** Sum/Mean over one contiguous block of axes: leading (batch-norm statistics) or middle (H, W: global average pooling). */
-function blockReduce({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'Sum' | 'Mean'): TensorInfo | undefined {
+function blockReduce(
+  { inputs, backend: b, attrs }: Parameters<KernelFunc>[0],
+  a: Addon,
+  kind: 'Sum' | 'Mean',
+): TensorInfo | undefined {
   const backend = memoryOf(b);
   const { x } = inputs as { x: TensorInfo };
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
@@ -258,7 +403,9 @@ function blockReduce({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a
   const outer = size(x.shape.slice(0, first));
   const rows = size(x.shape.slice(first, last + 1));
   const width = size(x.shape.slice(last + 1));
-  const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const outShape = keepDims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !axes.includes(i));
   const out = backend.makeOutput(outShape, 'float32');
   const scale = kind === 'Mean' ? 1 / rows : 1;
   if (outer === 1) a.leadingSum(f32(backend, x), rows, width, scale, f32(backend, out));
@@ -282,7 +429,11 @@ function broadcastPeriod(shape: number[], out: number[]): 'full' | number | unde
   return size;
 }
 
-function binary({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon, op: keyof typeof BINARY_CODES): TensorInfo | undefined {
+function binary(
+  { inputs, backend: b }: Parameters<KernelFunc>[0],
+  a: Addon,
+  op: keyof typeof BINARY_CODES,
+): TensorInfo | undefined {
   const backend = memoryOf(b);
   const { a: x, b: y } = inputs as { a: TensorInfo; b: TensorInfo };
   if (x.dtype !== 'float32' || y.dtype !== 'float32') return undefined;
@@ -299,36 +450,76 @@ function binary({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon, op:
 /** tf.batchNorm with per-channel (innermost axis) mean, variance, offset and scale. */
 function batchNorm({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
   const backend = memoryOf(b);
-  const { x, mean, variance, offset, scale } = inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
+  const { x, mean, variance, offset, scale } = inputs as {
+    x: TensorInfo;
+    mean: TensorInfo;
+    variance: TensorInfo;
+    offset?: TensorInfo;
+    scale?: TensorInfo;
+  };
   const epsilon = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
   const c = x.shape[x.shape.length - 1];
   if (x.dtype !== 'float32' || c === undefined || c === 0 || x.shape.some((d) => d === 0)) return undefined;
   const perChannel = (t: TensorInfo | undefined) =>
-    t === undefined || (t.dtype === 'float32' && broadcastPeriod(t.shape, x.shape) === c && t.shape.reduce((p, d) => p * d, 1) === c);
+    t === undefined ||
+    (t.dtype === 'float32' && broadcastPeriod(t.shape, x.shape) === c && t.shape.reduce((p, d) => p * d, 1) === c);
   if (![mean, variance, offset, scale].every(perChannel)) return undefined;
   const out = backend.makeOutput(x.shape, 'float32');
-  a.batchNorm(f32(backend, x), c, f32(backend, mean), f32(backend, variance), offset ? f32(backend, offset) : null,
-    scale ? f32(backend, scale) : null, epsilon, f32(backend, out));
+  a.batchNorm(
+    f32(backend, x),
+    c,
+    f32(backend, mean),
+    f32(backend, variance),
+    offset ? f32(backend, offset) : null,
+    scale ? f32(backend, scale) : null,
+    epsilon,
+    f32(backend, out),
+  );
   return out;
 }
 
 type PoolAttrs = {
-  filterSize: [number, number] | number; strides: [number, number] | number; pad: 'same' | 'valid' | number;
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: 'same' | 'valid' | number;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
 /** AvgPool (x -> y) and AvgPoolGrad (dy, input -> dx), NHWC float32. */
-function avgPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon, kind: 'forward' | 'gradient'): TensorInfo | undefined {
+function avgPool(
+  { inputs, backend: b, attrs }: Parameters<KernelFunc>[0],
+  a: Addon,
+  kind: 'forward' | 'gradient',
+): TensorInfo | undefined {
   const backend = memoryOf(b);
   const { x, dy, input } = inputs as { x?: TensorInfo; dy?: TensorInfo; input?: TensorInfo };
   const source = kind === 'forward' ? x : input;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
-  if (!source || source.dtype !== 'float32' || source.shape.length !== 4 || source.shape.some((d) => d === 0)) return undefined;
+  if (source?.dtype !== 'float32' || source.shape.length !== 4 || source.shape.some((d) => d === 0)) return undefined;
   if (kind === 'gradient' && dy?.dtype !== 'float32') return undefined;
-  const i = tf.backend_util.computePool2DInfo(source.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const i = tf.backend_util.computePool2DInfo(
+    source.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
-  const g = [i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.outHeight, i.outWidth, i.filterHeight, i.filterWidth,
-    i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left];
+  const g = [
+    i.batchSize,
+    i.inHeight,
+    i.inWidth,
+    i.inChannels,
+    i.outHeight,
+    i.outWidth,
+    i.filterHeight,
+    i.filterWidth,
+    i.strideHeight,
+    i.strideWidth,
+    i.padInfo.top,
+    i.padInfo.left,
+  ];
   if (kind === 'forward') {
     const out = backend.makeOutput([i.batchSize, i.outHeight, i.outWidth, i.inChannels], 'float32');
     a.avgPool(g, f32(backend, source), f32(backend, out));
@@ -342,7 +533,8 @@ function avgPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Ad
 /** Cast to the tensor's own dtype shares the buffer (as the cpu backend does) instead of copying it: tfjs's moments cast every activation. */
 function castToSameType({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0]): TensorInfo | undefined {
   const { x } = inputs as { x: TensorInfo };
-  if (x.dtype !== (attrs as unknown as { dtype: string }).dtype || x.dtype === 'complex64' || x.dtype === 'string') return undefined;
+  if (x.dtype !== (attrs as unknown as { dtype: string }).dtype || x.dtype === 'complex64' || x.dtype === 'string')
+    return undefined;
   memoryOf(b).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
@@ -361,12 +553,27 @@ function square({ inputs, backend: b }: Parameters<KernelFunc>[0], a: Addon): Te
 /** Inputs x, dy, mean, variance, scale? (per-channel [C], checked by the caller) -> [dx, sums [2, C]]. */
 function batchNormGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
   const backend = memoryOf(b);
-  const { x, dy, mean, variance, scale } = inputs as { x: TensorInfo; dy: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo };
+  const { x, dy, mean, variance, scale } = inputs as {
+    x: TensorInfo;
+    dy: TensorInfo;
+    mean: TensorInfo;
+    variance: TensorInfo;
+    scale?: TensorInfo;
+  };
   const c = x.shape[x.shape.length - 1]!;
   const dx = backend.makeOutput(x.shape, 'float32');
   const sums = backend.makeOutput([2, c], 'float32');
-  a.batchNormGrad(f32(backend, x), f32(backend, dy), c, f32(backend, mean), f32(backend, variance), scale ? f32(backend, scale) : null,
-    (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon, f32(backend, dx), f32(backend, sums));
+  a.batchNormGrad(
+    f32(backend, x),
+    f32(backend, dy),
+    c,
+    f32(backend, mean),
+    f32(backend, variance),
+    scale ? f32(backend, scale) : null,
+    (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon,
+    f32(backend, dx),
+    f32(backend, sums),
+  );
   return [dx, sums];
 }
 
@@ -379,8 +586,17 @@ function batchNormTrain({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0]
   const y = backend.makeOutput(x.shape, 'float32');
   const mean = backend.makeOutput([c], 'float32');
   const variance = backend.makeOutput([c], 'float32');
-  a.batchNormTrain(f32(backend, x), c, scale ? f32(backend, scale) : null, offset ? f32(backend, offset) : null, varianceEpsilon, withRelu,
-    f32(backend, y), f32(backend, mean), f32(backend, variance));
+  a.batchNormTrain(
+    f32(backend, x),
+    c,
+    scale ? f32(backend, scale) : null,
+    offset ? f32(backend, offset) : null,
+    varianceEpsilon,
+    withRelu,
+    f32(backend, y),
+    f32(backend, mean),
+    f32(backend, variance),
+  );
   return [y, mean, variance];
 }
 
@@ -388,15 +604,35 @@ function batchNormTrain({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0]
 function batchNormTrainGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo[] {
   const backend = memoryOf(b);
   const { x, dy, y, mean, variance, scale, dMean, dVariance } = inputs as Record<string, TensorInfo | undefined> as {
-    x: TensorInfo; dy: TensorInfo; y?: TensorInfo; mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo; dMean?: TensorInfo; dVariance?: TensorInfo;
+    x: TensorInfo;
+    dy: TensorInfo;
+    y?: TensorInfo;
+    mean: TensorInfo;
+    variance: TensorInfo;
+    scale?: TensorInfo;
+    dMean?: TensorInfo;
+    dVariance?: TensorInfo;
   };
   const c = x.shape[x.shape.length - 1]!;
   const dx = backend.makeOutput(x.shape, 'float32');
   const dScale = backend.makeOutput([c], 'float32');
   const dOffset = backend.makeOutput([c], 'float32');
   const opt = (t: TensorInfo | undefined) => (t ? f32(backend, t) : null);
-  a.batchNormTrainGrad(f32(backend, x), f32(backend, dy), opt(y), c, f32(backend, mean), f32(backend, variance), opt(scale), opt(dMean), opt(dVariance),
-    (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon, f32(backend, dx), f32(backend, dScale), f32(backend, dOffset));
+  a.batchNormTrainGrad(
+    f32(backend, x),
+    f32(backend, dy),
+    opt(y),
+    c,
+    f32(backend, mean),
+    f32(backend, variance),
+    opt(scale),
+    opt(dMean),
+    opt(dVariance),
+    (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon,
+    f32(backend, dx),
+    f32(backend, dScale),
+    f32(backend, dOffset),
+  );
   return [dx, dScale, dOffset];
 }
 
@@ -423,8 +659,14 @@ function adam({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon
   const backend = memoryOf(b);
   const { w, g, m, v } = inputs as { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
   const outs = [0, 1, 2].map(() => backend.makeOutput(w.shape, 'float32'));
-  a.adam((attrs as unknown as { constants: number[] }).constants, f32(backend, w), f32(backend, g), f32(backend, m), f32(backend, v),
-    ...(outs.map((t) => f32(backend, t)) as [Float32Array, Float32Array, Float32Array]));
+  a.adam(
+    (attrs as unknown as { constants: number[] }).constants,
+    f32(backend, w),
+    f32(backend, g),
+    f32(backend, m),
+    f32(backend, v),
+    ...(outs.map((t) => f32(backend, t)) as [Float32Array, Float32Array, Float32Array]),
+  );
   return outs;
 }
 
@@ -433,10 +675,21 @@ function adam({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon
  * caller then runs the same update op by op). constants: [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, epsilon, lr,
  * lr*weightDecay or 0], rounded to float32 by the kernel as tfjs rounds scalar operands; results are identical.
  */
-export function nativeAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, constants: number[]): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
+export function nativeAdamStep(
+  w: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  constants: number[],
+): [tf.Tensor, tf.Tensor, tf.Tensor] | undefined {
   if (!nativeServesCurrentBackend() || w.size === 0 || !(constants[4]! > 0 && constants[5]! > 0)) return undefined;
-  if (![g, m, v].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, w.shape)) || w.dtype !== 'float32') return undefined;
-  return tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { constants } as unknown as NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  if (![g, m, v].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, w.shape)) || w.dtype !== 'float32')
+    return undefined;
+  return tf.engine().runKernel(ADAM_KERNEL, { w, g, m, v }, { constants } as unknown as NamedAttrMap) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
 
 /** One parameter of nativeAdamInPlace. */
@@ -465,7 +718,16 @@ export function nativeAdamInPlace(params: readonly AdamInPlaceParam[], constants
   for (const p of params) {
     const [w, m, v] = [own(p.w), own(p.m), own(p.v)];
     const g = p.g.dtype === 'float32' ? data.get(p.g.dataId)?.values : undefined;
-    if (!w || !m || !v || !(g instanceof Float32Array) || g.length !== w.length || m.length !== w.length || v.length !== w.length) return false;
+    if (
+      !w ||
+      !m ||
+      !v ||
+      !(g instanceof Float32Array) ||
+      g.length !== w.length ||
+      m.length !== w.length ||
+      v.length !== w.length
+    )
+      return false;
     list.push([w, g, m, v, p.decay]);
   }
   addon.adamInPlace(constants, list);

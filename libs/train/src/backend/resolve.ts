@@ -9,7 +9,13 @@ import { enableNativeKernels, type NativeKernelsInfo } from './native-kernels.js
 import { registerWasmBackend, shutdownWasmBackend } from './wasm-threaded.js';
 import { NATIVE_BACKEND, poolNativeBuffers, registerNativeBackend } from './native-backend.js';
 import { clearBufferPool } from './buffer-pool.js';
-import { BACKEND_NAMES, type BackendName, type BackendOptions, backendOptionsSchema, MAX_WASM_THREADS } from '../options/backend.js';
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendOptions,
+  backendOptionsSchema,
+  MAX_WASM_THREADS,
+} from '../options/backend.js';
 
 /** Resolution order for 'auto'. */
 export const AUTO_ORDER = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -40,7 +46,10 @@ function fromEnv(env: NodeJS.ProcessEnv): BackendOptions {
   const b = env['TRANSFUSION_BACKEND'];
   if (b !== undefined && b !== '') {
     if (!(BACKEND_NAMES as readonly string[]).includes(b)) {
-      throw new TrainError('TRAIN_BAD_OPTIONS', `TRANSFUSION_BACKEND=${b}: expected one of ${BACKEND_NAMES.join(', ')}`);
+      throw new TrainError(
+        'TRAIN_BAD_OPTIONS',
+        `TRANSFUSION_BACKEND=${b}: expected one of ${BACKEND_NAMES.join(', ')}`,
+      );
     }
     out.backend = b as BackendName;
   }
@@ -48,7 +57,10 @@ function fromEnv(env: NodeJS.ProcessEnv): BackendOptions {
   if (t !== undefined && t !== '') {
     const n = Number(t);
     if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-      throw new TrainError('TRAIN_BAD_OPTIONS', `TRANSFUSION_THREADS=${t}: expected an integer from 1 to ${MAX_WASM_THREADS}`);
+      throw new TrainError(
+        'TRAIN_BAD_OPTIONS',
+        `TRANSFUSION_THREADS=${t}: expected an integer from 1 to ${MAX_WASM_THREADS}`,
+      );
     }
     out.threads = n;
   }
@@ -66,7 +78,15 @@ async function startWasm(threads: number, env: NodeJS.ProcessEnv): Promise<Backe
   registerWasmBackend(threads);
   if (!(await tf.setBackend('wasm'))) throw new Error("setBackend('wasm') returned false");
   const actual = wasm.getThreadsCount();
-  return { name: 'wasm', tfBackend: 'wasm', threads: actual, version: wasm.version_wasm, simd: true, attempts: [], native };
+  return {
+    name: 'wasm',
+    tfBackend: 'wasm',
+    threads: actual,
+    version: wasm.version_wasm,
+    simd: true,
+    attempts: [],
+    native,
+  };
 }
 
 async function startNative(threads: number, env: NodeJS.ProcessEnv): Promise<BackendInfo | Attempt> {
@@ -75,10 +95,21 @@ async function startNative(threads: number, env: NodeJS.ProcessEnv): Promise<Bac
   if (!native.active) return { backend: 'native', ok: false, reason: native.reason ?? 'the native kernels are off' };
   if (!(await tf.setBackend(NATIVE_BACKEND))) throw new Error(`setBackend('${NATIVE_BACKEND}') returned false`);
   poolNativeBuffers();
-  return { name: 'native', tfBackend: NATIVE_BACKEND, threads: native.threads ?? threads, version: native.version ?? 'unknown', attempts: [], native };
+  return {
+    name: 'native',
+    tfBackend: NATIVE_BACKEND,
+    threads: native.threads ?? threads,
+    version: native.version ?? 'unknown',
+    attempts: [],
+    native,
+  };
 }
 
-async function attempt(name: Exclude<BackendName, 'auto'>, threads: number, env: NodeJS.ProcessEnv): Promise<BackendInfo | Attempt> {
+async function attempt(
+  name: Exclude<BackendName, 'auto'>,
+  threads: number,
+  env: NodeJS.ProcessEnv,
+): Promise<BackendInfo | Attempt> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -110,7 +141,10 @@ async function attempt(name: Exclude<BackendName, 'auto'>, threads: number, env:
  * Chooses and initialises the backend. Options win over TRANSFUSION_BACKEND / TRANSFUSION_THREADS, which win
  * over the defaults ('auto', all cores). Calling again with the same request returns the active backend.
  */
-export async function resolveBackend(options: BackendOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<BackendInfo> {
+export async function resolveBackend(
+  options: BackendOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BackendInfo> {
   const parsed = backendOptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new TrainError('TRAIN_BAD_OPTIONS', `backend options: ${describeZodIssues(parsed.error.issues)}`);
@@ -119,7 +153,12 @@ export async function resolveBackend(options: BackendOptions = {}, env: NodeJS.P
   const wanted = parsed.data.backend ?? envOpts.backend ?? 'auto';
   const threads = parsed.data.threads ?? envOpts.threads ?? defaultThreads();
   const nativeSetting = env['TRANSFUSION_NATIVE'] ?? '';
-  if (current && (wanted === 'auto' || wanted === current.name) && ((current.name !== 'wasm' && current.name !== 'native') || (current.threads === threads && currentNative === nativeSetting))) {
+  if (
+    current &&
+    (wanted === 'auto' || wanted === current.name) &&
+    ((current.name !== 'wasm' && current.name !== 'native') ||
+      (current.threads === threads && currentNative === nativeSetting))
+  ) {
     if (tf.getBackend() === current.tfBackend) return current;
   }
   if (current?.name === 'wasm') shutdownWasmBackend();
@@ -155,7 +194,8 @@ export function describeBackend(info: BackendInfo): string {
     return `wasm ${info.version} (${info.threads > 1 ? 'threaded ' : ''}SIMD, ${info.threads} thread${info.threads === 1 ? '' : 's'})${native}`;
   }
   if (info.name === 'cpu') return `cpu ${info.version} (pure JS, 1 thread)`;
-  if (info.name === 'native') return `native: oneDNN ${info.version} kernels (${info.threads} thread${info.threads === 1 ? '' : 's'}), tfjs cpu ${tf.version_core} for the rest`;
+  if (info.name === 'native')
+    return `native: oneDNN ${info.version} kernels (${info.threads} thread${info.threads === 1 ? '' : 's'}), tfjs cpu ${tf.version_core} for the rest`;
   return `${info.name} ${info.version}`;
 }
 

@@ -32,7 +32,15 @@ function counted(name: string, fallback: KernelFunc | undefined): KernelFunc | u
   };
 }
 
-export const OUR_WASM_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', 'MaxPoolGrad', 'Sum', 'Mean', 'Identity'] as const;
+export const OUR_WASM_KERNELS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'Tile',
+  'MaxPoolGrad',
+  'Sum',
+  'Mean',
+  'Identity',
+] as const;
 
 let registered = false;
 /** Registers (once per process) our training kernels for the 'wasm' backend, replacing upstream ones. */
@@ -49,6 +57,10 @@ export function registerWasmTrainingKernels(): void {
     Identity: () => identity(),
   };
   for (const name of OUR_WASM_KERNELS) {
-    overrideKernel(name, 'wasm', { optional: true, make: (upstream) => make[name](counted(name, upstream)), setup: setupConv });
+    overrideKernel(name, 'wasm', {
+      optional: true,
+      make: (upstream) => make[name](counted(name, upstream)),
+      setup: setupConv,
+    });
   }
 }

@@ -12,7 +12,6 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_WASM_THREADS } from '../options/backend.js';
 import { loadWasmPackage, requireCjs } from './tf.js';
 
-
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: unknown[]) => unknown;
   PThread?: { terminateAllThreads(): void; runningWorkers: { unref(): void }[]; unusedWorkers: { unref(): void }[] };
@@ -21,9 +20,11 @@ interface EmscriptenModule {
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 type InstantiateCallback = (instance: object, module: object) => void;
 // The project's TS lib has no DOM/WebAssembly typings; this is the one call we need.
-const WA = (globalThis as unknown as {
-  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: object; module: object }> };
-}).WebAssembly;
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: object; module: object }> };
+  }
+).WebAssembly;
 
 function wasmOutDir(): string {
   return join(dirname(requireCjs.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');

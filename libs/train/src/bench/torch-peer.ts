@@ -22,7 +22,7 @@ export type TorchModel = (typeof TORCH_MODELS)[number];
 // NCHW in PyTorch; the layers, kernel sizes, paddings, biases and batch-norm epsilons are Keras's. Keras
 // 'same' padding of odd kernels = (k - 1) / 2 on each side; Keras pads ResNet50's stem explicitly (3, then 1
 // before the max pool: after ReLU, zero padding and -inf padding give the same maxima).
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, resource, sys, time, torch, torch.nn as nn
 name = sys.argv[1]
 size, channels, batch, classes, steps, warmup, threads = (int(a) for a in sys.argv[2:9])
@@ -167,7 +167,8 @@ export function runTorchPeer(o: TorchBenchOptions, python = findTorchPython()): 
   if (!python) return undefined;
   const args = [o.model, ...[o.size, o.channels, o.batch, o.classes, o.steps, o.warmup, o.threads].map(String)];
   const r = spawnSync(python, ['-c', SCRIPT, ...args], { encoding: 'utf8', timeout: 60 * 60_000 });
-  if (r.status !== 0) throw new Error(`PyTorch peer failed (${python}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0)
+    throw new Error(`PyTorch peer failed (${python}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const parsed = JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<TorchResult, 'python'>;
   return { ...parsed, python };
 }

@@ -68,25 +68,39 @@ export interface TrainBenchResult {
 }
 
 /** Builds a zoo model for the benchmark: `size` x `size` x `channels` input, `classes` linear outputs. */
-export type BenchModelBuilder = (o: { model: BenchModel; size: number; channels: number; classes: number }) => LayersModel;
+export type BenchModelBuilder = (o: {
+  model: BenchModel;
+  size: number;
+  channels: number;
+  classes: number;
+}) => LayersModel;
 export type BenchModel = (typeof BENCH_MODELS)[number];
 
 /** `build`: required for resnet50 and inception-v3 (e.g. with @transfusion/models' buildModel); bench-cbr is built here. */
-export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: string) => void = () => {}, build?: BenchModelBuilder): Promise<TrainBenchResult> {
+export async function runTrainBenchmark(
+  options: TrainBenchOptions,
+  log: (line: string) => void = () => {},
+  build?: BenchModelBuilder,
+): Promise<TrainBenchResult> {
   const parsed = trainBenchOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new TrainError('TRAIN_BAD_OPTIONS', `benchmark options: ${describeZodIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    throw new TrainError('TRAIN_BAD_OPTIONS', `benchmark options: ${describeZodIssues(parsed.error.issues)}`);
   const o = parsed.data;
   if (!build && o.model !== 'bench-cbr') {
-    throw new TrainError('TRAIN_BAD_OPTIONS', `benchmark model '${o.model}' needs a model builder (e.g. buildModel from @transfusion/models)`);
+    throw new TrainError(
+      'TRAIN_BAD_OPTIONS',
+      `benchmark model '${o.model}' needs a model builder (e.g. buildModel from @transfusion/models)`,
+    );
   }
   const backendOpts: { backend?: BackendName; threads?: number } = {};
   if (o.backend) backendOpts.backend = o.backend;
   if (o.threads) backendOpts.threads = o.threads;
   const backend = await resolveBackend(backendOpts);
   log(`backend: ${describeBackend(backend)}`);
-  const net = build && o.model !== 'bench-cbr'
-    ? build({ model: o.model, size: o.size, channels: o.channels, classes: o.classes })
-    : buildBenchCbr({ size: o.size, channels: o.channels, classes: o.classes, filters: [32, 64, 128, 256] });
+  const net =
+    build && o.model !== 'bench-cbr'
+      ? build({ model: o.model, size: o.size, channels: o.channels, classes: o.classes })
+      : buildBenchCbr({ size: o.size, channels: o.channels, classes: o.classes, filters: [32, 64, 128, 256] });
   const flops = trainingFlopsPerImage(net);
   const parameters = net.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
   const n = o.batch;
@@ -100,7 +114,14 @@ export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: 
   await trainModel(
     net,
     { train: { height: o.size, width: o.size, channels: o.channels, images, labels } },
-    { task: { type: 'multiclass', numClasses: o.classes }, batchSize: n, epochs: o.warmup + o.steps, progress: false, optimizer: { type: 'adam', lr: 1e-3 }, backend: backendOpts },
+    {
+      task: { type: 'multiclass', numClasses: o.classes },
+      batchSize: n,
+      epochs: o.warmup + o.steps,
+      progress: false,
+      optimizer: { type: 'adam', lr: 1e-3 },
+      backend: backendOpts,
+    },
     {
       onStep: (step) => {
         const now = performance.now();
@@ -111,7 +132,9 @@ export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: 
           const d = process.cpuUsage(cpuStart);
           cpuTimed = (d.user + d.system) / 1e6;
         }
-        log(`step ${step}/${o.warmup + o.steps}${step <= o.warmup ? ' (warm-up)' : ''}: ${stamps[stamps.length - 1]!.toFixed(2)} s`);
+        log(
+          `step ${step}/${o.warmup + o.steps}${step <= o.warmup ? ' (warm-up)' : ''}: ${stamps[stamps.length - 1]!.toFixed(2)} s`,
+        );
       },
     },
   );
@@ -121,19 +144,50 @@ export async function runTrainBenchmark(options: TrainBenchOptions, log: (line: 
   let torch: TorchResult | undefined;
   if (o.torch) {
     log('PyTorch peer: looking for python3 with torch...');
-    torch = runTorchPeer({ model: o.model, size: o.size, channels: o.channels, batch: n, classes: o.classes, steps: o.steps, warmup: o.warmup, threads: backend.threads || 1 });
-    log(torch ? `PyTorch ${torch.version}: ${torch.images_per_s.toFixed(2)} images/s` : 'PyTorch peer skipped: no python3 with torch');
+    torch = runTorchPeer({
+      model: o.model,
+      size: o.size,
+      channels: o.channels,
+      batch: n,
+      classes: o.classes,
+      steps: o.steps,
+      warmup: o.warmup,
+      threads: backend.threads || 1,
+    });
+    log(
+      torch
+        ? `PyTorch ${torch.version}: ${torch.images_per_s.toFixed(2)} images/s`
+        : 'PyTorch peer skipped: no python3 with torch',
+    );
     if (torch && torch.parameters !== parameters) {
-      throw new TrainError('TRAIN_BAD_MODEL', `the PyTorch peer's ${o.model} has ${torch.parameters} trainable parameters, ours ${parameters}: not the same architecture`);
+      throw new TrainError(
+        'TRAIN_BAD_MODEL',
+        `the PyTorch peer's ${o.model} has ${torch.parameters} trainable parameters, ours ${parameters}: not the same architecture`,
+      );
     }
   }
   return {
-    model: o.model, size: o.size, channels: o.channels, batch: n,
-    backend: backend.name, backend_description: describeBackend(backend), backend_version: backend.version, threads: backend.threads,
-    images_per_s: imagesPerS, gflops_per_s: (imagesPerS * flops) / 1e9, gflop_per_image: flops / 1e9,
-    step_seconds: timed, cpu_seconds: cpuTimed, peak_rss_mib: process.resourceUsage().maxRSS / 1024, parameters,
-    images_per_cpu_s: (n * timed.length) / cpuTimed, steps: o.steps, warmup: o.warmup, load_average_1m: loadavg()[0]!,
-    torch: torch ?? null, ratio_vs_torch: torch ? imagesPerS / torch.images_per_s : null,
+    model: o.model,
+    size: o.size,
+    channels: o.channels,
+    batch: n,
+    backend: backend.name,
+    backend_description: describeBackend(backend),
+    backend_version: backend.version,
+    threads: backend.threads,
+    images_per_s: imagesPerS,
+    gflops_per_s: (imagesPerS * flops) / 1e9,
+    gflop_per_image: flops / 1e9,
+    step_seconds: timed,
+    cpu_seconds: cpuTimed,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    parameters,
+    images_per_cpu_s: (n * timed.length) / cpuTimed,
+    steps: o.steps,
+    warmup: o.warmup,
+    load_average_1m: loadavg()[0]!,
+    torch: torch ?? null,
+    ratio_vs_torch: torch ? imagesPerS / torch.images_per_s : null,
     cpu_ratio_vs_torch: torch ? (n * timed.length) / cpuTimed / torch.images_per_cpu_s : null,
   };
 }

@@ -39,29 +39,43 @@ export class ArrayDataset implements Dataset {
       throw new TrainError('TRAIN_BAD_DATA', `${name}: images: expected a Float32Array or Uint8Array`);
     }
     if (input.images.length % per !== 0 || input.images.length === 0) {
-      throw new TrainError('TRAIN_BAD_DATA',
-        `${name}: images: length ${input.images.length} is not a positive multiple of H*W*C = ${per}`, { field: 'images' });
+      throw new TrainError(
+        'TRAIN_BAD_DATA',
+        `${name}: images: length ${input.images.length} is not a positive multiple of H*W*C = ${per}`,
+        { field: 'images' },
+      );
     }
     const n = input.images.length / per;
     if (input.labels.length % n !== 0 || input.labels.length === 0) {
-      throw new TrainError('TRAIN_BAD_DATA',
-        `${name}: labels: length ${input.labels.length} is not a positive multiple of the ${n} images`, { field: 'labels' });
+      throw new TrainError(
+        'TRAIN_BAD_DATA',
+        `${name}: labels: length ${input.labels.length} is not a positive multiple of the ${n} images`,
+        { field: 'labels' },
+      );
     }
     const labels = Float32Array.from(input.labels);
     if (input.mask && input.mask.length !== input.labels.length) {
-      throw new TrainError('TRAIN_BAD_DATA', `${name}: mask: expected ${input.labels.length} values like labels, got ${input.mask.length}`, { field: 'mask' });
+      throw new TrainError(
+        'TRAIN_BAD_DATA',
+        `${name}: mask: expected ${input.labels.length} values like labels, got ${input.mask.length}`,
+        { field: 'mask' },
+      );
     }
     for (let i = 0; i < labels.length; i++) {
       if (input.mask && !input.mask[i]) continue; // masked entries may hold a placeholder (NaN, -1)
       if (!Number.isFinite(labels[i]!)) {
         const l = input.labels.length / n;
-        throw new TrainError('TRAIN_BAD_DATA',
+        throw new TrainError(
+          'TRAIN_BAD_DATA',
           `${name}: labels: row ${Math.floor(i / l)}, column ${i % l} is ${labels[i]} (expected a finite number; mask it out instead)`,
-          { field: 'labels', row: Math.floor(i / l) });
+          { field: 'labels', row: Math.floor(i / l) },
+        );
       }
     }
     if (input.patients && input.patients.length !== n) {
-      throw new TrainError('TRAIN_BAD_DATA', `${name}: patients: expected ${n} entries, got ${input.patients.length}`, { field: 'patients' });
+      throw new TrainError('TRAIN_BAD_DATA', `${name}: patients: expected ${n} entries, got ${input.patients.length}`, {
+        field: 'patients',
+      });
     }
     this.size = n;
     this.imageShape = [input.height, input.width, input.channels];
@@ -88,7 +102,11 @@ export class ArrayDataset implements Dataset {
       const rows = order.subarray(start, start + n);
       const x = this.images instanceof Float32Array ? new Float32Array(n * per) : new Uint8Array(n * per);
       const y = new Float32Array(n * l);
-      const mask = this.mask ? (this.mask instanceof Float32Array ? new Float32Array(n * l) : new Uint8Array(n * l)) : undefined;
+      const mask = this.mask
+        ? this.mask instanceof Float32Array
+          ? new Float32Array(n * l)
+          : new Uint8Array(n * l)
+        : undefined;
       rows.forEach((r, j) => {
         x.set(this.images.subarray(r * per, (r + 1) * per), j * per);
         y.set(this.labels.subarray(r * l, (r + 1) * l), j * l);

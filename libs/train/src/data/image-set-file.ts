@@ -2,7 +2,12 @@
 // columns a file has, its image shape ('transfusion.shape' metadata), pixel dtype and label width, and the
 // label/mask rows of a record batch. The streamed dataset (streamed-dataset.ts) opens files through it.
 import * as arrow from 'apache-arrow';
-import { type ArrowFileInfo, ArrowFileError, type FixedSizeListValues, fixedSizeListValues } from '@transfusion/arrow-io';
+import {
+  type ArrowFileInfo,
+  ArrowFileError,
+  type FixedSizeListValues,
+  fixedSizeListValues,
+} from '@transfusion/arrow-io';
 import { z } from 'zod';
 import { TrainError } from '../errors.js';
 
@@ -33,7 +38,11 @@ export interface ImageSetLayout {
 const shapeSchema = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
 
 /** Checks the file's columns and metadata against the image-set layout; throws TRAIN_BAD_DATA naming the file. */
-export function readImageSetLayout(info: Pick<ArrowFileInfo, 'schema' | 'metadata'>, path: string, c: ImageSetColumns): ImageSetLayout {
+export function readImageSetLayout(
+  info: Pick<ArrowFileInfo, 'schema' | 'metadata'>,
+  path: string,
+  c: ImageSetColumns,
+): ImageSetLayout {
   const field = (name: string) => info.schema.fields.find((f) => f.name === name);
   const columns = info.schema.fields.map((f) => f.name).join(', ');
   const img = field(c.imageColumn);
@@ -43,15 +52,27 @@ export function readImageSetLayout(info: Pick<ArrowFileInfo, 'schema' | 'metadat
   const shape = shapeFromMetadata(info.metadata['transfusion.shape'], path);
   const per = shape[0] * shape[1] * shape[2];
   const item = img.type instanceof arrow.FixedSizeList ? img.type.children[0]!.type : undefined;
-  const dtype = arrow.DataType.isInt(item) && item.bitWidth === 8 && !item.isSigned ? 'uint8'
-    : arrow.DataType.isFloat(item) && item.precision === arrow.Precision.SINGLE ? 'float32' : undefined;
+  const dtype =
+    arrow.DataType.isInt(item) && item.bitWidth === 8 && !item.isSigned
+      ? 'uint8'
+      : arrow.DataType.isFloat(item) && item.precision === arrow.Precision.SINGLE
+        ? 'float32'
+        : undefined;
   if (!(img.type instanceof arrow.FixedSizeList) || img.type.listSize !== per || !dtype) {
-    failData(path, `column '${c.imageColumn}' is ${String(img.type)}, expected FixedSizeList<Uint8|Float32>[${per}] for images ${shape.join('x')}`);
+    failData(
+      path,
+      `column '${c.imageColumn}' is ${String(img.type)}, expected FixedSizeList<Uint8|Float32>[${per}] for images ${shape.join('x')}`,
+    );
   }
   const labelIsList = lab.type instanceof arrow.FixedSizeList;
   return {
-    shape, dtype, labelWidth: lab.type instanceof arrow.FixedSizeList ? lab.type.listSize : 1, labelIsList,
-    hasMask: field(c.maskColumn) !== undefined, hasPatient: field(c.patientColumn) !== undefined, hasSplit: field(c.splitColumn) !== undefined,
+    shape,
+    dtype,
+    labelWidth: lab.type instanceof arrow.FixedSizeList ? lab.type.listSize : 1,
+    labelIsList,
+    hasMask: field(c.maskColumn) !== undefined,
+    hasPatient: field(c.patientColumn) !== undefined,
+    hasSplit: field(c.splitColumn) !== undefined,
   };
 }
 
@@ -82,7 +103,16 @@ function listValues(vec: arrow.Vector, path: string, column: string): FixedSizeL
  * Copies `rows` rows of a label-like column (a FixedSizeList of `width`, or one scalar a row) into `out` from
  * row `at` on.
  */
-export function copyRows(vec: arrow.Vector, path: string, column: string, width: number, out: Float32Array | Uint8Array, at: number, rows: number): void {
-  if (vec.type instanceof arrow.FixedSizeList) out.set(listValues(vec, path, column).values.subarray(0, rows * width), at * width);
+export function copyRows(
+  vec: arrow.Vector,
+  path: string,
+  column: string,
+  width: number,
+  out: Float32Array | Uint8Array,
+  at: number,
+  rows: number,
+): void {
+  if (vec.type instanceof arrow.FixedSizeList)
+    out.set(listValues(vec, path, column).values.subarray(0, rows * width), at * width);
   else for (let i = 0; i < rows; i++) out[at + i] = Number(vec.get(i));
 }

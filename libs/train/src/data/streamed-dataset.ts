@@ -44,7 +44,10 @@ export interface ReadJob {
  * (no imports, no closures): the worker threads run its source text, so compiled and test runs use the same code.
  */
 export function prepareRows(
-  fsm: { openSync(p: string, f: string): number; readSync(fd: number, b: Uint8Array, o: number, l: number, p: number): number },
+  fsm: {
+    openSync(p: string, f: string): number;
+    readSync(fd: number, b: Uint8Array, o: number, l: number, p: number): number;
+  },
   fds: Map<string, number>,
   job: ReadJob,
 ): Uint8Array | Float32Array {
@@ -64,7 +67,10 @@ export function prepareRows(
     let done = 0;
     while (done < len) {
       const got = fsm.readSync(fd, raw, i * rb + done, len - done, job.offsets[i]! + done);
-      if (got === 0) throw new Error(`ended at byte ${job.offsets[i]! + done} while reading image bytes (the file shrank or was replaced since it was opened)`);
+      if (got === 0)
+        throw new Error(
+          `ended at byte ${job.offsets[i]! + done} while reading image bytes (the file shrank or was replaced since it was opened)`,
+        );
       done += got;
     }
     i = j;
@@ -100,7 +106,10 @@ type Reply = { id: number; ok: true; x: Uint8Array | Float32Array } | { id: numb
 /** Worker threads reading jobs; referenced only while jobs are outstanding, so an idle pool never keeps a process alive. */
 class ReadPool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { worker: Worker; path: string; resolve: (x: Uint8Array | Float32Array) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { worker: Worker; path: string; resolve: (x: Uint8Array | Float32Array) => void; reject: (e: Error) => void }
+  >();
   private readonly mainFds = new Map<string, number>();
   private next = 0;
   private turn = 0;
@@ -127,7 +136,9 @@ class ReadPool {
         for (const [id, p] of this.pending) {
           if (p.worker !== w) continue;
           this.pending.delete(id);
-          p.reject(new TrainError('TRAIN_BAD_DATA', `${p.path}: image reader thread failed: ${e.message}`, { file: p.path }));
+          p.reject(
+            new TrainError('TRAIN_BAD_DATA', `${p.path}: image reader thread failed: ${e.message}`, { file: p.path }),
+          );
         }
         const i = this.workers.indexOf(w);
         if (i >= 0) this.workers.splice(i, 1);
@@ -149,7 +160,9 @@ class ReadPool {
       try {
         return Promise.resolve(prepareRows(fs, this.mainFds, job));
       } catch (e) {
-        return Promise.reject(new TrainError('TRAIN_BAD_DATA', `${job.path}: ${(e as Error).message}`, { file: job.path }));
+        return Promise.reject(
+          new TrainError('TRAIN_BAD_DATA', `${job.path}: ${(e as Error).message}`, { file: job.path }),
+        );
       }
     }
     const workers = this.spawn();
@@ -170,14 +183,15 @@ class ReadPool {
     const ws = this.workers.splice(0);
     // referenced while they stop: an unreferenced worker's exit does not keep the event loop alive, and a process
     // with nothing else pending would end in the middle of this await
-    await Promise.all(ws.map((w) => {
-      w.ref();
-      return w.terminate();
-    }));
+    await Promise.all(
+      ws.map((w) => {
+        w.ref();
+        return w.terminate();
+      }),
+    );
     this.closing = false;
   }
 }
-
 
 /** The image set of one Arrow file: small columns in memory, images on disk. Make datasets of its rows with `dataset`. */
 export class StreamedImageFile {
@@ -210,7 +224,11 @@ export class StreamedImageFile {
 
   static async open(path: string, options: StreamedImagesOptions = {}): Promise<StreamedImageFile> {
     const parsed = streamedImagesOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new TrainError('TRAIN_BAD_OPTIONS', `streamed image set options: ${describeZodIssues(parsed.error.issues)}`);
+    if (!parsed.success)
+      throw new TrainError(
+        'TRAIN_BAD_OPTIONS',
+        `streamed image set options: ${describeZodIssues(parsed.error.issues)}`,
+      );
     const o = parsed.data;
     let handle: ArrowFileHandle;
     try {
@@ -219,7 +237,14 @@ export class StreamedImageFile {
       throw new TrainError('TRAIN_BAD_DATA', (e as Error).message, { file: path });
     }
     try {
-      const { shape, dtype, labelWidth: width, hasMask, hasPatient, hasSplit } = readImageSetLayout(handle.info, path, o);
+      const {
+        shape,
+        dtype,
+        labelWidth: width,
+        hasMask,
+        hasPatient,
+        hasSplit,
+      } = readImageSetLayout(handle.info, path, o);
       const per = shape[0] * shape[1] * shape[2];
       const n = handle.info.numRows;
       const offsets = new Float64Array(n);
@@ -234,22 +259,43 @@ export class StreamedImageFile {
         const region = handle.region(b, o.imageColumn);
         for (let i = 0; i < region.rows; i++) offsets[row + i] = region.offset + i * rowBytes;
         const l = await handle.column(b, o.labelColumn);
-        if (l.length !== region.rows) failData(path, `${where}: column '${o.labelColumn}' has ${l.length} rows, '${o.imageColumn}' ${region.rows}`);
+        if (l.length !== region.rows)
+          failData(path, `${where}: column '${o.labelColumn}' has ${l.length} rows, '${o.imageColumn}' ${region.rows}`);
         copyRows(l, path, o.labelColumn, width, labels, row, region.rows);
         if (mask) {
           const m = await handle.column(b, o.maskColumn);
           const mw = m.type instanceof arrow.FixedSizeList ? m.type.listSize : 1;
-          if (mw !== width) failData(path, `${where}: column '${o.maskColumn}' has ${mw} values per row, '${o.labelColumn}' ${width}`);
+          if (mw !== width)
+            failData(path, `${where}: column '${o.maskColumn}' has ${mw} values per row, '${o.labelColumn}' ${width}`);
           copyRows(m, path, o.maskColumn, width, mask, row, region.rows);
         }
-        if (patients) for (const p of (await handle.column(b, o.patientColumn)).toArray() as string[]) patients.push(String(p));
-        if (splits) for (const p of (await handle.column(b, o.splitColumn)).toArray() as string[]) splits.push(String(p));
+        if (patients)
+          for (const p of (await handle.column(b, o.patientColumn)).toArray() as string[]) patients.push(String(p));
+        if (splits)
+          for (const p of (await handle.column(b, o.splitColumn)).toArray() as string[]) splits.push(String(p));
         row += region.rows;
       }
-      return new StreamedImageFile(path, shape, dtype, width, labels, mask, patients, splits, offsets, rowBytes, o, new ReadPool(o.workers));
+      return new StreamedImageFile(
+        path,
+        shape,
+        dtype,
+        width,
+        labels,
+        mask,
+        patients,
+        splits,
+        offsets,
+        rowBytes,
+        o,
+        new ReadPool(o.workers),
+      );
     } catch (e) {
       if (e instanceof TrainError) throw e;
-      throw new TrainError('TRAIN_BAD_DATA', (e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`, { file: path });
+      throw new TrainError(
+        'TRAIN_BAD_DATA',
+        (e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`,
+        { file: path },
+      );
     } finally {
       await handle.close();
     }
@@ -265,15 +311,21 @@ export class StreamedImageFile {
 
   /** A dataset of the given rows (file order numbers; default all), visited like an ArrayDataset of those rows. */
   dataset(rows?: ArrayLike<number>): StreamedDataset {
-    const r = rows ? Uint32Array.from(rows as ArrayLike<number>) : Uint32Array.from({ length: this.numRows }, (_, i) => i);
-    for (const i of r) if (i >= this.numRows) throw new TrainError('TRAIN_BAD_OPTIONS', `${this.path}: row ${i} outside 0..${this.numRows - 1}`);
+    const r = rows
+      ? Uint32Array.from(rows as ArrayLike<number>)
+      : Uint32Array.from({ length: this.numRows }, (_, i) => i);
+    for (const i of r)
+      if (i >= this.numRows)
+        throw new TrainError('TRAIN_BAD_OPTIONS', `${this.path}: row ${i} outside 0..${this.numRows - 1}`);
     return new StreamedDataset(this, r);
   }
 
   /** @internal Reads rows `rows` (file order) as a batch. */
   read(rows: Uint32Array, prepare: BatchOptions['prepare']): Promise<Uint8Array | Float32Array> {
     const offsets = Float64Array.from(rows, (r) => this.offsets[r]!);
-    const map = prepare ? transformCoefficients(prepare.augment ? 'unit' : prepare.input, this.imageShape[2], this.dtype === 'uint8') : null;
+    const map = prepare
+      ? transformCoefficients(prepare.augment ? 'unit' : prepare.input, this.imageShape[2], this.dtype === 'uint8')
+      : null;
     return this.pool.run({ path: this.path, offsets, rowBytes: this.rowBytes, dtype: this.dtype, map });
   }
 
@@ -289,7 +341,10 @@ export class StreamedDataset implements Dataset {
   readonly imageShape: readonly [number, number, number];
   readonly labelWidth: number;
 
-  constructor(readonly file: StreamedImageFile, readonly rows: Uint32Array) {
+  constructor(
+    readonly file: StreamedImageFile,
+    readonly rows: Uint32Array,
+  ) {
     this.size = rows.length;
     this.imageShape = file.imageShape;
     this.labelWidth = file.labelWidth;
@@ -297,7 +352,8 @@ export class StreamedDataset implements Dataset {
 
   /** The first `n` rows (e.g. a probe set or the small-data regime). */
   head(n: number): StreamedDataset {
-    if (n > this.size) throw new TrainError('TRAIN_BAD_OPTIONS', `${this.file.path}: ${n} rows asked for, the dataset has ${this.size}`);
+    if (n > this.size)
+      throw new TrainError('TRAIN_BAD_OPTIONS', `${this.file.path}: ${n} rows asked for, the dataset has ${this.size}`);
     return new StreamedDataset(this.file, this.rows.slice(0, n));
   }
 

@@ -54,7 +54,10 @@ export interface MultiLabelAuc {
 export function multiLabelAuc(scores: NumArray, labels: NumArray, numLabels: number, mask?: NumArray): MultiLabelAuc {
   requireSameLength('multiLabelAuc', scores, labels);
   if (!Number.isInteger(numLabels) || numLabels < 1 || scores.length % numLabels !== 0) {
-    throw new TrainError('METRIC_BAD_INPUT', `multiLabelAuc: ${scores.length} scores do not split into rows of ${numLabels} labels`);
+    throw new TrainError(
+      'METRIC_BAD_INPUT',
+      `multiLabelAuc: ${scores.length} scores do not split into rows of ${numLabels} labels`,
+    );
   }
   if (mask) requireSameLength('multiLabelAuc', mask, labels, 'mask', 'labels');
   requireFinite('multiLabelAuc', scores, 'scores');
@@ -67,7 +70,10 @@ export function multiLabelAuc(scores: NumArray, labels: NumArray, numLabels: num
       const k = i * numLabels + l;
       if (mask && !mask[k]) continue;
       if (labels[k] !== 0 && labels[k] !== 1) {
-        throw new TrainError('METRIC_BAD_INPUT', `multiLabelAuc: labels row ${i}, label ${l} is ${labels[k]} (expected 0 or 1, or mask it out)`);
+        throw new TrainError(
+          'METRIC_BAD_INPUT',
+          `multiLabelAuc: labels row ${i}, label ${l} is ${labels[k]} (expected 0 or 1, or mask it out)`,
+        );
       }
       s.push(scores[k]!);
       y.push(labels[k]!);
@@ -84,10 +90,16 @@ export function multiLabelAuc(scores: NumArray, labels: NumArray, numLabels: num
  */
 export function gradeThresholdAuc(probs: NumArray, grades: NumArray, numGrades: number, k = 2): number {
   if (probs.length !== grades.length * numGrades) {
-    throw new TrainError('METRIC_BAD_INPUT', `gradeThresholdAuc: expected ${grades.length} x ${numGrades} probabilities, got ${probs.length}`);
+    throw new TrainError(
+      'METRIC_BAD_INPUT',
+      `gradeThresholdAuc: expected ${grades.length} x ${numGrades} probabilities, got ${probs.length}`,
+    );
   }
   if (!Number.isInteger(k) || k < 1 || k >= numGrades) {
-    throw new TrainError('METRIC_BAD_INPUT', `gradeThresholdAuc: threshold grade ${k} must be between 1 and ${numGrades - 1}`);
+    throw new TrainError(
+      'METRIC_BAD_INPUT',
+      `gradeThresholdAuc: threshold grade ${k} must be between 1 and ${numGrades - 1}`,
+    );
   }
   const score = new Float64Array(grades.length);
   const y = new Uint8Array(grades.length);
@@ -103,7 +115,10 @@ export function gradeThresholdAuc(probs: NumArray, grades: NumArray, numGrades: 
 /** Mean one-vs-rest AUC over classes for multi-class probabilities (MedMNIST's multi-class AUC). */
 export function oneVsRestAuc(probs: NumArray, classes: NumArray, numClasses: number): number {
   if (probs.length !== classes.length * numClasses) {
-    throw new TrainError('METRIC_BAD_INPUT', `oneVsRestAuc: expected ${classes.length} x ${numClasses} probabilities, got ${probs.length}`);
+    throw new TrainError(
+      'METRIC_BAD_INPUT',
+      `oneVsRestAuc: expected ${classes.length} x ${numClasses} probabilities, got ${probs.length}`,
+    );
   }
   const onehot = new Uint8Array(probs.length);
   for (let i = 0; i < classes.length; i++) onehot[i * numClasses + classes[i]!] = 1;

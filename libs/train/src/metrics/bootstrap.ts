@@ -38,7 +38,11 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
  * `metric(rows)` receives the row indices of a resample (with repeats) and returns the metric on them;
  * `n` is the number of rows. The point estimate uses all rows once.
  */
-export function bootstrapCi(n: number, metric: (rows: Uint32Array) => number, options: BootstrapOptions = {}): BootstrapInterval {
+export function bootstrapCi(
+  n: number,
+  metric: (rows: Uint32Array) => number,
+  options: BootstrapOptions = {},
+): BootstrapInterval {
   const ci = bootstrapCiMany(n, (rows) => ({ value: metric(rows) }), options)['value'];
   if (!ci) throw new TrainError('METRIC_BAD_INPUT', 'bootstrapCi: the metric is undefined on the full set of rows');
   return ci;
@@ -50,17 +54,23 @@ export function bootstrapCi(n: number, metric: (rows: Uint32Array) => number, op
  * undefined (NaN) on the full set gets no interval.
  */
 export function bootstrapCiMany(
-  n: number, metrics: (rows: Uint32Array) => Record<string, number>, options: BootstrapOptions = {},
+  n: number,
+  metrics: (rows: Uint32Array) => Record<string, number>,
+  options: BootstrapOptions = {},
 ): Record<string, BootstrapInterval> {
   const replicates = options.replicates ?? 2000;
   const level = options.level ?? 0.95;
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(n) || n < 1) throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: need at least one row, got ${n}`);
-  if (!Number.isInteger(replicates) || replicates < 1) throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: replicates must be a positive integer, got ${replicates}`);
-  if (!(level > 0 && level < 1)) throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: level must be in (0, 1), got ${level}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: need at least one row, got ${n}`);
+  if (!Number.isInteger(replicates) || replicates < 1)
+    throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: replicates must be a positive integer, got ${replicates}`);
+  if (!(level > 0 && level < 1))
+    throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: level must be in (0, 1), got ${level}`);
   let groupRows: Uint32Array[];
   if (options.groups) {
-    if (options.groups.length !== n) throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: groups has ${options.groups.length} ids for ${n} rows`);
+    if (options.groups.length !== n)
+      throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: groups has ${options.groups.length} ids for ${n} rows`);
     const byId = new Map<string, number[]>();
     options.groups.forEach((g, i) => {
       const list = byId.get(g);
@@ -105,10 +115,17 @@ export function bootstrapCiMany(
   const out: Record<string, BootstrapInterval> = {};
   for (const k of names) {
     const v = values.get(k)!.sort((a, b) => a - b);
-    if (v.length === 0) throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: metric '${k}' was undefined on every resample`);
+    if (v.length === 0)
+      throw new TrainError('METRIC_BAD_INPUT', `bootstrapCi: metric '${k}' was undefined on every resample`);
     out[k] = {
-      estimate: estimates[k]!, lower: quantileSorted(v, alpha), upper: quantileSorted(v, 1 - alpha), level,
-      replicates: v.length, skipped: replicates - v.length, seed, resampled: options.groups ? 'groups' : 'rows',
+      estimate: estimates[k]!,
+      lower: quantileSorted(v, alpha),
+      upper: quantileSorted(v, 1 - alpha),
+      level,
+      replicates: v.length,
+      skipped: replicates - v.length,
+      seed,
+      resampled: options.groups ? 'groups' : 'rows',
     };
   }
   return out;

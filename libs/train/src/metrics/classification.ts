@@ -26,17 +26,19 @@ export function quadraticWeightedKappa(a: NumArray, b: NumArray, labels?: number
   }
   const rows = new Float64Array(k);
   const cols = new Float64Array(k);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    rows[i]! += obs[i * k + j]!;
-    cols[j]! += obs[i * k + j]!;
-  }
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      rows[i]! += obs[i * k + j]!;
+      cols[j]! += obs[i * k + j]!;
+    }
   let num = 0;
   let den = 0;
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-    const w = (i - j) * (i - j);
-    num += w * obs[i * k + j]!;
-    den += (w * rows[i]! * cols[j]!) / n;
-  }
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < k; j++) {
+      const w = (i - j) * (i - j);
+      num += w * obs[i * k + j]!;
+      den += (w * rows[i]! * cols[j]!) / n;
+    }
   if (den === 0) return num === 0 ? 1 : NaN; // a single rating everywhere: perfect agreement by convention
   return 1 - num / den;
 }
@@ -93,13 +95,17 @@ export function sensitivityAtSpecificity(scores: NumArray, labels: NumArray, min
   requireFinite('sensitivityAtSpecificity', scores, 'scores');
   requireBinary('sensitivityAtSpecificity', labels, 'labels');
   if (!(minSpecificity >= 0 && minSpecificity <= 1)) {
-    throw new TrainError('METRIC_BAD_INPUT', `sensitivityAtSpecificity: specificity ${minSpecificity} must be in [0, 1]`);
+    throw new TrainError(
+      'METRIC_BAD_INPUT',
+      `sensitivityAtSpecificity: specificity ${minSpecificity} must be in [0, 1]`,
+    );
   }
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((x, y) => scores[y]! - scores[x]!);
   let pos = 0;
   for (let i = 0; i < labels.length; i++) pos += labels[i]!;
   const neg = labels.length - pos;
-  if (pos === 0 || neg === 0) throw new TrainError('METRIC_BAD_INPUT', 'sensitivityAtSpecificity: labels need both classes');
+  if (pos === 0 || neg === 0)
+    throw new TrainError('METRIC_BAD_INPUT', 'sensitivityAtSpecificity: labels need both classes');
   let best: OperatingPoint = { sensitivity: 0, specificity: 1, threshold: Infinity };
   let tp = 0;
   let fp = 0;
@@ -111,7 +117,8 @@ export function sensitivityAtSpecificity(scores: NumArray, labels: NumArray, min
       i++;
     }
     const spec = 1 - fp / neg;
-    if (spec + 1e-12 >= minSpecificity && tp / pos > best.sensitivity) best = { sensitivity: tp / pos, specificity: spec, threshold: s };
+    if (spec + 1e-12 >= minSpecificity && tp / pos > best.sensitivity)
+      best = { sensitivity: tp / pos, specificity: spec, threshold: s };
   }
   return best;
 }

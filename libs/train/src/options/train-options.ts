@@ -57,7 +57,14 @@ export const trainOptionsSchema = z
     /** Stop after this many optimiser steps (overrides epochs when smaller). */
     maxSteps: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().default(32),
-    optimizer: optimizerSchema.default({ type: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }),
+    optimizer: optimizerSchema.default({
+      type: 'adam',
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      weightDecay: 0,
+    }),
     schedule: scheduleSchema.default({ type: 'constant' }),
     warmupSteps: z.number().int().min(0).default(0),
     /** Evaluate on the validation set every N steps (default: once per epoch) and after the last step. */
@@ -87,5 +94,12 @@ export const trainOptionsSchema = z
 export type TrainOptions = z.input<typeof trainOptionsSchema>;
 
 /** What a pipeline file sets under `training:`: the options without those the caller decides per run. */
-export const trainingRecipeSchema = trainOptionsSchema.omit({ task: true, seed: true, progress: true, backend: true, checkpoint: true, resume: true });
+export const trainingRecipeSchema = trainOptionsSchema.omit({
+  task: true,
+  seed: true,
+  progress: true,
+  backend: true,
+  checkpoint: true,
+  resume: true,
+});
 export type TrainingRecipe = z.input<typeof trainingRecipeSchema>;

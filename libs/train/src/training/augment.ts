@@ -26,7 +26,12 @@ export interface AugmentDraw {
 const uniform = (rnd: () => number, lo: number, hi: number) => lo + (hi - lo) * rnd();
 
 /** torchvision's RandomResizedCrop.get_params: 10 tries at a random area and aspect, then a centre crop. */
-function drawCrop(crop: NonNullable<Augment['crop']>, height: number, width: number, rnd: () => number): NonNullable<AugmentDraw['crop']> {
+function drawCrop(
+  crop: NonNullable<Augment['crop']>,
+  height: number,
+  width: number,
+  rnd: () => number,
+): NonNullable<AugmentDraw['crop']> {
   const area = height * width;
   const [s0, s1] = crop.scale;
   const [r0, r1] = crop.ratio;
@@ -36,7 +41,12 @@ function drawCrop(crop: NonNullable<Augment['crop']>, height: number, width: num
     const w = Math.round(Math.sqrt(target * aspect));
     const h = Math.round(Math.sqrt(target / aspect));
     if (w > 0 && h > 0 && w <= width && h <= height) {
-      return { top: Math.floor(rnd() * (height - h + 1)), left: Math.floor(rnd() * (width - w + 1)), height: h, width: w };
+      return {
+        top: Math.floor(rnd() * (height - h + 1)),
+        left: Math.floor(rnd() * (width - w + 1)),
+        height: h,
+        width: w,
+      };
     }
   }
   let w = width;
@@ -64,7 +74,13 @@ export function drawAugmentation(o: Augment, height: number, width: number, rnd:
 }
 
 /** Bilinear resize of the crop box back to height x width (half-pixel centres, coordinates clamped to the box). */
-function resizeCrop(src: Float32Array, height: number, width: number, channels: number, box: NonNullable<AugmentDraw['crop']>): Float32Array {
+function resizeCrop(
+  src: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+  box: NonNullable<AugmentDraw['crop']>,
+): Float32Array {
   const out = new Float32Array(src.length);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(Math.max(((y + 0.5) * box.height) / height - 0.5, 0), box.height - 1);
@@ -83,7 +99,8 @@ function resizeCrop(src: Float32Array, height: number, width: number, channels: 
       const e = at(y1, x1);
       const o = (y * width + x) * channels;
       for (let k = 0; k < channels; k++) {
-        out[o + k] = (src[a + k]! * (1 - fx) + src[b + k]! * fx) * (1 - fy) + (src[c + k]! * (1 - fx) + src[e + k]! * fx) * fy;
+        out[o + k] =
+          (src[a + k]! * (1 - fx) + src[b + k]! * fx) * (1 - fy) + (src[c + k]! * (1 - fx) + src[e + k]! * fx) * fy;
       }
     }
   }
@@ -99,7 +116,8 @@ function flipRotate(src: Float32Array, height: number, width: number, channels: 
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   /** Offset of pixel (yy, xx), or -1 outside the image (where the value is 0). */
-  const offset = (yy: number, xx: number) => (yy < 0 || xx < 0 || yy >= height || xx >= width ? -1 : (yy * width + xx) * channels);
+  const offset = (yy: number, xx: number) =>
+    yy < 0 || xx < 0 || yy >= height || xx >= width ? -1 : (yy * width + xx) * channels;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const dx = (d.hflip ? width - 1 - x : x) - cx;
@@ -132,11 +150,16 @@ function flipRotate(src: Float32Array, height: number, width: number, channels: 
 }
 
 /** One HWC image in [0,1] units, augmented as `d` says (a new array; `src` is not changed). */
-export function applyAugmentation(src: Float32Array, shape: readonly [number, number, number], d: AugmentDraw): Float32Array {
+export function applyAugmentation(
+  src: Float32Array,
+  shape: readonly [number, number, number],
+  d: AugmentDraw,
+): Float32Array {
   const [height, width, channels] = shape;
   let img = src;
   const c = d.crop;
-  if (c && !(c.top === 0 && c.left === 0 && c.height === height && c.width === width)) img = resizeCrop(img, height, width, channels, c);
+  if (c && !(c.top === 0 && c.left === 0 && c.height === height && c.width === width))
+    img = resizeCrop(img, height, width, channels, c);
   if (d.hflip || d.vflip || d.rotate !== 0) img = flipRotate(img, height, width, channels, d);
   if (img === src) img = Float32Array.from(src);
   if (d.brightness !== 0 || d.contrast !== 1) {
@@ -152,7 +175,14 @@ export function applyAugmentation(src: Float32Array, shape: readonly [number, nu
  * Augments a batch of n NHWC images in [0,1] units in place. Row r of optimiser step `step` (0-based) draws
  * from a stream seeded by (seed, step, r): repeatable, independent of the backend and of the other rows.
  */
-export function augmentBatch(pixels: Float32Array, n: number, shape: readonly [number, number, number], o: Augment, seed: number, step: number): Float32Array {
+export function augmentBatch(
+  pixels: Float32Array,
+  n: number,
+  shape: readonly [number, number, number],
+  o: Augment,
+  seed: number,
+  step: number,
+): Float32Array {
   const per = shape[0] * shape[1] * shape[2];
   for (let r = 0; r < n; r++) {
     const rnd = mulberry32(mixSeedMurmur(seed, step, r, AUGMENT_STREAM));

@@ -10,10 +10,13 @@ export function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
  * previous values back. tfjs-layers reads `momentum` on each training call but offers no setter, hence the cast.
  */
 export function setBatchNormMomentum(model: tf.LayersModel, momentum: number): () => void {
-  const layers = allLayers(model).filter((l) => l.getClassName() === 'BatchNormalization') as unknown as { momentum: number }[];
+  const layers = allLayers(model).filter((l) => l.getClassName() === 'BatchNormalization') as unknown as {
+    momentum: number;
+  }[];
   const previous = layers.map((l) => l.momentum);
   for (const l of layers) l.momentum = momentum;
-  return () => layers.forEach((l, i) => {
-    l.momentum = previous[i]!;
-  });
+  return () =>
+    layers.forEach((l, i) => {
+      l.momentum = previous[i]!;
+    });
 }

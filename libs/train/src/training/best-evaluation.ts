@@ -25,20 +25,33 @@ export class BestTracker {
   sinceBest = 0;
 
   /** `option` names the setting in error messages ('keepBest', 'earlyStopping'). */
-  constructor(readonly config: Monitor, private readonly option: string) {}
+  constructor(
+    readonly config: Monitor,
+    private readonly option: string,
+  ) {}
 
   /**
    * Offers an evaluation; returns whether it became the best. `snapshot` (called only then) takes the weights
    * to keep. NaN values (e.g. an AUC with one class present) never win.
    */
-  offer(metrics: Record<string, number>, step: number, epoch: number, snapshot?: () => Record<string, FloatTensor>): boolean {
+  offer(
+    metrics: Record<string, number>,
+    step: number,
+    epoch: number,
+    snapshot?: () => Record<string, FloatTensor>,
+  ): boolean {
     const { monitor, mode, minDelta } = this.config;
     const value = metrics[monitor];
     if (value === undefined) {
-      throw new TrainError('TRAIN_BAD_OPTIONS', `${this.option}.monitor '${monitor}' is not a history metric (have: ${Object.keys(metrics).join(', ')})`);
+      throw new TrainError(
+        'TRAIN_BAD_OPTIONS',
+        `${this.option}.monitor '${monitor}' is not a history metric (have: ${Object.keys(metrics).join(', ')})`,
+      );
     }
     const b = this.best;
-    const improved = Number.isFinite(value) && (b === undefined || (mode === 'max' ? value > b.value + minDelta : value < b.value - minDelta));
+    const improved =
+      Number.isFinite(value) &&
+      (b === undefined || (mode === 'max' ? value > b.value + minDelta : value < b.value - minDelta));
     if (!improved) {
       this.sinceBest++;
       return false;
@@ -53,7 +66,14 @@ export class BestTracker {
   exportState(): TrackerState {
     const b = this.best;
     const out: TrackerState = { sinceBest: this.sinceBest };
-    if (b) out.best = { value: b.value, step: b.step, epoch: b.epoch, metrics: b.metrics, hasWeights: b.weights !== undefined };
+    if (b)
+      out.best = {
+        value: b.value,
+        step: b.step,
+        epoch: b.epoch,
+        metrics: b.metrics,
+        hasWeights: b.weights !== undefined,
+      };
     return out;
   }
 
@@ -64,7 +84,11 @@ export class BestTracker {
       const { hasWeights, ...best } = state.best;
       this.best = best;
       if (hasWeights) {
-        if (!weights) throw new TrainError('TRAIN_BAD_CHECKPOINT', `resume checkpoint: the ${this.option} best evaluation's weights are missing`);
+        if (!weights)
+          throw new TrainError(
+            'TRAIN_BAD_CHECKPOINT',
+            `resume checkpoint: the ${this.option} best evaluation's weights are missing`,
+          );
         this.best.weights = weights;
       }
     }

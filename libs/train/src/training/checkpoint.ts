@@ -17,14 +17,20 @@ export function checkpointPath(dir: string, step: number): string {
   return join(dir, `step-${String(step).padStart(8, '0')}.arrow`);
 }
 
-export async function saveCheckpoint(dir: string, weights: Record<string, FloatTensor>, meta: CheckpointMeta): Promise<string> {
+export async function saveCheckpoint(
+  dir: string,
+  weights: Record<string, FloatTensor>,
+  meta: CheckpointMeta,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = checkpointPath(dir, meta.step);
   await writeTensors(path, weights, {
     'transfusion.checkpoint.step': String(meta.step),
     'transfusion.checkpoint.epoch': String(meta.epoch),
     'transfusion.checkpoint.backend': meta.backend,
-    'transfusion.checkpoint.metrics': JSON.stringify(meta.metrics, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)),
+    'transfusion.checkpoint.metrics': JSON.stringify(meta.metrics, (_k, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? null : v,
+    ),
   });
   return path;
 }
@@ -34,7 +40,8 @@ export async function loadCheckpoint(path: string): Promise<Record<string, Float
   const ts = await readTensors(path);
   const out: Record<string, FloatTensor> = {};
   for (const [name, t] of Object.entries(ts)) {
-    if (t.dtype !== 'float32') throw new TrainError('TRAIN_BAD_MODEL', `${path}: weight '${name}' is ${t.dtype}, expected float32`);
+    if (t.dtype !== 'float32')
+      throw new TrainError('TRAIN_BAD_MODEL', `${path}: weight '${name}' is ${t.dtype}, expected float32`);
     out[name] = { dtype: 'float32', shape: t.shape, data: t.data as Float32Array };
   }
   return out;

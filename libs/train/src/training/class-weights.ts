@@ -7,7 +7,9 @@ import type { Task } from '../options/task.js';
 import { checkLabels } from './evaluate.js';
 
 function labelName(task: Task, i: number): string {
-  return task.type === 'multilabel' && task.labelNames?.[i] !== undefined ? `label '${task.labelNames[i]}' (${i})` : `label ${i}`;
+  return task.type === 'multilabel' && task.labelNames?.[i] !== undefined
+    ? `label '${task.labelNames[i]}' (${i})`
+    : `label ${i}`;
 }
 
 /**
@@ -37,12 +39,21 @@ export async function balancedClassWeights(task: Task, data: Dataset, name = 'tr
   const out = new Float32Array(width);
   for (let k = 0; k < width; k++) {
     if (task.type === 'multiclass') {
-      if (positives[k] === 0) throw new TrainError('TRAIN_BAD_DATA', `classWeights 'balanced': ${name} has no sample of class ${k} (of ${width})`, { class: k });
+      if (positives[k] === 0)
+        throw new TrainError(
+          'TRAIN_BAD_DATA',
+          `classWeights 'balanced': ${name} has no sample of class ${k} (of ${width})`,
+          { class: k },
+        );
       out[k] = rows / (width * positives[k]!);
     } else {
       const negatives = counted[k]! - positives[k]!;
       if (positives[k] === 0 || negatives === 0) {
-        throw new TrainError('TRAIN_BAD_DATA', `classWeights 'balanced': ${name} has no ${positives[k] === 0 ? 'positive' : 'negative'} sample for ${labelName(task, k)}`, { label: k });
+        throw new TrainError(
+          'TRAIN_BAD_DATA',
+          `classWeights 'balanced': ${name} has no ${positives[k] === 0 ? 'positive' : 'negative'} sample for ${labelName(task, k)}`,
+          { label: k },
+        );
       }
       out[k] = negatives / positives[k]!;
     }
@@ -51,13 +62,22 @@ export async function balancedClassWeights(task: Task, data: Dataset, name = 'tr
 }
 
 /** The loss weights of a run, or undefined for none; explicit weights must have one value per class / label. */
-export async function resolveClassWeights(config: ClassWeightsConfig | undefined, task: Task, data: Dataset): Promise<Float32Array | undefined> {
+export async function resolveClassWeights(
+  config: ClassWeightsConfig | undefined,
+  task: Task,
+  data: Dataset,
+): Promise<Float32Array | undefined> {
   if (config === undefined) return undefined;
   if (config === 'balanced') return balancedClassWeights(task, data);
   const want = task.type === 'multiclass' ? task.numClasses : data.labelWidth;
   if (config.length !== want) {
-    const what = task.type === 'multiclass' ? `the multiclass task has ${want} classes` : `the training data has ${want} label columns`;
-    throw new TrainError('TRAIN_BAD_OPTIONS', `classWeights: ${config.length} numbers given; ${what}`, { field: 'classWeights' });
+    const what =
+      task.type === 'multiclass'
+        ? `the multiclass task has ${want} classes`
+        : `the training data has ${want} label columns`;
+    throw new TrainError('TRAIN_BAD_OPTIONS', `classWeights: ${config.length} numbers given; ${what}`, {
+      field: 'classWeights',
+    });
   }
   return Float32Array.from(config);
 }

@@ -23,15 +23,28 @@ export interface Evaluation {
 
 /** Checks that labels fit the task; a multi-class label must be an integer class index. */
 /** `rows` maps batch rows to dataset rows so the message names the sample the user can find. */
-export function checkLabels(task: Task, y: Float32Array, labelWidth: number, where: string, mask?: ArrayLike<number>, rows?: ArrayLike<number>): void {
+export function checkLabels(
+  task: Task,
+  y: Float32Array,
+  labelWidth: number,
+  where: string,
+  mask?: ArrayLike<number>,
+  rows?: ArrayLike<number>,
+): void {
   for (let i = 0; i < y.length; i++) {
     if (mask && !mask[i]) continue;
     const v = y[i]!;
-    const bad = task.type === 'multiclass' ? !(Number.isInteger(v) && v >= 0 && v < task.numClasses) : !(v === 0 || v === 1);
+    const bad =
+      task.type === 'multiclass' ? !(Number.isInteger(v) && v >= 0 && v < task.numClasses) : !(v === 0 || v === 1);
     if (bad) {
-      const expected = task.type === 'multiclass' ? `a class index 0..${task.numClasses - 1}` : '0 or 1 (mask uncertain labels out)';
+      const expected =
+        task.type === 'multiclass' ? `a class index 0..${task.numClasses - 1}` : '0 or 1 (mask uncertain labels out)';
       const r = Math.floor(i / labelWidth);
-      throw new TrainError('TRAIN_BAD_DATA', `${where}: row ${rows ? rows[r] : r}, label ${i % labelWidth} is ${v}; expected ${expected}`, { row: rows ? rows[r] : r });
+      throw new TrainError(
+        'TRAIN_BAD_DATA',
+        `${where}: row ${rows ? rows[r] : r}, label ${i % labelWidth} is ${v}; expected ${expected}`,
+        { row: rows ? rows[r] : r },
+      );
     }
   }
 }
@@ -49,7 +62,13 @@ export function maskedLabels(y: Float32Array, mask?: ArrayLike<number>): Float32
  * 0.5-threshold accuracy; multi-class → accuracy, one-vs-rest AUC, QWK (ordinal), AUC of P(class >= k).
  * Undefined values (a class absent from the set) are NaN. Also used on bootstrap resamples.
  */
-export function taskMetrics(task: Task, probs: Float32Array, labels: Float32Array, k: number, mask?: Float32Array): Record<string, number> {
+export function taskMetrics(
+  task: Task,
+  probs: Float32Array,
+  labels: Float32Array,
+  k: number,
+  mask?: Float32Array,
+): Record<string, number> {
   const metrics: Record<string, number> = {};
   if (task.type === 'multilabel') {
     const auc = multiLabelAuc(probs, labels, k, mask);
@@ -68,7 +87,12 @@ export function taskMetrics(task: Task, probs: Float32Array, labels: Float32Arra
   const pred = argmaxRows(probs, k);
   metrics['acc'] = accuracy(pred, classes);
   metrics['auc'] = oneVsRestAuc(probs, classes, k);
-  if (task.ordinal) metrics['kappa'] = quadraticWeightedKappa(classes, pred, Array.from({ length: k }, (_, i) => i));
+  if (task.ordinal)
+    metrics['kappa'] = quadraticWeightedKappa(
+      classes,
+      pred,
+      Array.from({ length: k }, (_, i) => i),
+    );
   if (task.referableClass !== undefined) {
     try {
       metrics['referable_auc'] = gradeThresholdAuc(probs, classes, k, task.referableClass);
@@ -89,10 +113,14 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateModel(
-  model: tf.LayersModel, dataset: DatasetLike, taskConfig: TaskConfig, options: EvaluateOptions = {},
+  model: tf.LayersModel,
+  dataset: DatasetLike,
+  taskConfig: TaskConfig,
+  options: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const parsedTask = taskSchema.safeParse(taskConfig);
-  if (!parsedTask.success) throw new TrainError('TRAIN_BAD_OPTIONS', `task: ${describeZodIssues(parsedTask.error.issues)}`);
+  if (!parsedTask.success)
+    throw new TrainError('TRAIN_BAD_OPTIONS', `task: ${describeZodIssues(parsedTask.error.issues)}`);
   const task = parsedTask.data;
   const name = options.name ?? 'validation';
   const input = parseInputTransform(options.input, 'evaluateModel');
@@ -107,7 +135,14 @@ export async function evaluateModel(
   let n = 0;
   let lossSum = 0;
   let lossWeight = 0;
-  for await (const batch of data.batches({ batchSize: bs, shuffle: false, seed: 0, epoch: 0, dropRemainder: false, prepare: { input, augment: false } })) {
+  for await (const batch of data.batches({
+    batchSize: bs,
+    shuffle: false,
+    seed: 0,
+    epoch: 0,
+    dropRemainder: false,
+    prepare: { input, augment: false },
+  })) {
     checkLabels(task, batch.y, data.labelWidth, name, batch.mask, batch.rows);
     const [p, loss, weight] = tf.tidy(() => {
       const x = batchImages(batch, data.imageShape, input);
@@ -120,7 +155,11 @@ export async function evaluateModel(
       }
       const m1 = m ? (tf.reshape(m, [batch.n]) as tf.Tensor1D) : undefined;
       const w = m1 ? tf.sum(m1) : tf.scalar(batch.n);
-      return [tf.softmax(logits), tf.mul(softmaxCe(logits, tf.reshape(y, [batch.n]) as tf.Tensor1D, m1), tf.maximum(w, 1)), w];
+      return [
+        tf.softmax(logits),
+        tf.mul(softmaxCe(logits, tf.reshape(y, [batch.n]) as tf.Tensor1D, m1), tf.maximum(w, 1)),
+        w,
+      ];
     });
     probs.set(await p.data(), n * k);
     lossSum += (await loss.data())[0]!;

@@ -39,7 +39,8 @@ function soleReluConsumer(layer: tf.layers.Layer): tf.layers.Layer | undefined {
   const out = (layer as unknown as GraphLinks).outboundNodes;
   if (out.length !== 1) return undefined;
   const next = out[0]!.outboundLayer;
-  if (next.getClassName() !== 'Activation' || (next.getConfig() as { activation?: string }).activation !== 'relu') return undefined;
+  if (next.getClassName() !== 'Activation' || (next.getConfig() as { activation?: string }).activation !== 'relu')
+    return undefined;
   return (next as unknown as GraphLinks).inboundNodes.length === 1 ? next : undefined;
 }
 
@@ -57,15 +58,27 @@ function fusedCall(layer: BatchNormInternals, original: Call, relu: boolean): Ca
   return (inputs, kwargs) => {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const channelsLast = x !== undefined && (layer.axis === -1 || layer.axis === x.rank - 1);
-    if (kwargs['training'] !== true || !nativeServesCurrentBackend() || !x || !channelsLast || x.dtype !== 'float32' || x.size === 0) {
+    if (
+      kwargs['training'] !== true ||
+      !nativeServesCurrentBackend() ||
+      !x ||
+      !channelsLast ||
+      x.dtype !== 'float32' ||
+      x.size === 0
+    ) {
       return original(inputs, kwargs);
     }
     const y = tf.tidy(() => {
       const c = x.shape[x.rank - 1]!;
       const scale = layer.scale && layer.gamma ? layer.gamma.read() : tf.ones([c]);
       const offset = layer.center && layer.beta ? layer.beta.read() : tf.zeros([c]);
-      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x, scale, offset },
-        { varianceEpsilon: layer.epsilon, relu }) as tf.Tensor[];
+      const [y, mean, variance] = tf
+        .engine()
+        .runKernel(
+          BATCH_NORM_TRAIN_KERNEL,
+          { x, scale, offset },
+          { varianceEpsilon: layer.epsilon, relu },
+        ) as tf.Tensor[];
       movingAverage(layer.movingMean, mean!, layer.momentum);
       movingAverage(layer.movingVariance, variance!, layer.momentum);
       return y!;
@@ -79,8 +92,18 @@ function fusedCall(layer: BatchNormInternals, original: Call, relu: boolean): Ca
 function fusedAddRelu(original: Call): Call {
   return (inputs, kwargs) => {
     const [a, b] = Array.isArray(inputs) ? inputs : [];
-    if (kwargs['training'] !== true || !nativeServesCurrentBackend() || !Array.isArray(inputs) || inputs.length !== 2 || !a || !b ||
-      a.dtype !== 'float32' || b.dtype !== 'float32' || !tf.util.arraysEqual(a.shape, b.shape) || a.size === 0) {
+    if (
+      kwargs['training'] !== true ||
+      !nativeServesCurrentBackend() ||
+      !Array.isArray(inputs) ||
+      inputs.length !== 2 ||
+      !a ||
+      !b ||
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32' ||
+      !tf.util.arraysEqual(a.shape, b.shape) ||
+      a.size === 0
+    ) {
       return original(inputs, kwargs);
     }
     const y = tf.engine().runKernel(ADD_RELU_KERNEL, { a, b }, {}) as tf.Tensor;
@@ -115,7 +138,8 @@ export function fuseLayers(model: tf.LayersModel): () => void {
     const kind = layer.getClassName();
     if (kind !== 'BatchNormalization' && kind !== 'Add') continue;
     const relu = soleReluConsumer(layer);
-    if (kind === 'BatchNormalization') patch(layer, (original) => fusedCall(layer as unknown as BatchNormInternals, original, relu !== undefined));
+    if (kind === 'BatchNormalization')
+      patch(layer, (original) => fusedCall(layer as unknown as BatchNormInternals, original, relu !== undefined));
     else if (relu) patch(layer, fusedAddRelu);
     else continue;
     if (relu) patch(relu, passRectified);

@@ -27,7 +27,11 @@ function channelMap(mode: InputTransform, channels: number): ChannelMap {
     case 'caffe':
       return { source: [2, 1, 0], scale: fill(255), shift: CAFFE_BGR_MEAN.map((m) => -m) };
     case 'torch':
-      return { source: identity, scale: TORCH_STD.map((s) => 1 / s), shift: TORCH_MEAN.map((m, c) => -m / TORCH_STD[c]!) };
+      return {
+        source: identity,
+        scale: TORCH_STD.map((s) => 1 / s),
+        shift: TORCH_MEAN.map((m, c) => -m / TORCH_STD[c]!),
+      };
   }
 }
 
@@ -35,7 +39,10 @@ function channelMap(mode: InputTransform, channels: number): ChannelMap {
 export function parseInputTransform(value: unknown, caller: string): InputTransform {
   const parsed = inputTransformSchema.default('unit').safeParse(value);
   if (!parsed.success) {
-    throw new TrainError('TRAIN_BAD_OPTIONS', `${caller}: ${describeZodIssues(parsed.error.issues.map((i) => ({ ...i, path: ['input', ...i.path] })))}`);
+    throw new TrainError(
+      'TRAIN_BAD_OPTIONS',
+      `${caller}: ${describeZodIssues(parsed.error.issues.map((i) => ({ ...i, path: ['input', ...i.path] })))}`,
+    );
   }
   return parsed.data;
 }
@@ -43,7 +50,11 @@ export function parseInputTransform(value: unknown, caller: string): InputTransf
 /** 'caffe' and 'torch' carry per-channel RGB statistics; they are meaningless on other channel counts. */
 export function checkInputChannels(mode: InputTransform, channels: number, where: string): void {
   if ((mode === 'caffe' || mode === 'torch') && channels !== 3) {
-    throw new TrainError('TRAIN_BAD_OPTIONS', `input '${mode}' needs 3-channel RGB images; ${where} have ${channels} channel${channels === 1 ? '' : 's'}`, { channels });
+    throw new TrainError(
+      'TRAIN_BAD_OPTIONS',
+      `input '${mode}' needs 3-channel RGB images; ${where} have ${channels} channel${channels === 1 ? '' : 's'}`,
+      { channels },
+    );
   }
 }
 
@@ -53,10 +64,18 @@ export function checkInputChannels(mode: InputTransform, channels: number, where
  * 'torch' (x/255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]. Float32 pixels are taken as x/255
  * (so 'unit' leaves them as they are).
  */
-export function applyInputTransform(pixels: Uint8Array | Float32Array, channels: number, mode: InputTransform, where = 'images'): Float32Array {
+export function applyInputTransform(
+  pixels: Uint8Array | Float32Array,
+  channels: number,
+  mode: InputTransform,
+  where = 'images',
+): Float32Array {
   checkInputChannels(mode, channels, where);
   if (!Number.isInteger(channels) || channels < 1 || pixels.length % channels !== 0) {
-    throw new TrainError('TRAIN_BAD_DATA', `${where}: ${pixels.length} values are not whole pixels of ${channels} channels`);
+    throw new TrainError(
+      'TRAIN_BAD_DATA',
+      `${where}: ${pixels.length} values are not whole pixels of ${channels} channels`,
+    );
   }
   const { source, scale, shift } = transformCoefficients(mode, channels, pixels instanceof Uint8Array);
   const out = new Float32Array(pixels.length);

@@ -8,7 +8,12 @@ import * as tf from '@tensorflow/tfjs';
  * With `posWeight` (one value per label column) the positive term is weighted as in
  * BCEWithLogitsLoss(pos_weight): (1-y)*z + (1 + (p-1)*y) * softplus(-z); the mean is still over entries.
  */
-export function sigmoidBce(logits: tf.Tensor2D, labels: tf.Tensor2D, mask?: tf.Tensor2D, posWeight?: tf.Tensor1D): tf.Scalar {
+export function sigmoidBce(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor2D,
+  mask?: tf.Tensor2D,
+  posWeight?: tf.Tensor1D,
+): tf.Scalar {
   return tf.tidy(() => {
     const z = logits;
     let per: tf.Tensor;

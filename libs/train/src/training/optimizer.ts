@@ -53,7 +53,17 @@ export class Optimizer {
           const [m, v] = slots as [tf.Variable, tf.Variable];
           // With the native kernels on wasm: the same update in one pass (bit-identical; test/native-kernels.test.ts).
           const decay = p.decay && c.weightDecay > 0 ? lr * c.weightDecay : 0;
-          const fused = nativeAdamStep(w, g, m, v, [c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, 1 - c.beta1 ** this.t, 1 - c.beta2 ** this.t, c.epsilon, lr, decay]);
+          const fused = nativeAdamStep(w, g, m, v, [
+            c.beta1,
+            1 - c.beta1,
+            c.beta2,
+            1 - c.beta2,
+            1 - c.beta1 ** this.t,
+            1 - c.beta2 ** this.t,
+            c.epsilon,
+            lr,
+            decay,
+          ]);
           if (fused) {
             m.assign(fused[1]);
             v.assign(fused[2]);
@@ -90,7 +100,17 @@ export class Optimizer {
       list.push({ w: p.variable, g, m: slots[0]!, v: slots[1]!, decay: p.decay && c.weightDecay > 0 });
     }
     const decay = c.weightDecay > 0 ? lr * c.weightDecay : 0;
-    return nativeAdamInPlace(list, [c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, 1 - c.beta1 ** this.t, 1 - c.beta2 ** this.t, c.epsilon, lr, decay]);
+    return nativeAdamInPlace(list, [
+      c.beta1,
+      1 - c.beta1,
+      c.beta2,
+      1 - c.beta2,
+      1 - c.beta1 ** this.t,
+      1 - c.beta2 ** this.t,
+      c.epsilon,
+      lr,
+      decay,
+    ]);
   }
 
   /** A copy of the state, for a resumable checkpoint. */
@@ -107,7 +127,10 @@ export class Optimizer {
     this.dispose();
     this.t = state.t;
     for (const [name, tensors] of Object.entries(state.slots)) {
-      this.slots.set(name, tf.tidy(() => tensors.map((s) => tf.variable(tf.tensor(s.data, s.shape, 'float32'), false))));
+      this.slots.set(
+        name,
+        tf.tidy(() => tensors.map((s) => tf.variable(tf.tensor(s.data, s.shape, 'float32'), false))),
+      );
     }
   }
 

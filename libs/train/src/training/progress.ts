@@ -27,15 +27,20 @@ export function formatProgress(p: ProgressState, elapsedS: number, width = 20): 
   const sps = elapsedS > 0 ? p.step / elapsedS : 0;
   const ips = elapsedS > 0 ? p.images / elapsedS : 0;
   const eta = sps > 0 ? (p.totalSteps - p.step) / sps : Infinity;
-  const metrics = Object.entries(p.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(' ');
-  return `[${bar}] ${p.step}/${p.totalSteps} ${sps.toFixed(2)} steps/s ${ips.toFixed(1)} img/s ETA ${fmtDuration(eta)}${metrics ? ' | ' + metrics : ''}`;
+  const metrics = Object.entries(p.metrics)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+    .join(' ');
+  return `[${bar}] ${p.step}/${p.totalSteps} ${sps.toFixed(2)} steps/s ${ips.toFixed(1)} img/s ETA ${fmtDuration(eta)}${metrics ? ` | ${metrics}` : ''}`;
 }
 
 export class ProgressBar {
   private readonly start = performance.now();
   private lastWrite = -Infinity;
 
-  constructor(private readonly sink: ProgressSink, private readonly intervalMs = 2000) {}
+  constructor(
+    private readonly sink: ProgressSink,
+    private readonly intervalMs = 2000,
+  ) {}
 
   update(p: ProgressState, force = false): void {
     const now = performance.now();

@@ -17,12 +17,23 @@ const STATE_META_KEY = 'transfusion.resume';
 
 /** JSON has no NaN or ±Infinity (a val_auc with one class present is NaN): they travel as tagged objects. */
 const nonFiniteSchema = z.object({ $number: z.enum(['NaN', 'Infinity', '-Infinity']) }).strict();
-const numberSchema = z.union([z.number(), nonFiniteSchema]).transform((v) => (typeof v === 'number' ? v : Number(v.$number)));
+const numberSchema = z
+  .union([z.number(), nonFiniteSchema])
+  .transform((v) => (typeof v === 'number' ? v : Number(v.$number)));
 const metricsSchema = z.record(z.string(), numberSchema);
 
 const trackerSchema = z
   .object({
-    best: z.object({ value: z.number(), step: z.number().int(), epoch: z.number().int(), metrics: metricsSchema, hasWeights: z.boolean() }).strict().optional(),
+    best: z
+      .object({
+        value: z.number(),
+        step: z.number().int(),
+        epoch: z.number().int(),
+        metrics: metricsSchema,
+        hasWeights: z.boolean(),
+      })
+      .strict()
+      .optional(),
     sinceBest: z.number().int().min(0),
   })
   .strict();
@@ -50,7 +61,17 @@ const stateSchema = z
     lastCheckpointStep: z.number().int(),
     checkpoints: z.array(z.string()),
     elapsedSeconds: z.number().min(0),
-    history: z.array(z.object({ step: z.number().int(), epoch: z.number().int(), lr: numberSchema, metrics: metricsSchema, seconds: z.number() }).strict()),
+    history: z.array(
+      z
+        .object({
+          step: z.number().int(),
+          epoch: z.number().int(),
+          lr: numberSchema,
+          metrics: metricsSchema,
+          seconds: z.number(),
+        })
+        .strict(),
+    ),
     optimizerStep: z.number().int().min(0),
     optimizerSlots: z.record(z.string(), z.number().int().min(0)),
     kept: trackerSchema.optional(),
@@ -106,7 +127,13 @@ function bad(path: string, message: string): TrainError {
 /** The resume point in `dir`, or undefined when there is none yet. `fingerprint` must match the writer's. */
 export async function loadResumePoint(dir: string, fingerprint: string): Promise<ResumePoint | undefined> {
   const path = join(dir, RESUME_FILE);
-  if (!(await access(path).then(() => true, () => false))) return undefined;
+  if (
+    !(await access(path).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
   let tensors: Record<string, Tensor>;
   let meta: Record<string, string>;
   try {
@@ -116,12 +143,16 @@ export async function loadResumePoint(dir: string, fingerprint: string): Promise
     throw bad(path, `not a readable resume checkpoint (${(err as Error).message}); delete it to start over`);
   }
   const raw = meta[STATE_META_KEY];
-  if (raw === undefined) throw bad(path, `no '${STATE_META_KEY}' metadata: not a resume checkpoint written by trainModel`);
+  if (raw === undefined)
+    throw bad(path, `no '${STATE_META_KEY}' metadata: not a resume checkpoint written by trainModel`);
   const parsed = stateSchema.safeParse(JSON.parse(raw));
   if (!parsed.success) throw bad(path, `resume state: ${describeZodIssues(parsed.error.issues)}`);
   const state = parsed.data;
   if (state.fingerprint !== fingerprint) {
-    throw bad(path, 'was written by a run with other training options, model or data; delete it (or use another resume.dir) to start over');
+    throw bad(
+      path,
+      'was written by a run with other training options, model or data; delete it (or use another resume.dir) to start over',
+    );
   }
   const weights: Record<string, FloatTensor> = {};
   const bestWeights: Record<string, FloatTensor> = {};
@@ -140,7 +171,8 @@ export async function loadResumePoint(dir: string, fingerprint: string): Promise
     } else throw bad(path, `unexpected tensor '${name}'`);
   }
   for (const [param, n] of Object.entries(state.optimizerSlots)) {
-    if (slots[param]?.length !== n || slots[param].some((s) => s === undefined)) throw bad(path, `optimizer slots of '${param}': expected ${n}`);
+    if (slots[param]?.length !== n || slots[param].some((s) => s === undefined))
+      throw bad(path, `optimizer slots of '${param}': expected ${n}`);
   }
   const point: ResumePoint = { state, weights, optimizer: { t: state.optimizerStep, slots } };
   if (Object.keys(bestWeights).length > 0) point.bestWeights = bestWeights;

@@ -6,7 +6,11 @@ import type { scheduleSchema } from '../options/schedule.js';
  * `warmupSteps`, then the schedule.
  */
 export function learningRateAt(
-  step: number, baseLr: number, schedule: z.output<typeof scheduleSchema>, warmupSteps: number, totalSteps: number,
+  step: number,
+  baseLr: number,
+  schedule: z.output<typeof scheduleSchema>,
+  warmupSteps: number,
+  totalSteps: number,
 ): number {
   if (step < warmupSteps) return (baseLr * (step + 1)) / warmupSteps;
   const t = step - warmupSteps;

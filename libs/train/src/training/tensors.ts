@@ -22,21 +22,41 @@ export interface BatchAugment {
 }
 
 /** Images of a batch as an NHWC float tensor: augmented (training) in [0,1] units, then the input transform. */
-export function batchImages(batch: Batch, shape: readonly [number, number, number], input: InputTransform, augment?: BatchAugment): tf.Tensor4D {
+export function batchImages(
+  batch: Batch,
+  shape: readonly [number, number, number],
+  input: InputTransform,
+  augment?: BatchAugment,
+): tf.Tensor4D {
   const per = shape[0] * shape[1] * shape[2];
   if (batch.x.length !== batch.n * per) {
-    throw new TrainError('TRAIN_BAD_DATA', `batch of ${batch.n} images has ${batch.x.length} values, expected ${batch.n}x${shape.join('x')} = ${batch.n * per}`);
+    throw new TrainError(
+      'TRAIN_BAD_DATA',
+      `batch of ${batch.n} images has ${batch.x.length} values, expected ${batch.n}x${shape.join('x')} = ${batch.n * per}`,
+    );
   }
   if (batch.inputs !== undefined) {
     if (augment || batch.inputs !== input || !(batch.x instanceof Float32Array)) {
-      throw new TrainError('TRAIN_BAD_DATA', `batch holds model inputs for input '${batch.inputs}'${augment ? ' but is to be augmented' : `, the model takes '${input}'`}: the dataset prepared it for another use`);
+      throw new TrainError(
+        'TRAIN_BAD_DATA',
+        `batch holds model inputs for input '${batch.inputs}'${augment ? ' but is to be augmented' : `, the model takes '${input}'`}: the dataset prepared it for another use`,
+      );
     }
     return tf.tensor4d(batch.x, [batch.n, shape[0], shape[1], shape[2]]);
   }
   let pixels = batch.x;
-  if (augment) pixels = augmentBatch(applyInputTransform(pixels, shape[2], 'unit'), batch.n, shape, augment.options, augment.seed, augment.step);
+  if (augment)
+    pixels = augmentBatch(
+      applyInputTransform(pixels, shape[2], 'unit'),
+      batch.n,
+      shape,
+      augment.options,
+      augment.seed,
+      augment.step,
+    );
   // Float pixels under 'unit' are the inputs already: no copy.
-  const data = pixels instanceof Float32Array && input === 'unit' ? pixels : applyInputTransform(pixels, shape[2], input);
+  const data =
+    pixels instanceof Float32Array && input === 'unit' ? pixels : applyInputTransform(pixels, shape[2], input);
   return tf.tensor4d(data, [batch.n, shape[0], shape[1], shape[2]]);
 }
 
@@ -64,7 +84,10 @@ export function restoreWeights(model: tf.LayersModel, weights: Record<string, Fl
     const s = weights[weightName(w)];
     if (!s) throw new TrainError('TRAIN_BAD_MODEL', `weights: missing '${weightName(w)}'`);
     if (s.shape.join(',') !== w.shape.join(',')) {
-      throw new TrainError('TRAIN_BAD_MODEL', `weights: '${weightName(w)}' has shape [${s.shape}] but the model expects [${w.shape}]`);
+      throw new TrainError(
+        'TRAIN_BAD_MODEL',
+        `weights: '${weightName(w)}' has shape [${s.shape}] but the model expects [${w.shape}]`,
+      );
     }
     return tf.tensor(s.data, s.shape, 'float32');
   });

@@ -134,11 +134,22 @@ export async function trainModel(
   const validation = data.validation ? asDataset(data.validation, 'validation') : undefined;
   checkInputs(model, train, validation, o);
   const run = await prepareRun(model, o, train, validation, backend, hooks);
-  const restoreMomentum = o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
+  const restoreMomentum =
+    o.batchNormMomentum !== undefined ? setBatchNormMomentum(model, o.batchNormMomentum) : undefined;
   const unfuseLayers = fuseLayers(model);
   const s: LoopState = {
-    step: 0, epoch: 0, batchInEpoch: 0, images: 0, lossSum: 0, lossCount: 0, lastMetrics: {}, stoppedEarly: false, lastCheckpointStep: -1,
-    history: [], checkpoints: [], start: performance.now(),
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    images: 0,
+    lossSum: 0,
+    lossCount: 0,
+    lastMetrics: {},
+    stoppedEarly: false,
+    lastCheckpointStep: -1,
+    history: [],
+    checkpoints: [],
+    start: performance.now(),
   };
   // Taken after fuseLayers, as the weights the loop trains.
   const fingerprint = loopFingerprint(run);
@@ -156,11 +167,17 @@ export async function trainModel(
 
 function parseOptions(options: TrainOptions): ParsedTrainOptions {
   const parsed = trainOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new TrainError('TRAIN_BAD_OPTIONS', `training options: ${describeZodIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    throw new TrainError('TRAIN_BAD_OPTIONS', `training options: ${describeZodIssues(parsed.error.issues)}`);
   return parsed.data;
 }
 
-function checkInputs(model: tf.LayersModel, train: Dataset, validation: Dataset | undefined, o: ParsedTrainOptions): void {
+function checkInputs(
+  model: tf.LayersModel,
+  train: Dataset,
+  validation: Dataset | undefined,
+  o: ParsedTrainOptions,
+): void {
   checkModel(model, train, o.task, 'train');
   if (validation) checkModel(model, validation, o.task, 'validation');
   checkInputChannels(o.input, train.imageShape[2], 'the training images');
@@ -170,30 +187,59 @@ function checkInputs(model: tf.LayersModel, train: Dataset, validation: Dataset 
 
 /** Step counts, class weights, optimiser and trackers; announces the run on the progress sink. */
 async function prepareRun(
-  model: tf.LayersModel, o: ParsedTrainOptions, train: Dataset, validation: Dataset | undefined, backend: BackendInfo, hooks: TrainHooks,
+  model: tf.LayersModel,
+  o: ParsedTrainOptions,
+  train: Dataset,
+  validation: Dataset | undefined,
+  backend: BackendInfo,
+  hooks: TrainHooks,
 ): Promise<Run> {
   const stepsPerEpoch = o.dropRemainder ? Math.floor(train.size / o.batchSize) : Math.ceil(train.size / o.batchSize);
   if (stepsPerEpoch === 0) {
-    throw new TrainError('TRAIN_BAD_OPTIONS', `batchSize ${o.batchSize} exceeds the ${train.size} training samples (dropRemainder is on)`);
+    throw new TrainError(
+      'TRAIN_BAD_OPTIONS',
+      `batchSize ${o.batchSize} exceeds the ${train.size} training samples (dropRemainder is on)`,
+    );
   }
   const totalSteps = Math.min(o.maxSteps ?? Infinity, o.epochs * stepsPerEpoch);
   const sink = hooks.progressSink ?? process.stderr;
   const classWeights = await resolveClassWeights(o.classWeights, o.task, train);
   if (classWeights && o.classWeights === 'balanced' && o.progress) {
-    sink.write(`class weights (balanced, from ${train.size} training samples): ${Array.from(classWeights, (w) => w.toPrecision(4)).join(', ')}\n`);
+    sink.write(
+      `class weights (balanced, from ${train.size} training samples): ${Array.from(classWeights, (w) => w.toPrecision(4)).join(', ')}\n`,
+    );
   }
-  const params: Param[] = model.trainableWeights.map((w) => ({ name: weightName(w), variable: w.read() as tf.Variable, decay: w.shape.length >= 2 }));
+  const params: Param[] = model.trainableWeights.map((w) => ({
+    name: weightName(w),
+    variable: w.read() as tf.Variable,
+    decay: w.shape.length >= 2,
+  }));
   const optimizer = new Optimizer(o.optimizer);
   const progress = o.progress ? new ProgressBar(sink) : undefined;
-  if (o.progress) sink.write(`training '${model.name}' on ${describeBackend(backend)}: ${totalSteps} steps of ${o.batchSize}\n`);
+  if (o.progress)
+    sink.write(`training '${model.name}' on ${describeBackend(backend)}: ${totalSteps} steps of ${o.batchSize}\n`);
   // keepBest, else early stopping's restoreBest, decides which weights are kept; early stopping alone only counts.
   const es = o.earlyStopping;
   const keep = o.keepBest ?? (es?.restoreBest ? es : undefined);
   const kept = keep ? new BestTracker(keep, o.keepBest ? 'keepBest' : 'earlyStopping') : undefined;
   const stopper = es ? (kept && !o.keepBest ? kept : new BestTracker(es, 'earlyStopping')) : undefined;
   return {
-    model, o, train, validation, backend, hooks, sink, stepsPerEpoch, totalSteps, evalEvery: o.evalEvery ?? stepsPerEpoch, classWeights,
-    params, optimizer, progress, kept, stopper,
+    model,
+    o,
+    train,
+    validation,
+    backend,
+    hooks,
+    sink,
+    stepsPerEpoch,
+    totalSteps,
+    evalEvery: o.evalEvery ?? stepsPerEpoch,
+    classWeights,
+    params,
+    optimizer,
+    progress,
+    kept,
+    stopper,
   };
 }
 
@@ -204,7 +250,9 @@ async function prepareRun(
 function loopFingerprint({ o, model, train, validation }: Run): string {
   const { resume: _resume, progress: _progress, backend: _backend, checkpoint: _checkpoint, ...loopOptions } = o;
   return resumeFingerprint({
-    options: loopOptions, model: model.weights.map((w) => [weightName(w), w.shape]), train: [train.size, ...train.imageShape, train.labelWidth],
+    options: loopOptions,
+    model: model.weights.map((w) => [weightName(w), w.shape]),
+    train: [train.size, ...train.imageShape, train.labelWidth],
     validation: validation ? [validation.size, ...validation.imageShape, validation.labelWidth] : null,
   });
 }
@@ -219,12 +267,27 @@ async function resumeIfAsked(run: Run, s: LoopState, fingerprint: string): Promi
   optimizer.importState(resumed.optimizer);
   if (kept && r.kept) kept.importState(r.kept, resumed.bestWeights);
   if (stopper && stopper !== kept && r.stopper) stopper.importState(r.stopper, undefined);
-  ({ step: s.step, epoch: s.epoch, batchInEpoch: s.batchInEpoch, images: s.images, lossSum: s.lossSum, lossCount: s.lossCount } = r);
-  ({ lastMetrics: s.lastMetrics, stoppedEarly: s.stoppedEarly, lastCheckpointStep: s.lastCheckpointStep, history: s.history, checkpoints: s.checkpoints } = r);
+  ({
+    step: s.step,
+    epoch: s.epoch,
+    batchInEpoch: s.batchInEpoch,
+    images: s.images,
+    lossSum: s.lossSum,
+    lossCount: s.lossCount,
+  } = r);
+  ({
+    lastMetrics: s.lastMetrics,
+    stoppedEarly: s.stoppedEarly,
+    lastCheckpointStep: s.lastCheckpointStep,
+    history: s.history,
+    checkpoints: s.checkpoints,
+  } = r);
   s.start -= r.elapsedSeconds * 1000;
   if (o.progress) {
     const here = describeBackend(run.backend);
-    run.sink.write(`resuming from ${o.resume!.dir} at step ${s.step} (epoch ${s.epoch})${r.backend !== here ? `; it was written on ${r.backend}, this run is on ${here}, so the result will not be bitwise the same` : ''}\n`);
+    run.sink.write(
+      `resuming from ${o.resume!.dir} at step ${s.step} (epoch ${s.epoch})${r.backend !== here ? `; it was written on ${r.backend}, this run is on ${here}, so the result will not be bitwise the same` : ''}\n`,
+    );
   }
   return r.phase;
 }
@@ -236,7 +299,8 @@ async function trainEpochs(run: Run, s: LoopState, fingerprint: string, resumedM
   let inEpoch = resumedMidRun;
   while (inEpoch || (s.step < run.totalSteps && !s.stoppedEarly)) {
     inEpoch = false;
-    if (s.batchInEpoch < run.stepsPerEpoch && s.step < run.totalSteps && !s.stoppedEarly) await trainEpoch(run, s, fingerprint);
+    if (s.batchInEpoch < run.stepsPerEpoch && s.step < run.totalSteps && !s.stoppedEarly)
+      await trainEpoch(run, s, fingerprint);
     s.epoch++;
     s.batchInEpoch = 0;
   }
@@ -247,7 +311,14 @@ async function trainEpoch(run: Run, s: LoopState, fingerprint: string): Promise<
   const { o, train } = run;
   const skip = s.batchInEpoch;
   let index = 0;
-  const batches = train.batches({ batchSize: o.batchSize, shuffle: true, seed: o.seed, epoch: s.epoch, dropRemainder: o.dropRemainder, prepare: { input: o.input, augment: o.augment !== undefined } });
+  const batches = train.batches({
+    batchSize: o.batchSize,
+    shuffle: true,
+    seed: o.seed,
+    epoch: s.epoch,
+    dropRemainder: o.dropRemainder,
+    prepare: { input: o.input, augment: o.augment !== undefined },
+  });
   for await (const batch of batches) {
     if (index++ < skip) continue;
     if (s.step >= run.totalSteps || s.stoppedEarly) break;
@@ -258,7 +329,12 @@ async function trainEpoch(run: Run, s: LoopState, fingerprint: string): Promise<
     s.lossSum += loss;
     s.lossCount++;
     run.hooks.onStep?.(s.step, loss, batch.n);
-    run.progress?.update({ step: s.step, totalSteps: run.totalSteps, images: s.images, metrics: { loss, ...pickShown(s.lastMetrics) } });
+    run.progress?.update({
+      step: s.step,
+      totalSteps: run.totalSteps,
+      images: s.images,
+      metrics: { loss, ...pickShown(s.lastMetrics) },
+    });
     await afterStep(run, s, fingerprint);
   }
 }
@@ -274,12 +350,19 @@ async function optimiserStep(run: Run, s: LoopState, batch: Batch): Promise<numb
     let x = batchImages(batch, train.imageShape, o.input, augment);
     if (hooks.augment) x = hooks.augment(x, rnd);
     const xs = x;
-    return tf.variableGrads(() => batchLoss(model, o.task, xs, batch, train.labelWidth, run.classWeights), params.map((p) => p.variable));
+    return tf.variableGrads(
+      () => batchLoss(model, o.task, xs, batch, train.labelWidth, run.classWeights),
+      params.map((p) => p.variable),
+    );
   });
   const loss = (await value.data())[0]!;
   if (!Number.isFinite(loss)) {
     tf.dispose([value, ...Object.values(grads)]);
-    throw new TrainError('TRAIN_NON_FINITE_LOSS', `loss became ${loss} at step ${s.step} (epoch ${s.epoch}); lower the learning rate or check the inputs`, { step: s.step });
+    throw new TrainError(
+      'TRAIN_NON_FINITE_LOSS',
+      `loss became ${loss} at step ${s.step} (epoch ${s.epoch}); lower the learning rate or check the inputs`,
+      { step: s.step },
+    );
   }
   optimizer.apply(params, grads, lr);
   tf.dispose([value, ...Object.values(grads)]);
@@ -305,8 +388,11 @@ async function evaluate(run: Run, s: LoopState): Promise<void> {
     for (const [k, v] of Object.entries(ev.metrics)) metrics[`val_${k}`] = v;
   }
   const entry: HistoryEntry = {
-    step: s.step, epoch: s.epoch, lr: learningRateAt(Math.max(0, s.step - 1), run.optimizer.baseLr, o.schedule, o.warmupSteps, run.totalSteps),
-    metrics, seconds: (performance.now() - s.start) / 1000,
+    step: s.step,
+    epoch: s.epoch,
+    lr: learningRateAt(Math.max(0, s.step - 1), run.optimizer.baseLr, o.schedule, o.warmupSteps, run.totalSteps),
+    metrics,
+    seconds: (performance.now() - s.start) / 1000,
   };
   s.history.push(entry);
   s.lastMetrics = metrics;
@@ -321,7 +407,14 @@ async function checkpoint(run: Run, s: LoopState): Promise<void> {
   const { o } = run;
   if (!o.checkpoint || s.lastCheckpointStep === s.step) return;
   s.lastCheckpointStep = s.step;
-  s.checkpoints.push(await saveCheckpoint(o.checkpoint.dir, snapshotWeights(run.model), { step: s.step, epoch: s.epoch, backend: describeBackend(run.backend), metrics: s.lastMetrics }));
+  s.checkpoints.push(
+    await saveCheckpoint(o.checkpoint.dir, snapshotWeights(run.model), {
+      step: s.step,
+      epoch: s.epoch,
+      backend: describeBackend(run.backend),
+      metrics: s.lastMetrics,
+    }),
+  );
 }
 
 async function saveResume(run: Run, s: LoopState, fingerprint: string, phase: ResumeState['phase']): Promise<void> {
@@ -329,13 +422,24 @@ async function saveResume(run: Run, s: LoopState, fingerprint: string, phase: Re
   if (!o.resume) return;
   const { start, ...counters } = s;
   const state: ResumeState = {
-    format: 'transfusion-resume/1', fingerprint, backend: describeBackend(run.backend), phase, ...counters, elapsedSeconds: (performance.now() - start) / 1000,
-    optimizerStep: 0, optimizerSlots: {}, // filled from the optimiser state by saveResumePoint
+    format: 'transfusion-resume/1',
+    fingerprint,
+    backend: describeBackend(run.backend),
+    phase,
+    ...counters,
+    elapsedSeconds: (performance.now() - start) / 1000,
+    optimizerStep: 0,
+    optimizerSlots: {}, // filled from the optimiser state by saveResumePoint
   };
   if (kept) state.kept = kept.exportState();
   if (stopper && stopper !== kept) state.stopper = stopper.exportState();
   const bestWeights = kept?.best?.weights;
-  await saveResumePoint(o.resume.dir, { state, weights: snapshotWeights(run.model), optimizer: run.optimizer.exportState(), ...(bestWeights ? { bestWeights } : {}) });
+  await saveResumePoint(o.resume.dir, {
+    state,
+    weights: snapshotWeights(run.model),
+    optimizer: run.optimizer.exportState(),
+    ...(bestWeights ? { bestWeights } : {}),
+  });
 }
 
 /** The final evaluation and checkpoint (when the last step had none) and the 'done' resume point. */
@@ -361,8 +465,18 @@ function returnedResult(run: Run, s: LoopState): TrainResult {
   const seconds = (performance.now() - s.start) / 1000;
   run.progress?.done({ step: s.step, totalSteps: run.totalSteps, images: s.images, metrics: pickShown(metrics) });
   const result: TrainResult = {
-    weights: best?.weights ?? snapshotWeights(run.model), history: s.history, metrics, checkpoint: returned, steps: s.step, epochs: s.epoch,
-    stoppedEarly: s.stoppedEarly, imagesSeen: s.images, seconds, imagesPerSecond: s.images / seconds, backend: run.backend, checkpoints: s.checkpoints,
+    weights: best?.weights ?? snapshotWeights(run.model),
+    history: s.history,
+    metrics,
+    checkpoint: returned,
+    steps: s.step,
+    epochs: s.epoch,
+    stoppedEarly: s.stoppedEarly,
+    imagesSeen: s.images,
+    seconds,
+    imagesPerSecond: s.images / seconds,
+    backend: run.backend,
+    checkpoints: s.checkpoints,
   };
   if (run.classWeights) result.classWeights = Array.from(run.classWeights);
   return result;
@@ -371,6 +485,7 @@ function returnedResult(run: Run, s: LoopState): TrainResult {
 /** The few metrics worth showing on the progress line. */
 function pickShown(m: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of ['val_loss', 'val_auc', 'val_acc', 'val_kappa']) if (m[k] !== undefined && Number.isFinite(m[k])) out[k] = m[k]!;
+  for (const k of ['val_loss', 'val_auc', 'val_acc', 'val_kappa'])
+    if (m[k] !== undefined && Number.isFinite(m[k])) out[k] = m[k]!;
   return out;
 }

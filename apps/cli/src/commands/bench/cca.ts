@@ -45,7 +45,8 @@ const flagsSchema = z
 function parseSizes(spec: string): [number, number][] {
   return spec.split(',').map((s) => {
     const m = /^\s*(\d+)x(\d+)\s*$/.exec(s);
-    if (m === null || Number(m[1]) < 8 || Number(m[2]) < 1) throw new UsageError(`bad size "${s}" in --sizes; expected NxD such as 10000x512`);
+    if (m === null || Number(m[1]) < 8 || Number(m[2]) < 1)
+      throw new UsageError(`bad size "${s}" in --sizes; expected NxD such as 10000x512`);
     return [Number(m[1]), Number(m[2])];
   });
 }
@@ -53,7 +54,11 @@ function parseSizes(spec: string): [number, number][] {
 function line(e: BenchCcaSize): string {
   const numpy = e.numpy;
   return (
-    `N=${e.n} d=${e.d} (datapoints ${e.datapoints}, ${e.threads} threads): statistics ${e.seconds.statistics} s; alone ${Object.entries(e.seconds.alone).map(([k, v]) => `${k} ${v} s`).join(', ')}; ` +
+    `N=${e.n} d=${e.d} (datapoints ${e.datapoints}, ${e.threads} threads): statistics ${e.seconds.statistics} s; alone ${Object.entries(
+      e.seconds.alone,
+    )
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')}; ` +
     `all four from statistics ${e.seconds.allFourFromStatistics} s; end-to-end CLI ${e.seconds.endToEnd} s (CPU ${e.cpuSeconds.endToEnd} s); load ${loadavg()[0]!.toFixed(1)}` +
     (numpy === null
       ? ''
@@ -86,12 +91,20 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.ok;
   }
   const options = {
-    sizes: parseSizes(f.sizes), maxDatapoints: f['max-datapoints'], numpy: !f['no-numpy'], seed: f.seed,
-    ...(f.threads === undefined ? {} : { threads: f.threads }), ...(f.python === undefined ? {} : { python: f.python }),
+    sizes: parseSizes(f.sizes),
+    maxDatapoints: f['max-datapoints'],
+    numpy: !f['no-numpy'],
+    seed: f.seed,
+    ...(f.threads === undefined ? {} : { threads: f.threads }),
+    ...(f.python === undefined ? {} : { python: f.python }),
   };
-  const result = await benchCca(options, (s) => io.stderr(`bench cca: ${s}\n`), (e) => {
-    if (!f.json) io.stdout(line(e));
-  });
+  const result = await benchCca(
+    options,
+    (s) => io.stderr(`bench cca: ${s}\n`),
+    (e) => {
+      if (!f.json) io.stdout(line(e));
+    },
+  );
   if (f.json) io.stdout(`${JSON.stringify(result)}\n`);
   return EXIT.ok;
 }

@@ -31,11 +31,21 @@ Options:
 /** `transfusion bench import-tree ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
-    args: argv, strict: true, allowPositionals: false,
+    args: argv,
+    strict: true,
+    allowPositionals: false,
     options: {
-      tree: { type: 'string' }, files: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' }, 'import-size': { type: 'string' },
-      'shard-size': { type: 'string' }, concurrency: { type: 'string' }, work: { type: 'string' }, 'generate-only': { type: 'boolean' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      tree: { type: 'string' },
+      files: { type: 'string' },
+      size: { type: 'string' },
+      out: { type: 'string' },
+      'import-size': { type: 'string' },
+      'shard-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      work: { type: 'string' },
+      'generate-only': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -44,13 +54,17 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   const { json, ...flags } = values;
   // the flags are strings; the benchmark's schema coerces and checks them (errors name the flag)
-  const r = await benchImportTree(benchOptionsFromFlags(flags) as BenchImportTreeOptions, (line) => io.stderr(`${line}\n`));
+  const r = await benchImportTree(benchOptionsFromFlags(flags) as BenchImportTreeOptions, (line) =>
+    io.stderr(`${line}\n`),
+  );
   const { generateOnly, ...out } = r;
   if (generateOnly) io.stdout(json ? `${JSON.stringify(out)}\n` : `tree ready at ${out.tree}\n`);
   else if (json) io.stdout(`${JSON.stringify(out)}\n`);
   else if ('rows' in out) {
-    io.stdout(`imported ${out.rows} images (${out.shards} shards, ${out.rejected} rejected) into ${out.out} in ${out.import_seconds.toFixed(1)} s, ` +
-      `${out.images_per_s.toFixed(0)} images/s; peak RSS ${(out.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB\n`);
+    io.stdout(
+      `imported ${out.rows} images (${out.shards} shards, ${out.rejected} rejected) into ${out.out} in ${out.import_seconds.toFixed(1)} s, ` +
+        `${out.images_per_s.toFixed(0)} images/s; peak RSS ${(out.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB\n`,
+    );
   }
   return 0;
 }

@@ -18,16 +18,32 @@ Times are measured inside the process, so Nx and Node start-up are not counted.`
 
 /** `transfusion bench pipeline ...`; returns the exit code (1 when a stage failed). */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { stages: { type: 'string', default: '50' }, jobs: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stages: { type: 'string', default: '50' },
+      jobs: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (values.help) {
     io.stdout(`${help}\n`);
     return 0;
   }
   const stages = Number(values.stages);
-  if (!Number.isInteger(stages) || stages < 2) throw new UsageError(`--stages ${values.stages}: expected a whole number ≥ 2`);
+  if (!Number.isInteger(stages) || stages < 2)
+    throw new UsageError(`--stages ${values.stages}: expected a whole number ≥ 2`);
   const jobs = positiveInt('--jobs', values.jobs);
-  const result = await benchPipeline({ stages, ...(jobs === undefined ? {} : { jobs }) }, (line) => io.stderr(`${line}\n`));
+  const result = await benchPipeline({ stages, ...(jobs === undefined ? {} : { jobs }) }, (line) =>
+    io.stderr(`${line}\n`),
+  );
   if (values.json) io.stdout(`${JSON.stringify(result)}\n`);
-  else for (const r of result.runs) io.stdout(`${r.run.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} s   ran ${r.ran}, cached ${r.cached}, failed ${r.failed}\n`);
+  else
+    for (const r of result.runs)
+      io.stdout(
+        `${r.run.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} s   ran ${r.ran}, cached ${r.cached}, failed ${r.failed}\n`,
+      );
   return result.runs.some((r) => r.failed) ? 1 : 0;
 }

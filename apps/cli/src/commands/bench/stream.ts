@@ -40,11 +40,25 @@ const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed
 /** `transfusion bench stream ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
-    args: argv, strict: true, allowPositionals: false,
+    args: argv,
+    strict: true,
+    allowPositionals: false,
     options: {
-      images: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' }, model: { type: 'string' }, width: { type: 'string' },
-      batch: { type: 'string' }, steps: { type: 'string' }, workers: { type: 'string' }, prefetch: { type: 'string' }, file: { type: 'string' },
-      keep: { type: 'boolean' }, 'generate-only': { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      images: { type: 'string' },
+      size: { type: 'string' },
+      channels: { type: 'string' },
+      model: { type: 'string' },
+      width: { type: 'string' },
+      batch: { type: 'string' },
+      steps: { type: 'string' },
+      workers: { type: 'string' },
+      prefetch: { type: 'string' },
+      file: { type: 'string' },
+      keep: { type: 'boolean' },
+      'generate-only': { type: 'boolean' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -61,10 +75,13 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   const { generateOnly: _, ...out } = r;
   if (json) io.stdout(`${JSON.stringify(out)}\n`);
-  else io.stdout([
-    `${out.model} (width ${out.width}) on ${out.train_images} streamed ${out.size}x${out.size}x${out.channels} images, batch ${out.batch}, ${out.steps} steps on ${out.backend}`,
-    `throughput: ${out.images_per_s.toFixed(1)} images/s (steps 2..${out.steps}); first step ${out.first_step_seconds?.toFixed(1)} s`,
-    `memory: peak RSS ${mib(out.peak_rss_bytes)} (VmHWM ${mib(out.vmhwm_bytes)}) for a ${mib(out.dataset_bytes)} data set; ${out.workers} reader threads, ${out.prefetch} batches ahead`,
-  ].join('\n') + '\n');
+  else
+    io.stdout(
+      `${[
+        `${out.model} (width ${out.width}) on ${out.train_images} streamed ${out.size}x${out.size}x${out.channels} images, batch ${out.batch}, ${out.steps} steps on ${out.backend}`,
+        `throughput: ${out.images_per_s.toFixed(1)} images/s (steps 2..${out.steps}); first step ${out.first_step_seconds?.toFixed(1)} s`,
+        `memory: peak RSS ${mib(out.peak_rss_bytes)} (VmHWM ${mib(out.vmhwm_bytes)}) for a ${mib(out.dataset_bytes)} data set; ${out.workers} reader threads, ${out.prefetch} batches ahead`,
+      ].join('\n')}\n`,
+    );
   return 0;
 }

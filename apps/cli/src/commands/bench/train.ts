@@ -2,10 +2,18 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchTrain } from '@transfusion/bench';
-import { BACKEND_NAMES, BENCH_MODELS, MAX_WASM_THREADS, TrainError, type TrainBenchOptions, type TrainBenchResult } from '@transfusion/train';
+import {
+  BACKEND_NAMES,
+  BENCH_MODELS,
+  MAX_WASM_THREADS,
+  TrainError,
+  type TrainBenchOptions,
+  type TrainBenchResult,
+} from '@transfusion/train';
 import type { CommandIo } from '../../command.js';
 
-export const summary = 'training images/s, GFLOP/s and memory of bench-cbr, ResNet50 or Inception-v3 (optionally vs PyTorch)';
+export const summary =
+  'training images/s, GFLOP/s and memory of bench-cbr, ResNet50 or Inception-v3 (optionally vs PyTorch)';
 
 const cpuCount = () => availableParallelism();
 
@@ -52,10 +60,12 @@ function report(r: TrainBenchResult): string {
     `memory: ${r.peak_rss_mib.toFixed(0)} MiB peak resident; ${r.parameters} trainable parameters`,
   ];
   if (r.torch) {
-    lines.push(`pytorch ${r.torch.version} (${r.torch.threads} thread${r.torch.threads === 1 ? '' : 's'}): ${r.torch.images_per_s.toFixed(2)} images/s, ` +
-      `${r.torch.images_per_cpu_s.toFixed(1)} images per CPU-second, ${r.torch.peak_rss_mib.toFixed(0)} MiB peak; ratio ${r.backend}/pytorch = ${r.ratio_vs_torch!.toFixed(2)} (wall), ${r.cpu_ratio_vs_torch!.toFixed(2)} (CPU)`);
+    lines.push(
+      `pytorch ${r.torch.version} (${r.torch.threads} thread${r.torch.threads === 1 ? '' : 's'}): ${r.torch.images_per_s.toFixed(2)} images/s, ` +
+        `${r.torch.images_per_cpu_s.toFixed(1)} images per CPU-second, ${r.torch.peak_rss_mib.toFixed(0)} MiB peak; ratio ${r.backend}/pytorch = ${r.ratio_vs_torch!.toFixed(2)} (wall), ${r.cpu_ratio_vs_torch!.toFixed(2)} (CPU)`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -66,9 +76,17 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       strict: true,
       allowPositionals: false,
       options: {
-        model: { type: 'string' }, size: { type: 'string' }, channels: { type: 'string' }, batch: { type: 'string' },
-        steps: { type: 'string' }, warmup: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
-        'no-torch': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        model: { type: 'string' },
+        size: { type: 'string' },
+        channels: { type: 'string' },
+        batch: { type: 'string' },
+        steps: { type: 'string' },
+        warmup: { type: 'string' },
+        backend: { type: 'string' },
+        threads: { type: 'string' },
+        'no-torch': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
@@ -82,9 +100,15 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   try {
     const s = (k: string) => values[k] as string | undefined;
     const options: Record<string, unknown> = {
-      model: s('model'), size: intFlag('size', s('size')), channels: intFlag('channels', s('channels')),
-      batch: intFlag('batch', s('batch')), steps: intFlag('steps', s('steps')), warmup: intFlag('warmup', s('warmup')),
-      backend: s('backend'), threads: intFlag('threads', s('threads')), torch: !values['no-torch'],
+      model: s('model'),
+      size: intFlag('size', s('size')),
+      channels: intFlag('channels', s('channels')),
+      batch: intFlag('batch', s('batch')),
+      steps: intFlag('steps', s('steps')),
+      warmup: intFlag('warmup', s('warmup')),
+      backend: s('backend'),
+      threads: intFlag('threads', s('threads')),
+      torch: !values['no-torch'],
     };
     for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
     // Values are validated (and typed) by the schema inside runTrainBenchmark.
@@ -93,7 +117,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof TrainError && err.code === 'TRAIN_BAD_OPTIONS') {
-      io.stderr(`bench train: ${err.message.replace(/^benchmark options: /, '')}\nRun 'transfusion bench train --help' for usage.\n`);
+      io.stderr(
+        `bench train: ${err.message.replace(/^benchmark options: /, '')}\nRun 'transfusion bench train --help' for usage.\n`,
+      );
       return 2;
     }
     io.stderr(`bench train: ${(err as Error).message}\n`);

@@ -1,5 +1,11 @@
 // `transfusion data import`: decode and preprocess a dataset into a sharded Arrow image set (resumable).
-import { importManifestToArrow, importMedmnistToArrow, removeImportWork, type ImportProgress, type Split } from '@transfusion/data';
+import {
+  importManifestToArrow,
+  importMedmnistToArrow,
+  removeImportWork,
+  type ImportProgress,
+  type Split,
+} from '@transfusion/data';
 import { UsageError } from '@transfusion/pipeline';
 import type { CommandIo } from '../../command.js';
 import { need, SOURCE_HELP, type Flags } from './flags.js';
@@ -56,23 +62,37 @@ export async function run(f: Flags, io: CommandIo): Promise<number> {
         file: need(f.root, '--root'),
         ...(f.split ? { splits: f.split } : {}),
         ...(f.limit ? { limit: f.limit } : {}),
-        resize: { ...(f.size ? { size: f.size } : {}), ...(f['min-size'] ? { minSize: f['min-size'] } : {}), fit: f.fit ?? 'pad', channels },
+        resize: {
+          ...(f.size ? { size: f.size } : {}),
+          ...(f['min-size'] ? { minSize: f['min-size'] } : {}),
+          fit: f.fit ?? 'pad',
+          channels,
+        },
         ...(f['shard-size'] ? { shardSize: f['shard-size'] } : {}),
       },
       out,
       (done, total) => io.stderr(`import: ${done}/${total}\n`),
     );
-    io.stdout(JSON.stringify({ out, rows: r.rows, shards: r.shards, rejected: 0 }) + '\n');
+    io.stdout(`${JSON.stringify({ out, rows: r.rows, shards: r.shards, rejected: 0 })}\n`);
     return 0;
   }
   const src = await openSource(f);
-  if (!('manifest' in src)) throw new UsageError('import reads file formats (chexpert, eyepacs, aptos, medmnist, csv, folder, dicom); use `transfusion data synthetic` for synthetic sets');
+  if (!('manifest' in src))
+    throw new UsageError(
+      'import reads file formats (chexpert, eyepacs, aptos, medmnist, csv, folder, dicom); use `transfusion data synthetic` for synthetic sets',
+    );
   const workDir = f['no-resume'] ? undefined : (f.work ?? `${out}.import`);
   const r = await importManifestToArrow(
     src.manifest,
     out,
     {
-      preprocess: { size: f.size ?? 224, ...(f['min-size'] ? { minSize: f['min-size'] } : {}), fit: f.fit ?? 'pad', channels, fundus: f.fundus ?? 'none' },
+      preprocess: {
+        size: f.size ?? 224,
+        ...(f['min-size'] ? { minSize: f['min-size'] } : {}),
+        fit: f.fit ?? 'pad',
+        channels,
+        fundus: f.fundus ?? 'none',
+      },
       onBadRow: f['on-bad-row'] ?? 'skip',
       ...(f.split ? { splits: f.split as Split[] } : {}),
       ...(f.limit ? { limit: f.limit } : {}),
@@ -80,11 +100,18 @@ export async function run(f: Flags, io: CommandIo): Promise<number> {
       ...(f.concurrency ? { concurrency: f.concurrency } : {}),
     },
     progress(io, 'import'),
-    workDir ? { workDir, onResume: ({ shards, rows }) => io.stderr(`import: resuming in ${workDir}: ${shards} shard(s) done, continuing at row ${rows}\n`) } : undefined,
+    workDir
+      ? {
+          workDir,
+          onResume: ({ shards, rows }) =>
+            io.stderr(`import: resuming in ${workDir}: ${shards} shard(s) done, continuing at row ${rows}\n`),
+        }
+      : undefined,
   );
   if (workDir) await removeImportWork(workDir);
   io.stderr(`wrote ${r.rows} images in ${r.shards} shard(s) to ${out}; ${r.rejected.length} row(s) rejected\n`);
-  for (const x of r.rejected.slice(0, 20)) io.stderr(`  ${x.file}${x.line ? `:${x.line}` : ''}: ${x.reason}: ${x.message}\n`);
-  io.stdout(JSON.stringify({ out, rows: r.rows, shards: r.shards, rejected: r.rejected.length }) + '\n');
+  for (const x of r.rejected.slice(0, 20))
+    io.stderr(`  ${x.file}${x.line ? `:${x.line}` : ''}: ${x.reason}: ${x.message}\n`);
+  io.stdout(`${JSON.stringify({ out, rows: r.rows, shards: r.shards, rejected: r.rejected.length })}\n`);
   return 0;
 }

@@ -1,7 +1,17 @@
 // The dataset a data command reads, from the source flags: a manifest for file formats, an in-memory set otherwise.
 import {
-  generateSyntheticSet, loadAptos, loadChexpert, loadCsvDataset, loadDicomFolder, loadEyepacs, loadFolderDataset, readMedmnist,
-  type FileFormat, type ImageSet, type Manifest, type SyntheticKind,
+  generateSyntheticSet,
+  loadAptos,
+  loadChexpert,
+  loadCsvDataset,
+  loadDicomFolder,
+  loadEyepacs,
+  loadFolderDataset,
+  readMedmnist,
+  type FileFormat,
+  type ImageSet,
+  type Manifest,
+  type SyntheticKind,
 } from '@transfusion/data';
 import { UsageError } from '@transfusion/pipeline';
 import { z } from 'zod';
@@ -14,7 +24,12 @@ export async function openSource(f: Flags): Promise<{ manifest: Manifest } | { s
   if (format.startsWith('synthetic-')) {
     const kind = format.slice('synthetic-'.length) as SyntheticKind;
     const base = { count: f.count ?? 1000, size: f.size ?? 64, seed, difficulty: f.difficulty ?? 0.5 };
-    const opts = kind === 'chest' ? { ...base, policy: f.policy ?? 'ignore' } : kind === 'natural' ? { ...base, classes: f.classes ?? 16 } : base;
+    const opts =
+      kind === 'chest'
+        ? { ...base, policy: f.policy ?? 'ignore' }
+        : kind === 'natural'
+          ? { ...base, classes: f.classes ?? 16 }
+          : base;
     return { set: generateSyntheticSet(kind, opts), root: '' };
   }
   const root = need(f.root, '--root');
@@ -33,12 +48,27 @@ export async function openSource(f: Flags): Promise<{ manifest: Manifest } | { s
       manifest = await loadAptos({ ...common, task: f.task ?? 'grade' });
       break;
     case 'csv':
-      manifest = await loadCsvDataset({ ...common, ...labelPolicy, ...csvLabels(f), csv: f.csv ?? 'index.csv', pathColumn: f['path-column'] ?? 'path' });
+      manifest = await loadCsvDataset({
+        ...common,
+        ...labelPolicy,
+        ...csvLabels(f),
+        csv: f.csv ?? 'index.csv',
+        pathColumn: f['path-column'] ?? 'path',
+      });
       break;
     case 'dicom':
       manifest = await loadDicomFolder({
         ...common,
-        labels: f.csv ? { from: 'csv', csv: f.csv, key: 'path', keyColumn: f['path-column'] ?? 'path', ...labelPolicy, ...csvLabels(f) } : { from: 'folders' },
+        labels: f.csv
+          ? {
+              from: 'csv',
+              csv: f.csv,
+              key: 'path',
+              keyColumn: f['path-column'] ?? 'path',
+              ...labelPolicy,
+              ...csvLabels(f),
+            }
+          : { from: 'folders' },
       });
       break;
     default:

@@ -19,6 +19,6 @@ ${SOURCE_HELP}  --size N            synthetic: image side in pixels             
 export async function run(f: Flags, io: CommandIo): Promise<number> {
   const src = await openSource(f);
   const s = 'manifest' in src ? summarizeManifest(src.manifest) : summarizeImageSet(src.set, f.format, src.root);
-  io.stdout(f.json ? JSON.stringify(s, null, 2) + '\n' : formatSummary(s, f['max-rejected'] ?? 20));
+  io.stdout(f.json ? `${JSON.stringify(s, null, 2)}\n` : formatSummary(s, f['max-rejected'] ?? 20));
   return 0;
 }

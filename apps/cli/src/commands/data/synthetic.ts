@@ -26,13 +26,18 @@ export async function run(f: Flags, io: CommandIo): Promise<number> {
   if (!kind.success) throw new UsageError(`--kind: expected one of ${SYNTHETIC_KINDS.join(', ')}`);
   const out = need(f.out, '--out');
   const base = { count: f.count ?? 1000, size: f.size ?? 64, seed: f.seed ?? 0, difficulty: f.difficulty ?? 0.5 };
-  const opts = kind.data === 'chest' ? { ...base, policy: f.policy ?? 'ignore' } : kind.data === 'natural' ? { ...base, classes: f.classes ?? 16 } : base;
+  const opts =
+    kind.data === 'chest'
+      ? { ...base, policy: f.policy ?? 'ignore' }
+      : kind.data === 'natural'
+        ? { ...base, classes: f.classes ?? 16 }
+        : base;
   let last = -1;
   const r = await writeSyntheticSet(kind.data, opts, out, f['shard-size'] ?? 512, (done, total) => {
     const pct = Math.floor((100 * done) / total);
     if (pct !== last) io.stderr(`synthetic-${kind.data}: ${done}/${total}\n`);
     last = pct;
   });
-  io.stdout(JSON.stringify({ out, rows: r.rows, shards: r.shards }) + '\n');
+  io.stdout(`${JSON.stringify({ out, rows: r.rows, shards: r.shards })}\n`);
   return 0;
 }

@@ -17,7 +17,12 @@ export const widthFlag = z
   .default(1);
 
 /** Validates parsed flags; on failure prints every problem and returns undefined (exit code 2). */
-export function parseFlags<S extends z.ZodType>(schema: S, values: unknown, command: string, io: CommandIo): z.output<S> | undefined {
+export function parseFlags<S extends z.ZodType>(
+  schema: S,
+  values: unknown,
+  command: string,
+  io: CommandIo,
+): z.output<S> | undefined {
   const parsed = schema.safeParse(values);
   if (parsed.success) return parsed.data;
   io.stderr(`transfusion models ${command}: ${parsed.error.issues.map((i) => i.message).join('; ')}\n`);

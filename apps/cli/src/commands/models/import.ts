@@ -50,23 +50,33 @@ export async function importCommand(argv: string[], io: CommandIo): Promise<numb
     return 0;
   }
   if (positionals.length !== 1) {
-    io.stderr(`transfusion models import: expected one weights file (.h5, model.json or .arrow), got ${positionals.length}\n`);
+    io.stderr(
+      `transfusion models import: expected one weights file (.h5, model.json or .arrow), got ${positionals.length}\n`,
+    );
     return 2;
   }
   const f = parseFlags(flagsSchema, values, 'import', io);
   if (!f) return 2;
   const file = positionals[0]!;
-  const result = await importWeightsFile(file, { model: f.model, width: f.width, channels: f.channels, ...(f.out ? { out: f.out } : {}) }, (line) => io.stderr(`${line}\n`));
+  const result = await importWeightsFile(
+    file,
+    { model: f.model, width: f.width, channels: f.channels, ...(f.out ? { out: f.out } : {}) },
+    (line) => io.stderr(`${line}\n`),
+  );
   if (f.json) {
-    io.stdout(JSON.stringify(result, null, 2) + '\n');
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const lines = [
       `${file}: ${result.loaded} weights match ${result.model} (head ${result.head}; ${result.renamed} layers renamed)`,
-      ...(result.unused.length ? [`unused source weights (${result.unused.length}): ${result.unused.slice(0, 10).join(', ')}${result.unused.length > 10 ? ', ...' : ''}`] : []),
+      ...(result.unused.length
+        ? [
+            `unused source weights (${result.unused.length}): ${result.unused.slice(0, 10).join(', ')}${result.unused.length > 10 ? ', ...' : ''}`,
+          ]
+        : []),
       ...result.warnings.map((w) => `warning: ${w}`),
       f.out ? `wrote ${f.out}` : 'checked only (pass --out FILE to write the Arrow artifact)',
     ];
-    io.stdout(lines.join('\n') + '\n');
+    io.stdout(`${lines.join('\n')}\n`);
   }
   return 0;
 }

@@ -32,7 +32,8 @@ const listFlagsSchema = z.object({
     .default([])
     .superRefine((names, ctx) => {
       for (const n of names) {
-        if (!(MODEL_NAMES as readonly string[]).includes(n)) ctx.addIssue({ code: 'custom', message: `--model: unknown model '${n}'; known: ${MODEL_NAMES.join(', ')}` });
+        if (!(MODEL_NAMES as readonly string[]).includes(n))
+          ctx.addIssue({ code: 'custom', message: `--model: unknown model '${n}'; known: ${MODEL_NAMES.join(', ')}` });
       }
     }),
   json: z.boolean().default(false),
@@ -53,13 +54,14 @@ function renderText(rows: ModelSummary[]): string {
     (r.flops / 1e9).toFixed(3),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const lines = [line(header), ...body.map(line)];
   lines.push('', 'stages (output shape):');
   for (const r of rows) {
     lines.push(`  ${r.name}: ${r.stages.map((s) => `${s.name} ${s.outputShape.join('×')}`).join(', ')}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export async function list(argv: string[], io: CommandIo): Promise<number> {
@@ -84,9 +86,15 @@ export async function list(argv: string[], io: CommandIo): Promise<number> {
   const f = parseFlags(listFlagsSchema, values, 'list', io);
   if (!f) return 2;
   const rows = await summarizeZoo(
-    { inputSize: f['input-size'], channels: f.channels, classes: f.classes, width: f.width, models: f.model as ModelName[] }, // names checked by the schema's refine
+    {
+      inputSize: f['input-size'],
+      channels: f.channels,
+      classes: f.classes,
+      width: f.width,
+      models: f.model as ModelName[],
+    }, // names checked by the schema's refine
     (line) => io.stderr(`${line}\n`),
   );
-  io.stdout(f.json ? JSON.stringify(rows, null, 2) + '\n' : renderText(rows));
+  io.stdout(f.json ? `${JSON.stringify(rows, null, 2)}\n` : renderText(rows));
   return 0;
 }

@@ -30,7 +30,9 @@ export async function build(argv: string[], io: CommandIo): Promise<number> {
   const options = parseReportOptions(reportOptions(f));
   io.stderr(`report: validating ${f.results}\n`);
   const results = await readStudyResults(f.results);
-  io.stderr(`report: rendering ${results.runs.length} runs, ${results.cca.length} CCA variant(s), ${results.filters.length} filter snapshot(s) into ${f.out}\n`);
+  io.stderr(
+    `report: rendering ${results.runs.length} runs, ${results.cca.length} CCA variant(s), ${results.filters.length} filter snapshot(s) into ${f.out}\n`,
+  );
   const { files } = await renderReport(results, f.out, options);
   io.stderr(`report: wrote ${files.length} files\n`);
   io.stdout(f.json ? `${JSON.stringify({ files })}\n` : files.map((p) => `${p}\n`).join(''));

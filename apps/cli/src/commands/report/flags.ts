@@ -34,7 +34,18 @@ const flagsSchema = z
   .strict();
 export type Flags = z.infer<typeof flagsSchema>;
 
-export const stringFlags = ['results', 'out', 'auc-tolerance', 'transfer-gain-margin', 'cca-gap-margin', 'threshold-fraction', 'recovered-fraction', 'large-model-ratio', 'min-seeds', 'png-scale'];
+export const stringFlags = [
+  'results',
+  'out',
+  'auc-tolerance',
+  'transfer-gain-margin',
+  'cca-gap-margin',
+  'threshold-fraction',
+  'recovered-fraction',
+  'large-model-ratio',
+  'min-seeds',
+  'png-scale',
+];
 
 /** Parses the flags (and, for findings, the results FILE positional); a problem is a UsageError. */
 export function parseFlags(argv: string[], allowed: string[], positionals: 0 | 1 = 0): Flags {
@@ -47,10 +58,12 @@ export function parseFlags(argv: string[], allowed: string[], positionals: 0 | 1
     ]);
     const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: positionals > 0 });
     values = parsed.values;
-    if (parsed.positionals.length > positionals) throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
+    if (parsed.positionals.length > positionals)
+      throw new Error(`unexpected argument '${parsed.positionals[positionals]}'`);
     // `findings FILE`: the positional is the results file
     if (parsed.positionals.length === 1) {
-      if (values['results'] !== undefined) throw new Error(`give the results file once: '${parsed.positionals[0]}' or --results`);
+      if (values['results'] !== undefined)
+        throw new Error(`give the results file once: '${parsed.positionals[0]}' or --results`);
       values = { ...values, results: parsed.positionals[0] };
     }
   } catch (e) {

@@ -4,27 +4,51 @@ import * as tf from '@tensorflow/tfjs';
 import { disposeAll, rawConv, slice, transpose, type WasmBackendLike } from './wasm-heap.js';
 
 interface ConvGeometry {
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number; padBottom: number; padRight: number;
-  outHeight: number; outWidth: number;
-  inHeight: number; inWidth: number;
-  filterHeight: number; filterWidth: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  outHeight: number;
+  outWidth: number;
+  inHeight: number;
+  inWidth: number;
+  filterHeight: number;
+  filterWidth: number;
 }
 
 function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): ConvGeometry | undefined {
   const { strides, pad, dataFormat, dimRoundingMode } = attrs as {
-    strides: [number, number] | number; pad: 'same' | 'valid' | number | number[][];
-    dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    strides: [number, number] | number;
+    pad: 'same' | 'valid' | number | number[][];
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
   };
   if (dataFormat === 'NCHW') return undefined;
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad as never,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   return {
-    strideH: info.strideHeight, strideW: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left, padBottom: info.padInfo.bottom, padRight: info.padInfo.right,
-    outHeight: info.outHeight, outWidth: info.outWidth, inHeight: info.inHeight, inWidth: info.inWidth,
-    filterHeight: info.filterHeight, filterWidth: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    padBottom: info.padInfo.bottom,
+    padRight: info.padInfo.right,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
   };
 }
 /** dW[kh,kw,ci,co] = sum_{b,oh,ow} x[b, oh*s+kh-pt, ow*s+kw-pl, ci] * dy[b,oh,ow,co] */
@@ -48,8 +72,11 @@ export function conv2dBackpropFilter(fallback: KernelFunc | undefined): KernelFu
     const xT = transpose(backend, x, [3, 1, 2, 0]); // [ci, H, W, B]
     const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [OH, OW, B, co]
     const conv = rawConv(backend, {
-      x: xT, filter: dyT, pad: [g.padTop, padRight, padBottom, g.padLeft],
-      dilation: [g.strideH, g.strideW], stride: [1, 1],
+      x: xT,
+      filter: dyT,
+      pad: [g.padTop, padRight, padBottom, g.padLeft],
+      dilation: [g.strideH, g.strideW],
+      stride: [1, 1],
     }); // [ci, >=kh, >=kw, co]
     disposeAll(backend, xT, dyT);
     let cropped = conv;
@@ -126,12 +153,21 @@ export function conv2dBackpropInput(fallback: KernelFunc | undefined): KernelFun
     const stuffed = g.strideH > 1 || g.strideW > 1 ? zeroStuff(backend, dy, g.strideH, g.strideW) : dy;
     const w = flipSwapFilter(backend, filter);
     const full = rawConv(backend, {
-      x: stuffed, filter: w, pad: [clamp(padTop), clamp(padRight), clamp(padBottom), clamp(padLeft)], dilation: [1, 1], stride: [1, 1],
+      x: stuffed,
+      filter: w,
+      pad: [clamp(padTop), clamp(padRight), clamp(padBottom), clamp(padLeft)],
+      dilation: [1, 1],
+      stride: [1, 1],
     });
     disposeAll(backend, w);
     if (stuffed !== dy) disposeAll(backend, stuffed);
     if (full.shape[1] === g.inHeight && full.shape[2] === g.inWidth) return full;
-    const out = slice(backend, full, [0, clamp(-padTop), clamp(-padLeft), 0], [full.shape[0]!, g.inHeight, g.inWidth, full.shape[3]!]);
+    const out = slice(
+      backend,
+      full,
+      [0, clamp(-padTop), clamp(-padLeft), 0],
+      [full.shape[0]!, g.inHeight, g.inWidth, full.shape[3]!],
+    );
     disposeAll(backend, full);
     return out;
   };

@@ -11,15 +11,33 @@ export function maxPoolGrad(fallback: KernelFunc | undefined): KernelFunc {
     const backend = b as unknown as WasmBackendLike;
     const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
     const { filterSize, strides, pad, dimRoundingMode } = attrs as {
-      filterSize: [number, number] | number; strides: [number, number] | number; pad: 'same' | 'valid' | number;
+      filterSize: [number, number] | number;
+      strides: [number, number] | number;
+      pad: 'same' | 'valid' | number;
       dimRoundingMode?: 'floor' | 'round' | 'ceil';
     };
     if (input.dtype !== 'float32' || input.shape.length !== 4) {
       if (fallback) return fallback({ inputs, backend: b, attrs });
       throw new Error('MaxPoolGrad on wasm: expected a float32 NHWC input');
     }
-    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    const {
+      batchSize: n,
+      inHeight: h,
+      inWidth: w,
+      inChannels: c,
+      outHeight: oh,
+      outWidth: ow,
+      strideHeight: sh,
+      strideWidth: sw,
+    } = info;
     const fh = info.effectiveFilterHeight;
     const fw = info.effectiveFilterWidth;
     const top = info.padInfo.top;

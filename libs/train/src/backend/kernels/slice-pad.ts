@@ -11,8 +11,15 @@ const numeric = (t: TensorInfo) => t.dtype !== 'string' && t.dtype !== 'complex6
  * Copies the box `size` starting at `srcStart` of a row-major `srcShape` array into the box starting at
  * `dstStart` of `dstShape`, one contiguous innermost run at a time.
  */
-function copyBox(src: ArrayLike<number> & { subarray(a: number, b: number): unknown }, srcShape: number[], srcStart: number[],
-  dst: { set(a: never, offset: number): void }, dstShape: number[], dstStart: number[], size: number[]): void {
+function copyBox(
+  src: ArrayLike<number> & { subarray(a: number, b: number): unknown },
+  srcShape: number[],
+  srcStart: number[],
+  dst: { set(a: never, offset: number): void },
+  dstShape: number[],
+  dstStart: number[],
+  size: number[],
+): void {
   const rank = size.length;
   if (size.some((d) => d === 0)) return;
   const strides = (shape: number[]) => {
@@ -50,7 +57,15 @@ export function slice(fallback: KernelFunc): KernelFunc {
     tf.slice_util.assertParamsValid(x as tf.Tensor, $begin, $size);
     const memory = memoryOf(b);
     const out = memory.makeOutput($size, x.dtype);
-    copyBox(memory.values(x), x.shape, $begin, memory.values(out), $size, $size.map(() => 0), $size);
+    copyBox(
+      memory.values(x),
+      x.shape,
+      $begin,
+      memory.values(out),
+      $size,
+      $size.map(() => 0),
+      $size,
+    );
     return out;
   };
 }
@@ -66,7 +81,15 @@ export function padV2(fallback: KernelFunc): KernelFunc {
     const out = memory.makeOutput(outShape, x.dtype);
     const dst = memory.values(out);
     dst.fill(constantValue);
-    copyBox(memory.values(x), x.shape, x.shape.map(() => 0), dst, outShape, paddings.map((p) => p[0]), x.shape);
+    copyBox(
+      memory.values(x),
+      x.shape,
+      x.shape.map(() => 0),
+      dst,
+      outShape,
+      paddings.map((p) => p[0]),
+      x.shape,
+    );
     return out;
   };
 }
@@ -86,7 +109,15 @@ export function splitV(fallback: KernelFunc): KernelFunc {
       const shape = x.shape.slice();
       shape[$axis] = size;
       const out = memory.makeOutput(shape, x.dtype);
-      copyBox(memory.values(x), x.shape, begin, memory.values(out), shape, shape.map(() => 0), shape);
+      copyBox(
+        memory.values(x),
+        x.shape,
+        begin,
+        memory.values(out),
+        shape,
+        shape.map(() => 0),
+        shape,
+      );
       begin[$axis]! += size;
       return out;
     });
@@ -99,15 +130,27 @@ export function concat(fallback: KernelFunc): KernelFunc {
     const { inputs, backend: b, attrs } = args;
     const xs = Object.values(inputs as Record<string, TensorInfo>);
     const first = xs[0];
-    if (!first || first.shape.length === 0 || xs.some((t) => !numeric(t) || t.dtype !== first.dtype)) return fallback(args);
+    if (!first || first.shape.length === 0 || xs.some((t) => !numeric(t) || t.dtype !== first.dtype))
+      return fallback(args);
     const $axis = tf.util.parseAxisParam((attrs as unknown as { axis: number }).axis, first.shape)[0]!;
-    const outShape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), $axis);
+    const outShape = tf.backend_util.computeOutShape(
+      xs.map((t) => t.shape),
+      $axis,
+    );
     const memory = memoryOf(b);
     const out = memory.makeOutput(outShape, first.dtype);
     const dst = memory.values(out);
     const start = outShape.map(() => 0);
     for (const t of xs) {
-      copyBox(memory.values(t), t.shape, t.shape.map(() => 0), dst, outShape, start, t.shape);
+      copyBox(
+        memory.values(t),
+        t.shape,
+        t.shape.map(() => 0),
+        dst,
+        outShape,
+        start,
+        t.shape,
+      );
       start[$axis]! += t.shape[$axis]!;
     }
     return out;

@@ -43,12 +43,36 @@ export function rawConv(backend: WasmBackendLike, c: ConvCall): TensorInfo {
   const ow = Math.floor((w + pl + pr - effW) / c.stride[1]) + 1;
   const out = backend.makeOutput([n, oh, ow, cout], 'float32');
   const id = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).id;
-  wasmConv2d(id(c.x), n, h, w, id(c.filter), fh, fw, pt, pr, pb, pl, 0, c.dilation[0], c.dilation[1],
-    c.stride[0], c.stride[1], cin, cout, id(out));
+  wasmConv2d(
+    id(c.x),
+    n,
+    h,
+    w,
+    id(c.filter),
+    fh,
+    fw,
+    pt,
+    pr,
+    pb,
+    pl,
+    0,
+    c.dilation[0],
+    c.dilation[1],
+    c.stride[0],
+    c.stride[1],
+    cin,
+    cout,
+    id(out),
+  );
   return out;
 }
 
-export function runKernel(name: string, backend: WasmBackendLike, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): TensorInfo {
+export function runKernel(
+  name: string,
+  backend: WasmBackendLike,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap,
+): TensorInfo {
   const k = tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`wasm kernel ${name} is not registered`);
   return k.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
