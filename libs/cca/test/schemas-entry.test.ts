@@ -9,7 +9,7 @@ const loadedModules = (specifier: string): string[] =>
   loadedFrom(specifier, fileURLToPath(new URL('..', import.meta.url)));
 
 describe("'@transfusion/cca/schemas' (built entry)", () => {
-  it('loads zod and its own option modules only: no native addon', () => {
+  it('loads zod, its own option modules and the light .npy module (for NpyError) only: no native addon, no Arrow', () => {
     const urls = loadedModules('@transfusion/cca/schemas');
     const ours = urls.filter((u) => u.includes('/libs/cca/dist/'));
     const others = urls.filter((u) => !u.includes('/libs/cca/dist/'));
@@ -21,7 +21,7 @@ describe("'@transfusion/cca/schemas' (built entry)", () => {
       'schemas.js',
     ]);
     expect(others.length).toBeGreaterThan(0);
-    for (const u of others) expect(u).toMatch(/\/node_modules\/zod\//);
+    for (const u of others) expect(u).toMatch(/\/node_modules\/zod\/|\/libs\/arrow-io\/dist\/npy\.js$/);
   });
 
   it('the check sees heavy imports: the main entry loads @transfusion/native', () => {
@@ -43,5 +43,15 @@ describe('linalgFacts', () => {
     if (loadLinalg().available) expect(facts['linalg']).toMatch(/^OpenBLAS \S+, sources [0-9a-f]{16}$/);
     else expect(facts).toEqual({ linalg: 'typescript' });
     expect(linalgFacts({ ...process.env, TRANSFUSION_NATIVE: '0' })).toEqual({ linalg: 'typescript' });
+  });
+});
+
+describe("'@transfusion/cca/linalg-facts' (built entry)", () => {
+  it('loads the addon at most, never Arrow: the engine asks it while planning', async () => {
+    const urls = loadedModules('@transfusion/cca/linalg-facts');
+    expect(urls.some((u) => u.includes('/libs/cca/dist/linalg-facts.js'))).toBe(true);
+    expect(urls.filter((u) => u.includes('apache-arrow'))).toEqual([]);
+    const { linalgFacts: fromEntry } = await import('@transfusion/cca/linalg-facts');
+    expect(fromEntry()).toEqual(linalgFacts());
   });
 });
