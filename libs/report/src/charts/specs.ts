@@ -45,6 +45,15 @@ function seriesColour(series: readonly Series[]) {
   };
 }
 
+/** What a line figure is drawn from: `rows` in one panel per entry of `panels`, one line per series. */
+interface SeriesPanels<Row> {
+  title: Title;
+  rows: Row[];
+  panels: string[];
+  series: Series[];
+  yTitle: string;
+}
+
 /** The legend of the line figures: stroke symbols, long init names unclipped. */
 const LINE_LEGEND = { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } as const;
 
@@ -60,13 +69,7 @@ export interface CurveRow {
 }
 
 /** Mean curve over seeds with a ±1 std band, one panel per model, optional dashed threshold line. */
-export function curvesSpec(o: {
-  title: Title;
-  rows: CurveRow[];
-  panels: string[];
-  series: Series[];
-  yTitle: string;
-}): TopLevelSpec {
+export function curvesSpec(o: SeriesPanels<CurveRow>): TopLevelSpec {
   const colour = seriesColour(o.series);
   const x = {
     field: 'step',
@@ -234,13 +237,7 @@ export interface LayerRow {
 }
 
 /** Fig 3: per-layer similarity from input (left) to output (right), one line per init, ±1 std whiskers. */
-export function layersSpec(o: {
-  title: Title;
-  rows: LayerRow[];
-  panels: string[];
-  series: Series[];
-  yTitle: string;
-}): TopLevelSpec {
+export function layersSpec(o: SeriesPanels<LayerRow>): TopLevelSpec {
   const colour = seriesColour(o.series);
   const x = {
     field: 'layer',
