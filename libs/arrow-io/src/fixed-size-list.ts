@@ -3,16 +3,10 @@
 // take their rows from here.
 import * as arrow from 'apache-arrow';
 import { ArrowFileError } from './errors.js';
+import type { NumberArray } from './npy.js';
 
-export type ListValues =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
+/** The typed arrays a FixedSizeList of numbers comes as: the ones .npy values are copied into. */
+export type ListValues = NumberArray;
 
 export interface FixedSizeListValues<T extends ListValues = ListValues> {
   listSize: number;

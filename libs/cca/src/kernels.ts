@@ -8,10 +8,93 @@
 export const PANEL_ROWS = 128;
 
 /**
+ * Adds to the 4 × 4 block of `out` at offset `o` (leading dimension `ld`) the dot products of the four consecutive
+ * length-`len` rows of `a` starting at `a0` with the four of `b` starting at `b0`. Sixteen scalar accumulators keep
+ * the inner loop free of memory writes (about 4× the plain triple loop).
+ */
+export function addTile4x4(
+  a: Float64Array,
+  a0: number,
+  b: Float64Array,
+  b0: number,
+  len: number,
+  out: Float64Array,
+  o: number,
+  ld: number,
+): void {
+  const a1 = a0 + len;
+  const a2 = a1 + len;
+  const a3 = a2 + len;
+  const b1 = b0 + len;
+  const b2 = b1 + len;
+  const b3 = b2 + len;
+  let s00 = 0,
+    s01 = 0,
+    s02 = 0,
+    s03 = 0;
+  let s10 = 0,
+    s11 = 0,
+    s12 = 0,
+    s13 = 0;
+  let s20 = 0,
+    s21 = 0,
+    s22 = 0,
+    s23 = 0;
+  let s30 = 0,
+    s31 = 0,
+    s32 = 0,
+    s33 = 0;
+  for (let t = 0; t < len; t++) {
+    const x0 = a[a0 + t]!;
+    const x1 = a[a1 + t]!;
+    const x2 = a[a2 + t]!;
+    const x3 = a[a3 + t]!;
+    const y0 = b[b0 + t]!;
+    const y1 = b[b1 + t]!;
+    const y2 = b[b2 + t]!;
+    const y3 = b[b3 + t]!;
+    s00 += x0 * y0;
+    s01 += x0 * y1;
+    s02 += x0 * y2;
+    s03 += x0 * y3;
+    s10 += x1 * y0;
+    s11 += x1 * y1;
+    s12 += x1 * y2;
+    s13 += x1 * y3;
+    s20 += x2 * y0;
+    s21 += x2 * y1;
+    s22 += x2 * y2;
+    s23 += x2 * y3;
+    s30 += x3 * y0;
+    s31 += x3 * y1;
+    s32 += x3 * y2;
+    s33 += x3 * y3;
+  }
+  out[o] += s00;
+  out[o + 1] += s01;
+  out[o + 2] += s02;
+  out[o + 3] += s03;
+  let row = o + ld;
+  out[row] += s10;
+  out[row + 1] += s11;
+  out[row + 2] += s12;
+  out[row + 3] += s13;
+  row += ld;
+  out[row] += s20;
+  out[row + 1] += s21;
+  out[row + 2] += s22;
+  out[row + 3] += s23;
+  row += ld;
+  out[row] += s30;
+  out[row + 1] += s31;
+  out[row + 2] += s32;
+  out[row + 3] += s33;
+}
+
+/**
  * Gram update G += Pᵀ P over 4×4 tiles (j, k) with j in [j0, j1), k in [max(j, k0), k1), where the panel P is
  * stored transposed: neuron j occupies P[j*b .. j*b+b), and `ld` is the leading dimension of G. With k ≥ j only
  * the upper triangle is touched, so one call serves X'X (diagonal block) and X'Y (off-diagonal block) alike.
- * Sixteen scalar accumulators keep the inner loop free of memory writes.
  */
 export function gramPanel(
   p: Float64Array,
@@ -24,79 +107,32 @@ export function gramPanel(
   k1: number,
 ): void {
   for (let j = j0; j < j1; j += 4) {
-    const ja = j * b;
-    const jb = ja + b;
-    const jc = jb + b;
-    const jd = jc + b;
-    for (let k = Math.max(j, k0); k < k1; k += 4) {
-      const ka = k * b;
-      const kb = ka + b;
-      const kc = kb + b;
-      const kd = kc + b;
-      let s00 = 0,
-        s01 = 0,
-        s02 = 0,
-        s03 = 0;
-      let s10 = 0,
-        s11 = 0,
-        s12 = 0,
-        s13 = 0;
-      let s20 = 0,
-        s21 = 0,
-        s22 = 0,
-        s23 = 0;
-      let s30 = 0,
-        s31 = 0,
-        s32 = 0,
-        s33 = 0;
-      for (let t = 0; t < b; t++) {
-        const a0 = p[ja + t]!;
-        const a1 = p[jb + t]!;
-        const a2 = p[jc + t]!;
-        const a3 = p[jd + t]!;
-        const c0 = p[ka + t]!;
-        const c1 = p[kb + t]!;
-        const c2 = p[kc + t]!;
-        const c3 = p[kd + t]!;
-        s00 += a0 * c0;
-        s01 += a0 * c1;
-        s02 += a0 * c2;
-        s03 += a0 * c3;
-        s10 += a1 * c0;
-        s11 += a1 * c1;
-        s12 += a1 * c2;
-        s13 += a1 * c3;
-        s20 += a2 * c0;
-        s21 += a2 * c1;
-        s22 += a2 * c2;
-        s23 += a2 * c3;
-        s30 += a3 * c0;
-        s31 += a3 * c1;
-        s32 += a3 * c2;
-        s33 += a3 * c3;
-      }
-      let o = j * ld + k;
-      g[o] += s00;
-      g[o + 1] += s01;
-      g[o + 2] += s02;
-      g[o + 3] += s03;
-      o += ld;
-      g[o] += s10;
-      g[o + 1] += s11;
-      g[o + 2] += s12;
-      g[o + 3] += s13;
-      o += ld;
-      g[o] += s20;
-      g[o + 1] += s21;
-      g[o + 2] += s22;
-      g[o + 3] += s23;
-      o += ld;
-      g[o] += s30;
-      g[o + 1] += s31;
-      g[o + 2] += s32;
-      g[o + 3] += s33;
-    }
+    for (let k = Math.max(j, k0); k < k1; k += 4) addTile4x4(p, j * b, p, k * b, b, g, j * ld + k, ld);
   }
+}
+
+/**
+ * C = A·Bᵀ with A r × k and B c × k: dot products of contiguous rows, 4 × 4 tiles at a time, then the ragged edges
+ * one by one. It lives here, not in dense.ts, because the workers run it from its source text too.
+ */
+export function matmulT(a: Float64Array, b: Float64Array, r: number, k: number, c: number): Float64Array {
+  const out = new Float64Array(r * c);
+  const r4 = r - (r % 4);
+  const c4 = c - (c % 4);
+  for (let i = 0; i < r4; i += 4) {
+    for (let j = 0; j < c4; j += 4) addTile4x4(a, i * k, b, j * k, k, out, i * c + j, c);
+  }
+  // Ragged edges: the last r % 4 rows (all columns) and the last c % 4 columns (tiled rows).
+  const dot = (i: number, j: number) => {
+    let s = 0;
+    const ai = i * k;
+    const bj = j * k;
+    for (let l = 0; l < k; l++) s += a[ai + l]! * b[bj + l]!;
+    out[i * c + j] = s;
+  };
+  for (let i = r4; i < r; i++) for (let j = 0; j < c; j++) dot(i, j);
+  for (let i = 0; i < r4; i++) for (let j = c4; j < c; j++) dot(i, j);
+  return out;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { loadLinalg, nativeMode, noticeLinalgUnavailable, type Linalg } from '@transfusion/native';
-import { matmul, matmulT } from './dense.js';
+import { matmul } from './dense.js';
 import { eigh, type Eigen } from './eigh.js';
 import { CcaError } from './errors.js';
-import type { RawMoments } from './kernels.js';
+import { matmulT, type RawMoments } from './kernels.js';
 import { LINALG_MODES, type LinalgMode, linalgModeSchema } from './linalg-mode.js';
 
 // The mode schema lives in linalg-mode.ts (zod only) for the light '@transfusion/cca/schemas' entry.

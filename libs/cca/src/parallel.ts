@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { matmulT } from './dense.js';
 import { eigh, rotateRows, tql2, tred2, type Eigen } from './eigh.js';
 import { CcaError } from './errors.js';
-import { gramPanel, PANEL_ROWS, partialMoments, type RawMoments } from './kernels.js';
+import { addTile4x4, gramPanel, matmulT, PANEL_ROWS, partialMoments, type RawMoments } from './kernels.js';
 import { typescriptBackend, type LinalgBackend } from './linalg.js';
 import type { Matrix } from './matrix.js';
 
@@ -14,6 +13,7 @@ type Floats = Float64Array | Float32Array;
  * and under a TypeScript test runner, with no separate worker file to locate.
  */
 const WORKER_SOURCE = `
+${addTile4x4.toString()}
 ${gramPanel.toString()}
 ${partialMoments.toString()}
 ${eigh.toString()}

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { matmul, matmulT, transpose } from '../src/dense.js';
+import { matmul, transpose } from '../src/dense.js';
+import { matmulT } from '../src/kernels.js';
 import { gaussian } from './helpers.js';
 
 test('tiled products equal the plain triple loop on ragged sizes', () => {

@@ -3,6 +3,7 @@ import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { decodeCodecFrame } from './dicom-codecs.js';
 import { DataError } from './errors.js';
+import { readFileBytes } from './read-bytes.js';
 
 /** A decoded DICOM frame in modality units (after rescale slope/intercept). */
 export interface DicomImage {
@@ -40,16 +41,7 @@ const SYNTAX_NAMES: Record<string, string> = {
 };
 
 export async function readDicomFile(file: string): Promise<DicomImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new DataError(
-      'DATA_NOT_FOUND',
-      `${file}: cannot read DICOM file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      { file, cause: e },
-    );
-  }
+  const bytes = await readFileBytes(file, 'DICOM file');
   return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
 

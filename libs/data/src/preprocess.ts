@@ -1,26 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodeDicom, DICOM_EXTENSIONS, dicomToUint8, hasDicomMagic } from './dicom.js';
 import { DataError, formatZodIssues } from './errors.js';
-import {
-  preprocessOptionsSchema,
-  resizeOptionsSchema,
-  type PreprocessOptions,
-  type ResizeOptions,
-  type ResolvedPreprocess,
-  type ResolvedResize,
-} from './preprocess-options.js';
+import { readFileBytes } from './read-bytes.js';
+import { preprocessOptionsSchema, type ResolvedPreprocess } from './preprocess-options.js';
 
 // The schemas live in preprocess-options.ts (zod only) for the light '@transfusion/data/schemas' entry.
-export {
-  preprocessOptionsSchema,
-  resizeOptionsSchema,
-  type PreprocessOptions,
-  type ResizeOptions,
-  type ResolvedPreprocess,
-  type ResolvedResize,
-};
+export * from './preprocess-options.js';
 
 /** 8-bit pixels, HWC. */
 export interface RawImage {
@@ -50,16 +36,7 @@ function isDicom(file: string, bytes: Uint8Array): boolean {
  * (grey stays 1 channel, RGBA loses alpha). Truncated or corrupt files throw DATA_BAD_IMAGE naming the file.
  */
 export async function decodeImageFile(file: string, window: 'file' | 'minmax' = 'file'): Promise<RawImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new DataError(
-      'DATA_NOT_FOUND',
-      `${file}: cannot read image (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      { file, cause: e },
-    );
-  }
+  const bytes = await readFileBytes(file, 'image');
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isDicom(file, u8)) {
     const d = await decodeDicom(u8, file);

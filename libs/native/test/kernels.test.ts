@@ -10,9 +10,8 @@ import {
   convGeometry,
   maxPool,
   maxPoolGrad,
-  randomArray,
-  relError,
 } from './reference.js';
+import { randomArray, randomOfShape, relError } from '../../../tools/testing/random-arrays.js';
 import { nativeExpected } from './expected.js';
 
 // Every kernel of the addon against its loop definition (float64), across strides, dilations, paddings and odd shapes.
@@ -65,14 +64,8 @@ describe.skipIf(!expected.built)('oneDNN convolutions vs loop definitions', () =
     it(`x=${c.x.join('x')} f=${c.f.join('x')} s=${c.strides} d=${c.dilations} pad=${JSON.stringify(c.pad)}`, () => {
       const g = convGeometry(c.x, c.f, c.strides, c.dilations, c.pad);
       const geo = convGeometryArray(g);
-      const x = randomArray(
-        c.x.reduce((a, b) => a * b),
-        10 + i,
-      );
-      const w = randomArray(
-        c.f.reduce((a, b) => a * b),
-        100 + i,
-      );
+      const x = randomOfShape(c.x, 10 + i);
+      const w = randomOfShape(c.f, 100 + i);
       const dy = randomArray(g.batch * g.outHeight * g.outWidth * g.outChannels, 1000 + i);
       const bias = randomArray(g.outChannels, 7 + i);
 

@@ -1,24 +1,5 @@
 // Direct (loop) definitions of the kernels, in float64, to check the addon against.
-import { mulberry32 } from '@transfusion/random';
 import type { ConvGeometry, PoolGeometry } from '../src/addon.js';
-
-/** n values uniform in [-1, 1) from mulberry32(seed). */
-export function randomArray(n: number, seed: number): Float32Array {
-  const rnd = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => rnd() * 2 - 1);
-}
-
-/** max |a - b| / max |b| */
-export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return den === 0 ? num : num / den;
-}
 
 /** Calls f(b, i, j, p, q, xIndex, yBase, wBase) for every input tap of every output position. */
 function eachTap(g: ConvGeometry, f: (xIndex: number, yBase: number, wBase: number) => void): void {

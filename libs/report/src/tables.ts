@@ -137,11 +137,7 @@ function overviewTable(id: string, title: string, task: Task, groups: RunGroup[]
     columns,
     rows,
     data,
-    notes: taskTableNotes(
-      task,
-      groups.flatMap((g) => g.runs),
-      (id) => groups.find((g) => g.model.id === id)?.model.label ?? id,
-    ),
+    notes: groupTableNotes(task, groups),
   };
 }
 
@@ -204,12 +200,17 @@ function perLabelTable(id: string, title: string, task: Task, groups: RunGroup[]
     columns,
     rows,
     data,
-    notes: taskTableNotes(
-      task,
-      groups.flatMap((g) => g.runs),
-      (id) => groups.find((g) => g.model.id === id)?.model.label ?? id,
-    ),
+    notes: groupTableNotes(task, groups),
   };
+}
+
+/** The notes under a table of run groups: transfer sources are named by the groups' model labels. */
+function groupTableNotes(task: Task, groups: readonly RunGroup[]): string[] {
+  return taskTableNotes(
+    task,
+    groups.flatMap((g) => g.runs),
+    (id) => groups.find((g) => g.model.id === id)?.model.label ?? id,
+  );
 }
 
 /** Table 1/2/3 analogues: per task, the full-data overview, per-label AUCs for multi-label tasks, the small-data table. */

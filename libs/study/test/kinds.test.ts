@@ -16,26 +16,10 @@ import {
 } from '@transfusion/pipeline';
 import { stages } from '../src/registry.js';
 import { historyKind, metadataOfFile, metadataOfTable, weightsKind } from '../src/lib/artifact-kinds.js';
-import { runMetadata, withRun, type RunInfo } from '../src/lib/run-info.js';
+import { runMetadata, withRun } from '../src/lib/run-info.js';
+import { sampleRun } from './sample-run.js';
 
-const run: RunInfo = {
-  id: 'retina/cbr-small/random/full/seed1',
-  model: 'cbr-small',
-  init: { kind: 'random' },
-  seed: 1,
-  task: 'retina',
-  dataset: 'retina',
-  regime: 'full',
-  trainImages: 10,
-  labels: ['referable'],
-  taskKind: 'binary',
-  cost: { params: 10, flopsPerImage: 10, trainSeconds: 1, imagesPerSecond: 10 },
-  backend: 'cpu',
-  input: 'unit',
-  checkpoint: { kind: 'last', step: 1, epoch: 1 },
-  startedAt: '2026-01-01T00:00:00.000Z',
-  finishedAt: '2026-01-01T00:00:01.000Z',
-};
+const run = sampleRun;
 
 describe("the study's ports are typed", () => {
   test('every port of every stage names one of the study kinds; only the report writes plain files', () => {

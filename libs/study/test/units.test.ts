@@ -14,28 +14,12 @@ import { isModelName, stageNamesOf } from '@transfusion/models';
 import { attachPredictions, derivedPredictions, predictionsTable } from '../src/lib/predictions.js';
 import type { Training } from '../src/lib/schemas.js';
 import { runInput } from '../src/lib/training.js';
+import { sampleRun } from './sample-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REGISTRY = resolve(here, '../dist/registry.js');
 
-const run: RunInfo = {
-  id: 'retina/cbr-small/random/full/seed1',
-  model: 'cbr-small',
-  init: { kind: 'random' },
-  seed: 1,
-  task: 'retina',
-  dataset: 'retina',
-  regime: 'full',
-  trainImages: 100,
-  labels: ['referable'],
-  taskKind: 'binary',
-  cost: { params: 1000, flopsPerImage: 2e6, trainSeconds: 3, imagesPerSecond: 50 },
-  backend: 'wasm',
-  input: 'unit',
-  checkpoint: { kind: 'best', step: 20, epoch: 1, monitor: 'val_auc', value: 0.8 },
-  startedAt: '2026-01-01T00:00:00.000Z',
-  finishedAt: '2026-01-01T00:00:03.000Z',
-};
+const run = sampleRun;
 
 describe('run info', () => {
   test('travels as table metadata and comes back equal', () => {

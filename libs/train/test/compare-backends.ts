@@ -1,28 +1,49 @@
-import { expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { optimizerSchema } from '../src/options/optimizer.js';
-import { mulberry32 } from '@transfusion/random';
+import { randomArray, randomOfShape } from '../../../tools/testing/random-arrays.js';
 import { Optimizer } from '../src/training/optimizer.js';
 
 // Shared by the kernel tests that compare a backend's kernels with the cpu backend.
 
-export function randomArray(n: number, seed: number): Float32Array {
-  const rnd = mulberry32(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rnd() * 2 - 1;
-  return a;
+export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** A convolution case: NHWC input and HWIO filter shapes. */
+export interface ConvCase {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+  dilations?: [number, number];
 }
 
-/** Max-norm relative error: max |a - b| / max |b|. */
-export function relError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
+/** Explicit padding wider than the kernel - 1 on some sides: exercises the crop path of the input gradient. */
+export const WIDE_PAD: Pad = [
+  [0, 0],
+  [3, 1],
+  [0, 2],
+  [0, 0],
+];
+
+/** The convolution cases every backend's kernels are checked on: three strides × three paddings × two shapes. */
+export function convCases(): ConvCase[] {
+  const explicit: Pad = [
+    [0, 0],
+    [1, 2],
+    [2, 0],
+    [0, 0],
+  ];
+  const cases: ConvCase[] = [];
+  for (const strides of [
+    [1, 1],
+    [2, 2],
+    [2, 1],
+  ] as [number, number][]) {
+    for (const pad of ['same', 'valid', explicit] as Pad[]) {
+      cases.push({ x: [2, 9, 7, 3], f: [3, 2, 3, 4], strides, pad });
+      cases.push({ x: [3, 12, 10, 2], f: [5, 5, 2, 5], strides, pad });
+    }
   }
-  return den === 0 ? num : num / den;
+  return cases;
 }
 
 /** Max-pool cases for the MaxPoolGrad kernels: strides below, equal to and above half the window, both paddings. */
@@ -37,6 +58,39 @@ export const MAX_POOL_CASES: {
   { x: [1, 8, 8, 5], size: 2, stride: 2, pad: 'valid' },
   { x: [3, 10, 6, 4], size: 3, stride: 1, pad: 'same' },
 ];
+
+/** Input for MAX_POOL_CASES[…]: every third value rounded to a half, so windows hold ties (the first maximum wins). */
+export function tiedPoolInput(shape: readonly number[], seed: number): Float32Array {
+  const xv = randomOfShape(shape, seed);
+  for (let k = 0; k < xv.length; k += 3) xv[k] = Math.round(xv[k]! * 2) / 2;
+  return xv;
+}
+
+/** The MaxPoolGrad kernel itself on max pooling of `x` with a random dy from `dySeed` (tf.grad may not reach it). */
+export function maxPoolGradKernel(x: tf.Tensor4D, p: (typeof MAX_POOL_CASES)[number], dySeed: number): tf.Tensor {
+  const y = tf.maxPool(x, p.size, p.stride, p.pad);
+  const dy = tf.tensor(randomOfShape(y.shape, dySeed), y.shape);
+  return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, {
+    filterSize: p.size,
+    strides: p.stride,
+    pad: p.pad,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** A Sum/Mean case: tf.sum and tf.mean of `shape` over `axis`. */
+export interface ReductionCase {
+  shape: number[];
+  axis: number | number[];
+  keepDims: boolean;
+}
+
+/** Sum and mean of `v` shaped as r.shape, flattened, followed by their shapes (so a wrong keepDims shows). */
+export function sumAndMean(v: Float32Array, r: ReductionCase): tf.Tensor {
+  const x = tf.tensor(v, r.shape);
+  const s = tf.sum(x, r.axis, r.keepDims);
+  const m = tf.mean(x, r.axis, r.keepDims);
+  return tf.concat([s.flatten(), m.flatten(), tf.tensor1d(s.shape.concat(m.shape))]);
+}
 
 /**
  * Three Adam steps of the training loop's Optimizer on three variables (decoupled weight decay on two of them),

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll } from 'vitest';
 import { releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import type { ArrayDatasetInput } from '../src/data/array-dataset.js';
-import { mulberry32 } from '@transfusion/random';
 import type { TrainOptions } from '../src/training/train-model.js';
+import { blobs as blobImages } from './fixtures/blobs.mjs';
 
 /** A tiny CBR net (conv -> BN -> ReLU -> pool -> GAP -> dense logits) with seeded initialisers. */
 export function tinyCbr(outputs: number, channels = 1, size = 8, seed = 1): tf.LayersModel {
@@ -40,28 +40,8 @@ export interface Blobs extends ArrayDatasetInput {
   labels: Float32Array;
 }
 
-export function blobs(n: number, seed: number): Blobs {
-  const rnd = mulberry32(seed);
-  const images = new Float32Array(n * 64);
-  const labels = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rnd() * 0.3;
-    for (let half = 0; half < 2; half++) {
-      if (rnd() < 0.5) continue;
-      labels[i * 2 + half] = 1;
-      const r = half * 4 + Math.floor(rnd() * 3);
-      const c = Math.floor(rnd() * 7);
-      for (const [dr, dc] of [
-        [0, 0],
-        [0, 1],
-        [1, 0],
-        [1, 1],
-      ] as const)
-        images[i * 64 + (r + dr) * 8 + c + dc] = 1;
-    }
-  }
-  return { height: 8, width: 8, channels: 1, images, labels };
-}
+/** Seeded `Blobs` (fixtures/blobs.mjs: one definition shared with the resume-child.mjs process). */
+export const blobs: (n: number, seed: number) => Blobs = blobImages;
 
 /** Same images; class = number of halves with a blob (0, 1 or 2). */
 export function blobCounts(n: number, seed: number): ArrayDatasetInput {

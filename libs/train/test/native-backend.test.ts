@@ -5,7 +5,8 @@ import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
 import { bufferPoolBytes } from '../src/backend/buffer-pool.js';
 import { fuseLayers } from '../src/training/fused-layers.js';
-import { adamSteps, randomArray, relError } from './compare-backends.js';
+import { randomArray, relError } from '../../../tools/testing/random-arrays.js';
+import { adamSteps } from './compare-backends.js';
 
 // The 'native' backend (tfjs's cpu backend with the oneDNN kernels, tensors outside the wasm heap) and the
 // fused training batch norm, compared with the pure-JS cpu backend. Where a compiler and oneDNN are installed

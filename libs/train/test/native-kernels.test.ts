@@ -4,7 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackend, releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { nativeKernelCounts } from '../src/backend/native-kernels.js';
 import { TrainError } from '../src/errors.js';
-import { adamSteps, MAX_POOL_CASES, randomArray, relError } from './compare-backends.js';
+import { randomArray, randomOfShape, relError } from '../../../tools/testing/random-arrays.js';
+import {
+  adamSteps,
+  convCases,
+  MAX_POOL_CASES,
+  maxPoolGradKernel,
+  sumAndMean,
+  tiedPoolInput,
+  WIDE_PAD,
+  type ReductionCase,
+} from './compare-backends.js';
 
 // The optional oneDNN kernels (@transfusion/native) on the wasm backend, each compared with the cpu backend.
 // Where a compiler and oneDNN are installed (CI installs libdnnl-dev) the addon must be active, so this
@@ -46,45 +56,8 @@ async function compare(f: () => tf.Tensor, kernels: Record<string, number>, tole
   }
 }
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-interface Case {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-  dilations?: [number, number];
-}
-const cases: Case[] = [];
-for (const strides of [
-  [1, 1],
-  [2, 2],
-  [2, 1],
-] as [number, number][]) {
-  for (const pad of [
-    'same',
-    'valid',
-    [
-      [0, 0],
-      [1, 2],
-      [2, 0],
-      [0, 0],
-    ],
-  ] as Pad[]) {
-    cases.push({ x: [2, 9, 7, 3], f: [3, 2, 3, 4], strides, pad });
-    cases.push({ x: [3, 12, 10, 2], f: [5, 5, 2, 5], strides, pad });
-  }
-}
-cases.push({
-  x: [2, 7, 6, 2],
-  f: [2, 2, 2, 3],
-  strides: [2, 2],
-  pad: [
-    [0, 0],
-    [3, 1],
-    [0, 2],
-    [0, 0],
-  ],
-}); // padding wider than the kernel
+const cases = convCases();
+cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [2, 2], pad: WIDE_PAD });
 cases.push({ x: [2, 8, 11, 6], f: [1, 1, 6, 3], strides: [2, 2], pad: 'valid' });
 cases.push({ x: [2, 11, 9, 3], f: [3, 3, 3, 2], strides: [1, 1], pad: 'same', dilations: [2, 2] });
 
@@ -92,24 +65,15 @@ describe.skipIf(!toolchain)('native convolutions vs cpu', () => {
   for (const [i, c] of cases.entries()) {
     const label = `x=${c.x.join('x')} f=${c.f.join('x')} s=${c.strides.join(',')} pad=${JSON.stringify(c.pad)}${c.dilations ? ` d=${c.dilations}` : ''}`;
     it(label, async () => {
-      const xv = randomArray(
-        c.x.reduce((a, b) => a * b),
-        10 + i,
-      );
-      const fv = randomArray(
-        c.f.reduce((a, b) => a * b),
-        100 + i,
-      );
+      const xv = randomOfShape(c.x, 10 + i);
+      const fv = randomOfShape(c.f, 100 + i);
       const bv = randomArray(c.f[3], 500 + i);
       const dil = c.dilations ?? [1, 1];
       const outShape = tf.tidy(
         () =>
           tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.strides, c.pad, 'NHWC', dil).shape,
       );
-      const dyv = randomArray(
-        outShape.reduce((a, b) => a * b),
-        1000 + i,
-      );
+      const dyv = randomOfShape(outShape, 1000 + i);
       const x = () => tf.tensor4d(xv, c.x);
       const w = () => tf.tensor4d(fv, c.f);
       await compare(() => tf.conv2d(x(), w(), c.strides, c.pad, 'NHWC', dil), { Conv2D: 1 });
@@ -183,32 +147,12 @@ describe.skipIf(!toolchain)('native convolutions vs cpu', () => {
 describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
   for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`MaxPoolGrad x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad} (tied values)`, async () => {
-      const xv = randomArray(
-        p.x.reduce((a, b) => a * b),
-        50 + i,
-      );
-      for (let k = 0; k < xv.length; k += 3) xv[k] = Math.round(xv[k]! * 2) / 2;
-      const grad = () => {
-        const x = tf.tensor4d(xv, p.x);
-        const y = tf.maxPool(x, p.size, p.stride, p.pad);
-        const dy = tf.tensor(
-          randomArray(
-            y.shape.reduce((a, b) => a * b),
-            70 + i,
-          ),
-          y.shape,
-        );
-        return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, {
-          filterSize: p.size,
-          strides: p.stride,
-          pad: p.pad,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      };
-      await compare(grad, { MaxPoolGrad: 1 }, 1e-6);
+      const xv = tiedPoolInput(p.x, 50 + i);
+      await compare(() => maxPoolGradKernel(tf.tensor4d(xv, p.x), p, 70 + i), { MaxPoolGrad: 1 }, 1e-6);
     });
   }
 
-  const reductions: { shape: number[]; axis: number | number[]; keepDims: boolean; native: boolean }[] = [
+  const reductions: (ReductionCase & { native: boolean })[] = [
     { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: false, native: true },
     { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: true, native: true },
     { shape: [4, 6, 5, 7], axis: [1, 0], keepDims: false, native: true },
@@ -220,16 +164,8 @@ describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
   ];
   for (const [i, r] of reductions.entries()) {
     it(`Sum/Mean shape ${r.shape.join('x')} axis ${JSON.stringify(r.axis)} keepDims ${r.keepDims}`, async () => {
-      const v = randomArray(
-        r.shape.reduce((a, b) => a * b),
-        90 + i,
-      );
-      const f = () => {
-        const x = tf.tensor(v, r.shape);
-        const s = tf.sum(x, r.axis, r.keepDims);
-        const m = tf.mean(x, r.axis, r.keepDims);
-        return tf.concat([s.flatten(), m.flatten(), tf.tensor1d(s.shape.concat(m.shape))]);
-      };
+      const v = randomOfShape(r.shape, 90 + i);
+      const f = () => sumAndMean(v, r);
       const before = nativeKernelCounts();
       expect(relError(await onBackend('wasm', f), await onBackend('cpu', f))).toBeLessThan(1e-5);
       const after = nativeKernelCounts();
@@ -242,10 +178,7 @@ describe.skipIf(!toolchain)('native MaxPoolGrad, Sum and Mean vs cpu', () => {
 describe.skipIf(!toolchain)('native MaxPool vs cpu', () => {
   for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
-      const xv = randomArray(
-        p.x.reduce((a, b) => a * b),
-        130 + i,
-      );
+      const xv = randomOfShape(p.x, 130 + i);
       await compare(() => tf.maxPool(tf.tensor4d(xv, p.x), p.size, p.stride, p.pad), { MaxPool: 1 }, 1e-6);
     });
   }
@@ -254,21 +187,12 @@ describe.skipIf(!toolchain)('native MaxPool vs cpu', () => {
 describe.skipIf(!toolchain)('native AvgPool and AvgPoolGrad vs cpu', () => {
   for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
-      const xv = randomArray(
-        p.x.reduce((a, b) => a * b),
-        150 + i,
-      );
+      const xv = randomOfShape(p.x, 150 + i);
       await compare(() => tf.avgPool(tf.tensor4d(xv, p.x), p.size, p.stride, p.pad), { AvgPool: 1 }, 1e-6);
       const grad = () => {
         const x = tf.tensor4d(xv, p.x);
         const y = tf.avgPool(x, p.size, p.stride, p.pad);
-        const dy = tf.tensor(
-          randomArray(
-            y.shape.reduce((a, b) => a * b),
-            170 + i,
-          ),
-          y.shape,
-        );
+        const dy = tf.tensor(randomOfShape(y.shape, 170 + i), y.shape);
         return tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, {
           filterSize: p.size,
           strides: p.stride,
@@ -301,14 +225,8 @@ describe.skipIf(!toolchain)('native elementwise ops and FusedBatchNorm vs cpu', 
   } as const;
   for (const [i, p] of pairs.entries()) {
     it(`a=[${p.a}] b=[${p.b}]`, async () => {
-      const av = randomArray(
-        p.a.reduce((x, y) => x * y, 1),
-        300 + i,
-      );
-      const bv = randomArray(
-        p.b.reduce((x, y) => x * y, 1),
-        400 + i,
-      ).map((v) => v + Math.sign(v) * 0.5);
+      const av = randomOfShape(p.a, 300 + i);
+      const bv = randomOfShape(p.b, 400 + i).map((v) => v + Math.sign(v) * 0.5);
       for (const op of ops) {
         const before = nativeKernelCounts();
         // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test runs each binary op by its name

@@ -2,10 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseBackend, resolveBackend } from '../src/backend/resolve.js';
 import { wasmKernelFallbacks } from '../src/backend/wasm-kernels.js';
 import * as tf from '@tensorflow/tfjs';
-import { MAX_POOL_CASES, randomArray, relError } from './compare-backends.js';
+import { randomArray, randomOfShape, relError } from '../../../tools/testing/random-arrays.js';
+import {
+  type ConvCase,
+  convCases,
+  MAX_POOL_CASES,
+  maxPoolGradKernel,
+  type ReductionCase,
+  sumAndMean,
+  tiedPoolInput,
+  WIDE_PAD,
+} from './compare-backends.js';
 
 // Every kernel we register for wasm is compared with the cpu backend on random inputs.
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
 async function onBackend(name: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Float32Array> {
   await tf.setBackend(name);
@@ -15,57 +24,13 @@ async function onBackend(name: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<Floa
   return v;
 }
 
-interface Case {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
-
-const explicit: Pad = [
-  [0, 0],
-  [1, 2],
-  [2, 0],
-  [0, 0],
-];
-const cases: Case[] = [];
-for (const strides of [
-  [1, 1],
-  [2, 2],
-  [2, 1],
-] as [number, number][]) {
-  for (const pad of ['same', 'valid', explicit] as Pad[]) {
-    cases.push({ x: [2, 9, 7, 3], f: [3, 2, 3, 4], strides, pad });
-    cases.push({ x: [3, 12, 10, 2], f: [5, 5, 2, 5], strides, pad });
-  }
-}
+const cases = convCases();
 cases.push({ x: [4, 16, 16, 1], f: [5, 5, 1, 8], strides: [1, 1], pad: 'same' });
-// Padding wider than kernel - 1 (explicit only): exercises the crop path of the input gradient.
-cases.push({
-  x: [2, 7, 6, 2],
-  f: [2, 2, 2, 3],
-  strides: [1, 1],
-  pad: [
-    [0, 0],
-    [3, 1],
-    [0, 2],
-    [0, 0],
-  ],
-});
-cases.push({
-  x: [2, 7, 6, 2],
-  f: [2, 2, 2, 3],
-  strides: [2, 2],
-  pad: [
-    [0, 0],
-    [3, 1],
-    [0, 2],
-    [0, 0],
-  ],
-});
+cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [1, 1], pad: WIDE_PAD });
+cases.push({ x: [2, 7, 6, 2], f: [2, 2, 2, 3], strides: [2, 2], pad: WIDE_PAD });
 cases.push({ x: [2, 8, 11, 6], f: [1, 1, 6, 3], strides: [2, 2], pad: 'valid' });
 
-function label(c: Case): string {
+function label(c: ConvCase): string {
   return `x=${c.x.join('x')} f=${c.f.join('x')} s=${c.strides.join(',')} pad=${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad)}`;
 }
 
@@ -81,21 +46,12 @@ afterAll(() => releaseBackend());
 describe('wasm Conv2DBackpropFilter / Conv2DBackpropInput vs cpu', () => {
   for (const [i, c] of cases.entries()) {
     it(label(c), async () => {
-      const xv = randomArray(
-        c.x.reduce((a, b) => a * b),
-        10 + i,
-      );
-      const fv = randomArray(
-        c.f.reduce((a, b) => a * b),
-        100 + i,
-      );
+      const xv = randomOfShape(c.x, 10 + i);
+      const fv = randomOfShape(c.f, 100 + i);
       const outShape = tf.tidy(
         () => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.f) as tf.Tensor4D, c.strides, c.pad).shape,
       );
-      const dyv = randomArray(
-        outShape.reduce((a, b) => a * b),
-        1000 + i,
-      );
+      const dyv = randomOfShape(outShape, 1000 + i);
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' } as const;
       const filterGrad = () =>
         tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xv, c.x), dy: tf.tensor(dyv, outShape) }, {
@@ -158,12 +114,7 @@ describe('wasm Tile vs cpu', () => {
 describe('wasm MaxPoolGrad vs cpu', () => {
   for (const [i, p] of MAX_POOL_CASES.entries()) {
     it(`x=${p.x.join('x')} pool ${p.size}/${p.stride} ${p.pad}`, async () => {
-      const xv = randomArray(
-        p.x.reduce((a, b) => a * b),
-        50 + i,
-      );
-      // Quantised values create ties inside windows: the first maximum must receive the gradient.
-      for (let k = 0; k < xv.length; k += 3) xv[k] = Math.round(xv[k]! * 2) / 2;
+      const xv = tiedPoolInput(p.x, 50 + i);
       const grad = () => {
         const g = tf.grad((x: tf.Tensor) =>
           tf
@@ -172,24 +123,7 @@ describe('wasm MaxPoolGrad vs cpu', () => {
             .sum(),
         );
         const x = tf.tensor4d(xv, p.x);
-        const y = tf.maxPool(x, p.size, p.stride, p.pad);
-        const dy = tf.tensor(
-          randomArray(
-            y.shape.reduce((a, b) => a * b),
-            70 + i,
-          ),
-          y.shape,
-        );
-        return tf.concat([
-          (
-            tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, {
-              filterSize: p.size,
-              strides: p.stride,
-              pad: p.pad,
-            } as unknown as tf.NamedAttrMap) as tf.Tensor
-          ).flatten(),
-          g(x).flatten(),
-        ]);
+        return tf.concat([maxPoolGradKernel(x, p, 70 + i).flatten(), g(x).flatten()]);
       };
       const before = wasmKernelFallbacks()['MaxPoolGrad'];
       expect(relError(await onBackend('wasm', grad), await onBackend('cpu', grad))).toBeLessThan(1e-6);
@@ -200,7 +134,7 @@ describe('wasm MaxPoolGrad vs cpu', () => {
 });
 
 describe('wasm Sum / Mean vs cpu', () => {
-  const reductions: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+  const reductions: ReductionCase[] = [
     { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: false },
     { shape: [4, 6, 5, 7], axis: [0, 1, 2], keepDims: true },
     { shape: [4, 6, 5, 7], axis: 0, keepDims: false },
@@ -211,16 +145,8 @@ describe('wasm Sum / Mean vs cpu', () => {
   ];
   for (const [i, r] of reductions.entries()) {
     it(`shape ${r.shape.join('x')} axis ${JSON.stringify(r.axis)} keepDims ${r.keepDims}`, async () => {
-      const v = randomArray(
-        r.shape.reduce((a, b) => a * b),
-        90 + i,
-      );
-      const f = () => {
-        const x = tf.tensor(v, r.shape);
-        const s = tf.sum(x, r.axis, r.keepDims);
-        const m = tf.mean(x, r.axis, r.keepDims);
-        return tf.concat([s.flatten(), m.flatten(), tf.tensor1d(s.shape.concat(m.shape))]);
-      };
+      const v = randomOfShape(r.shape, 90 + i);
+      const f = () => sumAndMean(v, r);
       expect(relError(await onBackend('wasm', f), await onBackend('cpu', f))).toBeLessThan(1e-5);
       await tf.setBackend('wasm');
     });

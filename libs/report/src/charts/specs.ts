@@ -30,6 +30,33 @@ function faceted(o: {
   };
 }
 
+/** A line series of a figure: its legend name and its colour (palette.ts). */
+export interface Series {
+  name: string;
+  colour: string;
+}
+
+/** Colour by the `series` field, each series in its own colour, legend in the given order. */
+function seriesColour(series: readonly Series[]) {
+  return {
+    field: 'series',
+    type: 'nominal' as const,
+    scale: { domain: series.map((s) => s.name), range: series.map((s) => s.colour) },
+  };
+}
+
+/** What a line figure is drawn from: `rows` in one panel per entry of `panels`, one line per series. */
+interface SeriesPanels<Row> {
+  title: Title;
+  rows: Row[];
+  panels: string[];
+  series: Series[];
+  yTitle: string;
+}
+
+/** The legend of the line figures: stroke symbols, long init names unclipped. */
+const LINE_LEGEND = { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } as const;
+
 export interface CurveRow {
   panel: string;
   series: string;
@@ -42,18 +69,8 @@ export interface CurveRow {
 }
 
 /** Mean curve over seeds with a ±1 std band, one panel per model, optional dashed threshold line. */
-export function curvesSpec(o: {
-  title: Title;
-  rows: CurveRow[];
-  panels: string[];
-  series: { name: string; colour: string }[];
-  yTitle: string;
-}): TopLevelSpec {
-  const colour = {
-    field: 'series',
-    type: 'nominal' as const,
-    scale: { domain: o.series.map((s) => s.name), range: o.series.map((s) => s.colour) },
-  };
+export function curvesSpec(o: SeriesPanels<CurveRow>): TopLevelSpec {
+  const colour = seriesColour(o.series);
   const x = {
     field: 'step',
     type: 'quantitative' as const,
@@ -84,7 +101,7 @@ export function curvesSpec(o: {
           encoding: {
             x,
             y: { field: 'mean', type: 'quantitative' },
-            color: { ...colour, legend: { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } },
+            color: { ...colour, legend: LINE_LEGEND },
           },
         },
         ...(hasThreshold
@@ -220,18 +237,8 @@ export interface LayerRow {
 }
 
 /** Fig 3: per-layer similarity from input (left) to output (right), one line per init, ±1 std whiskers. */
-export function layersSpec(o: {
-  title: Title;
-  rows: LayerRow[];
-  panels: string[];
-  series: { name: string; colour: string }[];
-  yTitle: string;
-}): TopLevelSpec {
-  const colour = {
-    field: 'series',
-    type: 'nominal' as const,
-    scale: { domain: o.series.map((s) => s.name), range: o.series.map((s) => s.colour) },
-  };
+export function layersSpec(o: SeriesPanels<LayerRow>): TopLevelSpec {
+  const colour = seriesColour(o.series);
   const x = {
     field: 'layer',
     type: 'ordinal' as const,
@@ -258,7 +265,7 @@ export function layersSpec(o: {
           encoding: {
             x,
             y: { field: 'mean', type: 'quantitative', scale: { domain: [0, 1] }, title: o.yTitle },
-            color: { ...colour, legend: { title: null, symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 } },
+            color: { ...colour, legend: LINE_LEGEND },
           },
         },
       ],

@@ -26,6 +26,7 @@ import { runMetadata, StudyError, type RunInfo } from './run-info.js';
 import { sourceWeightsMetadata } from './artifact-kinds.js';
 import type { Architecture } from '@transfusion/models/schemas';
 import type { Training } from './schemas.js';
+import type { TaskData } from './task-data.js';
 
 export interface TrainedModel {
   zm: ZooModel;
@@ -121,6 +122,39 @@ export async function trainRun(args: {
     params: summary.params.total,
     flopsPerImage: summary.flops,
   };
+}
+
+/**
+ * trainRun on a task's streamed train and val splits, resumable from the stage's work dir (a checkpoint every
+ * `checkpointEvery` steps); closes the data's reader threads however the run ends.
+ */
+export function trainOnTaskData(
+  data: TaskData,
+  run: {
+    architecture: Architecture;
+    init: InitStrategy;
+    source?: WeightSource;
+    training: Training;
+    seed: number;
+    checkpointEvery: number;
+  },
+  ctx: { log: (m: string) => void; workDir: string },
+): Promise<TrainedModel> {
+  return trainRun({
+    architecture: run.architecture,
+    size: data.size,
+    channels: data.channels,
+    classes: data.classes,
+    init: run.init,
+    source: run.source,
+    train: data.train,
+    validation: data.val,
+    task: data.task,
+    training: run.training,
+    seed: run.seed,
+    log: ctx.log,
+    resume: { dir: ctx.workDir, every: run.checkpointEvery },
+  }).finally(() => data.close());
 }
 
 /**

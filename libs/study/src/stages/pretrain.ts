@@ -35,23 +35,20 @@ export const pretrainStage = defineStage({
     const p = ctx.params;
     const { getWeights } = await import('@transfusion/models');
     const { loadTaskData } = await import('../lib/task-data.js');
-    const { historyTable, trainRun, writeWeights } = await import('../lib/training.js');
+    const { historyTable, trainOnTaskData, writeWeights } = await import('../lib/training.js');
     const data = await loadTaskData(ctx.inputs.dataset.path);
     ctx.log(`pretraining ${p.architecture.name} on ${data.train.size} images (streamed), ${data.classes} classes`);
-    const trained = await trainRun({
-      architecture: p.architecture,
-      size: data.size,
-      channels: data.channels,
-      classes: data.classes,
-      init: { strategy: 'random', seed: p.seed },
-      train: data.train,
-      validation: data.val,
-      task: data.task,
-      training: p.training,
-      seed: p.seed,
-      log: ctx.log,
-      resume: { dir: ctx.workDir, every: p.checkpointEvery },
-    }).finally(() => data.close());
+    const trained = await trainOnTaskData(
+      data,
+      {
+        architecture: p.architecture,
+        init: { strategy: 'random', seed: p.seed },
+        training: p.training,
+        seed: p.seed,
+        checkpointEvery: p.checkpointEvery,
+      },
+      ctx,
+    );
     await writeWeights(join(ctx.outDir, 'weights.arrow'), getWeights(trained.zm), trained.zm, {
       input: trained.input,
       pretrainedOn: describeSourceSet(data.dataset, data.provenance),

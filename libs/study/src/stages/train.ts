@@ -73,7 +73,7 @@ export const trainStage = defineStage({
     // heavy libs (tfjs) load only in the process that runs this stage, not with the registry
     const { getWeights, loadWeights, minimumInputSide, stageNamesOf } = await import('@transfusion/models');
     const { loadTaskData } = await import('../lib/task-data.js');
-    const { historyTable, trainRun, writeWeights } = await import('../lib/training.js');
+    const { historyTable, trainOnTaskData, writeWeights } = await import('../lib/training.js');
     const parsedInit = initStrategySchema.safeParse(initOf(p.init, p.seed));
     if (!parsedInit.success) throw new StudyError('STUDY_BAD_INPUT', `init: ${z.prettifyError(parsedInit.error)}`);
     const init = parsedInit.data as InitStrategy;
@@ -105,21 +105,18 @@ export const trainStage = defineStage({
       `${model} ${init.strategy} seed ${p.seed}: ${data.train.size} train / ${data.val.size} val images (streamed)`,
     );
     const startedAt = new Date().toISOString();
-    const trained = await trainRun({
-      architecture: p.architecture,
-      size: data.size,
-      channels: data.channels,
-      classes: data.classes,
-      init,
-      source,
-      train: data.train,
-      validation: data.val,
-      task: data.task,
-      training: p.training,
-      seed: p.seed,
-      log: ctx.log,
-      resume: { dir: ctx.workDir, every: p.checkpointEvery },
-    }).finally(() => data.close());
+    const trained = await trainOnTaskData(
+      data,
+      {
+        architecture: p.architecture,
+        init,
+        source,
+        training: p.training,
+        seed: p.seed,
+        checkpointEvery: p.checkpointEvery,
+      },
+      ctx,
+    );
     const { epoch, step, kind: which, monitor, value } = trained.checkpoint;
     const pretrainedOn = sourcePath ? await pretrainedOnOf(sourcePath) : undefined;
     const run: RunInfo = {

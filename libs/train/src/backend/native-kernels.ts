@@ -305,14 +305,26 @@ function convGradient(
   return out;
 }
 
-/** MaxPool, NHWC float32 (tfjs's MaxPool has no dilations). */
-function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
-  const backend = memoryOf(b);
-  const { x } = inputs as { x: TensorInfo };
+type PoolAttrs = {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: 'same' | 'valid' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/**
+ * The addon's pooling geometry ([N, H, W, C, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft]) and
+ * the pooled shape for an NHWC float32 `source`, or undefined for a case the addon does not cover. tfjs's pooling
+ * kernels have no dilations, so the effective filter size is the filter size.
+ */
+function poolGeometry(
+  source: TensorInfo | undefined,
+  attrs: Parameters<KernelFunc>[0]['attrs'],
+): { g: number[]; outShape: number[] } | undefined {
+  if (source?.dtype !== 'float32' || source.shape.length !== 4 || source.shape.some((d) => d === 0)) return undefined;
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
-  if (x.dtype !== 'float32' || x.shape.length !== 4 || x.shape.some((d) => d === 0)) return undefined;
   const i = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
+    source.shape as [number, number, number, number],
     filterSize,
     strides,
     1,
@@ -320,68 +332,41 @@ function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Ad
     dimRoundingMode,
   );
   if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
-  const out = backend.makeOutput([i.batchSize, i.outHeight, i.outWidth, i.inChannels], 'float32');
-  a.maxPool(
-    [
-      i.batchSize,
-      i.inHeight,
-      i.inWidth,
-      i.inChannels,
-      i.outHeight,
-      i.outWidth,
-      i.filterHeight,
-      i.filterWidth,
-      i.strideHeight,
-      i.strideWidth,
-      i.padInfo.top,
-      i.padInfo.left,
-    ],
-    f32(backend, x),
-    f32(backend, out),
-  );
+  const g = [
+    i.batchSize,
+    i.inHeight,
+    i.inWidth,
+    i.inChannels,
+    i.outHeight,
+    i.outWidth,
+    i.filterHeight,
+    i.filterWidth,
+    i.strideHeight,
+    i.strideWidth,
+    i.padInfo.top,
+    i.padInfo.left,
+  ];
+  return { g, outShape: [i.batchSize, i.outHeight, i.outWidth, i.inChannels] };
+}
+
+function maxPool({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
+  const backend = memoryOf(b);
+  const { x } = inputs as { x: TensorInfo };
+  const pool = poolGeometry(x, attrs);
+  if (!pool) return undefined;
+  const out = backend.makeOutput(pool.outShape, 'float32');
+  a.maxPool(pool.g, f32(backend, x), f32(backend, out));
   return out;
 }
 
 function maxPoolGrad({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: Addon): TensorInfo | undefined {
   const backend = memoryOf(b);
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
-  if (
-    input.dtype !== 'float32' ||
-    dy.dtype !== 'float32' ||
-    input.shape.length !== 4 ||
-    input.shape.some((d) => d === 0)
-  )
-    return undefined;
-  const i = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-  if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
+  if (dy.dtype !== 'float32') return undefined;
+  const pool = poolGeometry(input, attrs);
+  if (!pool) return undefined;
   const out = backend.makeOutput(input.shape, 'float32');
-  a.maxPoolGrad(
-    [
-      i.batchSize,
-      i.inHeight,
-      i.inWidth,
-      i.inChannels,
-      i.outHeight,
-      i.outWidth,
-      i.effectiveFilterHeight,
-      i.effectiveFilterWidth,
-      i.strideHeight,
-      i.strideWidth,
-      i.padInfo.top,
-      i.padInfo.left,
-    ],
-    f32(backend, input),
-    f32(backend, dy),
-    f32(backend, out),
-  );
+  a.maxPoolGrad(pool.g, f32(backend, input), f32(backend, dy), f32(backend, out));
   return out;
 }
 
@@ -478,13 +463,6 @@ function batchNorm({ inputs, backend: b, attrs }: Parameters<KernelFunc>[0], a: 
   return out;
 }
 
-type PoolAttrs = {
-  filterSize: [number, number] | number;
-  strides: [number, number] | number;
-  pad: 'same' | 'valid' | number;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-};
-
 /** AvgPool (x -> y) and AvgPoolGrad (dy, input -> dx), NHWC float32. */
 function avgPool(
   { inputs, backend: b, attrs }: Parameters<KernelFunc>[0],
@@ -493,40 +471,17 @@ function avgPool(
 ): TensorInfo | undefined {
   const backend = memoryOf(b);
   const { x, dy, input } = inputs as { x?: TensorInfo; dy?: TensorInfo; input?: TensorInfo };
-  const source = kind === 'forward' ? x : input;
-  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
-  if (source?.dtype !== 'float32' || source.shape.length !== 4 || source.shape.some((d) => d === 0)) return undefined;
   if (kind === 'gradient' && dy?.dtype !== 'float32') return undefined;
-  const i = tf.backend_util.computePool2DInfo(
-    source.shape as [number, number, number, number],
-    filterSize,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-  if (i.padInfo.top < 0 || i.padInfo.left < 0 || i.outHeight < 1 || i.outWidth < 1) return undefined;
-  const g = [
-    i.batchSize,
-    i.inHeight,
-    i.inWidth,
-    i.inChannels,
-    i.outHeight,
-    i.outWidth,
-    i.filterHeight,
-    i.filterWidth,
-    i.strideHeight,
-    i.strideWidth,
-    i.padInfo.top,
-    i.padInfo.left,
-  ];
+  const source = kind === 'forward' ? x : input;
+  const pool = poolGeometry(source, attrs);
+  if (!source || !pool) return undefined;
   if (kind === 'forward') {
-    const out = backend.makeOutput([i.batchSize, i.outHeight, i.outWidth, i.inChannels], 'float32');
-    a.avgPool(g, f32(backend, source), f32(backend, out));
+    const out = backend.makeOutput(pool.outShape, 'float32');
+    a.avgPool(pool.g, f32(backend, source), f32(backend, out));
     return out;
   }
   const out = backend.makeOutput(source.shape, 'float32');
-  a.avgPoolGrad(g, f32(backend, dy!), f32(backend, out));
+  a.avgPoolGrad(pool.g, f32(backend, dy!), f32(backend, out));
   return out;
 }
 

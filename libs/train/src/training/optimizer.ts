@@ -53,17 +53,7 @@ export class Optimizer {
           const [m, v] = slots as [tf.Variable, tf.Variable];
           // With the native kernels on wasm: the same update in one pass (bit-identical; test/native-kernels.test.ts).
           const decay = p.decay && c.weightDecay > 0 ? lr * c.weightDecay : 0;
-          const fused = nativeAdamStep(w, g, m, v, [
-            c.beta1,
-            1 - c.beta1,
-            c.beta2,
-            1 - c.beta2,
-            1 - c.beta1 ** this.t,
-            1 - c.beta2 ** this.t,
-            c.epsilon,
-            lr,
-            decay,
-          ]);
+          const fused = nativeAdamStep(w, g, m, v, this.adamConstants(c, lr, decay));
           if (fused) {
             m.assign(fused[1]);
             v.assign(fused[2]);
@@ -100,7 +90,12 @@ export class Optimizer {
       list.push({ w: p.variable, g, m: slots[0]!, v: slots[1]!, decay: p.decay && c.weightDecay > 0 });
     }
     const decay = c.weightDecay > 0 ? lr * c.weightDecay : 0;
-    return nativeAdamInPlace(list, [
+    return nativeAdamInPlace(list, this.adamConstants(c, lr, decay));
+  }
+
+  /** The native Adam kernels' constants at this step (see nativeAdamStep); `decay` is lr × weight decay, or 0. */
+  private adamConstants(c: Extract<Parsed, { type: 'adam' }>, lr: number, decay: number): number[] {
+    return [
       c.beta1,
       1 - c.beta1,
       c.beta2,
@@ -110,7 +105,7 @@ export class Optimizer {
       c.epsilon,
       lr,
       decay,
-    ]);
+    ];
   }
 
   /** A copy of the state, for a resumable checkpoint. */
