@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '@transfusion/pipeline';
 import type { z } from 'zod';
 
@@ -24,6 +25,43 @@ export function defaultStore(flag: string | undefined): string {
 }
 
 export const REGISTRY_DEFAULT = new URL('./registry.js', import.meta.url).href;
+
+/**
+ * The start of the pipeline commands: parses argv strictly with -h/--help added (a bad flag is a usage error) and
+ * prints the help when asked for it, returning null then (the command exits 0).
+ */
+export function commandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  help: string,
+  options: O,
+  allowPositionals = true,
+): CommandArgs<O> | null {
+  const parsed = parseFlags(command, () =>
+    parseArgs({ args: argv, allowPositionals, strict: true, options: { ...HELP_FLAG, ...options } }),
+  );
+  // The values' type follows the caller's options, which TypeScript cannot resolve here; --help is always among them.
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${help}\n`);
+    return null;
+  }
+  return parsed;
+}
+
+const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** The values (typed by the command's options) and positionals commandArgs returns. */
+type CommandArgs<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; allowPositionals: boolean; strict: true; options: typeof HELP_FLAG & O }>
+>;
+
+/** What --registry and --set say about where a pipeline's stages come from, as the pipeline lib takes it. */
+export function pipelineSource(
+  pipelineFile: string,
+  values: { registry?: string | undefined; set?: string[] | undefined },
+): { pipelineFile: string; registry: string; sets: string[] } {
+  return { pipelineFile, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [] };
+}
 
 /** Flags every pipeline command shares (run, explain, status). */
 export const PIPELINE_FLAGS = {
