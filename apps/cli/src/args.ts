@@ -72,16 +72,39 @@ export const PIPELINE_FLAGS = {
   json: { type: 'boolean' },
 } as const;
 
-/**
- * Checks parsed flags against the command's zod schema; the first problem becomes a usage error naming the flag
- * (`--threads: Invalid input: expected number`), so every command reports bad values the same way.
- */
-export function checkFlags<S extends z.ZodType>(schema: S, values: unknown, prefix = ''): z.output<S> {
-  const parsed = schema.safeParse(values);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+type Issues = readonly z.core.$ZodIssue[];
+
+/** The first problem, naming its flag (`--threads: Invalid input: expected number`). */
+function firstIssue(issues: Issues, prefix: string): string {
+  const issue = issues[0]!;
   const flag = issue.path.length > 0 ? `--${issue.path.join('.')}: ` : '';
-  throw new UsageError(`${prefix}${flag}${issue.message}`);
+  return `${prefix}${flag}${issue.message}`;
+}
+
+/**
+ * The flags of a command with a zod schema: parseArgs (strict), then the schema. An unknown flag, a missing value
+ * or a value the schema refuses is a usage error; `wording` says the schema's issues the command's way (default:
+ * the first one, naming its flag, after `prefix`).
+ */
+export function parseCheckedFlags<const O extends NonNullable<ParseArgsConfig['options']>, S extends z.ZodType>(
+  argv: string[],
+  options: O,
+  schema: S,
+  {
+    positionals = false,
+    prefix = '',
+    wording = (issues: Issues) => firstIssue(issues, prefix),
+  }: { positionals?: boolean; prefix?: string; wording?: (issues: Issues) => string } = {},
+): { flags: z.output<S>; positionals: string[] } {
+  let parsed: { values: unknown; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const checked = schema.safeParse(parsed.values);
+  if (!checked.success) throw new UsageError(wording(checked.error.issues));
+  return { flags: checked.data, positionals: parsed.positionals };
 }
 
 /**
