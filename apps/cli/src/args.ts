@@ -63,9 +63,8 @@ export function pipelineSource(
   return { pipelineFile, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [] };
 }
 
-/** Flags every pipeline command shares (run, explain, status). */
+/** Flags every pipeline command shares (run, explain, status); commandArgs adds -h/--help. */
 export const PIPELINE_FLAGS = {
-  help: { type: 'boolean', short: 'h' },
   set: { type: 'string', multiple: true },
   store: { type: 'string' },
   registry: { type: 'string' },

@@ -96,7 +96,7 @@ export type Flags = z.infer<typeof flagsSchema>;
 
 /** Parses and checks the flags of a data command; a bad flag or value is a UsageError naming the flag. */
 export function parseDataFlags(args: string[]): Flags {
-  // every problem, not only the first: a data command's flags often go wrong together (format and root)
+  // every problem, not only the first, the first one's path as its flag
   return parseCheckedFlags(args, optionDefs, flagsSchema, {
     wording: (issues) => formatZodIssues(issues).replace(/^(\S+):/, '--$1:'),
   }).flags;
