@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '@transfusion/pipeline';
 import type { z } from 'zod';
 
@@ -25,25 +26,84 @@ export function defaultStore(flag: string | undefined): string {
 
 export const REGISTRY_DEFAULT = new URL('./registry.js', import.meta.url).href;
 
-/** Flags every pipeline command shares (run, explain, status). */
+/**
+ * The start of the pipeline commands: parses argv strictly with -h/--help added (a bad flag is a usage error) and
+ * prints the help when asked for it, returning null then (the command exits 0).
+ */
+export function commandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  help: string,
+  options: O,
+  allowPositionals = true,
+): CommandArgs<O> | null {
+  const parsed = parseFlags(command, () =>
+    parseArgs({ args: argv, allowPositionals, strict: true, options: { ...HELP_FLAG, ...options } }),
+  );
+  // The values' type follows the caller's options, which TypeScript cannot resolve here; --help is always among them.
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${help}\n`);
+    return null;
+  }
+  return parsed;
+}
+
+const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** The values (typed by the command's options) and positionals commandArgs returns. */
+type CommandArgs<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; allowPositionals: boolean; strict: true; options: typeof HELP_FLAG & O }>
+>;
+
+/** What --registry and --set say about where a pipeline's stages come from, as the pipeline lib takes it. */
+export function pipelineSource(
+  pipelineFile: string,
+  values: { registry?: string | undefined; set?: string[] | undefined },
+): { pipelineFile: string; registry: string; sets: string[] } {
+  return { pipelineFile, registry: values.registry ?? REGISTRY_DEFAULT, sets: values.set ?? [] };
+}
+
+/** Flags every pipeline command shares (run, explain, status); commandArgs adds -h/--help. */
 export const PIPELINE_FLAGS = {
-  help: { type: 'boolean', short: 'h' },
   set: { type: 'string', multiple: true },
   store: { type: 'string' },
   registry: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
-/**
- * Checks parsed flags against the command's zod schema; the first problem becomes a usage error naming the flag
- * (`--threads: Invalid input: expected number`), so every command reports bad values the same way.
- */
-export function checkFlags<S extends z.ZodType>(schema: S, values: unknown, prefix = ''): z.output<S> {
-  const parsed = schema.safeParse(values);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+type Issues = readonly z.core.$ZodIssue[];
+
+/** The first problem, naming its flag (`--threads: Invalid input: expected number`). */
+function firstIssue(issues: Issues, prefix: string): string {
+  const issue = issues[0]!;
   const flag = issue.path.length > 0 ? `--${issue.path.join('.')}: ` : '';
-  throw new UsageError(`${prefix}${flag}${issue.message}`);
+  return `${prefix}${flag}${issue.message}`;
+}
+
+/**
+ * The flags of a command with a zod schema: parseArgs (strict), then the schema. An unknown flag, a missing value
+ * or a value the schema refuses is a usage error; `wording` says the schema's issues the command's way (default:
+ * the first one, naming its flag, after `prefix`).
+ */
+export function parseCheckedFlags<const O extends NonNullable<ParseArgsConfig['options']>, S extends z.ZodType>(
+  argv: string[],
+  options: O,
+  schema: S,
+  {
+    positionals = false,
+    prefix = '',
+    wording = (issues: Issues) => firstIssue(issues, prefix),
+  }: { positionals?: boolean; prefix?: string; wording?: (issues: Issues) => string } = {},
+): { flags: z.output<S>; positionals: string[] } {
+  let parsed: { values: unknown; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const checked = schema.safeParse(parsed.values);
+  if (!checked.success) throw new UsageError(wording(checked.error.issues));
+  return { flags: checked.data, positionals: parsed.positionals };
 }
 
 /**

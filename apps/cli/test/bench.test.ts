@@ -8,34 +8,24 @@ function capture() {
   return { io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s) }, out, err };
 }
 
+/** `bench train` of one timed step (no warm-up, one thread, no PyTorch peer) printing JSON: a smoke run. */
+function oneStep(model: string, size: number, channels: number, batch: number): string[] {
+  const numbers = { size, channels, batch, steps: 1, warmup: 0, threads: 1 };
+  return [
+    'train',
+    '--model',
+    model,
+    ...Object.entries(numbers).flatMap(([flag, n]) => [`--${flag}`, String(n)]),
+    '--no-torch',
+    '--json',
+  ];
+}
+
 // A tiny smoke run: checks the JSON contract of `transfusion bench train --json`, never the timings.
 describe('transfusion bench train', () => {
   it('prints one JSON object with the contract fields', async () => {
     const c = capture();
-    const code = await main(
-      [
-        'train',
-        '--model',
-        'bench-cbr',
-        '--size',
-        '16',
-        '--channels',
-        '1',
-        '--batch',
-        '4',
-        '--steps',
-        '1',
-        '--warmup',
-        '0',
-        '--backend',
-        'wasm',
-        '--threads',
-        '1',
-        '--no-torch',
-        '--json',
-      ],
-      c.io,
-    );
+    const code = await main([...oneStep('bench-cbr', 16, 1, 4), '--backend', 'wasm'], c.io);
     expect(code).toBe(0);
     expect(c.out).toHaveLength(1);
     const r = JSON.parse(c.out[0]!) as Record<string, unknown>;
@@ -60,28 +50,7 @@ describe('transfusion bench train', () => {
 
   it("trains the zoo's full-width ResNet50 (Keras's parameter count with a 5-way head) and reports its memory", async () => {
     const c = capture();
-    const code = await main(
-      [
-        'train',
-        '--model',
-        'resnet50',
-        '--size',
-        '32',
-        '--channels',
-        '3',
-        '--batch',
-        '2',
-        '--steps',
-        '1',
-        '--warmup',
-        '0',
-        '--threads',
-        '1',
-        '--no-torch',
-        '--json',
-      ],
-      c.io,
-    );
+    const code = await main(oneStep('resnet50', 32, 3, 2), c.io);
     expect(code).toBe(0);
     const r = JSON.parse(c.out[0]!) as Record<string, unknown>;
     expect(r).toMatchObject({ model: 'resnet50', size: 32, channels: 3, batch: 2, parameters: 23_544_837 });

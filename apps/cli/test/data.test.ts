@@ -8,6 +8,11 @@ import { captureIo } from './capture.js';
 // sample images, DICOM writer and fixtures shipped with libs/data's tests
 import { FIXTURES, makeDicom, place, removeDir, SAMPLE, tempDir, writeText } from '../../../libs/data/test/helpers.js';
 
+/** `data <command> --format F --root R --out O ...more`: the argv of a command that reads a data set and writes a file. */
+function writing(command: string, format: string, from: string, out: string, ...more: string[]): string[] {
+  return [command, '--format', format, '--root', from, '--out', out, ...more];
+}
+
 describe('transfusion data (CLI)', () => {
   let root: string;
   beforeAll(async () => {
@@ -107,21 +112,7 @@ describe('transfusion data (CLI)', () => {
     const c = captureIo();
     expect(
       await main(
-        [
-          'preview',
-          '--format',
-          'eyepacs',
-          '--root',
-          root,
-          '--out',
-          out,
-          '--samples',
-          '4',
-          '--size',
-          '32',
-          '--fundus',
-          'circle',
-        ],
+        writing('preview', 'eyepacs', root, out, '--samples', '4', '--size', '32', '--fundus', 'circle'),
         c.io,
       ),
     ).toBe(0);
@@ -144,21 +135,7 @@ describe('transfusion data (CLI)', () => {
     const c = captureIo();
     expect(
       await main(
-        [
-          'import',
-          '--format',
-          'eyepacs',
-          '--root',
-          root,
-          '--out',
-          out,
-          '--size',
-          '24',
-          '--fundus',
-          'trim',
-          '--shard-size',
-          '4',
-        ],
+        writing('import', 'eyepacs', root, out, '--size', '24', '--fundus', 'trim', '--shard-size', '4'),
         c.io,
       ),
     ).toBe(0);
@@ -173,19 +150,16 @@ describe('transfusion data (CLI)', () => {
     const c = captureIo();
     expect(
       await main(
-        [
+        writing(
           'import',
-          '--format',
           'medmnist',
-          '--root',
           path.join(FIXTURES, 'deflated/chestmnist.npz'),
-          '--out',
           out,
           '--size',
           '20',
           '--split',
           'test',
-        ],
+        ),
         c.io,
       ),
     ).toBe(0);
@@ -195,17 +169,7 @@ describe('transfusion data (CLI)', () => {
     const up = path.join(root, 'medmnist-up.arrow');
     expect(
       await main(
-        [
-          'import',
-          '--format',
-          'medmnist',
-          '--root',
-          path.join(FIXTURES, 'deflated/retinamnist.npz'),
-          '--out',
-          up,
-          '--min-size',
-          '32',
-        ],
+        writing('import', 'medmnist', path.join(FIXTURES, 'deflated/retinamnist.npz'), up, '--min-size', '32'),
         captureIo().io,
       ),
     ).toBe(0);

@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
-import { alive, waitUntil } from './processes.js';
+// polling and pid checks for the processes these tests start, shared with the pipeline lib's tests
+import { alive, waitUntil } from '../../../libs/pipeline/test/helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NX_RUN = resolve(here, '../../../pipelines/nx-run.mjs');

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { LinalgMode, SimilarityResult } from '@transfusion/cca';
-import { checkFlags, isUsageError } from '../args.js';
+import { isUsageError, parseCheckedFlags } from '../args.js';
 import { EXIT, guarded, processIo, type CommandIo } from '../command.js';
 
 export const summary = 'representational similarity of two activation matrices (mean CCA, SVCCA, PWCCA, CKA)';
@@ -80,11 +79,9 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     io,
     'transfusion cca',
     async () => {
-      const parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
+      const { flags: f, positionals } = parseCheckedFlags(
+        argv,
+        {
           method: { type: 'string' },
           json: { type: 'boolean' },
           'neuron-eps': { type: 'string' },
@@ -97,19 +94,20 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
           linalg: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
-      });
-      const f = checkFlags(flagsSchema, parsed.values, 'invalid ');
+        flagsSchema,
+        { positionals: true, prefix: 'invalid ' },
+      );
       if (f.help) {
         io.stdout(HELP);
         return EXIT.ok;
       }
-      if (parsed.positionals.length !== 2) {
+      if (positionals.length !== 2) {
         io.stderr(
-          `transfusion cca: expected two activation files A and B, got ${parsed.positionals.length} argument(s)\n\n${HELP}`,
+          `transfusion cca: expected two activation files A and B, got ${positionals.length} argument(s)\n\n${HELP}`,
         );
         return EXIT.usage;
       }
-      const [fileA, fileB] = parsed.positionals as [string, string];
+      const [fileA, fileB] = positionals as [string, string];
       const similarity = {
         ...(f['neuron-eps'] === undefined ? {} : { neuronEps: f['neuron-eps'] }),
         ...(f['google-neuron-eps'] === undefined ? {} : { googleNeuronEps: f['google-neuron-eps'] }),

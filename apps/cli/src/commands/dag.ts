@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { dagMermaid, dagTree, loadPlan, pipelineDag, selectStages, UsageError } from '@transfusion/pipeline';
-import { parseFlags, REGISTRY_DEFAULT } from '../args.js';
+import { commandArgs, pipelineSource } from '../args.js';
 
 export const summary = "draw a pipeline's graph: an indented tree, Mermaid or JSON";
 
@@ -23,36 +22,22 @@ Options:
   -h, --help           this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('dag', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        set: { type: 'string', multiple: true },
-        registry: { type: 'string' },
-        json: { type: 'boolean' },
-        mermaid: { type: 'boolean' },
-        instances: { type: 'boolean' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
+  const args = commandArgs('dag', argv, help, {
+    set: { type: 'string', multiple: true },
+    registry: { type: 'string' },
+    json: { type: 'boolean' },
+    mermaid: { type: 'boolean' },
+    instances: { type: 'boolean' },
+  });
+  if (!args) return 0;
+  const { values, positionals } = args;
   if (positionals.length < 1)
     throw new UsageError(
       'transfusion dag: expected a pipeline file and optional stage names (see transfusion dag --help)',
     );
   if (values.json && values.mermaid) throw new UsageError('transfusion dag: --json and --mermaid exclude each other');
   const [file, ...only] = positionals as [string, ...string[]];
-  const plan = await loadPlan({
-    pipelineFile: file,
-    registry: values.registry ?? REGISTRY_DEFAULT,
-    sets: values.set ?? [],
-  });
+  const plan = await loadPlan(pipelineSource(file, values));
   const dag = pipelineDag(plan, { instances: Boolean(values.instances), stages: selectStages(plan, only) });
   if (values.json) process.stdout.write(`${JSON.stringify(dag)}\n`);
   else if (values.mermaid) process.stdout.write(`${dagMermaid(dag)}\n`);

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { explainPipeline, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags, PIPELINE_FLAGS, REGISTRY_DEFAULT } from '../args.js';
+import { commandArgs, defaultStore, PIPELINE_FLAGS, pipelineSource } from '../args.js';
 
 export const summary = 'say, per stage, whether it is cached and exactly what changed if not';
 
@@ -23,13 +22,9 @@ export async function explainFromArgs(
   argv: string[],
   helpText: string,
 ): Promise<{ json: boolean; result: Awaited<ReturnType<typeof explainPipeline>> } | null> {
-  const { values, positionals } = parseFlags(command, () =>
-    parseArgs({ args: argv, allowPositionals: true, strict: true, options: PIPELINE_FLAGS }),
-  );
-  if (values.help) {
-    process.stdout.write(`${helpText}\n`);
-    return null;
-  }
+  const args = commandArgs(command, argv, helpText, PIPELINE_FLAGS);
+  if (!args) return null;
+  const { values, positionals } = args;
   if (positionals.length < 1 || (command === 'status' && positionals.length > 1)) {
     throw new UsageError(
       `transfusion ${command}: expected ${command === 'status' ? 'one pipeline file' : 'a pipeline file and optional stage names'} (see transfusion ${command} --help)`,
@@ -37,9 +32,7 @@ export async function explainFromArgs(
   }
   const [file, ...only] = positionals as [string, ...string[]];
   const result = await explainPipeline({
-    pipelineFile: file,
-    registry: values.registry ?? REGISTRY_DEFAULT,
-    sets: values.set ?? [],
+    ...pipelineSource(file, values),
     only,
     store: defaultStore(values.store),
   });

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { exportRun, pickRun, readRunLogs, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags } from '../args.js';
-import { pipelineName } from './runs.js';
+import { exportRun, pickRun, UsageError } from '@transfusion/pipeline';
+import { commandArgs } from '../args.js';
+import { recordedRuns } from '../run-logs.js';
 
 export const summary = "export a run's training histories and metrics as CSV and TensorBoard event files";
 
@@ -25,32 +24,21 @@ Options:
   -h, --help           this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('export', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        store: { type: 'string' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        csv: { type: 'boolean' },
-        tensorboard: { type: 'boolean' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
+  const args = commandArgs('export', argv, help, {
+    store: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    csv: { type: 'boolean' },
+    tensorboard: { type: 'boolean' },
+  });
+  if (!args) return 0;
+  const { values, positionals } = args;
   const [file, ref, ...extra] = positionals;
   if (!file || extra.length)
     throw new UsageError('transfusion export: expected a pipeline and at most one run (see transfusion export --help)');
   if (!values.out) throw new UsageError('transfusion export: --out DIR is required');
-  const name = await pipelineName(file);
-  const store = defaultStore(values.store);
-  const log = pickRun(await readRunLogs(store, name), ref ?? 'last', name);
+  const { name, store, logs } = await recordedRuns(file, values.store);
+  const log = pickRun(logs, ref ?? 'last', name);
   const both = !values.csv && !values.tensorboard;
   const r = await exportRun(store, log, values.out, {
     csv: both || Boolean(values.csv),

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { collectGarbage } from '@transfusion/pipeline';
-import { defaultStore, parseFlags } from '../args.js';
+import { commandArgs, defaultStore } from '../args.js';
 
 export const summary = 'remove what the latest run of each pipeline and pinned runs do not reference';
 
@@ -28,24 +27,14 @@ function fmtBytes(n: number): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseFlags('gc', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        'dry-run': { type: 'boolean' },
-        unpin: { type: 'string', multiple: true },
-        store: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
+  const args = commandArgs('gc', argv, help, {
+    'dry-run': { type: 'boolean' },
+    unpin: { type: 'string', multiple: true },
+    store: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (!args) return 0;
+  const { values } = args;
   const result = await collectGarbage(defaultStore(values.store), {
     dryRun: Boolean(values['dry-run']),
     unpin: values.unpin ?? [],

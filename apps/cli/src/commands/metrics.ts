@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { metricsDiff, pickPair, readRunLogs, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags } from '../args.js';
-import { pipelineName } from './runs.js';
+import { metricsDiff } from '@transfusion/pipeline';
+import { commandArgs } from '../args.js';
+import { runPair } from '../run-logs.js';
 
 export const summary = "metrics diff: each stage's metrics (test AUC per model/init/seed) between two runs";
 
@@ -24,32 +23,15 @@ const fmt = (v: number | null, sign = false): string =>
   v === null ? '–' : `${sign && v > 0 ? '+' : ''}${v.toFixed(4)}`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('metrics', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        store: { type: 'string' },
-        json: { type: 'boolean' },
-        all: { type: 'boolean' },
-        metric: { type: 'string', multiple: true },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
-  const [sub, file, ...refs] = positionals;
-  if (sub !== 'diff' || !file)
-    throw new UsageError(
-      'transfusion metrics: expected `metrics diff <pipeline> [RUN_A [RUN_B]]` (see transfusion metrics --help)',
-    );
-  const name = await pipelineName(file);
-  const store = defaultStore(values.store);
-  const [a, b] = pickPair(await readRunLogs(store, name), refs, name);
+  const args = commandArgs('metrics', argv, help, {
+    store: { type: 'string' },
+    json: { type: 'boolean' },
+    all: { type: 'boolean' },
+    metric: { type: 'string', multiple: true },
+  });
+  if (!args) return 0;
+  const { values, positionals } = args;
+  const { name, store, a, b } = await runPair('metrics', positionals, values.store);
   const { rows, missing } = await metricsDiff(store, a, b, { all: Boolean(values.all), metrics: values.metric ?? [] });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ a: a.id, b: b.id, rows, missing })}\n`);

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { paramsDiff, pickPair, readRunLogs, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags } from '../args.js';
-import { pipelineName } from './runs.js';
+import { paramsDiff } from '@transfusion/pipeline';
+import { commandArgs } from '../args.js';
+import { runPair } from '../run-logs.js';
 
 export const summary = 'params diff: what changed in vars and stage params between two runs';
 
@@ -18,25 +17,10 @@ Options:
   -h, --help           this help`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('params', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { help: { type: 'boolean', short: 'h' }, store: { type: 'string' }, json: { type: 'boolean' } },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
-  const [sub, file, ...refs] = positionals;
-  if (sub !== 'diff' || !file)
-    throw new UsageError(
-      'transfusion params: expected `params diff <pipeline> [RUN_A [RUN_B]]` (see transfusion params --help)',
-    );
-  const name = await pipelineName(file);
-  const [a, b] = pickPair(await readRunLogs(defaultStore(values.store), name), refs, name);
+  const args = commandArgs('params', argv, help, { store: { type: 'string' }, json: { type: 'boolean' } });
+  if (!args) return 0;
+  const { values, positionals } = args;
+  const { name, a, b } = await runPair('params', positionals, values.store);
   const changes = paramsDiff(a, b);
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ a: a.id, b: b.id, changes })}\n`);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   dryRunPipeline,
   runPipeline,
@@ -8,7 +7,7 @@ import {
   type StageExecutor,
 } from '@transfusion/pipeline';
 import type { QueueStageEvent } from '@transfusion/pipeline/queue';
-import { defaultStore, parseFlags, PIPELINE_FLAGS, positiveInt, REGISTRY_DEFAULT } from '../args.js';
+import { commandArgs, defaultStore, PIPELINE_FLAGS, pipelineSource, positiveInt } from '../args.js';
 import { progressDisplay } from '../progress.js';
 import { isResourceClass } from './worker.js';
 
@@ -53,36 +52,27 @@ Options:
 Exit codes: 0 success, 1 a stage failed, 2 bad input (nothing was run or written), 130 interrupted.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('run', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...PIPELINE_FLAGS,
-        only: { type: 'string', multiple: true },
-        jobs: { type: 'string' },
-        executor: { type: 'string' },
-        redis: { type: 'string' },
-        queue: { type: 'string' },
-        prefix: { type: 'string' },
-        attempts: { type: 'string' },
-        out: { type: 'string' },
-        'no-out': { type: 'boolean' },
-        pin: { type: 'string' },
-        'fail-fast': { type: 'boolean' },
-        until: { type: 'string', multiple: true },
-        downstream: { type: 'string', multiple: true },
-        force: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean' },
-        'exit-with-parent': { type: 'boolean' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
+  const args = commandArgs('run', argv, help, {
+    ...PIPELINE_FLAGS,
+    only: { type: 'string', multiple: true },
+    jobs: { type: 'string' },
+    executor: { type: 'string' },
+    redis: { type: 'string' },
+    queue: { type: 'string' },
+    prefix: { type: 'string' },
+    attempts: { type: 'string' },
+    out: { type: 'string' },
+    'no-out': { type: 'boolean' },
+    pin: { type: 'string' },
+    'fail-fast': { type: 'boolean' },
+    until: { type: 'string', multiple: true },
+    downstream: { type: 'string', multiple: true },
+    force: { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean' },
+    'exit-with-parent': { type: 'boolean' },
+  });
+  if (!args) return 0;
+  const { values, positionals } = args;
   if (positionals.length !== 1)
     throw new UsageError(
       `transfusion run: expected one pipeline file, got ${positionals.length} (see transfusion run --help)`,
@@ -107,25 +97,21 @@ export async function main(argv: string[]): Promise<number> {
   if (values.pin !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.pin))
     throw new UsageError(`--pin ${values.pin}: expected letters, digits, ., _ or -`);
 
-  const selection = {
+  // What both a dry run and a run are asked: which pipeline, which stages, which store.
+  const request = {
+    ...pipelineSource(positionals[0]!, values),
     only: values.only ?? [],
     until: values.until ?? [],
     downstream: values.downstream ?? [],
+    force: (values.force ?? []).flatMap((f) => f.split(',')).filter(Boolean),
+    store: defaultStore(values.store),
   };
-  const force = (values.force ?? []).flatMap((f) => f.split(',')).filter(Boolean);
   if (values['dry-run']) {
     for (const flag of ['pin', 'out', 'no-out', 'fail-fast'] as const) {
       if (values[flag] !== undefined)
         throw new UsageError(`--${flag} has no effect with --dry-run (nothing runs or is written)`);
     }
-    const dry = await dryRunPipeline({
-      pipelineFile: positionals[0]!,
-      registry: values.registry ?? REGISTRY_DEFAULT,
-      sets: values.set ?? [],
-      ...selection,
-      force,
-      store: defaultStore(values.store),
-    });
+    const dry = await dryRunPipeline(request);
     printDryRun(dry, Boolean(values.json));
     return 0;
   }
@@ -179,12 +165,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   const summary = await runPipeline({
-    pipelineFile: positionals[0]!,
-    registry: values.registry ?? REGISTRY_DEFAULT,
-    sets: values.set ?? [],
-    ...selection,
-    force,
-    store: defaultStore(values.store),
+    ...request,
     ...(executor ? { executor } : { jobs }),
     outRoot: values['no-out'] ? null : (values.out ?? 'out'),
     pin: values.pin,

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
-import { loadPipelineFile, paramsChangeSummary, readRunLogs, UsageError } from '@transfusion/pipeline';
-import { defaultStore, parseFlags, positiveInt } from '../args.js';
+import { paramsChangeSummary, UsageError } from '@transfusion/pipeline';
+import { commandArgs, positiveInt } from '../args.js';
+import { recordedRuns } from '../run-logs.js';
 
 export const summary = "a pipeline's run history: when, what changed, wall time, status";
 
@@ -17,34 +17,17 @@ Options:
   --json               one JSON object per run (the whole run log, plus "changed")
   -h, --help           this help`;
 
-/** A pipeline named by its file (its \`name:\` or file name) or by name directly. */
-export async function pipelineName(ref: string): Promise<string> {
-  if (!/\.ya?ml$/.test(ref)) return ref;
-  return (await loadPipelineFile(ref)).name;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags('runs', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        store: { type: 'string' },
-        json: { type: 'boolean' },
-        last: { type: 'string' },
-      },
-    }),
-  );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
+  const args = commandArgs('runs', argv, help, {
+    store: { type: 'string' },
+    json: { type: 'boolean' },
+    last: { type: 'string' },
+  });
+  if (!args) return 0;
+  const { values, positionals } = args;
   if (positionals.length !== 1)
     throw new UsageError('transfusion runs: expected one pipeline file or name (see transfusion runs --help)');
-  const name = await pipelineName(positionals[0]!);
-  const logs = await readRunLogs(defaultStore(values.store), name);
+  const { name, logs } = await recordedRuns(positionals[0]!, values.store);
   const last = positiveInt('--last', values.last);
   const rows = logs.map((log, i) => ({ log, changed: paramsChangeSummary(logs[i - 1], log) })).slice(last ? -last : 0);
   if (values.json) {

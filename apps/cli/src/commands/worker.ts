@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '@transfusion/pipeline';
 import type { ResourceClass, WorkerEvent } from '@transfusion/pipeline/queue';
-import { defaultStore, parseFlags, positiveInt, REGISTRY_DEFAULT } from '../args.js';
+import { commandArgs, defaultStore, positiveInt, REGISTRY_DEFAULT } from '../args.js';
 
 export const summary = 'take stage jobs from Redis and run them (queue executor; run it on every machine)';
 
@@ -35,30 +34,26 @@ SIGINT/SIGTERM: stop taking jobs, stop running stages and put their jobs back in
 (unreachable, wrong password, maxmemory-policy not noeviction: the message says how to fix it).`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseFlags('worker', () =>
-    parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        redis: { type: 'string' },
-        store: { type: 'string' },
-        queue: { type: 'string' },
-        concurrency: { type: 'string' },
-        'allow-exec': { type: 'boolean' },
-        registry: { type: 'string' },
-        prefix: { type: 'string' },
-        name: { type: 'string' },
-        'lock-seconds': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }),
+  const args = commandArgs(
+    'worker',
+    argv,
+    help,
+    {
+      redis: { type: 'string' },
+      store: { type: 'string' },
+      queue: { type: 'string' },
+      concurrency: { type: 'string' },
+      'allow-exec': { type: 'boolean' },
+      registry: { type: 'string' },
+      prefix: { type: 'string' },
+      name: { type: 'string' },
+      'lock-seconds': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    false,
   );
-  if (values.help) {
-    process.stdout.write(`${help}\n`);
-    return 0;
-  }
+  if (!args) return 0;
+  const { values } = args;
   const redis = values.redis ?? process.env['TRANSFUSION_REDIS_URL'];
   if (!redis) throw new UsageError('transfusion worker: --redis URL is required (or set $TRANSFUSION_REDIS_URL)');
   const queue = values.queue ?? 'cpu';

@@ -1,10 +1,9 @@
 // `transfusion bench cca`: flags, help and the printed report of the CCA benchmark (tools/bench).
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { benchCca, type BenchCcaSize } from '@transfusion/bench';
 import { UsageError } from '@transfusion/pipeline';
 import { z } from 'zod';
-import { checkFlags } from '../../args.js';
+import { parseCheckedFlags } from '../../args.js';
 import { EXIT, type CommandIo } from '../../command.js';
 
 export const summary = 'time mean CCA, SVCCA, PWCCA and CKA at the issue sizes (optionally next to numpy)';
@@ -71,10 +70,9 @@ function line(e: BenchCcaSize): string {
 
 /** `transfusion bench cca ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
+  const { flags: f } = parseCheckedFlags(
+    argv,
+    {
       sizes: { type: 'string' },
       'max-datapoints': { type: 'string' },
       threads: { type: 'string' },
@@ -84,8 +82,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
-  const f = checkFlags(flagsSchema, values, 'invalid ');
+    flagsSchema,
+    { prefix: 'invalid ' },
+  );
   if (f.help) {
     io.stdout(HELP);
     return EXIT.ok;

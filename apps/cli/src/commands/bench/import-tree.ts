@@ -1,8 +1,7 @@
 // `transfusion bench import-tree`: flags, help and the printed result of the import-at-scale benchmark (tools/bench).
-import { parseArgs } from 'node:util';
 import { benchImportTree, type BenchImportTreeOptions } from '@transfusion/bench';
 import type { CommandIo } from '../../command.js';
-import { benchOptionsFromFlags } from './options.js';
+import { benchArgs } from './options.js';
 
 export const summary = 'generate a tree of tiny PNG files with a labels CSV, and time importing it';
 
@@ -30,11 +29,9 @@ Options:
 
 /** `transfusion bench import-tree ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
+  const args = benchArgs(
+    argv,
+    {
       tree: { type: 'string' },
       files: { type: 'string' },
       size: { type: 'string' },
@@ -44,19 +41,14 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       concurrency: { type: 'string' },
       work: { type: 'string' },
       'generate-only': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
-  const { json, ...flags } = values;
-  // the flags are strings; the benchmark's schema coerces and checks them (errors name the flag)
-  const r = await benchImportTree(benchOptionsFromFlags(flags) as BenchImportTreeOptions, (line) =>
-    io.stderr(`${line}\n`),
+    HELP,
+    io,
   );
+  if (!args) return 0;
+  const { json } = args;
+  // the flags are strings; the benchmark's schema coerces and checks them (errors name the flag)
+  const r = await benchImportTree(args.options as BenchImportTreeOptions, (line) => io.stderr(`${line}\n`));
   const { generateOnly, ...out } = r;
   if (generateOnly) io.stdout(json ? `${JSON.stringify(out)}\n` : `tree ready at ${out.tree}\n`);
   else if (json) io.stdout(`${JSON.stringify(out)}\n`);

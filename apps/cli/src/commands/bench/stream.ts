@@ -1,9 +1,8 @@
 // `transfusion bench stream`: flags, help and the printed report of the streamed-training benchmark (tools/bench).
-import { parseArgs } from 'node:util';
 import { benchStream, type BenchStreamOptions } from '@transfusion/bench';
 import { MODEL_NAMES } from '@transfusion/models';
 import type { CommandIo } from '../../command.js';
-import { benchOptionsFromFlags } from './options.js';
+import { benchArgs } from './options.js';
 
 export const summary = 'peak RSS and images/s of training streamed from a generated N-image Arrow set';
 
@@ -39,11 +38,9 @@ const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed
 
 /** `transfusion bench stream ...`; returns the exit code. */
 export async function main(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
+  const args = benchArgs(
+    argv,
+    {
       images: { type: 'string' },
       size: { type: 'string' },
       channels: { type: 'string' },
@@ -57,17 +54,14 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       keep: { type: 'boolean' },
       'generate-only': { type: 'boolean' },
       backend: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
-  const { json, ...flags } = values;
+    HELP,
+    io,
+  );
+  if (!args) return 0;
+  const { json } = args;
   // the flags are strings; the benchmark's schema coerces and checks them (errors name the flag)
-  const r = await benchStream(benchOptionsFromFlags(flags) as BenchStreamOptions, (line) => io.stderr(`${line}\n`));
+  const r = await benchStream(args.options as BenchStreamOptions, (line) => io.stderr(`${line}\n`));
   if (r.generateOnly) {
     const { generateOnly: _, ...out } = r;
     io.stdout(json ? `${JSON.stringify(out)}\n` : `wrote ${out.file} in ${out.generate_seconds.toFixed(1)} s\n`);

@@ -1,8 +1,8 @@
 // The flags every `transfusion data` command shares (one parser, one schema), and their help text.
-import { parseArgs } from 'node:util';
 import { FILE_FORMATS, formatZodIssues, SYNTHETIC_KINDS } from '@transfusion/data';
 import { UsageError } from '@transfusion/pipeline';
 import { z } from 'zod';
+import { parseCheckedFlags } from '../../args.js';
 
 export const FORMATS = [...FILE_FORMATS, 'medmnist', ...SYNTHETIC_KINDS.map((k) => `synthetic-${k}` as const)] as const;
 
@@ -96,15 +96,10 @@ export type Flags = z.infer<typeof flagsSchema>;
 
 /** Parses and checks the flags of a data command; a bad flag or value is a UsageError naming the flag. */
 export function parseDataFlags(args: string[]): Flags {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args, options: optionDefs, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const r = flagsSchema.safeParse(values);
-  if (!r.success) throw new UsageError(formatZodIssues(r.error.issues).replace(/^(\S+):/, '--$1:'));
-  return r.data;
+  // every problem, not only the first, the first one's path as its flag
+  return parseCheckedFlags(args, optionDefs, flagsSchema, {
+    wording: (issues) => formatZodIssues(issues).replace(/^(\S+):/, '--$1:'),
+  }).flags;
 }
 
 /** The value of a required flag, or a UsageError naming it. */
