@@ -9,6 +9,7 @@ import {
 import { DataError, formatZodIssues } from './errors.js';
 import {
   concatImageSets,
+  DATASET_FORMAT,
   labelSpecSchema,
   labelWidth,
   sliceImageSet,
@@ -32,8 +33,8 @@ import {
  *
  * Schema metadata: transfusion.dataset = "image-set/1", transfusion.shape = [H,W,C], transfusion.layout = NHWC,
  * transfusion.dtype, transfusion.task (JSON LabelSpec), transfusion.name, transfusion.meta (JSON).
+ * (DATASET_FORMAT itself is in image-set.ts, so the light schemas entry can name it without Arrow.)
  */
-export const DATASET_FORMAT = 'image-set/1';
 
 export interface ImageSetHeader {
   name: string;

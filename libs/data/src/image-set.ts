@@ -18,6 +18,9 @@ export interface LabelSpec {
   ordinal?: boolean;
 }
 
+/** The `transfusion.dataset` value of an Arrow image set written by this version (see artifact.ts). */
+export const DATASET_FORMAT = 'image-set/1';
+
 /** A LabelSpec read from outside (artifact metadata, pipeline parameters); `ordinal` only on multiclass. */
 export const labelSpecSchema = z
   .object({

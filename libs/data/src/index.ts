@@ -4,6 +4,7 @@ export {
   type LabelSpec,
   type Split,
   SPLITS,
+  DATASET_FORMAT,
   labelSpecSchema,
   labelWidth,
   imageAt,
@@ -155,7 +156,6 @@ export {
 
 // Arrow dataset artifacts
 export {
-  DATASET_FORMAT,
   writeImageSet,
   readImageSet,
   readImageSetHeader,

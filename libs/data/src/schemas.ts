@@ -21,6 +21,7 @@ export {
   type MedmnistOptions,
   medmnistOptionsSchema,
 } from './formats/options.js';
+export { DATASET_FORMAT, type LabelSpec, labelSpecSchema } from './image-set.js';
 export { MEDMNIST_FLAGS, type MedmnistFlag } from './formats/medmnist-info.js';
 export {
   IMPORT_FORMATS,

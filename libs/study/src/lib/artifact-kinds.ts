@@ -4,8 +4,8 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
 import { inspectArrowFile } from '@transfusion/arrow-io';
-import { METHODS } from '@transfusion/cca';
-import { DATASET_FORMAT, labelSpecSchema } from '@transfusion/data';
+import { METHODS } from '@transfusion/cca/schemas';
+import { DATASET_FORMAT, labelSpecSchema } from '@transfusion/data/schemas';
 import { defineArtifactKind, jsonField, type ArtifactKind } from '@transfusion/pipeline';
 import { runInfoSchema, runRecordShape, StudyError } from './run-info.js';
 
